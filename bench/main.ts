@@ -1,0 +1,19 @@
+/**
+ * `npm run bench`: runs every benchmark and prints one JSON line per benchmark.
+ * Each bench module exports `run(): Promise<Record<string, unknown>[]>`.
+ */
+const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unknown>[]> }>> = {};
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  for (const [name, load] of Object.entries(BENCHES)) {
+    if (only && only !== name) continue;
+    const mod = await load();
+    for (const line of await mod.run()) process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

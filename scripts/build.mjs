@@ -1,0 +1,30 @@
+// Bundles the c360 CLI and the benchmark runner into dist/ (ESM, dependencies external).
+import { build } from 'esbuild';
+
+const banner = [
+  "import { createRequire as __c360CreateRequire } from 'node:module';",
+  "import { fileURLToPath as __c360FileURLToPath } from 'node:url';",
+  "import { dirname as __c360Dirname } from 'node:path';",
+  'const require = __c360CreateRequire(import.meta.url);',
+  'const __filename = __c360FileURLToPath(import.meta.url);',
+  'const __dirname = __c360Dirname(__filename);',
+].join('\n');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  sourcemap: true,
+  banner: { js: banner },
+  logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: { cli: 'src/cli/main.ts', bench: 'bench/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  define: { 'process.env.C360_CLI_ENTRY': '"1"' },
+});

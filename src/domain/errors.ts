@@ -1,0 +1,84 @@
+/**
+ * Typed errors. Every error that crosses a handler boundary is one of these; the HTTP status
+ * mapping lives in one place (httpStatusOf) so no handler invents its own.
+ */
+
+export interface FieldProblem {
+  /** Index of the event in the batch, when the request carried several. */
+  index?: number;
+  /** JSON path of the offending field, e.g. "/properties/price" or "/userId". */
+  field: string;
+  /** The rule that failed, e.g. "required", "type", "maxLength", "format". */
+  rule: string;
+  message: string;
+}
+
+export class C360Error extends Error {
+  readonly status: number = 500;
+  readonly retryable: boolean = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The caller sent something we cannot accept (400). */
+export class BadRequestError extends C360Error {
+  override readonly status = 400;
+  constructor(
+    message: string,
+    readonly problems: FieldProblem[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Missing or unknown credential, bad signature (401). */
+export class AuthError extends C360Error {
+  override readonly status = 401;
+}
+
+/** Route exists but not for this method (405) or not at all (404). */
+export class NotFoundError extends C360Error {
+  override readonly status = 404;
+}
+
+export class MethodNotAllowedError extends C360Error {
+  override readonly status = 405;
+}
+
+/** Body, batch or event over a documented limit (413). */
+export class PayloadTooLargeError extends C360Error {
+  override readonly status = 413;
+  constructor(
+    message: string,
+    readonly limitBytes: number,
+    readonly actualBytes: number,
+  ) {
+    super(message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends C360Error {
+  override readonly status = 415;
+}
+
+/** The caller is over its rate (429). */
+export class ThrottledError extends C360Error {
+  override readonly status = 429;
+  override readonly retryable = true;
+}
+
+/** A downstream dependency (stream, delivery, store) could not take the data after retries (503). */
+export class DownstreamUnavailableError extends C360Error {
+  override readonly status = 503;
+  override readonly retryable = true;
+}
+
+/** Bad configuration: fail fast at cold start with what to set. */
+export class ConfigError extends C360Error {}
+
+export function httpStatusOf(err: unknown): number {
+  return err instanceof C360Error ? err.status : 500;
+}

@@ -1,0 +1,166 @@
+/**
+ * The data contract shared by every stage of c360.
+ *
+ * RawEnvelope: what the edge (ingest / webhooks / postbacks / batch files) writes to the
+ * event stream, one record per event, before any normalization.
+ * CanonicalEvent: what the enrich stage writes to the lake's bronze layer, one JSON object
+ * per event, after normalization, validation, enrichment and pseudonymization.
+ * See docs/data-contract.md for field-by-field semantics per event type.
+ */
+
+export const EVENT_TYPES = [
+  'track',
+  'identify',
+  'page',
+  'screen',
+  'group',
+  'alias',
+  'order_completed',
+  'order_refunded',
+  'support_ticket',
+  'social_mention',
+  'crm_contact',
+  'ad_attribution',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const SEGMENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
+export type SegmentType = (typeof SEGMENT_TYPES)[number];
+
+/** How an event reached c360. */
+export type EnvelopeKind = 'segment' | 'webhook' | 'postback' | 'batch_file';
+
+export type JsonObject = { [key: string]: unknown };
+
+/** One record on the event stream (Kinesis data, JSON encoded). */
+export interface RawEnvelope {
+  /** Envelope format version. */
+  v: 1;
+  kind: EnvelopeKind;
+  /** Logical source: the write key's source name (e.g. "web", "ios"), or the provider/network name. */
+  source: string;
+  /** For webhooks/postbacks/batch files: stripe | shopify | zendesk | hubspot | appsflyer | adjust | generic | orders | crm | tickets. */
+  provider?: string;
+  /** ISO-8601 time the edge received the request (server clock). */
+  receivedAt: string;
+  /** API Gateway / local request id, for tracing an event back to its request. */
+  requestId: string;
+  /** Client IP as seen by the edge (clear text: the enrich stage anonymizes it before storage). */
+  ip?: string;
+  userAgent?: string;
+  /** The event itself: one Segment message, one provider webhook body, one postback's fields, one file row. */
+  payload: unknown;
+  /** A few request headers that normalizers need (lower-cased names), e.g. x-shopify-topic. */
+  headers?: Record<string, string>;
+  /** Raw query string of a postback, kept verbatim. */
+  rawQuery?: string;
+  /** Provider event id when the edge already knows it (used for dedupe). */
+  eventId?: string;
+}
+
+/** An identity key carried forward for stitching customers across sources. */
+export type IdentityType =
+  | 'user_id'
+  | 'anonymous_id'
+  | 'email_hash'
+  | 'phone_hash'
+  | 'stripe_customer'
+  | 'shopify_customer'
+  | 'crm_contact'
+  | 'hubspot_contact'
+  | 'zendesk_user'
+  | 'device_id'
+  | 'advertising_id';
+
+export interface IdentityKey {
+  type: IdentityType;
+  value: string;
+}
+
+export interface UaInfo {
+  browser: string | null;
+  browserVersion: string | null;
+  os: string | null;
+  osVersion: string | null;
+  deviceType: 'desktop' | 'mobile' | 'tablet' | 'tv' | 'console' | 'wearable' | 'bot' | 'other';
+  isBot: boolean;
+}
+
+export interface GeoInfo {
+  country: string | null;
+  region: string | null;
+  city: string | null;
+}
+
+export type ReferrerClass = 'search' | 'social' | 'email' | 'paid' | 'internal' | 'direct' | 'other';
+
+export interface CampaignInfo {
+  source: string | null;
+  medium: string | null;
+  name: string | null;
+  term: string | null;
+  content: string | null;
+  clickIdType: 'gclid' | 'fbclid' | 'ttclid' | 'msclkid' | null;
+  clickId: string | null;
+  referrerClass: ReferrerClass;
+  referrerHost: string | null;
+}
+
+export interface EventFlags {
+  /** originalTimestamp/timestamp was in the future and clamped to receivedAt. */
+  futureClamped: boolean;
+  /** Event time is older than the lake's open window (arrived late). */
+  late: boolean;
+  bot: boolean;
+}
+
+/**
+ * The canonical event: one row of bronze. Money is always in minor units (integer) with an
+ * ISO-4217 currency code. No clear-text email, phone or full IP is ever present.
+ */
+export interface CanonicalEvent {
+  schemaVersion: 1;
+  /** Dedupe key: Segment messageId, provider event id, or a content hash. */
+  eventId: string;
+  type: EventType;
+  /** Track event name (e.g. "Product Viewed"), page/screen name, or provider event type (e.g. "charge.succeeded"). */
+  event: string | null;
+  source: string;
+  kind: EnvelopeKind;
+  userId: string | null;
+  anonymousId: string | null;
+  originalTimestamp: string | null;
+  sentAt: string | null;
+  receivedAt: string;
+  /** Derived event time: receivedAt - (sentAt - originalTimestamp), clamped. ISO-8601 UTC. */
+  timestamp: string;
+  context: JsonObject;
+  properties: JsonObject;
+  traits: JsonObject;
+  identities: IdentityKey[];
+  enrichment: {
+    ua: UaInfo | null;
+    geo: GeoInfo | null;
+    campaign: CampaignInfo | null;
+    /** Anonymized client IP (IPv4 /24, IPv6 /48). */
+    ip: string | null;
+  };
+  flags: EventFlags;
+  /** Request id of the edge request this event came in. */
+  requestId: string;
+}
+
+/** Why an event went to quarantine instead of bronze. */
+export type QuarantineReason = 'parse_error' | 'schema_violation' | 'size' | 'unknown_type' | 'auth';
+
+export interface QuarantineRecord {
+  reason: QuarantineReason;
+  /** Human-readable detail; for schema_violation, the failing paths. */
+  detail: string;
+  errors?: { path: string; rule: string; message: string }[];
+  source: string | null;
+  receivedAt: string;
+  quarantinedAt: string;
+  /** The original stream record data, verbatim (base64 when not valid UTF-8 JSON). */
+  original: string;
+}
