@@ -2,7 +2,11 @@
  * `npm run bench`: runs every benchmark and prints one JSON line per benchmark.
  * Each bench module exports `run(): Promise<Record<string, unknown>[]>`.
  */
-const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unknown>[]> }>> = {};
+const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unknown>[]> }>> = {
+  ingest: () => import('./ingest'),
+  enrich: () => import('./enrich'),
+  etl: () => import('./etl'),
+};
 
 async function main(): Promise<void> {
   const only = process.argv[2];

@@ -1,0 +1,20 @@
+import type { CanonicalEvent, QuarantineReason, RawEnvelope } from '../event';
+
+/**
+ * What a normalizer produces: the canonical event before the enrich stage derives `timestamp`,
+ * fills `enrichment` and `flags`, and pseudonymizes PII (normalizers may leave clear-text
+ * email/phone in traits/properties; enrichment replaces them before anything is stored).
+ */
+export type CanonicalDraft = Omit<CanonicalEvent, 'schemaVersion' | 'timestamp' | 'enrichment' | 'flags'>;
+
+export type NormalizeOutcome =
+  | { ok: true; events: CanonicalDraft[] }
+  | {
+      ok: false;
+      reason: QuarantineReason;
+      detail: string;
+      errors?: { path: string; rule: string; message: string }[];
+    };
+
+/** Turns one stream envelope into zero or more canonical drafts, or says why it cannot. Pure. */
+export type Normalizer = (envelope: RawEnvelope) => NormalizeOutcome;
