@@ -1,0 +1,49 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Segment write keys. Keys are never stored in clear: the secret (Secrets Manager in AWS, the
+ * local config embedded) maps sha256(key) in hex to a source name, e.g.
+ * `{ "9f86d0…": "web", "2c26b4…": "ios" }`.
+ */
+export function hashWriteKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export class HashedWriteKeys {
+  private readonly byHash: Map<string, string>;
+
+  constructor(hashToSource: Record<string, string>) {
+    this.byHash = new Map(Object.entries(hashToSource).map(([h, s]) => [h.toLowerCase(), s]));
+  }
+
+  /** Builds the table from clear keys (local config and tests only). */
+  static fromClearKeys(keyToSource: Record<string, string>): HashedWriteKeys {
+    return new HashedWriteKeys(
+      Object.fromEntries(Object.entries(keyToSource).map(([k, s]) => [hashWriteKey(k), s])),
+    );
+  }
+
+  /** The source name for a key, or null. Hash lookup, then a constant-time confirm. */
+  resolve(key: string): string | null {
+    const h = hashWriteKey(key);
+    const source = this.byHash.get(h);
+    if (source === undefined) return null;
+    const stored = Buffer.from(h, 'hex');
+    return timingSafeEqual(stored, Buffer.from(hashWriteKey(key), 'hex')) ? source : null;
+  }
+}
+
+/** Reads the source for a write key from the HTTP Basic header (key as user) or the body's writeKey. */
+export function writeKeyFromBasicAuth(authorization: string | undefined): string | null {
+  if (!authorization) return null;
+  const [scheme, value] = authorization.trim().split(/\s+/, 2);
+  if (!scheme || scheme.toLowerCase() !== 'basic' || !value) return null;
+  let decoded: string;
+  try {
+    decoded = Buffer.from(value, 'base64').toString('utf8');
+  } catch {
+    return null;
+  }
+  const user = decoded.split(':', 1)[0] ?? '';
+  return user.length > 0 ? user : null;
+}

@@ -1,0 +1,199 @@
+import {
+  AuthError,
+  BadRequestError,
+  type FieldProblem,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ThrottledError,
+} from '../domain/errors';
+import type { RawEnvelope, SegmentType } from '../domain/event';
+import {
+  checkSegmentMessage,
+  isSegmentType,
+  normalizeIds,
+  partitionKeyOf,
+  SEGMENT_LIMITS,
+} from '../domain/segment';
+import { writeKeyFromBasicAuth } from '../domain/write-keys';
+import type { Clock, IdGenerator } from '../ports/clock';
+import type { EventStream, StreamRecord } from '../ports/stream';
+import type { LoggerPort, MetricsPort } from '../ports/telemetry';
+import type { RateLimiter, WriteKeyResolver } from '../ports/write-keys';
+import {
+  decodeBody,
+  errorResponse,
+  type HttpEvent,
+  type HttpResult,
+  header,
+  json,
+  parseJson,
+  requireJsonContentType,
+} from './http';
+
+/**
+ * Segment-compatible tracking API: POST /v1/batch and /v1/{track|identify|page|screen|group|alias}.
+ * Each accepted message becomes one RawEnvelope on the event stream. 200 only after the stream
+ * write resolved; invalid messages of a batch are listed in a 400 while the valid ones are kept.
+ */
+export interface IngestDeps {
+  stream: EventStream;
+  writeKeys: WriteKeyResolver;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: LoggerPort;
+  metrics: MetricsPort;
+  rateLimiter?: RateLimiter;
+  limits?: Partial<typeof SEGMENT_LIMITS>;
+}
+
+const ROUTE = /^\/v1\/([a-z]+)\/?$/;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export const createIngestHandler = (deps: IngestDeps) => {
+  const limits = { ...SEGMENT_LIMITS, ...deps.limits };
+
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    const requestId = event.requestContext?.requestId ?? deps.ids();
+    try {
+      const path = event.rawPath ?? event.requestContext?.http?.path ?? '';
+      const route = ROUTE.exec(path)?.[1];
+      if (!route || (route !== 'batch' && !isSegmentType(route))) {
+        throw new NotFoundError(
+          `no route ${path}: use /v1/batch or /v1/track|identify|page|screen|group|alias`,
+        );
+      }
+      const method = event.requestContext?.http?.method ?? 'POST';
+      if (method !== 'POST') throw new MethodNotAllowedError(`${method} is not allowed on ${path}: use POST`);
+
+      const isBatch = route === 'batch';
+      const body = decodeBody(event, isBatch ? limits.maxBatchBytes : limits.maxEventBytes);
+      requireJsonContentType(event);
+      const parsed = parseJson(body);
+      if (!isObject(parsed)) {
+        throw new BadRequestError('request body must be a JSON object', [
+          { field: '/', rule: 'type', message: 'expected a JSON object' },
+        ]);
+      }
+
+      const key =
+        writeKeyFromBasicAuth(header(event, 'authorization')) ??
+        (typeof parsed.writeKey === 'string' && parsed.writeKey.length > 0 ? parsed.writeKey : null);
+      if (!key) throw new AuthError('missing write key: send it as the HTTP Basic user name');
+      const source = await deps.writeKeys.resolve(key);
+      if (!source) throw new AuthError('unknown write key');
+
+      let messages: unknown[];
+      if (isBatch) {
+        if (!Array.isArray(parsed.batch)) {
+          throw new BadRequestError('"batch" must be an array of events', [
+            {
+              field: '/batch',
+              rule: parsed.batch === undefined ? 'required' : 'type',
+              message: 'expected an array',
+            },
+          ]);
+        }
+        messages = parsed.batch;
+        if (messages.length > limits.maxBatchEvents) {
+          throw new BadRequestError(
+            `batch has ${messages.length} events; the limit is ${limits.maxBatchEvents}`,
+            [
+              {
+                field: '/batch',
+                rule: 'maxItems',
+                message: `at most ${limits.maxBatchEvents} events per batch`,
+              },
+            ],
+          );
+        }
+      } else {
+        messages = [parsed];
+      }
+
+      if (deps.rateLimiter && !deps.rateLimiter.tryTake(source, messages.length)) {
+        throw new ThrottledError(`source "${source}" is over its rate limit; retry with backoff`);
+      }
+
+      const receivedAt = deps.clock.now().toISOString();
+      const ip = event.requestContext?.http?.sourceIp;
+      const userAgent = header(event, 'user-agent');
+      const batchContext = isBatch && isObject(parsed.context) ? parsed.context : undefined;
+      const batchSentAt = typeof parsed.sentAt === 'string' ? parsed.sentAt : undefined;
+      const typeFromPath: SegmentType | undefined = isBatch ? undefined : (route as SegmentType);
+
+      const rejected: FieldProblem[] = [];
+      const records: StreamRecord[] = [];
+      let bytes = 0;
+      messages.forEach((raw, index) => {
+        let msg = raw;
+        if (isObject(msg) && (batchContext || (batchSentAt && msg.sentAt === undefined))) {
+          msg = {
+            ...msg,
+            ...(batchSentAt && msg.sentAt === undefined ? { sentAt: batchSentAt } : {}),
+            ...(batchContext
+              ? { context: { ...batchContext, ...(isObject(msg.context) ? msg.context : {}) } }
+              : {}),
+          };
+        }
+        const problems = checkSegmentMessage(msg, index, typeFromPath);
+        if (problems.length > 0) {
+          rejected.push(...problems);
+          return;
+        }
+        const message = normalizeIds(msg as Record<string, unknown>, typeFromPath, deps.ids);
+        const envelope: RawEnvelope = {
+          v: 1,
+          kind: 'segment',
+          source,
+          receivedAt,
+          requestId,
+          ...(ip ? { ip } : {}),
+          ...(userAgent ? { userAgent } : {}),
+          payload: message,
+          eventId: message.messageId,
+        };
+        const data = Buffer.from(JSON.stringify(envelope), 'utf8');
+        if (data.length > limits.maxEventBytes + 2048) {
+          rejected.push({
+            index,
+            field: '/',
+            rule: 'maxEventBytes',
+            message: `event is ${data.length} bytes; the limit is ${limits.maxEventBytes} bytes per event`,
+          });
+          return;
+        }
+        bytes += data.length;
+        records.push({ partitionKey: partitionKeyOf(message), data });
+      });
+
+      if (!isBatch && rejected.length > 0 && rejected[0]?.rule === 'maxEventBytes') {
+        throw new PayloadTooLargeError(rejected[0].message, limits.maxEventBytes, body.length);
+      }
+
+      if (records.length > 0) await deps.stream.put(records);
+
+      deps.metrics.addDimension('source', source);
+      deps.metrics.addMetric('IngestAccepted', 'Count', records.length);
+      deps.metrics.addMetric('IngestRejected', 'Count', new Set(rejected.map((r) => r.index)).size);
+      deps.metrics.addMetric('IngestBytes', 'Bytes', bytes);
+      deps.metrics.publishStoredMetrics();
+
+      if (rejected.length > 0) {
+        const rejectedEvents = new Set(rejected.map((r) => r.index)).size;
+        return json(400, {
+          success: false,
+          error: `${rejectedEvents} of ${messages.length} events rejected; the others were accepted`,
+          accepted: records.length,
+          rejected,
+        });
+      }
+      return json(200, { success: true, accepted: records.length });
+    } catch (err) {
+      return errorResponse(err, deps.logger, requestId);
+    }
+  };
+};
