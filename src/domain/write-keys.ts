@@ -37,7 +37,7 @@ export class HashedWriteKeys {
 export function writeKeyFromBasicAuth(authorization: string | undefined): string | null {
   if (!authorization) return null;
   const [scheme, value] = authorization.trim().split(/\s+/, 2);
-  if (!scheme || scheme.toLowerCase() !== 'basic' || !value) return null;
+  if (scheme?.toLowerCase() !== 'basic' || !value) return null;
   let decoded: string;
   try {
     decoded = Buffer.from(value, 'base64').toString('utf8');

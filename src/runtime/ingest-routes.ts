@@ -1,0 +1,10 @@
+import { SEGMENT_TYPES } from '../domain/event';
+import type { HttpHandler, HttpRoute } from './http-server';
+
+/** The Segment tracking API routes, as template.yaml declares them for API Gateway. */
+export function ingestRoutes(handler: HttpHandler): HttpRoute[] {
+  return [
+    { method: 'POST', path: '/v1/batch', handler },
+    ...SEGMENT_TYPES.map((t) => ({ method: 'POST', path: `/v1/${t}`, handler })),
+  ];
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { FileEventStream } from '../adapters/local/file-stream';
+import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
+import { StaticWriteKeys } from '../adapters/write-keys';
+import { createIngestHandler } from '../handlers/ingest';
+import type { Clock, IdGenerator } from '../ports/clock';
+import { systemClock } from '../ports/clock';
+import type { ReadableEventStream } from '../ports/stream';
+
+/**
+ * The embedded runtime: the same handlers as the Lambdas, wired to local adapters under one
+ * data folder (default `.c360`):
+ *   <data>/stream/events   the event stream (Kinesis' role)
+ *   <data>/lake            the lake (S3's role): bronze/, quarantine/, landing/, silver/, gold/
+ *   <data>/metrics         EMF metric documents (CloudWatch's role)
+ */
+export const DEFAULT_DATA_DIR = '.c360';
+/** Dev-only defaults: every local write key maps to a source name. */
+export const DEFAULT_WRITE_KEYS: Record<string, string> = {
+  'c360-local-write-key': 'web',
+  'c360-local-ios-key': 'ios',
+  'c360-local-android-key': 'android',
+};
+
+export interface LocalRuntimeOptions {
+  dataDir?: string;
+  writeKeys?: Record<string, string>;
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+export function localPaths(dataDir = DEFAULT_DATA_DIR) {
+  const root = resolve(dataDir);
+  return {
+    root,
+    stream: join(root, 'stream', 'events'),
+    lake: join(root, 'lake'),
+    metrics: join(root, 'metrics', 'emf.ndjson'),
+    state: join(root, 'state'),
+  };
+}
+
+export function createLocalIngest(opts: LocalRuntimeOptions = {}) {
+  const paths = localPaths(opts.dataDir);
+  const clock = opts.clock ?? systemClock;
+  const stream: ReadableEventStream = new FileEventStream(paths.stream, clock);
+  const handler = createIngestHandler({
+    stream,
+    writeKeys: new StaticWriteKeys(opts.writeKeys ?? DEFAULT_WRITE_KEYS),
+    clock,
+    ids: opts.ids ?? randomUUID,
+    logger: new LocalLogger('c360-ingest'),
+    metrics: new EmfMetrics('c360', 'c360-ingest', paths.metrics),
+  });
+  return { paths, stream, handler };
+}
