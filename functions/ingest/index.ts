@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { KinesisEventStream } from '../../src/adapters/aws/kinesis-stream';
+import { powertools } from '../../src/adapters/aws/powertools';
+import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
+import { SecretWriteKeys } from '../../src/adapters/write-keys';
+import { readEnv } from '../../src/config/env';
+import { createIngestHandler } from '../../src/handlers/ingest';
+import { systemClock } from '../../src/ports/clock';
+
+/** Lambda entry: Segment tracking API behind the HTTP API. Deps are built once per cold start. */
+export const loadConfig = () => readEnv(['STREAM_NAME', 'WRITE_KEYS_SECRET_ARN']);
+
+const config = loadConfig();
+const { logger, metrics } = powertools();
+
+export const handler = createIngestHandler({
+  stream: new KinesisEventStream({ streamName: config.STREAM_NAME }),
+  writeKeys: new SecretWriteKeys(new SecretsManagerStore(), config.WRITE_KEYS_SECRET_ARN),
+  clock: systemClock,
+  ids: randomUUID,
+  logger,
+  metrics,
+});
