@@ -30,7 +30,11 @@ const adapters: [string, () => Promise<EventStream>][] = [
         FailedRecordCount: 0,
         Records: input.Records.map((_, i) => ({ SequenceNumber: String(i), ShardId: 'shardId-0' })),
       }));
-      return new KinesisEventStream({ streamName: 's', client: new KinesisClient({}), sleep: async () => {} });
+      return new KinesisEventStream({
+        streamName: 's',
+        client: new KinesisClient({}),
+        sleep: async () => {},
+      });
     },
   ],
 ];
@@ -64,7 +68,11 @@ describe('KinesisEventStream', () => {
       FailedRecordCount: 0,
       Records: input.Records.map(() => ({ SequenceNumber: '1', ShardId: 's' })),
     }));
-    const stream = new KinesisEventStream({ streamName: 'events', client: new KinesisClient({}), sleep: noSleep });
+    const stream = new KinesisEventStream({
+      streamName: 'events',
+      client: new KinesisClient({}),
+      sleep: noSleep,
+    });
     const result = await stream.put(records(1201));
     const sizes = kinesisMock.commandCalls(PutRecordsCommand).map((c) => c.args[0].input.Records?.length);
     expect(sizes).toEqual([500, 500, 201]);
@@ -77,8 +85,15 @@ describe('KinesisEventStream', () => {
       FailedRecordCount: 0,
       Records: input.Records.map(() => ({ SequenceNumber: '1', ShardId: 's' })),
     }));
-    const stream = new KinesisEventStream({ streamName: 'events', client: new KinesisClient({}), sleep: noSleep });
-    const big = Array.from({ length: 12 }, (_, i) => ({ partitionKey: `k${i}`, data: Buffer.alloc(1024 * 1024) }));
+    const stream = new KinesisEventStream({
+      streamName: 'events',
+      client: new KinesisClient({}),
+      sleep: noSleep,
+    });
+    const big = Array.from({ length: 12 }, (_, i) => ({
+      partitionKey: `k${i}`,
+      data: Buffer.alloc(1024 * 1024),
+    }));
     await stream.put(big);
     const sizes = kinesisMock.commandCalls(PutRecordsCommand).map((c) => c.args[0].input.Records?.length);
     expect(sizes).toEqual([4, 4, 4]);
@@ -129,14 +144,25 @@ describe('KinesisEventStream', () => {
       maxAttempts: 3,
     });
     await expect(stream.put(records(1))).rejects.toThrow(DownstreamUnavailableError);
-    await expect(stream.put(records(1))).rejects.toThrow(/after 3 attempts \(ProvisionedThroughputExceededException/);
+    await expect(stream.put(records(1))).rejects.toThrow(
+      /after 3 attempts \(ProvisionedThroughputExceededException/,
+    );
     expect(kinesisMock.commandCalls(PutRecordsCommand)).toHaveLength(6);
   });
 
   it('retries a call that throws, then gives up with 503-mapped error', async () => {
-    const err = Object.assign(new Error('Rate exceeded for stream'), { name: 'ProvisionedThroughputExceededException' });
-    kinesisMock.on(PutRecordsCommand).rejectsOnce(err).resolves({ FailedRecordCount: 0, Records: [{}] });
-    const stream = new KinesisEventStream({ streamName: 'events', client: new KinesisClient({}), sleep: noSleep });
+    const err = Object.assign(new Error('Rate exceeded for stream'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
+    kinesisMock
+      .on(PutRecordsCommand)
+      .rejectsOnce(err)
+      .resolves({ FailedRecordCount: 0, Records: [{}] });
+    const stream = new KinesisEventStream({
+      streamName: 'events',
+      client: new KinesisClient({}),
+      sleep: noSleep,
+    });
     expect(await stream.put(records(1))).toEqual({ written: 1, calls: 2, retried: 1 });
 
     kinesisMock.reset();
