@@ -1,0 +1,19 @@
+import { cpus } from 'node:os';
+
+/** Shared benchmark helpers: the machine line and a timed loop that reports per-second rates. */
+export function machine(): { cpu: string; cores: number; node: string } {
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
+}
+
+export async function timeLoop(minMs: number, body: () => Promise<number>): Promise<{ items: number; ms: number }> {
+  // Warm up the JIT and caches first.
+  for (let i = 0; i < 20; i++) await body();
+  let items = 0;
+  const start = performance.now();
+  let ms = 0;
+  do {
+    items += await body();
+    ms = performance.now() - start;
+  } while (ms < minMs);
+  return { items, ms };
+}
