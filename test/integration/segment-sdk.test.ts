@@ -30,7 +30,7 @@ describe('c360 serve with the real @segment/analytics-node SDK', () => {
       userId: 'user-42',
       event: 'Order Completed',
       properties: { orderId: 'o-1', revenue: 19.99, products: [{ sku: 'A', quantity: 2 }] },
-      context: { campaign: { source: 'newsletter' } },
+      context: { campaign: { source: 'newsletter', medium: 'email', name: 'spring' } },
       timestamp: new Date('2026-01-01T10:00:00Z'),
     });
     analytics.page({ anonymousId: 'anon-7', name: 'Home', properties: { url: 'https://shop.example/' } });
@@ -50,7 +50,7 @@ describe('c360 serve with the real @segment/analytics-node SDK', () => {
     expect(byType.track?.payload).toMatchObject({
       event: 'Order Completed',
       properties: { orderId: 'o-1', revenue: 19.99, products: [{ sku: 'A', quantity: 2 }] },
-      context: { campaign: { source: 'newsletter' } },
+      context: { campaign: { source: 'newsletter', medium: 'email', name: 'spring' } },
       timestamp: '2026-01-01T10:00:00.000Z',
     });
     expect(byType.page?.payload).toMatchObject({ anonymousId: 'anon-7', name: 'Home' });

@@ -81,7 +81,7 @@ describe('ingest handler under fuzzing', () => {
           );
           expect(res.statusCode).toBeLessThan(500);
           const parsed = parseBody(res);
-          if (res.statusCode >= 400) {
+          if ((res.statusCode ?? 0) >= 400) {
             expect(typeof parsed.error).toBe('string');
             expect((parsed.error as string).length).toBeGreaterThan(5);
           }

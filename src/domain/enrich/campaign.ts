@@ -1,0 +1,85 @@
+import type { CampaignInfo, ReferrerClass } from '../event';
+
+/**
+ * Campaign attribution from Segment's context.campaign, the page URL's UTM parameters and
+ * click ids, and the referrer's class.
+ */
+const SEARCH = /(^|\.)(google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|ask|naver|startpage)\./i;
+const SOCIAL =
+  /(^|\.)(facebook|fb|instagram|twitter|x|t|linkedin|lnkd|pinterest|reddit|tiktok|youtube|snapchat|whatsapp|telegram|threads|mastodon)\.(com|co|me|net|in|org|social)$/i;
+const EMAIL = /(^|\.)(mail\.google|outlook\.live|mail\.yahoo|mail\.aol|mail\.proton)\.|^(mail|webmail)\./i;
+const PAID_MEDIUM =
+  /^(cpc|ppc|paid|paidsearch|paid_social|paidsocial|display|cpm|cpv|affiliate|retargeting)$/i;
+const CLICK_IDS = ['gclid', 'fbclid', 'ttclid', 'msclkid'] as const;
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+function parseUrl(u: unknown): URL | null {
+  if (typeof u !== 'string' || u.length === 0) return null;
+  try {
+    return new URL(u);
+  } catch {
+    return null;
+  }
+}
+
+export function classifyReferrer(
+  referrerHost: string | null,
+  pageHost: string | null,
+  medium: string | null,
+  hasClickId: boolean,
+): ReferrerClass {
+  if (hasClickId || (medium && PAID_MEDIUM.test(medium))) return 'paid';
+  if (medium && /^e-?mail|newsletter$/i.test(medium)) return 'email';
+  if (!referrerHost) return medium === 'social' ? 'social' : 'direct';
+  if (pageHost && (referrerHost === pageHost || referrerHost.endsWith(`.${pageHost}`))) return 'internal';
+  if (SEARCH.test(referrerHost)) return 'search';
+  if (SOCIAL.test(referrerHost)) return 'social';
+  if (EMAIL.test(referrerHost)) return 'email';
+  return 'other';
+}
+
+export function extractCampaign(context: Record<string, unknown>): CampaignInfo | null {
+  const page = (typeof context.page === 'object' && context.page !== null ? context.page : {}) as Record<
+    string,
+    unknown
+  >;
+  const given = (
+    typeof context.campaign === 'object' && context.campaign !== null ? context.campaign : {}
+  ) as Record<string, unknown>;
+  const url = parseUrl(page.url);
+  const q = url?.searchParams;
+  const referrer = parseUrl(page.referrer ?? context.referrer);
+  const pick = (k: string, utm: string) => str(given[k]) ?? str(q?.get(utm));
+  let clickIdType: CampaignInfo['clickIdType'] = null;
+  let clickId: string | null = null;
+  for (const id of CLICK_IDS) {
+    const v = str(q?.get(id)) ?? str(given[id]);
+    if (v) {
+      clickIdType = id;
+      clickId = v;
+      break;
+    }
+  }
+  const info: CampaignInfo = {
+    source: pick('source', 'utm_source'),
+    medium: pick('medium', 'utm_medium'),
+    name: pick('name', 'utm_campaign'),
+    term: pick('term', 'utm_term'),
+    content: pick('content', 'utm_content'),
+    clickIdType,
+    clickId,
+    referrerHost: referrer?.hostname.toLowerCase() ?? null,
+    referrerClass: 'direct',
+  };
+  info.referrerClass = classifyReferrer(
+    info.referrerHost,
+    url?.hostname.toLowerCase() ?? null,
+    info.medium,
+    clickId !== null,
+  );
+  if (!url && !referrer && !info.source && !info.medium && !info.name && !clickId) return null;
+  return info;
+}

@@ -1,0 +1,65 @@
+import UAParser from 'ua-parser-js';
+import type { UaInfo } from '../event';
+
+/**
+ * User agent → browser, OS, device type and bot flag (ua-parser-js 1.x, MIT). Real traffic
+ * repeats a few thousand UA strings, so results are kept in a bounded LRU cache.
+ */
+const BOT =
+  /bot\b|bot\/|crawl|spider|slurp|bingpreview|facebookexternalhit|headless|lighthouse|curl\/|wget\/|python-requests|httpclient|okhttp\/|go-http-client|java\/|scrapy|phantomjs|axios\//i;
+
+const DEVICE_TYPES: Record<string, UaInfo['deviceType']> = {
+  mobile: 'mobile',
+  tablet: 'tablet',
+  smarttv: 'tv',
+  console: 'console',
+  wearable: 'wearable',
+  embedded: 'other',
+};
+
+export function parseUserAgent(ua: string): UaInfo {
+  const r = new UAParser(ua).getResult();
+  const isBot = BOT.test(ua);
+  const deviceType: UaInfo['deviceType'] = isBot
+    ? 'bot'
+    : r.device.type
+      ? (DEVICE_TYPES[r.device.type] ?? 'other')
+      : r.os.name || r.browser.name
+        ? 'desktop'
+        : 'other';
+  return {
+    browser: r.browser.name ?? null,
+    browserVersion: r.browser.major ?? null,
+    os: r.os.name ?? null,
+    osVersion: r.os.version ?? null,
+    deviceType,
+    isBot,
+  };
+}
+
+export class UserAgentCache {
+  private readonly cache = new Map<string, UaInfo>();
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  lookup(ua: string): UaInfo {
+    const hit = this.cache.get(ua);
+    if (hit) {
+      this.hits++;
+      // Refresh recency: Map keeps insertion order, so re-insert moves it to the end.
+      this.cache.delete(ua);
+      this.cache.set(ua, hit);
+      return hit;
+    }
+    this.misses++;
+    const info = parseUserAgent(ua);
+    if (this.cache.size >= this.maxEntries) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(ua, info);
+    return info;
+  }
+}
