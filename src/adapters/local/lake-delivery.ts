@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Delivery, DeliveryItem, DeliveryResult } from '../../ports/delivery';
+
+/**
+ * Embedded Firehose: writes each call's records as gzip NDJSON, one file per key prefix, under
+ * the lake folder, with the same key layout Firehose dynamic partitioning produces in S3.
+ * A file is written under a temporary name and renamed, so readers never see half a file.
+ */
+export class LakeDelivery implements Delivery {
+  private seq = 0;
+  constructor(
+    private readonly lakeDir: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async deliver(items: DeliveryItem[]): Promise<DeliveryResult> {
+    const byPrefix = new Map<string, number[]>();
+    items.forEach((item, i) => {
+      const list = byPrefix.get(item.prefix);
+      if (list) list.push(i);
+      else byPrefix.set(item.prefix, [i]);
+    });
+    const failed: number[] = [];
+    const stamp = this.now().toISOString().replace(/[-:.]/g, '');
+    for (const [prefix, indexes] of byPrefix) {
+      const dir = join(this.lakeDir, prefix);
+      const name = `part-${stamp}-${String(++this.seq).padStart(6, '0')}-${randomBytes(4).toString('hex')}.ndjson.gz`;
+      try {
+        await mkdir(dir, { recursive: true });
+        const body = gzipSync(`${indexes.map((i) => (items[i] as DeliveryItem).line).join('\n')}\n`);
+        const tmp = join(dir, `.${name}.tmp`);
+        await writeFile(tmp, body);
+        await rename(tmp, join(dir, name));
+      } catch {
+        failed.push(...indexes);
+      }
+    }
+    return { failed, calls: byPrefix.size, retried: 0 };
+  }
+}
+
+/** In-memory delivery for tests and benchmarks; `failNext` makes chosen items fail once. */
+export class MemoryDelivery implements Delivery {
+  readonly items: DeliveryItem[] = [];
+  calls = 0;
+  private failing = new Set<string>();
+
+  /** Makes the next delivery of lines matching `predicate` fail (to test retries/redelivery). */
+  failOnce(predicate: (line: string) => boolean): void {
+    this.failPredicate = predicate;
+  }
+  private failPredicate: ((line: string) => boolean) | null = null;
+
+  async deliver(items: DeliveryItem[]): Promise<DeliveryResult> {
+    this.calls++;
+    const failed: number[] = [];
+    items.forEach((item, i) => {
+      if (this.failPredicate?.(item.line) && !this.failing.has(item.line)) {
+        this.failing.add(item.line);
+        failed.push(i);
+      } else this.items.push(item);
+    });
+    return { failed, calls: 1, retried: 0 };
+  }
+}

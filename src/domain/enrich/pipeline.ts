@@ -1,0 +1,97 @@
+import type { CanonicalEvent, IdentityKey, JsonObject, RawEnvelope } from '../event';
+import type { CanonicalDraft } from '../normalize/types';
+import { extractCampaign } from './campaign';
+import type { GeoLookup } from './geo';
+import { anonymizeIp } from './ip';
+import { emptyFound, type Pseudonymizer } from './pii';
+import { deriveEventTime } from './time';
+import type { UserAgentCache } from './useragent';
+
+/**
+ * Draft → canonical event: event time, user agent, geo (then the IP is anonymized), campaign,
+ * PII pseudonymization and identity keys. Pure given its collaborators (caches, key).
+ */
+export interface EnrichContext {
+  ua: UserAgentCache;
+  geo: GeoLookup;
+  pseudonymizer: Pseudonymizer;
+  lateWindowMs: number;
+}
+
+function obj(v: unknown): JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : {};
+}
+
+export function enrichDraft(
+  draft: CanonicalDraft,
+  envelope: RawEnvelope,
+  ctx: EnrichContext,
+): CanonicalEvent {
+  const time = deriveEventTime(draft, ctx.lateWindowMs);
+  const context = { ...draft.context };
+
+  const uaString = typeof context.userAgent === 'string' ? context.userAgent : envelope.userAgent;
+  const ua = uaString ? ctx.ua.lookup(uaString) : null;
+
+  // The client IP: what the SDK reported in context.ip, else what the edge saw.
+  const rawIp = typeof context.ip === 'string' ? context.ip : envelope.ip;
+  const geo = rawIp ? ctx.geo.lookup(rawIp.replace(/^::ffff:/, '')) : null;
+  const ip = anonymizeIp(rawIp);
+  delete context.ip;
+
+  const campaign = extractCampaign(context);
+
+  const found = emptyFound();
+  const p = ctx.pseudonymizer;
+  const scrubbedContext = p.scrub(context, found) as JsonObject;
+  const properties = p.scrub(draft.properties, found) as JsonObject;
+  const traits = p.scrub(draft.traits, found) as JsonObject;
+  // Ids can carry emails too (userId = "ada@example.com" is common).
+  const userId = draft.userId === null ? null : (p.scrub(draft.userId, found) as string);
+  const anonymousId = draft.anonymousId === null ? null : (p.scrub(draft.anonymousId, found) as string);
+  const event = draft.event === null ? null : (p.scrub(draft.event, found) as string);
+  if (campaign?.clickId) campaign.clickId = p.scrub(campaign.clickId, found) as string;
+
+  const identities: IdentityKey[] = [];
+  const seen = new Set<string>();
+  const add = (k: IdentityKey) => {
+    const key = `${k.type}\u0000${k.value}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      identities.push(k);
+    }
+  };
+  for (const k of draft.identities) {
+    add(
+      k.type === 'user_id' || k.type === 'anonymous_id'
+        ? { ...k, value: p.scrub(k.value, found) as string }
+        : k,
+    );
+  }
+  if (userId) add({ type: 'user_id', value: userId });
+  if (anonymousId) add({ type: 'anonymous_id', value: anonymousId });
+  for (const h of found.emailHashes) add({ type: 'email_hash', value: h });
+  for (const h of found.phoneHashes) add({ type: 'phone_hash', value: h });
+
+  return {
+    schemaVersion: 1,
+    eventId: draft.eventId,
+    type: draft.type,
+    event,
+    source: draft.source,
+    kind: draft.kind,
+    userId,
+    anonymousId,
+    originalTimestamp: draft.originalTimestamp,
+    sentAt: draft.sentAt,
+    receivedAt: draft.receivedAt,
+    timestamp: time.timestamp,
+    context: scrubbedContext,
+    properties,
+    traits: obj(traits),
+    identities,
+    enrichment: { ua, geo, campaign, ip },
+    flags: { futureClamped: time.futureClamped, late: time.late, bot: ua?.isBot ?? false },
+    requestId: draft.requestId,
+  };
+}

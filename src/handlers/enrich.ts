@@ -1,0 +1,286 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda';
+import type { EnrichContext } from '../domain/enrich/pipeline';
+import { enrichDraft } from '../domain/enrich/pipeline';
+import type { CanonicalEvent, QuarantineReason, QuarantineRecord, RawEnvelope } from '../domain/event';
+import { normalize } from '../domain/normalize';
+import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } from '../domain/partition';
+import { SchemaRegistry } from '../domain/schema-registry';
+import type { Clock } from '../ports/clock';
+import type { DedupeStore } from '../ports/dedupe';
+import type { Delivery, DeliveryItem } from '../ports/delivery';
+import type { LoggerPort, MetricsPort } from '../ports/telemetry';
+
+/**
+ * Enrich stage (Kinesis → Firehose): decode, normalize, enrich, validate, dedupe, deliver.
+ * Works on the whole batch at once (bulk delivery), then lets Powertools' batch processor
+ * build the partial-batch response from the records whose events could not be delivered.
+ *
+ * Counts per batch reconcile: events = delivered + quarantined + duplicates + failed, where
+ * `failed` events belong to records reported in batchItemFailures (Kinesis redelivers them;
+ * the dedupe store makes the redelivery safe).
+ */
+export interface EnrichDeps {
+  delivery: Delivery;
+  quarantine: Delivery;
+  dedupe: DedupeStore;
+  enrich: EnrichContext;
+  clock: Clock;
+  logger: LoggerPort;
+  metrics: MetricsPort;
+  registry?: SchemaRegistry;
+  /** Largest canonical event accepted into the lake (Firehose takes 1,000 KiB per record). */
+  maxEventBytes?: number;
+}
+
+export interface EnrichStats {
+  records: number;
+  events: number;
+  delivered: number;
+  quarantined: number;
+  duplicates: number;
+  failedRecords: number;
+  quarantinedByReason: Partial<Record<QuarantineReason, number>>;
+}
+
+interface Pending {
+  recordIndex: number;
+  event: CanonicalEvent;
+  line: string;
+}
+
+export const createEnrichHandler = (deps: EnrichDeps) => {
+  const registry = deps.registry ?? SchemaRegistry.default();
+  const maxEventBytes = deps.maxEventBytes ?? 256 * 1024;
+
+  /** The bulk work; exported through `.process` for the embedded runtime and tests. */
+  async function processBatch(
+    records: KinesisStreamRecord[],
+  ): Promise<{ failed: Set<number>; stats: EnrichStats }> {
+    const quarantinedAt = deps.clock.now().toISOString();
+    const stats: EnrichStats = {
+      records: records.length,
+      events: 0,
+      delivered: 0,
+      quarantined: 0,
+      duplicates: 0,
+      failedRecords: 0,
+      quarantinedByReason: {},
+    };
+    const pending: Pending[] = [];
+    const quarantine: { recordIndex: number; q: QuarantineRecord }[] = [];
+    const seenInBatch = new Set<string>();
+
+    const toQuarantine = (
+      recordIndex: number,
+      original: string,
+      reason: QuarantineReason,
+      detail: string,
+      env: Partial<RawEnvelope> | null,
+      errors?: QuarantineRecord['errors'],
+    ) => {
+      stats.events++;
+      quarantine.push({
+        recordIndex,
+        q: {
+          reason,
+          detail,
+          ...(errors ? { errors } : {}),
+          source: env?.source ?? null,
+          receivedAt: env?.receivedAt ?? quarantinedAt,
+          quarantinedAt,
+          original,
+        },
+      });
+    };
+
+    records.forEach((record, recordIndex) => {
+      const bytes = Buffer.from(record.kinesis.data, 'base64');
+      const text = bytes.toString('utf8');
+      let envelope: RawEnvelope;
+      try {
+        envelope = JSON.parse(text) as RawEnvelope;
+        if (typeof envelope !== 'object' || envelope === null || envelope.v !== 1 || !envelope.receivedAt) {
+          throw new Error('not a c360 stream envelope (v: 1 with receivedAt)');
+        }
+      } catch (err) {
+        const original = text.includes('\uFFFD') ? bytes.toString('base64') : text;
+        toQuarantine(
+          recordIndex,
+          original,
+          'parse_error',
+          err instanceof Error ? err.message : String(err),
+          null,
+        );
+        return;
+      }
+      const outcome = normalize(envelope);
+      if (!outcome.ok) {
+        toQuarantine(recordIndex, text, outcome.reason, outcome.detail, envelope, outcome.errors);
+        return;
+      }
+      for (const draft of outcome.events) {
+        let event: CanonicalEvent;
+        try {
+          event = enrichDraft(draft, envelope, deps.enrich);
+        } catch (err) {
+          toQuarantine(
+            recordIndex,
+            text,
+            'schema_violation',
+            err instanceof Error ? err.message : String(err),
+            envelope,
+          );
+          continue;
+        }
+        const valid = registry.validate(event.type, event);
+        if (!valid.ok) {
+          const paths = valid.errors.map((e) => `${e.path} (${e.rule})`).join(', ');
+          toQuarantine(
+            recordIndex,
+            text,
+            'schema_violation',
+            `invalid ${event.type}: ${paths}`,
+            envelope,
+            valid.errors,
+          );
+          continue;
+        }
+        const line = JSON.stringify(event);
+        if (line.length > maxEventBytes) {
+          toQuarantine(
+            recordIndex,
+            text,
+            'size',
+            `event is ${line.length} bytes; the limit is ${maxEventBytes}`,
+            envelope,
+          );
+          continue;
+        }
+        stats.events++;
+        if (seenInBatch.has(event.eventId)) {
+          stats.duplicates++;
+          continue;
+        }
+        seenInBatch.add(event.eventId);
+        pending.push({ recordIndex, event, line });
+      }
+    });
+
+    const failed = new Set<number>();
+
+    // Cross-batch dedupe: claim, deliver, then commit (or release what failed).
+    const claim = await deps.dedupe.claim(pending.map((p) => p.event.eventId));
+    const claimed = new Set(claim.claimed);
+    const inFlight = new Set(claim.inFlight);
+    stats.duplicates += claim.duplicates.length;
+    const toDeliver: Pending[] = [];
+    for (const p of pending) {
+      if (claimed.has(p.event.eventId)) toDeliver.push(p);
+      else if (inFlight.has(p.event.eventId)) failed.add(p.recordIndex);
+    }
+    const items: DeliveryItem[] = toDeliver.map((p) => ({
+      prefix: bronzePrefix(bronzePartition(p.event)),
+      line: p.line,
+    }));
+    const result = items.length
+      ? await deliverOrFail(deps.delivery, items, deps.logger)
+      : { failed: [] as number[] };
+    const failedItems = new Set(result.failed);
+    const committed: string[] = [];
+    const released: string[] = [];
+    toDeliver.forEach((p, i) => {
+      if (failedItems.has(i)) {
+        failed.add(p.recordIndex);
+        released.push(p.event.eventId);
+      } else committed.push(p.event.eventId);
+    });
+    if (released.length) await deps.dedupe.release(released);
+    if (committed.length) await deps.dedupe.commit(committed);
+    stats.delivered = committed.length;
+
+    if (quarantine.length) {
+      const qItems = quarantine.map(({ q }) => ({
+        prefix: quarantinePrefix(quarantinePartition(q)),
+        line: JSON.stringify(q),
+      }));
+      const qResult = await deliverOrFail(deps.quarantine, qItems, deps.logger);
+      const qFailed = new Set(qResult.failed);
+      quarantine.forEach(({ recordIndex, q }, i) => {
+        if (qFailed.has(i)) failed.add(recordIndex);
+        else {
+          stats.quarantined++;
+          stats.quarantinedByReason[q.reason] = (stats.quarantinedByReason[q.reason] ?? 0) + 1;
+        }
+      });
+    }
+    stats.failedRecords = failed.size;
+
+    deps.metrics.addMetric('EnrichRecords', 'Count', stats.records);
+    deps.metrics.addMetric('EnrichEvents', 'Count', stats.events);
+    deps.metrics.addMetric('EnrichDelivered', 'Count', stats.delivered);
+    deps.metrics.addMetric('EnrichQuarantined', 'Count', stats.quarantined);
+    deps.metrics.addMetric('EnrichDuplicates', 'Count', stats.duplicates);
+    deps.metrics.addMetric('EnrichFailedRecords', 'Count', stats.failedRecords);
+    const oldest = records.reduce(
+      (m, r) => Math.min(m, r.kinesis.approximateArrivalTimestamp),
+      Number.POSITIVE_INFINITY,
+    );
+    if (Number.isFinite(oldest)) {
+      deps.metrics.addMetric(
+        'EnrichLagMs',
+        'Milliseconds',
+        Math.max(0, deps.clock.now().getTime() - oldest * 1000),
+      );
+    }
+    deps.metrics.publishStoredMetrics();
+    if (stats.failedRecords > 0) {
+      deps.logger.warn('records not delivered; reported for redelivery', {
+        failedRecords: stats.failedRecords,
+      });
+    }
+    return { failed, stats };
+  }
+
+  const handler = async (
+    event: KinesisStreamEvent,
+    context?: Context,
+  ): Promise<KinesisStreamBatchResponse> => {
+    const { failed } = await processBatch(event.Records);
+    const bySequence = new Set([...failed].map((i) => event.Records[i]?.kinesis.sequenceNumber));
+    const processor = new BatchProcessor(EventType.KinesisDataStreams);
+    return processPartialResponse(
+      event,
+      async (record: KinesisStreamRecord) => {
+        if (bySequence.has(record.kinesis.sequenceNumber)) {
+          throw new Error(`record ${record.kinesis.sequenceNumber} was not delivered`);
+        }
+      },
+      processor,
+      context ? { context } : undefined,
+    );
+  };
+  return Object.assign(handler, { process: processBatch });
+};
+
+/** A delivery that throws counts as every item failed: the records are redelivered, not lost. */
+async function deliverOrFail(
+  delivery: Delivery,
+  items: DeliveryItem[],
+  logger: LoggerPort,
+): Promise<{ failed: number[] }> {
+  try {
+    return await delivery.deliver(items);
+  } catch (err) {
+    logger.error(
+      'delivery failed; the batch records will be redelivered',
+      err instanceof Error ? err : { err },
+    );
+    return { failed: items.map((_, i) => i) };
+  }
+}

@@ -1,0 +1,133 @@
+import type { CanonicalEvent, QuarantineRecord } from '../../src/domain/event';
+import { enrichUnderTest } from '../helpers/enrich';
+import { kinesisEvent, segmentEnvelope } from '../helpers/kinesis';
+
+const lines = <T>(d: { items: { line: string }[] }) => d.items.map((i) => JSON.parse(i.line) as T);
+
+describe('enrich handler', () => {
+  it('turns a Segment envelope into an enriched, pseudonymized canonical event in its partition', async () => {
+    const { handler, delivery, quarantine, metrics } = enrichUnderTest();
+    const env = segmentEnvelope({
+      type: 'identify',
+      messageId: 'm-ada',
+      userId: 'ada@example.com',
+      traits: { email: 'Ada@Example.com', phone: '+44 20 7946 0958', note: 'call me at +1 (415) 555-0100' },
+      originalTimestamp: '2026-01-01T09:59:00.000Z',
+      sentAt: '2026-01-01T10:00:00.000Z',
+      context: {
+        ip: '81.2.69.160',
+        page: {
+          url: 'https://shop.example/?utm_source=google&utm_medium=cpc&gclid=abc',
+          referrer: 'https://www.google.com/',
+        },
+      },
+    });
+
+    const res = await handler(kinesisEvent([env]));
+
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(quarantine.items).toHaveLength(0);
+    expect(delivery.items[0]?.prefix).toBe(
+      'bronze/events/source=web/event_type=identify/dt=2026-01-01/hour=09/',
+    );
+    const [e] = lines<CanonicalEvent>(delivery);
+    expect(e).toMatchObject({
+      eventId: 'm-ada',
+      type: 'identify',
+      timestamp: '2026-01-01T09:59:02.000Z',
+      enrichment: {
+        ip: '81.2.69.0',
+        geo: { country: 'GB', city: 'London' },
+        ua: { browser: 'Chrome', os: 'Windows', deviceType: 'desktop', isBot: false },
+        campaign: { source: 'google', medium: 'cpc', clickIdType: 'gclid', referrerClass: 'paid' },
+      },
+      flags: { futureClamped: false, late: false, bot: false },
+    });
+    expect(e?.traits.email).toMatch(/^[0-9a-f]{64}@example\.com$/);
+    expect(e?.userId).toBe(e?.traits.email);
+    expect(e?.traits.phone).toMatch(/^phone:[0-9a-f]{64}$/);
+    expect(e?.traits.note).toMatch(/^call me at phone:[0-9a-f]{64}$/);
+    expect(e?.identities.map((i) => i.type).sort()).toEqual([
+      'email_hash',
+      'phone_hash',
+      'phone_hash',
+      'user_id',
+    ]);
+    // No clear-text PII or full IP anywhere in the stored line.
+    const line = delivery.items[0]?.line ?? '';
+    for (const secret of ['ada@example.com', 'Ada@Example.com', '7946', '555-0100', '81.2.69.160']) {
+      expect(line).not.toContain(secret);
+    }
+    expect(metrics.published[0]).toMatchObject({
+      EnrichRecords: 1,
+      EnrichDelivered: 1,
+      EnrichQuarantined: 0,
+    });
+  });
+
+  it('quarantines parse errors, unknown types and schema violations with typed reasons and the original', async () => {
+    const { handler, delivery, quarantine } = enrichUnderTest();
+    const badJson = '{"v":1,"kind":"segm';
+    const unknownProvider = segmentEnvelope({}, { kind: 'webhook', provider: 'myspace', payload: { a: 1 } });
+    const badTrack = segmentEnvelope({ messageId: 'm2', event: undefined, type: 'track' });
+    const good = segmentEnvelope({ messageId: 'm3' });
+
+    const res = await handler(kinesisEvent([badJson, unknownProvider, badTrack, good]));
+
+    expect(res.batchItemFailures).toEqual([]);
+    expect(lines<CanonicalEvent>(delivery).map((e) => e.eventId)).toEqual(['m3']);
+    const q = lines<QuarantineRecord>(quarantine);
+    expect(q.map((r) => r.reason)).toEqual(['parse_error', 'unknown_type', 'schema_violation']);
+    expect(q[0]?.original).toBe(badJson);
+    expect(q[1]?.detail).toContain('myspace');
+    expect(q[2]?.detail).toContain('/event');
+    expect(q[2]?.errors?.[0]).toMatchObject({ path: '/event' });
+    expect(quarantine.items[0]?.prefix).toBe('quarantine/reason=parse_error/dt=2026-01-01/');
+  });
+
+  it('dedupes within a batch and across redeliveries of the same batch', async () => {
+    const { handler, delivery, metrics } = enrichUnderTest();
+    const batch = kinesisEvent([
+      segmentEnvelope({ messageId: 'a' }),
+      segmentEnvelope({ messageId: 'a' }),
+      segmentEnvelope({ messageId: 'b' }),
+    ]);
+    await handler(batch);
+    await handler(batch);
+    expect(lines<CanonicalEvent>(delivery).map((e) => e.eventId)).toEqual(['a', 'b']);
+    expect(metrics.published[0]).toMatchObject({ EnrichEvents: 3, EnrichDelivered: 2, EnrichDuplicates: 1 });
+    expect(metrics.published[1]).toMatchObject({ EnrichEvents: 3, EnrichDelivered: 0, EnrichDuplicates: 3 });
+  });
+
+  it('reports only records whose delivery failed; their redelivery is delivered once', async () => {
+    const { handler, delivery } = enrichUnderTest();
+    delivery.failOnce((line) => line.includes('"eventId":"m2"'));
+    const batch = kinesisEvent([1, 2, 3].map((i) => segmentEnvelope({ messageId: `m${i}` })));
+    const first = await handler(batch);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[1]?.kinesis.sequenceNumber }]);
+    // Kinesis redelivers from the failed record on.
+    const second = await handler({ Records: batch.Records.slice(1) });
+    expect(second.batchItemFailures).toEqual([]);
+    expect(
+      lines<CanonicalEvent>(delivery)
+        .map((e) => e.eventId)
+        .sort(),
+    ).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('clamps future times and flags late events', async () => {
+    const { handler, delivery } = enrichUnderTest();
+    await handler(
+      kinesisEvent([
+        segmentEnvelope({ messageId: 'f', originalTimestamp: '2027-01-01T00:00:00.000Z' }),
+        segmentEnvelope({ messageId: 'l', originalTimestamp: '2025-12-01T00:00:00.000Z' }),
+      ]),
+    );
+    const [f, l] = lines<CanonicalEvent>(delivery);
+    expect(f).toMatchObject({
+      timestamp: '2026-01-01T10:00:02.000Z',
+      flags: { futureClamped: true, late: false },
+    });
+    expect(l).toMatchObject({ timestamp: '2025-12-01T00:00:00.000Z', flags: { late: true } });
+  });
+});
