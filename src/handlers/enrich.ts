@@ -275,7 +275,14 @@ async function deliverOrFail(
   logger: LoggerPort,
 ): Promise<{ failed: number[] }> {
   try {
-    return await delivery.deliver(items);
+    const result = await delivery.deliver(items);
+    if (result.failed.length > 0) {
+      logger.warn('delivery left items undelivered after retries', {
+        failed: result.failed.length,
+        lastError: result.lastError,
+      });
+    }
+    return result;
   } catch (err) {
     logger.error(
       'delivery failed; the batch records will be redelivered',

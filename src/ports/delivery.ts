@@ -16,6 +16,8 @@ export interface DeliveryResult {
   failed: number[];
   calls: number;
   retried: number;
+  /** The last error seen when some items failed (for the log). */
+  lastError?: string;
 }
 
 export interface Delivery {
