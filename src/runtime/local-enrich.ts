@@ -1,0 +1,129 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { GeoipLiteLookup } from '../adapters/geoip';
+import { LocalDedupeStore } from '../adapters/local/dedupe';
+import { LakeDelivery } from '../adapters/local/lake-delivery';
+import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
+import { noGeo } from '../domain/enrich/geo';
+import { Pseudonymizer } from '../domain/enrich/pii';
+import { UserAgentCache } from '../domain/enrich/useragent';
+import { createEnrichHandler } from '../handlers/enrich';
+import type { Clock } from '../ports/clock';
+import { systemClock } from '../ports/clock';
+import type { ReadableEventStream, StoredStreamRecord } from '../ports/stream';
+import { localPaths } from './local';
+
+/**
+ * Embedded event source mapping: reads the local stream in batches, hands the enrich handler
+ * exactly what Lambda would get from Kinesis, and advances a checkpoint like Kinesis does with
+ * ReportBatchItemFailures (up to, not including, the first failed record).
+ */
+/** Dev-only key for local pseudonymization; AWS reads it from Secrets Manager. */
+export const LOCAL_DEV_PII_KEY = 'c360-local-dev-pseudonymization-key';
+
+export type EnrichHandler = ReturnType<typeof createEnrichHandler>;
+
+export function createLocalEnrichHandler(
+  dataDir?: string,
+  opts: { clock?: Clock; geo?: boolean; piiKey?: string; lateWindowHours?: number } = {},
+): EnrichHandler {
+  const paths = localPaths(dataDir);
+  const clock = opts.clock ?? systemClock;
+  return createEnrichHandler({
+    delivery: new LakeDelivery(paths.lake, () => clock.now()),
+    quarantine: new LakeDelivery(paths.lake, () => clock.now()),
+    dedupe: new LocalDedupeStore({ file: join(paths.state, 'dedupe.log'), now: () => clock.now().getTime() }),
+    enrich: {
+      ua: new UserAgentCache(),
+      geo: opts.geo === false ? noGeo : new GeoipLiteLookup(),
+      pseudonymizer: new Pseudonymizer(opts.piiKey ?? process.env.C360_PII_KEY ?? LOCAL_DEV_PII_KEY),
+      lateWindowMs: (opts.lateWindowHours ?? 48) * 3600_000,
+    },
+    clock,
+    logger: new LocalLogger('c360-enrich'),
+    metrics: new EmfMetrics('c360', 'c360-enrich', paths.metrics),
+  });
+}
+
+function toKinesisRecord(r: StoredStreamRecord): KinesisStreamRecord {
+  return {
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `${r.shardId}:${r.sequenceNumber}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::000000000000:role/c360-local',
+    awsRegion: 'local',
+    eventSourceARN: 'arn:aws:kinesis:local:000000000000:stream/c360-events',
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: r.partitionKey,
+      sequenceNumber: r.sequenceNumber,
+      data: r.data,
+      approximateArrivalTimestamp: r.approximateArrivalTimestamp / 1000,
+    },
+  };
+}
+
+export interface DrainReport {
+  batches: number;
+  records: number;
+  delivered: number;
+  quarantined: number;
+  duplicates: number;
+  failedRecords: number;
+  quarantinedByReason: Record<string, number>;
+}
+
+export async function drainStream(opts: {
+  stream: ReadableEventStream;
+  handler: EnrichHandler;
+  checkpointFile: string;
+  batchSize?: number;
+  /** Stop after this many consecutive batches that make no progress (a poison batch). */
+  maxStuckBatches?: number;
+  onProgress?: (r: DrainReport) => void;
+}): Promise<DrainReport> {
+  const report: DrainReport = {
+    batches: 0,
+    records: 0,
+    delivered: 0,
+    quarantined: 0,
+    duplicates: 0,
+    failedRecords: 0,
+    quarantinedByReason: {},
+  };
+  let checkpoint: string | null = null;
+  try {
+    checkpoint = (await readFile(opts.checkpointFile, 'utf8')).trim() || null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  let stuck = 0;
+  for (;;) {
+    const batch = await opts.stream.read(checkpoint, opts.batchSize ?? 10_000);
+    if (batch.length === 0) break;
+    const event: KinesisStreamEvent = { Records: batch.map(toKinesisRecord) };
+    const { failed, stats } = await opts.handler.process(event.Records);
+    report.batches++;
+    report.delivered += stats.delivered;
+    report.quarantined += stats.quarantined;
+    report.duplicates += stats.duplicates;
+    for (const [k, v] of Object.entries(stats.quarantinedByReason)) {
+      report.quarantinedByReason[k] = (report.quarantinedByReason[k] ?? 0) + (v ?? 0);
+    }
+    const firstFailed = failed.size ? Math.min(...failed) : batch.length;
+    report.records += firstFailed;
+    if (firstFailed > 0) {
+      checkpoint = (batch[firstFailed - 1] as StoredStreamRecord).sequenceNumber;
+      await mkdir(dirname(opts.checkpointFile), { recursive: true });
+      await writeFile(opts.checkpointFile, checkpoint);
+      stuck = 0;
+    } else if (++stuck >= (opts.maxStuckBatches ?? 3)) {
+      report.failedRecords = batch.length;
+      break;
+    }
+    opts.onProgress?.(report);
+  }
+  return report;
+}
