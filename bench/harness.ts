@@ -5,7 +5,10 @@ export function machine(): { cpu: string; cores: number; node: string } {
   return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
 }
 
-export async function timeLoop(minMs: number, body: () => Promise<number>): Promise<{ items: number; ms: number }> {
+export async function timeLoop(
+  minMs: number,
+  body: () => Promise<number>,
+): Promise<{ items: number; ms: number }> {
   // Warm up the JIT and caches first.
   for (let i = 0; i < 20; i++) await body();
   let items = 0;

@@ -45,7 +45,10 @@ export async function run(): Promise<Record<string, unknown>[]> {
         'content-type': 'application/json',
         ...(variant === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
       },
-      requestContext: { requestId: 'r', http: { method: 'POST', path: '/v1/batch', sourceIp: '203.0.113.9' } },
+      requestContext: {
+        requestId: 'r',
+        http: { method: 'POST', path: '/v1/batch', sourceIp: '203.0.113.9' },
+      },
       body: variant === 'gzip' ? gz.toString('base64') : body.toString('utf8'),
       isBase64Encoded: variant === 'gzip',
     } as unknown as Parameters<typeof handler>[0];

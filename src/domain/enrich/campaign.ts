@@ -35,9 +35,10 @@ export function classifyReferrer(
   if (medium && /^e-?mail|newsletter$/i.test(medium)) return 'email';
   if (!referrerHost) return medium === 'social' ? 'social' : 'direct';
   if (pageHost && (referrerHost === pageHost || referrerHost.endsWith(`.${pageHost}`))) return 'internal';
+  // Webmail before search: mail.google.com is Google, but the visit came from an email.
+  if (EMAIL.test(referrerHost)) return 'email';
   if (SEARCH.test(referrerHost)) return 'search';
   if (SOCIAL.test(referrerHost)) return 'social';
-  if (EMAIL.test(referrerHost)) return 'email';
   return 'other';
 }
 

@@ -1,0 +1,170 @@
+import { extractCampaign } from '../../src/domain/enrich/campaign';
+import { anonymizeIp } from '../../src/domain/enrich/ip';
+import { emptyFound, Pseudonymizer } from '../../src/domain/enrich/pii';
+import { deriveEventTime } from '../../src/domain/enrich/time';
+import { parseUserAgent, UserAgentCache } from '../../src/domain/enrich/useragent';
+
+describe('user agent', () => {
+  it.each([
+    [
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148',
+      { os: 'iOS', deviceType: 'mobile', isBot: false },
+    ],
+    [
+      'Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1',
+      { os: 'iOS', deviceType: 'tablet' },
+    ],
+    [
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+      { browser: 'Chrome', os: 'Windows', deviceType: 'desktop' },
+    ],
+    [
+      'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+      { deviceType: 'bot', isBot: true },
+    ],
+    ['curl/8.4.0', { isBot: true }],
+  ])('%s', (ua, expected) => {
+    expect(parseUserAgent(ua)).toMatchObject(expected);
+  });
+
+  it('caches repeated user agents and evicts the least recently used', () => {
+    const cache = new UserAgentCache(2);
+    cache.lookup('a/1');
+    cache.lookup('b/1');
+    cache.lookup('a/1');
+    cache.lookup('c/1'); // evicts b
+    cache.lookup('b/1');
+    expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 1, misses: 4 });
+  });
+});
+
+describe('IP anonymization', () => {
+  it.each([
+    ['203.0.113.77', '203.0.113.0'],
+    ['::ffff:198.51.100.9', '198.51.100.0'],
+    ['2001:db8:85a3:8d3:1319:8a2e:370:7348', '2001:db8:85a3::'],
+    ['2001:db8::1', '2001:db8:0::'],
+    ['not an ip', null],
+    ['', null],
+  ])('%s → %s', (ip, expected) => {
+    expect(anonymizeIp(ip)).toBe(expected);
+  });
+});
+
+describe('campaign', () => {
+  it('reads UTM parameters and click ids from the page URL and classifies the referrer', () => {
+    const c = extractCampaign({
+      page: {
+        url: 'https://shop.example/x?utm_source=fb&utm_medium=paid_social&utm_campaign=spring&fbclid=F1',
+        referrer: 'https://m.facebook.com/',
+      },
+    });
+    expect(c).toMatchObject({
+      source: 'fb',
+      medium: 'paid_social',
+      name: 'spring',
+      clickIdType: 'fbclid',
+      clickId: 'F1',
+      referrerClass: 'paid',
+    });
+  });
+
+  it.each([
+    ['https://www.google.com/search?q=x', 'search'],
+    ['https://t.co/abc', 'social'],
+    ['https://www.linkedin.com/feed', 'social'],
+    ['https://shop.example/cart', 'internal'],
+    ['https://mail.google.com/mail/u/0', 'email'],
+    ['https://blog.example.org/post', 'other'],
+  ])('referrer %s is %s', (referrer, cls) => {
+    expect(extractCampaign({ page: { url: 'https://shop.example/', referrer } })?.referrerClass).toBe(cls);
+  });
+
+  it('no referrer and no campaign is direct; context.campaign wins over the URL', () => {
+    expect(extractCampaign({ page: { url: 'https://shop.example/' } })?.referrerClass).toBe('direct');
+    expect(
+      extractCampaign({
+        campaign: { source: 'newsletter', medium: 'email' },
+        page: { url: 'https://shop.example/?utm_source=x' },
+      }),
+    ).toMatchObject({
+      source: 'newsletter',
+      referrerClass: 'email',
+    });
+    expect(extractCampaign({})).toBeNull();
+  });
+});
+
+describe('event time', () => {
+  const received = '2026-01-01T10:00:00.000Z';
+  it('corrects the client clock offset: receivedAt - (sentAt - originalTimestamp)', () => {
+    // Client clock 1 h fast: it says it sent at 11:00 an event it recorded at 10:59.
+    expect(
+      deriveEventTime(
+        {
+          originalTimestamp: '2026-01-01T10:59:00.000Z',
+          sentAt: '2026-01-01T11:00:00.000Z',
+          receivedAt: received,
+        },
+        3600_000,
+      ),
+    ).toEqual({ timestamp: '2026-01-01T09:59:00.000Z', futureClamped: false, late: false });
+  });
+  it('clamps the future and flags late arrivals', () => {
+    expect(
+      deriveEventTime(
+        { originalTimestamp: '2026-01-02T00:00:00Z', sentAt: null, receivedAt: received },
+        3600_000,
+      ),
+    ).toEqual({
+      timestamp: received,
+      futureClamped: true,
+      late: false,
+    });
+    expect(
+      deriveEventTime(
+        { originalTimestamp: '2025-12-31T00:00:00Z', sentAt: null, receivedAt: received },
+        3600_000,
+      ).late,
+    ).toBe(true);
+    expect(
+      deriveEventTime({ originalTimestamp: null, sentAt: null, receivedAt: received }, 1).timestamp,
+    ).toBe(received);
+  });
+});
+
+describe('PII pseudonymization', () => {
+  const p = new Pseudonymizer('a-test-key-of-enough-length');
+  it('replaces emails and phones anywhere, keeps the domain, is stable and keyed', () => {
+    const found = emptyFound();
+    const out = p.scrub(
+      {
+        contact: { Email: 'Ada@Example.com', mobile: '07700 900123' },
+        notes: ['mail ada@example.com or +44 7700 900123'],
+        n: 5,
+      },
+      found,
+    ) as { contact: { Email: string; mobile: string }; notes: string[]; n: number };
+    expect(out.contact.Email).toBe(`${p.hash('ada@example.com')}@example.com`);
+    expect(out.notes[0]).toBe(
+      `mail ${p.hash('ada@example.com')}@example.com or phone:${p.hash('+447700900123')}`,
+    );
+    expect(out.contact.mobile).toBe(`phone:${p.hash('07700900123')}`);
+    expect(out.n).toBe(5);
+    expect([...found.emailHashes]).toEqual([p.hash('ada@example.com')]);
+    expect(new Pseudonymizer('another-key-of-enough-length').hash('x')).not.toBe(p.hash('x'));
+  });
+  it('leaves ids, amounts and already-pseudonymized values alone', () => {
+    const found = emptyFound();
+    const token = `${p.hash('a@b.co')}@b.co`;
+    expect(p.scrub({ orderId: '100234567', amount: 1999, email: token, date: '2026-01-01' }, found)).toEqual({
+      orderId: '100234567',
+      amount: 1999,
+      email: token,
+      date: '2026-01-01',
+    });
+  });
+  it('refuses a short key', () => {
+    expect(() => new Pseudonymizer('short')).toThrow('at least 16 bytes');
+  });
+});
