@@ -39,6 +39,11 @@ export class AuthError extends C360Error {
   override readonly status = 401;
 }
 
+/** Authenticated but not allowed from here (e.g. IP allowlist) (403). */
+export class ForbiddenError extends C360Error {
+  override readonly status = 403;
+}
+
 /** Route exists but not for this method (405) or not at all (404). */
 export class NotFoundError extends C360Error {
   override readonly status = 404;

@@ -8,3 +8,11 @@ export function ingestRoutes(handler: HttpHandler): HttpRoute[] {
     ...SEGMENT_TYPES.map((t) => ({ method: 'POST', path: `/v1/${t}`, handler })),
   ];
 }
+
+/** Provider webhooks and ad-network postbacks, as template.yaml declares them. */
+export function webhookRoutes(handler: HttpHandler): HttpRoute[] {
+  return [
+    { method: 'POST', path: '/webhooks/{provider}', handler },
+    { method: ['GET', 'POST'], path: '/postbacks/{network}/{token}', handler },
+  ];
+}

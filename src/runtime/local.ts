@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { FileEventStream } from '../adapters/local/file-stream';
+import { LocalReplayGuard } from '../adapters/local/replay-guard';
+import { ConfigSecretStore } from '../adapters/local/secrets';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { StaticWriteKeys } from '../adapters/write-keys';
+import { sha256Hex } from '../domain/webhooks/config';
 import { createIngestHandler } from '../handlers/ingest';
+import { createWebhookHandler } from '../handlers/webhooks';
 import type { Clock, IdGenerator } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { ReadableEventStream } from '../ports/stream';
@@ -22,6 +26,26 @@ export const DEFAULT_WRITE_KEYS: Record<string, string> = {
   'c360-local-ios-key': 'ios',
   'c360-local-android-key': 'android',
 };
+
+/** Dev-only webhook secrets for the embedded runtime (docs/webhooks.md); AWS uses Secrets Manager. */
+export const LOCAL_WEBHOOK_SECRETS = {
+  stripe: 'whsec_c360_local_dev',
+  shopify: 'c360-local-shopify-secret',
+  zendesk: 'c360-local-zendesk-secret',
+  hubspot: 'c360-local-hubspot-secret',
+  postbackToken: 'c360-local-postback-token',
+} as const;
+
+export function localWebhookSecretJson(): string {
+  const token = sha256Hex(LOCAL_WEBHOOK_SECRETS.postbackToken);
+  return JSON.stringify({
+    stripe: [LOCAL_WEBHOOK_SECRETS.stripe],
+    shopify: [LOCAL_WEBHOOK_SECRETS.shopify],
+    zendesk: [LOCAL_WEBHOOK_SECRETS.zendesk],
+    hubspot: [LOCAL_WEBHOOK_SECRETS.hubspot],
+    postbacks: { appsflyer: { tokens: [token] }, adjust: { tokens: [token] }, generic: { tokens: [token] } },
+  });
+}
 
 export interface LocalRuntimeOptions {
   dataDir?: string;
@@ -54,4 +78,22 @@ export function createLocalIngest(opts: LocalRuntimeOptions = {}) {
     metrics: new EmfMetrics('c360', 'c360-ingest', paths.metrics),
   });
   return { paths, stream, handler };
+}
+
+export function createLocalWebhooks(opts: LocalRuntimeOptions & { stream: ReadableEventStream }) {
+  const paths = localPaths(opts.dataDir);
+  const clock = opts.clock ?? systemClock;
+  return createWebhookHandler({
+    stream: opts.stream,
+    secrets: new ConfigSecretStore({ webhooks: localWebhookSecretJson() }),
+    secretName: 'webhooks',
+    replayGuard: new LocalReplayGuard({
+      file: join(paths.state, 'webhook-replay.log'),
+      now: () => clock.now().getTime(),
+    }),
+    clock,
+    ids: opts.ids ?? randomUUID,
+    logger: new LocalLogger('c360-webhooks'),
+    metrics: new EmfMetrics('c360', 'c360-webhooks', paths.metrics),
+  });
 }

@@ -1,12 +1,19 @@
 import { parseArgs } from 'node:util';
 import { type HttpServerHandle, startHttpServer } from '../../runtime/http-server';
-import { ingestRoutes } from '../../runtime/ingest-routes';
-import { createLocalIngest, DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS } from '../../runtime/local';
+import { ingestRoutes, webhookRoutes } from '../../runtime/ingest-routes';
+import {
+  createLocalIngest,
+  createLocalWebhooks,
+  DEFAULT_DATA_DIR,
+  DEFAULT_WRITE_KEYS,
+} from '../../runtime/local';
 
 const HELP = `usage: c360 serve [--port P] [--write-key K] [--data DIR]
 
-Starts the embedded ingest API: the Segment tracking API (/v1/batch, /v1/track, ...) served by
-the same handler as the Lambda. Events land in the local stream under DIR/stream/events.
+Starts the embedded ingest API: the Segment tracking API (/v1/batch, /v1/track, ...), provider
+webhooks (/webhooks/{stripe|shopify|zendesk|hubspot}) and ad-network postbacks
+(/postbacks/{appsflyer|adjust|generic}/{token}), served by the same handlers as the Lambdas.
+Local dev secrets are listed in docs/webhooks.md. Events land in the local stream under DIR/stream/events.
 
   --port P        port to listen on (0 = pick a free one; default 8088)
   --write-key K   accept K as a write key for source "web" (default keys: ${Object.keys(DEFAULT_WRITE_KEYS).join(', ')})
@@ -24,9 +31,10 @@ export async function startServe(
   options: ServeOptions = {},
 ): Promise<HttpServerHandle & { dataDir: string }> {
   const ingest = createLocalIngest({ dataDir: options.dataDir, writeKeys: options.writeKeys });
+  const webhooks = createLocalWebhooks({ dataDir: options.dataDir, stream: ingest.stream });
   const server = await startHttpServer({
     port: options.port ?? 8088,
-    routes: [...ingestRoutes(ingest.handler)],
+    routes: [...ingestRoutes(ingest.handler), ...webhookRoutes(webhooks)],
   });
   return { ...server, dataDir: ingest.paths.root };
 }

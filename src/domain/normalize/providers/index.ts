@@ -1,7 +1,17 @@
 import type { Normalizer } from '../types';
+import { normalizeHubspot } from './hubspot';
+import { normalizeAdjust, normalizeAppsflyer, normalizeGenericPostback } from './postbacks';
+import { normalizeShopify } from './shopify';
+import { normalizeStripe } from './stripe';
+import { normalizeZendesk } from './zendesk';
 
-/**
- * Normalizers for webhook providers and ad networks, keyed by RawEnvelope.provider
- * (stripe, shopify, zendesk, hubspot, appsflyer, adjust, generic). Filled by the webhooks work.
- */
-export const providerNormalizers: Record<string, Normalizer> = {};
+/** Normalizers for webhook providers and ad networks, keyed by RawEnvelope.provider. */
+export const providerNormalizers: Record<string, Normalizer> = {
+  stripe: normalizeStripe,
+  shopify: normalizeShopify,
+  zendesk: normalizeZendesk,
+  hubspot: normalizeHubspot,
+  appsflyer: normalizeAppsflyer,
+  adjust: normalizeAdjust,
+  generic: normalizeGenericPostback,
+};

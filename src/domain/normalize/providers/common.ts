@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import type { EventType, IdentityKey, RawEnvelope } from '../../event';
+import type { CanonicalDraft, NormalizeOutcome } from '../types';
+
+/** Helpers shared by the provider normalizers. */
+export function obj(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+export function str(v: unknown): string | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return typeof v === 'string' && v.trim().length > 0 ? v.trim() : null;
+}
+
+export function num(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Unix seconds, epoch ms or ISO → ISO-8601, or null. */
+export function isoTime(v: unknown): string | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return new Date(v > 1e12 ? v : v * 1000).toISOString();
+  if (typeof v === 'string' && v.trim()) {
+    if (/^\d+(\.\d+)?$/.test(v.trim())) return isoTime(Number(v));
+    const t = Date.parse(v.includes('T') || v.includes('Z') ? v : v.replace(' ', 'T'));
+    return Number.isNaN(t) ? null : new Date(t).toISOString();
+  }
+  return null;
+}
+
+export function contentHash(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\u0000');
+  return h.digest('hex').slice(0, 32);
+}
+
+export function identities(...keys: [IdentityKey['type'], unknown][]): IdentityKey[] {
+  const out: IdentityKey[] = [];
+  for (const [type, value] of keys) {
+    const v = str(value);
+    if (v) out.push({ type, value: v });
+  }
+  return out;
+}
+
+export function draft(
+  env: RawEnvelope,
+  fields: {
+    eventId: string;
+    type: EventType;
+    event: string | null;
+    originalTimestamp: string | null;
+    properties: Record<string, unknown>;
+    traits?: Record<string, unknown>;
+    identities: IdentityKey[];
+    userId?: string | null;
+    anonymousId?: string | null;
+    context?: Record<string, unknown>;
+  },
+): CanonicalDraft {
+  return {
+    eventId: fields.eventId,
+    type: fields.type,
+    event: fields.event,
+    source: env.source,
+    kind: env.kind,
+    userId: fields.userId ?? null,
+    anonymousId: fields.anonymousId ?? null,
+    originalTimestamp: fields.originalTimestamp,
+    sentAt: null,
+    receivedAt: env.receivedAt,
+    context: fields.context ?? {},
+    properties: fields.properties,
+    traits: fields.traits ?? {},
+    identities: fields.identities,
+    requestId: env.requestId,
+  };
+}
+
+export const unknownType = (provider: string, type: unknown): NormalizeOutcome => ({
+  ok: false,
+  reason: 'unknown_type',
+  detail: `${provider} event type ${JSON.stringify(type)} is not normalized (stored raw in quarantine)`,
+});
+
+export const invalid = (provider: string, path: string, message: string): NormalizeOutcome => ({
+  ok: false,
+  reason: 'schema_violation',
+  detail: `${provider}: ${path} ${message}`,
+  errors: [{ path, rule: 'required', message }],
+});

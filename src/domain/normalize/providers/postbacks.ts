@@ -1,0 +1,135 @@
+import type { RawEnvelope } from '../../event';
+import { normalizeCurrency, toMinorUnits } from '../../money';
+import type { NormalizeOutcome, Normalizer } from '../types';
+import { contentHash, draft, identities, isoTime, num, obj, str } from './common';
+
+/**
+ * Ad-network postbacks → ad_attribution. Unknown fields are kept under properties.raw.
+ *   AppsFlyer: event_name (install | in-app name), appsflyer_id, advertising_id/idfa,
+ *     customer_user_id, media_source, campaign, af_adset, af_ad, af_cost_value/af_cost_currency,
+ *     event_revenue/event_revenue_currency, install_time, event_time.
+ *   Adjust: activity_kind (install | event | …), adid, idfa/gps_adid, network_name,
+ *     campaign_name, adgroup_name, creative_name, cost_amount/cost_currency, revenue_float or
+ *     revenue/currency, event_name, created_at (unix), user_id.
+ *   generic (docs/webhooks.md): action, event_name, user_id, device_id, advertising_id,
+ *     media_source, campaign, adset, ad, cost, cost_currency, revenue, revenue_currency, timestamp.
+ */
+interface Fields {
+  action: 'install' | 'in_app_event' | 'conversion';
+  eventName: string | null;
+  mediaSource: string | null;
+  campaign: string | null;
+  adset: string | null;
+  ad: string | null;
+  cost: unknown;
+  costCurrency: unknown;
+  revenue: unknown;
+  revenueCurrency: unknown;
+  time: unknown;
+  userId: unknown;
+  deviceId: unknown;
+  advertisingId: unknown;
+}
+
+function build(env: RawEnvelope, network: string, f: Fields): NormalizeOutcome {
+  const raw = obj(env.payload);
+  const costCurrency = normalizeCurrency(f.costCurrency);
+  const revenueCurrency = normalizeCurrency(f.revenueCurrency);
+  const cost = toMinorUnits(f.cost, costCurrency);
+  const revenue = toMinorUnits(f.revenue, revenueCurrency);
+  const userId = str(f.userId);
+  return {
+    ok: true,
+    events: [
+      draft(env, {
+        eventId: env.eventId ?? `${network}:${contentHash(env.rawQuery ?? '', JSON.stringify(raw))}`,
+        type: 'ad_attribution',
+        event: f.action,
+        originalTimestamp: isoTime(f.time),
+        userId,
+        properties: {
+          network,
+          action: f.action,
+          mediaSource: f.mediaSource,
+          campaign: f.campaign,
+          adset: f.adset,
+          ad: f.ad,
+          eventName: f.eventName,
+          ...(cost !== null && cost >= 0 ? { costAmount: cost, costCurrency } : {}),
+          ...(revenue !== null && revenue >= 0 ? { revenueAmount: revenue, revenueCurrency } : {}),
+          raw,
+        },
+        identities: identities(['device_id', f.deviceId], ['advertising_id', f.advertisingId]),
+      }),
+    ],
+  };
+}
+
+const revenueAction = (revenue: unknown, fallback: Fields['action']): Fields['action'] =>
+  (num(revenue) ?? 0) > 0 ? 'conversion' : fallback;
+
+export const normalizeAppsflyer: Normalizer = (env) => {
+  const p = obj(env.payload);
+  const name = str(p.event_name) ?? 'install';
+  const install = name.toLowerCase() === 'install';
+  return build(env, 'appsflyer', {
+    action: install ? 'install' : revenueAction(p.event_revenue, 'in_app_event'),
+    eventName: name,
+    mediaSource: str(p.media_source) ?? str(p.pid),
+    campaign: str(p.campaign) ?? str(p.c),
+    adset: str(p.af_adset),
+    ad: str(p.af_ad),
+    cost: p.af_cost_value,
+    costCurrency: p.af_cost_currency,
+    revenue: p.event_revenue,
+    revenueCurrency: p.event_revenue_currency,
+    time: p.event_time ?? p.install_time,
+    userId: p.customer_user_id,
+    deviceId: p.appsflyer_id,
+    advertisingId: p.advertising_id ?? p.idfa ?? p.gaid,
+  });
+};
+
+export const normalizeAdjust: Normalizer = (env) => {
+  const p = obj(env.payload);
+  const kind = (str(p.activity_kind) ?? 'install').toLowerCase();
+  const revenue = p.revenue_float ?? p.revenue;
+  return build(env, 'adjust', {
+    action:
+      kind === 'install' || kind === 'reattribution' ? 'install' : revenueAction(revenue, 'in_app_event'),
+    eventName: str(p.event_name) ?? kind,
+    mediaSource: str(p.network_name),
+    campaign: str(p.campaign_name),
+    adset: str(p.adgroup_name),
+    ad: str(p.creative_name),
+    cost: p.cost_amount,
+    costCurrency: p.cost_currency,
+    revenue,
+    revenueCurrency: p.currency ?? p.reporting_currency,
+    time: p.created_at ?? p.installed_at,
+    userId: p.user_id ?? p.customer_user_id,
+    deviceId: p.adid,
+    advertisingId: p.idfa ?? p.gps_adid,
+  });
+};
+
+export const normalizeGenericPostback: Normalizer = (env) => {
+  const p = obj(env.payload);
+  const action = str(p.action);
+  return build(env, str(p.network) ?? 'generic', {
+    action: action === 'install' || action === 'conversion' ? action : 'in_app_event',
+    eventName: str(p.event_name),
+    mediaSource: str(p.media_source),
+    campaign: str(p.campaign),
+    adset: str(p.adset),
+    ad: str(p.ad),
+    cost: p.cost,
+    costCurrency: p.cost_currency,
+    revenue: p.revenue,
+    revenueCurrency: p.revenue_currency,
+    time: p.timestamp,
+    userId: p.user_id,
+    deviceId: p.device_id,
+    advertisingId: p.advertising_id,
+  });
+};

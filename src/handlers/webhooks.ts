@@ -1,0 +1,272 @@
+import {
+  AuthError,
+  BadRequestError,
+  ForbiddenError,
+  MethodNotAllowedError,
+  NotFoundError,
+} from '../domain/errors';
+import type { RawEnvelope } from '../domain/event';
+import {
+  ipAllowed,
+  POSTBACK_NETWORKS,
+  parseWebhookSecrets,
+  tokenMatches,
+  WEBHOOK_PROVIDERS,
+  type WebhookProvider,
+  type WebhookSecrets,
+} from '../domain/webhooks/config';
+import {
+  type Verification,
+  verifyHubspotV3,
+  verifyShopify,
+  verifyStripe,
+  verifyZendesk,
+} from '../domain/webhooks/signatures';
+import type { Clock, IdGenerator } from '../ports/clock';
+import type { ReplayGuard } from '../ports/replay-guard';
+import type { SecretStore } from '../ports/secrets';
+import type { EventStream } from '../ports/stream';
+import type { LoggerPort, MetricsPort } from '../ports/telemetry';
+import { decodeBody, errorResponse, type HttpEvent, type HttpResult, header, json, parseJson } from './http';
+
+/**
+ * Provider webhooks (POST /webhooks/{provider}) and ad-network postbacks
+ * (GET|POST /postbacks/{network}/{token}). Signatures are verified on the raw body before
+ * anything is parsed; each accepted request becomes one RawEnvelope on the stream, normalized
+ * by the enrich stage. A provider retry of an event already accepted gets 200 and no new record.
+ */
+export interface WebhookDeps {
+  stream: EventStream;
+  secrets: SecretStore;
+  /** Name of the webhook secret in the SecretStore. */
+  secretName: string;
+  replayGuard: ReplayGuard;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: LoggerPort;
+  metrics: MetricsPort;
+  maxBodyBytes?: number;
+  /** How long parsed secrets are cached (rotation is picked up after this). */
+  secretTtlMs?: number;
+}
+
+const WEBHOOK = /^\/webhooks\/([^/]+)\/?$/;
+const POSTBACK = /^\/postbacks\/([^/]+)\/([^/]+)\/?$/;
+/** Headers normalizers need, kept on the envelope. */
+const KEPT_HEADERS = [
+  'x-shopify-topic',
+  'x-shopify-shop-domain',
+  'x-shopify-event-id',
+  'x-shopify-webhook-id',
+];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The provider's own event id, used for replay protection and dedupe. */
+function providerEventId(provider: WebhookProvider, payload: unknown, event: HttpEvent): string | null {
+  const p = isObject(payload) ? payload : {};
+  switch (provider) {
+    case 'stripe':
+    case 'zendesk':
+      return typeof p.id === 'string' ? p.id : null;
+    case 'shopify':
+      return header(event, 'x-shopify-event-id') ?? header(event, 'x-shopify-webhook-id') ?? null;
+    case 'hubspot': {
+      const list = Array.isArray(payload) ? payload : [payload];
+      const ids = list.map((e) => (isObject(e) ? String(e.eventId ?? '') : '')).filter(Boolean);
+      return ids.length ? ids.sort().join(',') : null;
+    }
+  }
+}
+
+export const createWebhookHandler = (deps: WebhookDeps) => {
+  const maxBody = deps.maxBodyBytes ?? 1024 * 1024;
+  let cached: { at: number; value: WebhookSecrets } | null = null;
+  const secrets = async (): Promise<WebhookSecrets> => {
+    const now = deps.clock.now().getTime();
+    if (!cached || now - cached.at > (deps.secretTtlMs ?? 300_000)) {
+      cached = {
+        at: now,
+        value: parseWebhookSecrets(await deps.secrets.get(deps.secretName), deps.secretName),
+      };
+    }
+    return cached.value;
+  };
+
+  const verify = (
+    provider: WebhookProvider,
+    event: HttpEvent,
+    body: Buffer,
+    keys: string[],
+  ): Verification => {
+    const now = deps.clock.now().getTime();
+    switch (provider) {
+      case 'stripe':
+        return verifyStripe(body, header(event, 'stripe-signature'), keys, now / 1000);
+      case 'shopify':
+        return verifyShopify(body, header(event, 'x-shopify-hmac-sha256'), keys);
+      case 'zendesk':
+        return verifyZendesk(
+          body,
+          header(event, 'x-zendesk-webhook-signature'),
+          header(event, 'x-zendesk-webhook-signature-timestamp'),
+          keys,
+          now / 1000,
+        );
+      case 'hubspot': {
+        const host = header(event, 'host') ?? event.requestContext?.domainName ?? '';
+        const qs = event.rawQueryString ? `?${event.rawQueryString}` : '';
+        const uri = `https://${host}${event.rawPath}${qs}`;
+        return verifyHubspotV3(
+          event.requestContext?.http?.method ?? 'POST',
+          uri,
+          body,
+          header(event, 'x-hubspot-signature-v3'),
+          header(event, 'x-hubspot-request-timestamp'),
+          keys,
+          now,
+        );
+      }
+    }
+  };
+
+  const write = async (envelope: RawEnvelope, partitionKey: string) => {
+    await deps.stream.put([{ partitionKey, data: Buffer.from(JSON.stringify(envelope), 'utf8') }]);
+  };
+
+  async function webhook(event: HttpEvent, providerName: string, requestId: string): Promise<HttpResult> {
+    if (!(WEBHOOK_PROVIDERS as readonly string[]).includes(providerName)) {
+      throw new NotFoundError(
+        `unknown webhook provider "${providerName}" (supported: ${WEBHOOK_PROVIDERS.join(', ')})`,
+      );
+    }
+    const provider = providerName as WebhookProvider;
+    const method = event.requestContext?.http?.method ?? 'POST';
+    if (method !== 'POST') throw new MethodNotAllowedError(`${method} is not allowed on webhooks: use POST`);
+    const body = decodeBody(event, maxBody);
+    const keys = (await secrets()).providers[provider];
+    if (!keys || keys.length === 0) throw new AuthError(`no ${provider} signing secret is configured`);
+    const verdict = verify(provider, event, body, keys);
+    if (!verdict.ok) throw new AuthError(verdict.reason);
+    const payload = parseJson(body);
+    const eventId = providerEventId(provider, payload, event);
+    if (eventId && (await deps.replayGuard.seen(provider, eventId))) {
+      deps.metrics.addMetric('WebhookReplays', 'Count', 1);
+      deps.metrics.publishStoredMetrics();
+      return json(200, { success: true, duplicate: true, eventId });
+    }
+    const headers: Record<string, string> = {};
+    for (const h of KEPT_HEADERS) {
+      const v = header(event, h);
+      if (v !== undefined) headers[h] = v;
+    }
+    const envelope: RawEnvelope = {
+      v: 1,
+      kind: 'webhook',
+      source: provider,
+      provider,
+      receivedAt: deps.clock.now().toISOString(),
+      requestId,
+      ...(event.requestContext?.http?.sourceIp ? { ip: event.requestContext.http.sourceIp } : {}),
+      ...(header(event, 'user-agent') ? { userAgent: header(event, 'user-agent') } : {}),
+      payload,
+      ...(Object.keys(headers).length ? { headers } : {}),
+      ...(eventId ? { eventId } : {}),
+    };
+    await write(envelope, eventId ?? requestId);
+    if (eventId) await deps.replayGuard.remember(provider, eventId);
+    deps.metrics.addDimension('provider', provider);
+    deps.metrics.addMetric('WebhookAccepted', 'Count', 1);
+    deps.metrics.publishStoredMetrics();
+    return json(200, { success: true, eventId });
+  }
+
+  async function postback(
+    event: HttpEvent,
+    network: string,
+    token: string,
+    requestId: string,
+  ): Promise<HttpResult> {
+    const cfg = (await secrets()).postbacks[network];
+    if (!cfg && !(POSTBACK_NETWORKS as readonly string[]).includes(network)) {
+      throw new NotFoundError(
+        `unknown postback network "${network}" (supported: ${POSTBACK_NETWORKS.join(', ')})`,
+      );
+    }
+    if (!cfg || !tokenMatches(token, cfg.tokens)) throw new AuthError('invalid postback token');
+    const ip = event.requestContext?.http?.sourceIp ?? '';
+    if (cfg.allowIps?.length && !ipAllowed(ip, cfg.allowIps)) {
+      throw new ForbiddenError(`source IP ${ip} is not in the ${network} allowlist`);
+    }
+    const method = event.requestContext?.http?.method ?? 'GET';
+    let fields: Record<string, unknown> = {};
+    for (const [k, v] of new URLSearchParams(event.rawQueryString ?? '')) fields[k] = v;
+    if (method === 'POST') {
+      const body = decodeBody(event, maxBody);
+      if (body.length > 0) {
+        const ct = (header(event, 'content-type') ?? '').toLowerCase();
+        if (ct.startsWith('application/x-www-form-urlencoded')) {
+          for (const [k, v] of new URLSearchParams(body.toString('utf8'))) fields[k] = v;
+        } else {
+          const parsed = parseJson(body);
+          if (!isObject(parsed)) {
+            throw new BadRequestError('postback body must be a JSON object', [
+              { field: '/', rule: 'type', message: 'expected a JSON object' },
+            ]);
+          }
+          fields = { ...fields, ...parsed };
+        }
+      }
+    } else if (method !== 'GET') {
+      throw new MethodNotAllowedError(`${method} is not allowed on postbacks: use GET or POST`);
+    }
+    if (Object.keys(fields).length === 0) {
+      throw new BadRequestError('postback carries no fields', [
+        {
+          field: 'query',
+          rule: 'required',
+          message: 'send the postback fields as query parameters or a JSON body',
+        },
+      ]);
+    }
+    const envelope: RawEnvelope = {
+      v: 1,
+      kind: 'postback',
+      source: network,
+      provider: network,
+      receivedAt: deps.clock.now().toISOString(),
+      requestId,
+      ...(ip ? { ip } : {}),
+      ...(header(event, 'user-agent') ? { userAgent: header(event, 'user-agent') } : {}),
+      payload: fields,
+      rawQuery: event.rawQueryString ?? '',
+    };
+    await write(envelope, String(fields.appsflyer_id ?? fields.adid ?? fields.device_id ?? requestId));
+    deps.metrics.addDimension('provider', network);
+    deps.metrics.addMetric('PostbackAccepted', 'Count', 1);
+    deps.metrics.publishStoredMetrics();
+    return json(200, { success: true });
+  }
+
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    const requestId = event.requestContext?.requestId ?? deps.ids();
+    try {
+      const path = event.rawPath ?? '';
+      const w = WEBHOOK.exec(path);
+      if (w) return await webhook(event, decodeURIComponent(w[1] as string), requestId);
+      const p = POSTBACK.exec(path);
+      if (p)
+        return await postback(
+          event,
+          decodeURIComponent(p[1] as string),
+          decodeURIComponent(p[2] as string),
+          requestId,
+        );
+      throw new NotFoundError(`no route ${path}: use /webhooks/{provider} or /postbacks/{network}/{token}`);
+    } catch (err) {
+      return errorResponse(err, deps.logger, requestId);
+    }
+  };
+};
