@@ -1,0 +1,28 @@
+-- gold.fact_sessions: one row per session with its first-touch channel and conversion.
+WITH s AS (
+  SELECT
+    session_id,
+    min(session_key) AS session_key,
+    min(customer_id) AS customer_id,
+    min(ts) AS started_at,
+    max(ts) AS ended_at,
+    count(*) AS events,
+    sum(CASE WHEN event_type IN ('page', 'screen') THEN 1 ELSE 0 END) AS views,
+    min(source) AS source,
+    max_by(device_type, ts) AS device_type,
+    min_by(referrer_class, ts) AS referrer_class,
+    min_by(campaign_source, ts) AS campaign_source,
+    min_by(country, ts) AS country
+  FROM sessions
+  GROUP BY session_id
+)
+SELECT
+  s.*,
+  CAST(substr(CAST(s.started_at AS STRING), 1, 10) AS DATE) AS session_date,
+  unix_timestamp(s.ended_at) - unix_timestamp(s.started_at) AS duration_s,
+  CASE WHEN EXISTS (
+    SELECT 1 FROM fact_orders o
+    WHERE o.customer_id = s.customer_id
+      AND o.ordered_at BETWEEN s.started_at AND s.ended_at + INTERVAL 30 MINUTE
+  ) THEN 1 ELSE 0 END AS converted
+FROM s

@@ -1,0 +1,66 @@
+-- silver.events: one row per event id (earliest received wins), typed and standardized.
+-- Partitioned by dt (event date, UTC); a run rewrites the partitions in [${from}, ${to}].
+WITH ranked AS (
+  SELECT
+    b.*,
+    row_number() OVER (PARTITION BY b.event_id ORDER BY b.received_at, b.source, b.kind) AS rn
+  FROM bronze_events b
+  WHERE b.dt BETWEEN '${from}' AND '${to}'
+),
+typed AS (
+  SELECT
+    r.event_id,
+    r.event_type,
+    trim(r.event) AS event_name,
+    lower(trim(r.source)) AS source,
+    r.kind,
+    r.user_id,
+    r.anonymous_id,
+    r.ts,
+    r.received_at,
+    r.dt,
+    lower(get_json_object(r.enrichment, '$.ua.deviceType')) AS device_type,
+    get_json_object(r.enrichment, '$.ua.browser') AS browser,
+    get_json_object(r.enrichment, '$.ua.os') AS os,
+    CASE
+      WHEN length(get_json_object(r.enrichment, '$.geo.country')) = 2 THEN upper(get_json_object(r.enrichment, '$.geo.country'))
+    END AS country,
+    lower(get_json_object(r.enrichment, '$.campaign.source')) AS campaign_source,
+    lower(get_json_object(r.enrichment, '$.campaign.medium')) AS campaign_medium,
+    get_json_object(r.enrichment, '$.campaign.name') AS campaign_name,
+    coalesce(get_json_object(r.enrichment, '$.campaign.referrerClass'), 'direct') AS referrer_class,
+    CAST(get_json_object(r.flags, '$.bot') AS BOOLEAN) AS is_bot,
+    CAST(get_json_object(r.flags, '$.late') AS BOOLEAN) AS is_late,
+    coalesce(get_json_object(r.properties, '$.orderId'), get_json_object(r.properties, '$.ticketId'),
+      get_json_object(r.properties, '$.mentionId'), get_json_object(r.properties, '$.contactId')) AS entity_id,
+    CAST(get_json_object(r.properties, '$.amount') AS BIGINT) AS amount_minor,
+    upper(trim(get_json_object(r.properties, '$.currency'))) AS currency,
+    CAST(get_json_object(r.properties, '$.itemCount') AS INT) AS item_count,
+    lower(trim(get_json_object(r.properties, '$.status'))) AS status,
+    lower(trim(get_json_object(r.properties, '$.action'))) AS action,
+    lower(trim(get_json_object(r.properties, '$.satisfaction'))) AS satisfaction,
+    CAST(get_json_object(r.properties, '$.satisfactionScore') AS DOUBLE) AS satisfaction_score,
+    lower(trim(get_json_object(r.properties, '$.sentiment'))) AS sentiment,
+    CAST(get_json_object(r.properties, '$.sentimentScore') AS DOUBLE) AS sentiment_score,
+    lower(trim(get_json_object(r.properties, '$.platform'))) AS platform,
+    lower(trim(get_json_object(r.properties, '$.network'))) AS network,
+    lower(trim(get_json_object(r.properties, '$.mediaSource'))) AS media_source,
+    get_json_object(r.properties, '$.campaign') AS ad_campaign,
+    CAST(get_json_object(r.properties, '$.costAmount') AS BIGINT) AS cost_minor,
+    upper(trim(get_json_object(r.properties, '$.costCurrency'))) AS cost_currency,
+    CAST(get_json_object(r.properties, '$.revenueAmount') AS BIGINT) AS revenue_minor,
+    upper(trim(get_json_object(r.properties, '$.revenueCurrency'))) AS revenue_currency,
+    get_json_object(r.properties, '$.priority') AS priority,
+    get_json_object(r.properties, '$.lifecycleStage') AS lifecycle_stage
+  FROM ranked r
+  WHERE r.rn = 1
+)
+SELECT
+  t.*,
+  CAST(t.amount_minor AS DOUBLE) / c.minor_per_unit * c.usd_per_unit AS amount_usd,
+  CAST(t.cost_minor AS DOUBLE) / cc.minor_per_unit * cc.usd_per_unit AS cost_usd,
+  CAST(t.revenue_minor AS DOUBLE) / rc.minor_per_unit * rc.usd_per_unit AS revenue_usd
+FROM typed t
+LEFT JOIN ref_currency_rates c ON c.currency = t.currency
+LEFT JOIN ref_currency_rates cc ON cc.currency = t.cost_currency
+LEFT JOIN ref_currency_rates rc ON rc.currency = t.revenue_currency

@@ -1,0 +1,49 @@
+-- silver.sessions: web/mobile activity split into sessions after 30 minutes of inactivity,
+-- per device (anonymousId, else userId).
+WITH activity AS (
+  SELECT
+    e.event_id,
+    coalesce(e.anonymous_id, e.user_id) AS session_key,
+    ec.customer_id,
+    e.ts,
+    e.event_type,
+    e.source,
+    e.device_type,
+    e.referrer_class,
+    e.campaign_source,
+    e.country
+  FROM silver_events e
+  LEFT JOIN event_customers ec ON ec.event_id = e.event_id
+  WHERE e.event_type IN ('track', 'page', 'screen', 'identify')
+    AND coalesce(e.anonymous_id, e.user_id) IS NOT NULL
+),
+gaps AS (
+  SELECT
+    a.*,
+    CASE
+      WHEN lag(a.ts) OVER (PARTITION BY a.session_key ORDER BY a.ts, a.event_id) IS NULL THEN 1
+      WHEN unix_timestamp(a.ts) - unix_timestamp(lag(a.ts) OVER (PARTITION BY a.session_key ORDER BY a.ts, a.event_id)) > 1800 THEN 1
+      ELSE 0
+    END AS is_new
+  FROM activity a
+),
+numbered AS (
+  SELECT
+    g.*,
+    sum(g.is_new) OVER (PARTITION BY g.session_key ORDER BY g.ts, g.event_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session_seq
+  FROM gaps g
+)
+SELECT
+  concat('s_', substr(md5(concat(n.session_key, ':', CAST(n.session_seq AS STRING))), 1, 16)) AS session_id,
+  n.session_key,
+  n.session_seq,
+  n.event_id,
+  n.customer_id,
+  n.ts,
+  n.event_type,
+  n.source,
+  n.device_type,
+  n.referrer_class,
+  n.campaign_source,
+  n.country
+FROM numbered n

@@ -1,0 +1,43 @@
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+/**
+ * The embedded SQL engine (DuckDB) with the few Spark SQL functions c360's SQL uses that DuckDB
+ * names differently, defined as macros. The SQL files are written in that Spark-compatible
+ * subset (sql/README.md), so Glue runs them unchanged.
+ */
+export const SPARK_COMPAT_MACROS = [
+  'CREATE OR REPLACE MACRO unix_timestamp(t) AS epoch(CAST(t AS TIMESTAMP))',
+  'CREATE OR REPLACE MACRO get_json_object(j, p) AS json_extract_string(j, p)',
+];
+
+export interface Engine {
+  run(sql: string): Promise<void>;
+  rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  close(): void;
+}
+
+export async function openDuckDb(
+  path = ':memory:',
+  opts: { threads?: number; memoryLimit?: string } = {},
+): Promise<Engine> {
+  const instance = await DuckDBInstance.create(path, {
+    threads: String(opts.threads ?? 2),
+    memory_limit: opts.memoryLimit ?? '3GB',
+    preserve_insertion_order: 'false',
+  });
+  const conn: DuckDBConnection = await instance.connect();
+  for (const m of SPARK_COMPAT_MACROS) await conn.run(m);
+  return {
+    run: async (sql) => {
+      await conn.run(sql);
+    },
+    rows: async <T>(sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJson() as unknown as T[],
+    close: () => {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** SQL string literal. */
+export const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
