@@ -1,0 +1,42 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Engine, lit } from './duckdb';
+import { bronzeFiles } from './runner';
+
+/**
+ * Registers the lake as schemas for ad-hoc SQL (Athena's role embedded): bronze.events,
+ * quarantine.events, silver.<table>, gold.<table>, all read in place.
+ */
+export async function registerLakeViews(engine: Engine, lakeDir: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const schema of ['bronze', 'quarantine', 'silver', 'gold'])
+    await engine.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  const files = await bronzeFiles(lakeDir);
+  if (files.length > 0) {
+    await engine.run(
+      `CREATE OR REPLACE VIEW bronze.events AS SELECT * FROM read_json(${lit(`${lakeDir}/bronze/events/*/*/*/*/*.ndjson.gz`)}, format = 'newline_delimited', hive_partitioning = false, union_by_name = true)`,
+    );
+    names.push('bronze.events');
+  }
+  if (existsSync(join(lakeDir, 'quarantine'))) {
+    await engine.run(
+      `CREATE OR REPLACE VIEW quarantine.events AS SELECT * FROM read_json(${lit(`${lakeDir}/quarantine/*/*/*.ndjson.gz`)}, format = 'newline_delimited', hive_partitioning = true, union_by_name = true)`,
+    );
+    names.push('quarantine.events');
+  }
+  for (const layer of ['silver', 'gold']) {
+    const dir = join(lakeDir, layer);
+    if (!existsSync(dir)) continue;
+    for (const table of readdirSync(dir)) {
+      const tdir = join(dir, table);
+      const partitioned = readdirSync(tdir).some((d) => d.startsWith('dt='));
+      const src = partitioned
+        ? `read_parquet(${lit(`${tdir}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`
+        : `read_parquet(${lit(join(tdir, 'data.parquet'))})`;
+      if (!partitioned && !existsSync(join(tdir, 'data.parquet'))) continue;
+      await engine.run(`CREATE OR REPLACE VIEW ${layer}.${table} AS SELECT * FROM ${src}`);
+      names.push(`${layer}.${table}`);
+    }
+  }
+  return names;
+}
