@@ -68,6 +68,8 @@ function toKinesisRecord(r: StoredStreamRecord): KinesisStreamRecord {
 export interface DrainReport {
   batches: number;
   records: number;
+  /** Events the records held (a HubSpot webhook carries several). */
+  events: number;
   delivered: number;
   quarantined: number;
   duplicates: number;
@@ -87,6 +89,7 @@ export async function drainStream(opts: {
   const report: DrainReport = {
     batches: 0,
     records: 0,
+    events: 0,
     delivered: 0,
     quarantined: 0,
     duplicates: 0,
@@ -106,6 +109,7 @@ export async function drainStream(opts: {
     const event: KinesisStreamEvent = { Records: batch.map(toKinesisRecord) };
     const { failed, stats } = await opts.handler.process(event.Records);
     report.batches++;
+    report.events += stats.events;
     report.delivered += stats.delivered;
     report.quarantined += stats.quarantined;
     report.duplicates += stats.duplicates;

@@ -261,3 +261,19 @@ describe('other providers', () => {
     );
   });
 });
+
+describe('provider timestamps', () => {
+  it('reads epoch milliseconds from before 2001 as milliseconds (HubSpot occurredAt)', () => {
+    const [e] = canonicalOf(
+      env('hubspot', [
+        {
+          eventId: 9,
+          subscriptionType: 'contact.creation',
+          objectId: 1,
+          occurredAt: Date.parse('1997-01-01T08:00:00Z'),
+        },
+      ]),
+    );
+    expect(e?.originalTimestamp).toBe('1997-01-01T08:00:00.000Z');
+  });
+});

@@ -1,5 +1,247 @@
-/** Placeholder until the command is built; see the issue that owns it. */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('c360 demo: not built yet\n');
-  return 2;
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { FileEventStream } from '../../adapters/local/file-stream';
+import { sign } from '../../domain/webhooks/signatures';
+import { openDuckDb } from '../../etl/duckdb';
+import { registerLakeViews } from '../../etl/lake-views';
+import { runEtl } from '../../etl/runner';
+import { projectRoot } from '../../paths';
+import { systemClock } from '../../ports/clock';
+import { ingestBatchFile } from '../../runtime/batch-ingest';
+import { DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths } from '../../runtime/local';
+import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
+import { generateDemoSample, parseCdnowPurchases } from '../../sample/demo-data';
+import { formatRows } from './query';
+import { startServe } from './serve';
+
+const HELP = `usage: c360 demo [--data DIR] [--seed N] [--customers N]
+
+Runs the whole pipeline embedded on real data: the CDNOW purchase log and real airline tweets
+(data/sample/), plus web/mobile sessions, Stripe, Zendesk and HubSpot webhooks, AppsFlyer
+postbacks and a CRM export generated around them (seeded). Everything goes through the real
+HTTP API (c360 serve), the event stream, the enrich stage, and the SQL ETL into silver and gold.
+The demo folder (default .c360/demo) is recreated on each run.
+`;
+
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const step = (n: number, s: string) => say(`\n[${n}/6] ${s}`);
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string', default: join('.c360', 'demo') },
+      seed: { type: 'string', default: '360' },
+      customers: { type: 'string', default: '600' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const started = performance.now();
+  const seed = Number(values.seed);
+  const dataDir = values.data;
+  const paths = localPaths(dataDir);
+  if (existsSync(paths.root)) await rm(paths.root, { recursive: true });
+  const root = projectRoot();
+  const cdnowFile = join(root, 'data', 'sample', 'cdnow_sample.txt');
+  const tweetsFile = join(root, 'data', 'sample', 'airline_tweets_2000.csv');
+  say(`c360 demo: embedded pipeline on real data (seed ${seed}) in ${paths.root}`);
+
+  step(1, 'generating the sample around the real CDNOW purchase log');
+  const purchases = parseCdnowPurchases(await readFile(cdnowFile, 'utf8'));
+  const keys = Object.entries(DEFAULT_WRITE_KEYS);
+  const webKey = keys.find(([, s]) => s === 'web')?.[0] as string;
+  const iosKey = keys.find(([, s]) => s === 'ios')?.[0] as string;
+  const sample = generateDemoSample(purchases, {
+    seed,
+    customers: Number(values.customers),
+    writeKeys: { web: webKey, ios: iosKey },
+  });
+  const segmentEvents = sample.segment.reduce((s, b) => s + b.batch.length, 0);
+  say(
+    `  ${segmentEvents} web/mobile events, ${sample.webhooks.length} webhooks, ${sample.postbacks.length} postbacks, ${sample.crmCsv.split('\n').length - 2} CRM contacts`,
+  );
+
+  step(2, 'posting through the embedded ingest API (c360 serve)');
+  const server = await startServe({ port: 0, dataDir });
+  const http = { accepted: 0, rejected: 0, duplicateWebhooks: 0, unauthorized: 0, webhooks: 0, postbacks: 0 };
+  try {
+    const auth = (k: string) => `Basic ${Buffer.from(`${k}:`).toString('base64')}`;
+    const postBatch = async (writeKey: string, batch: unknown[], gzip: boolean) => {
+      const body = Buffer.from(JSON.stringify({ batch }));
+      const res = await fetch(`${server.url}/v1/batch`, {
+        method: 'POST',
+        headers: {
+          authorization: auth(writeKey),
+          'content-type': 'application/json',
+          ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+        },
+        body: gzip ? gzipSync(body) : body,
+      });
+      const json = (await res.json()) as { accepted?: number; rejected?: { index: number }[] };
+      http.accepted += json.accepted ?? 0;
+      http.rejected += new Set((json.rejected ?? []).map((r) => r.index)).size;
+      return { status: res.status, json };
+    };
+    for (const [i, b] of sample.segment.entries()) await postBatch(b.writeKey, b.batch, i % 2 === 1);
+    // An SDK retry of a batch it already sent, and a batch with bad events.
+    if (sample.segment[0]) await postBatch(sample.segment[0].writeKey, sample.segment[0].batch, false);
+    const bad = await postBatch(webKey, sample.invalidSegment, false);
+    say(
+      `  Segment API: ${http.accepted} events accepted, ${http.rejected} rejected (HTTP ${bad.status}, e.g. ${JSON.stringify(bad.json.rejected?.[0])})`,
+    );
+
+    const now = Math.floor(Date.now() / 1000);
+    const postWebhook = async (provider: string, body: string, headers: Record<string, string>) => {
+      const res = await fetch(`${server.url}/webhooks/${provider}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+      const json = (await res.json()) as { duplicate?: boolean };
+      if (res.status === 200 && json.duplicate) http.duplicateWebhooks++;
+      else if (res.status === 200) http.webhooks++;
+      else if (res.status === 401) http.unauthorized++;
+    };
+    const signed = (provider: string, body: string): Record<string, string> => {
+      if (provider === 'stripe')
+        return { 'stripe-signature': sign.stripe(body, LOCAL_WEBHOOK_SECRETS.stripe, now) };
+      if (provider === 'zendesk') {
+        const ts = new Date().toISOString();
+        return {
+          'x-zendesk-webhook-signature': sign.zendesk(body, LOCAL_WEBHOOK_SECRETS.zendesk, ts),
+          'x-zendesk-webhook-signature-timestamp': ts,
+        };
+      }
+      const ms = Date.now();
+      const host = new URL(server.url).host;
+      return {
+        'x-hubspot-signature-v3': sign.hubspot(
+          'POST',
+          `https://${host}/webhooks/hubspot`,
+          body,
+          LOCAL_WEBHOOK_SECRETS.hubspot,
+          ms,
+        ),
+        'x-hubspot-request-timestamp': String(ms),
+      };
+    };
+    for (const w of sample.webhooks) await postWebhook(w.provider, w.body, signed(w.provider, w.body));
+    const first = sample.webhooks[0];
+    if (first) await postWebhook(first.provider, first.body, signed(first.provider, first.body)); // provider retry
+    const unknown = JSON.stringify({
+      id: 'evt_demo_plan',
+      object: 'event',
+      type: 'plan.created',
+      created: now,
+      data: { object: {} },
+    });
+    await postWebhook('stripe', unknown, signed('stripe', unknown));
+    await postWebhook('stripe', unknown, { 'stripe-signature': sign.stripe(unknown, 'whsec_not_ours', now) });
+    for (const p of sample.postbacks) {
+      const res = await fetch(
+        `${server.url}/postbacks/${p.network}/${LOCAL_WEBHOOK_SECRETS.postbackToken}?${p.query}`,
+      );
+      if (res.status === 200) http.postbacks++;
+    }
+    say(
+      `  webhooks: ${http.webhooks} accepted, ${http.duplicateWebhooks} provider retry answered as duplicate, ${http.unauthorized} bad signature rejected (401)`,
+    );
+    say(`  postbacks: ${http.postbacks} accepted`);
+  } finally {
+    await server.close();
+  }
+
+  step(3, 'loading batch files (real CDNOW orders, real tweets, CRM export)');
+  const stream = new FileEventStream(paths.stream);
+  const inbox = join(paths.root, 'inbox');
+  await mkdir(inbox, { recursive: true });
+  const crmFile = join(inbox, 'crm_contacts.csv');
+  await writeFile(crmFile, sample.crmCsv);
+  let fileRows = 0;
+  for (const [kind, file] of [
+    ['orders', cdnowFile],
+    ['social', tweetsFile],
+    ['crm', crmFile],
+  ] as const) {
+    const r = await ingestBatchFile({ file, kind, lakeDir: paths.lake, stream, clock: systemClock });
+    fileRows += r.accepted;
+    say(
+      `  ${kind.padEnd(6)} ${r.file.replace(`${root}/`, '')}: ${r.rows} rows, ${r.accepted} accepted, ${r.rejected} rejected (${r.format})`,
+    );
+  }
+
+  step(4, 'enriching the stream into the lake (Kinesis → enrich λ → Firehose, embedded)');
+  const drained = await drainStream({
+    stream,
+    handler: createLocalEnrichHandler(dataDir),
+    checkpointFile: join(paths.state, 'enrich.checkpoint'),
+  });
+  const reasons =
+    Object.entries(drained.quarantinedByReason)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
+  say(
+    `  ${drained.records} stream records → ${drained.events} events: ${drained.delivered} stored in bronze, ${drained.duplicates} duplicates dropped, ${drained.quarantined} quarantined (${reasons})`,
+  );
+  const reconciled = drained.delivered + drained.duplicates + drained.quarantined === drained.events;
+  say(`  reconciliation: events = stored + duplicates + quarantined → ${reconciled ? 'OK' : 'MISMATCH'}`);
+
+  step(5, 'building silver and gold with the SQL ETL (Glue role, DuckDB engine)');
+  const dts = new Set<string>();
+  for (const source of await readdir(join(paths.lake, 'bronze', 'events'))) {
+    for (const type of await readdir(join(paths.lake, 'bronze', 'events', source))) {
+      for (const dt of await readdir(join(paths.lake, 'bronze', 'events', source, type)))
+        dts.add(dt.slice(3));
+    }
+  }
+  const sorted = [...dts].sort();
+  const etl = await runEtl({ lakeDir: paths.lake, from: sorted[0] as string, to: sorted.at(-1) as string });
+  say(
+    `  ${etl.steps.length} steps over ${sorted.length} days (${sorted[0]} .. ${sorted.at(-1)}) in ${(etl.ms / 1000).toFixed(1)} s; all data quality checks passed`,
+  );
+
+  step(6, 'summary');
+  const engine = await openDuckDb();
+  try {
+    await registerLakeViews(engine, paths.lake);
+    const [c] = await engine.rows<Record<string, string>>(`SELECT count(*) AS customers,
+        sum(CASE WHEN sources >= 2 THEN 1 ELSE 0 END) AS multi_source,
+        sum(CASE WHEN identity_keys >= 3 THEN 1 ELSE 0 END) AS three_plus_keys,
+        round(sum(revenue_usd), 2) AS revenue_usd, sum(orders) AS orders
+      FROM gold.dim_customer`);
+    const [k] = await engine.rows<
+      Record<string, string>
+    >(`SELECT round(sum(revenue_usd) / sum(orders), 2) AS aov_usd,
+        max(mau) AS peak_mau, round(avg(conversion_rate), 3) AS avg_conversion FROM gold.kpi_daily`);
+    say(
+      `  customers stitched: ${c?.customers} profiles (${c?.multi_source} seen in 2+ sources, ${c?.three_plus_keys} with 3+ identity keys)`,
+    );
+    say(
+      `  orders ${c?.orders}, revenue $${c?.revenue_usd}, AOV $${k?.aov_usd}, peak MAU ${k?.peak_mau}, avg daily conversion ${k?.avg_conversion}`,
+    );
+    say(
+      `  inputs: ${segmentEvents + sample.invalidSegment.length} SDK events, ${sample.webhooks.length + 3} webhooks, ${http.postbacks} postbacks, ${fileRows} file rows`,
+    );
+    const seg =
+      await engine.rows(`SELECT segment, count(*) AS customers, round(avg(monetary_usd), 2) AS avg_spend_usd
+      FROM gold.customer_rfm GROUP BY segment ORDER BY customers DESC`);
+    process.stdout.write(formatRows(seg, 'table').replace(/^/gm, '  '));
+  } finally {
+    engine.close();
+  }
+  say(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. Look further:`);
+  say(
+    `  npx c360 query --data ${dataDir} "SELECT * FROM gold.dim_customer ORDER BY revenue_usd DESC LIMIT 10"`,
+  );
+  say(`  npx c360 query --data ${dataDir} "SELECT * FROM gold.kpi_daily ORDER BY day LIMIT 10"`);
+  say(`  npx c360 quarantine list --data ${dataDir}`);
+  say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
+  return reconciled ? 0 : 1;
 }

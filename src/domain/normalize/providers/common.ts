@@ -17,9 +17,15 @@ export function num(v: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** Unix seconds, epoch ms or ISO → ISO-8601, or null. */
+/**
+ * Unix seconds, epoch ms or ISO → ISO-8601, or null. Numbers above 1e11 are milliseconds
+ * (1e11 seconds is the year 5138; 1e11 ms is 1973), so old dates in ms are read right too.
+ */
 export function isoTime(v: unknown): string | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return new Date(v > 1e12 ? v : v * 1000).toISOString();
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    const d = new Date(v > 1e11 ? v : v * 1000);
+    return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  }
   if (typeof v === 'string' && v.trim()) {
     if (/^\d+(\.\d+)?$/.test(v.trim())) return isoTime(Number(v));
     const t = Date.parse(v.includes('T') || v.includes('Z') ? v : v.replace(' ', 'T'));

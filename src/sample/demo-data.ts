@@ -1,0 +1,308 @@
+import { createRng, type Rng } from './random';
+
+/**
+ * The embedded demo's multi-channel sample, generated around the real CDNOW purchase log
+ * (data/sample/cdnow_sample.txt): web and mobile sessions before real purchase days, identify
+ * calls, Stripe / Zendesk / HubSpot webhooks, AppsFlyer install postbacks and a CRM export, all
+ * for the same people under different identifiers, so the identity graph has real work to do.
+ * Deterministic for a seed.
+ */
+export interface CdnowPurchase {
+  customer: string;
+  day: string; // YYYY-MM-DD
+}
+
+export interface DemoSample {
+  segment: { writeKey: string; batch: Record<string, unknown>[] }[];
+  webhooks: { provider: 'stripe' | 'zendesk' | 'hubspot'; body: string }[];
+  postbacks: { network: 'appsflyer'; query: string }[];
+  crmCsv: string;
+  invalidSegment: Record<string, unknown>[];
+}
+
+const DOMAINS = ['gmail.com', 'yahoo.com', 'aol.com', 'hotmail.com', 'earthlink.net', 'cdnow-fans.org'];
+const FIRST = ['Ada', 'Grace', 'Alan', 'Linus', 'Barbara', 'Ken', 'Margaret', 'Dennis', 'Frances', 'Edsger'];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Torvalds',
+  'Liskov',
+  'Thompson',
+  'Hamilton',
+  'Ritchie',
+  'Allen',
+  'Dijkstra',
+];
+const REFERRERS = [
+  'https://www.google.com/',
+  'https://www.yahoo.com/',
+  'https://t.co/x',
+  'https://mail.google.com/',
+  '',
+  '',
+];
+const UAS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0',
+];
+const IOS_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';
+const IPS = [
+  '81.2.69.160',
+  '8.8.8.8',
+  '203.0.113.9',
+  '88.198.1.1',
+  '151.101.1.69',
+  '2001:db8:85a3::8a2e:370:7334',
+];
+
+export function parseCdnowPurchases(text: string): CdnowPurchase[] {
+  const out: CdnowPurchase[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const c = line.trim().split(/\s+/);
+    if (c.length < 5 || !/^\d{8}$/.test(c[2] ?? '')) continue;
+    const d = c[2] as string;
+    out.push({
+      customer: `cdnow-${Number(c[1])}`,
+      day: `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`,
+    });
+  }
+  return out;
+}
+
+const emailOf = (customer: string) => {
+  const n = Number(customer.split('-')[1]);
+  return `${(FIRST[n % FIRST.length] ?? 'x').toLowerCase()}.${n}@${DOMAINS[n % DOMAINS.length]}`;
+};
+
+const at = (day: string, rng: Rng, hour?: number) =>
+  `${day}T${String(hour ?? rng.int(8, 22)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}.000Z`;
+
+export function generateDemoSample(
+  purchases: CdnowPurchase[],
+  opts: { seed: number; customers: number; writeKeys: { web: string; ios: string } },
+): DemoSample {
+  const rng = createRng(opts.seed);
+  const byCustomer = new Map<string, string[]>();
+  for (const p of purchases) byCustomer.set(p.customer, [...(byCustomer.get(p.customer) ?? []), p.day]);
+  const chosen = [...byCustomer.keys()].slice(0, opts.customers);
+  const web: Record<string, unknown>[] = [];
+  const ios: Record<string, unknown>[] = [];
+  const webhooks: DemoSample['webhooks'] = [];
+  const postbacks: DemoSample['postbacks'] = [];
+  const crm: string[] = [
+    'contact_id,customer_id,email,first_name,last_name,country,lifecycle_stage,updated_at',
+  ];
+  let msg = 0;
+  const id = () => `demo-${opts.seed}-${++msg}`;
+
+  for (const customer of chosen) {
+    const n = Number(customer.split('-')[1]);
+    const days = byCustomer.get(customer) ?? [];
+    const mobile = rng.chance(0.3);
+    const anon = `anon-${opts.seed}-${n}`;
+    const email = emailOf(customer);
+    const first = days[0] as string;
+    const ua = mobile ? IOS_UA : rng.pick(UAS);
+    const ip = rng.pick(IPS);
+    const target = mobile ? ios : web;
+    for (const [i, day] of days.entries()) {
+      const hour = rng.int(9, 21);
+      const views = rng.int(1, 4);
+      const referrer = rng.pick(REFERRERS);
+      const utm = rng.chance(0.3)
+        ? `?utm_source=newsletter&utm_medium=email&utm_campaign=${day.slice(0, 7)}`
+        : '';
+      for (let v = 0; v < views; v++) {
+        const ts = `${day}T${String(hour).padStart(2, '0')}:${String(v * 7).padStart(2, '0')}:00.000Z`;
+        const context = {
+          ip,
+          userAgent: ua,
+          page: {
+            url: `https://www.cdnow.example/album/${rng.int(1, 5000)}${v === 0 ? utm : ''}`,
+            referrer: v === 0 ? referrer : 'https://www.cdnow.example/',
+          },
+        };
+        target.push(
+          mobile
+            ? {
+                type: 'screen',
+                name: 'Album',
+                anonymousId: anon,
+                userId: i > 0 ? customer : undefined,
+                messageId: id(),
+                timestamp: ts,
+                context: { ...context, device: { id: `dev-${n}`, advertisingId: `idfa-${n}` } },
+              }
+            : {
+                type: 'page',
+                name: 'Album',
+                anonymousId: anon,
+                userId: i > 0 ? customer : undefined,
+                messageId: id(),
+                timestamp: ts,
+                context,
+              },
+        );
+      }
+      target.push({
+        type: 'track',
+        event: 'Product Added',
+        anonymousId: anon,
+        userId: customer,
+        messageId: id(),
+        timestamp: `${day}T${String(hour).padStart(2, '0')}:30:00.000Z`,
+        properties: { sku: `CD-${rng.int(1, 5000)}`, price: 14.99, currency: 'USD' },
+        context: { ip, userAgent: ua },
+      });
+      if (i === 0) {
+        target.push({
+          type: 'identify',
+          anonymousId: anon,
+          userId: customer,
+          messageId: id(),
+          timestamp: `${day}T${String(hour).padStart(2, '0')}:31:00.000Z`,
+          traits: {
+            email,
+            firstName: FIRST[n % FIRST.length],
+            lastName: LAST[n % LAST.length],
+            phone: `+1 415 555 ${String(1000 + (n % 9000))}`,
+          },
+          context: { ip, userAgent: ua },
+        });
+      }
+    }
+    const created = Math.floor(Date.parse(`${first}T12:00:00Z`) / 1000);
+    if (rng.chance(0.25)) {
+      webhooks.push({
+        provider: 'stripe',
+        body: JSON.stringify({
+          id: `evt_demo_cus_${n}`,
+          object: 'event',
+          type: 'customer.created',
+          created,
+          data: {
+            object: {
+              id: `cus_demo${n}`,
+              object: 'customer',
+              email,
+              name: `${FIRST[n % FIRST.length]} ${LAST[n % LAST.length]}`,
+            },
+          },
+        }),
+      });
+      webhooks.push({
+        provider: 'stripe',
+        body: JSON.stringify({
+          id: `evt_demo_ch_${n}`,
+          object: 'event',
+          type: 'charge.succeeded',
+          created: created + 3600,
+          data: {
+            object: {
+              id: `ch_demo${n}`,
+              object: 'charge',
+              amount: 1999,
+              currency: 'usd',
+              customer: `cus_demo${n}`,
+              payment_intent: `pi_demo${n}`,
+              description: 'CDNOW club membership',
+            },
+          },
+        }),
+      });
+    }
+    if (rng.chance(0.15)) {
+      const solved = rng.chance(0.7);
+      webhooks.push({
+        provider: 'zendesk',
+        body: JSON.stringify({
+          id: `zd-demo-${n}`,
+          type: solved ? 'zen:event-type:ticket.status_changed' : 'zen:event-type:ticket.created',
+          time: at(days.at(-1) ?? first, rng),
+          detail: {
+            id: String(10_000 + n),
+            status: solved ? 'solved' : 'open',
+            priority: rng.pick(['low', 'normal', 'high']),
+            subject: rng.pick(['Where is my order?', 'Wrong CD shipped', 'Refund please', 'Great service!']),
+            requester_id: String(90_000 + n),
+            requester: { email },
+            ...(solved ? { satisfaction_rating: { score: rng.pick(['good', 'good', 'bad']) } } : {}),
+          },
+        }),
+      });
+    }
+    if (rng.chance(0.2)) {
+      const ms = Date.parse(`${first}T08:00:00Z`);
+      webhooks.push({
+        provider: 'hubspot',
+        body: JSON.stringify([
+          {
+            eventId: 500_000 + n * 2,
+            subscriptionType: 'contact.creation',
+            objectId: 70_000 + n,
+            portalId: 42,
+            occurredAt: ms,
+          },
+          {
+            eventId: 500_001 + n * 2,
+            subscriptionType: 'contact.propertyChange',
+            objectId: 70_000 + n,
+            portalId: 42,
+            occurredAt: ms + 1000,
+            propertyName: 'email',
+            propertyValue: email,
+          },
+        ]),
+      });
+    }
+    if (mobile) {
+      const q = new URLSearchParams({
+        event_name: 'install',
+        appsflyer_id: `af-${n}`,
+        idfa: `idfa-${n}`,
+        customer_user_id: customer,
+        media_source: rng.pick(['googleadwords_int', 'Facebook Ads', 'organic']),
+        campaign: rng.pick(['spring_launch', 'jazz_week', 'brand']),
+        af_cost_value: (rng.int(50, 400) / 100).toFixed(2),
+        af_cost_currency: 'USD',
+        install_time: `${first} 07:00:00.000`,
+      });
+      postbacks.push({ network: 'appsflyer', query: q.toString() });
+    }
+    if (rng.chance(0.35)) {
+      crm.push(
+        [
+          `crm-${n}`,
+          customer,
+          email,
+          FIRST[n % FIRST.length],
+          LAST[n % LAST.length],
+          rng.pick(['US', 'US', 'CA', 'GB']),
+          rng.pick(['customer', 'lead', 'evangelist']),
+          `${first}T00:00:00Z`,
+        ].join(','),
+      );
+    }
+  }
+  // Deliberately bad input: the API rejects these with field-level reasons.
+  const invalidSegment = [
+    { type: 'track', userId: 'cdnow-1', messageId: id() },
+    { type: 'launch', userId: 'cdnow-1', messageId: id() },
+    { type: 'page', messageId: id(), name: 'Home' },
+  ];
+  const chunk = (events: Record<string, unknown>[], key: string) => {
+    const out: { writeKey: string; batch: Record<string, unknown>[] }[] = [];
+    for (let i = 0; i < events.length; i += 100) out.push({ writeKey: key, batch: events.slice(i, i + 100) });
+    return out;
+  };
+  return {
+    segment: [...chunk(web, opts.writeKeys.web), ...chunk(ios, opts.writeKeys.ios)],
+    webhooks,
+    postbacks,
+    crmCsv: `${crm.join('\n')}\n`,
+    invalidSegment,
+  };
+}
