@@ -118,12 +118,7 @@ const BRONZE_COLUMNS: Record<string, string> = {
 };
 
 /** Registers the engine-specific sources the SQL files read (the Glue job defines the same ones). */
-async function registerSources(
-  engine: Engine,
-  lakeDir: string,
-  files: string[],
-  root: string,
-): Promise<void> {
+async function registerSources(engine: Engine, files: string[], root: string): Promise<void> {
   const cols = `{${Object.entries(BRONZE_COLUMNS)
     .map(([k, v]) => `${lit(k)}: ${lit(v)}`)
     .join(', ')}}`;
@@ -180,7 +175,7 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
     const files = await bronzeFiles(opts.lakeDir, { from: opts.from, to: opts.to });
     report.bronzeFiles = files.length;
     progress(`reading ${files.length} bronze file(s) for ${opts.from} .. ${opts.to}`);
-    await registerSources(engine, opts.lakeDir, files, root);
+    await registerSources(engine, files, root);
 
     for (const step of plan) {
       const t0 = performance.now();

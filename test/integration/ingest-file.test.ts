@@ -1,0 +1,126 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryEventStream } from '../../src/adapters/local/file-stream';
+import { decodeMixed, parseCsv } from '../../src/domain/batch/csv';
+import type { RawEnvelope } from '../../src/domain/event';
+import { fixedClock } from '../../src/ports/clock';
+import { ingestBatchFile } from '../../src/runtime/batch-ingest';
+import { createLocalEnrichHandler, drainStream } from '../../src/runtime/local-enrich';
+
+const CDNOW = join(__dirname, '../../data/sample/cdnow_sample.txt');
+const clock = fixedClock('2026-05-01T00:00:00.000Z');
+
+describe('batch file ingestion', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'c360-files-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads the real CDNOW log as orders: one event per row, cents, idempotent ids', async () => {
+    const stream = new MemoryEventStream();
+    const report = await ingestBatchFile({
+      file: CDNOW,
+      kind: 'orders',
+      lakeDir: join(dir, 'lake'),
+      stream,
+      clock,
+    });
+    expect(report).toMatchObject({
+      format: 'cdnow',
+      rows: 6919,
+      accepted: 6919,
+      rejected: 0,
+      errorsFile: null,
+    });
+    expect(report.landedAt).toBe(join(dir, 'lake/landing/orders/dt=2026-05-01/cdnow_sample.txt'));
+    const first = JSON.parse(Buffer.from(stream.records[0]!.data, 'base64').toString()) as RawEnvelope;
+    // " 00004 0001 19970101  2   29.33" → sample customer 1
+    expect(first).toMatchObject({
+      kind: 'batch_file',
+      provider: 'orders',
+      payload: { customer_id: 'cdnow-1', amount: 29.33, items: 2, ordered_at: '1997-01-01T00:00:00.000Z' },
+    });
+
+    const again = new MemoryEventStream();
+    await ingestBatchFile({ file: CDNOW, kind: 'orders', lakeDir: join(dir, 'lake'), stream: again, clock });
+    const ids = (s: MemoryEventStream) =>
+      s.records.map((r) => (JSON.parse(Buffer.from(r.data, 'base64').toString()) as RawEnvelope).eventId);
+    expect(ids(again)).toEqual(ids(stream));
+    expect(new Set(ids(stream)).size).toBe(6919);
+
+    // Through enrichment: amounts in cents, USD, the customer as userId.
+    const handler = createLocalEnrichHandler(dir, { clock, geo: false });
+    const drained = await drainStream({ stream, handler, checkpointFile: join(dir, 'cp') });
+    expect(drained).toMatchObject({ delivered: 6919, quarantined: 0 });
+  });
+
+  it('reports bad rows with line, field and rule, and keeps the good ones', async () => {
+    const file = join(dir, 'tickets.csv');
+    await writeFile(
+      file,
+      'ticket_id,customer_id,created_at,status,subject\n' +
+        't1,u1,2026-04-01,solved,"Broken, and ""late"""\n' +
+        ',u2,2026-04-01,open,x\n' +
+        't3,u3,not a date,weird,y\n' +
+        't4,u4,2026-04-02T10:00:00Z,pending,"multi\nline"\n',
+    );
+    const stream = new MemoryEventStream();
+    const report = await ingestBatchFile({
+      file,
+      kind: 'tickets',
+      lakeDir: join(dir, 'lake'),
+      stream,
+      clock,
+    });
+    expect(report).toMatchObject({ rows: 4, accepted: 2, rejected: 2 });
+    const errors = (await readFile(report.errorsFile!, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(errors).toEqual([
+      expect.objectContaining({ line: 3, field: 'ticket_id', rule: 'required' }),
+      expect.objectContaining({ line: 4, field: 'created_at', rule: 'format' }),
+      expect.objectContaining({ line: 4, field: 'status', rule: 'enum' }),
+    ]);
+    const payloads = stream.records.map(
+      (r) => (JSON.parse(Buffer.from(r.data, 'base64').toString()) as RawEnvelope).payload,
+    );
+    expect(payloads[0]).toMatchObject({ subject: 'Broken, and "late"' });
+    expect(payloads[1]).toMatchObject({ subject: 'multi\nline' });
+  });
+
+  it('maps columns by --mapping and reads mixed UTF-8 / Windows-1252 text without losing characters', async () => {
+    const file = join(dir, 'crm.csv');
+    const utf8 = Buffer.from('Kontakt,Mail,Vorname\nk1,a@b.de,Jürgen\n');
+    const cp1252 = Buffer.from([
+      0x6b, 0x32, 0x2c, 0x63, 0x40, 0x64, 0x2e, 0x64, 0x65, 0x2c, 0x52, 0xe9, 0x6d, 0x69, 0x0a,
+    ]); // k2,c@d.de,Rémi
+    await writeFile(file, Buffer.concat([utf8, cp1252]));
+    const stream = new MemoryEventStream();
+    const report = await ingestBatchFile({
+      file,
+      kind: 'crm',
+      lakeDir: join(dir, 'lake'),
+      stream,
+      clock,
+      mapping: { Kontakt: 'contact_id', Mail: 'email', Vorname: 'first_name' },
+    });
+    expect(report).toMatchObject({ accepted: 2, rejected: 0 });
+    const names = stream.records.map(
+      (r) => (JSON.parse(Buffer.from(r.data, 'base64').toString()) as RawEnvelope).payload,
+    );
+    expect(names).toEqual([
+      expect.objectContaining({ contact_id: 'k1', first_name: 'Jürgen' }),
+      expect.objectContaining({ contact_id: 'k2', first_name: 'Rémi' }),
+    ]);
+    expect(decodeMixed(cp1252)).toBe('k2,c@d.de,Rémi\n');
+    expect(parseCsv('a,b\r\n1,"2\r\n3"\r\n').map((r) => r.cells)).toEqual([
+      ['a', 'b'],
+      ['1', '2\r\n3'],
+    ]);
+  });
+});
