@@ -72,7 +72,13 @@ export async function generateBronze(
     'SELECT DISTINCT p_source, p_type, p_dt, p_hour FROM gen_bronze ORDER BY ALL',
   );
   for (const g of groups) {
-    const part = join(dir, `source=${g.p_source}`, `event_type=${g.p_type}`, `dt=${g.p_dt}`, `hour=${g.p_hour}`);
+    const part = join(
+      dir,
+      `source=${g.p_source}`,
+      `event_type=${g.p_type}`,
+      `dt=${g.p_dt}`,
+      `hour=${g.p_hour}`,
+    );
     await mkdir(part, { recursive: true });
     await engine.run(`COPY (SELECT * EXCLUDE (p_source, p_type, p_dt, p_hour) FROM gen_bronze
       WHERE p_source = ${lit(g.p_source)} AND p_type = ${lit(g.p_type)} AND p_dt = ${lit(g.p_dt)} AND p_hour = ${lit(g.p_hour)})
@@ -80,4 +86,3 @@ export async function generateBronze(
   }
   await engine.run('DROP TABLE gen_bronze');
 }
-

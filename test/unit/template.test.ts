@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkTemplate, envNamesRead } from '../../src/infra/check-template';
+
+const root = join(__dirname, '../..');
+const template = readFileSync(join(root, 'template.yaml'), 'utf8');
+
+describe('template.yaml', () => {
+  it('passes every static check', () => {
+    expect(checkTemplate(template, root)).toEqual([]);
+  });
+
+  it('declares the Kinesis event source the enrich handler relies on', () => {
+    expect(template).toMatch(/FunctionResponseTypes: \[ReportBatchItemFailures\]/);
+    expect(template).toMatch(/BatchSize: 10000/);
+    expect(template).toMatch(/BisectBatchOnFunctionError: true/);
+  });
+
+  it('reads the env names each Lambda entry asks for', () => {
+    const src = readFileSync(join(root, 'functions/enrich/index.ts'), 'utf8');
+    expect(envNamesRead(src)).toEqual([
+      'DELIVERY_STREAM_NAME',
+      'QUARANTINE_STREAM_NAME',
+      'DEDUPE_TABLE_NAME',
+      'PSEUDONYMIZATION_KEY_SECRET_ARN',
+      'LATE_WINDOW_HOURS',
+      'GEO_ENABLED',
+    ]);
+  });
+
+  it.each([
+    [
+      'an unknown resource type',
+      (t: string) => t.replace('Type: AWS::Kinesis::Stream', 'Type: AWS::Kinesis::Streem'),
+      /unknown resource type AWS::Kinesis::Streem/,
+    ],
+    [
+      'a misspelt property',
+      (t: string) => t.replace('RetentionPeriodHours: 168', 'RetentionHours: 168'),
+      /unknown property RetentionHours/,
+    ],
+    [
+      'a misspelt nested property',
+      (t: string) => t.replace('SizeInMBs: 128', 'SizeInMB: 128'),
+      /unknown property SizeInMB/,
+    ],
+    [
+      'a dangling Ref',
+      (t: string) => t.replace('STREAM_NAME: !Ref EventStream', 'STREAM_NAME: !Ref EventStreem'),
+      /unknown EventStreem/,
+    ],
+    [
+      'a dangling Sub variable',
+      (t: string) => t.replace('s3://${LakeBucket}/athena-results/', 's3://${LakeBuckit}/athena-results/'),
+      /unknown LakeBuckit/,
+    ],
+    [
+      'a missing env var',
+      (t: string) => t.replace('          WRITE_KEYS_SECRET_ARN: !Ref WriteKeysSecret\n', ''),
+      /lacks WRITE_KEYS_SECRET_ARN/,
+    ],
+    [
+      'a wildcard action',
+      (t: string) => t.replace('Action: [kinesis:PutRecords]', 'Action: [kinesis:*]'),
+      /wildcard action/,
+    ],
+    [
+      'a wildcard resource',
+      (t: string) => t.replace('Resource: !GetAtt DedupeTable.Arn', "Resource: '*'"),
+      /Resource "\*"/,
+    ],
+    [
+      'a missing entry file',
+      (t: string) => t.replace('functions/ingest/index.ts', 'functions/ingestt/index.ts'),
+      /does not exist/,
+    ],
+    [
+      'the wrong runtime',
+      (t: string) => t.replace('Runtime: nodejs22.x', 'Runtime: nodejs18.x'),
+      /expected nodejs22.x/,
+    ],
+  ])('catches %s', (_name, plant, expected) => {
+    const planted = plant(template);
+    expect(planted).not.toBe(template);
+    const problems = checkTemplate(planted, root).map((p) => `${p.where}: ${p.problem}`);
+    expect(problems.join('\n')).toMatch(expected);
+  });
+});
