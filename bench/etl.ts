@@ -20,11 +20,23 @@ export async function run(): Promise<Record<string, unknown>[]> {
       const days = 30;
       const g0 = performance.now();
       const gen = await openDuckDb(':memory:', { threads: 2, memoryLimit: '3GB' });
-      await generateBronze(gen, { lakeDir: lake, events, customers: Math.round(events / 40), days, startDate: '2026-01-01' });
+      await generateBronze(gen, {
+        lakeDir: lake,
+        events,
+        customers: Math.round(events / 40),
+        days,
+        startDate: '2026-01-01',
+      });
       gen.close();
       const genS = (performance.now() - g0) / 1000;
       const t0 = performance.now();
-      const report = await runEtl({ lakeDir: lake, from: '2026-01-01', to: '2026-01-30', threads: 2, memoryLimit: '3GB' });
+      const report = await runEtl({
+        lakeDir: lake,
+        from: '2026-01-01',
+        to: '2026-01-30',
+        threads: 2,
+        memoryLimit: '3GB',
+      });
       const wall = (performance.now() - t0) / 1000;
       out.push({
         bench: 'etl',

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 /**
@@ -24,6 +26,8 @@ export async function openDuckDb(
     threads: String(opts.threads ?? 2),
     memory_limit: opts.memoryLimit ?? '3GB',
     preserve_insertion_order: 'false',
+    // Spill to the OS temp folder, not the working directory.
+    temp_directory: join(tmpdir(), 'c360-duckdb-spill'),
   });
   const conn: DuckDBConnection = await instance.connect();
   for (const m of SPARK_COMPAT_MACROS) await conn.run(m);
