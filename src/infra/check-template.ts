@@ -65,7 +65,9 @@ function checkProps(value: unknown, type: PropType | undefined, where: string, o
       else checkProps(v, p.type, `${where}.${k}`, out);
     }
   } else if (type.type === 'array' && Array.isArray(value)) {
-    value.forEach((v, i) => checkProps(v, type.element, `${where}[${i}]`, out));
+    value.forEach((v, i) => {
+      checkProps(v, type.element, `${where}[${i}]`, out);
+    });
   } else if (type.type === 'union' && type.inner) {
     const ref = type.inner.find((t) => t.type === 'ref');
     if (ref && isObj(value)) checkProps(value, ref, where, out);
@@ -77,8 +79,11 @@ function collectRefs(
   path: string,
   out: { target: string; where: string; attr?: string }[],
 ): void {
-  if (Array.isArray(node)) node.forEach((n, i) => collectRefs(n, `${path}[${i}]`, out));
-  else if (isObj(node)) {
+  if (Array.isArray(node)) {
+    node.forEach((n, i) => {
+      collectRefs(n, `${path}[${i}]`, out);
+    });
+  } else if (isObj(node)) {
     for (const [k, v] of Object.entries(node)) {
       if (k === 'Ref' && typeof v === 'string') out.push({ target: v, where: path });
       else if (k === 'Fn::GetAtt') {
@@ -163,7 +168,7 @@ export function checkTemplate(templateText: string, root: string): TemplateProbl
       const arch = (props.Architectures ?? globals.Architectures) as string[] | undefined;
       if (runtime !== 'nodejs22.x')
         out.push({ where: name, problem: `runtime ${String(runtime)}, expected nodejs22.x` });
-      if (!arch || arch[0] !== 'arm64') out.push({ where: name, problem: 'architecture must be arm64' });
+      if (arch?.[0] !== 'arm64') out.push({ where: name, problem: 'architecture must be arm64' });
       for (const entry of entries) {
         const file = join(root, entry);
         if (!existsSync(file)) {

@@ -51,7 +51,8 @@ describe('template.yaml', () => {
     ],
     [
       'a dangling Sub variable',
-      (t: string) => t.replace('s3://${LakeBucket}/athena-results/', 's3://${LakeBuckit}/athena-results/'),
+      (t: string) =>
+        t.replace('s3://$' + '{LakeBucket}/athena-results/', 's3://$' + '{LakeBuckit}/athena-results/'),
       /unknown LakeBuckit/,
     ],
     [
