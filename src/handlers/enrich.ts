@@ -127,7 +127,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
       for (const draft of outcome.events) {
         let event: CanonicalEvent;
         try {
-          event = enrichDraft(draft, envelope, deps.enrich);
+          event = enrichDraft(draft, envelope, deps.enrich, text);
         } catch (err) {
           toQuarantine(
             recordIndex,

@@ -78,6 +78,16 @@ export class Pseudonymizer {
   }
 }
 
+/**
+ * Cheap screen over a record's raw JSON: false means no email ('@'), no international number
+ * ('+' then a digit) and no phone-like key anywhere, so the scrub (a deep copy) can be skipped.
+ */
+const PHONE_KEY_IN_JSON = /(?:phone|mobile|cell|tel|telephone|fax|msisdn|whatsapp)(?:number|_number)?"\s*:/i;
+const PLUS_DIGIT = /\+\d/;
+export function textMayContainPii(rawJson: string): boolean {
+  return rawJson.includes('@') || PLUS_DIGIT.test(rawJson) || PHONE_KEY_IN_JSON.test(rawJson);
+}
+
 export function emptyFound(): PiiFound {
   return { emailHashes: new Set(), phoneHashes: new Set() };
 }

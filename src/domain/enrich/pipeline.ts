@@ -3,7 +3,7 @@ import type { CanonicalDraft } from '../normalize/types';
 import { extractCampaign } from './campaign';
 import type { GeoLookup } from './geo';
 import { anonymizeIp } from './ip';
-import { emptyFound, type Pseudonymizer } from './pii';
+import { emptyFound, type Pseudonymizer, textMayContainPii } from './pii';
 import { deriveEventTime } from './time';
 import type { UserAgentCache } from './useragent';
 
@@ -18,31 +18,40 @@ export interface EnrichContext {
   lateWindowMs: number;
 }
 
+/** Stands in for the pseudonymizer when the record has no PII: returns values as they are. */
+const passThrough = { scrub: (v: unknown) => v } as unknown as Pseudonymizer;
+
 function obj(v: unknown): JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : {};
 }
 
+/**
+ * `rawJson`, when given, is the stream record the draft came from: if it shows no sign of PII the
+ * (copying) scrub is skipped. Without it every event is scrubbed.
+ */
 export function enrichDraft(
   draft: CanonicalDraft,
   envelope: RawEnvelope,
   ctx: EnrichContext,
+  rawJson?: string,
 ): CanonicalEvent {
   const time = deriveEventTime(draft, ctx.lateWindowMs);
-  const context = { ...draft.context };
+  // The clear-text IP leaves the context here (rest copy, not `delete`, keeps the object fast).
+  const { ip: contextIp, ...context } = draft.context;
 
   const uaString = typeof context.userAgent === 'string' ? context.userAgent : envelope.userAgent;
   const ua = uaString ? ctx.ua.lookup(uaString) : null;
 
   // The client IP: what the SDK reported in context.ip, else what the edge saw.
-  const rawIp = typeof context.ip === 'string' ? context.ip : envelope.ip;
+  const rawIp = typeof contextIp === 'string' ? contextIp : envelope.ip;
   const geo = rawIp ? ctx.geo.lookup(rawIp.replace(/^::ffff:/, '')) : null;
   const ip = anonymizeIp(rawIp);
-  delete context.ip;
 
   const campaign = extractCampaign(context);
 
   const found = emptyFound();
-  const p = ctx.pseudonymizer;
+  const needsScrub = rawJson === undefined || textMayContainPii(rawJson);
+  const p = needsScrub ? ctx.pseudonymizer : passThrough;
   const scrubbedContext = p.scrub(context, found) as JsonObject;
   const properties = p.scrub(draft.properties, found) as JsonObject;
   const traits = p.scrub(draft.traits, found) as JsonObject;
