@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../src/cli/commands/demo';
+import { openDuckDb } from '../../src/etl/duckdb';
+import { registerLakeViews } from '../../src/etl/lake-views';
+
+/** `npm start`: the whole embedded pipeline on the shipped real data, end to end. */
+describe('c360 demo (npm start)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'c360-demo-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs ingest → stream → enrich → lake → silver → gold and the counts reconcile', async () => {
+    let out = '';
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    let code: number;
+    try {
+      code = await run(['--data', join(dir, 'demo'), '--customers', '80', '--seed', '7']);
+    } finally {
+      write.mockRestore();
+    }
+    expect(code).toBe(0);
+    expect(out).toContain('reconciliation: events = stored + duplicates + quarantined → OK');
+    expect(out).toContain('all data quality checks passed');
+    expect(out).toMatch(
+      /orders data\/sample\/cdnow_sample\.txt: 6919 rows, 6919 accepted, 0 rejected \(cdnow\)/,
+    );
+    expect(out).toMatch(/Segment API: \d+ events accepted, 3 rejected \(HTTP 400/);
+    expect(out).toMatch(/1 bad signature rejected \(401\)/);
+    expect(out).toMatch(/quarantined \(unknown_type 1\)/);
+
+    const engine = await openDuckDb();
+    try {
+      await registerLakeViews(engine, join(dir, 'demo', 'lake'));
+      const [c] = await engine.rows<{ customers: string; stitched: string; orders: string }>(
+        'SELECT count(*) AS customers, sum(CASE WHEN sources >= 2 THEN 1 ELSE 0 END) AS stitched, sum(orders) AS orders FROM gold.dim_customer',
+      );
+      // 2,357 CDNOW customers plus tweet authors; the 80 with web activity are stitched across sources.
+      expect(Number(c?.customers)).toBeGreaterThan(2357);
+      expect(Number(c?.stitched)).toBeGreaterThanOrEqual(80);
+      const [o] = await engine.rows<{ n: string }>(
+        "SELECT count(*) AS n FROM gold.fact_orders WHERE source = 'orders'",
+      );
+      expect(Number(o?.n)).toBeGreaterThan(6000);
+      // No clear-text email reached the lake; pseudonymized ones keep their domain.
+      const [pii] = await engine.rows<{ clear: string; hashed: string }>(`SELECT
+          sum(CASE WHEN regexp_matches(json_extract_string(to_json(traits), '$.email'), '^[0-9a-f]{64}@') THEN 0 ELSE 1 END) AS clear,
+          sum(CASE WHEN regexp_matches(json_extract_string(to_json(traits), '$.email'), '^[0-9a-f]{64}@') THEN 1 ELSE 0 END) AS hashed
+        FROM bronze.events WHERE json_extract_string(to_json(traits), '$.email') IS NOT NULL`);
+      expect(pii).toEqual({ clear: '0', hashed: expect.stringMatching(/^[1-9]\d*$/) });
+    } finally {
+      engine.close();
+    }
+  });
+});
