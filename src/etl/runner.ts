@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { listFiles } from '../adapters/local/files';
 import { C360Error } from '../domain/errors';
 import { projectRoot } from '../paths';
 import { type Engine, lit, openDuckDb } from './duckdb';
@@ -76,28 +77,12 @@ export function renderSql(sql: string, params: Record<string, string>, file: str
 
 /** Bronze files under <lake>/bronze/events/source=*\/event_type=*\/dt=*\/hour=*\/, optionally only dt in range. */
 export async function bronzeFiles(lakeDir: string, range?: { from: string; to: string }): Promise<string[]> {
-  const root = join(lakeDir, 'bronze', 'events');
-  const out: string[] = [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) {
-        if (depth === 2 && range) {
-          const dt = e.name.slice(3);
-          if (!e.name.startsWith('dt=') || dt < range.from || dt > range.to) continue;
-        }
-        await walk(join(dir, e.name), depth + 1);
-      } else if (depth === 4 && e.name.endsWith('.ndjson.gz')) out.push(join(dir, e.name));
-    }
+  const inRange = (name: string, depth: number) => {
+    if (depth !== 2 || !range) return true;
+    const dt = name.slice(3);
+    return name.startsWith('dt=') && dt >= range.from && dt <= range.to;
   };
-  await walk(root, 0);
-  return out.sort();
+  return listFiles(join(lakeDir, 'bronze', 'events'), '.ndjson.gz', inRange);
 }
 
 const BRONZE_COLUMNS: Record<string, string> = {

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { listFiles } from '../adapters/local/files';
 import type { QuarantineRecord } from '../domain/event';
 import type { EnrichHandler } from './local-enrich';
 
@@ -20,28 +21,14 @@ export interface QuarantineFile {
 export async function listQuarantineFiles(lakeDir: string, filter: { reason?: string; since?: string } = {}) {
   const root = join(lakeDir, 'quarantine');
   const out: QuarantineFile[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.name.endsWith('.ndjson.gz')) {
-        const rel = relative(root, p);
-        const reason = /reason=([^/]+)/.exec(rel)?.[1] ?? 'unknown';
-        const dt = /dt=([^/]+)/.exec(rel)?.[1] ?? '';
-        if (filter.reason && reason !== filter.reason) continue;
-        if (filter.since && dt < filter.since) continue;
-        out.push({ path: p, reason, dt });
-      }
-    }
-  };
-  await walk(root);
+  for (const p of await listFiles(root, '.ndjson.gz')) {
+    const rel = relative(root, p);
+    const reason = /reason=([^/]+)/.exec(rel)?.[1] ?? 'unknown';
+    const dt = /dt=([^/]+)/.exec(rel)?.[1] ?? '';
+    if (filter.reason && reason !== filter.reason) continue;
+    if (filter.since && dt < filter.since) continue;
+    out.push({ path: p, reason, dt });
+  }
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 

@@ -1,18 +1,13 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import type { Delivery, DeliveryItem, DeliveryResult } from '../../ports/delivery';
-import { backoffDelay, defaultSleep } from '../retry';
+import { type RetryOptions, sendWithPartialRetry } from '../retry';
 
 const MAX_RECORDS = 500;
 const MAX_BYTES = 4 * 1024 * 1024;
 
-export interface FirehoseDeliveryOptions {
+export interface FirehoseDeliveryOptions extends RetryOptions {
   deliveryStreamName: string;
   client?: FirehoseClient;
-  maxAttempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 /**
@@ -24,15 +19,9 @@ export interface FirehoseDeliveryOptions {
  */
 export class FirehoseDelivery implements Delivery {
   private readonly client: FirehoseClient;
-  private readonly maxAttempts: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
 
   constructor(private readonly options: FirehoseDeliveryOptions) {
     this.client = options.client ?? new FirehoseClient({});
-    this.maxAttempts = options.maxAttempts ?? 5;
-    this.sleep = options.sleep ?? defaultSleep;
-    this.random = options.random ?? Math.random;
   }
 
   async deliver(items: DeliveryItem[]): Promise<DeliveryResult> {
@@ -52,44 +41,32 @@ export class FirehoseDelivery implements Delivery {
       }
       if (end === start) end = start + 1; // a single oversized record: let Firehose reject it by name
       const indexes = Array.from({ length: end - start }, (_, k) => start + k);
-      result.failed.push(...(await this.putChunk(indexes, data, result)));
+      const out = await sendWithPartialRetry(
+        indexes,
+        async (pending) => {
+          const res = await this.client.send(
+            new PutRecordBatchCommand({
+              DeliveryStreamName: this.options.deliveryStreamName,
+              Records: pending.map((i) => ({ Data: data[i] })),
+            }),
+          );
+          if ((res.FailedPutCount ?? 0) === 0) return { failed: [], error: null };
+          const answers = res.RequestResponses ?? [];
+          const first = answers.find((r) => r.ErrorCode);
+          return {
+            failed: pending.filter((_, k) => answers[k]?.ErrorCode !== undefined),
+            error: `${first?.ErrorCode}: ${first?.ErrorMessage ?? ''}`,
+          };
+        },
+        this.options,
+        { baseDelayMs: 100, maxDelayMs: 5000 },
+      );
+      result.calls += out.calls;
+      result.retried += out.retried;
+      result.failed.push(...out.failed);
+      if (out.lastError) result.lastError = out.lastError;
       start = end;
     }
     return result;
-  }
-
-  private async putChunk(indexes: number[], data: Buffer[], result: DeliveryResult): Promise<number[]> {
-    let pending = indexes;
-    for (let attempt = 1; attempt <= this.maxAttempts && pending.length > 0; attempt++) {
-      if (attempt > 1) {
-        result.retried += pending.length;
-        await this.sleep(
-          backoffDelay(
-            attempt - 1,
-            this.options.baseDelayMs ?? 100,
-            this.options.maxDelayMs ?? 5000,
-            this.random,
-          ),
-        );
-      }
-      result.calls++;
-      try {
-        const out = await this.client.send(
-          new PutRecordBatchCommand({
-            DeliveryStreamName: this.options.deliveryStreamName,
-            Records: pending.map((i) => ({ Data: data[i] })),
-          }),
-        );
-        if ((out.FailedPutCount ?? 0) === 0) return [];
-        const responses = out.RequestResponses ?? [];
-        const firstError = responses.find((r) => r.ErrorCode);
-        result.lastError = `${firstError?.ErrorCode}: ${firstError?.ErrorMessage ?? ''}`;
-        pending = pending.filter((_, k) => responses[k]?.ErrorCode !== undefined);
-      } catch (err) {
-        // Throttled or failed call: the whole chunk is retried.
-        result.lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      }
-    }
-    return pending;
   }
 }

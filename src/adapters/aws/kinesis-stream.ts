@@ -1,21 +1,15 @@
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { DownstreamUnavailableError } from '../../domain/errors';
 import type { EventStream, PutResult, StreamRecord } from '../../ports/stream';
-import { backoffDelay, defaultSleep } from '../retry';
+import { type RetryOptions, sendWithPartialRetry } from '../retry';
 
 /** Kinesis PutRecords limits per call. */
 const MAX_RECORDS = 500;
 const MAX_BYTES = 5 * 1024 * 1024;
 
-export interface KinesisEventStreamOptions {
+export interface KinesisEventStreamOptions extends RetryOptions {
   streamName: string;
   client?: KinesisClient;
-  /** Attempts per chunk, including the first. */
-  maxAttempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 /**
@@ -26,65 +20,45 @@ export interface KinesisEventStreamOptions {
  */
 export class KinesisEventStream implements EventStream {
   private readonly client: KinesisClient;
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
 
   constructor(private readonly options: KinesisEventStreamOptions) {
     this.client = options.client ?? new KinesisClient({});
-    this.maxAttempts = options.maxAttempts ?? 5;
-    this.baseDelayMs = options.baseDelayMs ?? 50;
-    this.maxDelayMs = options.maxDelayMs ?? 2000;
-    this.sleep = options.sleep ?? defaultSleep;
-    this.random = options.random ?? Math.random;
   }
 
   async put(records: StreamRecord[]): Promise<PutResult> {
     const result: PutResult = { written: 0, calls: 0, retried: 0 };
     for (const chunk of chunks(records)) {
-      await this.putChunk(chunk, result);
+      const entries: PutRecordsRequestEntry[] = chunk.map((r) => ({
+        PartitionKey: r.partitionKey,
+        Data: r.data,
+      }));
+      const out = await sendWithPartialRetry(
+        entries,
+        async (pending) => {
+          const res = await this.client.send(
+            new PutRecordsCommand({ StreamName: this.options.streamName, Records: pending }),
+          );
+          if ((res.FailedRecordCount ?? 0) === 0) return { failed: [], error: null };
+          const answers = res.Records ?? [];
+          const first = answers.find((e) => e.ErrorCode);
+          return {
+            failed: pending.filter((_, i) => answers[i]?.ErrorCode !== undefined),
+            error: `${first?.ErrorCode}: ${first?.ErrorMessage ?? ''}`,
+          };
+        },
+        this.options,
+        { baseDelayMs: 50, maxDelayMs: 2000 },
+      );
+      result.calls += out.calls;
+      result.retried += out.retried;
+      result.written += entries.length - out.failed.length;
+      if (out.failed.length > 0) {
+        throw new DownstreamUnavailableError(
+          `Kinesis stream ${this.options.streamName} did not accept ${out.failed.length} record(s) after ${out.calls} attempts (${out.lastError})`,
+        );
+      }
     }
     return result;
-  }
-
-  private async putChunk(chunk: StreamRecord[], result: PutResult): Promise<void> {
-    let pending: PutRecordsRequestEntry[] = chunk.map((r) => ({
-      PartitionKey: r.partitionKey,
-      Data: r.data,
-    }));
-    let lastError = '';
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      if (attempt > 1) {
-        result.retried += pending.length;
-        await this.sleep(backoffDelay(attempt - 1, this.baseDelayMs, this.maxDelayMs, this.random));
-      }
-      result.calls += 1;
-      let failed: PutRecordsRequestEntry[];
-      try {
-        const out = await this.client.send(
-          new PutRecordsCommand({ StreamName: this.options.streamName, Records: pending }),
-        );
-        const entries = out.Records ?? [];
-        if ((out.FailedRecordCount ?? 0) === 0) {
-          result.written += pending.length;
-          return;
-        }
-        failed = pending.filter((_, i) => entries[i]?.ErrorCode !== undefined);
-        const firstError = entries.find((e) => e.ErrorCode);
-        lastError = `${firstError?.ErrorCode}: ${firstError?.ErrorMessage ?? ''}`;
-      } catch (err) {
-        // The whole call failed (throttled, service error, network): everything is retried.
-        lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-        failed = pending;
-      }
-      result.written += pending.length - failed.length;
-      pending = failed;
-    }
-    throw new DownstreamUnavailableError(
-      `Kinesis stream ${this.options.streamName} did not accept ${pending.length} record(s) after ${this.maxAttempts} attempts (${lastError})`,
-    );
   }
 }
 
