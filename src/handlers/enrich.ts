@@ -119,7 +119,17 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
         );
         return;
       }
-      const outcome = normalize(envelope);
+      let outcome: ReturnType<typeof normalize>;
+      try {
+        outcome = normalize(envelope);
+      } catch (err) {
+        // A normalizer bug must not poison the batch (Kinesis would redeliver it forever):
+        // the record is kept in quarantine, replayable once the normalizer is fixed.
+        deps.logger.error('normalizer threw; record quarantined', err instanceof Error ? err : { err });
+        const message = err instanceof Error ? err.message : String(err);
+        toQuarantine(recordIndex, text, 'schema_violation', `normalizer failed: ${message}`, envelope);
+        return;
+      }
       if (!outcome.ok) {
         toQuarantine(recordIndex, text, outcome.reason, outcome.detail, envelope, outcome.errors);
         return;

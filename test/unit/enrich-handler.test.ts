@@ -131,3 +131,37 @@ describe('enrich handler', () => {
     expect(l).toMatchObject({ timestamp: '2025-12-01T00:00:00.000Z', flags: { late: true } });
   });
 });
+
+describe('enrich handler with a poison record', () => {
+  it('quarantines a record whose normalizer throws, mid-batch, and delivers the rest', async () => {
+    const { providerNormalizers } = await import('../../src/domain/normalize/providers');
+    providerNormalizers.poison = () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'id')");
+    };
+    try {
+      const { handler, delivery, quarantine, metrics } = enrichUnderTest();
+      const poison = segmentEnvelope({}, { kind: 'webhook', provider: 'poison', payload: {} });
+      const batch = kinesisEvent([
+        segmentEnvelope({ messageId: 'a' }),
+        poison,
+        segmentEnvelope({ messageId: 'b' }),
+      ]);
+      const res = await handler(batch);
+      expect(res.batchItemFailures).toEqual([]);
+      expect(lines<CanonicalEvent>(delivery).map((e) => e.eventId)).toEqual(['a', 'b']);
+      const [q] = lines<QuarantineRecord>(quarantine);
+      expect(q).toMatchObject({
+        reason: 'schema_violation',
+        detail: "normalizer failed: Cannot read properties of undefined (reading 'id')",
+      });
+      expect(JSON.parse(q?.original ?? '{}')).toMatchObject({ provider: 'poison' });
+      expect(metrics.published[0]).toMatchObject({
+        EnrichRecords: 3,
+        EnrichDelivered: 2,
+        EnrichQuarantined: 1,
+      });
+    } finally {
+      delete providerNormalizers.poison;
+    }
+  });
+});
