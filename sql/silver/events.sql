@@ -1,4 +1,6 @@
 -- silver.events: one row per event id (earliest received wins), typed and standardized.
+-- Typed casts only read properties whose type the canonical schema guarantees for that event
+-- type (free-form track properties such as "amount": "ten" must not break the run).
 -- Partitioned by dt (event date, UTC); a run rewrites the partitions in [${from}, ${to}].
 WITH ranked AS (
   SELECT
@@ -33,22 +35,27 @@ typed AS (
     CAST(get_json_object(r.flags, '$.late') AS BOOLEAN) AS is_late,
     coalesce(get_json_object(r.properties, '$.orderId'), get_json_object(r.properties, '$.ticketId'),
       get_json_object(r.properties, '$.mentionId'), get_json_object(r.properties, '$.contactId')) AS entity_id,
-    CAST(get_json_object(r.properties, '$.amount') AS BIGINT) AS amount_minor,
-    upper(trim(get_json_object(r.properties, '$.currency'))) AS currency,
-    CAST(get_json_object(r.properties, '$.itemCount') AS INT) AS item_count,
+    CASE WHEN r.event_type IN ('order_completed', 'order_refunded')
+      THEN CAST(get_json_object(r.properties, '$.amount') AS BIGINT) END AS amount_minor,
+    CASE WHEN r.event_type IN ('order_completed', 'order_refunded')
+      THEN upper(trim(get_json_object(r.properties, '$.currency'))) END AS currency,
+    CASE WHEN r.event_type = 'order_completed' THEN CAST(get_json_object(r.properties, '$.itemCount') AS INT) END AS item_count,
     lower(trim(get_json_object(r.properties, '$.status'))) AS status,
     lower(trim(get_json_object(r.properties, '$.action'))) AS action,
     lower(trim(get_json_object(r.properties, '$.satisfaction'))) AS satisfaction,
-    CAST(get_json_object(r.properties, '$.satisfactionScore') AS DOUBLE) AS satisfaction_score,
+    CASE WHEN r.event_type = 'support_ticket'
+      THEN CAST(get_json_object(r.properties, '$.satisfactionScore') AS DOUBLE) END AS satisfaction_score,
     lower(trim(get_json_object(r.properties, '$.sentiment'))) AS sentiment,
-    CAST(get_json_object(r.properties, '$.sentimentScore') AS DOUBLE) AS sentiment_score,
+    CASE WHEN r.event_type = 'social_mention'
+      THEN CAST(get_json_object(r.properties, '$.sentimentScore') AS DOUBLE) END AS sentiment_score,
     lower(trim(get_json_object(r.properties, '$.platform'))) AS platform,
     lower(trim(get_json_object(r.properties, '$.network'))) AS network,
     lower(trim(get_json_object(r.properties, '$.mediaSource'))) AS media_source,
     get_json_object(r.properties, '$.campaign') AS ad_campaign,
-    CAST(get_json_object(r.properties, '$.costAmount') AS BIGINT) AS cost_minor,
+    CASE WHEN r.event_type = 'ad_attribution' THEN CAST(get_json_object(r.properties, '$.costAmount') AS BIGINT) END AS cost_minor,
     upper(trim(get_json_object(r.properties, '$.costCurrency'))) AS cost_currency,
-    CAST(get_json_object(r.properties, '$.revenueAmount') AS BIGINT) AS revenue_minor,
+    CASE WHEN r.event_type = 'ad_attribution'
+      THEN CAST(get_json_object(r.properties, '$.revenueAmount') AS BIGINT) END AS revenue_minor,
     upper(trim(get_json_object(r.properties, '$.revenueCurrency'))) AS revenue_currency,
     get_json_object(r.properties, '$.priority') AS priority,
     get_json_object(r.properties, '$.lifecycleStage') AS lifecycle_stage

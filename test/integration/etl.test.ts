@@ -209,3 +209,27 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
     );
   });
 });
+
+describe('lake ETL robustness', () => {
+  it('free-form properties of other event types (amount: "ten" on a track) do not break typed columns', async () => {
+    const lake = join(await mkdtemp(join(tmpdir(), 'c360-etl-')), 'lake');
+    try {
+      await writeBronze(lake, [
+        ...dataset(),
+        ev('track', '2026-03-01T12:00:00.000Z', [u2], {
+          amount: 'ten',
+          itemCount: 'many',
+          sentimentScore: { x: 1 },
+        }),
+      ]);
+      await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' });
+      const rows = await query(
+        lake,
+        "SELECT amount_minor, item_count FROM silver.events WHERE event_type = 'track'",
+      );
+      expect(rows).toEqual([{ amount_minor: null, item_count: null }]);
+    } finally {
+      await rm(join(lake, '..'), { recursive: true, force: true });
+    }
+  });
+});
