@@ -2,15 +2,10 @@
 -- Typed casts only read properties whose type the canonical schema guarantees for that event
 -- type (free-form track properties such as "amount": "ten" must not break the run).
 -- Partitioned by dt (event date, UTC); a run rewrites the partitions in [${from}, ${to}].
-WITH ranked AS (
+-- Fields are extracted before the dedupe window so it sorts narrow typed rows, not JSON text.
+WITH typed AS (
   SELECT
-    b.*,
-    row_number() OVER (PARTITION BY b.event_id ORDER BY b.received_at, b.source, b.kind) AS rn
-  FROM bronze_events b
-  WHERE b.dt BETWEEN '${from}' AND '${to}'
-),
-typed AS (
-  SELECT
+    row_number() OVER (PARTITION BY r.event_id ORDER BY r.received_at, r.source, r.kind) AS rn,
     r.event_id,
     r.event_type,
     trim(r.event) AS event_name,
@@ -59,11 +54,50 @@ typed AS (
     upper(trim(get_json_object(r.properties, '$.revenueCurrency'))) AS revenue_currency,
     get_json_object(r.properties, '$.priority') AS priority,
     get_json_object(r.properties, '$.lifecycleStage') AS lifecycle_stage
-  FROM ranked r
-  WHERE r.rn = 1
+  FROM bronze_events r
+  WHERE r.dt BETWEEN '${from}' AND '${to}'
 )
 SELECT
-  t.*,
+  t.event_id,
+  t.event_type,
+  t.event_name,
+  t.source,
+  t.kind,
+  t.user_id,
+  t.anonymous_id,
+  t.ts,
+  t.received_at,
+  t.dt,
+  t.device_type,
+  t.browser,
+  t.os,
+  t.country,
+  t.campaign_source,
+  t.campaign_medium,
+  t.campaign_name,
+  t.referrer_class,
+  t.is_bot,
+  t.is_late,
+  t.entity_id,
+  t.amount_minor,
+  t.currency,
+  t.item_count,
+  t.status,
+  t.action,
+  t.satisfaction,
+  t.satisfaction_score,
+  t.sentiment,
+  t.sentiment_score,
+  t.platform,
+  t.network,
+  t.media_source,
+  t.ad_campaign,
+  t.cost_minor,
+  t.cost_currency,
+  t.revenue_minor,
+  t.revenue_currency,
+  t.priority,
+  t.lifecycle_stage,
   CAST(t.amount_minor AS DOUBLE) / c.minor_per_unit * c.usd_per_unit AS amount_usd,
   CAST(t.cost_minor AS DOUBLE) / cc.minor_per_unit * cc.usd_per_unit AS cost_usd,
   CAST(t.revenue_minor AS DOUBLE) / rc.minor_per_unit * rc.usd_per_unit AS revenue_usd
@@ -71,3 +105,4 @@ FROM typed t
 LEFT JOIN ref_currency_rates c ON c.currency = t.currency
 LEFT JOIN ref_currency_rates cc ON cc.currency = t.cost_currency
 LEFT JOIN ref_currency_rates rc ON rc.currency = t.revenue_currency
+WHERE t.rn = 1

@@ -113,7 +113,7 @@ async function registerSources(engine: Engine, files: string[], root: string): P
       : `(SELECT ${Object.entries(BRONZE_COLUMNS)
           .map(([k, v]) => `CAST(NULL AS ${v}) AS "${k}"`)
           .join(', ')} WHERE false)`;
-  await engine.run(`CREATE OR REPLACE TEMP TABLE bronze_raw AS SELECT * FROM ${raw}`);
+  await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_raw AS SELECT * FROM ${raw}`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_events AS
     SELECT eventId AS event_id, type AS event_type, event, source, kind, userId AS user_id,
       anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
