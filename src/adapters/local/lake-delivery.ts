@@ -42,24 +42,23 @@ export class LakeDelivery implements Delivery {
   }
 }
 
-/** In-memory delivery for tests and benchmarks; `failNext` makes chosen items fail once. */
+/** In-memory delivery for tests and benchmarks; `failOnce` makes chosen items fail on their first delivery. */
 export class MemoryDelivery implements Delivery {
   readonly items: DeliveryItem[] = [];
   calls = 0;
-  private failing = new Set<string>();
+  private failPredicate: ((line: string) => boolean) | null = null;
+  private readonly failedBefore = new Set<string>();
 
-  /** Makes the next delivery of lines matching `predicate` fail (to test retries/redelivery). */
   failOnce(predicate: (line: string) => boolean): void {
     this.failPredicate = predicate;
   }
-  private failPredicate: ((line: string) => boolean) | null = null;
 
   async deliver(items: DeliveryItem[]): Promise<DeliveryResult> {
     this.calls++;
     const failed: number[] = [];
     items.forEach((item, i) => {
-      if (this.failPredicate?.(item.line) && !this.failing.has(item.line)) {
-        this.failing.add(item.line);
+      if (this.failPredicate?.(item.line) && !this.failedBefore.has(item.line)) {
+        this.failedBefore.add(item.line);
         failed.push(i);
       } else this.items.push(item);
     });
