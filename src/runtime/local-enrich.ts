@@ -8,7 +8,8 @@ import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { noGeo } from '../domain/enrich/geo';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { UserAgentCache } from '../domain/enrich/useragent';
-import { createEnrichHandler } from '../handlers/enrich';
+import type { QuarantineReason } from '../domain/event';
+import { createEnrichHandler, type EnrichStats } from '../handlers/enrich';
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { ReadableEventStream, StoredStreamRecord } from '../ports/stream';
@@ -65,16 +66,9 @@ function toKinesisRecord(r: StoredStreamRecord): KinesisStreamRecord {
   };
 }
 
-export interface DrainReport {
+/** The enrich handler's per-batch counts summed over a drain, plus the number of batches. */
+export interface DrainReport extends EnrichStats {
   batches: number;
-  records: number;
-  /** Events the records held (a HubSpot webhook carries several). */
-  events: number;
-  delivered: number;
-  quarantined: number;
-  duplicates: number;
-  failedRecords: number;
-  quarantinedByReason: Record<string, number>;
 }
 
 export async function drainStream(opts: {
@@ -113,8 +107,8 @@ export async function drainStream(opts: {
     report.delivered += stats.delivered;
     report.quarantined += stats.quarantined;
     report.duplicates += stats.duplicates;
-    for (const [k, v] of Object.entries(stats.quarantinedByReason)) {
-      report.quarantinedByReason[k] = (report.quarantinedByReason[k] ?? 0) + (v ?? 0);
+    for (const [k, v] of Object.entries(stats.quarantinedByReason) as [QuarantineReason, number][]) {
+      report.quarantinedByReason[k] = (report.quarantinedByReason[k] ?? 0) + v;
     }
     const firstFailed = failed.size ? Math.min(...failed) : batch.length;
     report.records += firstFailed;
