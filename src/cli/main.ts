@@ -27,7 +27,7 @@ const COMMANDS: Record<string, Command> = {
     load: () => import('./commands/quarantine'),
   },
   'ingest-file': {
-    summary: 'load a batch file (--kind orders|crm|tickets FILE) into landing/ and bronze',
+    summary: 'load a batch file (--kind orders|crm|tickets|social FILE) into landing/ and bronze',
     load: () => import('./commands/ingest-file'),
   },
   etl: {

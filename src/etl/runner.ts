@@ -25,9 +25,23 @@ export class DataQualityError extends C360Error {
   constructor(
     readonly check: string,
     readonly failures: number,
+    /** What the check asserts (the SQL file's leading comment). */
+    readonly rule = '',
   ) {
-    super(`data quality check ${check} failed: ${failures} offending row(s)`);
+    super(
+      `data quality check ${check} failed: ${failures} offending row(s)${rule ? ` (rule: ${rule})` : ''}`,
+    );
   }
+}
+
+/** The leading `--` comment of a SQL file, as one line. */
+function leadingComment(sql: string): string {
+  const lines: string[] = [];
+  for (const line of sql.split('\n')) {
+    if (!line.startsWith('--')) break;
+    lines.push(line.replace(/^--\s?/, '').trim());
+  }
+  return lines.join(' ');
 }
 
 export interface StepReport {
@@ -233,7 +247,7 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
       } else if (step.kind === 'check') {
         if (!skip) {
           const failures = Number((await engine.rows<{ failures: string }>(sql))[0]?.failures ?? 0);
-          if (failures > 0) throw new DataQualityError(step.name, failures);
+          if (failures > 0) throw new DataQualityError(step.name, failures, leadingComment(sql));
         }
       }
       const ms = Math.round(performance.now() - t0);

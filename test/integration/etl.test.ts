@@ -192,7 +192,7 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
     expect((err as DataQualityError).check).toBe('dq_fact_orders_customer_exists');
     expect((err as DataQualityError).failures).toBe(1);
     expect((err as Error).message).toBe(
-      'data quality check dq_fact_orders_customer_exists failed: 1 offending row(s)',
+      'data quality check dq_fact_orders_customer_exists failed: 1 offending row(s) (rule: Referential integrity: every order belongs to a customer in dim_customer.)',
     );
   });
 
