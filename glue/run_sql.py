@@ -65,9 +65,10 @@ spark.sql("""
 spark.sql("""
   SELECT eventId AS event_id, substr(`timestamp`, 1, 10) AS dt, i.type AS id_type, i.value AS id_value
   FROM bronze_raw LATERAL VIEW explode(identities) x AS i""").createOrReplaceTempView("bronze_identities")
-spark.read.option("header", "true").option("inferSchema", "true").csv(
-    f"s3://{bucket}/{prefix}reference/currency_rates.csv"
-).createOrReplaceTempView("ref_currency_rates")
+for ref in ("currency_rates", "countries"):
+    spark.read.option("header", "true").option("inferSchema", "true").csv(
+        f"s3://{bucket}/{prefix}reference/{ref}.csv"
+    ).createOrReplaceTempView(f"ref_{ref}")
 
 plan = json.loads(read_text("pipeline.json"))
 for step in plan["steps"]:

@@ -19,9 +19,8 @@ WITH typed AS (
     lower(get_json_object(r.enrichment, '$.ua.deviceType')) AS device_type,
     get_json_object(r.enrichment, '$.ua.browser') AS browser,
     get_json_object(r.enrichment, '$.ua.os') AS os,
-    CASE
-      WHEN length(get_json_object(r.enrichment, '$.geo.country')) = 2 THEN upper(get_json_object(r.enrichment, '$.geo.country'))
-    END AS country,
+    upper(trim(get_json_object(r.enrichment, '$.geo.country'))) AS geo_country,
+    upper(trim(get_json_object(r.traits, '$.country'))) AS traits_country,
     lower(get_json_object(r.enrichment, '$.campaign.source')) AS campaign_source,
     lower(get_json_object(r.enrichment, '$.campaign.medium')) AS campaign_medium,
     get_json_object(r.enrichment, '$.campaign.name') AS campaign_name,
@@ -71,7 +70,7 @@ SELECT
   t.device_type,
   t.browser,
   t.os,
-  t.country,
+  coalesce(CASE WHEN length(t.geo_country) = 2 THEN t.geo_country END, tc.iso2) AS country,
   t.campaign_source,
   t.campaign_medium,
   t.campaign_name,
@@ -102,6 +101,9 @@ SELECT
   CAST(t.cost_minor AS DOUBLE) / cc.minor_per_unit * cc.usd_per_unit AS cost_usd,
   CAST(t.revenue_minor AS DOUBLE) / rc.minor_per_unit * rc.usd_per_unit AS revenue_usd
 FROM typed t
+-- ISO-3166 alpha-2: the geo lookup's code, else the customer's own country (code, alpha-3 or name).
+LEFT JOIN (SELECT DISTINCT iso2, name AS k FROM ref_countries UNION SELECT DISTINCT iso2, iso2 FROM ref_countries
+  UNION SELECT DISTINCT iso2, iso3 FROM ref_countries) tc ON tc.k = t.traits_country
 LEFT JOIN ref_currency_rates c ON c.currency = t.currency
 LEFT JOIN ref_currency_rates cc ON cc.currency = t.cost_currency
 LEFT JOIN ref_currency_rates rc ON rc.currency = t.revenue_currency

@@ -137,8 +137,10 @@ async function registerSources(engine: Engine, files: string[], root: string): P
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_identities AS
     SELECT eventId AS event_id, substr("timestamp", 1, 10) AS dt, i.type AS id_type, i.value AS id_value
     FROM (SELECT eventId, "timestamp", unnest(identities) AS i FROM bronze_raw)`);
-  await engine.run(`CREATE OR REPLACE TEMP VIEW ref_currency_rates AS
-    SELECT * FROM read_csv(${lit(join(root, 'sql', 'reference', 'currency_rates.csv'))}, header = true)`);
+  for (const name of ['currency_rates', 'countries']) {
+    await engine.run(`CREATE OR REPLACE TEMP VIEW ref_${name} AS
+      SELECT * FROM read_csv(${lit(join(root, 'sql', 'reference', `${name}.csv`))}, header = true)`);
+  }
 }
 
 async function registerPartitioned(
@@ -204,9 +206,13 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
         await registerPartitioned(engine, step.name, target, `SELECT * FROM (${sql})`);
       } else if (step.kind === 'temp' || step.kind === 'table') {
         if (skip && step.path) {
-          await engine.run(
-            `CREATE OR REPLACE TEMP VIEW ${step.name} AS SELECT * FROM read_parquet(${lit(join(target, 'data.parquet'))})`,
-          );
+          // A layer not being rebuilt: later steps read what an earlier run stored, if any.
+          const stored = join(target, 'data.parquet');
+          if (existsSync(stored)) {
+            await engine.run(
+              `CREATE OR REPLACE TEMP VIEW ${step.name} AS SELECT * FROM read_parquet(${lit(stored)})`,
+            );
+          }
         } else {
           await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name} AS ${sql}`);
           rows = Number(

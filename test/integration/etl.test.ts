@@ -233,3 +233,34 @@ describe('lake ETL robustness', () => {
     }
   });
 });
+
+describe('lake ETL standardization', () => {
+  it('maps country codes and names to ISO alpha-2, geo first', async () => {
+    const lake = join(await mkdtemp(join(tmpdir(), 'c360-etl-')), 'lake');
+    try {
+      const geo = (country: string | null) => ({
+        ua: null,
+        geo: country ? { country, region: null, city: null } : null,
+        campaign: null,
+        ip: null,
+      });
+      await writeBronze(lake, [
+        ev('identify', '2026-03-01T10:00:00.000Z', [u1], {}, { traits: { country: 'United Kingdom' } }),
+        ev('identify', '2026-03-01T10:00:01.000Z', [u2], {}, { traits: { country: 'deu' } }),
+        ev(
+          'page',
+          '2026-03-01T10:00:02.000Z',
+          [a1],
+          {},
+          { traits: { country: 'France' }, enrichment: geo('jp') },
+        ),
+        ev('page', '2026-03-01T10:00:03.000Z', [h1], {}, { traits: { country: 'Atlantis' } }),
+      ]);
+      await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01', layers: ['silver'] });
+      const rows = await query(lake, 'SELECT country FROM silver.events ORDER BY ts');
+      expect(rows.map((r) => r.country)).toEqual(['GB', 'DE', 'JP', null]);
+    } finally {
+      await rm(join(lake, '..'), { recursive: true, force: true });
+    }
+  });
+});
