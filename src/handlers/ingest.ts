@@ -70,6 +70,10 @@ export const createIngestHandler = (deps: IngestDeps) => {
       if (method !== 'POST') throw new MethodNotAllowedError(`${method} is not allowed on ${path}: use POST`);
 
       const isBatch = route === 'batch';
+      // A key in the Authorization header is checked before the body is decoded, so an
+      // unknown caller cannot make us gunzip and parse 500 KB.
+      const headerKey = writeKeyFromBasicAuth(header(event, 'authorization'));
+      if (headerKey && !(await deps.writeKeys.resolve(headerKey))) throw new AuthError('unknown write key');
       const body = decodeBody(event, isBatch ? limits.maxBatchBytes : limits.maxEventBytes);
       requireJsonContentType(event);
       const parsed = parseJson(body);
@@ -80,7 +84,7 @@ export const createIngestHandler = (deps: IngestDeps) => {
       }
 
       const key =
-        writeKeyFromBasicAuth(header(event, 'authorization')) ??
+        headerKey ??
         (typeof parsed.writeKey === 'string' && parsed.writeKey.length > 0 ? parsed.writeKey : null);
       if (!key) throw new AuthError('missing write key: send it as the HTTP Basic user name');
       const source = await deps.writeKeys.resolve(key);

@@ -119,6 +119,15 @@ describe('ingest handler (Segment tracking API)', () => {
     expect(stream.records).toHaveLength(0);
   });
 
+  it('an unknown key in the header is rejected before the body is read', async () => {
+    const { handler } = ingestUnderTest();
+    const res = await handler(
+      apiEvent({ path: '/v1/batch', body: 'not json, not gzip', headers: basic('nope') }),
+    );
+    expect(res.statusCode).toBe(401);
+    expect(parseBody(res).error).toBe('unknown write key');
+  });
+
   it('413 names the limit crossed: 500 KB per batch', async () => {
     const { handler } = ingestUnderTest();
     const big = { ...track(1), properties: { blob: 'x'.repeat(20_000) } };
