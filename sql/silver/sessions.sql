@@ -1,10 +1,11 @@
 -- silver.sessions: web/mobile activity split into sessions after 30 minutes of inactivity,
--- per device (anonymousId, else userId).
+-- per device (anonymousId, else userId). The customer comes from the device's own identity key
+-- (a lookup in the small identity map, not a join of every event).
 WITH activity AS (
   SELECT
     e.event_id,
     coalesce(e.anonymous_id, e.user_id) AS session_key,
-    ec.customer_id,
+    m.customer_id,
     e.ts,
     e.event_type,
     e.source,
@@ -13,7 +14,10 @@ WITH activity AS (
     e.campaign_source,
     e.country
   FROM silver_events e
-  LEFT JOIN event_customers ec ON ec.event_id = e.event_id
+  LEFT JOIN identity_map m ON m.node = CASE
+    WHEN e.anonymous_id IS NOT NULL THEN concat('anonymous_id:', e.anonymous_id)
+    ELSE concat('user_id:', e.user_id)
+  END
   WHERE e.event_type IN ('track', 'page', 'screen', 'identify')
     AND coalesce(e.anonymous_id, e.user_id) IS NOT NULL
 ),
