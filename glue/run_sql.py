@@ -44,10 +44,21 @@ def render(sql, name):
 
 
 # Sources: bronze JSON for the run's dates (partition pruning on dt), flattened identities.
+PROPERTY_FIELDS = [
+    "action", "amount", "campaign", "contactId", "costAmount", "costCurrency", "currency", "itemCount",
+    "lifecycleStage", "mediaSource", "mentionId", "network", "orderId", "platform", "priority",
+    "revenueAmount", "revenueCurrency", "satisfaction", "satisfactionScore", "sentiment",
+    "sentimentScore", "status", "ticketId",
+]
+# Same typed schema as the DuckDB runner (src/etl/runner.ts BRONZE_COLUMNS): known fields as text.
 bronze_schema = (
     "eventId STRING, type STRING, event STRING, source STRING, kind STRING, userId STRING, "
-    "anonymousId STRING, receivedAt STRING, `timestamp` STRING, properties STRING, traits STRING, "
-    "identities ARRAY<STRUCT<type: STRING, value: STRING>>, enrichment STRING, flags STRING"
+    "anonymousId STRING, receivedAt STRING, `timestamp` STRING, "
+    f"properties STRUCT<{', '.join(f'`{f}`: STRING' for f in PROPERTY_FIELDS)}>, "
+    "traits STRUCT<country: STRING>, identities ARRAY<STRUCT<type: STRING, value: STRING>>, "
+    "enrichment STRUCT<ua: STRUCT<browser: STRING, deviceType: STRING, os: STRING>, geo: STRUCT<country: STRING>, "
+    "campaign: STRUCT<source: STRING, medium: STRING, name: STRING, referrerClass: STRING>>, "
+    "flags STRUCT<bot: STRING, late: STRING>"
 )
 raw = (
     spark.read.schema(bronze_schema)

@@ -1,6 +1,7 @@
 -- silver.events: one row per event id (earliest received wins), typed and standardized.
 -- Typed casts only read properties whose type the canonical schema guarantees for that event
--- type (free-form track properties such as "amount": "ten" must not break the run).
+-- type (free-form track properties such as "amount": "ten" must not break the run): the CASE
+-- picks the value first, so the CAST only ever sees a guaranteed value or NULL.
 -- Partitioned by dt (event date, UTC); a run rewrites the partitions in [${from}, ${to}].
 -- Fields are extracted before the dedupe window so it sorts narrow typed rows, not JSON text.
 WITH typed AS (
@@ -16,43 +17,39 @@ WITH typed AS (
     r.ts,
     r.received_at,
     r.dt,
-    lower(get_json_object(r.enrichment, '$.ua.deviceType')) AS device_type,
-    get_json_object(r.enrichment, '$.ua.browser') AS browser,
-    get_json_object(r.enrichment, '$.ua.os') AS os,
-    upper(trim(get_json_object(r.enrichment, '$.geo.country'))) AS geo_country,
-    upper(trim(get_json_object(r.traits, '$.country'))) AS traits_country,
-    lower(get_json_object(r.enrichment, '$.campaign.source')) AS campaign_source,
-    lower(get_json_object(r.enrichment, '$.campaign.medium')) AS campaign_medium,
-    get_json_object(r.enrichment, '$.campaign.name') AS campaign_name,
-    coalesce(get_json_object(r.enrichment, '$.campaign.referrerClass'), 'direct') AS referrer_class,
-    CAST(get_json_object(r.flags, '$.bot') AS BOOLEAN) AS is_bot,
-    CAST(get_json_object(r.flags, '$.late') AS BOOLEAN) AS is_late,
-    coalesce(get_json_object(r.properties, '$.orderId'), get_json_object(r.properties, '$.ticketId'),
-      get_json_object(r.properties, '$.mentionId'), get_json_object(r.properties, '$.contactId')) AS entity_id,
+    lower(r.enrichment.ua.deviceType) AS device_type,
+    r.enrichment.ua.browser AS browser,
+    r.enrichment.ua.os AS os,
+    upper(trim(r.enrichment.geo.country)) AS geo_country,
+    upper(trim(r.traits.country)) AS traits_country,
+    lower(r.enrichment.campaign.source) AS campaign_source,
+    lower(r.enrichment.campaign.medium) AS campaign_medium,
+    r.enrichment.campaign.name AS campaign_name,
+    coalesce(r.enrichment.campaign.referrerClass, 'direct') AS referrer_class,
+    CAST(r.flags.bot AS BOOLEAN) AS is_bot,
+    CAST(r.flags.late AS BOOLEAN) AS is_late,
+    coalesce(r.properties.orderId, r.properties.ticketId,
+      r.properties.mentionId, r.properties.contactId) AS entity_id,
+    CAST(CASE WHEN r.event_type IN ('order_completed', 'order_refunded') THEN r.properties.amount END AS BIGINT) AS amount_minor,
     CASE WHEN r.event_type IN ('order_completed', 'order_refunded')
-      THEN CAST(get_json_object(r.properties, '$.amount') AS BIGINT) END AS amount_minor,
-    CASE WHEN r.event_type IN ('order_completed', 'order_refunded')
-      THEN upper(trim(get_json_object(r.properties, '$.currency'))) END AS currency,
-    CASE WHEN r.event_type = 'order_completed' THEN CAST(get_json_object(r.properties, '$.itemCount') AS INT) END AS item_count,
-    lower(trim(get_json_object(r.properties, '$.status'))) AS status,
-    lower(trim(get_json_object(r.properties, '$.action'))) AS action,
-    lower(trim(get_json_object(r.properties, '$.satisfaction'))) AS satisfaction,
-    CASE WHEN r.event_type = 'support_ticket'
-      THEN CAST(get_json_object(r.properties, '$.satisfactionScore') AS DOUBLE) END AS satisfaction_score,
-    lower(trim(get_json_object(r.properties, '$.sentiment'))) AS sentiment,
-    CASE WHEN r.event_type = 'social_mention'
-      THEN CAST(get_json_object(r.properties, '$.sentimentScore') AS DOUBLE) END AS sentiment_score,
-    lower(trim(get_json_object(r.properties, '$.platform'))) AS platform,
-    lower(trim(get_json_object(r.properties, '$.network'))) AS network,
-    lower(trim(get_json_object(r.properties, '$.mediaSource'))) AS media_source,
-    get_json_object(r.properties, '$.campaign') AS ad_campaign,
-    CASE WHEN r.event_type = 'ad_attribution' THEN CAST(get_json_object(r.properties, '$.costAmount') AS BIGINT) END AS cost_minor,
-    upper(trim(get_json_object(r.properties, '$.costCurrency'))) AS cost_currency,
-    CASE WHEN r.event_type = 'ad_attribution'
-      THEN CAST(get_json_object(r.properties, '$.revenueAmount') AS BIGINT) END AS revenue_minor,
-    upper(trim(get_json_object(r.properties, '$.revenueCurrency'))) AS revenue_currency,
-    get_json_object(r.properties, '$.priority') AS priority,
-    get_json_object(r.properties, '$.lifecycleStage') AS lifecycle_stage
+      THEN upper(trim(r.properties.currency)) END AS currency,
+    CAST(CASE WHEN r.event_type = 'order_completed' THEN r.properties.itemCount END AS INT) AS item_count,
+    lower(trim(r.properties.status)) AS status,
+    lower(trim(r.properties.action)) AS action,
+    lower(trim(r.properties.satisfaction)) AS satisfaction,
+    CAST(CASE WHEN r.event_type = 'support_ticket' THEN r.properties.satisfactionScore END AS DOUBLE) AS satisfaction_score,
+    lower(trim(r.properties.sentiment)) AS sentiment,
+    CAST(CASE WHEN r.event_type = 'social_mention' THEN r.properties.sentimentScore END AS DOUBLE) AS sentiment_score,
+    lower(trim(r.properties.platform)) AS platform,
+    lower(trim(r.properties.network)) AS network,
+    lower(trim(r.properties.mediaSource)) AS media_source,
+    r.properties.campaign AS ad_campaign,
+    CAST(CASE WHEN r.event_type = 'ad_attribution' THEN r.properties.costAmount END AS BIGINT) AS cost_minor,
+    upper(trim(r.properties.costCurrency)) AS cost_currency,
+    CAST(CASE WHEN r.event_type = 'ad_attribution' THEN r.properties.revenueAmount END AS BIGINT) AS revenue_minor,
+    upper(trim(r.properties.revenueCurrency)) AS revenue_currency,
+    r.properties.priority AS priority,
+    r.properties.lifecycleStage AS lifecycle_stage
   FROM bronze_events r
   WHERE r.dt BETWEEN '${from}' AND '${to}'
 )

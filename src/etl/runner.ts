@@ -99,6 +99,36 @@ export async function bronzeFiles(lakeDir: string, range?: { from: string; to: s
   return listFiles(join(lakeDir, 'bronze', 'events'), '.ndjson.gz', inRange);
 }
 
+/**
+ * The bronze columns the SQL reads, typed: the canonical fields the silver SQL uses are read
+ * straight out of the JSON into struct fields (one parse per line; everything as text, cast in
+ * SQL where the canonical schema guarantees the type). The Glue job declares the same schema.
+ */
+const PROPERTY_FIELDS = [
+  'action',
+  'amount',
+  'campaign',
+  'contactId',
+  'costAmount',
+  'costCurrency',
+  'currency',
+  'itemCount',
+  'lifecycleStage',
+  'mediaSource',
+  'mentionId',
+  'network',
+  'orderId',
+  'platform',
+  'priority',
+  'revenueAmount',
+  'revenueCurrency',
+  'satisfaction',
+  'satisfactionScore',
+  'sentiment',
+  'sentimentScore',
+  'status',
+  'ticketId',
+];
 const BRONZE_COLUMNS: Record<string, string> = {
   eventId: 'VARCHAR',
   type: 'VARCHAR',
@@ -109,11 +139,13 @@ const BRONZE_COLUMNS: Record<string, string> = {
   anonymousId: 'VARCHAR',
   receivedAt: 'VARCHAR',
   timestamp: 'VARCHAR',
-  properties: 'JSON',
-  traits: 'JSON',
+  properties: `STRUCT(${PROPERTY_FIELDS.map((f) => `"${f}" VARCHAR`).join(', ')})`,
+  traits: 'STRUCT(country VARCHAR)',
   identities: 'STRUCT(type VARCHAR, value VARCHAR)[]',
-  enrichment: 'JSON',
-  flags: 'JSON',
+  enrichment:
+    'STRUCT(ua STRUCT(browser VARCHAR, deviceType VARCHAR, os VARCHAR), geo STRUCT(country VARCHAR), ' +
+    'campaign STRUCT(source VARCHAR, medium VARCHAR, name VARCHAR, referrerClass VARCHAR))',
+  flags: 'STRUCT(bot VARCHAR, late VARCHAR)',
 };
 
 /** Registers the engine-specific sources the SQL files read (the Glue job defines the same ones). */
