@@ -48,6 +48,18 @@ export interface EnrichStats {
   quarantinedByReason: Partial<Record<QuarantineReason, number>>;
 }
 
+export function emptyStats(records = 0): EnrichStats {
+  return {
+    records,
+    events: 0,
+    delivered: 0,
+    quarantined: 0,
+    duplicates: 0,
+    failedRecords: 0,
+    quarantinedByReason: {},
+  };
+}
+
 interface Pending {
   recordIndex: number;
   event: CanonicalEvent;
@@ -63,15 +75,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     records: KinesisStreamRecord[],
   ): Promise<{ failed: Set<number>; stats: EnrichStats }> {
     const quarantinedAt = deps.clock.now().toISOString();
-    const stats: EnrichStats = {
-      records: records.length,
-      events: 0,
-      delivered: 0,
-      quarantined: 0,
-      duplicates: 0,
-      failedRecords: 0,
-      quarantinedByReason: {},
-    };
+    const stats = emptyStats(records.length);
     const pending: Pending[] = [];
     const quarantine: { recordIndex: number; q: QuarantineRecord }[] = [];
     const seenInBatch = new Set<string>();

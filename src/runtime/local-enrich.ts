@@ -9,7 +9,7 @@ import { noGeo } from '../domain/enrich/geo';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { UserAgentCache } from '../domain/enrich/useragent';
 import type { QuarantineReason } from '../domain/event';
-import { createEnrichHandler, type EnrichStats } from '../handlers/enrich';
+import { createEnrichHandler, type EnrichStats, emptyStats } from '../handlers/enrich';
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { ReadableEventStream, StoredStreamRecord } from '../ports/stream';
@@ -80,16 +80,7 @@ export async function drainStream(opts: {
   maxStuckBatches?: number;
   onProgress?: (r: DrainReport) => void;
 }): Promise<DrainReport> {
-  const report: DrainReport = {
-    batches: 0,
-    records: 0,
-    events: 0,
-    delivered: 0,
-    quarantined: 0,
-    duplicates: 0,
-    failedRecords: 0,
-    quarantinedByReason: {},
-  };
+  const report: DrainReport = { ...emptyStats(), batches: 0 };
   let checkpoint: string | null = null;
   try {
     checkpoint = (await readFile(opts.checkpointFile, 'utf8')).trim() || null;
