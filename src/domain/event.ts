@@ -48,8 +48,14 @@ export interface RawEnvelope {
   /** Client IP as seen by the edge (clear text: the enrich stage anonymizes it before storage). */
   ip?: string;
   userAgent?: string;
-  /** The event itself: one Segment message, one provider webhook body, one postback's fields, one file row. */
-  payload: unknown;
+  /**
+   * The event itself: one Segment message, one postback's fields, one file row. Webhooks carry
+   * `body` instead: the request body exactly as received (ids above 2^53 survive, the signature
+   * can be re-checked, quarantine keeps the original bytes); the enrich stage parses it.
+   */
+  payload?: unknown;
+  /** Webhooks: the raw request body (UTF-8), parsed losslessly by the enrich stage. */
+  body?: string;
   /** A few request headers that normalizers need (lower-cased names), e.g. x-shopify-topic. */
   headers?: Record<string, string>;
   /** Raw query string of a postback, kept verbatim. */

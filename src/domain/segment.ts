@@ -1,5 +1,6 @@
 import type { FieldProblem } from './errors';
 import { SEGMENT_TYPES, type SegmentType } from './event';
+import { parseInstant } from './instant';
 
 /**
  * The Segment tracking API contract at the edge: limits, message validation and partition keys.
@@ -90,7 +91,7 @@ export function checkSegmentMessage(msg: unknown, index: number, typeFromPath?: 
   for (const key of ['timestamp', 'originalTimestamp', 'sentAt'] as const) {
     const v = msg[key];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' || !ISO_DATE_TIME.test(v) || Number.isNaN(Date.parse(v))) {
+    if (typeof v !== 'string' || !ISO_DATE_TIME.test(v) || parseInstant(v) === null) {
       p(`/${key}`, 'format', `${key} must be an ISO-8601 date-time`);
     }
   }

@@ -8,6 +8,7 @@ import type {
 import type { EnrichContext } from '../domain/enrich/pipeline';
 import { enrichDraft } from '../domain/enrich/pipeline';
 import type { CanonicalEvent, QuarantineReason, QuarantineRecord, RawEnvelope } from '../domain/event';
+import { parseJsonLossless } from '../domain/json';
 import { normalize } from '../domain/normalize';
 import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } from '../domain/partition';
 import { SchemaRegistry } from '../domain/schema-registry';
@@ -108,10 +109,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
       const text = bytes.toString('utf8');
       let envelope: RawEnvelope;
       try {
-        envelope = JSON.parse(text) as RawEnvelope;
-        if (typeof envelope !== 'object' || envelope === null || envelope.v !== 1 || !envelope.receivedAt) {
-          throw new Error('not a c360 stream envelope (v: 1 with receivedAt)');
-        }
+        envelope = decodeEnvelope(text);
       } catch (err) {
         const original = text.includes('\uFFFD') ? bytes.toString('base64') : text;
         toQuarantine(
@@ -137,6 +135,9 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
       if (!outcome.ok) {
         toQuarantine(recordIndex, text, outcome.reason, outcome.detail, envelope, outcome.errors);
         return;
+      }
+      for (const r of outcome.rejected ?? []) {
+        toQuarantine(recordIndex, text, r.reason, `${r.detail} (payload item ${r.at})`, envelope, r.errors);
       }
       for (const draft of outcome.events) {
         let event: CanonicalEvent;
@@ -281,6 +282,25 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
   };
   return Object.assign(handler, { process: processBatch });
 };
+
+/**
+ * Stream record text → envelope. A webhook's raw body is parsed here, losslessly (ids above
+ * 2^53 keep every digit); the record text itself stays untouched for quarantine.
+ */
+export function decodeEnvelope(text: string): RawEnvelope {
+  const envelope = JSON.parse(text) as RawEnvelope;
+  if (typeof envelope !== 'object' || envelope === null || envelope.v !== 1 || !envelope.receivedAt) {
+    throw new Error('not a c360 stream envelope (v: 1 with receivedAt)');
+  }
+  if (typeof envelope.body === 'string') {
+    try {
+      envelope.payload = parseJsonLossless(envelope.body);
+    } catch (err) {
+      throw new Error(`webhook body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return envelope;
+}
 
 /** A delivery that throws counts as every item failed: the records are redelivered, not lost. */
 async function deliverOrFail(

@@ -7,6 +7,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../domain/errors';
+import { parseJsonLossless } from '../domain/json';
 import type { LoggerPort } from '../ports/telemetry';
 
 /** Shared HTTP plumbing for the API Gateway HTTP API (payload v2) handlers. */
@@ -92,7 +93,7 @@ export function parseJson(body: Buffer): unknown {
   }
   const text = body.toString('utf8');
   try {
-    return JSON.parse(text);
+    return parseJsonLossless(text);
   } catch (err) {
     throw new BadRequestError(
       'request body is not valid JSON',

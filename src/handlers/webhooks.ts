@@ -171,7 +171,7 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
       requestId,
       ...(event.requestContext?.http?.sourceIp ? { ip: event.requestContext.http.sourceIp } : {}),
       ...(header(event, 'user-agent') ? { userAgent: header(event, 'user-agent') } : {}),
-      payload,
+      body: body.toString('utf8'),
       ...(Object.keys(headers).length ? { headers } : {}),
       ...(eventId ? { eventId } : {}),
     };

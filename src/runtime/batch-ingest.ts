@@ -69,6 +69,7 @@ function* records(
           ordered_at: date ?? '',
           items: cds ?? '',
           amount: dollars ?? '',
+          // The CDNOW log is a US retailer's, in dollars: the format itself fixes the currency.
           currency: 'USD',
         },
       };
@@ -88,6 +89,8 @@ export async function ingestBatchFile(opts: {
   kind: BatchKind;
   format?: BatchFormat;
   mapping?: Record<string, string>;
+  /** The currency of amounts in a file that has no currency column (an explicit choice, never assumed). */
+  defaultCurrency?: string;
   lakeDir: string;
   stream: EventStream;
   clock: Clock;
@@ -134,6 +137,7 @@ export async function ingestBatchFile(opts: {
       for (const [col, field] of Object.entries(opts.mapping))
         if (rec.values[col] !== undefined) values[field] = rec.values[col];
     }
+    if (opts.defaultCurrency && !values.currency?.trim()) values.currency = opts.defaultCurrency;
     const v = validateRow(opts.kind, values);
     if (!v.ok) {
       for (const p of v.problems) errors.push({ line: rec.line, ...p });

@@ -42,7 +42,13 @@ describe('batch file ingestion', () => {
     expect(first).toMatchObject({
       kind: 'batch_file',
       provider: 'orders',
-      payload: { customer_id: 'cdnow-1', amount: 29.33, items: 2, ordered_at: '1997-01-01T00:00:00.000Z' },
+      payload: {
+        customer_id: 'cdnow-1',
+        amount: '29.33',
+        currency: 'USD',
+        items: 2,
+        ordered_at: '1997-01-01T00:00:00.000Z',
+      },
     });
 
     const again = new MemoryEventStream();

@@ -206,7 +206,7 @@ describe('other providers', () => {
     );
     expect(events.map((e) => [e.eventId, e.event])).toEqual([
       ['hubspot:1', 'contact.created'],
-      ['hubspot:2', 'property_change'],
+      ['hubspot:2', 'contact.property_change'],
     ]);
     expect(events[1]?.identities.map((i) => i.type).sort()).toEqual(['email_hash', 'hubspot_contact']);
   });

@@ -3,17 +3,19 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FileEventStream } from '../../adapters/local/file-stream';
 import { BATCH_KINDS, type BatchKind } from '../../domain/batch/rows';
+import { isCurrency } from '../../domain/money';
 import { systemClock } from '../../ports/clock';
 import { type BatchFormat, ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
 
-const HELP = `usage: c360 ingest-file --kind orders|crm|tickets|social FILE [--format csv|ndjson|cdnow] [--mapping col=field,...] [--data DIR]
+const HELP = `usage: c360 ingest-file --kind orders|crm|tickets|social FILE [--format csv|ndjson|cdnow] [--mapping col=field,...] [--currency CODE] [--data DIR]
 
 Loads a batch file: a copy lands in DIR/lake/landing/<kind>/dt=<today>/, each row is checked
 (bad rows are listed with line, field and rule in <file>.errors.ndjson), accepted rows go through
 the same enrichment as live events into bronze. Re-ingesting the same file adds nothing.
 The real CDNOW purchase log format (data/sample/cdnow_sample.txt) is read as --kind orders.
+Order amounts need a currency: a currency column, or --currency for a file without one.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -24,6 +26,7 @@ export async function run(argv: string[]): Promise<number> {
       kind: { type: 'string' },
       format: { type: 'string' },
       mapping: { type: 'string' },
+      currency: { type: 'string' },
       data: { type: 'string', default: DEFAULT_DATA_DIR },
       help: { type: 'boolean', short: 'h' },
     },
@@ -45,6 +48,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`c360 ingest-file: no such file ${file}\n`);
     return 1;
   }
+  if (values.currency && !isCurrency(values.currency.toUpperCase())) {
+    process.stderr.write(
+      `c360 ingest-file: --currency must be an ISO-4217 code (e.g. USD, EUR), got "${values.currency}"\n`,
+    );
+    return 2;
+  }
   const mapping: Record<string, string> = {};
   for (const pair of (values.mapping ?? '').split(',').filter(Boolean)) {
     const [col, field] = pair.split('=');
@@ -61,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     kind: values.kind as BatchKind,
     format: values.format as BatchFormat | undefined,
     mapping: Object.keys(mapping).length ? mapping : undefined,
+    ...(values.currency ? { defaultCurrency: values.currency.toUpperCase() } : {}),
     lakeDir: paths.lake,
     stream,
     clock: systemClock,

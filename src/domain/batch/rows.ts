@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FieldProblem } from '../errors';
+import { parseInstant } from '../instant';
+import { normalizeCurrency } from '../money';
 
 /**
  * Batch file rows → validated payloads per kind. Each kind has canonical field names; a file's
@@ -11,7 +13,7 @@ export type BatchKind = (typeof BATCH_KINDS)[number];
 
 interface FieldSpec {
   required?: boolean;
-  type?: 'string' | 'number' | 'date' | 'email';
+  type?: 'string' | 'number' | 'decimal' | 'currency' | 'date' | 'email';
   /** Default column names that map to this field (lower-case). */
   aliases: string[];
   enum?: string[];
@@ -23,8 +25,9 @@ export const FIELDS: Record<BatchKind, Record<string, FieldSpec>> = {
     customer_id: { required: true, aliases: ['customer_id', 'customerid', 'user_id', 'userid'] },
     email: { type: 'email', aliases: ['email', 'customer_email'] },
     ordered_at: { required: true, type: 'date', aliases: ['ordered_at', 'order_date', 'date', 'created_at'] },
-    amount: { required: true, type: 'number', aliases: ['amount', 'total', 'dollar_value', 'total_price'] },
-    currency: { aliases: ['currency'] },
+    amount: { required: true, type: 'decimal', aliases: ['amount', 'total', 'dollar_value', 'total_price'] },
+    // Required: a file without a currency column needs an explicit default (--currency).
+    currency: { required: true, type: 'currency', aliases: ['currency'] },
     items: { type: 'number', aliases: ['items', 'quantity', 'number_of_cds', 'item_count'] },
   },
   crm: {
@@ -71,8 +74,8 @@ export function parseDate(v: string): string | null {
     const ms = Math.round((Number(s) - 25569) * 86400_000);
     return new Date(ms).toISOString();
   }
-  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s);
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
+  const t = parseInstant(s);
+  return t === null ? null : new Date(t).toISOString();
 }
 
 export function columnMap(
@@ -116,6 +119,17 @@ export function validateRow(
       if (!Number.isFinite(n))
         problems.push({ field, rule: 'type', message: `${field} must be a number, got "${raw}"` });
       else payload[field] = n;
+    } else if (spec.type === 'decimal') {
+      // Kept as text: money is converted to minor units exactly, never through a double.
+      const d = raw.replace(/^\$/, '').replace(/,/g, '');
+      if (!/^-?\d+(\.\d+)?$/.test(d))
+        problems.push({ field, rule: 'type', message: `${field} must be a decimal amount, got "${raw}"` });
+      else payload[field] = d;
+    } else if (spec.type === 'currency') {
+      const c = normalizeCurrency(raw);
+      if (!c)
+        problems.push({ field, rule: 'enum', message: `${field} must be an ISO-4217 code, got "${raw}"` });
+      else payload[field] = c;
     } else if (spec.type === 'date') {
       const d = parseDate(raw);
       if (!d) problems.push({ field, rule: 'format', message: `${field} must be a date, got "${raw}"` });

@@ -1,3 +1,5 @@
+import { parseInstant } from '../instant';
+
 /**
  * Event time, Segment style: the client clock is wrong but its *offset* is consistent, so
  * timestamp = receivedAt − (sentAt − originalTimestamp). Future times are clamped to
@@ -11,8 +13,7 @@ export interface EventTime {
 
 function ms(v: string | null | undefined): number | null {
   if (!v) return null;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? null : t;
+  return parseInstant(v);
 }
 
 export function deriveEventTime(

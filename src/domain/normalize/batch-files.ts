@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normalizeCurrency, toMinorUnits } from '../money';
-import { draft, identities, num, obj, str } from './providers/common';
+import { draft, identities, invalid, num, obj, str } from './providers/common';
 import type { NormalizeOutcome, Normalizer } from './types';
 
 /**
@@ -11,6 +11,9 @@ import type { NormalizeOutcome, Normalizer } from './types';
 const orders: Normalizer = (env): NormalizeOutcome => {
   const r = obj(env.payload);
   const currency = normalizeCurrency(r.currency);
+  if (!currency) return invalid('orders', '/currency', 'an ISO-4217 currency is required');
+  const amount = toMinorUnits(r.amount, currency);
+  if (amount === null) return invalid('orders', '/amount', 'amount must be a decimal amount');
   const eventId = env.eventId ?? '';
   const items = num(r.items);
   return {
@@ -24,7 +27,7 @@ const orders: Normalizer = (env): NormalizeOutcome => {
         userId: str(r.customer_id),
         properties: {
           orderId: str(r.order_id) ?? eventId,
-          amount: toMinorUnits(r.amount, currency) ?? 0,
+          amount,
           currency,
           ...(items !== null ? { itemCount: Math.round(items) } : {}),
           provider: 'orders_file',

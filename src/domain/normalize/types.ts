@@ -8,7 +8,15 @@ import type { CanonicalEvent, QuarantineReason, RawEnvelope } from '../event';
 export type CanonicalDraft = Omit<CanonicalEvent, 'schemaVersion' | 'timestamp' | 'enrichment' | 'flags'>;
 
 export type NormalizeOutcome =
-  | { ok: true; events: CanonicalDraft[] }
+  | {
+      ok: true;
+      events: CanonicalDraft[];
+      /**
+       * Parts of a multi-event payload (a HubSpot batch) that could not be normalized: each is
+       * quarantined on its own while the rest of the payload is stored.
+       */
+      rejected?: Rejection[];
+    }
   | {
       ok: false;
       reason: QuarantineReason;
@@ -18,3 +26,11 @@ export type NormalizeOutcome =
 
 /** Turns one stream envelope into zero or more canonical drafts, or says why it cannot. Pure. */
 export type Normalizer = (envelope: RawEnvelope) => NormalizeOutcome;
+
+/** Why one part of a payload could not be normalized; `at` says which part (e.g. "/2"). */
+export interface Rejection {
+  at: string;
+  reason: QuarantineReason;
+  detail: string;
+  errors?: { path: string; rule: string; message: string }[];
+}

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventType, IdentityKey, RawEnvelope } from '../../event';
+import { parseInstant } from '../../instant';
 import type { CanonicalDraft, NormalizeOutcome } from '../types';
 
 /** Helpers shared by the provider normalizers. */
@@ -12,13 +13,22 @@ export function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim().length > 0 ? v.trim() : null;
 }
 
+/**
+ * One normalization for every enum value c360 stores: trimmed, lower case, spaces and dashes as
+ * underscores ("LOW" → "low", "Partially Refunded" → "partially_refunded"). Null when empty.
+ */
+export function enumValue(v: unknown): string | null {
+  const s = str(v);
+  return s === null ? null : s.toLowerCase().replace(/[\s-]+/g, '_');
+}
+
 export function num(v: unknown): number | null {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
   return Number.isFinite(n) ? n : null;
 }
 
 /**
- * Unix seconds, epoch ms or ISO → ISO-8601, or null. Numbers above 1e11 are milliseconds
+ * Unix seconds, epoch ms or ISO → ISO-8601 UTC, or null (no zone written = UTC). Numbers above 1e11 are milliseconds
  * (1e11 seconds is the year 5138; 1e11 ms is 1973), so old dates in ms are read right too.
  */
 export function isoTime(v: unknown): string | null {
@@ -28,8 +38,8 @@ export function isoTime(v: unknown): string | null {
   }
   if (typeof v === 'string' && v.trim()) {
     if (/^\d+(\.\d+)?$/.test(v.trim())) return isoTime(Number(v));
-    const t = Date.parse(v.includes('T') || v.includes('Z') ? v : v.replace(' ', 'T'));
-    return Number.isNaN(t) ? null : new Date(t).toISOString();
+    const t = parseInstant(v);
+    return t === null ? null : new Date(t).toISOString();
   }
   return null;
 }

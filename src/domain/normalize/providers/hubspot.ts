@@ -1,45 +1,113 @@
-import type { CanonicalDraft, NormalizeOutcome, Normalizer } from '../types';
-import { draft, identities, isoTime, obj, str, unknownType } from './common';
+import type { CanonicalDraft, NormalizeOutcome, Normalizer, Rejection } from '../types';
+import { draft, enumValue, identities, isoTime, obj, str } from './common';
 
-/** HubSpot webhooks: a JSON array of events (contact.creation, contact.propertyChange) → crm_contact. */
+/**
+ * HubSpot webhooks: a JSON array of events, normalized one by one (an event c360 does not model
+ * is quarantined on its own; the rest of the batch is stored). Both subscription styles:
+ *   legacy `contact.creation | propertyChange | deletion | merge | associationChange | restore |
+ *   privacyDeletion` and the generic `object.*` events with `objectTypeId` ("0-1" = contact).
+ * The type is read from `subscriptionType` or `eventType` (both appear in HubSpot's payloads).
+ * Contacts become crm_contact events keyed by the HubSpot contact id; a merge links the merged
+ * contact ids to the surviving one, an association change involving a contact is recorded on it.
+ */
+const CONTACT_OBJECT_TYPE = '0-1';
+const ACTIONS: Record<string, string> = {
+  creation: 'created',
+  propertyChange: 'property_change',
+  deletion: 'deleted',
+  privacyDeletion: 'deleted',
+  merge: 'merged',
+  associationChange: 'association_change',
+  restore: 'restored',
+};
+
+function normalizeOne(
+  env: Parameters<Normalizer>[0],
+  e: Record<string, unknown>,
+): CanonicalDraft | Omit<Rejection, 'at'> {
+  const type = str(e.subscriptionType) ?? str(e.eventType);
+  const [objectName, change] = (type ?? '').split('.', 2) as [string, string | undefined];
+  const action = change ? ACTIONS[change] : undefined;
+  const objectTypeId = str(e.objectTypeId);
+  const isContact =
+    objectName === 'contact' || (objectName === 'object' && objectTypeId === CONTACT_OBJECT_TYPE);
+  // An association change is about a contact when either end of it is one.
+  const assoc = enumValue(e.associationType) ?? '';
+  const contactEnd =
+    change === 'associationChange'
+      ? str(e.fromObjectTypeId) === CONTACT_OBJECT_TYPE || assoc.startsWith('contact_to_')
+        ? str(e.fromObjectId)
+        : str(e.toObjectTypeId) === CONTACT_OBJECT_TYPE || assoc.includes('_to_contact')
+          ? str(e.toObjectId)
+          : null
+      : null;
+  if (!action || (!isContact && !contactEnd)) {
+    return {
+      reason: 'unknown_type',
+      detail: `hubspot event type ${JSON.stringify(type)}${objectTypeId ? ` (objectTypeId ${objectTypeId})` : ''} is not normalized (only contact events are modelled)`,
+    };
+  }
+  const eventId = str(e.eventId);
+  const contactId = contactEnd ?? str(e.primaryObjectId) ?? str(e.objectId);
+  if (!contactId || !eventId) {
+    return {
+      reason: 'schema_violation',
+      detail: 'hubspot: eventId and objectId are required',
+      errors: [{ path: '/objectId', rule: 'required', message: 'objectId and eventId are required' }],
+    };
+  }
+  const prop = str(e.propertyName);
+  const value = e.propertyValue ?? e.newValue;
+  const merged = Array.isArray(e.mergedObjectIds) ? e.mergedObjectIds.map(str) : [];
+  return draft(env, {
+    eventId: `hubspot:${eventId}`,
+    type: 'crm_contact',
+    event: `contact.${action}`,
+    originalTimestamp: isoTime(e.occurredAt),
+    properties: {
+      contactId,
+      action,
+      changedProperty: prop,
+      // An email change is an identity (traits.email, pseudonymized), not a property value.
+      newValue: prop === 'email' ? undefined : (value ?? null),
+      lifecycleStage: prop === 'lifecyclestage' ? enumValue(value) : null,
+      ...(change === 'associationChange'
+        ? {
+            associationType: assoc || null,
+            associationRemoved: e.associationRemoved === true,
+            associatedObjectId: contactEnd === str(e.fromObjectId) ? str(e.toObjectId) : str(e.fromObjectId),
+          }
+        : {}),
+      portalId: str(e.portalId),
+      changeSource: enumValue(e.changeSource),
+      provider: 'hubspot',
+    },
+    traits: prop === 'email' && str(value) ? { email: str(value) } : {},
+    identities: identities(
+      ['hubspot_contact', contactId],
+      ...merged.map((m): ['hubspot_contact', unknown] => ['hubspot_contact', m]),
+      ...(str(e.newObjectId) ? [['hubspot_contact', e.newObjectId] as ['hubspot_contact', unknown]] : []),
+    ),
+  });
+}
+
 export const normalizeHubspot: Normalizer = (env): NormalizeOutcome => {
   const list = Array.isArray(env.payload) ? env.payload : [env.payload];
   const events: CanonicalDraft[] = [];
-  for (const raw of list) {
-    const e = obj(raw);
-    const type = str(e.subscriptionType);
-    if (type !== 'contact.creation' && type !== 'contact.propertyChange')
-      return unknownType('hubspot', e.subscriptionType);
-    const contactId = str(e.objectId);
-    const eventId = str(e.eventId);
-    if (!contactId || !eventId) {
-      return {
-        ok: false,
-        reason: 'schema_violation',
-        detail: 'hubspot: eventId and objectId are required',
-        errors: [{ path: '/objectId', rule: 'required', message: 'objectId and eventId are required' }],
-      };
-    }
-    const prop = str(e.propertyName);
-    const value = e.propertyValue;
-    events.push(
-      draft(env, {
-        eventId: `hubspot:${eventId}`,
-        type: 'crm_contact',
-        event: type === 'contact.creation' ? 'contact.created' : 'property_change',
-        originalTimestamp: isoTime(e.occurredAt),
-        properties: {
-          contactId,
-          changedProperty: prop,
-          newValue: prop === 'email' ? undefined : (value ?? null),
-          lifecycleStage: prop === 'lifecyclestage' ? str(value) : null,
-          portalId: str(e.portalId),
-          provider: 'hubspot',
-        },
-        traits: prop === 'email' && str(value) ? { email: str(value) } : {},
-        identities: identities(['hubspot_contact', contactId]),
-      }),
-    );
+  const rejected: Rejection[] = [];
+  list.forEach((raw, i) => {
+    const out = normalizeOne(env, obj(raw));
+    if ('reason' in out) rejected.push({ at: `/${i}`, ...out });
+    else events.push(out);
+  });
+  if (events.length === 0 && rejected.length === 1) {
+    const only = rejected[0] as Rejection;
+    return {
+      ok: false,
+      reason: only.reason,
+      detail: only.detail,
+      ...(only.errors ? { errors: only.errors } : {}),
+    };
   }
-  return { ok: true, events };
+  return { ok: true, events, ...(rejected.length ? { rejected } : {}) };
 };

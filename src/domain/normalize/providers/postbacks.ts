@@ -1,7 +1,18 @@
 import type { RawEnvelope } from '../../event';
 import { normalizeCurrency, toMinorUnits } from '../../money';
 import type { NormalizeOutcome, Normalizer } from '../types';
-import { contentHash, draft, identities, isoTime, num, obj, str } from './common';
+import {
+  contentHash,
+  draft,
+  enumValue,
+  identities,
+  invalid,
+  isoTime,
+  num,
+  obj,
+  str,
+  unknownType,
+} from './common';
 
 /**
  * Ad-network postbacks → ad_attribution. Unknown fields are kept under properties.raw.
@@ -15,7 +26,15 @@ import { contentHash, draft, identities, isoTime, num, obj, str } from './common
  *     media_source, campaign, adset, ad, cost, cost_currency, revenue, revenue_currency, timestamp.
  */
 interface Fields {
-  action: 'install' | 'in_app_event' | 'conversion';
+  action:
+    | 'install'
+    | 'reattribution'
+    | 'session'
+    | 'click'
+    | 'impression'
+    | 'uninstall'
+    | 'in_app_event'
+    | 'conversion';
   eventName: string | null;
   mediaSource: string | null;
   campaign: string | null;
@@ -29,12 +48,23 @@ interface Fields {
   userId: unknown;
   deviceId: unknown;
   advertisingId: unknown;
+  /** The network's documented currency for amounts sent without one (AppsFlyer: USD). */
+  defaultCurrency?: string;
 }
 
 function build(env: RawEnvelope, network: string, f: Fields): NormalizeOutcome {
   const raw = obj(env.payload);
-  const costCurrency = normalizeCurrency(f.costCurrency);
-  const revenueCurrency = normalizeCurrency(f.revenueCurrency);
+  const costCurrency = normalizeCurrency(f.costCurrency, f.defaultCurrency);
+  const revenueCurrency = normalizeCurrency(f.revenueCurrency, f.defaultCurrency);
+  // Money without a currency is not guessed: the postback is quarantined naming the field.
+  for (const [field, value, currency] of [
+    ['cost', f.cost, costCurrency],
+    ['revenue', f.revenue, revenueCurrency],
+  ] as const) {
+    if (str(value) !== null && currency === null) {
+      return invalid(network, `/${field}_currency`, `${field} needs an ISO-4217 currency`);
+    }
+  }
   const cost = toMinorUnits(f.cost, costCurrency);
   const revenue = toMinorUnits(f.revenue, revenueCurrency);
   const userId = str(f.userId);
@@ -83,6 +113,7 @@ export const normalizeAppsflyer: Normalizer = (env) => {
     costCurrency: p.af_cost_currency,
     revenue: p.event_revenue,
     revenueCurrency: p.event_revenue_currency,
+    defaultCurrency: 'USD',
     time: p.event_time ?? p.install_time,
     userId: p.customer_user_id,
     deviceId: p.appsflyer_id,
@@ -90,14 +121,39 @@ export const normalizeAppsflyer: Normalizer = (env) => {
   });
 };
 
+/**
+ * Adjust's activity kind comes from the payload (`activity_kind`, the `{activity_kind}`
+ * placeholder). A callback without it is an event when it names one (`event_token` /
+ * `event_name`); otherwise the kind is unknown and the callback is quarantined, never guessed.
+ */
+const ADJUST_KINDS: Record<string, Fields['action']> = {
+  install: 'install',
+  reinstall: 'install',
+  reattribution: 'reattribution',
+  reattribution_reinstall: 'reattribution',
+  session: 'session',
+  click: 'click',
+  impression: 'impression',
+  uninstall: 'uninstall',
+  event: 'in_app_event',
+};
+
 export const normalizeAdjust: Normalizer = (env) => {
   const p = obj(env.payload);
-  const kind = (str(p.activity_kind) ?? 'install').toLowerCase();
+  const kind = enumValue(p.activity_kind) ?? (str(p.event_token) || str(p.event_name) ? 'event' : null);
+  if (kind === null) {
+    return invalid(
+      'adjust',
+      '/activity_kind',
+      'activity_kind is required (add activity_kind={activity_kind} to the callback URL)',
+    );
+  }
+  const mapped = ADJUST_KINDS[kind];
+  if (!mapped) return unknownType('adjust', p.activity_kind);
   const revenue = p.revenue_float ?? p.revenue;
   return build(env, 'adjust', {
-    action:
-      kind === 'install' || kind === 'reattribution' ? 'install' : revenueAction(revenue, 'in_app_event'),
-    eventName: str(p.event_name) ?? kind,
+    action: mapped === 'in_app_event' ? revenueAction(revenue, 'in_app_event') : mapped,
+    eventName: str(p.event_name) ?? str(p.event_token) ?? kind,
     mediaSource: str(p.network_name),
     campaign: str(p.campaign_name),
     adset: str(p.adgroup_name),

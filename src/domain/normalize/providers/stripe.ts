@@ -1,12 +1,125 @@
 import { normalizeCurrency } from '../../money';
-import type { NormalizeOutcome, Normalizer } from '../types';
-import { draft, identities, invalid, isoTime, num, obj, str, unknownType } from './common';
+import type { CanonicalDraft, NormalizeOutcome, Normalizer } from '../types';
+import { draft, enumValue, identities, invalid, isoTime, num, obj, str, unknownType } from './common';
 
 /**
  * Stripe events (https://docs.stripe.com/api/events/types) → canonical events. Amounts are
- * already in minor units. An order's id is its PaymentIntent when there is one, so the
- * checkout.session.completed and charge.succeeded of one purchase share an orderId (silver keeps one).
+ * already in minor units.
+ *
+ * One payment is one order, whichever events report it: checkout.session.completed,
+ * invoice.paid, charge.succeeded and payment_intent.succeeded all resolve to the PaymentIntent
+ * id, looked up through expanded objects (`payment_intent`, `charge`, `latest_charge`, an
+ * invoice's `payments`); only a payment with no PaymentIntent anywhere falls back to the
+ * invoice (or the object's own) id. Each event reports the order's state (`status`): a failed
+ * or uncaptured charge, a cancelled intent or an unpaid session is an order that is not revenue.
+ *
+ * Refunds count once each, by refund id, with the refund's own amount: charge.refunded lists
+ * the charge's refunds (its `amount_refunded` is cumulative and is not summed), refund.* and
+ * charge.refund.updated carry one refund.
  */
+
+/** An id field that may be a plain id or an expanded object with an id. */
+function ref(v: unknown): string | null {
+  return str(v) ?? str(obj(v).id);
+}
+
+function paymentIntentOf(o: Record<string, unknown>): string | null {
+  if (str(o.object) === 'payment_intent') return str(o.id);
+  const direct = ref(o.payment_intent);
+  if (direct) return direct;
+  for (const expanded of [o.charge, o.latest_charge]) {
+    const pi = ref(obj(expanded).payment_intent);
+    if (pi) return pi;
+  }
+  const payments = obj(o.payments).data;
+  if (Array.isArray(payments)) {
+    for (const p of payments) {
+      const pi = ref(obj(obj(p).payment).payment_intent);
+      if (pi) return pi;
+    }
+  }
+  return null;
+}
+
+/** The order a Stripe object belongs to: its PaymentIntent, else its invoice, else itself. */
+export function stripeOrderId(o: Record<string, unknown>): string | null {
+  return (
+    paymentIntentOf(o) ?? (str(o.object) === 'invoice' ? str(o.id) : ref(o.invoice)) ?? str(o.id) ?? null
+  );
+}
+
+type OrderStatus = 'paid' | 'pending' | 'authorized' | 'failed' | 'cancelled' | 'voided';
+
+/** The order state an event reports, or null when the event is not about an order's payment. */
+function orderState(
+  type: string,
+  o: Record<string, unknown>,
+): { status: OrderStatus; amount: unknown } | null {
+  switch (type) {
+    case 'charge.succeeded':
+    case 'charge.captured':
+      return {
+        status: o.captured === false ? 'authorized' : 'paid',
+        amount: o.captured === false ? o.amount : (o.amount_captured ?? o.amount),
+      };
+    case 'charge.failed':
+      return { status: 'failed', amount: o.amount };
+    case 'charge.expired':
+      return { status: 'voided', amount: o.amount };
+    case 'payment_intent.succeeded':
+      return { status: 'paid', amount: o.amount_received ?? o.amount };
+    case 'payment_intent.payment_failed':
+      return { status: 'failed', amount: o.amount };
+    case 'payment_intent.canceled':
+      return { status: 'cancelled', amount: o.amount };
+    case 'checkout.session.completed':
+    case 'checkout.session.async_payment_succeeded': {
+      const ps = enumValue(o.payment_status);
+      return { status: ps === 'unpaid' ? 'pending' : 'paid', amount: o.amount_total };
+    }
+    case 'checkout.session.async_payment_failed':
+      return { status: 'failed', amount: o.amount_total };
+    case 'invoice.paid':
+    case 'invoice.payment_succeeded':
+      return { status: 'paid', amount: o.amount_paid };
+    case 'invoice.voided':
+      return { status: 'voided', amount: o.total ?? o.amount_due };
+    default:
+      return null;
+  }
+}
+
+function refundDraft(
+  env: Parameters<Normalizer>[0],
+  eventId: string,
+  type: string,
+  created: string | null,
+  refund: Record<string, unknown>,
+  orderId: string,
+  customer: unknown,
+): CanonicalDraft | { error: string } {
+  const currency = normalizeCurrency(refund.currency);
+  if (!currency) return { error: `refund ${str(refund.id)} has no ISO-4217 currency` };
+  const amount = num(refund.amount);
+  if (amount === null) return { error: `refund ${str(refund.id)} has no amount` };
+  return draft(env, {
+    eventId,
+    type: 'order_refunded',
+    event: type,
+    originalTimestamp: isoTime(refund.created) ?? created,
+    properties: {
+      orderId,
+      refundId: str(refund.id) ?? `${orderId}:refund`,
+      amount,
+      currency,
+      status: enumValue(refund.status) ?? 'succeeded',
+      reason: str(refund.reason),
+      provider: 'stripe',
+    },
+    identities: identities(['stripe_customer', ref(customer)]),
+  });
+}
+
 export const normalizeStripe: Normalizer = (env): NormalizeOutcome => {
   const event = obj(env.payload);
   const type = str(event.type);
@@ -14,83 +127,94 @@ export const normalizeStripe: Normalizer = (env): NormalizeOutcome => {
   if (!id) return invalid('stripe', '/id', 'event id is required');
   const o = obj(obj(event.data).object);
   const created = isoTime(event.created) ?? isoTime(o.created);
-  const customer = str(o.customer);
-  const currency = normalizeCurrency(o.currency);
+  const customer = ref(o.customer);
   const base = { eventId: id, event: type, originalTimestamp: created };
 
+  const state = type ? orderState(type, o) : null;
+  if (state) {
+    const currency = normalizeCurrency(o.currency);
+    if (!currency) return invalid('stripe', '/data/object/currency', 'an ISO-4217 currency is required');
+    const amount = num(state.amount);
+    if (amount === null) return invalid('stripe', '/data/object/amount', 'amount is required');
+    const orderId = stripeOrderId(o);
+    if (!orderId) return invalid('stripe', '/data/object/id', 'the payment has no id');
+    const billing = obj(o.billing_details);
+    const details = obj(o.customer_details);
+    const email = str(billing.email) ?? str(o.receipt_email) ?? str(details.email) ?? str(o.customer_email);
+    const lines = obj(o.lines).data;
+    const items = Array.isArray(lines)
+      ? lines.map((l) => {
+          const line = obj(l);
+          return {
+            productId: ref(obj(line.price).product) ?? str(line.id),
+            name: str(line.description),
+            price: num(obj(line.price).unit_amount) ?? num(line.amount) ?? 0,
+            quantity: num(line.quantity) ?? 1,
+          };
+        })
+      : [];
+    const tax = num(obj(o.total_details).amount_tax) ?? num(o.tax);
+    return {
+      ok: true,
+      events: [
+        draft(env, {
+          ...base,
+          type: 'order_completed',
+          properties: {
+            orderId,
+            amount,
+            currency,
+            status: state.status,
+            ...(num(o.amount_subtotal) !== null ? { subtotal: num(o.amount_subtotal) } : {}),
+            ...(tax !== null ? { tax } : {}),
+            itemCount: items.reduce((s, i) => s + i.quantity, 0),
+            items,
+            provider: 'stripe',
+            stripeObject: str(o.object),
+            stripeObjectId: str(o.id),
+          },
+          traits: email ? { email } : {},
+          identities: identities(['stripe_customer', customer]),
+        }),
+      ],
+    };
+  }
+
   switch (type) {
-    case 'charge.succeeded':
-    case 'checkout.session.completed':
-    case 'invoice.paid': {
-      const billing = obj(o.billing_details);
-      const details = obj(o.customer_details);
-      const email = str(billing.email) ?? str(o.receipt_email) ?? str(details.email) ?? str(o.customer_email);
-      const amount =
-        type === 'invoice.paid'
-          ? num(o.amount_paid)
-          : type === 'checkout.session.completed'
-            ? num(o.amount_total)
-            : num(o.amount);
-      if (amount === null) return invalid('stripe', '/data/object/amount', 'amount is required');
-      const lines = obj(o.lines).data;
-      const items = Array.isArray(lines)
-        ? lines.map((l) => {
-            const line = obj(l);
-            return {
-              productId: str(obj(line.price).product) ?? str(line.id),
-              name: str(line.description),
-              price: num(obj(line.price).unit_amount) ?? num(line.amount) ?? 0,
-              quantity: num(line.quantity) ?? 1,
-            };
-          })
-        : [];
-      return {
-        ok: true,
-        events: [
-          draft(env, {
-            ...base,
-            type: 'order_completed',
-            properties: {
-              orderId: str(o.payment_intent) ?? str(o.id) ?? id,
-              amount,
-              currency,
-              ...(num(o.amount_subtotal) !== null ? { subtotal: num(o.amount_subtotal) } : {}),
-              ...(num(obj(o.total_details).amount_tax) !== null
-                ? { tax: num(obj(o.total_details).amount_tax) }
-                : {}),
-              itemCount: items.reduce((s, i) => s + i.quantity, 0),
-              items,
-              provider: 'stripe',
-              stripeObject: str(o.object),
-              stripeObjectId: str(o.id),
-            },
-            traits: email ? { email } : {},
-            identities: identities(['stripe_customer', customer]),
-          }),
-        ],
-      };
-    }
     case 'charge.refunded': {
-      const refunds = obj(o.refunds).data;
-      const latest = Array.isArray(refunds) ? obj(refunds[0]) : {};
-      return {
-        ok: true,
-        events: [
-          draft(env, {
-            ...base,
-            type: 'order_refunded',
-            properties: {
-              orderId: str(o.payment_intent) ?? str(o.id) ?? id,
-              refundId: str(latest.id) ?? `${str(o.id)}:refund`,
-              amount: num(o.amount_refunded) ?? num(latest.amount) ?? 0,
-              currency,
-              reason: str(latest.reason),
-              provider: 'stripe',
-            },
-            identities: identities(['stripe_customer', customer]),
-          }),
-        ],
-      };
+      const orderId = stripeOrderId(o) ?? id;
+      const list = obj(o.refunds).data;
+      const refunds = (Array.isArray(list) ? list : []).map(obj);
+      if (refunds.length === 0) {
+        return invalid('stripe', '/data/object/refunds/data', 'charge.refunded lists no refund');
+      }
+      const events: CanonicalDraft[] = [];
+      for (const r of refunds) {
+        // One event per refund; the refund id is its dedupe key, so the same refund seen again
+        // in a later charge.refunded (the list is cumulative) is stored once.
+        const d = refundDraft(
+          env,
+          `refund:${str(r.id)}`,
+          type,
+          created,
+          { currency: o.currency, ...r },
+          orderId,
+          customer,
+        );
+        if ('error' in d) return invalid('stripe', '/data/object/refunds/data', d.error);
+        events.push(d);
+      }
+      return { ok: true, events };
+    }
+    case 'refund.created':
+    case 'refund.updated':
+    case 'refund.failed':
+    case 'charge.refund.updated': {
+      const orderId = stripeOrderId({ ...o, object: 'refund', id: null }) ?? ref(o.charge) ?? id;
+      // The refund's current state replaces what an earlier event of the same refund said.
+      const d = refundDraft(env, id, type, created, o, orderId, customer);
+      if ('error' in d) return invalid('stripe', '/data/object', d.error);
+      return { ok: true, events: [d] };
     }
     case 'customer.created':
     case 'customer.updated':
@@ -123,7 +247,7 @@ export const normalizeStripe: Normalizer = (env): NormalizeOutcome => {
               type: 'track',
               properties: {
                 subscriptionId: str(o.id),
-                status: str(o.status),
+                status: enumValue(o.status),
                 cancelAtPeriodEnd: o.cancel_at_period_end === true,
                 planId: str(plan.id),
                 provider: 'stripe',

@@ -1,5 +1,5 @@
 import type { NormalizeOutcome, Normalizer } from '../types';
-import { draft, identities, invalid, isoTime, obj, str, unknownType } from './common';
+import { draft, enumValue, identities, invalid, isoTime, obj, str, unknownType } from './common';
 
 /**
  * Zendesk event webhooks (`type: "zen:event-type:ticket.created"`, `detail` = the ticket) →
@@ -16,11 +16,11 @@ export const normalizeZendesk: Normalizer = (env): NormalizeOutcome => {
   const d = obj(p.detail);
   const ticketId = str(d.id);
   if (!ticketId) return invalid('zendesk', '/detail/id', 'ticket id is required');
-  const status = (str(d.status) ?? 'new').toLowerCase();
+  const status = enumValue(d.status) ?? 'new';
   const sub = m[1] as string;
   const action =
     sub === 'created' ? 'created' : status === 'solved' || status === 'closed' ? 'solved' : 'updated';
-  const score = str(obj(d.satisfaction_rating).score)?.toLowerCase() ?? null;
+  const score = enumValue(obj(d.satisfaction_rating).score);
   const satisfaction = score && SATISFACTION.has(score) ? score : null;
   const requester = obj(d.requester);
   const email = str(requester.email) ?? str(d.requester_email);
@@ -36,8 +36,8 @@ export const normalizeZendesk: Normalizer = (env): NormalizeOutcome => {
           ticketId,
           action,
           status: STATUSES.has(status) ? status : 'open',
-          priority: str(d.priority),
-          channel: str(obj(d.via).channel) ?? str(d.via),
+          priority: enumValue(d.priority),
+          channel: enumValue(obj(d.via).channel) ?? enumValue(d.via),
           subject: str(d.subject),
           satisfaction,
           satisfactionScore: satisfaction === 'good' ? 1 : satisfaction === 'bad' ? 0 : null,
@@ -45,6 +45,7 @@ export const normalizeZendesk: Normalizer = (env): NormalizeOutcome => {
           provider: 'zendesk',
         },
         traits: email ? { email } : {},
+        // A ticket without a requester is still a ticket (no identity; no customer in gold).
         identities: identities(['zendesk_user', d.requester_id ?? requester.id]),
       }),
     ],
