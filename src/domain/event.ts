@@ -60,6 +60,12 @@ export interface RawEnvelope {
   headers?: Record<string, string>;
   /** Raw query string of a postback, kept verbatim. */
   rawQuery?: string;
+  /**
+   * The currency of amounts sent without one, when the source is configured with an explicit
+   * default (write-key source config, `c360 ingest-file --currency`). Without it such money is
+   * quarantined, never assumed.
+   */
+  defaultCurrency?: string;
   /** Provider event id when the edge already knows it (used for dedupe). */
   eventId?: string;
 }

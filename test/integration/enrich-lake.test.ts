@@ -131,7 +131,7 @@ describe('serve → stream → enrich → lake (embedded)', () => {
           sentAt: null,
           receivedAt: env.receivedAt,
           context: {},
-          properties: { orderId: 'acme-1', amount: 1200, currency: 'USD' },
+          properties: { orderId: 'acme-1', amount: 1200, currency: 'USD', status: 'paid' },
           traits: {},
           identities: [],
           requestId: env.requestId,

@@ -3,7 +3,7 @@ import { SchemaRegistry } from '../../src/domain/schema-registry';
 import { canonical } from '../helpers/canonical';
 
 const VALID_PROPERTIES: Record<string, Record<string, unknown>> = {
-  order_completed: { orderId: 'o1', amount: 1999, currency: 'USD', itemCount: 1 },
+  order_completed: { orderId: 'o1', amount: 1999, currency: 'USD', status: 'paid', itemCount: 1 },
   order_refunded: { orderId: 'o1', refundId: 'r1', amount: 500, currency: 'EUR' },
   support_ticket: { ticketId: 't1', action: 'created', status: 'new', satisfaction: null },
   social_mention: { mentionId: 'm1', platform: 'twitter', sentiment: 'negative', sentimentScore: -0.8 },

@@ -1,4 +1,5 @@
 import type { CanonicalEvent, IdentityKey, JsonObject, RawEnvelope } from '../event';
+import { isJunkIdentityValue } from '../identity';
 import type { CanonicalDraft } from '../normalize/types';
 import { extractCampaign } from './campaign';
 import type { GeoLookup } from './geo';
@@ -17,6 +18,9 @@ export interface EnrichContext {
   pseudonymizer: Pseudonymizer;
   lateWindowMs: number;
 }
+
+/** Traits that hold the person's own phone number (identity-bearing). */
+const IDENTITY_PHONE_TRAIT = /^(?:phone|mobile|mobilePhone|phoneNumber|phone_number)$/i;
 
 /** Stands in for the pseudonymizer when the record has no PII: returns values as they are. */
 const passThrough = { scrub: (v: unknown) => v } as unknown as Pseudonymizer;
@@ -61,9 +65,13 @@ export function enrichDraft(
   const event = draft.event === null ? null : (p.scrub(draft.event, found) as string);
   if (campaign?.clickId) campaign.clickId = p.scrub(campaign.clickId, found) as string;
 
+  // Identity keys come only from identity-bearing fields: ids, the provider's customer ids, and
+  // the person's own email / phone traits. An email inside free text or properties is
+  // pseudonymized but never links customers (it may be anybody's).
   const identities: IdentityKey[] = [];
   const seen = new Set<string>();
-  const add = (k: IdentityKey) => {
+  const add = (k: IdentityKey, clear: string = k.value) => {
+    if (isJunkIdentityValue(k.type, clear)) return;
     const key = `${k.type}\u0000${k.value}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -75,12 +83,20 @@ export function enrichDraft(
       k.type === 'user_id' || k.type === 'anonymous_id'
         ? { ...k, value: p.scrub(k.value, found) as string }
         : k,
+      k.value,
     );
   }
-  if (userId) add({ type: 'user_id', value: userId });
-  if (anonymousId) add({ type: 'anonymous_id', value: anonymousId });
-  for (const h of found.emailHashes) add({ type: 'email_hash', value: h });
-  for (const h of found.phoneHashes) add({ type: 'phone_hash', value: h });
+  if (userId && draft.userId) add({ type: 'user_id', value: userId }, draft.userId);
+  if (anonymousId && draft.anonymousId) add({ type: 'anonymous_id', value: anonymousId }, draft.anonymousId);
+  for (const [key, value] of Object.entries(draft.traits)) {
+    if (typeof value !== 'string') continue;
+    if (key === 'email' && value.includes('@')) {
+      if (!isJunkIdentityValue('email', value))
+        add({ type: 'email_hash', value: ctx.pseudonymizer.email(value).hash });
+    } else if (IDENTITY_PHONE_TRAIT.test(key) && !isJunkIdentityValue('phone', value)) {
+      add({ type: 'phone_hash', value: ctx.pseudonymizer.phone(value).hash });
+    }
+  }
 
   return {
     schemaVersion: 1,

@@ -29,6 +29,8 @@ const orders: Normalizer = (env): NormalizeOutcome => {
           orderId: str(r.order_id) ?? eventId,
           amount,
           currency,
+          // An order-history file lists completed orders.
+          status: 'paid',
           ...(items !== null ? { itemCount: Math.round(items) } : {}),
           provider: 'orders_file',
         },

@@ -1,14 +1,112 @@
 import type { IdentityKey, RawEnvelope, SegmentType } from '../event';
+import { normalizeCurrency, toMinorUnits } from '../money';
 import { isSegmentType } from '../segment';
-import type { NormalizeOutcome } from './types';
+import { enumValue, invalid, num, obj, str as trimmed } from './providers/common';
+import type { CanonicalDraft, NormalizeOutcome } from './types';
 
 /** Segment message (as the ingest edge wrote it) → canonical draft. */
-function obj(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
 function str(v: unknown): string | null {
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+/**
+ * Segment e-commerce spec v2 (https://segment.com/docs/connections/spec/ecommerce/v2/): the
+ * events that are money become canonical orders. `Order Completed` → order_completed (amount =
+ * `total`, else `revenue`, in the message's currency), `Order Cancelled` → the same order with
+ * status cancelled, `Order Refunded` → order_refunded (the refunded `total`, else the listed
+ * products). Cart events (`Checkout Started`, `Product Added` …) stay track events.
+ */
+const ECOMMERCE: Record<string, 'order' | 'cancel' | 'refund'> = {
+  'order completed': 'order',
+  'order cancelled': 'cancel',
+  'order canceled': 'cancel',
+  'order refunded': 'refund',
+};
+
+function ecommerce(
+  base: CanonicalDraft,
+  kind: 'order' | 'cancel' | 'refund',
+  defaultCurrency: string | undefined,
+): NormalizeOutcome {
+  const p = base.properties;
+  const orderId = trimmed(p.order_id) ?? trimmed(p.orderId);
+  if (!orderId) return invalid('segment', '/properties/order_id', `${base.event} needs properties.order_id`);
+  const currency = normalizeCurrency(p.currency, defaultCurrency);
+  if (!currency) {
+    return invalid(
+      'segment',
+      '/properties/currency',
+      'an ISO-4217 currency is required (or configure the source with a default currency)',
+    );
+  }
+  const products = (Array.isArray(p.products) ? p.products : []).map(obj);
+  const items = products.map((l) => ({
+    productId: trimmed(l.product_id) ?? trimmed(l.sku),
+    sku: trimmed(l.sku),
+    name: trimmed(l.name),
+    price: toMinorUnits(l.price, currency) ?? 0,
+    quantity: Math.max(0, Math.round(num(l.quantity) ?? 1)),
+  }));
+  const stated = p.total ?? p.revenue ?? p.value;
+  let amount = stated === undefined || stated === null ? null : toMinorUnits(stated, currency);
+  if (stated !== undefined && stated !== null && amount === null) {
+    return invalid('segment', '/properties/total', 'total/revenue must be a decimal amount');
+  }
+  if (amount === null && items.length) amount = items.reduce((s, i) => s + i.price * i.quantity, 0);
+  if (kind === 'refund') {
+    if (amount === null) {
+      return invalid('segment', '/properties/total', 'Order Refunded needs total, revenue or products');
+    }
+    return {
+      ok: true,
+      events: [
+        {
+          ...base,
+          type: 'order_refunded',
+          properties: {
+            ...p,
+            orderId,
+            refundId: trimmed(p.refund_id) ?? base.eventId,
+            amount,
+            currency,
+            status: 'succeeded',
+            provider: 'segment',
+          },
+        },
+      ],
+    };
+  }
+  if (amount === null && kind === 'order') {
+    return invalid('segment', '/properties/total', 'Order Completed needs total, revenue or products');
+  }
+  const money = (v: unknown) =>
+    v === undefined || v === null ? undefined : (toMinorUnits(v, currency) ?? undefined);
+  return {
+    ok: true,
+    events: [
+      {
+        ...base,
+        type: 'order_completed',
+        properties: {
+          ...p,
+          orderId,
+          ...(amount !== null ? { amount } : {}),
+          currency,
+          status: kind === 'cancel' ? 'cancelled' : 'paid',
+          subtotal: money(p.subtotal),
+          tax: money(p.tax),
+          discount: money(p.discount),
+          shipping: money(p.shipping),
+          itemCount: items.reduce((s, i) => s + i.quantity, 0),
+          items,
+          coupon: trimmed(p.coupon),
+          affiliation: enumValue(p.affiliation),
+          provider: 'segment',
+        },
+      },
+    ],
+  };
 }
 
 export function normalizeSegment(envelope: RawEnvelope): NormalizeOutcome {
@@ -47,7 +145,11 @@ export function normalizeSegment(envelope: RawEnvelope): NormalizeOutcome {
   if (adId && device.adTrackingEnabled !== false) identities.push({ type: 'advertising_id', value: adId });
   if (type === 'alias') {
     const prev = str(msg.previousId);
-    if (prev) identities.push({ type: prev === anonymousId ? 'anonymous_id' : 'user_id', value: prev });
+    // previousId is the id the person had before (an anonymousId, or an older userId): it is
+    // keyed both ways so it joins whichever kind of key the earlier events carried.
+    if (prev && prev !== userId) {
+      identities.push({ type: 'anonymous_id', value: prev }, { type: 'user_id', value: prev });
+    }
   }
 
   const event =
@@ -56,26 +158,24 @@ export function normalizeSegment(envelope: RawEnvelope): NormalizeOutcome {
       : type === 'page' || type === 'screen'
         ? (str(msg.name) ?? str(properties.name))
         : null;
-  return {
-    ok: true,
-    events: [
-      {
-        eventId,
-        type: type as SegmentType,
-        event,
-        source: envelope.source,
-        kind: envelope.kind,
-        userId,
-        anonymousId,
-        originalTimestamp: str(msg.originalTimestamp) ?? str(msg.timestamp),
-        sentAt: str(msg.sentAt),
-        receivedAt: envelope.receivedAt,
-        context,
-        properties,
-        traits,
-        identities,
-        requestId: envelope.requestId,
-      },
-    ],
+  const base: CanonicalDraft = {
+    eventId,
+    type: type as SegmentType,
+    event,
+    source: envelope.source,
+    kind: envelope.kind,
+    userId,
+    anonymousId,
+    originalTimestamp: str(msg.originalTimestamp) ?? str(msg.timestamp),
+    sentAt: str(msg.sentAt),
+    receivedAt: envelope.receivedAt,
+    context,
+    properties,
+    traits,
+    identities,
+    requestId: envelope.requestId,
   };
+  const commerce = type === 'track' && event ? ECOMMERCE[event.trim().toLowerCase()] : undefined;
+  if (commerce) return ecommerce(base, commerce, envelope.defaultCurrency);
+  return { ok: true, events: [base] };
 }
