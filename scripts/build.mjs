@@ -23,7 +23,12 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', bench: 'bench/main.ts', 'make-events': 'scripts/make-events.ts' },
+  entryPoints: {
+    cli: 'src/cli/main.ts',
+    bench: 'bench/main.ts',
+    'make-events': 'scripts/make-events.ts',
+    'gen-currencies': 'scripts/gen-currencies.ts',
+  },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   define: { 'process.env.C360_CLI_ENTRY': '"1"' },

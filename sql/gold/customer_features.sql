@@ -5,7 +5,7 @@ sess AS (
   FROM fact_sessions WHERE customer_id IS NOT NULL GROUP BY customer_id
 ),
 ads AS (
-  SELECT customer_id, count(*) AS ad_touches, sum(cost_usd) AS ad_cost_usd
+  SELECT customer_id, count(*) AS ad_touches, CAST(sum(cost_usd) AS DOUBLE) AS ad_cost_usd
   FROM fact_ad_attribution WHERE customer_id IS NOT NULL GROUP BY customer_id
 )
 SELECT
@@ -17,9 +17,9 @@ SELECT
   d.has_web,
   d.has_mobile,
   d.orders,
-  d.revenue_usd,
-  CASE WHEN d.orders > 0 THEN d.revenue_usd / d.orders ELSE 0 END AS avg_order_usd,
-  d.refunds_usd,
+  CAST(d.net_usd AS DOUBLE) AS net_usd,
+  CASE WHEN d.orders > 0 THEN CAST(d.gross_usd AS DOUBLE) / d.orders ELSE 0 END AS avg_order_usd,
+  CAST(d.refunds_usd AS DOUBLE) AS refunds_usd,
   coalesce(r.frequency, 0) AS order_days,
   coalesce(r.r_score, 0) AS r_score,
   coalesce(r.f_score, 0) AS f_score,

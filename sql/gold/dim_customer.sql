@@ -24,9 +24,10 @@ activity AS (
   GROUP BY customer_id
 ),
 orders AS (
-  SELECT customer_id, count(*) AS orders, sum(amount_usd) AS revenue_usd, sum(refunded_usd) AS refunds_usd,
-    min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at
-  FROM fact_orders WHERE customer_id IS NOT NULL GROUP BY customer_id
+  -- Revenue orders only (paid); gross, refunds and net as in fact_orders, kpi_daily and customer_rfm.
+  SELECT customer_id, count(*) AS orders, sum(gross_usd) AS gross_usd, sum(refunded_usd) AS refunds_usd,
+    sum(net_usd) AS net_usd, min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at
+  FROM fact_orders WHERE customer_id IS NOT NULL AND is_revenue GROUP BY customer_id
 ),
 tickets AS (
   SELECT customer_id, count(*) AS tickets, avg(csat_score) AS csat
@@ -52,8 +53,9 @@ SELECT
   a.lifecycle_stage,
   a.last_campaign,
   coalesce(o.orders, 0) AS orders,
-  coalesce(o.revenue_usd, 0) AS revenue_usd,
-  coalesce(o.refunds_usd, 0) AS refunds_usd,
+  CAST(coalesce(o.gross_usd, 0) AS DECIMAL(18,2)) AS gross_usd,
+  CAST(coalesce(o.refunds_usd, 0) AS DECIMAL(18,2)) AS refunds_usd,
+  CAST(coalesce(o.net_usd, 0) AS DECIMAL(18,2)) AS net_usd,
   o.first_order_at,
   o.last_order_at,
   coalesce(t.tickets, 0) AS tickets,

@@ -1,23 +1,38 @@
--- gold.kpi_daily: daily KPIs. Active = any event that day; WAU/MAU over trailing 7/30 days.
+-- gold.kpi_daily: daily KPIs.
+-- Active customer (DAU/WAU/MAU): a stitched customer with at least one interactive, non-bot
+-- event (page, screen, track, identify) that day, i.e. engaged on a digital channel; order,
+-- webhook and file events alone do not make a customer active, bots never do.
+-- Orders and money: revenue (paid) orders by order date; gross, refunds (of those orders) and net.
+-- conversion_rate = active customers who placed a revenue order that day / active customers.
 WITH active AS (
   SELECT DISTINCT CAST(e.dt AS DATE) AS day, ec.customer_id
   FROM silver_events e
   JOIN event_customers ec ON ec.event_id = e.event_id
+  WHERE e.event_type IN ('page', 'screen', 'track', 'identify') AND NOT coalesce(e.is_bot, false)
 ),
-days AS (SELECT DISTINCT day FROM active),
+order_days AS (
+  SELECT CAST(dt AS DATE) AS day FROM fact_orders WHERE is_revenue
+),
+days AS (SELECT day FROM active UNION SELECT day FROM order_days),
 first_order AS (
-  SELECT customer_id, min(CAST(dt AS DATE)) AS first_day FROM fact_orders WHERE customer_id IS NOT NULL GROUP BY customer_id
+  SELECT customer_id, min(CAST(dt AS DATE)) AS first_day FROM fact_orders
+  WHERE customer_id IS NOT NULL AND is_revenue GROUP BY customer_id
 ),
 orders AS (
   SELECT
     CAST(o.dt AS DATE) AS day,
     count(*) AS orders,
-    sum(o.amount_usd) AS revenue_usd,
+    sum(o.gross_usd) AS gross_usd,
+    sum(o.refunded_usd) AS refunds_usd,
+    sum(o.net_usd) AS net_usd,
     count(DISTINCT o.customer_id) AS buyers,
+    count(DISTINCT CASE WHEN a.customer_id IS NOT NULL THEN o.customer_id END) AS active_buyers,
     count(DISTINCT CASE WHEN f.first_day = CAST(o.dt AS DATE) THEN o.customer_id END) AS new_buyers,
     count(DISTINCT CASE WHEN f.first_day < CAST(o.dt AS DATE) THEN o.customer_id END) AS returning_buyers
   FROM fact_orders o
   LEFT JOIN first_order f ON f.customer_id = o.customer_id
+  LEFT JOIN active a ON a.customer_id = o.customer_id AND a.day = CAST(o.dt AS DATE)
+  WHERE o.is_revenue
   GROUP BY CAST(o.dt AS DATE)
 ),
 rolling AS (
@@ -27,7 +42,7 @@ rolling AS (
     count(DISTINCT CASE WHEN a.day > date_add(d.day, -7) THEN a.customer_id END) AS wau,
     count(DISTINCT a.customer_id) AS mau
   FROM days d
-  JOIN active a ON a.day > date_add(d.day, -30) AND a.day <= d.day
+  LEFT JOIN active a ON a.day > date_add(d.day, -30) AND a.day <= d.day
   GROUP BY d.day
 )
 SELECT
@@ -36,9 +51,12 @@ SELECT
   r.wau,
   r.mau,
   coalesce(o.orders, 0) AS orders,
-  coalesce(o.revenue_usd, 0) AS revenue_usd,
-  CASE WHEN coalesce(o.orders, 0) > 0 THEN o.revenue_usd / o.orders END AS aov_usd,
-  CASE WHEN r.dau > 0 THEN CAST(coalesce(o.buyers, 0) AS DOUBLE) / r.dau END AS conversion_rate,
+  CAST(coalesce(o.gross_usd, 0) AS DECIMAL(18,2)) AS gross_usd,
+  CAST(coalesce(o.refunds_usd, 0) AS DECIMAL(18,2)) AS refunds_usd,
+  CAST(coalesce(o.net_usd, 0) AS DECIMAL(18,2)) AS net_usd,
+  CASE WHEN coalesce(o.orders, 0) > 0 THEN CAST(round(CAST(o.gross_usd AS DOUBLE) / o.orders, 2) AS DECIMAL(18,2)) END AS aov_usd,
+  coalesce(o.buyers, 0) AS buyers,
+  CASE WHEN r.dau > 0 THEN CAST(coalesce(o.active_buyers, 0) AS DOUBLE) / r.dau END AS conversion_rate,
   coalesce(o.new_buyers, 0) AS new_buyers,
   coalesce(o.returning_buyers, 0) AS returning_buyers
 FROM rolling r

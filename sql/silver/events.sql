@@ -1,13 +1,25 @@
 -- silver.events: one row per event id (earliest received wins), typed and standardized.
+-- event_id is the namespaced key (segment:<messageId>, stripe:<evt id>, orders:<row hash> …);
+-- source_event_id the id exactly as sent. Dedupe is global: an id already stored in a silver
+-- partition outside the run's dates is a duplicate here too (silver_event_ids_prior).
+-- Money: amounts stay in exact minor units; *_usd is DECIMAL(18,2) at the rate in force on the
+-- event's date (ref_currency_rates is dated; a missing rate leaves NULL and fails dq_silver_money_has_rate).
 -- Typed casts only read properties whose type the canonical schema guarantees for that event
 -- type (free-form track properties such as "amount": "ten" must not break the run): the CASE
 -- picks the value first, so the CAST only ever sees a guaranteed value or NULL.
 -- Partitioned by dt (event date, UTC); a run rewrites the partitions in [${from}, ${to}].
 -- Fields are extracted before the dedupe window so it sorts narrow typed rows, not JSON text.
-WITH typed AS (
+WITH rate_ranges AS (
+  SELECT currency, CAST(rate_date AS DATE) AS valid_from,
+    lead(CAST(rate_date AS DATE)) OVER (PARTITION BY currency ORDER BY rate_date) AS valid_to,
+    CAST(usd_per_unit AS DOUBLE) AS usd_per_unit
+  FROM ref_currency_rates
+),
+typed AS (
   SELECT
     row_number() OVER (PARTITION BY r.event_id ORDER BY r.received_at, r.source, r.kind) AS rn,
     r.event_id,
+    r.source_event_id,
     r.event_type,
     trim(r.event) AS event_name,
     lower(trim(r.source)) AS source,
@@ -35,6 +47,9 @@ WITH typed AS (
       THEN upper(trim(r.properties.currency)) END AS currency,
     CAST(CASE WHEN r.event_type = 'order_completed' THEN r.properties.itemCount END AS INT) AS item_count,
     lower(trim(r.properties.status)) AS status,
+    lower(trim(r.properties.provider)) AS provider,
+    r.properties.refundId AS refund_id,
+    CAST(CASE WHEN r.event_type = 'order_completed' THEN r.properties.stateAt END AS TIMESTAMP) AS state_at,
     lower(trim(r.properties.action)) AS action,
     lower(trim(r.properties.satisfaction)) AS satisfaction,
     CAST(CASE WHEN r.event_type = 'support_ticket' THEN r.properties.satisfactionScore END AS DOUBLE) AS satisfaction_score,
@@ -48,13 +63,14 @@ WITH typed AS (
     upper(trim(r.properties.costCurrency)) AS cost_currency,
     CAST(CASE WHEN r.event_type = 'ad_attribution' THEN r.properties.revenueAmount END AS BIGINT) AS revenue_minor,
     upper(trim(r.properties.revenueCurrency)) AS revenue_currency,
-    r.properties.priority AS priority,
+    lower(trim(r.properties.priority)) AS priority,
     r.properties.lifecycleStage AS lifecycle_stage
   FROM bronze_events r
   WHERE r.dt BETWEEN '${from}' AND '${to}'
 )
 SELECT
   t.event_id,
+  t.source_event_id,
   t.event_type,
   t.event_name,
   t.source,
@@ -79,6 +95,9 @@ SELECT
   t.currency,
   t.item_count,
   t.status,
+  t.provider,
+  t.refund_id,
+  t.state_at,
   t.action,
   t.satisfaction,
   t.satisfaction_score,
@@ -94,14 +113,18 @@ SELECT
   t.revenue_currency,
   t.priority,
   t.lifecycle_stage,
-  CAST(t.amount_minor AS DOUBLE) / c.minor_per_unit * c.usd_per_unit AS amount_usd,
-  CAST(t.cost_minor AS DOUBLE) / cc.minor_per_unit * cc.usd_per_unit AS cost_usd,
-  CAST(t.revenue_minor AS DOUBLE) / rc.minor_per_unit * rc.usd_per_unit AS revenue_usd
+  CAST(round(CAST(t.amount_minor AS DOUBLE) / c.minor_per_unit * r.usd_per_unit, 2) AS DECIMAL(18,2)) AS amount_usd,
+  CAST(round(CAST(t.cost_minor AS DOUBLE) / cc.minor_per_unit * rc1.usd_per_unit, 2) AS DECIMAL(18,2)) AS cost_usd,
+  CAST(round(CAST(t.revenue_minor AS DOUBLE) / rv.minor_per_unit * rc2.usd_per_unit, 2) AS DECIMAL(18,2)) AS revenue_usd
 FROM typed t
 -- ISO-3166 alpha-2: the geo lookup's code, else the customer's own country (code, alpha-3 or name).
 LEFT JOIN (SELECT DISTINCT iso2, name AS k FROM ref_countries UNION SELECT DISTINCT iso2, iso2 FROM ref_countries
   UNION SELECT DISTINCT iso2, iso3 FROM ref_countries) tc ON tc.k = t.traits_country
-LEFT JOIN ref_currency_rates c ON c.currency = t.currency
-LEFT JOIN ref_currency_rates cc ON cc.currency = t.cost_currency
-LEFT JOIN ref_currency_rates rc ON rc.currency = t.revenue_currency
+LEFT JOIN ref_currencies c ON c.currency = t.currency
+LEFT JOIN rate_ranges r ON r.currency = t.currency AND CAST(t.dt AS DATE) >= r.valid_from AND (r.valid_to IS NULL OR CAST(t.dt AS DATE) < r.valid_to)
+LEFT JOIN ref_currencies cc ON cc.currency = t.cost_currency
+LEFT JOIN rate_ranges rc1 ON rc1.currency = t.cost_currency AND CAST(t.dt AS DATE) >= rc1.valid_from AND (rc1.valid_to IS NULL OR CAST(t.dt AS DATE) < rc1.valid_to)
+LEFT JOIN ref_currencies rv ON rv.currency = t.revenue_currency
+LEFT JOIN rate_ranges rc2 ON rc2.currency = t.revenue_currency AND CAST(t.dt AS DATE) >= rc2.valid_from AND (rc2.valid_to IS NULL OR CAST(t.dt AS DATE) < rc2.valid_to)
 WHERE t.rn = 1
+  AND NOT EXISTS (SELECT 1 FROM silver_event_ids_prior p WHERE p.event_id = t.event_id AND (p.dt < '${from}' OR p.dt > '${to}'))

@@ -4,6 +4,6 @@ SELECT
   l.node,
   least(l.label, coalesce(min(n.label), l.label)) AS label
 FROM identity_labels l
-LEFT JOIN identity_edges e ON e.src = l.node
+LEFT JOIN identity_merge_edges e ON e.src = l.node
 LEFT JOIN identity_labels n ON n.node = e.dst
 GROUP BY l.node, l.label

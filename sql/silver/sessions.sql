@@ -1,4 +1,4 @@
--- silver.sessions: web/mobile activity split into sessions after 30 minutes of inactivity,
+-- silver.sessions: web/mobile activity of people (bot traffic excluded) split into sessions after 30 minutes of inactivity,
 -- per device (anonymousId, else userId). The customer comes from the device's own identity key
 -- (a lookup in the small identity map, not a join of every event).
 WITH activity AS (
@@ -14,11 +14,12 @@ WITH activity AS (
     e.campaign_source,
     e.country
   FROM silver_events e
-  LEFT JOIN identity_map m ON m.node = CASE
+  LEFT JOIN identity_map m ON NOT m.is_hub AND m.node = CASE
     WHEN e.anonymous_id IS NOT NULL THEN concat('anonymous_id:', e.anonymous_id)
     ELSE concat('user_id:', e.user_id)
   END
   WHERE e.event_type IN ('track', 'page', 'screen', 'identify')
+    AND NOT coalesce(e.is_bot, false)
     AND coalesce(e.anonymous_id, e.user_id) IS NOT NULL
 ),
 gaps AS (

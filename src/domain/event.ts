@@ -162,6 +162,16 @@ export interface CanonicalEvent {
   requestId: string;
 }
 
+/**
+ * The dedupe key of an event: its id in its sender's namespace. Segment messageIds share one
+ * namespace across write keys (the same message sent to two sources is one event); a provider's
+ * or file's ids live in that provider's namespace, so a Segment messageId never deduplicates a
+ * Stripe event id. The ETL builds the same key (silver.events.event_id).
+ */
+export function eventKey(e: Pick<CanonicalEvent, 'kind' | 'source' | 'eventId'>): string {
+  return `${e.kind === 'segment' ? 'segment' : e.source}:${e.eventId}`;
+}
+
 /** Why an event went to quarantine instead of bronze. */
 export type QuarantineReason = 'parse_error' | 'schema_violation' | 'size' | 'unknown_type' | 'auth';
 

@@ -98,3 +98,11 @@ export function normalizeCurrency(c: unknown, sourceDefault?: string | null): st
   }
   return sourceDefault && isCurrency(sourceDefault.toUpperCase()) ? sourceDefault.toUpperCase() : null;
 }
+
+/** The reference table the SQL joins (sql/reference/currencies.csv), rendered from CURRENCIES. */
+export function currenciesCsv(): string {
+  const rows = Object.entries(CURRENCIES)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([c, e]) => `${c},${e},${10 ** e}`);
+  return `currency,exponent,minor_per_unit\n${rows.join('\n')}\n`;
+}

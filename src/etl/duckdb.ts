@@ -30,6 +30,8 @@ export async function openDuckDb(
     temp_directory: join(tmpdir(), 'c360-duckdb-spill'),
   });
   const conn: DuckDBConnection = await instance.connect();
+  // Timestamps are UTC whatever the host's zone (the Glue job pins spark.sql.session.timeZone too).
+  await conn.run("SET TimeZone = 'UTC'");
   for (const m of SPARK_COMPAT_MACROS) await conn.run(m);
   return {
     run: async (sql) => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from '../adapters/local/files';
 import { C360Error } from '../domain/errors';
@@ -15,7 +15,7 @@ import { type Engine, lit, openDuckDb } from './duckdb';
 export interface PipelineStep {
   name: string;
   layer: 'silver' | 'gold';
-  kind: 'partitioned' | 'table' | 'temp' | 'iterate' | 'check';
+  kind: 'partitioned' | 'table' | 'temp' | 'iterate' | 'check' | 'warn';
   sql: string;
   step?: string;
   path?: string;
@@ -27,9 +27,11 @@ export class DataQualityError extends C360Error {
     readonly failures: number,
     /** What the check asserts (the SQL file's leading comment). */
     readonly rule = '',
+    /** One offending value the check names (a currency, an order key …), when it gives one. */
+    readonly example: string | null = null,
   ) {
     super(
-      `data quality check ${check} failed: ${failures} offending row(s)${rule ? ` (rule: ${rule})` : ''}`,
+      `data quality check ${check} failed: ${failures} offending row(s)${example ? ` (e.g. ${example})` : ''}${rule ? ` (rule: ${rule})` : ''}; the previous good output was left in place`,
     );
   }
 }
@@ -57,6 +59,8 @@ export interface EtlReport {
   to: string;
   bronzeFiles: number;
   steps: StepReport[];
+  /** Data quality warnings (warn steps with offending rows): the run still published. */
+  warnings: { check: string; failures: number; example: string | null; rule: string }[];
   ms: number;
 }
 
@@ -69,6 +73,8 @@ export interface EtlOptions {
   engine?: Engine;
   threads?: number;
   memoryLimit?: string;
+  /** Identity hub guard: a key linking more account keys than this is not merged on (default 50). */
+  hubLimit?: number;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -120,12 +126,15 @@ const PROPERTY_FIELDS = [
   'orderId',
   'platform',
   'priority',
+  'provider',
+  'refundId',
   'revenueAmount',
   'revenueCurrency',
   'satisfaction',
   'satisfactionScore',
   'sentiment',
   'sentimentScore',
+  'stateAt',
   'status',
   'ticketId',
 ];
@@ -148,8 +157,22 @@ const BRONZE_COLUMNS: Record<string, string> = {
   flags: 'STRUCT(bot VARCHAR, late VARCHAR)',
 };
 
+/** The namespaced event key (src/domain/event.ts eventKey), in SQL: both runners build it so. */
+const EVENT_KEY = `concat(CASE WHEN kind = 'segment' THEN 'segment' ELSE source END, ':', eventId)`;
+
+/** The reference tables: the lake's own copy (e.g. rates imported from the ECB) wins over the repo's. */
+function referenceFile(lakeDir: string, root: string, name: string): string {
+  const own = join(lakeDir, 'reference', `${name}.csv`);
+  return existsSync(own) ? own : join(root, 'sql', 'reference', `${name}.csv`);
+}
+
 /** Registers the engine-specific sources the SQL files read (the Glue job defines the same ones). */
-async function registerSources(engine: Engine, files: string[], root: string): Promise<void> {
+async function registerSources(
+  engine: Engine,
+  files: string[],
+  root: string,
+  lakeDir: string,
+): Promise<void> {
   const cols = `{${Object.entries(BRONZE_COLUMNS)
     .map(([k, v]) => `${lit(k)}: ${lit(v)}`)
     .join(', ')}}`;
@@ -161,33 +184,94 @@ async function registerSources(engine: Engine, files: string[], root: string): P
           .join(', ')} WHERE false)`;
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_raw AS SELECT * FROM ${raw}`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_events AS
-    SELECT eventId AS event_id, type AS event_type, event, source, kind, userId AS user_id,
-      anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
+    SELECT ${EVENT_KEY} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind,
+      userId AS user_id, anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
       CAST("timestamp" AS TIMESTAMP) AS ts, substr("timestamp", 1, 10) AS dt,
       properties, traits, enrichment, flags
     FROM bronze_raw`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_identities AS
-    SELECT eventId AS event_id, substr("timestamp", 1, 10) AS dt, i.type AS id_type, i.value AS id_value
-    FROM (SELECT eventId, "timestamp", unnest(identities) AS i FROM bronze_raw)`);
-  for (const name of ['currency_rates', 'countries']) {
-    await engine.run(`CREATE OR REPLACE TEMP VIEW ref_${name} AS
-      SELECT * FROM read_csv(${lit(join(root, 'sql', 'reference', `${name}.csv`))}, header = true)`);
+    SELECT event_id, dt, i.type AS id_type, i.value AS id_value
+    FROM (SELECT ${EVENT_KEY} AS event_id, substr("timestamp", 1, 10) AS dt, unnest(identities) AS i FROM bronze_raw)`);
+  await engine.run(`CREATE OR REPLACE TEMP VIEW ref_currencies AS
+    SELECT * FROM read_csv(${lit(referenceFile(lakeDir, root, 'currencies'))}, header = true)`);
+  await engine.run(`CREATE OR REPLACE TEMP VIEW ref_currency_rates AS
+    SELECT CAST(rate_date AS DATE) AS rate_date, upper(currency) AS currency, CAST(usd_per_unit AS DOUBLE) AS usd_per_unit
+    FROM read_csv(${lit(referenceFile(lakeDir, root, 'currency_rates'))}, header = true, all_varchar = true)`);
+  await engine.run(`CREATE OR REPLACE TEMP VIEW ref_countries AS
+    SELECT * FROM read_csv(${lit(referenceFile(lakeDir, root, 'countries'))}, header = true)`);
+}
+
+/**
+ * What earlier runs stored, read before this run replaces anything: the silver event ids (for
+ * global dedupe) and the previous identity map (for stable customer ids).
+ */
+async function registerPrior(engine: Engine, lakeDir: string): Promise<void> {
+  const events = join(lakeDir, 'silver', 'events');
+  const hasEvents = existsSync(events) && (await readdir(events)).some((d) => d.startsWith('dt='));
+  await engine.run(
+    hasEvents
+      ? `CREATE OR REPLACE TEMP TABLE silver_event_ids_prior AS SELECT event_id, dt FROM read_parquet(${lit(`${events}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`
+      : 'CREATE OR REPLACE TEMP TABLE silver_event_ids_prior (event_id VARCHAR, dt VARCHAR)',
+  );
+  const map = join(lakeDir, 'silver', 'identity_map', 'data.parquet');
+  await engine.run(
+    'CREATE OR REPLACE TEMP TABLE identity_map_previous (node VARCHAR, customer_id VARCHAR, customer_since VARCHAR)',
+  );
+  if (existsSync(map)) {
+    const cols = new Set(
+      (
+        await engine.rows<{ column_name: string }>(
+          `SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(${lit(map)}))`,
+        )
+      ).map((r) => r.column_name),
+    );
+    // A map written before customer_since existed: its ids are kept, as equally old.
+    const since = cols.has('customer_since') ? 'CAST(customer_since AS VARCHAR)' : "'0000-00-00'";
+    await engine.run(
+      `INSERT INTO identity_map_previous SELECT node, customer_id, ${since} FROM read_parquet(${lit(map)})`,
+    );
   }
 }
 
-async function registerPartitioned(
-  engine: Engine,
-  name: string,
-  dir: string,
-  template: string,
-): Promise<void> {
+/** A view over a partitioned table's stored partitions, or an empty one shaped by `template`. */
+async function registerStored(engine: Engine, name: string, dir: string, template: string): Promise<void> {
   const hasFiles = existsSync(dir) && (await readdir(dir)).some((d) => d.startsWith('dt='));
-  if (hasFiles) {
-    await engine.run(
-      `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_parquet(${lit(`${dir}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`,
-    );
-  } else {
-    await engine.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM (${template}) WHERE false`);
+  await engine.run(
+    hasFiles
+      ? `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_parquet(${lit(`${dir}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`
+      : `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM (${template}) WHERE false`,
+  );
+}
+
+const count = async (engine: Engine, sql: string) =>
+  Number((await engine.rows<{ n: string }>(`SELECT count(*) AS n FROM (${sql})`))[0]?.n ?? 0);
+
+/** An output built in staging, moved into the lake only when every check of the run passed. */
+type Staged =
+  | { kind: 'partitions'; staged: string; target: string }
+  | { kind: 'file'; staged: string; target: string };
+
+/**
+ * Publishes staged outputs: a partitioned table's dt partitions of the run replace the stored
+ * ones (each a directory rename), a whole table replaces its data.parquet (a file rename).
+ */
+async function publish(outputs: Staged[], range: { from: string; to: string }): Promise<void> {
+  for (const o of outputs) {
+    if (o.kind === 'file') {
+      await mkdir(join(o.target, '..'), { recursive: true });
+      await rename(o.staged, o.target);
+      continue;
+    }
+    await mkdir(o.target, { recursive: true });
+    for (const d of await readdir(o.target)) {
+      const dt = d.slice(3);
+      if (d.startsWith('dt=') && dt >= range.from && dt <= range.to)
+        await rm(join(o.target, d), { recursive: true });
+    }
+    if (existsSync(o.staged)) {
+      for (const d of await readdir(o.staged))
+        if (d.startsWith('dt=')) await rename(join(o.staged, d), join(o.target, d));
+    }
   }
 }
 
@@ -195,6 +279,9 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
   if (!DATE.test(opts.from) || !DATE.test(opts.to) || opts.from > opts.to) {
     throw new C360Error(`the run needs --from <= --to as YYYY-MM-DD dates, got ${opts.from} .. ${opts.to}`);
   }
+  const hubLimit = opts.hubLimit ?? 50;
+  if (!Number.isInteger(hubLimit) || hubLimit < 1)
+    throw new C360Error(`the hub limit must be a positive integer, got ${hubLimit}`);
   const started = performance.now();
   const root = projectRoot();
   const plan = await loadPlan(root);
@@ -202,13 +289,18 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
   const engine =
     opts.engine ?? (await openDuckDb(':memory:', { threads: opts.threads, memoryLimit: opts.memoryLimit }));
   const progress = opts.onProgress ?? (() => {});
-  const params = { from: opts.from, to: opts.to };
-  const report: EtlReport = { from: opts.from, to: opts.to, bronzeFiles: 0, steps: [], ms: 0 };
+  const params = { from: opts.from, to: opts.to, hub_limit: String(hubLimit) };
+  const range = { from: opts.from, to: opts.to };
+  const report: EtlReport = { from: opts.from, to: opts.to, bronzeFiles: 0, steps: [], warnings: [], ms: 0 };
+  // Everything this run writes goes to staging first; nothing in the lake changes unless every check passes.
+  const staging = join(opts.lakeDir, '_staging', `run-${process.pid}-${Date.now()}`);
+  const outputs: Staged[] = [];
   try {
-    const files = await bronzeFiles(opts.lakeDir, { from: opts.from, to: opts.to });
+    const files = await bronzeFiles(opts.lakeDir, range);
     report.bronzeFiles = files.length;
     progress(`reading ${files.length} bronze file(s) for ${opts.from} .. ${opts.to}`);
-    await registerSources(engine, files, root);
+    await registerSources(engine, files, root, opts.lakeDir);
+    await registerPrior(engine, opts.lakeDir);
 
     for (const step of plan) {
       const t0 = performance.now();
@@ -218,24 +310,24 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
       let rows = 0;
       let iterations: number | undefined;
       if (step.kind === 'partitioned') {
-        if (!skip) {
+        if (skip) await registerStored(engine, step.name, target, `SELECT * FROM (${sql})`);
+        else {
           await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__new AS ${sql}`);
-          rows = Number(
-            (await engine.rows<{ n: string }>(`SELECT count(*) AS n FROM ${step.name}__new`))[0]?.n ?? 0,
-          );
-          await mkdir(target, { recursive: true });
-          for (const d of await readdir(target)) {
-            const dt = d.slice(3);
-            if (d.startsWith('dt=') && dt >= opts.from && dt <= opts.to)
-              await rm(join(target, d), { recursive: true });
-          }
+          rows = await count(engine, `SELECT * FROM ${step.name}__new`);
+          const staged = join(staging, step.path ?? step.name);
+          await mkdir(staged, { recursive: true });
           if (rows > 0) {
             await engine.run(
-              `COPY ${step.name}__new TO ${lit(target)} (FORMAT parquet, PARTITION_BY (dt), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part_{i}')`,
+              `COPY ${step.name}__new TO ${lit(staged)} (FORMAT parquet, PARTITION_BY (dt), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part_{i}')`,
             );
           }
+          outputs.push({ kind: 'partitions', staged, target });
+          // Later steps see the table as it will be: stored partitions outside the run + this run's.
+          await registerStored(engine, `${step.name}__stored`, target, `SELECT * FROM ${step.name}__new`);
+          await engine.run(`CREATE OR REPLACE TEMP VIEW ${step.name} AS
+            SELECT * FROM ${step.name}__stored WHERE dt < ${lit(opts.from)} OR dt > ${lit(opts.to)}
+            UNION ALL BY NAME SELECT * FROM ${step.name}__new`);
         }
-        await registerPartitioned(engine, step.name, target, `SELECT * FROM (${sql})`);
       } else if (step.kind === 'temp' || step.kind === 'table') {
         if (skip && step.path) {
           // A layer not being rebuilt: later steps read what an earlier run stored, if any.
@@ -247,16 +339,14 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
           }
         } else {
           await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name} AS ${sql}`);
-          rows = Number(
-            (await engine.rows<{ n: string }>(`SELECT count(*) AS n FROM ${step.name}`))[0]?.n ?? 0,
-          );
+          rows = await count(engine, `SELECT * FROM ${step.name}`);
           if (step.kind === 'table' && step.path) {
-            await mkdir(target, { recursive: true });
-            const tmp = join(target, '.data.parquet.tmp');
+            const staged = join(staging, step.path, 'data.parquet');
+            await mkdir(join(staging, step.path), { recursive: true });
             await engine.run(
-              `COPY (SELECT * FROM ${step.name} ORDER BY ALL) TO ${lit(tmp)} (FORMAT parquet)`,
+              `COPY (SELECT * FROM ${step.name} ORDER BY ALL) TO ${lit(staged)} (FORMAT parquet)`,
             );
-            await rename(tmp, join(target, 'data.parquet'));
+            outputs.push({ kind: 'file', staged, target: join(target, 'data.parquet') });
           }
         }
       } else if (step.kind === 'iterate') {
@@ -267,25 +357,27 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
         for (;;) {
           iterations++;
           await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__next AS ${stepSql}`);
-          const changed = Number(
-            (
-              await engine.rows<{ n: string }>(
-                `SELECT count(*) AS n FROM ${step.name}__next x JOIN ${step.name} o ON o.node = x.node WHERE o.label <> x.label`,
-              )
-            )[0]?.n ?? 0,
+          const changed = await count(
+            engine,
+            `SELECT 1 FROM ${step.name}__next x JOIN ${step.name} o ON o.node = x.node WHERE o.label <> x.label`,
           );
           await engine.run(`DROP TABLE ${step.name}`);
           await engine.run(`ALTER TABLE ${step.name}__next RENAME TO ${step.name}`);
           if (changed === 0) break;
           if (iterations >= 50) throw new C360Error(`step ${step.name} did not converge in 50 iterations`);
         }
-        rows = Number(
-          (await engine.rows<{ n: string }>(`SELECT count(*) AS n FROM ${step.name}`))[0]?.n ?? 0,
-        );
-      } else if (step.kind === 'check') {
+        rows = await count(engine, `SELECT * FROM ${step.name}`);
+      } else if (step.kind === 'check' || step.kind === 'warn') {
         if (!skip) {
-          const failures = Number((await engine.rows<{ failures: string }>(sql))[0]?.failures ?? 0);
-          if (failures > 0) throw new DataQualityError(step.name, failures, leadingComment(sql));
+          const [r] = await engine.rows<{ failures: string; example?: string | null }>(sql);
+          const failures = Number(r?.failures ?? 0);
+          if (failures > 0) {
+            const example = r?.example ?? null;
+            if (step.kind === 'check')
+              throw new DataQualityError(step.name, failures, leadingComment(sql), example);
+            report.warnings.push({ check: step.name, failures, example, rule: leadingComment(sql) });
+            progress(`warning: ${step.name}: ${failures} row(s)${example ? ` (e.g. ${example})` : ''}`);
+          }
         }
       }
       const ms = Math.round(performance.now() - t0);
@@ -298,12 +390,16 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
       });
       if (!skip) {
         progress(
-          `${step.layer}.${step.name}: ${step.kind === 'check' ? 'ok' : `${rows} rows`}${iterations ? ` (${iterations} iterations)` : ''} in ${ms} ms`,
+          `${step.layer}.${step.name}: ${step.kind === 'check' || step.kind === 'warn' ? 'checked' : `${rows} rows`}${iterations ? ` (${iterations} iterations)` : ''} in ${ms} ms`,
         );
       }
     }
+    await publish(outputs, range);
   } finally {
     if (!opts.engine) engine.close();
+    await rm(staging, { recursive: true, force: true });
+    // The staging root goes too once no other run is using it.
+    await rmdir(join(opts.lakeDir, '_staging')).catch(() => {});
   }
   report.ms = Math.round(performance.now() - started);
   return report;

@@ -7,7 +7,13 @@ import type {
 } from 'aws-lambda';
 import type { EnrichContext } from '../domain/enrich/pipeline';
 import { enrichDraft } from '../domain/enrich/pipeline';
-import type { CanonicalEvent, QuarantineReason, QuarantineRecord, RawEnvelope } from '../domain/event';
+import {
+  type CanonicalEvent,
+  eventKey,
+  type QuarantineReason,
+  type QuarantineRecord,
+  type RawEnvelope,
+} from '../domain/event';
 import { parseJsonLossless } from '../domain/json';
 import { normalize } from '../domain/normalize';
 import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } from '../domain/partition';
@@ -63,6 +69,8 @@ export function emptyStats(records = 0): EnrichStats {
 
 interface Pending {
   recordIndex: number;
+  /** The namespaced dedupe key (eventKey). */
+  key: string;
   event: CanonicalEvent;
   line: string;
 }
@@ -178,26 +186,27 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
           continue;
         }
         stats.events++;
-        if (seenInBatch.has(event.eventId)) {
+        const key = eventKey(event);
+        if (seenInBatch.has(key)) {
           stats.duplicates++;
           continue;
         }
-        seenInBatch.add(event.eventId);
-        pending.push({ recordIndex, event, line });
+        seenInBatch.add(key);
+        pending.push({ recordIndex, key, event, line });
       }
     });
 
     const failed = new Set<number>();
 
     // Cross-batch dedupe: claim, deliver, then commit (or release what failed).
-    const claim = await deps.dedupe.claim(pending.map((p) => p.event.eventId));
+    const claim = await deps.dedupe.claim(pending.map((p) => p.key));
     const claimed = new Set(claim.claimed);
     const inFlight = new Set(claim.inFlight);
     stats.duplicates += claim.duplicates.length;
     const toDeliver: Pending[] = [];
     for (const p of pending) {
-      if (claimed.has(p.event.eventId)) toDeliver.push(p);
-      else if (inFlight.has(p.event.eventId)) failed.add(p.recordIndex);
+      if (claimed.has(p.key)) toDeliver.push(p);
+      else if (inFlight.has(p.key)) failed.add(p.recordIndex);
     }
     const items: DeliveryItem[] = toDeliver.map((p) => ({
       prefix: bronzePrefix(bronzePartition(p.event)),
@@ -212,8 +221,8 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     toDeliver.forEach((p, i) => {
       if (failedItems.has(i)) {
         failed.add(p.recordIndex);
-        released.push(p.event.eventId);
-      } else committed.push(p.event.eventId);
+        released.push(p.key);
+      } else committed.push(p.key);
     });
     if (released.length) await deps.dedupe.release(released);
     if (committed.length) await deps.dedupe.commit(committed);

@@ -113,25 +113,26 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
 
     const customers = await query(
       lake,
-      'SELECT customer_id, identity_keys, orders, revenue_usd, tickets, csat FROM gold.dim_customer ORDER BY identity_keys DESC',
+      'SELECT customer_id, identity_keys, orders, CAST(gross_usd AS DOUBLE) AS gross_usd, tickets, csat FROM gold.dim_customer ORDER BY identity_keys DESC',
     );
     expect(customers).toHaveLength(2);
     expect(customers[0]).toMatchObject({
       identity_keys: '5',
       orders: '1',
-      revenue_usd: 20,
+      gross_usd: 20,
       tickets: '1',
       csat: 1,
     });
-    expect(customers[1]).toMatchObject({ identity_keys: '1', orders: '1', revenue_usd: 108 });
+    expect(customers[1]).toMatchObject({ identity_keys: '1', orders: '1', gross_usd: 108 });
 
     const orders = await query(
       lake,
       'SELECT order_id, amount_usd, refunded_usd, net_usd FROM gold.fact_orders ORDER BY order_id',
     );
     expect(orders).toEqual([
-      { order_id: 'o2', amount_usd: 108, refunded_usd: 54, net_usd: 54 },
-      { order_id: 'pi_1', amount_usd: 20, refunded_usd: 0, net_usd: 20 },
+      // DECIMAL(18,2): exact money, read back as its decimal text.
+      { order_id: 'o2', amount_usd: '108.00', refunded_usd: '54.00', net_usd: '54.00' },
+      { order_id: 'pi_1', amount_usd: '20.00', refunded_usd: '0.00', net_usd: '20.00' },
     ]);
     // 10:00 and 10:40 are 40 minutes apart: two sessions for device a1.
     const sessions = await query(
@@ -178,22 +179,43 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
     ]);
   });
 
-  it('stops with the failing check and its row count on planted bad data', async () => {
-    const orphan = ev('order_completed', '2026-03-01T12:00:00.000Z', [], {
-      orderId: 'orphan',
+  it('a guest order (no identity) is revenue without a customer', async () => {
+    const guest = ev('order_completed', '2026-03-01T12:00:00.000Z', [], {
+      orderId: 'guest-1',
       amount: 100,
       currency: 'USD',
+      status: 'paid',
     });
-    await writeBronze(lake, [...dataset(), orphan]);
+    await writeBronze(lake, [...dataset(), guest]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' });
+    expect(
+      await query(lake, "SELECT customer_id, gross_usd FROM gold.fact_orders WHERE order_id = 'guest-1'"),
+    ).toEqual([{ customer_id: null, gross_usd: '1.00' }]);
+  });
+
+  it('a failed check names the check and an example, and leaves the previous good output in place', async () => {
+    await writeBronze(lake, dataset());
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' });
+    const before = await query(lake, 'SELECT * FROM gold.fact_orders ORDER BY order_key');
+    const beforeSilver = await query(lake, 'SELECT count(*) AS n FROM silver.events');
+    // XOF is ISO-4217 but the reference rates have no XOF rate: the order cannot be valued.
+    const unpriced = ev('order_completed', '2026-03-02T12:00:00.000Z', [u2], {
+      orderId: 'xof-1',
+      amount: 5000,
+      currency: 'XOF',
+      status: 'paid',
+    });
+    await writeBronze(lake, [unpriced]);
     const err = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' }).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(DataQualityError);
-    expect((err as DataQualityError).check).toBe('dq_fact_orders_customer_exists');
+    expect((err as DataQualityError).check).toBe('dq_silver_money_has_rate');
     expect((err as DataQualityError).failures).toBe(1);
-    expect((err as Error).message).toBe(
-      'data quality check dq_fact_orders_customer_exists failed: 1 offending row(s) (rule: Referential integrity: every order belongs to a customer in dim_customer.)',
-    );
+    expect((err as Error).message).toContain('(e.g. XOF on 2026-03-02)');
+    expect((err as Error).message).toContain('the previous good output was left in place');
+    expect(await query(lake, 'SELECT * FROM gold.fact_orders ORDER BY order_key')).toEqual(before);
+    expect(await query(lake, 'SELECT count(*) AS n FROM silver.events')).toEqual(beforeSilver);
   });
 
   it('an empty date range fails the freshness check instead of writing nothing silently', async () => {

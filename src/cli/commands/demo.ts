@@ -214,17 +214,17 @@ export async function run(argv: string[]): Promise<number> {
     const [c] = await engine.rows<Record<string, string>>(`SELECT count(*) AS customers,
         sum(CASE WHEN sources >= 2 THEN 1 ELSE 0 END) AS multi_source,
         sum(CASE WHEN identity_keys >= 3 THEN 1 ELSE 0 END) AS three_plus_keys,
-        round(sum(revenue_usd), 2) AS revenue_usd, sum(orders) AS orders
+        sum(gross_usd) AS gross_usd, sum(net_usd) AS net_usd, sum(orders) AS orders
       FROM gold.dim_customer`);
     const [k] = await engine.rows<
       Record<string, string>
-    >(`SELECT round(sum(revenue_usd) / sum(orders), 2) AS aov_usd,
+    >(`SELECT round(sum(gross_usd) / sum(orders), 2) AS aov_usd,
         max(mau) AS peak_mau, round(avg(conversion_rate), 3) AS avg_conversion FROM gold.kpi_daily`);
     say(
       `  customers stitched: ${c?.customers} profiles (${c?.multi_source} seen in 2+ sources, ${c?.three_plus_keys} with 3+ identity keys)`,
     );
     say(
-      `  orders ${c?.orders}, revenue $${c?.revenue_usd}, AOV $${k?.aov_usd}, peak MAU ${k?.peak_mau}, avg daily conversion ${k?.avg_conversion}`,
+      `  orders ${c?.orders}, gross revenue $${c?.gross_usd} (net of refunds $${c?.net_usd}), AOV $${k?.aov_usd}, peak MAU ${k?.peak_mau}, avg daily conversion ${k?.avg_conversion}`,
     );
     say(
       `  inputs: ${segmentEvents + sample.invalidSegment.length} SDK events, ${sample.webhooks.length + 3} webhooks, ${http.postbacks} postbacks, ${fileRows} file rows`,
@@ -237,9 +237,7 @@ export async function run(argv: string[]): Promise<number> {
     engine.close();
   }
   say(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. Look further:`);
-  say(
-    `  npx c360 query --data ${dataDir} "SELECT * FROM gold.dim_customer ORDER BY revenue_usd DESC LIMIT 10"`,
-  );
+  say(`  npx c360 query --data ${dataDir} "SELECT * FROM gold.dim_customer ORDER BY net_usd DESC LIMIT 10"`);
   say(`  npx c360 query --data ${dataDir} "SELECT * FROM gold.kpi_daily ORDER BY day LIMIT 10"`);
   say(`  npx c360 quarantine list --data ${dataDir}`);
   say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
