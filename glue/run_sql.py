@@ -2,10 +2,13 @@
 embedded runtime runs with DuckDB (src/etl/runner.ts). Keep the two in step.
 
 Arguments: --run_date_from YYYY-MM-DD --run_date_to YYYY-MM-DD --lake_bucket NAME
-           --sql_prefix s3://bucket/artifacts/sql/
+           --sql_prefix s3://bucket/artifacts/sql/ [--hub_limit 50]
 Sources registered here (engine-specific, like in the DuckDB runner): bronze_events,
-bronze_identities, ref_currency_rates. Partitioned steps overwrite only the dt partitions they
-produce (spark.sql.sources.partitionOverwriteMode=dynamic); table steps are rewritten whole.
+bronze_identities (namespaced event keys), silver_event_ids_prior, identity_map_previous,
+ref_currencies, ref_currency_rates, ref_countries. Same semantics as the DuckDB runner: the
+session time zone is UTC; every output is written to a staging prefix and only published
+(stale dt partitions of the run dropped, the run's partitions and whole tables replaced) after
+every check passed; `warn` steps report without failing.
 """
 import json
 import re
@@ -17,12 +20,18 @@ from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
 
 args = getResolvedOptions(sys.argv, ["run_date_from", "run_date_to", "lake_bucket", "sql_prefix"])
+hub_limit = "50"
+if "--hub_limit" in sys.argv:
+    hub_limit = getResolvedOptions(sys.argv, ["hub_limit"])["hub_limit"]
+if not hub_limit.isdigit() or int(hub_limit) < 1:
+    raise ValueError("--hub_limit must be a positive integer")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 if not DATE.match(args["run_date_from"]) or not DATE.match(args["run_date_to"]):
     raise ValueError("--run_date_from and --run_date_to must be YYYY-MM-DD")
 
 spark = GlueContext(SparkContext.getOrCreate()).spark_session
 spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+spark.conf.set("spark.sql.session.timeZone", "UTC")
 s3 = boto3.client("s3")
 lake = f"s3://{args['lake_bucket']}"
 bucket, prefix = args["sql_prefix"].replace("s3://", "").split("/", 1)
@@ -33,7 +42,7 @@ def read_text(key):
 
 
 def render(sql, name):
-    params = {"from": args["run_date_from"], "to": args["run_date_to"]}
+    params = {"from": args["run_date_from"], "to": args["run_date_to"], "hub_limit": hub_limit}
 
     def sub(m):
         if m.group(1) not in params:
@@ -47,8 +56,8 @@ def render(sql, name):
 PROPERTY_FIELDS = [
     "action", "amount", "campaign", "contactId", "costAmount", "costCurrency", "currency", "itemCount",
     "lifecycleStage", "mediaSource", "mentionId", "network", "orderId", "platform", "priority",
-    "revenueAmount", "revenueCurrency", "satisfaction", "satisfactionScore", "sentiment",
-    "sentimentScore", "status", "ticketId",
+    "provider", "refundId", "revenueAmount", "revenueCurrency", "satisfaction", "satisfactionScore",
+    "sentiment", "sentimentScore", "stateAt", "status", "ticketId",
 ]
 # Same typed schema as the DuckDB runner (src/etl/runner.ts BRONZE_COLUMNS): known fields as text.
 bronze_schema = (
@@ -67,33 +76,76 @@ raw = (
     .where(f"dt BETWEEN '{args['run_date_from']}' AND '{args['run_date_to']}'")
 )
 raw.createOrReplaceTempView("bronze_raw")
-spark.sql("""
-  SELECT eventId AS event_id, type AS event_type, event, source, kind, userId AS user_id,
+# The namespaced event key, as src/domain/event.ts eventKey builds it.
+EVENT_KEY = "concat(CASE WHEN kind = 'segment' THEN 'segment' ELSE source END, ':', eventId)"
+spark.sql(f"""
+  SELECT {EVENT_KEY} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind, userId AS user_id,
     anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
     CAST(`timestamp` AS TIMESTAMP) AS ts, substr(`timestamp`, 1, 10) AS dt,
     properties, traits, enrichment, flags
   FROM bronze_raw""").createOrReplaceTempView("bronze_events")
-spark.sql("""
-  SELECT eventId AS event_id, substr(`timestamp`, 1, 10) AS dt, i.type AS id_type, i.value AS id_value
+spark.sql(f"""
+  SELECT {EVENT_KEY} AS event_id, substr(`timestamp`, 1, 10) AS dt, i.type AS id_type, i.value AS id_value
   FROM bronze_raw LATERAL VIEW explode(identities) x AS i""").createOrReplaceTempView("bronze_identities")
-for ref in ("currency_rates", "countries"):
-    spark.read.option("header", "true").option("inferSchema", "true").csv(
-        f"s3://{bucket}/{prefix}reference/{ref}.csv"
-    ).createOrReplaceTempView(f"ref_{ref}")
+for ref in ("currencies", "currency_rates", "countries"):
+    # The lake's own reference copy (e.g. ECB rates imported with `c360 rates import`) wins.
+    own = f"{lake}/reference/{ref}.csv"
+    try:
+        df = spark.read.option("header", "true").csv(own)
+        df.first()
+    except Exception:
+        df = spark.read.option("header", "true").csv(f"s3://{bucket}/{prefix}reference/{ref}.csv")
+    df.createOrReplaceTempView(f"ref_{ref}_raw")
+spark.sql("SELECT currency, CAST(exponent AS INT) AS exponent, CAST(minor_per_unit AS BIGINT) AS minor_per_unit FROM ref_currencies_raw").createOrReplaceTempView("ref_currencies")
+spark.sql("SELECT CAST(rate_date AS DATE) AS rate_date, upper(currency) AS currency, CAST(usd_per_unit AS DOUBLE) AS usd_per_unit FROM ref_currency_rates_raw").createOrReplaceTempView("ref_currency_rates")
+spark.sql("SELECT * FROM ref_countries_raw").createOrReplaceTempView("ref_countries")
+
+
+def stored(path):
+    try:
+        return spark.read.parquet(path)
+    except Exception:  # nothing stored yet
+        return None
+
+
+# What earlier runs stored, read before anything is replaced: silver event ids (global dedupe) and
+# the previous identity map (stable customer ids).
+prior = stored(f"{lake}/silver/events")
+(prior.select("event_id", "dt") if prior is not None else spark.createDataFrame([], "event_id STRING, dt STRING")).localCheckpoint().createOrReplaceTempView("silver_event_ids_prior")
+prev_map = stored(f"{lake}/silver/identity_map")
+if prev_map is not None and "customer_since" in prev_map.columns:
+    prev_map = prev_map.select("node", "customer_id", prev_map["customer_since"].cast("string").alias("customer_since"))
+elif prev_map is not None:
+    prev_map = prev_map.selectExpr("node", "customer_id", "'0000-00-00' AS customer_since")
+else:
+    prev_map = spark.createDataFrame([], "node STRING, customer_id STRING, customer_since STRING")
+prev_map.localCheckpoint().createOrReplaceTempView("identity_map_previous")
+
+run_id = f"run-{args['run_date_from']}-{args['run_date_to']}-{spark.sparkContext.applicationId}"
+staging = f"{lake}/_staging/{run_id}"
+outputs = []
+warnings = []
 
 plan = json.loads(read_text("pipeline.json"))
 for step in plan["steps"]:
     sql = render(read_text(step["sql"]), step["sql"])
     kind, name = step["kind"], step["name"]
     if kind == "partitioned":
-        df = spark.sql(sql)
-        df.write.mode("overwrite").partitionBy("dt").parquet(f"{lake}/{step['path']}")
-        spark.read.parquet(f"{lake}/{step['path']}").createOrReplaceTempView(name)
+        df = spark.sql(sql).localCheckpoint()
+        df.write.mode("overwrite").partitionBy("dt").parquet(f"{staging}/{step['path']}")
+        outputs.append(step)
+        # Later steps see the table as it will be: stored partitions outside the run + this run's.
+        old = stored(f"{lake}/{step['path']}")
+        view = df if old is None else old.where(
+            f"dt < '{args['run_date_from']}' OR dt > '{args['run_date_to']}'"
+        ).unionByName(df)
+        view.createOrReplaceTempView(name)
     elif kind in ("table", "temp"):
-        df = spark.sql(sql).cache()
+        df = spark.sql(sql).localCheckpoint()
         df.createOrReplaceTempView(name)
         if kind == "table":
-            df.coalesce(1).write.mode("overwrite").parquet(f"{lake}/{step['path']}")
+            df.coalesce(1).write.mode("overwrite").parquet(f"{staging}/{step['path']}")
+            outputs.append(step)
     elif kind == "iterate":
         step_sql = render(read_text(step["step"]), step["step"])
         spark.sql(sql).cache().createOrReplaceTempView(name)
@@ -108,8 +160,39 @@ for step in plan["steps"]:
                 break
         else:
             raise RuntimeError(f"step {name} did not converge in 50 iterations")
-    elif kind == "check":
-        failures = spark.sql(sql).first()["failures"]
-        if failures and failures > 0:
-            raise RuntimeError(f"data quality check {name} failed: {failures} offending row(s)")
+    elif kind in ("check", "warn"):
+        row = spark.sql(sql).first()
+        failures = row["failures"] or 0
+        example = row["example"] if "example" in row.asDict() else None
+        if failures > 0 and kind == "check":
+            raise RuntimeError(
+                f"data quality check {name} failed: {failures} offending row(s)"
+                + (f" (e.g. {example})" if example else "")
+                + "; the previous good output was left in place"
+            )
+        if failures > 0:
+            warnings.append({"check": name, "failures": failures, "example": example})
     print(json.dumps({"step": name, "kind": kind}))
+
+# Every check passed: publish. Partitioned tables get the run's dt partitions (stale ones in the
+# range dropped first), whole tables are replaced.
+frm, to = args["run_date_from"], args["run_date_to"]
+for step in outputs:
+    target = f"{lake}/{step['path']}"
+    new = spark.read.parquet(f"{staging}/{step['path']}")
+    if step["kind"] == "partitioned":
+        # Stale partitions of the run's range (no rows this time) are dropped, as the DuckDB runner does.
+        paginator = s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=args["lake_bucket"], Prefix=f"{step['path']}/dt="):
+            stale = [o["Key"] for o in page.get("Contents", [])
+                     if frm <= o["Key"].split("dt=", 1)[1][:10] <= to]
+            for i in range(0, len(stale), 1000):
+                s3.delete_objects(Bucket=args["lake_bucket"],
+                                  Delete={"Objects": [{"Key": k} for k in stale[i:i + 1000]]})
+        old = stored(target)
+        keep = old.where(f"dt < '{frm}' OR dt > '{to}'") if old is not None else None
+        merged = new if keep is None else keep.unionByName(new)
+        merged.localCheckpoint().write.mode("overwrite").partitionBy("dt").parquet(target)
+    else:
+        new.coalesce(1).write.mode("overwrite").parquet(target)
+print(json.dumps({"published": [s["name"] for s in outputs], "warnings": warnings}))
