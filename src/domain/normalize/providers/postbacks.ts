@@ -116,7 +116,7 @@ export const normalizeAppsflyer: Normalizer = (env) => {
     defaultCurrency: 'USD',
     time: p.event_time ?? p.install_time,
     userId: p.customer_user_id,
-    deviceId: p.appsflyer_id,
+    deviceId: p.appsflyer_id ?? p.appsflyer_device_id,
     advertisingId: p.advertising_id ?? p.idfa ?? p.gaid,
   });
 };
