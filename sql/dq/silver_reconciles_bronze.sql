@@ -1,6 +1,17 @@
--- Row-count reconciliation for the run's dates: silver rows = distinct bronze event ids
--- (bronze rows minus duplicates).
-SELECT abs(
-  (SELECT count(DISTINCT event_id) FROM bronze_events WHERE dt BETWEEN '${from}' AND '${to}')
-  - (SELECT count(*) FROM silver_events WHERE dt BETWEEN '${from}' AND '${to}')
-) AS failures
+-- Reconciliation for the run's dates: bronze rows = silver rows + duplicates (ids repeated in bronze, or already in silver under another date) + rejected (none: silver rejects nothing).
+WITH b AS (
+  SELECT count(*) AS bronze_rows, count(DISTINCT event_id) AS bronze_ids
+  FROM bronze_events WHERE dt BETWEEN '${from}' AND '${to}'
+),
+prior AS (
+  SELECT count(DISTINCT x.event_id) AS elsewhere
+  FROM bronze_events x
+  JOIN silver_event_ids_prior p ON p.event_id = x.event_id AND (p.dt < '${from}' OR p.dt > '${to}')
+  WHERE x.dt BETWEEN '${from}' AND '${to}'
+),
+s AS (SELECT count(*) AS silver_rows FROM silver_events WHERE dt BETWEEN '${from}' AND '${to}')
+SELECT
+  abs(b.bronze_rows - (s.silver_rows + (b.bronze_rows - b.bronze_ids) + prior.elsewhere)) AS failures,
+  concat('bronze ', CAST(b.bronze_rows AS STRING), ' <> silver ', CAST(s.silver_rows AS STRING),
+    ' + duplicates ', CAST(b.bronze_rows - b.bronze_ids + prior.elsewhere AS STRING)) AS example
+FROM b CROSS JOIN prior CROSS JOIN s

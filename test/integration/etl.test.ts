@@ -286,3 +286,221 @@ describe('lake ETL standardization', () => {
     }
   });
 });
+
+describe('lake ETL: data quality, identity and KPIs that mean something', () => {
+  let lake: string;
+  beforeEach(async () => {
+    lake = join(await mkdtemp(join(tmpdir(), 'c360-etl-')), 'lake');
+  });
+  afterEach(async () => {
+    await rm(join(lake, '..'), { recursive: true, force: true });
+  });
+
+  it('reconciliation fails when a row is lost between bronze and silver', async () => {
+    await writeBronze(lake, dataset());
+    const engine = await openDuckDb();
+    // A bug that drops one event while building silver.events.
+    const lossy = {
+      ...engine,
+      run: async (sql: string) => {
+        await engine.run(sql);
+        if (sql.startsWith('CREATE OR REPLACE TEMP TABLE silver_events__new')) {
+          await engine.run(
+            'DELETE FROM silver_events__new WHERE event_id = (SELECT min(event_id) FROM silver_events__new)',
+          );
+        }
+      },
+    };
+    try {
+      const err = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03', engine: lossy }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DataQualityError);
+      expect((err as DataQualityError).check).toBe('dq_silver_reconciles_bronze');
+      expect((err as DataQualityError).example).toBe('bronze 9 <> silver 7 + duplicates 1');
+    } finally {
+      engine.close();
+    }
+    // Without the bug the same data reconciles: 9 bronze rows = 8 silver + 1 duplicate.
+    await expect(runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' })).resolves.toBeDefined();
+  });
+
+  it('silver dedupe is global: an event id already stored under another date is not stored again', async () => {
+    const first = ev('page', '2026-03-01T10:00:00.000Z', [a1]);
+    await writeBronze(lake, [first]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
+    // The same event id redelivered with a different client clock lands on another date.
+    await writeBronze(lake, [
+      { ...first, timestamp: '2026-03-02T10:00:00.000Z', receivedAt: '2026-03-02T10:00:00.000Z' },
+      ev('page', '2026-03-02T11:00:00.000Z', [a1]),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-02', to: '2026-03-02' });
+    expect(await query(lake, 'SELECT dt, count(*) AS n FROM silver.events GROUP BY dt ORDER BY dt')).toEqual([
+      { dt: '2026-03-01', n: '1' },
+      { dt: '2026-03-02', n: '1' },
+    ]);
+  });
+
+  it('a Segment messageId never deduplicates a provider event with the same id', async () => {
+    const segment = ev(
+      'page',
+      '2026-03-01T10:00:00.000Z',
+      [a1],
+      {},
+      { eventId: 'evt_1', kind: 'segment', source: 'web' },
+    );
+    const stripe = ev(
+      'order_completed',
+      '2026-03-01T10:00:00.000Z',
+      [s1],
+      { orderId: 'pi_9', amount: 100, currency: 'USD', status: 'paid' },
+      { eventId: 'evt_1', kind: 'webhook', source: 'stripe' },
+    );
+    await writeBronze(lake, [segment, stripe]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
+    expect(
+      await query(lake, 'SELECT event_id, source_event_id FROM silver.events ORDER BY event_id'),
+    ).toEqual([
+      { event_id: 'segment:evt_1', source_event_id: 'evt_1' },
+      { event_id: 'stripe:evt_1', source_event_id: 'evt_1' },
+    ]);
+  });
+
+  it('customer ids are stable when new keys join, and a merge keeps the oldest id', async () => {
+    await writeBronze(lake, [
+      ev('page', '2026-03-01T10:00:00.000Z', [{ type: 'anonymous_id', value: 'zz-anon' }]),
+      ev('identify', '2026-03-02T10:00:00.000Z', [{ type: 'user_id', value: 'zz-user' }]),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-02' });
+    const ids = async () =>
+      Object.fromEntries(
+        (await query(lake, 'SELECT node, customer_id FROM silver.identity_map')).map((r) => [
+          r.node,
+          r.customer_id,
+        ]),
+      );
+    const before = await ids();
+    // A new key that sorts before every other ('a…') joins the anonymous visitor's component,
+    // and a later event links the two customers: the older (the visitor's, first seen 03-01) id wins.
+    await writeBronze(lake, [
+      ev('identify', '2026-03-03T10:00:00.000Z', [
+        { type: 'anonymous_id', value: 'zz-anon' },
+        { type: 'advertising_id', value: 'aaa-device' },
+      ]),
+      ev('identify', '2026-03-03T11:00:00.000Z', [
+        { type: 'anonymous_id', value: 'zz-anon' },
+        { type: 'user_id', value: 'zz-user' },
+      ]),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-03', to: '2026-03-03' });
+    const after = await ids();
+    expect(after['anonymous_id:zz-anon']).toBe(before['anonymous_id:zz-anon']);
+    expect(after['advertising_id:aaa-device']).toBe(before['anonymous_id:zz-anon']);
+    expect(after['user_id:zz-user']).toBe(before['anonymous_id:zz-anon']);
+    expect(new Set(Object.values(after)).size).toBe(1);
+  });
+
+  it('a key shared by more customers than the hub limit is not merged on and is reported', async () => {
+    const shared = { type: 'email_hash', value: 'support-desk' } as const;
+    await writeBronze(
+      lake,
+      [1, 2, 3, 4].map((i) =>
+        ev('identify', `2026-03-01T10:0${i}:00.000Z`, [{ type: 'user_id', value: `hub-u${i}` }, shared]),
+      ),
+    );
+    const report = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01', hubLimit: 3 });
+    expect(report.warnings).toEqual([
+      expect.objectContaining({ check: 'dq_identity_hubs', failures: 1, example: 'email_hash:support-desk' }),
+    ]);
+    expect(await query(lake, 'SELECT count(*) AS n FROM gold.dim_customer')).toEqual([{ n: '4' }]);
+    // Under the limit the shared key merges them, as any shared identity key does.
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01', hubLimit: 50 });
+    expect(await query(lake, 'SELECT count(*) AS n FROM gold.dim_customer')).toEqual([{ n: '1' }]);
+  });
+
+  it('bots are not active customers; conversion is active buyers over active customers', async () => {
+    const bot = {
+      ua: {
+        browser: null,
+        browserVersion: null,
+        os: null,
+        osVersion: null,
+        deviceType: 'bot' as const,
+        isBot: true,
+      },
+      geo: null,
+      campaign: null,
+      ip: null,
+    };
+    const [k1, k2, k3] = [1, 2, 3].map((i) => ({ type: 'user_id', value: `k${i}` }) as const);
+    await writeBronze(lake, [
+      ev('page', '2026-03-01T10:00:00.000Z', [k1 as IdentityKey]),
+      ev('page', '2026-03-01T10:00:00.000Z', [k2 as IdentityKey]),
+      ev(
+        'page',
+        '2026-03-01T10:00:00.000Z',
+        [k3 as IdentityKey],
+        {},
+        { enrichment: bot, flags: { bot: true, late: false, futureClamped: false } },
+      ),
+      ev('order_completed', '2026-03-01T11:00:00.000Z', [k1 as IdentityKey], {
+        orderId: 'k-o1',
+        amount: 1000,
+        currency: 'USD',
+        status: 'paid',
+      }),
+      ev('order_completed', '2026-03-01T11:00:00.000Z', [k3 as IdentityKey], {
+        orderId: 'k-o3',
+        amount: 1000,
+        currency: 'USD',
+        status: 'paid',
+      }),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
+    expect(await query(lake, 'SELECT dau, orders, buyers, conversion_rate FROM gold.kpi_daily')).toEqual([
+      { dau: '2', orders: '2', buyers: '2', conversion_rate: 0.5 },
+    ]);
+    expect(await query(lake, 'SELECT count(*) AS n FROM gold.fact_sessions')).toEqual([{ n: '2' }]);
+  });
+
+  it('RFM: ties score the same and a one-time buyer is never loyal', async () => {
+    // Ten one-time buyers on the same day with the same spend, and one repeat buyer.
+    const events = [];
+    for (let i = 0; i < 10; i++) {
+      events.push(
+        ev('order_completed', '2026-03-05T10:00:00.000Z', [{ type: 'user_id', value: `once${i}` }], {
+          orderId: `once-${i}`,
+          amount: 1000,
+          currency: 'USD',
+          status: 'paid',
+        }),
+      );
+    }
+    events.push(
+      ev('order_completed', '2026-03-01T10:00:00.000Z', [{ type: 'user_id', value: 'twice' }], {
+        orderId: 'tw-1',
+        amount: 1000,
+        currency: 'USD',
+        status: 'paid',
+      }),
+      ev('order_completed', '2026-03-05T10:00:00.000Z', [{ type: 'user_id', value: 'twice' }], {
+        orderId: 'tw-2',
+        amount: 1000,
+        currency: 'USD',
+        status: 'paid',
+      }),
+    );
+    await writeBronze(lake, events);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-05' });
+    const rows = await query(
+      lake,
+      'SELECT frequency, r_score, f_score, m_score, segment FROM gold.customer_rfm ORDER BY frequency, customer_id',
+    );
+    const once = rows.filter((r) => r.frequency === '1');
+    expect(once).toHaveLength(10);
+    expect(new Set(once.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(once[0]).toMatchObject({ f_score: 1 });
+    expect(once.some((r) => ['loyal', 'champions'].includes(String(r.segment)))).toBe(false);
+    expect(rows.find((r) => r.frequency === '2')).toMatchObject({ f_score: 5 });
+  });
+});
