@@ -173,6 +173,32 @@ export function generateDemoSample(
           context: { ip, userAgent: ua },
         });
       }
+      // Browsing without buying: most purchases are preceded by a visit a few days earlier, so
+      // active customers are not all buyers (daily conversion is a real ratio, not 1).
+      if (rng.chance(0.7)) {
+        const back = new Date(Date.parse(`${day}T00:00:00Z`) - rng.int(1, 6) * 86_400_000)
+          .toISOString()
+          .slice(0, 10);
+        if (back >= '1997-01-01' && !days.includes(back)) {
+          target.push({
+            type: mobile ? 'screen' : 'page',
+            name: 'Album',
+            anonymousId: anon,
+            userId: i > 0 ? customer : undefined,
+            messageId: id(),
+            timestamp: `${back}T${String(rng.int(9, 21)).padStart(2, '0')}:15:00.000Z`,
+            context: {
+              ip,
+              userAgent: ua,
+              page: {
+                url: `https://www.cdnow.example/album/${rng.int(1, 5000)}`,
+                referrer: rng.pick(REFERRERS),
+              },
+              ...(mobile ? { device: { id: `dev-${n}`, advertisingId: `idfa-${n}` } } : {}),
+            },
+          });
+        }
+      }
     }
     const created = Math.floor(Date.parse(`${first}T12:00:00Z`) / 1000);
     if (rng.chance(0.25)) {
@@ -213,6 +239,42 @@ export function generateDemoSample(
           },
         }),
       });
+      if (rng.chance(0.15)) {
+        // A partial refund, as Stripe reports it: the charge with its refunds list.
+        webhooks.push({
+          provider: 'stripe',
+          body: JSON.stringify({
+            id: `evt_demo_rf_${n}`,
+            object: 'event',
+            type: 'charge.refunded',
+            created: created + 7 * 86_400,
+            data: {
+              object: {
+                id: `ch_demo${n}`,
+                object: 'charge',
+                amount: 1999,
+                amount_refunded: 1000,
+                currency: 'usd',
+                customer: `cus_demo${n}`,
+                payment_intent: `pi_demo${n}`,
+                refunds: {
+                  object: 'list',
+                  data: [
+                    {
+                      id: `re_demo${n}`,
+                      object: 'refund',
+                      amount: 1000,
+                      currency: 'usd',
+                      status: 'succeeded',
+                      created: created + 7 * 86_400,
+                    },
+                  ],
+                },
+              },
+            },
+          }),
+        });
+      }
     }
     if (rng.chance(0.15)) {
       const solved = rng.chance(0.7);

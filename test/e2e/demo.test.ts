@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,24 @@ describe('c360 demo (npm start)', () => {
         "SELECT count(*) AS n FROM gold.fact_orders WHERE source = 'orders'",
       );
       expect(Number(o?.n)).toBeGreaterThan(6000);
+      // Gold revenue of the real CDNOW sample equals the raw file to the cent: every row's dollar
+      // value summed here in integer cents from its text, independently of the pipeline.
+      const rows = readFileSync(join(__dirname, '../../data/sample/cdnow_sample.txt'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim());
+      const cents = rows.reduce((sum, l) => {
+        const [whole, frac = ''] = (l.trim().split(/\s+/).at(-1) ?? '0').split('.');
+        return sum + Number(whole) * 100 + Number(frac.padEnd(2, '0').slice(0, 2));
+      }, 0);
+      const [cd] = await engine.rows<{ orders: string; gross: string; net: string }>(
+        "SELECT count(*) AS orders, CAST(sum(gross_usd) AS VARCHAR) AS gross, CAST(sum(net_usd) AS VARCHAR) AS net FROM gold.fact_orders WHERE provider = 'orders_file'",
+      );
+      expect(cd).toEqual({
+        orders: String(rows.length),
+        gross: (cents / 100).toFixed(2),
+        net: (cents / 100).toFixed(2),
+      });
+      expect(cd?.gross).toBe('244091.94');
       // No clear-text email reached the lake; pseudonymized ones keep their domain.
       const [pii] = await engine.rows<{ clear: string; hashed: string }>(`SELECT
           sum(CASE WHEN regexp_matches(json_extract_string(to_json(traits), '$.email'), '^[0-9a-f]{64}@') THEN 0 ELSE 1 END) AS clear,
