@@ -52,23 +52,20 @@ def render(sql, name):
     return re.sub(r"\$\{(\w+)\}", sub, sql)
 
 
-# Sources: bronze JSON for the run's dates (partition pruning on dt), flattened identities.
-PROPERTY_FIELDS = [
-    "action", "amount", "campaign", "contactId", "costAmount", "costCurrency", "currency", "itemCount",
-    "lifecycleStage", "mediaSource", "mentionId", "network", "orderId", "platform", "priority",
-    "provider", "refundId", "revenueAmount", "revenueCurrency", "satisfaction", "satisfactionScore",
-    "sentiment", "sentimentScore", "stateAt", "status", "ticketId",
-]
-# Same typed schema as the DuckDB runner (src/etl/runner.ts BRONZE_COLUMNS): known fields as text.
-bronze_schema = (
-    "eventId STRING, type STRING, event STRING, source STRING, kind STRING, userId STRING, "
-    "anonymousId STRING, receivedAt STRING, `timestamp` STRING, "
-    f"properties STRUCT<{', '.join(f'`{f}`: STRING' for f in PROPERTY_FIELDS)}>, "
-    "traits STRUCT<country: STRING>, identities ARRAY<STRUCT<type: STRING, value: STRING>>, "
-    "enrichment STRUCT<ua: STRUCT<browser: STRING, deviceType: STRING, os: STRING>, geo: STRUCT<country: STRING>, "
-    "campaign: STRUCT<source: STRING, medium: STRING, name: STRING, referrerClass: STRING>>, "
-    "flags STRUCT<bot: STRING, late: STRING>"
-)
+# Sources: bronze JSON for the run's dates (partition pruning on dt), with the typed schema both
+# engines render from sql/sources/bronze.json (the DuckDB runner renders the same file).
+bronze_source = json.loads(read_text("sources/bronze.json"))
+
+
+def spark_type(t):
+    if t == "string":
+        return "STRING"
+    if isinstance(t, list):
+        return f"ARRAY<{spark_type(t[0])}>"
+    return "STRUCT<" + ", ".join(f"`{k}`: {spark_type(v)}" for k, v in t.items()) + ">"
+
+
+bronze_schema = ", ".join(f"`{k}` {spark_type(v)}" for k, v in bronze_source["columns"].items())
 raw = (
     spark.read.schema(bronze_schema)
     .option("basePath", f"{lake}/bronze/events/")
@@ -77,7 +74,7 @@ raw = (
 )
 raw.createOrReplaceTempView("bronze_raw")
 # The namespaced event key, as src/domain/event.ts eventKey builds it.
-EVENT_KEY = "concat(CASE WHEN kind = 'segment' THEN 'segment' ELSE source END, ':', eventId)"
+EVENT_KEY = bronze_source["eventKey"]
 spark.sql(f"""
   SELECT {EVENT_KEY} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind, userId AS user_id,
     anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,

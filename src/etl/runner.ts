@@ -106,59 +106,27 @@ export async function bronzeFiles(lakeDir: string, range?: { from: string; to: s
 }
 
 /**
- * The bronze columns the SQL reads, typed: the canonical fields the silver SQL uses are read
- * straight out of the JSON into struct fields (one parse per line; everything as text, cast in
- * SQL where the canonical schema guarantees the type). The Glue job declares the same schema.
+ * The bronze columns the SQL reads, typed, from sql/sources/bronze.json (the Glue job renders the
+ * same file): canonical fields read straight out of the JSON into struct fields, one parse per line.
  */
-const PROPERTY_FIELDS = [
-  'action',
-  'amount',
-  'campaign',
-  'contactId',
-  'costAmount',
-  'costCurrency',
-  'currency',
-  'itemCount',
-  'lifecycleStage',
-  'mediaSource',
-  'mentionId',
-  'network',
-  'orderId',
-  'platform',
-  'priority',
-  'provider',
-  'refundId',
-  'revenueAmount',
-  'revenueCurrency',
-  'satisfaction',
-  'satisfactionScore',
-  'sentiment',
-  'sentimentScore',
-  'stateAt',
-  'status',
-  'ticketId',
-];
-const BRONZE_COLUMNS: Record<string, string> = {
-  eventId: 'VARCHAR',
-  type: 'VARCHAR',
-  event: 'VARCHAR',
-  source: 'VARCHAR',
-  kind: 'VARCHAR',
-  userId: 'VARCHAR',
-  anonymousId: 'VARCHAR',
-  receivedAt: 'VARCHAR',
-  timestamp: 'VARCHAR',
-  properties: `STRUCT(${PROPERTY_FIELDS.map((f) => `"${f}" VARCHAR`).join(', ')})`,
-  traits: 'STRUCT(country VARCHAR)',
-  identities: 'STRUCT(type VARCHAR, value VARCHAR)[]',
-  enrichment:
-    'STRUCT(ua STRUCT(browser VARCHAR, deviceType VARCHAR, os VARCHAR), geo STRUCT(country VARCHAR), ' +
-    'campaign STRUCT(source VARCHAR, medium VARCHAR, name VARCHAR, referrerClass VARCHAR))',
-  flags: 'STRUCT(bot VARCHAR, late VARCHAR)',
-};
+type ColumnType = 'string' | { [field: string]: ColumnType } | [ColumnType];
+export interface BronzeSource {
+  eventKey: string;
+  columns: Record<string, ColumnType>;
+}
 
-/** The namespaced event key (src/domain/event.ts eventKey), in SQL: both runners build it so. */
-const EVENT_KEY = `concat(CASE WHEN kind = 'segment' THEN 'segment' ELSE source END, ':', eventId)`;
+export async function loadBronzeSource(root = projectRoot()): Promise<BronzeSource> {
+  return JSON.parse(await readFile(join(root, 'sql', 'sources', 'bronze.json'), 'utf8')) as BronzeSource;
+}
+
+/** A bronze.json type as DuckDB spells it. */
+export function duckdbType(t: ColumnType): string {
+  if (t === 'string') return 'VARCHAR';
+  if (Array.isArray(t)) return `${duckdbType(t[0])}[]`;
+  return `STRUCT(${Object.entries(t)
+    .map(([k, v]) => `"${k}" ${duckdbType(v)}`)
+    .join(', ')})`;
+}
 
 /** The reference tables: the lake's own copy (e.g. rates imported from the ECB) wins over the repo's. */
 function referenceFile(lakeDir: string, root: string, name: string): string {
@@ -173,25 +141,24 @@ async function registerSources(
   root: string,
   lakeDir: string,
 ): Promise<void> {
-  const cols = `{${Object.entries(BRONZE_COLUMNS)
-    .map(([k, v]) => `${lit(k)}: ${lit(v)}`)
-    .join(', ')}}`;
+  const source = await loadBronzeSource(root);
+  const columns = Object.entries(source.columns).map(([k, t]) => [k, duckdbType(t)] as const);
+  const eventKeySql = source.eventKey;
+  const cols = `{${columns.map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(', ')}}`;
   const raw =
     files.length > 0
       ? `read_json([${files.map(lit).join(', ')}], format = 'newline_delimited', columns = ${cols})`
-      : `(SELECT ${Object.entries(BRONZE_COLUMNS)
-          .map(([k, v]) => `CAST(NULL AS ${v}) AS "${k}"`)
-          .join(', ')} WHERE false)`;
+      : `(SELECT ${columns.map(([k, v]) => `CAST(NULL AS ${v}) AS "${k}"`).join(', ')} WHERE false)`;
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_raw AS SELECT * FROM ${raw}`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_events AS
-    SELECT ${EVENT_KEY} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind,
+    SELECT ${eventKeySql} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind,
       userId AS user_id, anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
       CAST("timestamp" AS TIMESTAMP) AS ts, substr("timestamp", 1, 10) AS dt,
       properties, traits, enrichment, flags
     FROM bronze_raw`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_identities AS
     SELECT event_id, dt, i.type AS id_type, i.value AS id_value
-    FROM (SELECT ${EVENT_KEY} AS event_id, substr("timestamp", 1, 10) AS dt, unnest(identities) AS i FROM bronze_raw)`);
+    FROM (SELECT ${eventKeySql} AS event_id, substr("timestamp", 1, 10) AS dt, unnest(identities) AS i FROM bronze_raw)`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW ref_currencies AS
     SELECT * FROM read_csv(${lit(referenceFile(lakeDir, root, 'currencies'))}, header = true)`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW ref_currency_rates AS
