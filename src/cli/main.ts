@@ -34,6 +34,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'build silver and gold for a date or range (--date D | --from D --to D)',
     load: () => import('./commands/etl'),
   },
+  rates: {
+    summary: 'import dated exchange rates (ECB eurofxref-hist.csv) the ETL values money with',
+    load: () => import('./commands/rates'),
+  },
   query: {
     summary: 'run ad-hoc SQL over the lake (--format table|csv|json)',
     load: () => import('./commands/query'),

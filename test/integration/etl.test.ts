@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LakeDelivery } from '../../src/adapters/local/lake-delivery';
+import { run as importRates } from '../../src/cli/commands/rates';
 import type { CanonicalEvent, IdentityKey } from '../../src/domain/event';
 import { bronzePartition, bronzePrefix } from '../../src/domain/partition';
 import { openDuckDb } from '../../src/etl/duckdb';
@@ -502,5 +503,40 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
     expect(once[0]).toMatchObject({ f_score: 1 });
     expect(once.some((r) => ['loyal', 'champions'].includes(String(r.segment)))).toBe(false);
     expect(rows.find((r) => r.frequency === '2')).toMatchObject({ f_score: 5 });
+  });
+
+  it('values money at the rate in force on the order date (dated rates imported from the ECB)', async () => {
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(
+        await importRates([
+          'import',
+          join(__dirname, '../fixtures/real/ecb/eurofxref-hist-excerpt.csv'),
+          '--data',
+          join(lake, '..'),
+        ]),
+      ).toBe(0);
+    } finally {
+      out.mockRestore();
+    }
+    const eur = (day: string, id: string) =>
+      ev('order_completed', `${day}T12:00:00.000Z`, [{ type: 'user_id', value: `fx-${id}` }], {
+        orderId: id,
+        amount: 10000,
+        currency: 'EUR',
+        status: 'paid',
+      });
+    await writeBronze(lake, [
+      eur('2019-04-10', 'fx-a'),
+      eur('2021-12-02', 'fx-b'),
+      eur('2024-04-29', 'fx-c'),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2019-04-10', to: '2024-04-29' });
+    // 100 EUR at the file's USD rate of the latest ECB day on or before the order date.
+    expect(await query(lake, 'SELECT order_id, gross_usd FROM gold.fact_orders ORDER BY order_id')).toEqual([
+      { order_id: 'fx-a', gross_usd: '112.79' },
+      { order_id: 'fx-b', gross_usd: '113.14' },
+      { order_id: 'fx-c', gross_usd: '107.14' },
+    ]);
   });
 });

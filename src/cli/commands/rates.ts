@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { C360Error } from '../../domain/errors';
+import { mergeRates, parseRatesCsv, ratesCsv, ratesFromEcbCsv } from '../../domain/rates';
+import { projectRoot } from '../../paths';
+import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
+
+const HELP = `usage: c360 rates import FILE [--data DIR]
+       c360 rates show [--data DIR]
+
+Exchange rates the ETL values money with (USD per unit, per day). "import" reads the ECB's
+euro reference rates (eurofxref-hist.csv, from ecb.europa.eu) and writes DIR/lake/reference/
+currency_rates.csv: the shipped reference rates plus one rate per currency and ECB business day.
+Rerun the ETL for the affected dates afterwards; an order whose currency has no rate in force
+fails the dq_silver_money_has_rate check naming the currency.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { data: { type: 'string', default: DEFAULT_DATA_DIR }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [action, file] = positionals;
+  if (values.help || !action) {
+    process.stdout.write(HELP);
+    return values.help ? 0 : 2;
+  }
+  const target = join(localPaths(values.data).lake, 'reference', 'currency_rates.csv');
+  const shipped = join(projectRoot(), 'sql', 'reference', 'currency_rates.csv');
+  if (action === 'show') {
+    const from = existsSync(target) ? target : shipped;
+    const rates = parseRatesCsv(await readFile(from, 'utf8'));
+    const latest = new Map<string, { date: string; usdPerUnit: number }>();
+    for (const r of rates) if ((latest.get(r.currency)?.date ?? '') <= r.date) latest.set(r.currency, r);
+    process.stdout.write(`${from}: ${rates.length} rates, ${latest.size} currencies\n`);
+    for (const [c, r] of [...latest].sort())
+      process.stdout.write(`  ${c} ${r.usdPerUnit} USD (from ${r.date})\n`);
+    return 0;
+  }
+  if (action !== 'import' || !file) {
+    process.stderr.write(`c360 rates: use "rates import FILE" or "rates show"\n\n${HELP}`);
+    return 2;
+  }
+  if (!existsSync(file))
+    throw new C360Error(`no such file ${file} (download eurofxref-hist.csv from the ECB)`);
+  let imported: ReturnType<typeof ratesFromEcbCsv>;
+  try {
+    imported = ratesFromEcbCsv(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new C360Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const base = parseRatesCsv(await readFile(existsSync(target) ? target : shipped, 'utf8'));
+  await mkdir(join(target, '..'), { recursive: true });
+  await writeFile(target, ratesCsv(mergeRates(base, imported)));
+  const days = new Set(imported.map((r) => r.date));
+  process.stdout.write(
+    `${file}: ${imported.length} rates over ${days.size} days written to ${target}; rerun "c360 etl" for the affected dates\n`,
+  );
+  return 0;
+}

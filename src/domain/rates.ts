@@ -1,0 +1,71 @@
+import { parseCsv } from './batch/csv';
+import { isCurrency } from './money';
+
+/**
+ * Dated exchange rates: the reference table the ETL values money with (USD per unit of each
+ * currency, in force from `date` until the next date of that currency). The ECB publishes
+ * euro reference rates (eurofxref-hist.csv: `Date,USD,JPY,…`, units per EUR, "N/A" where a
+ * currency has no rate that day); they convert to USD per unit through the day's USD rate.
+ */
+export interface DatedRate {
+  date: string;
+  currency: string;
+  usdPerUnit: number;
+}
+
+export class RatesFileError extends Error {
+  override name = 'RatesFileError';
+}
+
+export function ratesFromEcbCsv(text: string): DatedRate[] {
+  const rows = parseCsv(text);
+  const header = (rows[0]?.cells ?? []).map((c) => c.trim().toUpperCase());
+  if (header[0] !== 'DATE') {
+    throw new RatesFileError('not an ECB rates file: the first column must be "Date" (eurofxref-hist.csv)');
+  }
+  const usdCol = header.indexOf('USD');
+  if (usdCol < 0)
+    throw new RatesFileError('the ECB file has no USD column, so no rate can be turned into USD');
+  const out: DatedRate[] = [];
+  for (const { line, cells } of rows.slice(1)) {
+    const date = cells[0]?.trim() ?? '';
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+      throw new RatesFileError(`line ${line}: Date must be YYYY-MM-DD, got "${date}"`);
+    const usdPerEur = Number(cells[usdCol]);
+    if (!Number.isFinite(usdPerEur) || usdPerEur <= 0) continue;
+    out.push({ date, currency: 'EUR', usdPerUnit: usdPerEur }, { date, currency: 'USD', usdPerUnit: 1 });
+    header.forEach((code, i) => {
+      if (i === 0 || i === usdCol || !isCurrency(code)) return;
+      const perEur = Number(cells[i]);
+      if (Number.isFinite(perEur) && perEur > 0) {
+        out.push({ date, currency: code, usdPerUnit: Number((usdPerEur / perEur).toPrecision(10)) });
+      }
+    });
+  }
+  return out;
+}
+
+/** The reference file (sql/reference/currency_rates.csv layout). */
+export function ratesCsv(rates: DatedRate[]): string {
+  const sorted = [...rates].sort((a, b) =>
+    a.date === b.date ? (a.currency < b.currency ? -1 : 1) : a.date < b.date ? -1 : 1,
+  );
+  return `rate_date,currency,usd_per_unit\n${sorted.map((r) => `${r.date},${r.currency},${r.usdPerUnit}`).join('\n')}\n`;
+}
+
+/** Merges dated rates over a base table: the same date and currency is replaced, others kept. */
+export function mergeRates(base: DatedRate[], update: DatedRate[]): DatedRate[] {
+  const byKey = new Map(base.map((r) => [`${r.date}|${r.currency}`, r]));
+  for (const r of update) byKey.set(`${r.date}|${r.currency}`, r);
+  return [...byKey.values()];
+}
+
+export function parseRatesCsv(text: string): DatedRate[] {
+  return parseCsv(text)
+    .slice(1)
+    .map(({ cells }) => ({
+      date: cells[0]?.trim() ?? '',
+      currency: (cells[1] ?? '').trim().toUpperCase(),
+      usdPerUnit: Number(cells[2]),
+    }));
+}
