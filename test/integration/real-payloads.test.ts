@@ -153,6 +153,24 @@ describe('real provider payloads end to end (signed → bronze → silver → go
     );
     expect(af.statusCode).toBe(200);
 
+    const afEvent = await handler(
+      apiEvent({
+        path: '/postbacks/appsflyer/af-token',
+        body: raw('appsflyer/push-api-in-app-event.json').trim(),
+      }),
+    );
+    expect(afEvent.statusCode).toBe(200);
+    // Adjust: a GET callback from an allowed IP, without activity_kind.
+    const adj = await handler(
+      apiEvent({
+        method: 'GET',
+        path: '/postbacks/adjust/adj-token',
+        query: raw('adjust/callback-no-activity-kind.query').trim(),
+        sourceIp: '198.51.100.9',
+      }),
+    );
+    expect(adj.statusCode).toBe(200);
+
     const clock = fixedClock('2026-01-01T10:00:05.000Z');
     await drainStream({
       stream,
@@ -253,11 +271,32 @@ describe('real provider payloads end to end (signed → bronze → silver → go
     expect(q.filter((r) => r.source === 'zendesk').map((r) => r.reason)).toEqual(['unknown_type']);
   });
 
-  it('AppsFlyer: a zone-less install_time is UTC whatever the host zone', async () => {
+  it('AppsFlyer: zone-less install_time and event_time are UTC whatever the host zone', async () => {
     expect(
       await gold(
-        "SELECT CAST(ts AS VARCHAR) AS ts, action FROM (SELECT ts, action FROM silver.events WHERE event_type = 'ad_attribution')",
+        "SELECT CAST(ts AS VARCHAR) AS ts, action FROM silver.events WHERE event_type = 'ad_attribution' AND network = 'appsflyer' ORDER BY ts",
       ),
-    ).toEqual([{ ts: '2014-10-01 06:15:16', action: 'install' }]);
+    ).toEqual([
+      { ts: '2014-10-01 06:15:16', action: 'install' },
+      // event_time_selected_timezone in the same payload says "+0000".
+      { ts: '2020-01-15 14:57:24.898', action: 'in_app_event' },
+    ]);
+  });
+
+  it('Adjust: a callback without activity_kind is the event it names, not an install', async () => {
+    expect(
+      await gold("SELECT CAST(ts AS VARCHAR) AS ts, action FROM silver.events WHERE network = 'adjust'"),
+    ).toEqual([{ ts: '2014-07-01 11:37:45', action: 'in_app_event' }]);
+    expect(new Date(1404214665 * 1000).toISOString()).toBe('2014-07-01T11:37:45.000Z');
+  });
+
+  it('quarantine keeps a webhook body byte for byte', async () => {
+    const q = (
+      await Promise.all((await listQuarantineFiles(join(dir, 'lake'))).map((f) => readQuarantineFile(f.path)))
+    ).flat();
+    const zd = q.find((r) => r.source === 'zendesk');
+    expect((JSON.parse(zd?.original ?? '{}') as { body?: string }).body).toBe(
+      raw('zendesk/user-active-changed.json').trim(),
+    );
   });
 });
