@@ -98,7 +98,18 @@ describe('real provider payloads end to end (signed → bronze → silver → go
       refunded: false,
       refunds: { object: 'list', data: [r2, r1] },
     };
+    // invoice.paid of the same payment without a top-level payment_intent: the PaymentIntent is
+    // found on the expanded charge, so it is the same order.
+    const invoice = {
+      ...stripeFixtures.invoice,
+      status: 'paid',
+      amount_paid: 5000,
+      customer: 'cus_real_1',
+      payment_intent: null,
+      charge: { ...stripeFixtures.charge, payment_intent: 'pi_real_1' },
+    };
     for (const body of [
+      stripeEvent('evt_real_0', 'invoice.paid', invoice),
       stripeEvent('evt_real_1', 'charge.succeeded', charge),
       stripeEvent('evt_real_2', 'payment_intent.succeeded', pi),
       stripeEvent('evt_real_3', 'charge.refunded', refunded1),
@@ -226,12 +237,14 @@ describe('real provider payloads end to end (signed → bronze → silver → go
   it('Stripe: one payment is one order; each refund counts once with its own amount', async () => {
     expect(
       await gold(
-        "SELECT order_id, status, gross_usd, refunded_usd, refunds, net_usd FROM gold.fact_orders WHERE provider = 'stripe'",
+        "SELECT order_id, status, state_events, gross_usd, refunded_usd, refunds, net_usd FROM gold.fact_orders WHERE provider = 'stripe'",
       ),
     ).toEqual([
       {
         order_id: 'pi_real_1',
         status: 'paid',
+        // invoice.paid, charge.succeeded and payment_intent.succeeded of one payment.
+        state_events: '3',
         gross_usd: '50.00',
         refunded_usd: '25.00',
         refunds: '2',
