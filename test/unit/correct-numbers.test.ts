@@ -15,24 +15,14 @@ import {
 import { normalize } from '../../src/domain/normalize';
 import { stripeOrderId } from '../../src/domain/normalize/providers/stripe';
 import { enrichUnderTest } from '../helpers/enrich';
+import { providerEnvelope } from '../helpers/envelopes';
 
 /** The defects of "correct numbers from real-world payloads", each pinned by a test. */
 const stripe = JSON.parse(
   readFileSync(join(__dirname, '../fixtures/real/stripe/fixtures.json'), 'utf8'),
 ) as Record<string, Record<string, unknown>>;
 
-function env(provider: string, payload: unknown, extra: Partial<RawEnvelope> = {}): RawEnvelope {
-  return {
-    v: 1,
-    kind: ['appsflyer', 'adjust', 'generic'].includes(provider) ? 'postback' : 'webhook',
-    source: provider,
-    provider,
-    receivedAt: '2026-01-01T10:00:00.000Z',
-    requestId: 'r1',
-    payload,
-    ...extra,
-  };
-}
+const env = providerEnvelope;
 const drafts = (e: RawEnvelope) => {
   const out = normalize(e);
   if (!out.ok) throw new Error(`${out.reason}: ${out.detail}`);

@@ -5,6 +5,7 @@ import type { CanonicalEvent, RawEnvelope } from '../../src/domain/event';
 import { normalize } from '../../src/domain/normalize';
 import { SchemaRegistry } from '../../src/domain/schema-registry';
 import { enrichUnderTest } from '../helpers/enrich';
+import { providerEnvelope } from '../helpers/envelopes';
 
 const fixtures = JSON.parse(
   readFileSync(join(__dirname, '../fixtures/real/stripe/fixtures.json'), 'utf8'),
@@ -12,18 +13,7 @@ const fixtures = JSON.parse(
 const { deps } = enrichUnderTest();
 const registry = SchemaRegistry.default();
 
-function env(provider: string, payload: unknown, extra: Partial<RawEnvelope> = {}): RawEnvelope {
-  return {
-    v: 1,
-    kind: ['appsflyer', 'adjust', 'generic'].includes(provider) ? 'postback' : 'webhook',
-    source: provider,
-    provider,
-    receivedAt: '2026-01-01T10:00:00.000Z',
-    requestId: 'r1',
-    payload,
-    ...extra,
-  };
-}
+const env = providerEnvelope;
 
 /** Normalize + enrich + validate: what the enrich stage does with each envelope. */
 function canonicalOf(e: RawEnvelope): CanonicalEvent[] {
