@@ -3,12 +3,12 @@ import { KinesisEventStream } from '../../src/adapters/aws/kinesis-stream';
 import { powertools } from '../../src/adapters/aws/powertools';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
 import { SecretWriteKeys } from '../../src/adapters/write-keys';
-import { readEnv } from '../../src/config/env';
+import { corsOriginsEnv, readEnv } from '../../src/config/env';
 import { createIngestHandler } from '../../src/handlers/ingest';
 import { systemClock } from '../../src/ports/clock';
 
 /** Lambda entry: Segment tracking API behind the HTTP API. Deps are built once per cold start. */
-export const loadConfig = () => readEnv(['STREAM_NAME', 'WRITE_KEYS_SECRET_ARN']);
+export const loadConfig = () => readEnv(['STREAM_NAME', 'WRITE_KEYS_SECRET_ARN'], { CORS_ORIGINS: '' });
 
 const config = loadConfig();
 const { logger, metrics } = powertools();
@@ -20,4 +20,5 @@ export const handler = createIngestHandler({
   ids: randomUUID,
   logger,
   metrics,
+  corsOrigins: corsOriginsEnv(config.CORS_ORIGINS, 'CORS_ORIGINS'),
 });

@@ -26,3 +26,33 @@ export function intEnv(value: string, name: string): number {
   if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got "${value}"`);
   return n;
 }
+
+/**
+ * CORS origins per source from JSON (`{"web": ["https://shop.example"]}`), checked at cold start:
+ * an origin must be scheme://host[:port] with no path, so a typo fails the deploy, not the browser.
+ */
+export function corsOriginsEnv(value: string, name: string): Record<string, string[]> {
+  if (!value.trim()) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(`${name} must be JSON like {"web": ["https://shop.example"]}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`${name} must be a JSON object of source → origins`);
+  }
+  const out: Record<string, string[]> = {};
+  for (const [source, origins] of Object.entries(parsed)) {
+    if (
+      !Array.isArray(origins) ||
+      !origins.every((o) => typeof o === 'string' && /^https?:\/\/[^/\s]+$/.test(o))
+    ) {
+      throw new ConfigError(
+        `${name}.${source} must be a list of origins like "https://shop.example" (no path)`,
+      );
+    }
+    out[source] = origins as string[];
+  }
+  return out;
+}

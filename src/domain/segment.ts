@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FieldProblem } from './errors';
 import { SEGMENT_TYPES, type SegmentType } from './event';
 import { parseInstant } from './instant';
@@ -107,10 +108,21 @@ export function checkSegmentMessage(msg: unknown, index: number, typeFromPath?: 
  * messageId (generated when absent), originalTimestamp kept (Segment's `timestamp` is the
  * client's event time when no originalTimestamp was sent).
  */
+/**
+ * A message without a messageId gets one derived from its content (source + the message as
+ * sent, minus sentAt which an SDK restamps on every attempt): a client's retry of the same
+ * message after a partial failure then has the same id and is deduplicated, never stored twice.
+ * Two messages identical in every field (including their timestamp) count as one.
+ */
+export function contentMessageId(source: string, msg: Record<string, unknown>): string {
+  const { sentAt: _sentAt, messageId: _messageId, ...rest } = msg;
+  return `c360-${createHash('sha256').update(source).update('\u0000').update(JSON.stringify(rest)).digest('hex').slice(0, 32)}`;
+}
+
 export function normalizeIds(
   msg: Record<string, unknown>,
   typeFromPath: SegmentType | undefined,
-  newId: () => string,
+  source: string,
 ): SegmentMessage {
   const out: Record<string, unknown> = { ...msg };
   if (typeFromPath) out.type = typeFromPath;
@@ -118,7 +130,8 @@ export function normalizeIds(
   if (typeof out.anonymousId === 'number') out.anonymousId = String(out.anonymousId);
   if (out.userId === null || out.userId === '') delete out.userId;
   if (out.anonymousId === null || out.anonymousId === '') delete out.anonymousId;
-  if (typeof out.messageId !== 'string' || out.messageId.length === 0) out.messageId = newId();
+  if (typeof out.messageId !== 'string' || out.messageId.length === 0)
+    out.messageId = contentMessageId(source, msg);
   return out as SegmentMessage;
 }
 

@@ -20,19 +20,11 @@ import type { Clock, IdGenerator } from '../ports/clock';
 import type { EventStream, StreamRecord } from '../ports/stream';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 import type { RateLimiter, WriteKeyResolver } from '../ports/write-keys';
-import {
-  decodeBody,
-  errorResponse,
-  type HttpEvent,
-  type HttpResult,
-  header,
-  json,
-  parseJson,
-  requireJsonContentType,
-} from './http';
+import { decodeBody, errorResponse, type HttpEvent, type HttpResult, header, json, parseJson } from './http';
 
 /**
- * Segment-compatible tracking API: POST /v1/batch and /v1/{track|identify|page|screen|group|alias}.
+ * Segment-compatible tracking API: POST /v1/batch, /v1/import and /v1/{track|identify|page|screen|group|alias}
+ * (OPTIONS for CORS preflight).
  * Each accepted message becomes one RawEnvelope on the event stream. 200 only after the stream
  * write resolved; invalid messages of a batch are listed in a 400 while the valid ones are kept.
  */
@@ -45,6 +37,8 @@ export interface IngestDeps {
   metrics: MetricsPort;
   rateLimiter?: RateLimiter;
   limits?: Partial<typeof SEGMENT_LIMITS>;
+  /** Browser origins allowed per source (CORS for analytics.js), e.g. { web: ['https://shop.example'] }. */
+  corsOrigins?: Record<string, string[]>;
 }
 
 const ROUTE = /^\/v1\/([a-z]+)\/?$/;
@@ -55,27 +49,59 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export const createIngestHandler = (deps: IngestDeps) => {
   const limits = { ...SEGMENT_LIMITS, ...deps.limits };
+  const cors = deps.corsOrigins ?? {};
+  const anyOrigin = new Set(Object.values(cors).flat());
+
+  /** CORS preflight: the write key is not sent yet, so any source's origin may ask. */
+  const preflight = (origin: string | undefined): HttpResult => {
+    if (!origin || !anyOrigin.has(origin)) {
+      return json(403, {
+        success: false,
+        error: `origin ${origin ?? '(none)'} is not allowed: add it to a source's CORS origins`,
+      });
+    }
+    return {
+      statusCode: 204,
+      headers: {
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': 'POST, OPTIONS',
+        'access-control-allow-headers': 'authorization, content-type, content-encoding',
+        'access-control-max-age': '600',
+        vary: 'Origin',
+      },
+      body: '',
+    };
+  };
+  /** The real request: the origin must be one of the write key's source. */
+  const withCors = (result: HttpResult, source: string, origin: string | undefined): HttpResult =>
+    origin && cors[source]?.includes(origin)
+      ? { ...result, headers: { ...result.headers, 'access-control-allow-origin': origin, vary: 'Origin' } }
+      : result;
 
   return async (event: HttpEvent): Promise<HttpResult> => {
     const requestId = event.requestContext?.requestId ?? deps.ids();
     try {
       const path = event.rawPath ?? event.requestContext?.http?.path ?? '';
       const route = ROUTE.exec(path)?.[1];
-      if (!route || (route !== 'batch' && !isSegmentType(route))) {
+      if (!route || (route !== 'batch' && route !== 'import' && !isSegmentType(route))) {
         throw new NotFoundError(
-          `no route ${path}: use /v1/batch or /v1/track|identify|page|screen|group|alias`,
+          `no route ${path}: use /v1/batch, /v1/import or /v1/track|identify|page|screen|group|alias`,
         );
       }
       const method = event.requestContext?.http?.method ?? 'POST';
+      const origin = header(event, 'origin');
+      if (method === 'OPTIONS') return preflight(origin);
       if (method !== 'POST') throw new MethodNotAllowedError(`${method} is not allowed on ${path}: use POST`);
 
-      const isBatch = route === 'batch';
+      // /v1/import is Segment's historical bulk load: a batch, same rules.
+      const isBatch = route === 'batch' || route === 'import';
       // A key in the Authorization header is checked before the body is decoded, so an
       // unknown caller cannot make us gunzip and parse 500 KB.
       const headerKey = writeKeyFromBasicAuth(header(event, 'authorization'));
       if (headerKey && !(await deps.writeKeys.resolve(headerKey))) throw new AuthError('unknown write key');
       const body = decodeBody(event, isBatch ? limits.maxBatchBytes : limits.maxEventBytes);
-      requireJsonContentType(event);
+      // Any declared content type: real SDKs send JSON as text/plain (analytics.js beacons) or as
+      // application/x-www-form-urlencoded (the RudderStack Node SDK's gzip bodies); the body must parse.
       const parsed = parseJson(body);
       if (!isObject(parsed)) {
         throw new BadRequestError('request body must be a JSON object', [
@@ -148,7 +174,7 @@ export const createIngestHandler = (deps: IngestDeps) => {
           rejected.push(...problems);
           return;
         }
-        const message = normalizeIds(msg as Record<string, unknown>, typeFromPath, deps.ids);
+        const message = normalizeIds(msg as Record<string, unknown>, typeFromPath, source);
         const envelope: RawEnvelope = {
           v: 1,
           kind: 'segment',
@@ -188,14 +214,18 @@ export const createIngestHandler = (deps: IngestDeps) => {
 
       if (rejected.length > 0) {
         const rejectedEvents = new Set(rejected.map((r) => r.index)).size;
-        return json(400, {
-          success: false,
-          error: `${rejectedEvents} of ${messages.length} events rejected; the others were accepted`,
-          accepted: records.length,
-          rejected,
-        });
+        return withCors(
+          json(400, {
+            success: false,
+            error: `${rejectedEvents} of ${messages.length} events rejected; the others were accepted`,
+            accepted: records.length,
+            rejected,
+          }),
+          source,
+          origin,
+        );
       }
-      return json(200, { success: true, accepted: records.length });
+      return withCors(json(200, { success: true, accepted: records.length }), source, origin);
     } catch (err) {
       return errorResponse(err, deps.logger, requestId);
     }

@@ -5,7 +5,9 @@ import type { HttpHandler, HttpRoute } from './http-server';
 export function ingestRoutes(handler: HttpHandler): HttpRoute[] {
   return [
     { method: 'POST', path: '/v1/batch', handler },
+    { method: 'POST', path: '/v1/import', handler },
     ...SEGMENT_TYPES.map((t) => ({ method: 'POST', path: `/v1/${t}`, handler })),
+    { method: 'OPTIONS', path: '/v1/{type}', handler },
   ];
 }
 

@@ -47,7 +47,7 @@ export function createLocalEnrichHandler(
   });
 }
 
-function toKinesisRecord(r: StoredStreamRecord): KinesisStreamRecord {
+export function toKinesisRecord(r: StoredStreamRecord): KinesisStreamRecord {
   return {
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',

@@ -52,6 +52,8 @@ export interface LocalRuntimeOptions {
   writeKeys?: Record<string, string>;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Browser origins allowed per source (CORS), e.g. { web: ['http://localhost:3000'] }. */
+  corsOrigins?: Record<string, string[]>;
 }
 
 export function localPaths(dataDir = DEFAULT_DATA_DIR) {
@@ -76,6 +78,7 @@ export function createLocalIngest(opts: LocalRuntimeOptions = {}) {
     ids: opts.ids ?? randomUUID,
     logger: new LocalLogger('c360-ingest'),
     metrics: new EmfMetrics('c360', 'c360-ingest', paths.metrics),
+    corsOrigins: opts.corsOrigins,
   });
   return { paths, stream, handler };
 }

@@ -41,7 +41,7 @@ describe('serve → stream → enrich → lake (embedded)', () => {
   });
 
   it('lands posted events enriched in partitions; bad ones in quarantine; counts reconcile; replay after a fix', async () => {
-    const server = await startServe({ port: 0, dataDir: dir, writeKeys: { k: 'web' } });
+    const server = await startServe({ port: 0, dataDir: dir, writeKeys: { k: 'web' }, enrich: false });
     const batch = [
       {
         type: 'track',

@@ -18,7 +18,7 @@ describe('c360 serve with the real @segment/analytics-node SDK', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'c360-sdk-'));
-    server = await startServe({ port: 0, dataDir: dir, writeKeys: { 'sdk-key': 'web' } });
+    server = await startServe({ port: 0, dataDir: dir, writeKeys: { 'sdk-key': 'web' }, enrich: false });
   });
   afterAll(async () => {
     await server.close();
@@ -72,7 +72,12 @@ describe('c360 serve with the real @segment/analytics-node SDK', () => {
       readFileSync(join(__dirname, '../fixtures/real/segment/ecommerce-v2-spec.json'), 'utf8'),
     ) as Record<string, Record<string, unknown>>;
     const shop = await mkdtemp(join(tmpdir(), 'c360-sdk-shop-'));
-    const shopServer = await startServe({ port: 0, dataDir: shop, writeKeys: { 'sdk-key': 'web' } });
+    const shopServer = await startServe({
+      port: 0,
+      dataDir: shop,
+      writeKeys: { 'sdk-key': 'web' },
+      enrich: false,
+    });
     try {
       const analytics = new Analytics({
         writeKey: 'sdk-key',

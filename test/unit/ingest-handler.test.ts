@@ -56,22 +56,28 @@ describe('ingest handler (Segment tracking API)', () => {
     expect(envelopes(stream)[0]?.payload).toMatchObject({ messageId: 'm-1' });
   });
 
-  it('single-event routes take the type from the path and generate a messageId', async () => {
+  it('single-event routes take the type from the path and derive a messageId from the content', async () => {
     const { handler, stream } = ingestUnderTest();
-    const res = await handler(
-      apiEvent({
-        path: '/v1/identify',
-        body: JSON.stringify({ userId: 42, traits: { plan: 'pro' } }),
-        headers: basic(WRITE_KEY),
-      }),
+    const send = (sentAt: string) =>
+      handler(
+        apiEvent({
+          path: '/v1/identify',
+          body: JSON.stringify({ userId: 42, traits: { plan: 'pro' }, sentAt }),
+          headers: basic(WRITE_KEY),
+        }),
+      );
+    expect((await send('2026-01-01T10:00:00Z')).statusCode).toBe(200);
+    const first = envelopes(stream)[0]?.payload as Record<string, unknown>;
+    expect(first).toMatchObject({ type: 'identify', userId: '42', traits: { plan: 'pro' } });
+    expect(first.messageId).toMatch(/^c360-[0-9a-f]{32}$/);
+    // The client retries (the SDK restamps sentAt): same id, so the duplicate is recognized.
+    await send('2026-01-01T10:00:05Z');
+    expect((envelopes(stream)[1]?.payload as Record<string, unknown>).messageId).toBe(first.messageId);
+    // A different message gets a different id.
+    await handler(
+      apiEvent({ path: '/v1/identify', body: JSON.stringify({ userId: 43 }), headers: basic(WRITE_KEY) }),
     );
-    expect(res.statusCode).toBe(200);
-    expect(envelopes(stream)[0]?.payload).toEqual({
-      type: 'identify',
-      userId: '42',
-      traits: { plan: 'pro' },
-      messageId: 'msg-000001',
-    });
+    expect((envelopes(stream)[2]?.payload as Record<string, unknown>).messageId).not.toBe(first.messageId);
   });
 
   it('accepts the write key in the body like Segment does', async () => {
@@ -176,18 +182,66 @@ describe('ingest handler (Segment tracking API)', () => {
     expect(parseBody(badGzip).error).toBe('body is not valid gzip data');
   });
 
-  it('415 for a non-JSON content type, 404/405 for unknown routes and methods', async () => {
-    const { handler } = ingestUnderTest();
-    const ct = await handler(
+  it('JSON under any declared content type (as real SDKs send it); 400 for a body that is not JSON; 404/405', async () => {
+    const { handler, stream } = ingestUnderTest();
+    // The RudderStack Node SDK: gzip JSON declared as application/x-www-form-urlencoded.
+    const form = await handler(
       apiEvent({
         path: '/v1/batch',
-        body: '{}',
+        body: JSON.stringify({ batch: [track(1)] }),
+        gzip: true,
+        headers: { ...basic(WRITE_KEY), 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
+    expect(form.statusCode).toBe(200);
+    expect(stream.records).toHaveLength(1);
+    const xml = await handler(
+      apiEvent({
+        path: '/v1/batch',
+        body: '<batch/>',
         headers: { ...basic(WRITE_KEY), 'content-type': 'text/xml' },
       }),
     );
-    expect(ct.statusCode).toBe(415);
+    expect(xml.statusCode).toBe(400);
+    expect(parseBody(xml).error).toBe('request body is not valid JSON');
     expect((await handler(apiEvent({ path: '/v1/launch', body: '{}' }))).statusCode).toBe(404);
     expect((await handler(apiEvent({ method: 'GET', path: '/v1/batch' }))).statusCode).toBe(405);
+  });
+
+  it('/v1/import takes a historical batch like /v1/batch', async () => {
+    const { handler, stream } = ingestUnderTest();
+    const res = await handler(
+      apiEvent({
+        path: '/v1/import',
+        body: JSON.stringify({ batch: [track(1), track(2)] }),
+        headers: basic(WRITE_KEY),
+      }),
+    );
+    expect(res.statusCode).toBe(200);
+    expect(stream.records).toHaveLength(2);
+  });
+
+  it('CORS: preflight allowed for a configured origin; the response names it only for that source', async () => {
+    const { handler } = ingestUnderTest({ corsOrigins: { web: ['https://shop.example'] } });
+    const pre = await handler(
+      apiEvent({ method: 'OPTIONS', path: '/v1/batch', headers: { origin: 'https://shop.example' } }),
+    );
+    expect(pre.statusCode).toBe(204);
+    expect(pre.headers?.['access-control-allow-origin']).toBe('https://shop.example');
+    expect(pre.headers?.['access-control-allow-headers']).toContain('authorization');
+    const denied = await handler(
+      apiEvent({ method: 'OPTIONS', path: '/v1/batch', headers: { origin: 'https://evil.example' } }),
+    );
+    expect(denied.statusCode).toBe(403);
+    const post = await handler(
+      apiEvent({
+        path: '/v1/batch',
+        body: JSON.stringify({ batch: [track(1)] }),
+        headers: { ...basic(WRITE_KEY), origin: 'https://shop.example' },
+      }),
+    );
+    expect(post.statusCode).toBe(200);
+    expect(post.headers?.['access-control-allow-origin']).toBe('https://shop.example');
   });
 
   it('429 when the source is over its rate', async () => {

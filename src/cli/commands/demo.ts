@@ -69,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   );
 
   step(2, 'posting through the embedded ingest API (c360 serve)');
-  const server = await startServe({ port: 0, dataDir });
+  const server = await startServe({ port: 0, dataDir, enrich: false });
   const http = { accepted: 0, rejected: 0, duplicateWebhooks: 0, unauthorized: 0, webhooks: 0, postbacks: 0 };
   try {
     const auth = (k: string) => `Basic ${Buffer.from(`${k}:`).toString('base64')}`;
