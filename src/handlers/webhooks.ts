@@ -60,6 +60,17 @@ const KEPT_HEADERS = [
   'x-shopify-webhook-id',
 ];
 
+/** A path segment, percent-decoded; malformed encoding is the caller's error (400), not ours. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new BadRequestError(`the path segment "${part}" is not valid percent-encoding`, [
+      { field: 'path', rule: 'format', message: 'malformed percent-encoding' },
+    ]);
+  }
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -255,13 +266,13 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
     try {
       const path = event.rawPath ?? '';
       const w = WEBHOOK.exec(path);
-      if (w) return await webhook(event, decodeURIComponent(w[1] as string), requestId);
+      if (w) return await webhook(event, decodePathPart(w[1] as string), requestId);
       const p = POSTBACK.exec(path);
       if (p)
         return await postback(
           event,
-          decodeURIComponent(p[1] as string),
-          decodeURIComponent(p[2] as string),
+          decodePathPart(p[1] as string),
+          decodePathPart(p[2] as string),
           requestId,
         );
       throw new NotFoundError(`no route ${path}: use /webhooks/{provider} or /postbacks/{network}/{token}`);

@@ -55,7 +55,8 @@ function toEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute, match
   for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
   const pathParameters: Record<string, string> = {};
   route.params.forEach((name, i) => {
-    pathParameters[name] = decodeURIComponent(match[i + 1] ?? '');
+    // Malformed percent-encoding (/webhooks/%E0) is the caller's error, never a crash.
+    pathParameters[name] = safeDecode(match[i + 1] ?? '');
   });
   const encoding = (headers['content-encoding'] ?? '').toLowerCase();
   const isBinary = BINARY_ENCODINGS.has(encoding) || body.includes(0) || !isUtf8(body);
@@ -94,6 +95,18 @@ function toEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute, match
   return event;
 }
 
+export class BadPathError extends Error {
+  override name = 'BadPathError';
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new BadPathError(`the path segment "${part}" is not valid percent-encoding`);
+  }
+}
+
 function isUtf8(buf: Buffer): boolean {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(buf);
@@ -126,33 +139,64 @@ export async function startHttpServer(opts: {
 }): Promise<HttpServerHandle> {
   const routes = opts.routes.map(compile);
   const maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > maxBody) tooLarge = true;
-      else chunks.push(c);
-    });
-    req.on('error', () => problem(res, 400, 'request stream error'));
-    req.on('end', () => {
-      if (tooLarge) return problem(res, 413, `request body exceeds ${maxBody} bytes`);
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const candidates = routes.filter((r) => r.regex.test(path));
-      if (candidates.length === 0) return problem(res, 404, `no route for ${path}`);
-      const route = candidates.find((r) => r.methods.has(req.method ?? ''));
-      if (!route) return problem(res, 405, `${req.method} not allowed on ${path}`);
-      const match = route.regex.exec(path) as RegExpExecArray;
-      const event = toEvent(req, Buffer.concat(chunks), route, match);
-      route.handler(event).then(
-        (result) => send(res, result),
-        (err: unknown) => {
-          opts.logger?.error('handler threw', err instanceof Error ? err : { error: String(err) });
-          problem(res, 500, 'internal error');
-        },
-      );
-    });
+  const server = createServer(
+    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let tooLarge = false;
+      const fail = (status: number, error: string) => {
+        if (!res.headersSent && !res.writableEnded) problem(res, status, error);
+      };
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBody) tooLarge = true;
+        else chunks.push(c);
+      });
+      // An aborted or broken upload: answer if the socket still listens, never throw.
+      req.on('error', () => fail(400, 'request stream error'));
+      req.on('end', () => {
+        // Everything below runs in an event callback: any throw would kill the process, so none escapes.
+        try {
+          if (tooLarge) return fail(413, `request body exceeds ${maxBody} bytes`);
+          const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+          const candidates = routes.filter((r) => r.regex.test(path));
+          if (candidates.length === 0) return fail(404, `no route for ${path}`);
+          const route = candidates.find((r) => r.methods.has(req.method ?? ''));
+          if (!route) return fail(405, `${req.method} not allowed on ${path}`);
+          const match = route.regex.exec(path) as RegExpExecArray;
+          const event = toEvent(req, Buffer.concat(chunks), route, match);
+          route.handler(event).then(
+            (result) => {
+              try {
+                send(res, result);
+              } catch (err) {
+                opts.logger?.error('response failed', err instanceof Error ? err : { error: String(err) });
+                fail(500, 'internal error');
+              }
+            },
+            (err: unknown) => {
+              opts.logger?.error('handler threw', err instanceof Error ? err : { error: String(err) });
+              fail(500, 'internal error');
+            },
+          );
+        } catch (err) {
+          if (err instanceof BadPathError) return fail(400, err.message);
+          opts.logger?.error('request failed', err instanceof Error ? err : { error: String(err) });
+          fail(400, 'malformed request');
+        }
+      });
+    },
+  );
+  // Malformed HTTP (bad method tokens, oversized headers, garbage): 400/431 and close, as Node's
+  // default does, but never an unhandled error.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
