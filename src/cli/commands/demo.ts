@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { FileEventStream } from '../../adapters/local/file-stream';
@@ -11,7 +11,7 @@ import { runEtl } from '../../etl/runner';
 import { projectRoot } from '../../paths';
 import { systemClock } from '../../ports/clock';
 import { ingestBatchFile } from '../../runtime/batch-ingest';
-import { DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths } from '../../runtime/local';
+import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
 import { generateDemoSample, parseCdnowPurchases } from '../../sample/demo-data';
 import { formatRows } from './query';
@@ -27,13 +27,15 @@ The demo folder (default .c360/demo) is recreated on each run.
 `;
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
+/** A file in the data folder saying the demo made it (so a rerun may clear it). */
+const DEMO_MARKER = 'demo.json';
 const step = (n: number, s: string) => say(`\n[${n}/6] ${s}`);
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      data: { type: 'string', default: join('.c360', 'demo') },
+      data: { type: 'string', default: DEFAULT_DATA_DIR },
       seed: { type: 'string', default: '360' },
       customers: { type: 'string', default: '600' },
       help: { type: 'boolean', short: 'h' },
@@ -47,7 +49,19 @@ export async function run(argv: string[]): Promise<number> {
   const seed = Number(values.seed);
   const dataDir = values.data;
   const paths = localPaths(dataDir);
-  if (existsSync(paths.root)) await rm(paths.root, { recursive: true });
+  // The demo starts from an empty folder; it only ever clears a folder it made itself.
+  const marker = join(paths.root, DEMO_MARKER);
+  if (existsSync(paths.root) && (await readdir(paths.root)).length > 0) {
+    if (!existsSync(marker)) {
+      process.stderr.write(
+        `c360 demo: ${paths.root} holds data the demo did not make; run the demo elsewhere (--data .c360-demo) or move that folder away\n`,
+      );
+      return 1;
+    }
+    await rm(paths.root, { recursive: true });
+  }
+  await mkdir(paths.root, { recursive: true });
+  await writeFile(marker, JSON.stringify({ seed, startedAt: new Date().toISOString() }));
   const root = projectRoot();
   const cdnowFile = join(root, 'data', 'sample', 'cdnow_sample.txt');
   const tweetsFile = join(root, 'data', 'sample', 'airline_tweets_2000.csv');
@@ -237,9 +251,10 @@ export async function run(argv: string[]): Promise<number> {
     engine.close();
   }
   say(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. Look further:`);
-  say(`  npx c360 query --data ${dataDir} "SELECT * FROM gold.dim_customer ORDER BY net_usd DESC LIMIT 10"`);
-  say(`  npx c360 query --data ${dataDir} "SELECT * FROM gold.kpi_daily ORDER BY day LIMIT 10"`);
-  say(`  npx c360 quarantine list --data ${dataDir}`);
+  const dataFlag = resolve(dataDir) === resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${dataDir}`;
+  say(`  npx c360 query${dataFlag} "SELECT * FROM gold.dim_customer ORDER BY net_usd DESC LIMIT 10"`);
+  say(`  npx c360 query${dataFlag} "SELECT * FROM gold.kpi_daily ORDER BY day LIMIT 10"`);
+  say(`  npx c360 quarantine list${dataFlag}`);
   say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
   return reconciled ? 0 : 1;
 }
