@@ -22,7 +22,7 @@ export const loadConfig = () =>
       'DEDUPE_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
     ],
-    { LATE_WINDOW_HOURS: '48', GEO_ENABLED: 'false' },
+    { LATE_WINDOW_HOURS: '48', GEO_ENABLED: 'false', DEDUPE_LEASE_SECONDS: '90' },
   );
 
 const config = loadConfig();
@@ -33,7 +33,10 @@ let enrich: Promise<ReturnType<typeof createEnrichHandler>> | null = null;
 const buildDeps = async (): Promise<EnrichDeps> => ({
   delivery: new FirehoseDelivery({ deliveryStreamName: config.DELIVERY_STREAM_NAME }),
   quarantine: new FirehoseDelivery({ deliveryStreamName: config.QUARANTINE_STREAM_NAME }),
-  dedupe: new DynamoDedupeStore({ tableName: config.DEDUPE_TABLE_NAME }),
+  dedupe: new DynamoDedupeStore({
+    tableName: config.DEDUPE_TABLE_NAME,
+    leaseSeconds: intEnv(config.DEDUPE_LEASE_SECONDS, 'DEDUPE_LEASE_SECONDS'),
+  }),
   enrich: {
     ua: new UserAgentCache(),
     geo: config.GEO_ENABLED === 'true' ? new GeoipLiteLookup() : noGeo,

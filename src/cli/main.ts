@@ -26,6 +26,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'inspect and replay quarantined events (quarantine replay [--reason R] [--since DATE])',
     load: () => import('./commands/quarantine'),
   },
+  redrive: {
+    summary:
+      'put records enrich gave up on (retries exhausted) back on the stream, from the on-failure destination',
+    load: () => import('./commands/redrive'),
+  },
   'ingest-file': {
     summary: 'load a batch file (--kind orders|crm|tickets|social FILE) into landing/ and bronze',
     load: () => import('./commands/ingest-file'),

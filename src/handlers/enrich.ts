@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type {
   Context,
@@ -199,7 +200,12 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     const failed = new Set<number>();
 
     // Cross-batch dedupe: claim, deliver, then commit (or release what failed).
-    const claim = await deps.dedupe.claim(pending.map((p) => p.key));
+    // One lease owner per invocation: only it may commit or release these claims.
+    const owner = randomUUID();
+    const claim = await deps.dedupe.claim(
+      pending.map((p) => p.key),
+      owner,
+    );
     const claimed = new Set(claim.claimed);
     const inFlight = new Set(claim.inFlight);
     stats.duplicates += claim.duplicates.length;
@@ -224,8 +230,8 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
         released.push(p.key);
       } else committed.push(p.key);
     });
-    if (released.length) await deps.dedupe.release(released);
-    if (committed.length) await deps.dedupe.commit(committed);
+    if (released.length) await deps.dedupe.release(released, owner);
+    if (committed.length) await deps.dedupe.commit(committed, owner);
     stats.delivered = committed.length;
 
     if (quarantine.length) {

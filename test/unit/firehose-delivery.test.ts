@@ -138,7 +138,7 @@ describe('DynamoDedupeStore', () => {
       client: new DynamoDBClient({}),
       now: () => 1_000_000,
     });
-    const res = await store.claim(['new', 'dup', 'busy']);
+    const res = await store.claim(['new', 'dup', 'busy'], 'inv-1');
     expect(res).toEqual({ claimed: ['new'], duplicates: ['dup'], inFlight: ['busy'] });
     expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, {
       TableName: 'dedupe',
@@ -147,7 +147,7 @@ describe('DynamoDedupeStore', () => {
     });
   });
 
-  it('commits with a TTL and releases by deleting; other errors propagate', async () => {
+  it('commits and releases only as the lease owner; a stale release or commit is ignored, other errors propagate', async () => {
     dynamo.on(PutItemCommand).resolves({});
     dynamo.on(DeleteItemCommand).resolves({});
     const store = new DynamoDedupeStore({
@@ -156,13 +156,57 @@ describe('DynamoDedupeStore', () => {
       now: () => 0,
       ttlSeconds: 60,
     });
-    await store.commit(['a']);
-    await store.release(['b']);
+    await store.commit(['a'], 'inv-1');
+    await store.release(['b'], 'inv-1');
     expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, {
-      Item: { eventId: { S: 'a' }, state: { S: 'done' }, expiresAt: { N: '60' } },
+      Item: { eventId: { S: 'a' }, state: { S: 'done' }, owner: { S: 'inv-1' }, expiresAt: { N: '60' } },
+      ConditionExpression: '#owner = :owner',
+      ExpressionAttributeValues: { ':owner': { S: 'inv-1' } },
     });
-    expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, { Key: { eventId: { S: 'b' } } });
+    expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, {
+      Key: { eventId: { S: 'b' } },
+      ConditionExpression: '#owner = :owner AND #state = :pending',
+      ExpressionAttributeValues: { ':owner': { S: 'inv-1' }, ':pending': { S: 'pending' } },
+    });
+    // The lease passed to another invocation: DynamoDB refuses the condition, and that is fine.
+    const refused = new ConditionalCheckFailedException({
+      message: 'The conditional request failed',
+      $metadata: {},
+    });
+    dynamo.on(DeleteItemCommand).rejects(refused);
+    dynamo.on(PutItemCommand).rejects(refused);
+    await expect(store.release(['b'], 'stale-inv')).resolves.toBeUndefined();
+    await expect(store.commit(['b'], 'stale-inv')).resolves.toBeUndefined();
     dynamo.on(PutItemCommand).rejects(new Error('ProvisionedThroughputExceeded'));
-    await expect(store.claim(['x'])).rejects.toThrow('ProvisionedThroughputExceeded');
+    await expect(store.claim(['x'], 'inv-2')).rejects.toThrow('ProvisionedThroughputExceeded');
+  });
+
+  it('a claim throttled midway gives back every lease it took before failing (all or nothing)', async () => {
+    dynamo.on(DeleteItemCommand).resolves({});
+    let calls = 0;
+    dynamo.on(PutItemCommand).callsFake(async () => {
+      calls++;
+      if (calls === 6) {
+        const { ProvisionedThroughputExceededException } = await import('@aws-sdk/client-dynamodb');
+        throw new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} });
+      }
+      return {};
+    });
+    const store = new DynamoDedupeStore({
+      tableName: 'dedupe',
+      client: new DynamoDBClient({}),
+      now: () => 0,
+      concurrency: 1,
+    });
+    const ids = Array.from({ length: 10 }, (_, i) => `e${i}`);
+    await expect(store.claim(ids, 'inv-3')).rejects.toThrow('throttled');
+    // Five leases were taken before the throttle; all five are released, as their owner.
+    const released = dynamo.commandCalls(DeleteItemCommand).map((c) => c.args[0].input.Key?.eventId?.S);
+    expect(released.sort()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+    for (const c of dynamo.commandCalls(DeleteItemCommand)) {
+      expect(c.args[0].input.ExpressionAttributeValues?.[':owner']).toEqual({ S: 'inv-3' });
+    }
+    // No new claim started after the failure.
+    expect(calls).toBe(6);
   });
 });

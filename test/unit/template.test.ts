@@ -25,7 +25,26 @@ describe('template.yaml', () => {
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
       'LATE_WINDOW_HOURS',
       'GEO_ENABLED',
+      'DEDUPE_LEASE_SECONDS',
     ]);
+  });
+
+  it('keeps the dedupe lease shorter than the enrich timeout, and alarms on the on-failure queue', () => {
+    const enrich = template.slice(
+      template.indexOf('  EnrichFunction:'),
+      template.indexOf('    Metadata:', template.indexOf('  EnrichFunction:')),
+    );
+    const timeout = Number(/Timeout: (\d+)/.exec(enrich)?.[1]);
+    const lease = Number(/DEDUPE_LEASE_SECONDS: '(\d+)'/.exec(enrich)?.[1]);
+    expect(lease).toBeGreaterThan(0);
+    expect(lease).toBeLessThan(timeout);
+    const alarm = template.slice(
+      template.indexOf('  EnrichFailureQueueAlarm:'),
+      template.indexOf('AlarmActions', template.indexOf('  EnrichFailureQueueAlarm:')) + 40,
+    );
+    expect(alarm).toContain('!GetAtt EnrichFailureQueue.QueueName');
+    expect(alarm).toContain('ApproximateNumberOfMessagesVisible');
+    expect(alarm).toContain('AlarmActions: [!Ref AlertTopic]');
   });
 
   it.each([

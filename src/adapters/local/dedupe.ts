@@ -9,6 +9,7 @@ import type { ClaimResult, DedupeStore } from '../../ports/dedupe';
  */
 interface Entry {
   state: 'pending' | 'done';
+  owner: string;
   expiresAt: number;
 }
 
@@ -34,10 +35,10 @@ export class LocalDedupeStore implements DedupeStore {
   private load(file: string): void {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (!line) continue;
-      const [op, exp, ...rest] = line.split(' ');
+      const [op, exp, owner = '', ...rest] = line.split(' ');
       const id = rest.join(' ');
       if (op === 'r') this.entries.delete(id);
-      else this.entries.set(id, { state: op === 'd' ? 'done' : 'pending', expiresAt: Number(exp) });
+      else this.entries.set(id, { state: op === 'd' ? 'done' : 'pending', owner, expiresAt: Number(exp) });
     }
   }
 
@@ -45,9 +46,9 @@ export class LocalDedupeStore implements DedupeStore {
     if (this.opts.file && lines.length) appendFileSync(this.opts.file, `${lines.join('\n')}\n`);
   }
 
-  async claim(ids: string[]): Promise<ClaimResult> {
+  async claim(ids: string[], owner: string): Promise<ClaimResult> {
     const now = this.now();
-    const lease = now + (this.opts.leaseSeconds ?? 300) * 1000;
+    const lease = now + (this.opts.leaseSeconds ?? 90) * 1000;
     const out: ClaimResult = { claimed: [], duplicates: [], inFlight: [] };
     const lines: string[] = [];
     for (const id of ids) {
@@ -56,22 +57,27 @@ export class LocalDedupeStore implements DedupeStore {
         (e.state === 'done' ? out.duplicates : out.inFlight).push(id);
         continue;
       }
-      this.entries.set(id, { state: 'pending', expiresAt: lease });
-      lines.push(`p ${lease} ${id}`);
+      this.entries.set(id, { state: 'pending', owner, expiresAt: lease });
+      lines.push(`p ${lease} ${owner} ${id}`);
       out.claimed.push(id);
     }
     this.log(lines);
     return out;
   }
 
-  async commit(ids: string[]): Promise<void> {
+  async commit(ids: string[], owner: string): Promise<void> {
     const exp = this.now() + (this.opts.ttlSeconds ?? 7 * 24 * 3600) * 1000;
-    for (const id of ids) this.entries.set(id, { state: 'done', expiresAt: exp });
-    this.log(ids.map((id) => `d ${exp} ${id}`));
+    const mine = ids.filter((id) => this.entries.get(id)?.owner === owner);
+    for (const id of mine) this.entries.set(id, { state: 'done', owner, expiresAt: exp });
+    this.log(mine.map((id) => `d ${exp} ${owner} ${id}`));
   }
 
-  async release(ids: string[]): Promise<void> {
-    for (const id of ids) this.entries.delete(id);
-    this.log(ids.map((id) => `r 0 ${id}`));
+  async release(ids: string[], owner: string): Promise<void> {
+    const mine = ids.filter((id) => {
+      const e = this.entries.get(id);
+      return e?.owner === owner && e.state === 'pending';
+    });
+    for (const id of mine) this.entries.delete(id);
+    this.log(mine.map((id) => `r 0 ${owner} ${id}`));
   }
 }

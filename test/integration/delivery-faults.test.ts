@@ -1,0 +1,139 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { LocalDedupeStore } from '../../src/adapters/local/dedupe';
+import { FileEventStream } from '../../src/adapters/local/file-stream';
+import { LakeDelivery } from '../../src/adapters/local/lake-delivery';
+import { FileFailureSource, LocalRangeReader } from '../../src/adapters/local/redrive';
+import { openDuckDb } from '../../src/etl/duckdb';
+import { registerLakeViews } from '../../src/etl/lake-views';
+import { runEtl } from '../../src/etl/runner';
+import { createEnrichHandler } from '../../src/handlers/enrich';
+import { EventSourceMapping, FileFailureDestination } from '../../src/runtime/event-source';
+import { createLocalEnrichHandler } from '../../src/runtime/local-enrich';
+import { redrive } from '../../src/runtime/redrive';
+import { enrichUnderTest } from '../helpers/enrich';
+import { kinesisEvent, segmentEnvelope } from '../helpers/kinesis';
+
+/**
+ * Faults between the stream and the lake, with the local adapters: whatever fails, every accepted
+ * event ends up in gold exactly once.
+ */
+const TS = '2026-03-01T10:00:00.000Z';
+const events = (n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    segmentEnvelope({ messageId: `m${i}`, userId: `u${i}`, timestamp: TS, originalTimestamp: TS }),
+  ).map((e) => ({ ...e, receivedAt: TS }));
+
+async function silverCount(lake: string): Promise<number> {
+  const engine = await openDuckDb();
+  try {
+    await registerLakeViews(engine, lake);
+    const [r] = await engine.rows<{ n: string }>('SELECT count(*) AS n FROM silver.events');
+    return Number(r?.n);
+  } finally {
+    engine.close();
+  }
+}
+
+describe('no accepted event lost, none twice', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'c360-faults-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('retries exhausted → on-failure destination → c360 redrive → every event in silver once', async () => {
+    const stream = new FileEventStream(join(dir, 'stream', 'events'));
+    await stream.put(
+      events(6).map((e) => ({ partitionKey: String(e.eventId), data: Buffer.from(JSON.stringify(e)) })),
+    );
+    const enrich = createLocalEnrichHandler(dir, { geo: false });
+    let broken = true;
+    // The lake is unreachable for anything carrying m3 while `broken`: the invocation throws.
+    const handler = async (e: KinesisStreamEvent) => {
+      if (
+        broken &&
+        e.Records.some((r) => Buffer.from(r.kinesis.data, 'base64').toString().includes('"m3"'))
+      ) {
+        throw new Error('lake unavailable');
+      }
+      return enrich(e);
+    };
+    const failuresFile = join(dir, 'state', 'enrich-on-failure.ndjson');
+    const mapping = () =>
+      new EventSourceMapping({
+        stream,
+        handler,
+        checkpointFile: join(dir, 'state', 'enrich.checkpoint'),
+        onFailure: new FileFailureDestination(failuresFile),
+        maximumRetryAttempts: 1,
+      });
+    const first = await mapping().drain();
+    expect(first.sentToOnFailure).toBe(1);
+    await runEtl({ lakeDir: join(dir, 'lake'), from: '2026-03-01', to: '2026-03-01' });
+    expect(await silverCount(join(dir, 'lake'))).toBe(5);
+
+    broken = false;
+    const report = await redrive({
+      failures: new FileFailureSource(failuresFile),
+      reader: new LocalRangeReader(new FileEventStream(join(dir, 'stream', 'events'))),
+      stream,
+    });
+    expect(report).toMatchObject({ batches: 1, records: 1, expired: [] });
+    expect(await readFile(failuresFile, 'utf8')).toBe('');
+    await mapping().drain();
+    await runEtl({ lakeDir: join(dir, 'lake'), from: '2026-03-01', to: '2026-03-01' });
+    expect(await silverCount(join(dir, 'lake'))).toBe(6);
+  });
+
+  it('a crash between delivery and commit: the lease expires, the retry delivers again, silver keeps one', async () => {
+    let now = Date.parse('2026-03-01T10:00:00Z');
+    const dedupe = new LocalDedupeStore({ now: () => now, leaseSeconds: 90 });
+    let crash = true;
+    const flaky = Object.assign(Object.create(dedupe) as LocalDedupeStore, {
+      commit: async (ids: string[], owner: string) => {
+        if (crash) {
+          crash = false;
+          throw new Error('function timed out after delivery');
+        }
+        return dedupe.commit(ids, owner);
+      },
+    });
+    const base = enrichUnderTest().deps;
+    const lake = join(dir, 'lake');
+    const handler = createEnrichHandler({
+      ...base,
+      dedupe: flaky,
+      delivery: new LakeDelivery(lake),
+      quarantine: new LakeDelivery(lake),
+    });
+    const batch = kinesisEvent(events(4));
+
+    await expect(handler(batch)).rejects.toThrow('timed out');
+    // Redelivered at once: the crashed invocation's leases still hold, so the records are in flight.
+    // (every record failed: Powertools fails the whole invocation, Kinesis retries the batch).
+    await expect(handler(batch)).rejects.toThrow('All records failed processing');
+    // After the lease (shorter than the function timeout) the retry claims and delivers again.
+    now += 91_000;
+    expect((await handler(batch)).batchItemFailures).toEqual([]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
+    // 8 bronze rows (4 delivered twice), 4 events: the reconciliation check passed too.
+    expect(await silverCount(lake)).toBe(4);
+  });
+
+  it('a stale release never deletes the new lease holder’s done marker', async () => {
+    let now = 0;
+    const store = new LocalDedupeStore({ now: () => now, leaseSeconds: 90 });
+    await store.claim(['e1'], 'A');
+    now += 91_000; // A's lease expires mid-batch
+    expect((await store.claim(['e1'], 'B')).claimed).toEqual(['e1']);
+    await store.commit(['e1'], 'B');
+    await store.release(['e1'], 'A'); // A's delivery failed; its release comes late
+    await store.commit(['e1'], 'A');
+    expect(await store.claim(['e1'], 'C')).toEqual({ claimed: [], duplicates: ['e1'], inFlight: [] });
+  });
+});
