@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import {
   AuthError,
   BadRequestError,
+  DownstreamUnavailableError,
   ForbiddenError,
   MethodNotAllowedError,
   NotFoundError,
+  PayloadTooLargeError,
 } from '../domain/errors';
 import type { RawEnvelope } from '../domain/event';
 import {
@@ -75,7 +78,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The provider's own event id, used for replay protection and dedupe. */
+/** The provider's own event id, used for dedupe downstream (and as the envelope's eventId). */
 function providerEventId(provider: WebhookProvider, payload: unknown, event: HttpEvent): string | null {
   const p = isObject(payload) ? payload : {};
   switch (provider) {
@@ -91,6 +94,20 @@ function providerEventId(provider: WebhookProvider, payload: unknown, event: Htt
     }
   }
 }
+
+/**
+ * The replay key: something the signature covers, so a captured request sent again is caught
+ * whatever headers it carries. Stripe, Zendesk and HubSpot sign bodies that hold their event ids.
+ * Shopify's event and webhook id headers are not signed, so its key is the signed body itself
+ * (a hash): the same body again is the same order state, never new information.
+ */
+function replayKey(provider: WebhookProvider, eventId: string | null, body: Buffer): string {
+  if (provider === 'shopify' || !eventId) return `body:${createHash('sha256').update(body).digest('hex')}`;
+  return eventId;
+}
+
+/** Kinesis takes 1 MiB per record (data + partition key); an envelope that cannot fit is a 413 at the edge. */
+export const MAX_STREAM_RECORD_BYTES = 1024 * 1024;
 
 export const createWebhookHandler = (deps: WebhookDeps) => {
   const maxBody = deps.maxBodyBytes ?? 1024 * 1024;
@@ -143,8 +160,42 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
     }
   };
 
-  const write = async (envelope: RawEnvelope, partitionKey: string) => {
-    await deps.stream.put([{ partitionKey, data: Buffer.from(JSON.stringify(envelope), 'utf8') }]);
+  const write = async (envelope: RawEnvelope, partitionKey: string, bodyBytes: number) => {
+    const data = Buffer.from(JSON.stringify(envelope), 'utf8');
+    const size = data.length + Buffer.byteLength(partitionKey);
+    if (size > MAX_STREAM_RECORD_BYTES) {
+      throw new PayloadTooLargeError(
+        `the request (${bodyBytes} bytes) does not fit a stream record with its envelope (${size} of ${MAX_STREAM_RECORD_BYTES} bytes)`,
+        MAX_STREAM_RECORD_BYTES,
+        size,
+      );
+    }
+    await deps.stream.put([{ partitionKey, data }]);
+  };
+
+  /**
+   * Accepts one request exactly once: an atomic replay claim, the stream write, then confirm (or
+   * release when the write failed, so the provider's retry is accepted).
+   */
+  const acceptOnce = async (
+    provider: string,
+    key: string,
+    requestId: string,
+    accept: () => Promise<void>,
+  ): Promise<'accepted' | 'duplicate'> => {
+    const claim = await deps.replayGuard.claim(provider, key, requestId);
+    if (claim === 'duplicate') return 'duplicate';
+    if (claim === 'in_flight') {
+      throw new DownstreamUnavailableError('the same request is being accepted right now; retry shortly');
+    }
+    try {
+      await accept();
+    } catch (err) {
+      await deps.replayGuard.release(provider, key, requestId).catch(() => {});
+      throw err;
+    }
+    await deps.replayGuard.confirm(provider, key, requestId);
+    return 'accepted';
   };
 
   async function webhook(event: HttpEvent, providerName: string, requestId: string): Promise<HttpResult> {
@@ -163,11 +214,6 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
     if (!verdict.ok) throw new AuthError(verdict.reason);
     const payload = parseJson(body);
     const eventId = providerEventId(provider, payload, event);
-    if (eventId && (await deps.replayGuard.seen(provider, eventId))) {
-      deps.metrics.addMetric('WebhookReplays', 'Count', 1);
-      deps.metrics.publishStoredMetrics();
-      return json(200, { success: true, duplicate: true, eventId });
-    }
     const headers: Record<string, string> = {};
     for (const h of KEPT_HEADERS) {
       const v = header(event, h);
@@ -186,8 +232,14 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
       ...(Object.keys(headers).length ? { headers } : {}),
       ...(eventId ? { eventId } : {}),
     };
-    await write(envelope, eventId ?? requestId);
-    if (eventId) await deps.replayGuard.remember(provider, eventId);
+    const outcome = await acceptOnce(provider, replayKey(provider, eventId, body), requestId, () =>
+      write(envelope, eventId ?? requestId, body.length),
+    );
+    if (outcome === 'duplicate') {
+      deps.metrics.addMetric('WebhookReplays', 'Count', 1);
+      deps.metrics.publishStoredMetrics();
+      return json(200, { success: true, duplicate: true, eventId });
+    }
     deps.metrics.addDimension('provider', provider);
     deps.metrics.addMetric('WebhookAccepted', 'Count', 1);
     deps.metrics.publishStoredMetrics();
@@ -214,8 +266,10 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
     const method = event.requestContext?.http?.method ?? 'GET';
     let fields: Record<string, unknown> = {};
     for (const [k, v] of new URLSearchParams(event.rawQueryString ?? '')) fields[k] = v;
+    let rawBody: Buffer = Buffer.alloc(0);
     if (method === 'POST') {
       const body = decodeBody(event, maxBody);
+      rawBody = body;
       if (body.length > 0) {
         const ct = (header(event, 'content-type') ?? '').toLowerCase();
         if (ct.startsWith('application/x-www-form-urlencoded')) {
@@ -254,7 +308,27 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
       payload: fields,
       rawQuery: event.rawQueryString ?? '',
     };
-    await write(envelope, String(fields.appsflyer_id ?? fields.adid ?? fields.device_id ?? requestId));
+    // Postbacks carry no event id: the replay key is the request itself (a network's retry sends
+    // the same query and body; a captured URL sent again is caught too).
+    const key = `req:${createHash('sha256')
+      .update(method)
+      .update('\u0000')
+      .update(event.rawQueryString ?? '')
+      .update('\u0000')
+      .update(rawBody)
+      .digest('hex')}`;
+    const outcome = await acceptOnce(network, key, requestId, () =>
+      write(
+        envelope,
+        String(fields.appsflyer_id ?? fields.adid ?? fields.device_id ?? requestId),
+        rawBody.length,
+      ),
+    );
+    if (outcome === 'duplicate') {
+      deps.metrics.addMetric('PostbackReplays', 'Count', 1);
+      deps.metrics.publishStoredMetrics();
+      return json(200, { success: true, duplicate: true });
+    }
     deps.metrics.addDimension('provider', network);
     deps.metrics.addMetric('PostbackAccepted', 'Count', 1);
     deps.metrics.publishStoredMetrics();

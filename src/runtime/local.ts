@@ -91,7 +91,7 @@ export function createLocalWebhooks(opts: LocalRuntimeOptions & { stream: Readab
     secrets: new ConfigSecretStore({ webhooks: localWebhookSecretJson() }),
     secretName: 'webhooks',
     replayGuard: new LocalReplayGuard({
-      file: join(paths.state, 'webhook-replay.log'),
+      dir: join(paths.state, 'replay'),
       now: () => clock.now().getTime(),
     }),
     clock,

@@ -267,6 +267,105 @@ describe('webhook edge cases', () => {
   });
 });
 
+describe('replay protection that holds', () => {
+  const shopify = (body: string, eventId: string) =>
+    apiEvent({
+      path: '/webhooks/shopify',
+      body,
+      headers: {
+        'x-shopify-hmac-sha256': sign.shopify(body, 'shpss_test'),
+        'x-shopify-topic': 'orders/paid',
+        'x-shopify-event-id': eventId,
+      },
+    });
+
+  it('Shopify: a captured body replayed with a new (unsigned) event-id header is still a replay', async () => {
+    const { handler, stream } = webhooksUnderTest();
+    expect(parseBody(await handler(shopify(shopifyBody, 'evt-a')))).toMatchObject({ success: true });
+    const replay = await handler(shopify(shopifyBody, 'evt-forged'));
+    expect(replay.statusCode).toBe(200);
+    expect(parseBody(replay)).toMatchObject({ duplicate: true });
+    expect(stream.records).toHaveLength(1);
+  });
+
+  it('postbacks: the same request again is a replay; a different one is not', async () => {
+    const { handler, stream } = webhooksUnderTest();
+    const get = (query: string) =>
+      handler(apiEvent({ method: 'GET', path: '/postbacks/appsflyer/af-token', query }));
+    await get('event_name=install&appsflyer_id=af-1');
+    expect(parseBody(await get('event_name=install&appsflyer_id=af-1'))).toMatchObject({ duplicate: true });
+    await get('event_name=install&appsflyer_id=af-2');
+    expect(stream.records).toHaveLength(2);
+  });
+
+  it('two concurrent deliveries: one is written, the other is told to retry (never a 200 that could lose it)', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const written: unknown[] = [];
+    const { handler } = webhooksUnderTest({
+      stream: {
+        put: async (records) => {
+          await gate;
+          written.push(...records);
+          return { written: records.length, calls: 1, retried: 0 };
+        },
+      },
+    });
+    const body = stripeEvent('charge.succeeded', 'charge', 'evt_race');
+    const req = () =>
+      handler(
+        apiEvent({
+          path: '/webhooks/stripe',
+          body,
+          headers: { 'stripe-signature': sign.stripe(body, 'whsec_test', NOW_S) },
+        }),
+      );
+    const first = req();
+    const second = await req();
+    expect(second.statusCode).toBe(503);
+    expect(second.headers?.['retry-after']).toBe('1');
+    release();
+    expect((await first).statusCode).toBe(200);
+    expect(written).toHaveLength(1);
+    // The provider's retry of the second now finds it accepted.
+    expect(parseBody(await req())).toMatchObject({ duplicate: true });
+  });
+
+  it('413 when the body cannot fit a stream record with its envelope', async () => {
+    const { handler, stream } = webhooksUnderTest({ maxBodyBytes: 2 * 1024 * 1024 });
+    const body = JSON.stringify({
+      id: 'evt_big',
+      type: 'charge.succeeded',
+      data: { object: { note: 'x'.repeat(1024 * 1024) } },
+    });
+    const res = await handler(
+      apiEvent({
+        path: '/webhooks/stripe',
+        body,
+        headers: { 'stripe-signature': sign.stripe(body, 'whsec_test', NOW_S) },
+      }),
+    );
+    expect(res.statusCode).toBe(413);
+    expect(parseBody(res)).toMatchObject({ limitBytes: 1024 * 1024 });
+    expect(stream.records).toHaveLength(0);
+    // Nothing was remembered: a smaller retry under the same event id is accepted.
+    const small = JSON.stringify({ id: 'evt_big', type: 'charge.succeeded', data: { object: {} } });
+    expect(
+      (
+        await handler(
+          apiEvent({
+            path: '/webhooks/stripe',
+            body: small,
+            headers: { 'stripe-signature': sign.stripe(small, 'whsec_test', NOW_S) },
+          }),
+        )
+      ).statusCode,
+    ).toBe(200);
+  });
+});
+
 describe('postbacks', () => {
   it('GET: query parameters kept verbatim, unknown fields kept', async () => {
     const { handler, stream } = webhooksUnderTest();

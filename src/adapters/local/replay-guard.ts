@@ -1,30 +1,109 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { ReplayGuard } from '../../ports/replay-guard';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ReplayClaim, ReplayGuard } from '../../ports/replay-guard';
 
-/** Embedded replay guard: a set of provider event ids with expiry, optionally persisted as a log. */
+interface Marker {
+  state: 'pending' | 'done';
+  owner: string;
+  expiresAt: number;
+}
+
+/**
+ * Embedded replay guard. With a folder, each key is a file created with O_EXCL (atomic across
+ * processes: two servers on one data folder cannot both accept a replay); without one (tests),
+ * an in-memory map with the same semantics.
+ */
 export class LocalReplayGuard implements ReplayGuard {
-  private readonly seenIds = new Map<string, number>();
-  constructor(private readonly opts: { file?: string; ttlSeconds?: number; now?: () => number } = {}) {
-    if (opts.file && existsSync(opts.file)) {
-      for (const line of readFileSync(opts.file, 'utf8').split('\n')) {
-        const sp = line.indexOf(' ');
-        if (sp > 0) this.seenIds.set(line.slice(sp + 1), Number(line.slice(0, sp)));
-      }
-    }
-    if (opts.file) mkdirSync(dirname(opts.file), { recursive: true });
+  private readonly memory = new Map<string, Marker>();
+
+  constructor(
+    private readonly opts: {
+      dir?: string;
+      ttlSeconds?: number;
+      leaseSeconds?: number;
+      now?: () => number;
+    } = {},
+  ) {
+    if (opts.dir) mkdirSync(opts.dir, { recursive: true });
   }
+
   private now() {
     return this.opts.now?.() ?? Date.now();
   }
-  async seen(provider: string, eventId: string): Promise<boolean> {
-    const exp = this.seenIds.get(`${provider}:${eventId}`);
-    return exp !== undefined && exp > this.now();
+
+  private fileOf(provider: string, key: string): string {
+    const name = createHash('sha256').update(`${provider}\u0000${key}`).digest('hex');
+    return join(this.opts.dir as string, name);
   }
-  async remember(provider: string, eventId: string): Promise<void> {
-    const exp = this.now() + (this.opts.ttlSeconds ?? 7 * 24 * 3600) * 1000;
-    const key = `${provider}:${eventId}`;
-    this.seenIds.set(key, exp);
-    if (this.opts.file) appendFileSync(this.opts.file, `${exp} ${key}\n`);
+
+  private async read(provider: string, key: string): Promise<Marker | null> {
+    if (!this.opts.dir) return this.memory.get(`${provider}\u0000${key}`) ?? null;
+    try {
+      return JSON.parse(await readFile(this.fileOf(provider, key), 'utf8')) as Marker;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  private async write(provider: string, key: string, m: Marker): Promise<void> {
+    if (!this.opts.dir) {
+      this.memory.set(`${provider}\u0000${key}`, m);
+      return;
+    }
+    const file = this.fileOf(provider, key);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(m));
+    await rename(tmp, file);
+  }
+
+  async claim(provider: string, key: string, owner: string): Promise<ReplayClaim> {
+    const now = this.now();
+    const marker: Marker = {
+      state: 'pending',
+      owner,
+      expiresAt: now + (this.opts.leaseSeconds ?? 60) * 1000,
+    };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (!this.opts.dir) {
+        const existing = this.memory.get(`${provider}\u0000${key}`);
+        if (existing && existing.expiresAt > now)
+          return existing.state === 'done' ? 'duplicate' : 'in_flight';
+        this.memory.set(`${provider}\u0000${key}`, marker);
+        return 'claimed';
+      }
+      try {
+        const fh = await open(this.fileOf(provider, key), 'wx');
+        await fh.writeFile(JSON.stringify(marker));
+        await fh.close();
+        return 'claimed';
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const existing = await this.read(provider, key);
+      if (existing && existing.expiresAt > now) return existing.state === 'done' ? 'duplicate' : 'in_flight';
+      // Expired: remove it and try the exclusive create once more (a racing claimer may win).
+      await unlink(this.fileOf(provider, key)).catch(() => {});
+    }
+    return 'in_flight';
+  }
+
+  async confirm(provider: string, key: string, owner: string): Promise<void> {
+    const m = await this.read(provider, key);
+    if (m?.owner !== owner) return;
+    await this.write(provider, key, {
+      state: 'done',
+      owner,
+      expiresAt: this.now() + (this.opts.ttlSeconds ?? 7 * 24 * 3600) * 1000,
+    });
+  }
+
+  async release(provider: string, key: string, owner: string): Promise<void> {
+    const m = await this.read(provider, key);
+    if (m?.owner !== owner || m.state !== 'pending') return;
+    if (this.opts.dir) await unlink(this.fileOf(provider, key)).catch(() => {});
+    else this.memory.delete(`${provider}\u0000${key}`);
   }
 }
