@@ -1,6 +1,7 @@
 import { DynamoDedupeStore } from '../../src/adapters/aws/dynamodb-dedupe';
 import { FirehoseDelivery } from '../../src/adapters/aws/firehose-delivery';
 import { powertools } from '../../src/adapters/aws/powertools';
+import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
 import { GeoipLiteLookup } from '../../src/adapters/geoip';
 import { intEnv, readEnv } from '../../src/config/env';
@@ -21,6 +22,7 @@ export const loadConfig = () =>
       'QUARANTINE_STREAM_NAME',
       'DEDUPE_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
+      'LAKE_BUCKET',
     ],
     { LATE_WINDOW_HOURS: '48', GEO_ENABLED: 'false', DEDUPE_LEASE_SECONDS: '90' },
   );
@@ -33,6 +35,7 @@ let enrich: Promise<ReturnType<typeof createEnrichHandler>> | null = null;
 const buildDeps = async (): Promise<EnrichDeps> => ({
   delivery: new FirehoseDelivery({ deliveryStreamName: config.DELIVERY_STREAM_NAME }),
   quarantine: new FirehoseDelivery({ deliveryStreamName: config.QUARANTINE_STREAM_NAME }),
+  originals: new S3ObjectStore(config.LAKE_BUCKET),
   dedupe: new DynamoDedupeStore({
     tableName: config.DEDUPE_TABLE_NAME,
     leaseSeconds: intEnv(config.DEDUPE_LEASE_SECONDS, 'DEDUPE_LEASE_SECONDS'),

@@ -183,6 +183,12 @@ export interface QuarantineRecord {
   source: string | null;
   receivedAt: string;
   quarantinedAt: string;
-  /** The original stream record data, verbatim (base64 when not valid UTF-8 JSON). */
+  /**
+   * The original stream record data, verbatim (base64 when not valid UTF-8 JSON); empty when the
+   * original was too large for a quarantine line and was stored as an object (`originalRef`).
+   */
   original: string;
+  /** Object key of an original stored apart (Firehose takes 1,000 KiB per record). */
+  originalRef?: string;
+  originalBytes?: number;
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type {
   Context,
@@ -22,6 +22,7 @@ import { SchemaRegistry } from '../domain/schema-registry';
 import type { Clock } from '../ports/clock';
 import type { DedupeStore } from '../ports/dedupe';
 import type { Delivery, DeliveryItem } from '../ports/delivery';
+import type { ObjectStore } from '../ports/object-store';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 
 /**
@@ -44,6 +45,13 @@ export interface EnrichDeps {
   registry?: SchemaRegistry;
   /** Largest canonical event accepted into the lake (Firehose takes 1,000 KiB per record). */
   maxEventBytes?: number;
+  /**
+   * Where quarantine originals too large for a quarantine line are stored (the lake bucket's
+   * `quarantine-originals/` prefix); the line references the object instead.
+   */
+  originals?: ObjectStore;
+  /** Originals above this size go to `originals` (default 256 KiB). */
+  maxInlineOriginalBytes?: number;
 }
 
 export interface EnrichStats {
@@ -79,6 +87,7 @@ interface Pending {
 export const createEnrichHandler = (deps: EnrichDeps) => {
   const registry = deps.registry ?? SchemaRegistry.default();
   const maxEventBytes = deps.maxEventBytes ?? 256 * 1024;
+  const maxInline = deps.maxInlineOriginalBytes ?? 256 * 1024;
 
   /** The bulk work; exported through `.process` for the embedded runtime and tests. */
   async function processBatch(
@@ -235,6 +244,17 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     stats.delivered = committed.length;
 
     if (quarantine.length) {
+      // An original that would make the quarantine line too large for Firehose is stored as an
+      // object and referenced: the line always fits, the original is never lost.
+      for (const { q } of quarantine) {
+        if (Buffer.byteLength(q.original) <= maxInline) continue;
+        if (!deps.originals) continue;
+        const key = `quarantine-originals/${quarantinedAt.slice(0, 10)}/${createHash('sha256').update(q.original).digest('hex')}`;
+        await deps.originals.put(key, q.original);
+        q.originalRef = key;
+        q.originalBytes = Buffer.byteLength(q.original);
+        q.original = '';
+      }
       const qItems = quarantine.map(({ q }) => ({
         prefix: quarantinePrefix(quarantinePartition(q)),
         line: JSON.stringify(q),

@@ -4,6 +4,7 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { GeoipLiteLookup } from '../adapters/geoip';
 import { LocalDedupeStore } from '../adapters/local/dedupe';
 import { LakeDelivery } from '../adapters/local/lake-delivery';
+import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { noGeo } from '../domain/enrich/geo';
 import { Pseudonymizer } from '../domain/enrich/pii';
@@ -34,6 +35,7 @@ export function createLocalEnrichHandler(
   return createEnrichHandler({
     delivery: new LakeDelivery(paths.lake, () => clock.now()),
     quarantine: new LakeDelivery(paths.lake, () => clock.now()),
+    originals: new FolderObjectStore(paths.lake),
     dedupe: new LocalDedupeStore({ file: join(paths.state, 'dedupe.log'), now: () => clock.now().getTime() }),
     enrich: {
       ua: new UserAgentCache(),

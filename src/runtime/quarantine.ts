@@ -3,6 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { listFiles } from '../adapters/local/files';
+import { FolderObjectStore } from '../adapters/local/object-store';
 import type { QuarantineRecord } from '../domain/event';
 import type { EnrichHandler } from './local-enrich';
 
@@ -69,6 +70,9 @@ export async function replayQuarantine(opts: {
   let seq = 0;
   for (const file of files) {
     const rows = await readQuarantineFile(file.path);
+    // Originals stored apart (too large for a quarantine line) are read back from the lake.
+    const store = new FolderObjectStore(opts.lakeDir);
+    for (const q of rows) if (q.originalRef) q.original = (await store.get(q.originalRef)).toString('utf8');
     const records: KinesisStreamRecord[] = rows.map((q) => {
       const looksJson = q.original.startsWith('{') || q.original.startsWith('[');
       seq++;

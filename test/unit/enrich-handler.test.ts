@@ -1,3 +1,7 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FolderObjectStore } from '../../src/adapters/local/object-store';
 import type { CanonicalEvent, QuarantineRecord } from '../../src/domain/event';
 import { enrichUnderTest } from '../helpers/enrich';
 import { kinesisEvent, segmentEnvelope } from '../helpers/kinesis';
@@ -162,6 +166,34 @@ describe('enrich handler with a poison record', () => {
       });
     } finally {
       delete providerNormalizers.poison;
+    }
+  });
+});
+
+describe('oversized quarantine originals', () => {
+  it('are stored as an object and referenced, so the quarantine line always fits Firehose', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'c360-orig-'));
+    try {
+      const { handler, quarantine } = enrichUnderTest({ originals: new FolderObjectStore(dir) });
+      const big = { id: 'x', type: 'mystery.event', blob: 'z'.repeat(400 * 1024) };
+      const env = {
+        v: 1,
+        kind: 'webhook',
+        source: 'stripe',
+        provider: 'stripe',
+        receivedAt: '2026-01-01T10:00:00.000Z',
+        requestId: 'r',
+        body: JSON.stringify(big),
+      };
+      await handler(kinesisEvent([env as never]));
+      const [q] = quarantine.items.map((i) => JSON.parse(i.line) as QuarantineRecord);
+      expect(q?.original).toBe('');
+      expect(q?.originalBytes).toBeGreaterThan(400 * 1024);
+      expect(quarantine.items[0]?.line.length).toBeLessThan(4096);
+      // The stored object is the record exactly as it was on the stream.
+      expect(await readFile(join(dir, q?.originalRef as string), 'utf8')).toBe(JSON.stringify(env));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

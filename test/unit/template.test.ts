@@ -23,6 +23,7 @@ describe('template.yaml', () => {
       'QUARANTINE_STREAM_NAME',
       'DEDUPE_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
+      'LAKE_BUCKET',
       'LATE_WINDOW_HOURS',
       'GEO_ENABLED',
       'DEDUPE_LEASE_SECONDS',

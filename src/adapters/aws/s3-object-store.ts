@@ -1,0 +1,22 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { ObjectStore } from '../../ports/object-store';
+
+/** Objects in an S3 bucket (SSE-KMS by the bucket's default encryption). */
+export class S3ObjectStore implements ObjectStore {
+  private readonly client: S3Client;
+  constructor(
+    private readonly bucket: string,
+    client?: S3Client,
+  ) {
+    this.client = client ?? new S3Client({});
+  }
+  async put(key: string, body: Uint8Array | string): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body }));
+  }
+  async get(key: string): Promise<Buffer> {
+    const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return Buffer.from(
+      await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+  }
+}

@@ -1,0 +1,18 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { ObjectStore } from '../../ports/object-store';
+
+/** Objects as files under a root folder, with the same keys S3 would use (atomic writes). */
+export class FolderObjectStore implements ObjectStore {
+  constructor(private readonly root: string) {}
+  async put(key: string, body: Uint8Array | string): Promise<void> {
+    const file = join(this.root, key);
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, body);
+    await rename(tmp, file);
+  }
+  async get(key: string): Promise<Buffer> {
+    return readFile(join(this.root, key));
+  }
+}
