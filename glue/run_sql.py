@@ -70,6 +70,7 @@ raw = (
     spark.read.schema(bronze_schema)
     .option("basePath", f"{lake}/bronze/events/")
     .json(f"{lake}/bronze/events/source=*/event_type=*/dt=*/hour=*/")
+    # bronze dt is the arrival date: the run reads what arrived in its range
     .where(f"dt BETWEEN '{args['run_date_from']}' AND '{args['run_date_to']}'")
 )
 raw.createOrReplaceTempView("bronze_raw")
@@ -79,10 +80,11 @@ spark.sql(f"""
   SELECT {EVENT_KEY} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind, userId AS user_id,
     anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
     CAST(`timestamp` AS TIMESTAMP) AS ts, substr(`timestamp`, 1, 10) AS dt,
-    properties, traits, enrichment, flags
+    substr(receivedAt, 1, 10) AS received_dt, properties, traits, enrichment, flags
   FROM bronze_raw""").createOrReplaceTempView("bronze_events")
 spark.sql(f"""
-  SELECT {EVENT_KEY} AS event_id, substr(`timestamp`, 1, 10) AS dt, i.type AS id_type, i.value AS id_value
+  SELECT {EVENT_KEY} AS event_id, substr(`timestamp`, 1, 10) AS dt, substr(receivedAt, 1, 10) AS received_dt,
+    i.type AS id_type, i.value AS id_value
   FROM bronze_raw LATERAL VIEW explode(identities) x AS i""").createOrReplaceTempView("bronze_identities")
 for ref in ("currencies", "currency_rates", "countries"):
     # The lake's own reference copy (e.g. ECB rates imported with `c360 rates import`) wins.
@@ -108,7 +110,7 @@ def stored(path):
 # What earlier runs stored, read before anything is replaced: silver event ids (global dedupe) and
 # the previous identity map (stable customer ids).
 prior = stored(f"{lake}/silver/events")
-(prior.select("event_id", "dt") if prior is not None else spark.createDataFrame([], "event_id STRING, dt STRING")).localCheckpoint().createOrReplaceTempView("silver_event_ids_prior")
+(prior.select("event_id", "dt", "received_dt") if prior is not None else spark.createDataFrame([], "event_id STRING, dt STRING, received_dt STRING")).localCheckpoint().createOrReplaceTempView("silver_event_ids_prior")
 prev_map = stored(f"{lake}/silver/identity_map")
 if prev_map is not None and "customer_since" in prev_map.columns:
     prev_map = prev_map.select("node", "customer_id", prev_map["customer_since"].cast("string").alias("customer_since"))
@@ -128,14 +130,20 @@ for step in plan["steps"]:
     sql = render(read_text(step["sql"]), step["sql"])
     kind, name = step["kind"], step["name"]
     if kind == "partitioned":
-        df = spark.sql(sql).localCheckpoint()
-        df.write.mode("overwrite").partitionBy("dt").parquet(f"{staging}/{step['path']}")
-        outputs.append(step)
-        # Later steps see the table as it will be: stored partitions outside the run + this run's.
+        # The run's rows (events that ARRIVED in the range; bronze dt is arrival), merged into the
+        # event-date partitions they touch: stored rows that arrived outside the range stay.
+        new = spark.sql(sql).localCheckpoint()
         old = stored(f"{lake}/{step['path']}")
-        view = df if old is None else old.where(
-            f"dt < '{args['run_date_from']}' OR dt > '{args['run_date_to']}'"
-        ).unionByName(df)
+        in_range = f"received_dt BETWEEN '{args['run_date_from']}' AND '{args['run_date_to']}'"
+        dts = {r["dt"] for r in new.select("dt").distinct().collect()}
+        if old is not None:
+            dts |= {r["dt"] for r in old.where(in_range).select("dt").distinct().collect()}
+        dt_list = ", ".join(f"'{d}'" for d in sorted(dts)) or "''"
+        merged = new if old is None else old.where(f"dt IN ({dt_list}) AND NOT ({in_range})").unionByName(new)
+        merged = merged.localCheckpoint()
+        merged.write.mode("overwrite").partitionBy("dt").parquet(f"{staging}/{step['path']}")
+        outputs.append({**step, "dts": sorted(dts)})
+        view = merged if old is None else old.where(f"dt NOT IN ({dt_list})").unionByName(merged)
         view.createOrReplaceTempView(name)
     elif kind in ("table", "temp"):
         df = spark.sql(sql).localCheckpoint()
@@ -171,25 +179,22 @@ for step in plan["steps"]:
             warnings.append({"check": name, "failures": failures, "example": example})
     print(json.dumps({"step": name, "kind": kind}))
 
-# Every check passed: publish. Partitioned tables get the run's dt partitions (stale ones in the
-# range dropped first), whole tables are replaced.
-frm, to = args["run_date_from"], args["run_date_to"]
+# Every check passed: publish. Partitioned tables get the event-date partitions the run touched
+# (a touched partition with no rows left is removed), whole tables are replaced.
 for step in outputs:
     target = f"{lake}/{step['path']}"
-    new = spark.read.parquet(f"{staging}/{step['path']}")
     if step["kind"] == "partitioned":
-        # Stale partitions of the run's range (no rows this time) are dropped, as the DuckDB runner does.
+        touched = set(step["dts"])
         paginator = s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=args["lake_bucket"], Prefix=f"{step['path']}/dt="):
             stale = [o["Key"] for o in page.get("Contents", [])
-                     if frm <= o["Key"].split("dt=", 1)[1][:10] <= to]
+                     if o["Key"].split("dt=", 1)[1].split("/", 1)[0] in touched]
             for i in range(0, len(stale), 1000):
                 s3.delete_objects(Bucket=args["lake_bucket"],
                                   Delete={"Objects": [{"Key": k} for k in stale[i:i + 1000]]})
-        old = stored(target)
-        keep = old.where(f"dt < '{frm}' OR dt > '{to}'") if old is not None else None
-        merged = new if keep is None else keep.unionByName(new)
-        merged.localCheckpoint().write.mode("overwrite").partitionBy("dt").parquet(target)
+        staged = stored(f"{staging}/{step['path']}")
+        if staged is not None:
+            staged.write.mode("append").partitionBy("dt").parquet(target)
     else:
-        new.coalesce(1).write.mode("overwrite").parquet(target)
+        spark.read.parquet(f"{staging}/{step['path']}").coalesce(1).write.mode("overwrite").parquet(target)
 print(json.dumps({"published": [s["name"] for s in outputs], "warnings": warnings}))

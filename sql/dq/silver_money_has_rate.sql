@@ -4,7 +4,7 @@ SELECT count(*) AS failures,
     CASE WHEN cost_minor IS NOT NULL AND cost_usd IS NULL THEN cost_currency END,
     CASE WHEN revenue_minor IS NOT NULL AND revenue_usd IS NULL THEN revenue_currency END, '?'), ' on ', dt)) AS example
 FROM silver_events
-WHERE dt BETWEEN '${from}' AND '${to}'
+WHERE received_dt BETWEEN '${from}' AND '${to}'
   AND ((amount_minor IS NOT NULL AND amount_usd IS NULL)
     OR (cost_minor IS NOT NULL AND cost_usd IS NULL)
     OR (revenue_minor IS NOT NULL AND revenue_usd IS NULL))

@@ -1,13 +1,15 @@
 -- silver.events: one row per event id (earliest received wins), typed and standardized.
 -- event_id is the namespaced key (segment:<messageId>, stripe:<evt id>, orders:<row hash> …);
--- source_event_id the id exactly as sent. Dedupe is global: an id already stored in a silver
--- partition outside the run's dates is a duplicate here too (silver_event_ids_prior).
+-- source_event_id the id exactly as sent. Dedupe is global: an id already stored from an
+-- arrival window outside the run's is a duplicate here too (silver_event_ids_prior).
 -- Money: amounts stay in exact minor units; *_usd is DECIMAL(18,2) at the rate in force on the
 -- event's date (ref_currency_rates is dated; a missing rate leaves NULL and fails dq_silver_money_has_rate).
 -- Typed casts only read properties whose type the canonical schema guarantees for that event
 -- type (free-form track properties such as "amount": "ten" must not break the run): the CASE
 -- picks the value first, so the CAST only ever sees a guaranteed value or NULL.
--- Partitioned by dt (event date, UTC); a run rewrites the partitions in [${from}, ${to}].
+-- A run processes the events that ARRIVED in [${from}, ${to}] (bronze is partitioned by arrival,
+-- received_dt); silver is partitioned by event date (dt, UTC). The runner merges the run's rows
+-- into the event-date partitions they touch, replacing only rows that arrived in the run's range.
 -- Fields are extracted before the dedupe window so it sorts narrow typed rows, not JSON text.
 WITH rate_ranges AS (
   SELECT currency, CAST(rate_date AS DATE) AS valid_from,
@@ -29,6 +31,7 @@ typed AS (
     r.ts,
     r.received_at,
     r.dt,
+    r.received_dt,
     lower(r.enrichment.ua.deviceType) AS device_type,
     r.enrichment.ua.browser AS browser,
     r.enrichment.ua.os AS os,
@@ -66,7 +69,7 @@ typed AS (
     lower(trim(r.properties.priority)) AS priority,
     r.properties.lifecycleStage AS lifecycle_stage
   FROM bronze_events r
-  WHERE r.dt BETWEEN '${from}' AND '${to}'
+  WHERE r.received_dt BETWEEN '${from}' AND '${to}'
 )
 SELECT
   t.event_id,
@@ -80,6 +83,7 @@ SELECT
   t.ts,
   t.received_at,
   t.dt,
+  t.received_dt,
   t.device_type,
   t.browser,
   t.os,
@@ -127,4 +131,5 @@ LEFT JOIN rate_ranges rc1 ON rc1.currency = t.cost_currency AND CAST(t.dt AS DAT
 LEFT JOIN ref_currencies rv ON rv.currency = t.revenue_currency
 LEFT JOIN rate_ranges rc2 ON rc2.currency = t.revenue_currency AND CAST(t.dt AS DATE) >= rc2.valid_from AND (rc2.valid_to IS NULL OR CAST(t.dt AS DATE) < rc2.valid_to)
 WHERE t.rn = 1
-  AND NOT EXISTS (SELECT 1 FROM silver_event_ids_prior p WHERE p.event_id = t.event_id AND (p.dt < '${from}' OR p.dt > '${to}'))
+  AND NOT EXISTS (SELECT 1 FROM silver_event_ids_prior p WHERE p.event_id = t.event_id
+    AND (p.received_dt < '${from}' OR p.received_dt > '${to}'))

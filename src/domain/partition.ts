@@ -26,8 +26,11 @@ export function bronzePartition(e: CanonicalEvent): BronzePartition {
   return {
     source: safeSegment(e.source),
     event_type: e.type,
-    dt: e.timestamp.slice(0, 10),
-    hour: e.timestamp.slice(11, 13),
+    // Arrival time, as Firehose sees it: a backfill or a late mobile event lands in today's
+    // partition (Firehose's active-partition quota is never exceeded by old event times).
+    // Event-time partitioning is silver's.
+    dt: e.receivedAt.slice(0, 10),
+    hour: e.receivedAt.slice(11, 13),
   };
 }
 

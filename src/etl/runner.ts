@@ -9,7 +9,7 @@ import { type Engine, lit, openDuckDb } from './duckdb';
 /**
  * Runs the ETL plan (sql/pipeline.json) embedded with DuckDB: bronze (gzip NDJSON) → silver and
  * gold (Parquet) in the lake folder. The Glue job (glue/run_sql.py) runs the same plan and SQL
- * files with Spark. Partitioned steps rewrite only the dt partitions of the run's range; table
+ * files with Spark. A run processes the events that arrived (bronze dt) in its range and merges them into the event-date partitions of silver they touch; table
  * steps are rebuilt in full from silver (identity and profiles are global). Reruns are idempotent.
  */
 export interface PipelineStep {
@@ -154,11 +154,12 @@ async function registerSources(
     SELECT ${eventKeySql} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind,
       userId AS user_id, anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
       CAST("timestamp" AS TIMESTAMP) AS ts, substr("timestamp", 1, 10) AS dt,
-      properties, traits, enrichment, flags
+      substr(receivedAt, 1, 10) AS received_dt, properties, traits, enrichment, flags
     FROM bronze_raw`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_identities AS
-    SELECT event_id, dt, i.type AS id_type, i.value AS id_value
-    FROM (SELECT ${eventKeySql} AS event_id, substr("timestamp", 1, 10) AS dt, unnest(identities) AS i FROM bronze_raw)`);
+    SELECT event_id, dt, received_dt, i.type AS id_type, i.value AS id_value
+    FROM (SELECT ${eventKeySql} AS event_id, substr("timestamp", 1, 10) AS dt, substr(receivedAt, 1, 10) AS received_dt,
+      unnest(identities) AS i FROM bronze_raw)`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW ref_currencies AS
     SELECT * FROM read_csv(${lit(referenceFile(lakeDir, root, 'currencies'))}, header = true)`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW ref_currency_rates AS
@@ -177,8 +178,8 @@ async function registerPrior(engine: Engine, lakeDir: string): Promise<void> {
   const hasEvents = existsSync(events) && (await readdir(events)).some((d) => d.startsWith('dt='));
   await engine.run(
     hasEvents
-      ? `CREATE OR REPLACE TEMP TABLE silver_event_ids_prior AS SELECT event_id, dt FROM read_parquet(${lit(`${events}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`
-      : 'CREATE OR REPLACE TEMP TABLE silver_event_ids_prior (event_id VARCHAR, dt VARCHAR)',
+      ? `CREATE OR REPLACE TEMP TABLE silver_event_ids_prior AS SELECT event_id, dt, received_dt FROM read_parquet(${lit(`${events}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`
+      : 'CREATE OR REPLACE TEMP TABLE silver_event_ids_prior (event_id VARCHAR, dt VARCHAR, received_dt VARCHAR)',
   );
   const map = join(lakeDir, 'silver', 'identity_map', 'data.parquet');
   await engine.run(
@@ -215,14 +216,15 @@ const count = async (engine: Engine, sql: string) =>
 
 /** An output built in staging, moved into the lake only when every check of the run passed. */
 type Staged =
-  | { kind: 'partitions'; staged: string; target: string }
+  | { kind: 'partitions'; staged: string; target: string; dts: string[] }
   | { kind: 'file'; staged: string; target: string };
 
 /**
- * Publishes staged outputs: a partitioned table's dt partitions of the run replace the stored
- * ones (each a directory rename), a whole table replaces its data.parquet (a file rename).
+ * Publishes staged outputs: the event-date partitions a run touched replace the stored ones
+ * (each a directory rename; a touched partition left empty is removed), a whole table replaces
+ * its data.parquet (a file rename).
  */
-async function publish(outputs: Staged[], range: { from: string; to: string }): Promise<void> {
+async function publish(outputs: Staged[]): Promise<void> {
   for (const o of outputs) {
     if (o.kind === 'file') {
       await mkdir(join(o.target, '..'), { recursive: true });
@@ -230,10 +232,9 @@ async function publish(outputs: Staged[], range: { from: string; to: string }): 
       continue;
     }
     await mkdir(o.target, { recursive: true });
+    const touched = new Set(o.dts);
     for (const d of await readdir(o.target)) {
-      const dt = d.slice(3);
-      if (d.startsWith('dt=') && dt >= range.from && dt <= range.to)
-        await rm(join(o.target, d), { recursive: true });
+      if (d.startsWith('dt=') && touched.has(d.slice(3))) await rm(join(o.target, d), { recursive: true });
     }
     if (existsSync(o.staged)) {
       for (const d of await readdir(o.staged))
@@ -279,21 +280,35 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
       if (step.kind === 'partitioned') {
         if (skip) await registerStored(engine, step.name, target, `SELECT * FROM (${sql})`);
         else {
+          // The run's rows (events that arrived in the range), merged into the event-date
+          // partitions they touch: stored rows that arrived outside the range stay, rows that
+          // arrived inside it are replaced (a rerun reprocesses, never doubles).
           await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__new AS ${sql}`);
           rows = await count(engine, `SELECT * FROM ${step.name}__new`);
+          await registerStored(engine, `${step.name}__stored`, target, `SELECT * FROM ${step.name}__new`);
+          const inRange = `received_dt BETWEEN ${lit(opts.from)} AND ${lit(opts.to)}`;
+          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__dts AS
+            SELECT DISTINCT dt FROM ${step.name}__new
+            UNION SELECT DISTINCT dt FROM ${step.name}__stored WHERE ${inRange}`);
+          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__merged AS
+            SELECT * FROM ${step.name}__stored
+            WHERE dt IN (SELECT dt FROM ${step.name}__dts) AND NOT (${inRange})
+            UNION ALL BY NAME SELECT * FROM ${step.name}__new`);
+          const dts = (await engine.rows<{ dt: string }>(`SELECT dt FROM ${step.name}__dts ORDER BY dt`)).map(
+            (r) => r.dt,
+          );
           const staged = join(staging, step.path ?? step.name);
           await mkdir(staged, { recursive: true });
-          if (rows > 0) {
+          if ((await count(engine, `SELECT * FROM ${step.name}__merged`)) > 0) {
             await engine.run(
-              `COPY ${step.name}__new TO ${lit(staged)} (FORMAT parquet, PARTITION_BY (dt), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part_{i}')`,
+              `COPY ${step.name}__merged TO ${lit(staged)} (FORMAT parquet, PARTITION_BY (dt), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part_{i}')`,
             );
           }
-          outputs.push({ kind: 'partitions', staged, target });
-          // Later steps see the table as it will be: stored partitions outside the run + this run's.
-          await registerStored(engine, `${step.name}__stored`, target, `SELECT * FROM ${step.name}__new`);
+          outputs.push({ kind: 'partitions', staged, target, dts });
+          // Later steps see the table as it will be: untouched stored partitions + the merged ones.
           await engine.run(`CREATE OR REPLACE TEMP VIEW ${step.name} AS
-            SELECT * FROM ${step.name}__stored WHERE dt < ${lit(opts.from)} OR dt > ${lit(opts.to)}
-            UNION ALL BY NAME SELECT * FROM ${step.name}__new`);
+            SELECT * FROM ${step.name}__stored WHERE dt NOT IN (SELECT dt FROM ${step.name}__dts)
+            UNION ALL BY NAME SELECT * FROM ${step.name}__merged`);
         }
       } else if (step.kind === 'temp' || step.kind === 'table') {
         if (skip && step.path) {
@@ -361,7 +376,7 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
         );
       }
     }
-    await publish(outputs, range);
+    await publish(outputs);
   } finally {
     if (!opts.engine) engine.close();
     await rm(staging, { recursive: true, force: true });

@@ -101,7 +101,12 @@ describe('serve → stream → enrich → lake (embedded)', () => {
     const events = await bronzeEvents(paths.lake);
     expect(events.map((e) => e.event.eventId).sort()).toEqual(['a', 'b']);
     const a = events.find((e) => e.event.eventId === 'a');
-    expect(a?.path).toContain('bronze/events/source=web/event_type=track/dt=2026-03-01/hour=12/');
+    // Bronze is partitioned by arrival (receivedAt), not by the event's own time.
+    const arrived = a?.event.receivedAt ?? '';
+    expect(a?.event.timestamp.slice(0, 10)).toBe('2026-03-01');
+    expect(a?.path).toContain(
+      `bronze/events/source=web/event_type=track/dt=${arrived.slice(0, 10)}/hour=${arrived.slice(11, 13)}/`,
+    );
     expect(JSON.stringify(a?.event)).not.toContain('ada@example.com');
     const q = await listQuarantineFiles(paths.lake);
     expect(q.map((f) => f.reason)).toEqual(['unknown_type']);

@@ -163,18 +163,30 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
     await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' });
     expect(await snapshot()).toEqual(first);
 
-    // A late order for 2026-03-01 arrives after the run.
+    // A late order for 2026-03-01 arrives five days later: bronze files it under its arrival
+    // date, the run for that arrival date merges it into silver's 2026-03-01 partition.
+    const day1 = async () =>
+      (await query(lake, "SELECT count(*) AS n FROM silver.events WHERE dt = '2026-03-01'"))[0]?.n;
+    const before = Number(await day1());
     await writeBronze(lake, [
-      ev('order_completed', '2026-03-01T18:00:00.000Z', [u2], {
-        orderId: 'late-1',
-        amount: 500,
-        currency: 'USD',
-      }),
+      ev(
+        'order_completed',
+        '2026-03-01T18:00:00.000Z',
+        [u2],
+        { orderId: 'late-1', amount: 500, currency: 'USD' },
+        { receivedAt: '2026-03-06T09:00:00.000Z' },
+      ),
     ]);
-    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
-    const late = await query(lake, "SELECT order_id FROM gold.fact_orders WHERE order_id = 'late-1'");
-    expect(late).toEqual([{ order_id: 'late-1' }]);
-    // Other dates' partitions were left as they were.
+    await runEtl({ lakeDir: lake, from: '2026-03-06', to: '2026-03-06' });
+    const late = await query(
+      lake,
+      "SELECT order_id, CAST(ordered_at AS VARCHAR) AS at FROM gold.fact_orders WHERE order_id = 'late-1'",
+    );
+    expect(late).toEqual([{ order_id: 'late-1', at: '2026-03-01 18:00:00' }]);
+    expect(Number(await day1())).toBe(before + 1);
+    // Rerunning the arrival date reprocesses, never doubles; other partitions stay as they were.
+    await runEtl({ lakeDir: lake, from: '2026-03-06', to: '2026-03-06' });
+    expect(Number(await day1())).toBe(before + 1);
     expect(await query(lake, "SELECT count(*) AS n FROM silver.events WHERE dt = '2026-03-02'")).toEqual([
       { n: '2' },
     ]);

@@ -116,7 +116,9 @@ describe('c360 serve with the real @segment/analytics-node SDK', () => {
         handler: createLocalEnrichHandler(shop, { geo: false }),
         checkpointFile: join(shop, 'cp'),
       });
-      await runEtl({ lakeDir: join(shop, 'lake'), from: '2026-01-01', to: '2026-01-01' });
+      // The run covers what arrived today (bronze is partitioned by arrival).
+      const today = new Date().toISOString().slice(0, 10);
+      await runEtl({ lakeDir: join(shop, 'lake'), from: today, to: today });
       const engine = await openDuckDb();
       try {
         await registerLakeViews(engine, join(shop, 'lake'));

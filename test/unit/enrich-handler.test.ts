@@ -31,8 +31,9 @@ describe('enrich handler', () => {
 
     expect(res).toEqual({ batchItemFailures: [] });
     expect(quarantine.items).toHaveLength(0);
+    // Partitioned by arrival (receivedAt 10:00:02), although the event happened at 09:59.
     expect(delivery.items[0]?.prefix).toBe(
-      'bronze/events/source=web/event_type=identify/dt=2026-01-01/hour=09/',
+      'bronze/events/source=web/event_type=identify/dt=2026-01-01/hour=10/',
     );
     const [e] = lines<CanonicalEvent>(delivery);
     expect(e).toMatchObject({

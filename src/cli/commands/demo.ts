@@ -218,7 +218,7 @@ export async function run(argv: string[]): Promise<number> {
   const sorted = [...dts].sort();
   const etl = await runEtl({ lakeDir: paths.lake, from: sorted[0] as string, to: sorted.at(-1) as string });
   say(
-    `  ${etl.steps.length} steps over ${sorted.length} days (${sorted[0]} .. ${sorted.at(-1)}) in ${(etl.ms / 1000).toFixed(1)} s; all data quality checks passed`,
+    `  ${etl.steps.length} steps over events that arrived ${sorted[0]} .. ${sorted.at(-1)} (bronze is partitioned by arrival) in ${(etl.ms / 1000).toFixed(1)} s; all data quality checks passed`,
   );
 
   step(6, 'summary');
