@@ -125,6 +125,18 @@ staging = f"{lake}/_staging/{run_id}"
 outputs = []
 warnings = []
 
+# Records Firehose could not deliver or partition are under firehose-errors/: accepted but not in
+# bronze. Stop before building anything, naming where they are (the DuckDB runner does the same).
+_frm, _to = args["run_date_from"], args["run_date_to"]
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=args["lake_bucket"], Prefix="firehose-errors/"):
+    bad = [o["Key"] for o in page.get("Contents", [])
+           if "/dt=" in o["Key"] and _frm <= o["Key"].split("/dt=", 1)[1][:10] <= _to]
+    if bad:
+        raise RuntimeError(
+            f"data quality check dq_no_firehose_errors failed: {len(bad)} error object(s) (e.g. {bad[0]}); "
+            "re-drive the Firehose error output first"
+        )
+
 plan = json.loads(read_text("pipeline.json"))
 for step in plan["steps"]:
     sql = render(read_text(step["sql"]), step["sql"])

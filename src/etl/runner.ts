@@ -264,6 +264,22 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
   const staging = join(opts.lakeDir, '_staging', `run-${process.pid}-${Date.now()}`);
   const outputs: Staged[] = [];
   try {
+    // Records Firehose could not deliver or partition land under firehose-errors/: they were
+    // accepted but are not in bronze, so the counts cannot reconcile. Stop and say where they are.
+    const deliveryErrors = await listFiles(
+      join(opts.lakeDir, 'firehose-errors'),
+      '',
+      (name, depth) =>
+        depth !== 2 || (name.startsWith('dt=') && name.slice(3) >= opts.from && name.slice(3) <= opts.to),
+    );
+    if (deliveryErrors.length > 0) {
+      throw new DataQualityError(
+        'dq_no_firehose_errors',
+        deliveryErrors.length,
+        'every record Firehose received for the run is in bronze; re-drive the error output first',
+        deliveryErrors[0] ?? null,
+      );
+    }
     const files = await bronzeFiles(opts.lakeDir, range);
     report.bronzeFiles = files.length;
     progress(`reading ${files.length} bronze file(s) for ${opts.from} .. ${opts.to}`);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LakeDelivery } from '../../src/adapters/local/lake-delivery';
@@ -550,5 +550,20 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
       { order_id: 'fx-b', gross_usd: '113.14' },
       { order_id: 'fx-c', gross_usd: '107.14' },
     ]);
+  });
+
+  it('stops when Firehose wrote records of the run to its error output (accepted but not in bronze)', async () => {
+    await writeBronze(lake, dataset());
+    const errDir = join(lake, 'firehose-errors', 'bronze', 'processing-failed', 'dt=2026-03-02');
+    await mkdir(errDir, { recursive: true });
+    await writeFile(join(errDir, 'c360-bronze-1.gz'), 'x');
+    const err = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DataQualityError);
+    expect((err as DataQualityError).check).toBe('dq_no_firehose_errors');
+    expect((err as DataQualityError).example).toContain('processing-failed/dt=2026-03-02');
+    // Outside the run's range the error output does not block it.
+    await expect(runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' })).resolves.toBeDefined();
   });
 });
