@@ -2,14 +2,15 @@
  * The `c360` command: the embedded runtime and the operator's tools. Each command lives in
  * src/cli/commands/<name>.ts and exports `run(argv): Promise<number>` (the exit code).
  */
+import { Command, CommanderError } from 'commander';
 import { C360Error } from '../domain/errors';
 
-interface Command {
+interface CommandEntry {
   summary: string;
   load: () => Promise<{ run(argv: string[]): Promise<number> }>;
 }
 
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<string, CommandEntry> = {
   demo: {
     summary: 'generate a sample, run it through ingest, enrich, silver and gold, print a summary',
     load: () => import('./commands/demo'),
@@ -49,34 +50,56 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
-  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
-  return `usage: c360 <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "c360 <command> --help" for a command's options.\n`;
-}
-
+/**
+ * The top level is commander too (help, unknown commands with a suggestion); each command module
+ * is loaded only when it runs (the DuckDB engine is not loaded for `c360 serve --help`) and parses
+ * its own options with commander.
+ */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
-    return name ? 0 : 2;
+  let code = 0;
+  const program = new Command('c360')
+    .description('c360: Customer 360 analytics, embedded (the same handlers and SQL as the AWS deployment)')
+    .usage('<command> [options]')
+    .addHelpText(
+      'after',
+      '\nRun "c360 <command> --help" for a command\'s options. Data folder: .c360 unless --data DIR.',
+    )
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    program
+      .command(name)
+      .description(c.summary)
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .argument('[args...]')
+      .action(async (_args: string[], _opts: unknown, cmd: Command) => {
+        try {
+          const mod = await c.load();
+          code = await mod.run(cmd.args);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          process.stderr.write(`c360 ${name}: ${message}\n`);
+          if (!(err instanceof C360Error) && err instanceof Error && process.env.C360_DEBUG) {
+            process.stderr.write(`${err.stack}\n`);
+          }
+          code = 1;
+        }
+      });
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`c360: unknown command "${name}"\n\n${usage()}`);
+  if (argv.length === 0) {
+    program.outputHelp();
     return 2;
   }
   try {
-    const mod = await command.load();
-    return await mod.run(rest);
+    await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`c360 ${name}: ${message}\n`);
-    if (!(err instanceof C360Error) && err instanceof Error && process.env.C360_DEBUG) {
-      process.stderr.write(`${err.stack}\n`);
-    }
-    return 1;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
   }
+  return code;
 }
 
 if (process.env.C360_CLI_ENTRY === '1' || (typeof module !== 'undefined' && require.main === module)) {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { Command } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
 import { sign } from '../../domain/webhooks/signatures';
 import { openDuckDb } from '../../etl/duckdb';
@@ -14,17 +14,9 @@ import { ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
 import { generateDemoSample, parseCdnowPurchases } from '../../sample/demo-data';
+import { intOption, parseWith } from '../parse';
 import { formatRows } from './query';
 import { startServe } from './serve';
-
-const HELP = `usage: c360 demo [--data DIR] [--seed N] [--customers N]
-
-Runs the whole pipeline embedded on real data: the CDNOW purchase log and real airline tweets
-(data/sample/), plus web/mobile sessions, Stripe, Zendesk and HubSpot webhooks, AppsFlyer
-postbacks and a CRM export generated around them (seeded). Everything goes through the real
-HTTP API (c360 serve), the event stream, the enrich stage, and the SQL ETL into silver and gold.
-The demo folder (default .c360/demo) is recreated on each run.
-`;
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 /** A file in the data folder saying the demo made it (so a rerun may clear it). */
@@ -32,19 +24,25 @@ const DEMO_MARKER = 'demo.json';
 const step = (n: number, s: string) => say(`\n[${n}/6] ${s}`);
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string', default: DEFAULT_DATA_DIR },
-      seed: { type: 'string', default: '360' },
-      customers: { type: 'string', default: '600' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const cmd = new Command('c360 demo')
+    .description(
+      'Runs the whole pipeline embedded on real data: the CDNOW purchase log and real airline tweets ' +
+        '(data/sample/), plus web/mobile sessions, Stripe, Zendesk and HubSpot webhooks, AppsFlyer postbacks and a ' +
+        'CRM export generated around them (seeded). Everything goes through the real HTTP API (c360 serve), the ' +
+        'event stream, the enrich stage and the SQL ETL into silver and gold. The data folder is cleared first, ' +
+        'but only if the demo made it.',
+    )
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR)
+    .option('--seed <n>', 'random seed', intOption('--seed', 0, 2 ** 31), 360)
+    .option(
+      '--customers <n>',
+      'customers with generated web/mobile activity',
+      intOption('--customers', 1, 1_000_000),
+      600,
+    );
+  const parsed = parseWith<{ data: string; seed: number; customers: number }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const values = parsed.opts;
   const started = performance.now();
   const seed = Number(values.seed);
   const dataDir = values.data;

@@ -1,49 +1,58 @@
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { runEtl } from '../../etl/runner';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
+import { parseWith } from '../parse';
+import { progressReporter } from '../progress';
 
-const HELP = `usage: c360 etl (--date YYYY-MM-DD | --from YYYY-MM-DD --to YYYY-MM-DD) [--layer silver|gold] [--data DIR]
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-Builds silver and gold from bronze with DuckDB, running sql/pipeline.json (the same SQL files the
-Glue job runs in AWS). Silver partitions of the given dates are rewritten; identity, sessions and
-gold tables are rebuilt from silver. Data quality checks stop the run with the check's name.
-Rerunning a date is safe (idempotent) and picks up late data that arrived for it.
-`;
+function command(): Command {
+  return new Command('c360 etl')
+    .description(
+      'Builds silver and gold from bronze with DuckDB, running sql/pipeline.json (the same SQL files the Glue job ' +
+        'runs in AWS). A run processes the events that arrived on the given dates and merges them into the ' +
+        'event-date partitions of silver they touch (late events land in their date); identity, sessions and gold ' +
+        'are rebuilt from silver. Data quality checks run before anything is published: a failed check names ' +
+        'itself and leaves the previous output in place.',
+    )
+    .option('--date <YYYY-MM-DD>', 'one arrival date')
+    .option('--from <YYYY-MM-DD>', 'first arrival date')
+    .option('--to <YYYY-MM-DD>', 'last arrival date (default: --from)')
+    .addOption(new Option('--layer <layer...>', 'build only these layers').choices(['silver', 'gold']))
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+}
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      date: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      layer: { type: 'string', multiple: true },
-      data: { type: 'string', default: DEFAULT_DATA_DIR },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const from = values.date ?? values.from;
-  const to = values.date ?? values.to ?? values.from;
-  if (!from || !to) {
-    process.stderr.write(`c360 etl: give --date D or --from D --to D\n\n${HELP}`);
+  const cmd = command();
+  const parsed = parseWith<{
+    date?: string;
+    from?: string;
+    to?: string;
+    layer?: ('silver' | 'gold')[];
+    data: string;
+  }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const o = parsed.opts;
+  const from = o.date ?? o.from;
+  const to = o.date ?? o.to ?? o.from;
+  if (!from || !to || !DATE.test(from) || !DATE.test(to)) {
+    process.stderr.write('c360 etl: give --date YYYY-MM-DD, or --from YYYY-MM-DD [--to YYYY-MM-DD]\n');
     return 2;
   }
-  const layers = values.layer as ('silver' | 'gold')[] | undefined;
-  if (layers?.some((l) => l !== 'silver' && l !== 'gold')) {
-    process.stderr.write('c360 etl: --layer is silver or gold\n');
-    return 2;
-  }
+  const progress = progressReporter('etl');
   const report = await runEtl({
-    lakeDir: localPaths(values.data).lake,
+    lakeDir: localPaths(o.data).lake,
     from,
     to,
-    layers,
-    onProgress: (m) => process.stderr.write(`etl: ${m}\n`),
+    layers: o.layer,
+    onProgress: (m) => progress.line(m),
   });
+  progress.done();
+  for (const w of report.warnings) {
+    process.stderr.write(
+      `c360 etl: warning ${w.check}: ${w.failures} row(s)${w.example ? ` (e.g. ${w.example})` : ''} — ${w.rule}\n`,
+    );
+  }
   process.stdout.write(
     `etl ${from} .. ${to}: ${report.steps.length} steps in ${(report.ms / 1000).toFixed(1)} s\n`,
   );

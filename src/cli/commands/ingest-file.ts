@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
 import { BATCH_KINDS, type BatchKind } from '../../domain/batch/rows';
 import { isCurrency } from '../../domain/money';
@@ -8,42 +8,42 @@ import { systemClock } from '../../ports/clock';
 import { type BatchFormat, ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
-
-const HELP = `usage: c360 ingest-file --kind orders|crm|tickets|social FILE [--format csv|ndjson|cdnow] [--mapping col=field,...] [--currency CODE] [--data DIR]
-
-Loads a batch file: a copy lands in DIR/lake/landing/<kind>/dt=<today>/, each row is checked
-(bad rows are listed with line, field and rule in <file>.errors.ndjson), accepted rows go through
-the same enrichment as live events into bronze. Re-ingesting the same file adds nothing.
-The real CDNOW purchase log format (data/sample/cdnow_sample.txt) is read as --kind orders.
-Order amounts need a currency: a currency column, or --currency for a file without one.
-`;
+import { parseWith } from '../parse';
+import { progressReporter } from '../progress';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      kind: { type: 'string' },
-      format: { type: 'string' },
-      mapping: { type: 'string' },
-      currency: { type: 'string' },
-      data: { type: 'string', default: DEFAULT_DATA_DIR },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const file = positionals[0];
-  if (values.help || !file) {
-    process.stdout.write(HELP);
-    return values.help ? 0 : 2;
-  }
-  if (!values.kind || !(BATCH_KINDS as readonly string[]).includes(values.kind)) {
-    process.stderr.write(`c360 ingest-file: --kind must be one of ${BATCH_KINDS.join(', ')}\n`);
-    return 2;
-  }
-  if (values.format && !['csv', 'ndjson', 'cdnow'].includes(values.format)) {
-    process.stderr.write('c360 ingest-file: --format must be csv, ndjson or cdnow\n');
-    return 2;
-  }
+  const cmd = new Command('c360 ingest-file')
+    .description(
+      'Loads a batch file: a copy lands in DIR/lake/landing/<kind>/dt=<today>/, each row is checked (bad rows are ' +
+        'listed with line, field and rule in <file>.errors.ndjson), accepted rows go through the same enrichment as ' +
+        'live events into bronze. Re-ingesting the same file adds nothing. The real CDNOW purchase log format ' +
+        '(data/sample/cdnow_sample.txt) is read as --kind orders. Order amounts need a currency: a currency column, ' +
+        'or --currency for a file without one.',
+    )
+    .argument('<file>', 'CSV, NDJSON or the CDNOW log')
+    .addOption(
+      new Option('--kind <kind>', 'what the rows are').choices([...BATCH_KINDS]).makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--format <format>', 'file format (detected when omitted)').choices([
+        'csv',
+        'ndjson',
+        'cdnow',
+      ]),
+    )
+    .option('--mapping <col=field,...>', 'map file columns to c360 fields')
+    .option('--currency <code>', 'ISO-4217 currency of amounts in a file without a currency column')
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{
+    kind: string;
+    format?: string;
+    mapping?: string;
+    currency?: string;
+    data: string;
+  }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const values = parsed.opts;
+  const file = parsed.args[0] as string;
   if (!existsSync(file)) {
     process.stderr.write(`c360 ingest-file: no such file ${file}\n`);
     return 1;
@@ -65,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const paths = localPaths(values.data);
   const stream = new FileEventStream(paths.stream);
+  const progress = progressReporter('ingest-file');
   const report = await ingestBatchFile({
     file,
     kind: values.kind as BatchKind,
@@ -74,9 +75,9 @@ export async function run(argv: string[]): Promise<number> {
     lakeDir: paths.lake,
     stream,
     clock: systemClock,
-    onProgress: (n) => process.stderr.write(`ingest-file: ${n} rows read\r`),
+    onProgress: (n) => progress.line(`${n} rows read`),
   });
-  process.stderr.write('\n');
+  progress.done();
   const drained = await drainStream({
     stream,
     handler: createLocalEnrichHandler(values.data),

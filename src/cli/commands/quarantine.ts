@@ -1,33 +1,27 @@
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler } from '../../runtime/local-enrich';
 import { listQuarantineFiles, readQuarantineFile, replayQuarantine } from '../../runtime/quarantine';
-
-const HELP = `usage: c360 quarantine list   [--reason R] [--since YYYY-MM-DD] [--data DIR]
-       c360 quarantine replay [--reason R] [--since YYYY-MM-DD] [--data DIR]
-
-list    counts quarantined events by reason and day, with a sample detail for each
-replay  re-drives quarantined events through validation and enrichment (after a schema or
-        normalizer fix) and reports how many passed; replayed files move to quarantine-replayed/
-reasons: parse_error, schema_violation, size, unknown_type, auth
-`;
+import { parseWith } from '../parse';
+import { formatOption, formatRows } from './query';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      reason: { type: 'string' },
-      since: { type: 'string' },
-      data: { type: 'string', default: DEFAULT_DATA_DIR },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const action = positionals[0];
-  if (values.help || !action) {
-    process.stdout.write(HELP);
-    return values.help ? 0 : 2;
-  }
+  const cmd = new Command('c360 quarantine')
+    .description(
+      'list: counts quarantined events by reason and day, with a sample detail for each. ' +
+        'replay: re-drives quarantined events through validation and enrichment (after a schema or normalizer fix) ' +
+        'and reports how many passed; replayed files move to quarantine-replayed/. ' +
+        'Reasons: parse_error, schema_violation, size, unknown_type, auth.',
+    )
+    .argument('<action>', 'list or replay')
+    .option('--reason <reason>', 'only this reason')
+    .option('--since <YYYY-MM-DD>', 'only from this day on')
+    .addOption(formatOption())
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{ reason?: string; since?: string; format: string; data: string }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const values = parsed.opts;
+  const action = parsed.args[0];
   if (values.since && !/^\d{4}-\d{2}-\d{2}$/.test(values.since)) {
     process.stderr.write(`c360 quarantine: --since must be a date YYYY-MM-DD, got "${values.since}"\n`);
     return 2;
@@ -43,13 +37,13 @@ export async function run(argv: string[]): Promise<number> {
       g.count += rows.length;
       groups.set(key, g);
     }
-    if (groups.size === 0) process.stdout.write('quarantine is empty\n');
-    for (const [key, g] of [...groups].sort()) {
+    const rows = [...groups].sort().map(([key, g]) => {
       const [reason, dt] = key.split('\t');
-      process.stdout.write(
-        `${reason?.padEnd(17)} ${dt}  ${String(g.count).padStart(7)}  e.g. ${g.sample.slice(0, 100)}\n`,
-      );
-    }
+      return { reason, dt, events: g.count, example: g.sample.slice(0, 100) };
+    });
+    if (rows.length === 0 && values.format === 'table')
+      process.stdout.write(`quarantine under ${paths.lake} is empty\n`);
+    else process.stdout.write(formatRows(rows, values.format));
     return 0;
   }
   if (action === 'replay') {

@@ -1,15 +1,12 @@
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
+import { parseWith } from '../parse';
 
-const HELP = `usage: c360 query "SQL" [--format table|csv|json] [--data DIR]
-
-Ad-hoc SQL over the local lake (Athena's role, embedded): tables bronze.events,
-quarantine.events, silver.events, silver.identity_map, silver.sessions, gold.dim_customer,
-gold.fact_orders, gold.kpi_daily, gold.customer_rfm, gold.customer_features, ...
-Example: c360 query "SELECT segment, count(*) FROM gold.customer_rfm GROUP BY 1 ORDER BY 2 DESC"
-`;
+/** The --format option every command that prints rows shares. */
+export const formatOption = () =>
+  new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table');
 
 export function formatRows(rows: Record<string, unknown>[], format: string): string {
   if (format === 'json') return `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
@@ -28,35 +25,31 @@ export function formatRows(rows: Record<string, unknown>[], format: string): str
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string', default: 'table' },
-      data: { type: 'string', default: DEFAULT_DATA_DIR },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const sql = positionals.join(' ').trim();
-  if (values.help || !sql) {
-    process.stdout.write(HELP);
-    return values.help ? 0 : 2;
-  }
-  if (!['table', 'csv', 'json'].includes(values.format)) {
-    process.stderr.write(`c360 query: --format must be table, csv or json, got "${values.format}"\n`);
-    return 2;
-  }
+  const cmd = new Command('c360 query')
+    .description(
+      "Ad-hoc SQL over the local lake (Athena's role, embedded): bronze.events, quarantine.events, silver.events, " +
+        'silver.identity_map, silver.sessions, gold.dim_customer, gold.fact_orders, gold.kpi_daily, gold.customer_rfm, ' +
+        'gold.customer_features, ...',
+    )
+    .argument('<sql...>', 'the query, e.g. "SELECT segment, count(*) FROM gold.customer_rfm GROUP BY 1"')
+    .addOption(formatOption())
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{ format: string; data: string }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const { format, data } = parsed.opts;
+  const sql = parsed.args.join(' ').trim();
   const engine = await openDuckDb();
   try {
-    const tables = await registerLakeViews(engine, localPaths(values.data).lake);
+    const lake = localPaths(data).lake;
+    const tables = await registerLakeViews(engine, lake);
     if (tables.length === 0) {
       process.stderr.write(
-        `c360 query: the lake under ${values.data} is empty; run "npm start" or "c360 etl" first\n`,
+        `c360 query: the lake under ${lake} is empty; run "npm start" (the demo) or "c360 etl" first, or point elsewhere with --data DIR\n`,
       );
       return 1;
     }
     const rows = await engine.rows(sql);
-    process.stdout.write(formatRows(rows, values.format));
+    process.stdout.write(formatRows(rows, format));
     return 0;
   } finally {
     engine.close();

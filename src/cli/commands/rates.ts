@@ -1,33 +1,31 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { C360Error } from '../../domain/errors';
 import { mergeRates, parseRatesCsv, ratesCsv, ratesFromEcbCsv } from '../../domain/rates';
 import { projectRoot } from '../../paths';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
-
-const HELP = `usage: c360 rates import FILE [--data DIR]
-       c360 rates show [--data DIR]
-
-Exchange rates the ETL values money with (USD per unit, per day). "import" reads the ECB's
-euro reference rates (eurofxref-hist.csv, from ecb.europa.eu) and writes DIR/lake/reference/
-currency_rates.csv: the shipped reference rates plus one rate per currency and ECB business day.
-Rerun the ETL for the affected dates afterwards; an order whose currency has no rate in force
-fails the dq_silver_money_has_rate check naming the currency.
-`;
+import { parseWith } from '../parse';
+import { formatOption, formatRows } from './query';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { data: { type: 'string', default: DEFAULT_DATA_DIR }, help: { type: 'boolean', short: 'h' } },
-  });
-  const [action, file] = positionals;
-  if (values.help || !action) {
-    process.stdout.write(HELP);
-    return values.help ? 0 : 2;
-  }
+  const cmd = new Command('c360 rates')
+    .description(
+      'Exchange rates the ETL values money with (USD per unit, per day). "import FILE" reads the ECB\'s euro ' +
+        'reference rates (eurofxref-hist.csv, from ecb.europa.eu) into DIR/lake/reference/currency_rates.csv: the ' +
+        'shipped reference rates plus one rate per currency and ECB business day. Rerun the ETL for the affected ' +
+        'dates afterwards; an order whose currency has no rate in force fails dq_silver_money_has_rate naming it. ' +
+        '"show" lists the latest rate of each currency.',
+    )
+    .argument('<action>', 'import or show')
+    .argument('[file]', 'the ECB file, for import')
+    .addOption(formatOption())
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{ data: string; format: string }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const values = parsed.opts;
+  const [action, file] = parsed.args;
   const target = join(localPaths(values.data).lake, 'reference', 'currency_rates.csv');
   const shipped = join(projectRoot(), 'sql', 'reference', 'currency_rates.csv');
   if (action === 'show') {
@@ -35,13 +33,16 @@ export async function run(argv: string[]): Promise<number> {
     const rates = parseRatesCsv(await readFile(from, 'utf8'));
     const latest = new Map<string, { date: string; usdPerUnit: number }>();
     for (const r of rates) if ((latest.get(r.currency)?.date ?? '') <= r.date) latest.set(r.currency, r);
-    process.stdout.write(`${from}: ${rates.length} rates, ${latest.size} currencies\n`);
-    for (const [c, r] of [...latest].sort())
-      process.stdout.write(`  ${c} ${r.usdPerUnit} USD (from ${r.date})\n`);
+    if (values.format === 'table')
+      process.stdout.write(`${from}: ${rates.length} rates, ${latest.size} currencies\n`);
+    const rows = [...latest]
+      .sort()
+      .map(([currency, r]) => ({ currency, usd_per_unit: r.usdPerUnit, from: r.date }));
+    process.stdout.write(formatRows(rows, values.format));
     return 0;
   }
   if (action !== 'import' || !file) {
-    process.stderr.write(`c360 rates: use "rates import FILE" or "rates show"\n\n${HELP}`);
+    process.stderr.write('c360 rates: use "c360 rates import FILE" or "c360 rates show"\n');
     return 2;
   }
   if (!existsSync(file))

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { KinesisEventStream } from '../../adapters/aws/kinesis-stream';
 import { KinesisRangeReader, SqsFailureSource } from '../../adapters/aws/redrive';
 import { FileEventStream } from '../../adapters/local/file-stream';
@@ -9,36 +9,28 @@ import { EventSourceMapping, FileFailureDestination } from '../../runtime/event-
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler } from '../../runtime/local-enrich';
 import { redrive } from '../../runtime/redrive';
-
-const HELP = `usage: c360 redrive [--data DIR] [--no-enrich]
-       c360 redrive --queue-url URL --stream-arn ARN        (AWS)
-
-Re-drives the records the enrich event source mapping gave up on (retries exhausted): reads each
-failure record (shard and sequence range), reads those records back from the stream by sequence
-number, and puts them on the stream again; enrich deduplicates, so nothing is stored twice.
-A range no longer in the stream (past its retention) is reported and kept.
-
-  --data DIR         data folder (default ${DEFAULT_DATA_DIR}): DIR/state/enrich-on-failure.ndjson
-  --no-enrich        only put the records back; do not run enrich now (c360 serve will)
-  --queue-url URL    AWS: the enrich function's on-failure SQS queue (stack output EnrichFailureQueueUrl)
-  --stream-arn ARN   AWS: the Kinesis event stream
-`;
+import { parseWith } from '../parse';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string', default: DEFAULT_DATA_DIR },
-      'no-enrich': { type: 'boolean' },
-      'queue-url': { type: 'string' },
-      'stream-arn': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const cmd = new Command('c360 redrive')
+    .description(
+      'Re-drives the records the enrich event source mapping gave up on (retries exhausted): reads each failure ' +
+        'record (shard and sequence range), reads those records back from the stream by sequence number and puts ' +
+        'them on the stream again; enrich deduplicates, so nothing is stored twice. A range no longer in the stream ' +
+        '(past its retention) is reported and kept. Locally the failures are DIR/state/enrich-on-failure.ndjson; ' +
+        'in AWS give --queue-url and --stream-arn (stack outputs EnrichFailureQueueUrl, EventStreamArn).',
+    )
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR)
+    .option('--no-enrich', 'only put the records back; do not run enrich now (c360 serve will)')
+    .option('--queue-url <url>', "AWS: the enrich function's on-failure SQS queue")
+    .option('--stream-arn <arn>', 'AWS: the Kinesis event stream');
+  const parsed = parseWith<{ data: string; enrich: boolean; queueUrl?: string; streamArn?: string }>(
+    cmd,
+    argv,
+  );
+  if ('exit' in parsed) return parsed.exit;
+  const o = parsed.opts;
+  const values = { data: o.data, 'no-enrich': !o.enrich, 'queue-url': o.queueUrl, 'stream-arn': o.streamArn };
   const say = (s: string) => process.stdout.write(`${s}\n`);
   if (values['queue-url'] || values['stream-arn']) {
     const queueUrl = values['queue-url'];

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
 import { LocalLogger } from '../../adapters/local/telemetry';
 import {
@@ -16,23 +16,7 @@ import {
   DEFAULT_WRITE_KEYS,
 } from '../../runtime/local';
 import { createLocalEnrichHandler } from '../../runtime/local-enrich';
-
-const HELP = `usage: c360 serve [--port P] [--write-key K] [--data DIR] [--no-enrich] [--no-geo]
-
-Starts the embedded ingest API: the Segment tracking API (/v1/batch, /v1/track, ...), provider
-webhooks (/webhooks/{stripe|shopify|zendesk|hubspot}) and ad-network postbacks
-(/postbacks/{appsflyer|adjust|generic}/{token}), served by the same handlers as the Lambdas.
-Local dev secrets are listed in docs/webhooks.md. Events land in the local stream under DIR/stream/events
-and, as the Kinesis trigger does in AWS, an in-process event source mapping runs the enrich handler
-on them continuously (batches of 100, 0.5 s window, 3 retries, then DIR/state/enrich-on-failure.ndjson
-for "c360 redrive"): an event posted here is in DIR/lake/bronze within seconds.
-
-  --port P        port to listen on (0 = pick a free one; default 8088)
-  --write-key K   accept K as a write key for source "web" (default keys: ${Object.keys(DEFAULT_WRITE_KEYS).join(', ')})
-  --data DIR      data folder (default ${DEFAULT_DATA_DIR})
-  --no-enrich     only accept events into the stream (run "c360 enrich" later)
-  --no-geo        skip IP geolocation in enrich (saves ~200 MB of memory)
-`;
+import { intOption, parseWith } from '../parse';
 
 export interface ServeOptions {
   port?: number;
@@ -93,26 +77,32 @@ export async function startServe(
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '8088' },
-      'write-key': { type: 'string' },
-      data: { type: 'string', default: DEFAULT_DATA_DIR },
-      'no-enrich': { type: 'boolean' },
-      'no-geo': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`c360 serve: --port must be a number from 0 to 65535, got "${values.port}"\n`);
-    return 2;
-  }
+  const cmd = new Command('c360 serve')
+    .description(
+      'Starts the embedded ingest API: the Segment tracking API (/v1/batch, /v1/import, /v1/track, ...), provider ' +
+        'webhooks (/webhooks/{stripe|shopify|zendesk|hubspot}) and ad-network postbacks ' +
+        '(/postbacks/{appsflyer|adjust|generic}/{token}), served by the same handlers as the Lambdas (local dev ' +
+        'secrets: docs/webhooks.md). Events land in the local stream (DIR/stream/events) and, as the Kinesis trigger ' +
+        'does in AWS, an in-process event source mapping runs enrich on them continuously (batches of 100, 0.5 s ' +
+        'window, 3 retries, then DIR/state/enrich-on-failure.ndjson for "c360 redrive"): an event posted here is ' +
+        'in DIR/lake/bronze within seconds.',
+    )
+    .option('--port <port>', 'port to listen on (0 = any free one)', intOption('--port', 0, 65535), 8088)
+    .option(
+      '--write-key <key>',
+      `accept KEY as a write key for source "web" (built in: ${Object.keys(DEFAULT_WRITE_KEYS).join(', ')})`,
+    )
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR)
+    .option('--no-enrich', 'only accept events into the stream (run "c360 enrich" later)')
+    .option('--no-geo', 'skip IP geolocation in enrich (saves ~200 MB of memory)');
+  const parsed = parseWith<{ port: number; writeKey?: string; data: string; enrich: boolean; geo: boolean }>(
+    cmd,
+    argv,
+  );
+  if ('exit' in parsed) return parsed.exit;
+  const o = parsed.opts;
+  const port = o.port;
+  const values = { 'write-key': o.writeKey, data: o.data, 'no-enrich': !o.enrich, 'no-geo': !o.geo };
   const writeKeys = {
     ...DEFAULT_WRITE_KEYS,
     ...(values['write-key'] ? { [values['write-key']]: 'web' } : {}),
