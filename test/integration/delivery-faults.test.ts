@@ -3,17 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { LocalDedupeStore } from '../../src/adapters/local/dedupe';
-import { FileEventStream } from '../../src/adapters/local/file-stream';
+import { FileEventStream, MemoryEventStream } from '../../src/adapters/local/file-stream';
 import { LakeDelivery } from '../../src/adapters/local/lake-delivery';
 import { FileFailureSource, LocalRangeReader } from '../../src/adapters/local/redrive';
+import { DownstreamUnavailableError } from '../../src/domain/errors';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { runEtl } from '../../src/etl/runner';
 import { createEnrichHandler } from '../../src/handlers/enrich';
 import { EventSourceMapping, FileFailureDestination } from '../../src/runtime/event-source';
-import { createLocalEnrichHandler } from '../../src/runtime/local-enrich';
+import { createLocalEnrichHandler, toKinesisRecord } from '../../src/runtime/local-enrich';
 import { redrive } from '../../src/runtime/redrive';
 import { enrichUnderTest } from '../helpers/enrich';
+import { apiEvent, basic } from '../helpers/http';
+import { ingestUnderTest, WRITE_KEY } from '../helpers/ingest';
 import { kinesisEvent, segmentEnvelope } from '../helpers/kinesis';
 
 /**
@@ -135,5 +138,48 @@ describe('no accepted event lost, none twice', () => {
     await store.release(['e1'], 'A'); // A's delivery failed; its release comes late
     await store.commit(['e1'], 'A');
     expect(await store.claim(['e1'], 'C')).toEqual({ claimed: [], duplicates: ['e1'], inFlight: [] });
+  });
+});
+
+describe('idempotent ingest retries', () => {
+  it('a partial 503 (some events stored) and the client retry: every event once after enrich', async () => {
+    const store = new MemoryEventStream();
+    let calls = 0;
+    // Kinesis took the first PutRecords chunk, then failed: the edge answers 503.
+    const flaky = {
+      put: async (records: Parameters<typeof store.put>[0]) => {
+        calls++;
+        if (calls === 1) {
+          await store.put(records.slice(0, 2));
+          throw new DownstreamUnavailableError('PutRecords failed');
+        }
+        return store.put(records);
+      },
+    };
+    const { handler } = ingestUnderTest({ stream: flaky });
+    // An SDK that sends no messageId (ids are derived from the content, the same on the retry).
+    const batch = [1, 2, 3, 4].map((i) => ({
+      type: 'track',
+      event: 'Viewed',
+      userId: `u${i}`,
+      timestamp: '2026-03-01T10:00:00Z',
+    }));
+    const send = () =>
+      handler(apiEvent({ path: '/v1/batch', body: JSON.stringify({ batch }), headers: basic(WRITE_KEY) }));
+    expect((await send()).statusCode).toBe(503);
+    expect((await send()).statusCode).toBe(200);
+    expect(store.records).toHaveLength(6); // 2 from the failed attempt + 4 from the retry
+    const { handler: enrich, delivery } = enrichUnderTest();
+    const res = await enrich({
+      Records: store.records.map(
+        (r, i) =>
+          kinesisEvent([JSON.parse(Buffer.from(r.data, 'base64').toString())])!.Records.map((k) => ({
+            ...k,
+            kinesis: { ...k.kinesis, sequenceNumber: String(i + 1) },
+          }))[0]!,
+      ),
+    });
+    expect(res.batchItemFailures).toEqual([]);
+    expect(delivery.items).toHaveLength(4);
   });
 });
