@@ -27,7 +27,7 @@ await build({
     cli: 'src/cli/main.ts',
     bench: 'bench/main.ts',
     'make-events': 'scripts/make-events.ts',
-    'gen-currencies': 'scripts/gen-currencies.ts',
+    'gen-reference': 'scripts/gen-reference.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

@@ -44,8 +44,12 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'import dated exchange rates (ECB eurofxref-hist.csv) the ETL values money with',
     load: () => import('./commands/rates'),
   },
+  warehouse: {
+    summary: 'load gold into the embedded warehouse (warehouse load [--date D | --from D --to D])',
+    load: () => import('./commands/warehouse'),
+  },
   query: {
-    summary: 'run ad-hoc SQL over the lake (--format table|csv|json)',
+    summary: 'run ad-hoc SQL over the lake, or the warehouse with --warehouse (--format table|csv|json)',
     load: () => import('./commands/query'),
   },
 };

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
+import { openWarehouse } from '../../warehouse/embedded';
 import { parseWith } from '../parse';
 
 /** The --format option every command that prints rows shares. */
@@ -33,11 +34,21 @@ export async function run(argv: string[]): Promise<number> {
     )
     .argument('<sql...>', 'the query, e.g. "SELECT segment, count(*) FROM gold.customer_rfm GROUP BY 1"')
     .addOption(formatOption())
+    .option('--warehouse', 'query the embedded warehouse (gold.*, reporting.*) instead of the lake')
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
-  const parsed = parseWith<{ format: string; data: string }>(cmd, argv);
+  const parsed = parseWith<{ format: string; data: string; warehouse?: boolean }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   const { format, data } = parsed.opts;
   const sql = parsed.args.join(' ').trim();
+  if (parsed.opts.warehouse) {
+    const wh = await openWarehouse(data, { readOnly: true });
+    try {
+      process.stdout.write(formatRows(await wh.rows(sql), format));
+      return 0;
+    } finally {
+      wh.close();
+    }
+  }
   const engine = await openDuckDb();
   try {
     const lake = localPaths(data).lake;

@@ -1,0 +1,20 @@
+/**
+ * Writes the files rendered from the one definitions in code, so they can be reviewed and
+ * deployed (tests fail when they drift):
+ *   sql/reference/currencies.csv        ← src/domain/money.ts (ISO-4217 exponents)
+ *   sql/warehouse/ddl/redshift.sql      ← src/domain/warehouse/model.ts
+ *   sql/warehouse/ddl/duckdb.sql        ← src/domain/warehouse/model.ts
+ * Run: `node scripts/build.mjs && node dist/gen-reference.mjs`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { currenciesCsv } from '../src/domain/money';
+import { warehouseDdl } from '../src/domain/warehouse/model';
+import { projectRoot } from '../src/paths';
+
+const root = projectRoot();
+writeFileSync(join(root, 'sql', 'reference', 'currencies.csv'), currenciesCsv());
+mkdirSync(join(root, 'sql', 'warehouse', 'ddl'), { recursive: true });
+for (const engine of ['redshift', 'duckdb'] as const) {
+  writeFileSync(join(root, 'sql', 'warehouse', 'ddl', `${engine}.sql`), warehouseDdl(engine));
+}

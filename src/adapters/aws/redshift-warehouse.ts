@@ -1,0 +1,164 @@
+import {
+  BatchExecuteStatementCommand,
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
+import { C360Error, DownstreamUnavailableError } from '../../domain/errors';
+import {
+  mergeStatements,
+  redshiftDdl,
+  stagingDdl,
+  stagingName,
+  WAREHOUSE_TABLES,
+  type WarehouseTable,
+} from '../../domain/warehouse/model';
+import { backoffDelay, defaultSleep } from '../retry';
+
+/**
+ * Loads gold into Redshift through the Data API: COPY the table's export Parquet (listed by a
+ * manifest) into its staging table, then merge staging into the target in one transaction
+ * (BatchExecuteStatement runs its statements as one transaction). Statements are polled with
+ * DescribeStatement and backoff; a FAILED or ABORTED statement surfaces Redshift's error text and
+ * the name of the SQL that failed; "conflict with concurrent transaction" (serializable
+ * isolation) and throttling are retried.
+ */
+export interface RedshiftTarget {
+  /** Redshift Serverless workgroup, or a provisioned cluster id. */
+  workgroupName?: string;
+  clusterIdentifier?: string;
+  database: string;
+  /** Secrets Manager ARN with the admin credentials. */
+  secretArn: string;
+}
+
+export class RedshiftStatementError extends C360Error {
+  constructor(
+    readonly sqlName: string,
+    readonly statementStatus: string,
+    readonly redshiftError: string,
+  ) {
+    super(`Redshift statement "${sqlName}" ${statementStatus.toLowerCase()}: ${redshiftError}`);
+  }
+}
+
+const CONFLICT = /conflict with concurrent transaction|serializable isolation violation/i;
+
+export interface RedshiftWarehouseOptions extends RedshiftTarget {
+  client?: RedshiftDataClient;
+  /** IAM role Redshift assumes to read the lake (COPY). */
+  copyRoleArn: string;
+  maxAttempts?: number;
+  pollBaseMs?: number;
+  pollMaxMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class RedshiftWarehouse {
+  private readonly client: RedshiftDataClient;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly o: RedshiftWarehouseOptions) {
+    this.client = o.client ?? new RedshiftDataClient({});
+    this.sleep = o.sleep ?? defaultSleep;
+  }
+
+  private target() {
+    return {
+      Database: this.o.database,
+      SecretArn: this.o.secretArn,
+      ...(this.o.workgroupName ? { WorkgroupName: this.o.workgroupName } : {}),
+      ...(this.o.clusterIdentifier ? { ClusterIdentifier: this.o.clusterIdentifier } : {}),
+    };
+  }
+
+  /** Polls a statement to the end; FINISHED resolves, FAILED/ABORTED throw with Redshift's text. */
+  private async wait(id: string, sqlName: string): Promise<void> {
+    for (let poll = 0; ; poll++) {
+      const d = await this.client.send(new DescribeStatementCommand({ Id: id }));
+      switch (d.Status) {
+        case 'FINISHED':
+          return;
+        case 'FAILED':
+        case 'ABORTED':
+          throw new RedshiftStatementError(sqlName, d.Status, d.Error ?? '(no error text)');
+        default: // SUBMITTED, PICKED, STARTED
+          await this.sleep(
+            Math.max(
+              50,
+              backoffDelay(Math.min(poll, 8), this.o.pollBaseMs ?? 200, this.o.pollMaxMs ?? 5_000),
+            ),
+          );
+      }
+    }
+  }
+
+  /** Runs one named unit (a statement or a transaction of several), retrying what is transient. */
+  private async run(sqlName: string, sqls: string[]): Promise<void> {
+    const attempts = this.o.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res =
+          sqls.length === 1
+            ? await this.client.send(
+                new ExecuteStatementCommand({ ...this.target(), Sql: sqls[0], StatementName: sqlName }),
+              )
+            : await this.client.send(
+                new BatchExecuteStatementCommand({ ...this.target(), Sqls: sqls, StatementName: sqlName }),
+              );
+        if (!res.Id) throw new C360Error(`the Data API returned no statement id for "${sqlName}"`);
+        await this.wait(res.Id, sqlName);
+        return;
+      } catch (err) {
+        const transient =
+          (err instanceof RedshiftStatementError && CONFLICT.test(err.redshiftError)) ||
+          (err instanceof Error && /Throttl|TooManyRequests|ActiveStatementsExceeded/i.test(err.name));
+        if (!transient) throw err;
+        if (attempt >= attempts) {
+          throw new DownstreamUnavailableError(
+            `"${sqlName}" still failing after ${attempts} attempts: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          );
+        }
+        await this.sleep(backoffDelay(attempt, 500, 20_000));
+      }
+    }
+  }
+
+  /** Schemas, tables (from the model), staging twins and the Spectrum schema over the Glue catalog. */
+  async setup(opts: {
+    glueDatabase: string;
+    reportingViews: { name: string; sql: string }[];
+  }): Promise<void> {
+    await this.run('create-schemas', [
+      'CREATE SCHEMA IF NOT EXISTS gold',
+      'CREATE SCHEMA IF NOT EXISTS staging',
+      'CREATE SCHEMA IF NOT EXISTS reporting',
+    ]);
+    await this.run('create-spectrum-schema', [
+      `CREATE EXTERNAL SCHEMA IF NOT EXISTS lake FROM DATA CATALOG DATABASE '${opts.glueDatabase}' IAM_ROLE '${this.o.copyRoleArn}'`,
+    ]);
+    for (const t of WAREHOUSE_TABLES) {
+      await this.run(`create-${t.name}`, [redshiftDdl(t), stagingDdl(t, 'redshift')]);
+    }
+    for (const v of opts.reportingViews) {
+      await this.run(`view-${v.name}`, [
+        `CREATE OR REPLACE VIEW reporting.${v.name} AS ${v.sql.replace(/^--.*$/gm, '').trim()} WITH NO SCHEMA BINDING`,
+      ]);
+    }
+  }
+
+  /**
+   * Loads one table: COPY its export Parquet (manifest) into staging, then merge in one
+   * transaction. The staging table is emptied inside the same transaction, so a retry starts clean.
+   */
+  async loadTable(t: WarehouseTable, manifestUrl: string, loadedAt: string): Promise<void> {
+    await this.run(`copy-${t.name}`, [
+      `DELETE FROM ${stagingName(t)}`,
+      `COPY ${stagingName(t)} FROM '${manifestUrl}' IAM_ROLE '${this.o.copyRoleArn}' FORMAT AS PARQUET MANIFEST`,
+    ]);
+    await this.run(`merge-${t.name}`, mergeStatements(t, loadedAt));
+  }
+}

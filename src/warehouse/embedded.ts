@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { lock } from 'proper-lockfile';
+import { C360Error } from '../domain/errors';
+import {
+  duckdbDdl,
+  exportSelect,
+  mergeStatements,
+  stagingDdl,
+  stagingName,
+  WAREHOUSE_TABLES,
+  type WarehouseTable,
+} from '../domain/warehouse/model';
+import { type Engine, lit, openDuckDb } from '../etl/duckdb';
+import { projectRoot } from '../paths';
+
+/**
+ * The embedded warehouse (Redshift's role): a DuckDB database file with the same schemas, tables
+ * (from the one table model) and reporting views (sql/warehouse/reporting/, the SQL Redshift
+ * runs), loaded from gold Parquet with the same merge statements the Redshift loader sends.
+ */
+export function warehouseFile(dataDir: string): string {
+  return join(dataDir, 'warehouse', 'c360.duckdb');
+}
+
+export async function openWarehouse(dataDir: string, opts: { readOnly?: boolean } = {}): Promise<Engine> {
+  const file = warehouseFile(dataDir);
+  if (opts.readOnly && !existsSync(file)) {
+    throw new C360Error(`no warehouse under ${dataDir}: run "c360 warehouse load" (or "npm start") first`);
+  }
+  await mkdir(join(dataDir, 'warehouse'), { recursive: true });
+  return openDuckDb(file);
+}
+
+export async function reportingViews(root = projectRoot()): Promise<{ name: string; sql: string }[]> {
+  const dir = join(root, 'sql', 'warehouse', 'reporting');
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  return Promise.all(
+    files.map(async (f) => ({ name: f.replace(/\.sql$/, ''), sql: await readFile(join(dir, f), 'utf8') })),
+  );
+}
+
+export async function setupWarehouse(engine: Engine): Promise<void> {
+  for (const schema of ['gold', 'staging', 'reporting'])
+    await engine.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  for (const t of WAREHOUSE_TABLES) {
+    await engine.run(duckdbDdl(t));
+    await engine.run(stagingDdl(t, 'duckdb'));
+  }
+  for (const v of await reportingViews()) {
+    await engine.run(`CREATE OR REPLACE VIEW reporting.${v.name} AS ${v.sql.replace(/^--.*$/gm, '').trim()}`);
+  }
+}
+
+export interface TableLoad {
+  table: string;
+  rowsLoaded: number;
+  rowsInTable: number;
+}
+
+export interface WarehouseLoadReport {
+  from: string | null;
+  to: string | null;
+  tables: TableLoad[];
+  ms: number;
+}
+
+const count = async (engine: Engine, sql: string) =>
+  Number((await engine.rows<{ n: string }>(`SELECT count(*) AS n FROM (${sql})`))[0]?.n ?? 0);
+
+/**
+ * Loads gold into the warehouse: every table, or only the rows of dated tables whose date is in
+ * [from, to]. Each table is staged, then merged in one transaction; one load at a time (a lock
+ * on the warehouse folder). Loading the same dates twice changes nothing.
+ */
+export async function loadWarehouse(opts: {
+  dataDir: string;
+  lakeDir: string;
+  from?: string;
+  to?: string;
+  now?: () => Date;
+  onProgress?: (message: string) => void;
+}): Promise<WarehouseLoadReport> {
+  const started = performance.now();
+  if ((opts.from && !opts.to) || (!opts.from && opts.to) || (opts.from && opts.to && opts.from > opts.to)) {
+    throw new C360Error('a warehouse load takes no dates (everything in gold) or --from <= --to');
+  }
+  const gold = join(opts.lakeDir, 'gold');
+  if (!existsSync(join(gold, 'fact_orders', 'data.parquet'))) {
+    throw new C360Error(`gold is empty under ${opts.lakeDir}: run "c360 etl" (or "npm start") first`);
+  }
+  await mkdir(join(opts.dataDir, 'warehouse'), { recursive: true });
+  const release = await lock(join(opts.dataDir, 'warehouse'), {
+    lockfilePath: join(opts.dataDir, 'warehouse', '.load.lock'),
+    realpath: false,
+    retries: { retries: 50, minTimeout: 100, maxTimeout: 1000 },
+  });
+  const engine = await openWarehouse(opts.dataDir);
+  const loadedAt = (opts.now?.() ?? new Date()).toISOString().replace('T', ' ').replace('Z', '');
+  const report: WarehouseLoadReport = { from: opts.from ?? null, to: opts.to ?? null, tables: [], ms: 0 };
+  try {
+    await setupWarehouse(engine);
+    const goldView = async (name: string) => {
+      const file = join(gold, name, 'data.parquet');
+      if (!existsSync(file)) return false;
+      await engine.run(
+        `CREATE OR REPLACE TEMP VIEW gold_${name} AS SELECT * FROM read_parquet(${lit(file)})`,
+      );
+      return true;
+    };
+    await goldView('customer_rfm');
+    for (const t of WAREHOUSE_TABLES) {
+      if ('generated' in t.source) continue;
+      const goldName = 'gold' in t.source ? t.source.gold : t.source.optionalGold;
+      if (!(await goldView(goldName))) {
+        if ('gold' in t.source)
+          throw new C360Error(`gold.${goldName} is missing under ${gold}: rerun "c360 etl"`);
+        continue; // optional (model scores not produced yet)
+      }
+      const dated = 'gold' in t.source && t.source.dateExpr && opts.from && opts.to;
+      const where =
+        dated && 'gold' in t.source
+          ? `${t.source.dateExpr} BETWEEN ${lit(opts.from as string)} AND ${lit(opts.to as string)}`
+          : undefined;
+      const rowsLoaded = await stageAndMerge(engine, t, exportSelect(t, `gold_${goldName}`, where), loadedAt);
+      report.tables.push({
+        table: t.name,
+        rowsLoaded,
+        rowsInTable: await count(engine, `SELECT * FROM gold.${t.name}`),
+      });
+      opts.onProgress?.(`gold.${t.name}: ${rowsLoaded} rows merged`);
+    }
+    const dimDate = WAREHOUSE_TABLES.find((t) => t.name === 'dim_date') as WarehouseTable;
+    const rows = await stageAndMerge(
+      engine,
+      dimDate,
+      `SELECT d AS date_key, year(d) AS year, quarter(d) AS quarter, month(d) AS month, dayofweek(d) AS day_of_week,
+         dayofweek(d) IN (0, 6) AS is_weekend
+       FROM (SELECT CAST(unnest(generate_series(min(order_date), max(order_date), INTERVAL 1 DAY)) AS DATE) AS d
+             FROM gold.fact_orders WHERE order_date IS NOT NULL)`,
+      loadedAt,
+    );
+    report.tables.push({
+      table: 'dim_date',
+      rowsLoaded: rows,
+      rowsInTable: await count(engine, 'SELECT * FROM gold.dim_date'),
+    });
+    for (const t of report.tables) {
+      await engine.run(
+        `INSERT INTO gold.load_audit VALUES (${lit(t.table)}, CAST(${lit(loadedAt)} AS TIMESTAMP), ${opts.from ? `CAST(${lit(opts.from)} AS DATE)` : 'NULL'}, ${opts.to ? `CAST(${lit(opts.to)} AS DATE)` : 'NULL'}, ${t.rowsLoaded}, ${t.rowsInTable})`,
+      );
+    }
+  } finally {
+    engine.close();
+    await release();
+  }
+  report.ms = Math.round(performance.now() - started);
+  return report;
+}
+
+/** Stages rows, then merges them in one transaction (rolled back whole on any error). */
+async function stageAndMerge(
+  engine: Engine,
+  t: WarehouseTable,
+  select: string,
+  loadedAt: string,
+): Promise<number> {
+  await engine.run(`DELETE FROM ${stagingName(t)}`);
+  await engine.run(`INSERT INTO ${stagingName(t)} ${select}`);
+  const staged = await count(engine, `SELECT * FROM ${stagingName(t)}`);
+  await engine.run('BEGIN TRANSACTION');
+  try {
+    for (const sql of mergeStatements(t, loadedAt)) await engine.run(sql);
+    await engine.run('COMMIT');
+  } catch (err) {
+    await engine.run('ROLLBACK');
+    throw new C360Error(
+      `loading gold.${t.name} failed and was rolled back: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return staged;
+}

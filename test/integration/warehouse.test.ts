@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { warehouseDdl } from '../../src/domain/warehouse/model';
+import { lit, openDuckDb } from '../../src/etl/duckdb';
+import { runEtl } from '../../src/etl/runner';
+import { loadWarehouse, openWarehouse } from '../../src/warehouse/embedded';
+import { lakeEvent, queryLake, writeBronze } from '../helpers/lake';
+
+const user = (v: string) => ({ type: 'user_id', value: v }) as const;
+const order = (day: string, who: string, id: string, cents: number, extra = {}) =>
+  lakeEvent(
+    'order_completed',
+    `${day}T12:00:00.000Z`,
+    [user(who)],
+    { orderId: id, amount: cents, currency: 'USD', status: 'paid' },
+    extra,
+  );
+
+async function whRows(dataDir: string, sql: string) {
+  const wh = await openWarehouse(dataDir, { readOnly: true });
+  try {
+    return await wh.rows(sql);
+  } finally {
+    wh.close();
+  }
+}
+
+describe('warehouse DDL (one table model, two engines)', () => {
+  it.each(['redshift', 'duckdb'] as const)('the committed %s DDL is what the model renders', (engine) => {
+    const golden = readFileSync(join(__dirname, '../../sql/warehouse/ddl', `${engine}.sql`), 'utf8');
+    expect(golden).toBe(warehouseDdl(engine));
+  });
+
+  it('Redshift tables have ENCODE AUTO, a distribution and a sort key; money is DECIMAL; SUPER for attributes', () => {
+    const ddl = warehouseDdl('redshift');
+    expect(ddl).toContain(
+      'DISTSTYLE KEY DISTKEY (customer_id)\nCOMPOUND SORTKEY (order_date, customer_id)\nENCODE AUTO;',
+    );
+    expect(ddl).toContain('DISTSTYLE ALL\nCOMPOUND SORTKEY (date_key)');
+    expect(ddl).toMatch(/net_usd DECIMAL\(18,2\)/);
+    expect(ddl).toMatch(/attributes SUPER/);
+  });
+
+  it('the DuckDB DDL runs', async () => {
+    const engine = await openDuckDb();
+    try {
+      const statements = warehouseDdl('duckdb')
+        .replace(/^--.*$/gm, '')
+        .split(';');
+      for (const stmt of statements.map((s) => s.trim()).filter(Boolean)) {
+        await engine.run(stmt);
+      }
+      expect(
+        (
+          await engine.rows<{ n: string }>(
+            "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'gold'",
+          )
+        )[0]?.n,
+      ).toBe('8');
+    } finally {
+      engine.close();
+    }
+  });
+});
+
+describe('embedded warehouse loads (same merge semantics as Redshift)', () => {
+  let dir: string;
+  let lake: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'c360-wh-'));
+    lake = join(dir, 'lake');
+    await writeBronze(lake, [
+      order('2026-03-01', 'a', 'o1', 1000),
+      order('2026-03-01', 'b', 'o2', 2550),
+      order('2026-03-02', 'a', 'o3', 499),
+      lakeEvent('page', '2026-03-01T10:00:00.000Z', [user('a')]),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-02' });
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('orders and revenue equal gold; loading twice changes nothing', async () => {
+    await loadWarehouse({ dataDir: dir, lakeDir: lake });
+    const gold = await queryLake(
+      lake,
+      'SELECT count(*) AS orders, CAST(sum(net_usd) AS VARCHAR) AS net FROM gold.fact_orders WHERE is_revenue',
+    );
+    const wh = async () => ({
+      totals: await whRows(
+        dir,
+        'SELECT count(*) AS orders, CAST(sum(net_usd) AS VARCHAR) AS net FROM gold.fact_orders WHERE is_revenue',
+      ),
+      orders: await whRows(dir, 'SELECT * FROM gold.fact_orders ORDER BY order_key'),
+      customers: await whRows(
+        dir,
+        'SELECT customer_id, valid_from, is_current, net_usd FROM gold.dim_customer ORDER BY customer_id, valid_from',
+      ),
+    });
+    const first = await wh();
+    expect(first.totals).toEqual(gold);
+    expect(first.totals).toEqual([{ orders: '3', net: '40.49' }]);
+    await loadWarehouse({ dataDir: dir, lakeDir: lake, now: () => new Date('2030-01-01T00:00:00Z') });
+    expect(await wh()).toEqual(first);
+  });
+
+  it('a dated reload picks up a late order for that date', async () => {
+    await loadWarehouse({ dataDir: dir, lakeDir: lake });
+    await writeBronze(lake, [
+      order('2026-03-01', 'c', 'o-late', 700, { receivedAt: '2026-03-05T08:00:00.000Z' }),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-05', to: '2026-03-05' });
+    await loadWarehouse({ dataDir: dir, lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
+    expect(
+      await whRows(
+        dir,
+        "SELECT order_id FROM gold.fact_orders WHERE order_date = DATE '2026-03-01' ORDER BY order_id",
+      ),
+    ).toEqual([{ order_id: 'o-late' }, { order_id: 'o1' }, { order_id: 'o2' }]);
+    expect(await whRows(dir, 'SELECT count(*) AS n FROM gold.fact_orders')).toEqual([{ n: '4' }]);
+    expect(
+      await whRows(
+        dir,
+        "SELECT table_name, rows_loaded FROM reporting.pipeline_health WHERE table_name = 'fact_orders'",
+      ),
+    ).toEqual([{ table_name: 'fact_orders', rows_loaded: '3' }]);
+  });
+
+  it('dim_customer keeps type-2 history: a segment change closes the old version and opens a new one', async () => {
+    await loadWarehouse({ dataDir: dir, lakeDir: lake, now: () => new Date('2026-03-03T00:00:00Z') });
+    // The scoring moved customer "b" to another segment in gold.
+    const rfm = join(lake, 'gold', 'customer_rfm', 'data.parquet');
+    const engine = await openDuckDb();
+    try {
+      await engine.run(
+        `COPY (SELECT * REPLACE (CASE WHEN customer_id = (SELECT customer_id FROM read_parquet(${lit(rfm)}) ORDER BY monetary_usd DESC LIMIT 1) THEN 'champions' ELSE segment END AS segment) FROM read_parquet(${lit(rfm)})) TO ${lit(`${rfm}.new`)} (FORMAT parquet)`,
+      );
+    } finally {
+      engine.close();
+    }
+    await rename(`${rfm}.new`, rfm);
+    await loadWarehouse({ dataDir: dir, lakeDir: lake, now: () => new Date('2026-03-04T00:00:00Z') });
+    const versions = await whRows(
+      dir,
+      'SELECT segment, CAST(valid_from AS VARCHAR) AS valid_from, CAST(valid_to AS VARCHAR) AS valid_to, is_current FROM gold.dim_customer WHERE customer_id IN (SELECT customer_id FROM gold.dim_customer GROUP BY 1 HAVING count(*) > 1) ORDER BY valid_from',
+    );
+    expect(versions).toHaveLength(2);
+    expect(versions[0]).toMatchObject({
+      valid_from: '2026-03-03 00:00:00',
+      valid_to: '2026-03-04 00:00:00',
+      is_current: false,
+    });
+    expect(versions[1]).toMatchObject({
+      segment: 'champions',
+      valid_from: '2026-03-04 00:00:00',
+      valid_to: null,
+      is_current: true,
+    });
+    expect(await whRows(dir, 'SELECT to_segment, customers FROM reporting.segment_migrations')).toEqual([
+      { to_segment: 'champions', customers: '1' },
+    ]);
+    // One current version per customer.
+    expect(
+      await whRows(
+        dir,
+        'SELECT count(*) AS n FROM (SELECT customer_id FROM gold.dim_customer WHERE is_current GROUP BY 1 HAVING count(*) > 1)',
+      ),
+    ).toEqual([{ n: '0' }]);
+  });
+
+  it('reporting views answer with the numbers gold implies (independent SQL over the lake)', async () => {
+    await loadWarehouse({ dataDir: dir, lakeDir: lake });
+    const trendsGold = await queryLake(
+      lake,
+      'SELECT CAST(CAST(dt AS DATE) AS VARCHAR) AS d, count(*) AS orders, CAST(sum(net_usd) AS VARCHAR) AS net FROM gold.fact_orders WHERE is_revenue GROUP BY 1 ORDER BY 1',
+    );
+    expect(
+      await whRows(
+        dir,
+        'SELECT CAST(order_date AS VARCHAR) AS d, orders, CAST(net_usd AS VARCHAR) AS net FROM reporting.purchase_trends ORDER BY 1',
+      ),
+    ).toEqual(trendsGold);
+    const segGold = await queryLake(
+      lake,
+      "SELECT coalesce(r.segment, 'no_orders') AS segment, count(*) AS customers FROM gold.dim_customer d LEFT JOIN gold.customer_rfm r USING (customer_id) GROUP BY 1 ORDER BY 1",
+    );
+    expect(
+      await whRows(dir, 'SELECT segment, customers FROM reporting.customer_segments ORDER BY 1'),
+    ).toEqual(segGold);
+    const [k] = await whRows(
+      dir,
+      'SELECT customers, buyers, orders, CAST(net_usd AS VARCHAR) AS net FROM reporting.kpis',
+    );
+    expect(k).toEqual({
+      customers: String((await queryLake(lake, 'SELECT count(*) AS n FROM gold.dim_customer'))[0]?.n),
+      buyers: '2',
+      orders: '3',
+      net: '40.49',
+    });
+  });
+});
