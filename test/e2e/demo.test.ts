@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { run } from '../../src/cli/commands/demo';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
+import { openWarehouse } from '../../src/warehouse/embedded';
 
 /** `npm start`: the whole embedded pipeline on the shipped real data, end to end. */
 describe('c360 demo (npm start)', () => {
@@ -69,14 +70,43 @@ describe('c360 demo (npm start)', () => {
         net: (cents / 100).toFixed(2),
       });
       expect(cd?.gross).toBe('244091.94');
+    } finally {
+      engine.close();
+    }
+    // The warehouse holds what gold holds: orders and net revenue, and every table is loaded.
+    const wh = await openWarehouse(join(dir, 'demo'), { readOnly: true });
+    const lakeEngine = await openDuckDb();
+    try {
+      await registerLakeViews(lakeEngine, join(dir, 'demo', 'lake'));
+      const q =
+        'SELECT count(*) AS orders, CAST(sum(net_usd) AS VARCHAR) AS net FROM gold.fact_orders WHERE is_revenue';
+      expect(await wh.rows(q)).toEqual(await lakeEngine.rows(q));
+      for (const t of [
+        'fact_orders',
+        'fact_sessions',
+        'fact_support_tickets',
+        'fact_ad_attribution',
+        'dim_customer',
+        'dim_date',
+      ]) {
+        const [r] = await wh.rows<{ n: string }>(`SELECT count(*) AS n FROM gold.${t}`);
+        expect(Number(r?.n)).toBeGreaterThan(0);
+      }
+    } finally {
+      wh.close();
+      lakeEngine.close();
+    }
+    const engine2 = await openDuckDb();
+    try {
+      await registerLakeViews(engine2, join(dir, 'demo', 'lake'));
       // No clear-text email reached the lake; pseudonymized ones keep their domain.
-      const [pii] = await engine.rows<{ clear: string; hashed: string }>(`SELECT
+      const [pii] = await engine2.rows<{ clear: string; hashed: string }>(`SELECT
           sum(CASE WHEN regexp_matches(json_extract_string(to_json(traits), '$.email'), '^[0-9a-f]{64}@') THEN 0 ELSE 1 END) AS clear,
           sum(CASE WHEN regexp_matches(json_extract_string(to_json(traits), '$.email'), '^[0-9a-f]{64}@') THEN 1 ELSE 0 END) AS hashed
         FROM bronze.events WHERE json_extract_string(to_json(traits), '$.email') IS NOT NULL`);
       expect(pii).toEqual({ clear: '0', hashed: expect.stringMatching(/^[1-9]\d*$/) });
     } finally {
-      engine.close();
+      engine2.close();
     }
   });
 });

@@ -14,6 +14,7 @@ import { ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
 import { generateDemoSample, parseCdnowPurchases } from '../../sample/demo-data';
+import { loadWarehouse, openWarehouse } from '../../warehouse/embedded';
 import { intOption, parseWith } from '../parse';
 import { formatRows } from './query';
 import { startServe } from './serve';
@@ -21,7 +22,7 @@ import { startServe } from './serve';
 const say = (s: string) => process.stdout.write(`${s}\n`);
 /** A file in the data folder saying the demo made it (so a rerun may clear it). */
 const DEMO_MARKER = 'demo.json';
-const step = (n: number, s: string) => say(`\n[${n}/6] ${s}`);
+const step = (n: number, s: string) => say(`\n[${n}/7] ${s}`);
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 demo')
@@ -219,7 +220,22 @@ export async function run(argv: string[]): Promise<number> {
     `  ${etl.steps.length} steps over events that arrived ${sorted[0]} .. ${sorted.at(-1)} (bronze is partitioned by arrival) in ${(etl.ms / 1000).toFixed(1)} s; all data quality checks passed`,
   );
 
-  step(6, 'summary');
+  step(6, 'loading the warehouse (Redshift role, embedded): staged, merged on keys, type-2 customers');
+  const wh = await loadWarehouse({ dataDir, lakeDir: paths.lake });
+  const whOrders = await openWarehouse(dataDir, { readOnly: true });
+  let whKpis: Record<string, string> | undefined;
+  try {
+    [whKpis] = await whOrders.rows<Record<string, string>>(
+      'SELECT orders, CAST(net_usd AS VARCHAR) AS net_usd, customers FROM reporting.kpis',
+    );
+  } finally {
+    whOrders.close();
+  }
+  say(
+    `  ${wh.tables.length} tables in ${(wh.ms / 1000).toFixed(1)} s (${wh.tables.map((t) => `${t.table} ${t.rowsInTable}`).join(', ')}); reporting.kpis: ${whKpis?.orders} orders, net $${whKpis?.net_usd}`,
+  );
+
+  step(7, 'summary');
   const engine = await openDuckDb();
   try {
     await registerLakeViews(engine, paths.lake);
@@ -252,6 +268,7 @@ export async function run(argv: string[]): Promise<number> {
   const dataFlag = resolve(dataDir) === resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${dataDir}`;
   say(`  npx c360 query${dataFlag} "SELECT * FROM gold.dim_customer ORDER BY net_usd DESC LIMIT 10"`);
   say(`  npx c360 query${dataFlag} "SELECT * FROM gold.kpi_daily ORDER BY day LIMIT 10"`);
+  say(`  npx c360 query --warehouse${dataFlag} "SELECT * FROM reporting.customer_segments"`);
   say(`  npx c360 quarantine list${dataFlag}`);
   say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
   return reconciled ? 0 : 1;
