@@ -170,15 +170,7 @@ describe('idempotent ingest retries', () => {
     expect((await send()).statusCode).toBe(200);
     expect(store.records).toHaveLength(6); // 2 from the failed attempt + 4 from the retry
     const { handler: enrich, delivery } = enrichUnderTest();
-    const res = await enrich({
-      Records: store.records.map(
-        (r, i) =>
-          kinesisEvent([JSON.parse(Buffer.from(r.data, 'base64').toString())])!.Records.map((k) => ({
-            ...k,
-            kinesis: { ...k.kinesis, sequenceNumber: String(i + 1) },
-          }))[0]!,
-      ),
-    });
+    const res = await enrich({ Records: store.records.map(toKinesisRecord) });
     expect(res.batchItemFailures).toEqual([]);
     expect(delivery.items).toHaveLength(4);
   });
