@@ -44,6 +44,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'import dated exchange rates (ECB eurofxref-hist.csv) the ETL values money with',
     load: () => import('./commands/rates'),
   },
+  models: {
+    summary:
+      'customer models: models clv --orders FILE --calibration-end D [--holdout-end D] (BG/NBD + Gamma-Gamma)',
+    load: () => import('./commands/models'),
+  },
   warehouse: {
     summary: 'load gold into the embedded warehouse (warehouse load [--date D | --from D --to D])',
     load: () => import('./commands/warehouse'),
