@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { run } from '../../src/cli/commands/demo';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
+import { trainModels } from '../../src/models/train';
 import { openWarehouse } from '../../src/warehouse/embedded';
 
 /** `npm start`: the whole embedded pipeline on the shipped real data, end to end. */
@@ -81,6 +82,16 @@ describe('c360 demo (npm start)', () => {
       const q =
         'SELECT count(*) AS orders, CAST(sum(net_usd) AS VARCHAR) AS net FROM gold.fact_orders WHERE is_revenue';
       expect(await wh.rows(q)).toEqual(await lakeEngine.rows(q));
+      // Every customer in the warehouse has its scores from a versioned model.
+      expect(
+        await wh.rows(`SELECT count(*) AS unscored FROM gold.dim_customer d
+          LEFT JOIN gold.customer_scores s ON s.customer_id = d.customer_id
+          WHERE d.is_current AND (s.segment IS NULL OR s.model_version IS NULL)`),
+      ).toEqual([{ unscored: '0' }]);
+      expect(
+        await wh.rows(`SELECT count(*) AS missing FROM gold.customer_scores s JOIN gold.fact_orders o ON o.customer_id = s.customer_id
+          WHERE o.is_revenue AND (s.churn_probability IS NULL OR s.p_alive IS NULL OR s.clv_12m_usd IS NULL)`),
+      ).toEqual([{ missing: '0' }]);
       for (const t of [
         'fact_orders',
         'fact_sessions',
@@ -88,6 +99,7 @@ describe('c360 demo (npm start)', () => {
         'fact_ad_attribution',
         'dim_customer',
         'dim_date',
+        'customer_scores',
       ]) {
         const [r] = await wh.rows<{ n: string }>(`SELECT count(*) AS n FROM gold.${t}`);
         expect(Number(r?.n)).toBeGreaterThan(0);
@@ -96,6 +108,12 @@ describe('c360 demo (npm start)', () => {
       wh.close();
       lakeEngine.close();
     }
+    // Retraining on the same gold is bit-identical: the same version, the same scores file.
+    const scores = join(dir, 'demo', 'lake', 'gold', 'customer_scores', 'data.parquet');
+    const before = readFileSync(scores);
+    const again = await trainModels({ dataDir: join(dir, 'demo'), lakeDir: join(dir, 'demo', 'lake') });
+    expect(again.version).toBe(readFileSync(join(dir, 'demo', 'models', 'LATEST'), 'utf8'));
+    expect(readFileSync(scores).equals(before)).toBe(true);
     const engine2 = await openDuckDb();
     try {
       await registerLakeViews(engine2, join(dir, 'demo', 'lake'));

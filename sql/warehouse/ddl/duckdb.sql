@@ -197,6 +197,7 @@ CREATE TABLE IF NOT EXISTS gold.customer_scores (
   segment VARCHAR,
   clv_12m_usd DECIMAL(18,2),
   p_alive DOUBLE,
+  expected_purchases_90d DOUBLE,
   model_version VARCHAR
 );
 CREATE TABLE IF NOT EXISTS staging.customer_scores (
@@ -206,6 +207,7 @@ CREATE TABLE IF NOT EXISTS staging.customer_scores (
   segment VARCHAR,
   clv_12m_usd DECIMAL(18,2),
   p_alive DOUBLE,
+  expected_purchases_90d DOUBLE,
   model_version VARCHAR
 );
 

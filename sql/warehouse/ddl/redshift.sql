@@ -227,6 +227,7 @@ CREATE TABLE IF NOT EXISTS gold.customer_scores (
   segment VARCHAR(512),
   clv_12m_usd DECIMAL(18,2),
   p_alive DOUBLE PRECISION,
+  expected_purchases_90d DOUBLE PRECISION,
   model_version VARCHAR(512),
   PRIMARY KEY (customer_id, scored_at)
 )
@@ -240,6 +241,7 @@ CREATE TABLE IF NOT EXISTS staging.customer_scores (
   segment VARCHAR(512),
   clv_12m_usd DECIMAL(18,2),
   p_alive DOUBLE PRECISION,
+  expected_purchases_90d DOUBLE PRECISION,
   model_version VARCHAR(512)
 )
 DISTSTYLE AUTO ENCODE AUTO;

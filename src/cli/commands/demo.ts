@@ -8,6 +8,7 @@ import { sign } from '../../domain/webhooks/signatures';
 import { openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
 import { runEtl } from '../../etl/runner';
+import { trainModels } from '../../models/train';
 import { projectRoot } from '../../paths';
 import { systemClock } from '../../ports/clock';
 import { ingestBatchFile } from '../../runtime/batch-ingest';
@@ -22,7 +23,7 @@ import { startServe } from './serve';
 const say = (s: string) => process.stdout.write(`${s}\n`);
 /** A file in the data folder saying the demo made it (so a rerun may clear it). */
 const DEMO_MARKER = 'demo.json';
-const step = (n: number, s: string) => say(`\n[${n}/7] ${s}`);
+const step = (n: number, s: string) => say(`\n[${n}/8] ${s}`);
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 demo')
@@ -220,22 +221,35 @@ export async function run(argv: string[]): Promise<number> {
     `  ${etl.steps.length} steps over events that arrived ${sorted[0]} .. ${sorted.at(-1)} (bronze is partitioned by arrival) in ${(etl.ms / 1000).toFixed(1)} s; all data quality checks passed`,
   );
 
-  step(6, 'loading the warehouse (Redshift role, embedded): staged, merged on keys, type-2 customers');
+  step(6, 'training and scoring the customer models (SageMaker role, embedded)');
+  const models = await trainModels({ dataDir, lakeDir: paths.lake });
+  const m = models.metrics as {
+    churn: { holdout_auc: number; telco_auc: number };
+    sentiment: { macro_f1: number };
+    clv: { bgnbd: Record<string, number> };
+  };
+  say(
+    `  ${models.version}: ${models.customersScored} customers scored; churn AUC ${m.churn.holdout_auc.toFixed(3)} (time holdout), ${m.churn.telco_auc.toFixed(3)} (real Telco); sentiment macro-F1 ${m.sentiment.macro_f1.toFixed(3)}`,
+  );
+
+  step(7, 'loading the warehouse (Redshift role, embedded): staged, merged on keys, type-2 customers');
   const wh = await loadWarehouse({ dataDir, lakeDir: paths.lake });
   const whOrders = await openWarehouse(dataDir, { readOnly: true });
   let whKpis: Record<string, string> | undefined;
   try {
     [whKpis] = await whOrders.rows<Record<string, string>>(
-      'SELECT orders, CAST(net_usd AS VARCHAR) AS net_usd, customers FROM reporting.kpis',
+      `SELECT k.orders, CAST(k.net_usd AS VARCHAR) AS net_usd, k.customers,
+         (SELECT CAST(round(sum(clv_12m_usd), 2) AS VARCHAR) FROM reporting.customer_lifetime_value) AS clv_12m_usd
+       FROM reporting.kpis k`,
     );
   } finally {
     whOrders.close();
   }
   say(
-    `  ${wh.tables.length} tables in ${(wh.ms / 1000).toFixed(1)} s (${wh.tables.map((t) => `${t.table} ${t.rowsInTable}`).join(', ')}); reporting.kpis: ${whKpis?.orders} orders, net $${whKpis?.net_usd}`,
+    `  ${wh.tables.length} tables in ${(wh.ms / 1000).toFixed(1)} s (${wh.tables.map((t) => `${t.table} ${t.rowsInTable}`).join(', ')}); reporting.kpis: ${whKpis?.orders} orders, net $${whKpis?.net_usd}; total 12-month CLV $${whKpis?.clv_12m_usd}`,
   );
 
-  step(7, 'summary');
+  step(8, 'summary');
   const engine = await openDuckDb();
   try {
     await registerLakeViews(engine, paths.lake);

@@ -4,7 +4,10 @@ import { Command } from 'commander';
 import { C360Error } from '../../domain/errors';
 import { expectedPurchases, fitBgNbd, fitGammaGamma, summarize } from '../../domain/models/clv';
 import { parsePurchaseLog } from '../../domain/models/purchases';
+import { latestMetrics, trainModels } from '../../models/train';
+import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { parseWith } from '../parse';
+import { progressReporter } from '../progress';
 import { formatOption, formatRows } from './query';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -12,10 +15,12 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export async function run(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
   if (action === 'clv') return clvCommand(rest);
+  if (action === 'train') return trainCommand(rest);
+  if (action === 'evaluate') return evaluateCommand(rest);
   process.stderr.write(
     action && action !== '--help' && action !== '-h'
       ? `c360 models: unknown action "${action}" (use: c360 models clv --help)\n`
-      : 'usage: c360 models clv --orders FILE --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--format json]\n',
+      : 'usage: c360 models train | evaluate [--format json] | clv --orders FILE --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD]\n',
   );
   return action === '--help' || action === '-h' ? 0 : 2;
 }
@@ -91,6 +96,53 @@ async function clvCommand(argv: string[]): Promise<number> {
         : []),
     ];
     process.stdout.write(formatRows(rows, o.format));
+  }
+  return 0;
+}
+
+async function trainCommand(argv: string[]): Promise<number> {
+  const cmd = new Command('c360 models train')
+    .description(
+      'Fits every model from gold (BG/NBD + Gamma-Gamma CLV, XGBoost churn with a time-based label, k-means ' +
+        'segments) and the offline sentiment model, saves versioned artifacts with metrics and lineage under ' +
+        'DIR/models/<version>/, and scores every customer into gold.customer_scores (then run c360 warehouse load).',
+    )
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{ data: string }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const progress = progressReporter('models');
+  const r = await trainModels({
+    dataDir: parsed.opts.data,
+    lakeDir: localPaths(parsed.opts.data).lake,
+    onProgress: (m) => progress.line(m),
+  });
+  progress.done();
+  process.stdout.write(
+    `models ${r.version} (gold as of ${r.asOf}): ${r.customersScored} customers scored; artifacts in ${r.artifactsDir}\n`,
+  );
+  return 0;
+}
+
+async function evaluateCommand(argv: string[]): Promise<number> {
+  const cmd = new Command('c360 models evaluate')
+    .description(
+      'Prints every metric of the latest trained models (churn AUCs, Brier, sentiment macro-F1, CLV parameters, segments).',
+    )
+    .addOption(formatOption().default('json'))
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{ data: string; format: string }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const { version, metrics } = await latestMetrics(parsed.opts.data);
+  if (parsed.opts.format === 'json')
+    process.stdout.write(`${JSON.stringify({ version, ...(metrics as object) })}\n`);
+  else {
+    const m = metrics as Record<string, Record<string, unknown>>;
+    const rows = Object.entries(m).flatMap(([model, vals]) =>
+      Object.entries(vals)
+        .filter(([, v]) => typeof v === 'number')
+        .map(([metric, value]) => ({ model, metric, value })),
+    );
+    process.stdout.write(formatRows(rows, parsed.opts.format));
   }
   return 0;
 }

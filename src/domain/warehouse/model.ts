@@ -207,6 +207,7 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
       c('segment', 'varchar'),
       c('clv_12m_usd', 'money'),
       c('p_alive', 'double'),
+      c('expected_purchases_90d', 'double'),
       c('model_version', 'varchar'),
     ],
     key: ['customer_id', 'scored_at'],

@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { kmeans } from 'ml-kmeans';
+import { LocalScorer } from '../adapters/local/local-scorer';
+import { decodeMixed, parseCsv } from '../domain/batch/csv';
+import { C360Error } from '../domain/errors';
+import { evaluateChurn, telcoDataset, trainXgboost } from '../domain/models/churn';
+import {
+  clv,
+  expectedPurchases,
+  fitBgNbd,
+  fitGammaGamma,
+  pAlive,
+  type RfmSummary,
+  summarize,
+} from '../domain/models/clv';
+import { auc, macroF1, seeded, split } from '../domain/models/metrics';
+import { classify, trainSentiment } from '../domain/models/sentiment';
+import { lit, openDuckDb } from '../etl/duckdb';
+import { projectRoot } from '../paths';
+import type { Scorer } from '../ports/scorer';
+
+/**
+ * `c360 models train`: fits every model from gold (CLV, churn, segments) plus the offline
+ * sentiment model, saves versioned artifacts with metrics and lineage, and scores every customer
+ * into gold.customer_scores (which the warehouse loads). Deterministic: fixed seeds, so a rerun
+ * on the same gold is bit-identical (same version id, same scores).
+ */
+export interface ModelsReport {
+  version: string;
+  asOf: string;
+  customersScored: number;
+  metrics: Record<string, unknown>;
+  artifactsDir: string;
+}
+
+const CHURN_FEATURES = ['frequency', 'recency_weeks', 'tenure_weeks', 'monetary', 'weeks_since_last'];
+const features = (s: RfmSummary) => [s.frequency, s.recency, s.T, s.monetary, s.T - s.recency];
+const addDays = (d: string, n: number) =>
+  new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+export async function trainModels(opts: {
+  dataDir: string;
+  lakeDir: string;
+  /** Scores churn through this scorer (a SageMaker endpoint in AWS); default: the model in-process. */
+  scorer?: Scorer;
+  churnHorizonDays?: number;
+  onProgress?: (m: string) => void;
+}): Promise<ModelsReport> {
+  const say = opts.onProgress ?? (() => {});
+  const ordersFile = join(opts.lakeDir, 'gold', 'fact_orders', 'data.parquet');
+  if (!existsSync(ordersFile))
+    throw new C360Error(`gold is empty under ${opts.lakeDir}: run "c360 etl" (or "npm start") first`);
+  const engine = await openDuckDb();
+  let purchases: { customerId: string; date: string; amount: number }[];
+  let customers: string[];
+  try {
+    purchases = (
+      await engine.rows<{ c: string; d: string; a: number }>(
+        `SELECT customer_id AS c, dt AS d, CAST(gross_usd AS DOUBLE) AS a FROM read_parquet(${lit(ordersFile)}) WHERE is_revenue AND customer_id IS NOT NULL ORDER BY 1, 2`,
+      )
+    ).map((r) => ({ customerId: r.c, date: r.d, amount: r.a }));
+    customers = (
+      await engine.rows<{ c: string }>(
+        `SELECT customer_id AS c FROM read_parquet(${lit(join(opts.lakeDir, 'gold', 'dim_customer', 'data.parquet'))}) ORDER BY 1`,
+      )
+    ).map((r) => r.c);
+  } finally {
+    engine.close();
+  }
+  if (purchases.length === 0) throw new C360Error('gold has no revenue orders to train on');
+  const asOf = purchases.reduce((m, p) => (p.date > m ? p.date : m), '');
+
+  // CLV
+  say('fitting BG/NBD and Gamma-Gamma');
+  const summaryNow = summarize(purchases, asOf);
+  const bgnbd = fitBgNbd(summaryNow);
+  const gammagamma = fitGammaGamma(summaryNow);
+
+  // Churn: a time-based label (no purchase in the horizon after a cutoff), XGBoost on RFM features.
+  say('training churn (XGBoost) with a time-based label');
+  const horizon = opts.churnHorizonDays ?? 90;
+  const cutoff = addDays(asOf, -horizon);
+  const atCutoff = summarize(purchases, cutoff);
+  const boughtAfter = new Set(
+    purchases.filter((p) => p.date > cutoff && p.date <= asOf).map((p) => p.customerId),
+  );
+  const y = atCutoff.map((s) => (boughtAfter.has(s.customerId) ? 0 : 1));
+  const { train, test } = split(atCutoff.length, 0.25, 360);
+  const xgb = await trainXgboost({
+    features: CHURN_FEATURES,
+    X: train.map((i) => features(atCutoff[i] as RfmSummary)),
+    y: train.map((i) => y[i] as number),
+  });
+  const holdoutAuc = auc(
+    xgb.predict(test.map((i) => features(atCutoff[i] as RfmSummary))),
+    test.map((i) => y[i] as number),
+  );
+  const scorer = opts.scorer ?? new LocalScorer((X) => xgb.predict(X));
+  const churn = await scorer.score(summaryNow.map((s) => features(s).join(',')));
+  const churnModel = xgb.model;
+  xgb.free();
+
+  // Segments: k-means on scaled recency / frequency / monetary, named by rules on the centroids.
+  say('segmenting (k-means)');
+  const raw = summaryNow.map((s) => [s.T - s.recency, Math.log1p(s.frequency), Math.log1p(s.monetary)]);
+  const mean = [0, 1, 2].map((j) => raw.reduce((a, r) => a + (r[j] as number), 0) / raw.length);
+  const sd = [0, 1, 2].map(
+    (j) =>
+      Math.sqrt(raw.reduce((a, r) => a + ((r[j] as number) - (mean[j] as number)) ** 2, 0) / raw.length) || 1,
+  );
+  const scaled = raw.map((r) => r.map((v, j) => (v - (mean[j] as number)) / (sd[j] as number)));
+  const rnd = seeded(360);
+  const km = kmeans(scaled, 4, { seed: Math.floor(rnd() * 1e6), initialization: 'kmeans++' });
+  // Value of a centroid: more purchases and spend, less time since the last one.
+  const value = km.centroids.map((c) => (c[1] as number) + (c[2] as number) - (c[0] as number));
+  const names = ['champions', 'loyal', 'needs_attention', 'at_risk'];
+  const rankOf = value.map((v) => value.filter((w) => w > v).length);
+  const segmentOf = (cluster: number) => names[rankOf[cluster] as number] as string;
+
+  // Sentiment (social mentions and tickets): trained on the real airline tweets.
+  say('training sentiment');
+  const tweets = parseCsv(
+    decodeMixed(await readFile(join(projectRoot(), 'data', 'sample', 'airline_tweets.csv'))),
+  );
+  const th = tweets[0]?.cells ?? [];
+  const [ti, li] = [th.indexOf('text'), th.indexOf('airline_sentiment')];
+  const labelled = tweets.slice(1).filter((r) => r.cells[ti] && r.cells[li]);
+  const ts = split(labelled.length, 0.2, 7);
+  const sentiment = trainSentiment(
+    ts.train.map((i) => labelled[i]?.cells[ti] as string),
+    ts.train.map((i) => labelled[i]?.cells[li] as string),
+  );
+  const actual = ts.test.map((i) => labelled[i]?.cells[li] as string);
+  const sentimentF1 = macroF1(
+    ts.test.map((i) => classify(sentiment, labelled[i]?.cells[ti] as string).label),
+    actual,
+  );
+  const majorityF1 = macroF1(
+    actual.map(() => 'negative'),
+    actual,
+  );
+
+  say('evaluating churn on the real Telco data');
+  const telco = await evaluateChurn(
+    telcoDataset(await readFile(join(projectRoot(), 'data', 'sample', 'telco_customer_churn.csv'), 'utf8')),
+  );
+
+  const metrics = {
+    churn: {
+      holdout_auc: holdoutAuc,
+      telco_auc: telco.auc,
+      telco_baseline_auc: telco.baselineAuc,
+      telco_brier: telco.brier,
+      telco_reliability: telco.reliability,
+      importance: telco.importance,
+      horizon_days: horizon,
+      positives_share: y.filter((v) => v === 1).length / y.length,
+    },
+    clv: { bgnbd, gammagamma, customers: summaryNow.length },
+    segments: {
+      k: 4,
+      sizes: Object.fromEntries(names.map((n) => [n, km.clusters.filter((c) => segmentOf(c) === n).length])),
+    },
+    sentiment: { macro_f1: sentimentF1, majority_baseline_f1: majorityF1, test_rows: actual.length },
+  };
+  const lineage = {
+    gold: {
+      fact_orders: ordersFile,
+      revenue_orders: purchases.length,
+      customers: customers.length,
+      as_of: asOf,
+    },
+    churn: {
+      features: CHURN_FEATURES,
+      cutoff,
+      horizon_days: horizon,
+      train_rows: train.length,
+      test_rows: test.length,
+    },
+  };
+  const version = `v${asOf.replace(/-/g, '')}-${createHash('sha256').update(JSON.stringify({ metrics, lineage })).digest('hex').slice(0, 8)}`;
+  const dir = join(opts.dataDir, 'models', version);
+  await mkdir(dir, { recursive: true });
+  const artifacts: Record<string, unknown> = {
+    'churn-xgboost.json': churnModel,
+    'clv.json': { bgnbd, gammagamma },
+    'segments-kmeans.json': {
+      centroids: km.centroids,
+      mean,
+      sd,
+      names: km.centroids.map((_, i) => segmentOf(i)),
+    },
+    'sentiment-nb.json': sentiment,
+    'metrics.json': metrics,
+    'lineage.json': lineage,
+  };
+  for (const [name, body] of Object.entries(artifacts))
+    await writeFile(join(dir, name), JSON.stringify(body));
+  await writeFile(join(opts.dataDir, 'models', 'LATEST'), version);
+
+  // Scores for every customer in gold (customers without orders: no CLV model inputs yet).
+  say('scoring customers');
+  const bySummary = new Map(summaryNow.map((s, i) => [s.customerId, i]));
+  const rows = customers.map((id) => {
+    const i = bySummary.get(id);
+    if (i === undefined) {
+      return {
+        customer_id: id,
+        scored_at: asOf,
+        churn_probability: null,
+        segment: 'prospect',
+        clv_12m_usd: 0,
+        p_alive: null,
+        expected_purchases_90d: 0,
+        model_version: version,
+      };
+    }
+    const s = summaryNow[i] as RfmSummary;
+    return {
+      customer_id: id,
+      scored_at: asOf,
+      churn_probability: churn[i] as number,
+      segment: segmentOf(km.clusters[i] as number),
+      clv_12m_usd: Math.round(clv(bgnbd, gammagamma, s) * 100) / 100,
+      p_alive: pAlive(bgnbd, s),
+      expected_purchases_90d: expectedPurchases(bgnbd, s, 90 / 7),
+      model_version: version,
+    };
+  });
+  const target = join(opts.lakeDir, 'gold', 'customer_scores');
+  await mkdir(target, { recursive: true });
+  const tmpJson = join(target, '.scores.json');
+  await writeFile(tmpJson, rows.map((r) => JSON.stringify(r)).join('\n'));
+  const w = await openDuckDb();
+  try {
+    await w.run(
+      `COPY (SELECT customer_id, CAST(scored_at AS DATE) AS scored_at, CAST(churn_probability AS DOUBLE) AS churn_probability, segment,
+          CAST(clv_12m_usd AS DECIMAL(18,2)) AS clv_12m_usd, CAST(p_alive AS DOUBLE) AS p_alive,
+          CAST(expected_purchases_90d AS DOUBLE) AS expected_purchases_90d, model_version
+        FROM read_json(${lit(tmpJson)}, format = 'newline_delimited') ORDER BY customer_id)
+       TO ${lit(join(target, '.data.parquet.tmp'))} (FORMAT parquet)`,
+    );
+  } finally {
+    w.close();
+  }
+  await rename(join(target, '.data.parquet.tmp'), join(target, 'data.parquet'));
+  await unlink(tmpJson);
+  return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir };
+}
+
+export async function latestMetrics(dataDir: string): Promise<{ version: string; metrics: unknown }> {
+  const latest = join(dataDir, 'models', 'LATEST');
+  if (!existsSync(latest))
+    throw new C360Error(`no trained models under ${dataDir}: run "c360 models train" (or "npm start") first`);
+  const version = (await readFile(latest, 'utf8')).trim();
+  return {
+    version,
+    metrics: JSON.parse(await readFile(join(dataDir, 'models', version, 'metrics.json'), 'utf8')),
+  };
+}
