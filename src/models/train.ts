@@ -71,7 +71,10 @@ export async function trainModels(opts: {
     engine.close();
   }
   if (purchases.length === 0) throw new C360Error('gold has no revenue orders to train on');
-  const asOf = purchases.map((p) => p.date).sort().at(-1) as string;
+  const asOf = purchases
+    .map((p) => p.date)
+    .sort()
+    .at(-1) as string;
 
   // CLV
   say('fitting BG/NBD and Gamma-Gamma');

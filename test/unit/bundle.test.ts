@@ -16,10 +16,11 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the three functions', () => {
+  it('the template declares the four functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'EnrichFunction',
       'IngestFunction',
+      'ScoreFunction',
       'WebhooksFunction',
     ]);
   });
