@@ -44,6 +44,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'import dated exchange rates (ECB eurofxref-hist.csv) the ETL values money with',
     load: () => import('./commands/rates'),
   },
+  pipeline: {
+    summary: 'run the daily pipeline state machine (ASL) embedded: pipeline run [--date D | --from D --to D]',
+    load: () => import('./commands/pipeline'),
+  },
   models: {
     summary:
       'customer models: models clv --orders FILE --calibration-end D [--holdout-end D] (BG/NBD + Gamma-Gamma)',

@@ -115,7 +115,11 @@ function walkStatements(doc: unknown, where: string, out: TemplateProblem[]): vo
         problem: `wildcard action ${JSON.stringify(st.Action)}`,
       });
     }
-    if (resources.includes('*')) out.push({ where: `${where}.Statement[${i}]`, problem: 'Resource "*"' });
+    // "*" only for actions with no resource-level permissions, and then narrowed by a Condition
+    // (e.g. the caller's own Data API statements, one CloudWatch namespace).
+    if (resources.includes('*') && !isObj(st.Condition)) {
+      out.push({ where: `${where}.Statement[${i}]`, problem: 'Resource "*" without a Condition' });
+    }
   });
 }
 

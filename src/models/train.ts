@@ -29,6 +29,8 @@ import type { Scorer } from '../ports/scorer';
  * on the same gold is bit-identical (same version id, same scores).
  */
 export interface ModelsReport {
+  /** The churn model's feature rows for every customer with orders (customer_id first), in CSV. */
+  featureRows: string[];
   version: string;
   asOf: string;
   customersScored: number;
@@ -36,7 +38,7 @@ export interface ModelsReport {
   artifactsDir: string;
 }
 
-const CHURN_FEATURES = ['frequency', 'recency_weeks', 'tenure_weeks', 'monetary', 'weeks_since_last'];
+export const CHURN_FEATURES = ['frequency', 'recency_weeks', 'tenure_weeks', 'monetary', 'weeks_since_last'];
 const features = (s: RfmSummary) => [s.frequency, s.recency, s.T, s.monetary, s.T - s.recency];
 const addDays = (d: string, n: number) =>
   new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
@@ -47,6 +49,8 @@ export async function trainModels(opts: {
   /** Scores churn through this scorer (a SageMaker endpoint in AWS); default: the model in-process. */
   scorer?: Scorer;
   churnHorizonDays?: number;
+  /** Also evaluate churn on the real Telco data (≈10 s; default true). */
+  benchmarks?: boolean;
   onProgress?: (m: string) => void;
 }): Promise<ModelsReport> {
   const say = opts.onProgress ?? (() => {});
@@ -154,11 +158,15 @@ export async function trainModels(opts: {
   const metrics = {
     churn: {
       holdout_auc: holdoutAuc,
-      telco_auc: telco.auc,
-      telco_baseline_auc: telco.baselineAuc,
-      telco_brier: telco.brier,
-      telco_reliability: telco.reliability,
-      importance: telco.importance,
+      ...(telco
+        ? {
+            telco_auc: telco.auc,
+            telco_baseline_auc: telco.baselineAuc,
+            telco_brier: telco.brier,
+            telco_reliability: telco.reliability,
+            importance: telco.importance,
+          }
+        : {}),
       horizon_days: horizon,
       positives_share: y.filter((v) => v === 1).length / y.length,
     },
@@ -251,7 +259,8 @@ export async function trainModels(opts: {
   }
   await rename(join(target, '.data.parquet.tmp'), join(target, 'data.parquet'));
   await unlink(tmpJson);
-  return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir };
+  const featureRows = summaryNow.map((s) => `${s.customerId},${features(s).join(',')}`);
+  return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir, featureRows };
 }
 
 export async function latestMetrics(dataDir: string): Promise<{ version: string; metrics: unknown }> {

@@ -12,3 +12,7 @@ declare module 'ml-xgboost' {
   const loader: Promise<unknown>;
   export default loader;
 }
+declare module 'asl-validator' {
+  const validate: (definition: unknown) => { isValid: boolean; errors: unknown[] };
+  export default validate;
+}

@@ -16,10 +16,11 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the four functions', () => {
+  it('the template declares the five functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'EnrichFunction',
       'IngestFunction',
+      'PipelineStepsFunction',
       'ScoreFunction',
       'WebhooksFunction',
     ]);

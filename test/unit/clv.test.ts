@@ -90,3 +90,16 @@ describe('purchase log formats', () => {
     expect(() => parsePurchaseLog('customer_id,when\nc,1\n')).toThrow('needs customer_id, ordered_at');
   });
 });
+
+describe('numerical care', () => {
+  it('a + b < 1 (the hypergeometric pole for customers without repeats) gives finite, continuous forecasts', () => {
+    const p = { r: 0.3, alpha: 5, a: 0.22, b: 0.64 }; // a + b − 1 < 0 at x = 0
+    const lone = { frequency: 0, recency: 0, T: 20 };
+    const f = (b: number, t: number) => expectedPurchases({ ...p, b }, lone, t);
+    expect(Number.isFinite(f(0.64, 26))).toBe(true);
+    expect(f(0.64, 26)).toBeGreaterThan(0);
+    expect(f(0.64, 52)).toBeGreaterThan(f(0.64, 26));
+    // Across c = 0 (b = 0.78) the function is continuous: no pole.
+    expect(Math.abs(f(0.7799, 26) - f(0.7801, 26))).toBeLessThan(1e-3);
+  });
+});

@@ -60,6 +60,16 @@ describe('template.yaml', () => {
       /unknown property RetentionHours/,
     ],
     [
+      'a Resource "*" without a Condition',
+      (t: string) =>
+        t.replace(
+          "              Resource: '*'\n              Condition:\n                StringEquals:\n                  redshift-data:statement-owner-iam-userid: '$" +
+            "{aws:userid}'",
+          "              Resource: '*'",
+        ),
+      /Resource "\*" without a Condition/,
+    ],
+    [
       'a misspelt nested property',
       (t: string) => t.replace('SizeInMBs: 128', 'SizeInMB: 128'),
       /unknown property SizeInMB/,

@@ -7,15 +7,15 @@ import { FileEventStream } from '../../adapters/local/file-stream';
 import { sign } from '../../domain/webhooks/signatures';
 import { openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
-import { runEtl } from '../../etl/runner';
-import { trainModels } from '../../models/train';
+import { latestMetrics } from '../../models/train';
 import { projectRoot } from '../../paths';
 import { systemClock } from '../../ports/clock';
 import { ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
+import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
 import { generateDemoSample, parseCdnowPurchases } from '../../sample/demo-data';
-import { loadWarehouse, openWarehouse } from '../../warehouse/embedded';
+import { openWarehouse } from '../../warehouse/embedded';
 import { intOption, parseWith } from '../parse';
 import { formatRows } from './query';
 import { startServe } from './serve';
@@ -207,7 +207,10 @@ export async function run(argv: string[]): Promise<number> {
   const reconciled = drained.delivered + drained.duplicates + drained.quarantined === drained.events;
   say(`  reconciliation: events = stored + duplicates + quarantined → ${reconciled ? 'OK' : 'MISMATCH'}`);
 
-  step(5, 'building silver and gold with the SQL ETL (Glue role, DuckDB engine)');
+  step(
+    5,
+    'the daily pipeline state machine (statemachines/daily-pipeline.asl.json, embedded ASL interpreter)',
+  );
   const dts = new Set<string>();
   for (const source of await readdir(join(paths.lake, 'bronze', 'events'))) {
     for (const type of await readdir(join(paths.lake, 'bronze', 'events', source))) {
@@ -216,37 +219,56 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const sorted = [...dts].sort();
-  const etl = await runEtl({ lakeDir: paths.lake, from: sorted[0] as string, to: sorted.at(-1) as string });
   say(
-    `  ${etl.steps.length} steps over events that arrived ${sorted[0]} .. ${sorted.at(-1)} (bronze is partitioned by arrival) in ${(etl.ms / 1000).toFixed(1)} s; all data quality checks passed`,
+    `  events arrived ${sorted[0]} .. ${sorted.at(-1)} (bronze is partitioned by arrival); one run per arrival date: ETL (Glue role) → data quality → warehouse (Redshift role) → models (SageMaker role) → scoring Map → scores → metrics`,
+  );
+  const pipelineStarted = performance.now();
+  const onState = (e: { state: string; type: string; detail?: string }) => {
+    if (e.type === 'succeeded' && e.state !== 'ScoreBatch') say(`    ${e.state} ✓`);
+    if (e.type === 'failed' || e.type === 'retried')
+      say(`    ${e.state} ${e.type}${e.detail ? `: ${e.detail}` : ''}`);
+  };
+  const run =
+    sorted.length === 1
+      ? await runDailyPipeline(sorted[0], { dataDir, onState })
+      : await runBackfill(sorted[0] as string, sorted.at(-1) as string, { dataDir, onState });
+  if (run.status !== 'SUCCEEDED') {
+    for (const a of run.alerts) process.stderr.write(`c360 demo: ALERT ${a}\n`);
+    process.stderr.write(`c360 demo: the pipeline failed: ${run.error?.name}: ${run.error?.cause}\n`);
+    return 1;
+  }
+  say(
+    `  pipeline succeeded in ${((performance.now() - pipelineStarted) / 1000).toFixed(1)} s; all data quality checks passed`,
   );
 
-  step(6, 'training and scoring the customer models (SageMaker role, embedded)');
-  const models = await trainModels({ dataDir, lakeDir: paths.lake });
-  const m = models.metrics as {
+  step(6, 'customer models (trained and scored by the pipeline)');
+  const { version, metrics } = await latestMetrics(dataDir);
+  const m = metrics as {
     churn: { holdout_auc: number; telco_auc: number };
     sentiment: { macro_f1: number };
-    clv: { bgnbd: Record<string, number> };
   };
   say(
-    `  ${models.version}: ${models.customersScored} customers scored; churn AUC ${m.churn.holdout_auc.toFixed(3)} (time holdout), ${m.churn.telco_auc.toFixed(3)} (real Telco); sentiment macro-F1 ${m.sentiment.macro_f1.toFixed(3)}`,
+    `  ${version}: churn AUC ${m.churn.holdout_auc.toFixed(3)} (time holdout), ${m.churn.telco_auc.toFixed(3)} (real Telco); sentiment macro-F1 ${m.sentiment.macro_f1.toFixed(3)}`,
   );
 
-  step(7, 'loading the warehouse (Redshift role, embedded): staged, merged on keys, type-2 customers');
-  const wh = await loadWarehouse({ dataDir, lakeDir: paths.lake });
+  step(7, 'the warehouse (loaded by the pipeline: staged, merged on keys, type-2 customers)');
   const whOrders = await openWarehouse(dataDir, { readOnly: true });
   let whKpis: Record<string, string> | undefined;
+  let tables: { t: string; n: string }[] = [];
   try {
     [whKpis] = await whOrders.rows<Record<string, string>>(
       `SELECT k.orders, CAST(k.net_usd AS VARCHAR) AS net_usd, k.customers,
          (SELECT CAST(round(sum(clv_12m_usd), 2) AS VARCHAR) FROM reporting.customer_lifetime_value) AS clv_12m_usd
        FROM reporting.kpis k`,
     );
+    tables = await whOrders.rows<{ t: string; n: string }>(
+      'SELECT table_name AS t, CAST(rows_in_table AS VARCHAR) AS n FROM reporting.pipeline_health ORDER BY 1',
+    );
   } finally {
     whOrders.close();
   }
   say(
-    `  ${wh.tables.length} tables in ${(wh.ms / 1000).toFixed(1)} s (${wh.tables.map((t) => `${t.table} ${t.rowsInTable}`).join(', ')}); reporting.kpis: ${whKpis?.orders} orders, net $${whKpis?.net_usd}; total 12-month CLV $${whKpis?.clv_12m_usd}`,
+    `  ${tables.map((r) => `${r.t} ${r.n}`).join(', ')}; reporting.kpis: ${whKpis?.orders} orders, net $${whKpis?.net_usd}; total 12-month CLV $${whKpis?.clv_12m_usd}`,
   );
 
   step(8, 'summary');

@@ -50,6 +50,17 @@ export async function trainXgboost(
   };
 }
 
+/** A churn booster from its saved JSON (the `churn-xgboost.json` artifact). */
+export async function loadXgboost(
+  model: unknown,
+): Promise<{ predict: (X: number[][]) => number[]; free: () => void }> {
+  const XGBoost = (await (XGBoostModule as unknown as Promise<{ load(m: unknown): Booster }>)) as {
+    load(m: unknown): Booster;
+  };
+  const booster = XGBoost.load(model);
+  return { predict: (X) => Array.from(booster.predict(X)), free: () => booster.free() };
+}
+
 /** Logistic regression on standardized features (the baseline). */
 export function trainLogistic(d: Dataset): { predict: (X: number[][]) => number[]; model: unknown } {
   const cols = d.features.length;

@@ -1,6 +1,5 @@
 import betaln from '@stdlib/math-base-special-betaln';
 import gammaln from '@stdlib/math-base-special-gammaln';
-import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
 import { nelderMead } from './optimize';
 
 /**
@@ -8,6 +7,8 @@ import { nelderMead } from './optimize';
  * Gamma-Gamma (Fader, Hardie & Lee 2005, JMR) for spend per purchase. Fitted by maximum
  * likelihood on log parameters (so they stay positive) with the likelihoods in log space
  * (log-gamma and log-beta from @stdlib, a log-sum-exp for BG/NBD's two terms). Time unit: weeks.
+ * The conditional expectation sums its hypergeometric series in a form that stays finite where
+ * the textbook 2F1 has a pole (a + b < 1).
  */
 export interface RfmSummary {
   customerId: string;
@@ -162,11 +163,14 @@ export function pAlive(
 }
 
 /**
- * E[X(t) | x, t_x, T]: expected repeat purchases in the next t weeks (the conditional expectation,
- * eq. 10 of Fader, Hardie & Lee 2005). The Gauss hypergeometric term is @stdlib's hyp2f1 with
- * z = t/(α+T+t) in [0, 1). (a−1) divides both the bracket's factor and its value, so a < 1 is
- * fine (CDNOW's a is 0.793). c = a+b+x−1 must be positive: with a+b < 1 a customer without
- * repeats (x = 0) has c ≤ 0, where the series is undefined; that case is reported, not NaN.
+ * E[X(t) | x, t_x, T]: expected repeat purchases in the next t weeks (eq. 10 of Fader, Hardie &
+ * Lee 2005):  [(a+b+x−1)/(a−1)] · [1 − R · 2F1(r+x, b+x; a+b+x−1; z)] · P(alive),
+ * R = ((α+T)/(α+T+t))^(r+x), z = t/(α+T+t). With a+b < 1 a customer without repeats has
+ * c = a+b+x−1 ≤ 0, where 2F1 has a pole and the textbook evaluation is NaN; but c · [1 − R·2F1]
+ * is finite, because every term k ≥ 1 of the series carries the factor 1/c. So the product is
+ * summed directly:  c·(1 − R) − R · Σ_{k≥1} (A)_k (B)_k z^k / ((c+1)_{k−1} k!),  which holds for
+ * every c > −1 (always true: a, b > 0). (a−1) divides both the bracket and its value, so a < 1 is
+ * fine too (CDNOW's a is 0.793); only a = 1 exactly is excluded.
  */
 export function expectedPurchases(
   params: BgNbdParams,
@@ -174,18 +178,23 @@ export function expectedPurchases(
   t: number,
 ): number {
   const { r, alpha, a, b } = params;
+  if (a === 1) throw new RangeError('BG/NBD expectation undefined for a = 1');
+  if (t <= 0) return 0;
   const x = s.frequency;
+  const A = r + x;
+  const B = b + x;
   const c = a + b + x - 1;
-  if (c <= 0 || a === 1) {
-    throw new RangeError(
-      `BG/NBD expectation undefined for a=${a}, b=${b}, x=${x} (needs a ≠ 1 and a+b+x−1 > 0)`,
-    );
-  }
   const z = t / (alpha + s.T + t);
-  const h = hyp2f1(r + x, b + x, c, z);
-  const ratio = Math.exp((r + x) * (Math.log(alpha + s.T) - Math.log(alpha + s.T + t)));
-  const numerator = ((a + b + x - 1) / (a - 1)) * (1 - ratio * h);
-  return numerator * pAlive(params, s);
+  const R = Math.exp(A * (Math.log(alpha + s.T) - Math.log(alpha + s.T + t)));
+  let term = A * B * z; // k = 1: (A)_1 (B)_1 z / ((c+1)_0 · 1!)
+  let sum = 0;
+  for (let k = 1; k < 1_000_000; k++) {
+    sum += term;
+    if (Math.abs(term) <= 1e-16 * Math.abs(sum)) break;
+    term *= ((A + k) * (B + k) * z) / ((c + k) * (k + 1));
+  }
+  const scaledBracket = c * (1 - R) - R * sum; // = c · [1 − R·2F1]
+  return (scaledBracket / (a - 1)) * pAlive(params, s);
 }
 
 /** E[M | x, m̄]: expected spend per purchase (Gamma-Gamma). */

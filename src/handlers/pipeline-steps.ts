@@ -1,0 +1,63 @@
+import { C360Error } from '../domain/errors';
+import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
+import type { LoggerPort } from '../ports/telemetry';
+
+/**
+ * The daily pipeline's small steps in AWS (one Lambda, `step` says which): resolve the run's date,
+ * list a backfill's dates, load the warehouse through the Data API, prepare scoring batches. The
+ * embedded runtime maps the same Task states to local handlers (src/runtime/pipeline.ts).
+ */
+export interface PipelineStepsDeps {
+  now: () => Date;
+  logger: LoggerPort;
+  /** Loads one warehouse table for a date (Redshift Data API: COPY the export, merge). */
+  loadTable: (table: string, date: string) => Promise<void>;
+  /** Writes the day's feature batches and returns their numbers. */
+  prepareScoring: (date: string) => Promise<{ batches: number[]; modelVersion: string }>;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+export const createPipelineStepsHandler =
+  (deps: PipelineStepsDeps) =>
+  async (event: { step: string; date?: string; input?: { date?: string }; from?: string; to?: string }) => {
+    switch (event.step) {
+      case 'resolve-date': {
+        // Input {date}, else yesterday (UTC) of the scheduled run.
+        const date =
+          event.input?.date ?? new Date(deps.now().getTime() - 86_400_000).toISOString().slice(0, 10);
+        if (!DATE.test(date)) throw new C360Error(`date must be YYYY-MM-DD, got "${date}"`);
+        return { date };
+      }
+      case 'date-range': {
+        const { from, to } = event;
+        if (!from || !to || !DATE.test(from) || !DATE.test(to) || from > to) {
+          throw new C360Error('a backfill needs {from, to} as YYYY-MM-DD with from <= to');
+        }
+        const dates: string[] = [];
+        for (let d = from; d <= to; d = nextDay(d)) dates.push(d);
+        return { dates };
+      }
+      case 'load-warehouse':
+      case 'load-scores': {
+        if (!event.date || !DATE.test(event.date)) throw new C360Error('load steps need {date: YYYY-MM-DD}');
+        const tables = WAREHOUSE_TABLES.filter((t) =>
+          event.step === 'load-scores'
+            ? t.name === 'customer_scores'
+            : !('generated' in t.source) && t.name !== 'customer_scores',
+        ).map((t) => t.name);
+        // One table at a time: a load per table never overlaps another of the same table.
+        for (const t of tables) await deps.loadTable(t, event.date);
+        deps.logger.info('warehouse loaded', { date: event.date, tables });
+        return { tables };
+      }
+      case 'prepare-scoring': {
+        if (!event.date || !DATE.test(event.date))
+          throw new C360Error('prepare-scoring needs {date: YYYY-MM-DD}');
+        return deps.prepareScoring(event.date);
+      }
+      default:
+        throw new C360Error(`no pipeline step "${event.step}"`);
+    }
+  };

@@ -1,0 +1,187 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import aslValidator from 'asl-validator';
+import { LOCAL_SUBSTITUTIONS, runBackfill, runDailyPipeline, StepError } from '../../src/runtime/pipeline';
+import { openWarehouse } from '../../src/warehouse/embedded';
+import { lakeEvent, writeBronze } from '../helpers/lake';
+
+/** The Step Functions definitions, run by the embedded ASL interpreter with named cases. */
+const root = join(__dirname, '../..');
+const definitions = readdirSync(join(root, 'statemachines')).filter((f) => f.endsWith('.asl.json'));
+const template = readFileSync(join(root, 'template.yaml'), 'utf8');
+
+describe('state machine definitions', () => {
+  it.each(definitions)('%s is valid ASL (asl-validator)', (file) => {
+    const text = readFileSync(join(root, 'statemachines', file), 'utf8').replace(
+      /\$\{\w+\}/g,
+      'arn:aws:lambda:eu-west-1:1:function:x',
+    );
+    expect(aslValidator(JSON.parse(text))).toMatchObject({ isValid: true, errors: [] });
+  });
+
+  it.each(definitions)(
+    'every substitution placeholder of %s is defined by the template and embedded',
+    (file) => {
+      const keys = [...readFileSync(join(root, 'statemachines', file), 'utf8').matchAll(/\$\{(\w+)\}/g)].map(
+        (m) => m[1] as string,
+      );
+      for (const k of new Set(keys)) {
+        expect(LOCAL_SUBSTITUTIONS[k]).toBeDefined();
+        expect(template).toMatch(new RegExp(`\\n\\s+${k}: `));
+      }
+    },
+  );
+});
+
+describe('daily pipeline, embedded (the same ASL file)', () => {
+  let dir: string;
+  const DAY = '2026-03-01';
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'c360-pipe-'));
+    // Real purchases: the first 400 rows of the CDNOW sample, as orders that arrived on DAY.
+    const rows = readFileSync(join(root, 'data/sample/cdnow_sample.txt'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, 400);
+    await writeBronze(
+      join(dir, 'lake'),
+      rows.map((l, i) => {
+        const [, id, d, , v] = l.trim().split(/\s+/);
+        const ts = `${d?.slice(0, 4)}-${d?.slice(4, 6)}-${d?.slice(6, 8)}T12:00:00.000Z`;
+        return lakeEvent(
+          'order_completed',
+          ts,
+          [{ type: 'user_id', value: `cd-${id}` }],
+          {
+            orderId: `cd-${i}`,
+            amount: Math.round(Number(v) * 100),
+            currency: 'USD',
+            status: 'paid',
+          },
+          { receivedAt: `${DAY}T06:00:00.000Z` },
+        );
+      }),
+    );
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const warehouse = async () => {
+    const wh = await openWarehouse(dir, { readOnly: true });
+    try {
+      return {
+        orders: await wh.rows(
+          'SELECT order_key, CAST(net_usd AS VARCHAR) AS net FROM gold.fact_orders ORDER BY 1',
+        ),
+        scores: await wh.rows(
+          'SELECT customer_id, churn_probability, segment, CAST(clv_12m_usd AS VARCHAR) AS clv FROM gold.customer_scores ORDER BY 1',
+        ),
+      };
+    } finally {
+      wh.close();
+    }
+  };
+
+  it('happy path: ETL → warehouse → scoring Map → scores → metrics; a rerun leaves the warehouse identical', async () => {
+    const states: string[] = [];
+    const r = await runDailyPipeline(DAY, {
+      dataDir: dir,
+      benchmarks: false,
+      onState: (e) => e.type === 'succeeded' && states.push(e.state),
+    });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(states.filter((s) => s !== 'ScoreBatch')).toEqual([
+      'ResolveDate',
+      'RunEtl',
+      'LoadWarehouse',
+      'PrepareScoring',
+      'ScoreBatches',
+      'LoadScores',
+      'PublishMetrics',
+      'Done',
+    ]);
+    const first = await warehouse();
+    expect(first.orders).toHaveLength(400);
+    expect(first.scores.length).toBeGreaterThan(50);
+    await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false });
+    expect(await warehouse()).toEqual(first);
+  }, 120_000);
+
+  it('Glue throttling is retried, then the run succeeds', async () => {
+    let calls = 0;
+    const retried: string[] = [];
+    const r = await runDailyPipeline(DAY, {
+      dataDir: dir,
+      benchmarks: false,
+      onState: (e) => e.type === 'retried' && retried.push(e.state),
+      wrap: {
+        RunEtl: (next) => async (input) => {
+          if (++calls === 1)
+            throw new StepError(
+              'Glue.ConcurrentRunsExceededException',
+              'Concurrent runs exceeded for c360-etl',
+            );
+          return next(input);
+        },
+      },
+    });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(retried).toEqual(['RunEtl']);
+    expect(calls).toBe(2);
+  }, 120_000);
+
+  it('a Glue failure goes to the alert (naming the state and cause) and fails the run', async () => {
+    const r = await runDailyPipeline(DAY, {
+      dataDir: dir,
+      benchmarks: false,
+      wrap: {
+        RunEtl: () => async () => {
+          throw new StepError(
+            'States.TaskFailed',
+            'Job run failed: data quality check dq_silver_money_has_rate failed',
+          );
+        },
+      },
+    });
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.name).toBe('PipelineFailed');
+    expect(r.alerts).toEqual([
+      `c360 daily pipeline for ${DAY} failed in state RunEtl: States.TaskFailed: Job run failed: data quality check dq_silver_money_has_rate failed`,
+    ]);
+    expect(readFileSync(join(dir, 'state', 'alerts.ndjson'), 'utf8')).toContain('failed in state RunEtl');
+  });
+
+  it('a Redshift statement that FAILED goes to the alert with its error text', async () => {
+    const r = await runDailyPipeline(DAY, {
+      dataDir: dir,
+      benchmarks: false,
+      wrap: {
+        LoadWarehouse: () => async () => {
+          throw new StepError(
+            'RedshiftStatementError',
+            'Redshift statement "merge-fact_orders" failed: ERROR: permission denied for schema gold',
+          );
+        },
+      },
+    });
+    expect(r.status).toBe('FAILED');
+    expect(r.alerts[0]).toContain(
+      'failed in state LoadWarehouse: RedshiftStatementError: Redshift statement "merge-fact_orders" failed',
+    );
+  }, 120_000);
+
+  it('backfill runs each date through the daily pipeline and skips a date already running', async () => {
+    const r = await runBackfill(DAY, '2026-03-02', {
+      dataDir: dir,
+      benchmarks: false,
+      running: new Set(['daily-2026-03-02']),
+    });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.output).toEqual([
+      { date: DAY, status: 'SUCCEEDED' },
+      { date: '2026-03-02', status: 'SKIPPED_ALREADY_RUNNING' },
+    ]);
+  }, 120_000);
+});
