@@ -84,30 +84,36 @@ function* records(
   }
 }
 
-export async function ingestBatchFile(opts: {
-  file: string;
+export interface BatchRowsReport {
+  format: BatchFormat;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  /** Rejected rows: line, field, rule, message (what goes to <file>.errors.ndjson or rejects/). */
+  errors: (FieldProblem & { line: number })[];
+}
+
+/**
+ * A batch file's text → validated rows on the event stream (the part shared by `c360 ingest-file`
+ * and the file-ingest Lambda that S3 landing events start). Content-hash event ids: a file
+ * ingested twice adds nothing.
+ */
+export async function ingestBatchText(opts: {
+  text: string;
+  name: string;
   kind: BatchKind;
   format?: BatchFormat;
   mapping?: Record<string, string>;
-  /** The currency of amounts in a file that has no currency column (an explicit choice, never assumed). */
   defaultCurrency?: string;
-  lakeDir: string;
   stream: EventStream;
   clock: Clock;
   onProgress?: (rows: number) => void;
-}): Promise<BatchIngestReport> {
-  const buf = await readFile(opts.file);
-  const text = decodeMixed(buf);
-  const format = opts.format ?? detectFormat(opts.file, text.slice(0, 2000));
+}): Promise<BatchRowsReport> {
+  const text = opts.text;
+  const format = opts.format ?? detectFormat(opts.name, text.slice(0, 2000));
   const now = opts.clock.now();
-  const dt = now.toISOString().slice(0, 10);
-  const landingDir = join(opts.lakeDir, 'landing', opts.kind, `dt=${dt}`);
-  await mkdir(landingDir, { recursive: true });
-  const landed = join(landingDir, basename(opts.file));
-  await copyFile(opts.file, landed);
-
   const receivedAt = now.toISOString();
-  const requestId = `file:${basename(opts.file)}:${receivedAt}`;
+  const requestId = `file:${basename(opts.name)}:${receivedAt}`;
   const errors: (FieldProblem & { line: number })[] = [];
   const seen = new Map<string, number>();
   let batch: StreamRecord[] = [];
@@ -170,18 +176,41 @@ export async function ingestBatchFile(opts: {
   }
   if (batch.length) await opts.stream.put(batch);
   opts.onProgress?.(rows);
+  return { format, rows, accepted, rejected: new Set(errors.map((e) => e.line)).size, errors };
+}
+
+export async function ingestBatchFile(opts: {
+  file: string;
+  kind: BatchKind;
+  format?: BatchFormat;
+  mapping?: Record<string, string>;
+  /** The currency of amounts in a file that has no currency column (an explicit choice, never assumed). */
+  defaultCurrency?: string;
+  lakeDir: string;
+  stream: EventStream;
+  clock: Clock;
+  onProgress?: (rows: number) => void;
+}): Promise<BatchIngestReport> {
+  const text = decodeMixed(await readFile(opts.file));
+  const dt = opts.clock.now().toISOString().slice(0, 10);
+  const landingDir = join(opts.lakeDir, 'landing', opts.kind, `dt=${dt}`);
+  await mkdir(landingDir, { recursive: true });
+  const landed = join(landingDir, basename(opts.file));
+  await copyFile(opts.file, landed);
+  const r = await ingestBatchText({ ...opts, text, name: opts.file });
   let errorsFile: string | null = null;
-  if (errors.length) {
+  if (r.errors.length) {
     errorsFile = `${landed}.errors.ndjson`;
-    await writeFile(errorsFile, `${errors.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    await writeFile(errorsFile, `${r.errors.map((e) => JSON.stringify(e)).join('\n')}\n`);
   }
+  const { format, rows, accepted } = r;
   return {
     file: opts.file,
     kind: opts.kind,
     format,
     rows,
     accepted,
-    rejected: new Set(errors.map((e) => e.line)).size,
+    rejected: r.rejected,
     landedAt: landed,
     errorsFile,
   };

@@ -2,8 +2,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryEventStream } from '../../src/adapters/local/file-stream';
+import { FolderObjectStore } from '../../src/adapters/local/object-store';
+import { EmfMetrics, LocalLogger } from '../../src/adapters/local/telemetry';
 import { decodeMixed, parseCsv } from '../../src/domain/batch/csv';
 import type { RawEnvelope } from '../../src/domain/event';
+import { createFileIngestHandler } from '../../src/handlers/file-ingest';
 import { fixedClock } from '../../src/ports/clock';
 import { ingestBatchFile } from '../../src/runtime/batch-ingest';
 import { createLocalEnrichHandler, drainStream } from '../../src/runtime/local-enrich';
@@ -128,5 +131,49 @@ describe('batch file ingestion', () => {
       ['a', 'b'],
       ['1', '2\r\n3'],
     ]);
+  });
+
+  it('the file-ingest Lambda (S3 landing event) validates like ingest-file and writes rejects/ with reasons', async () => {
+    const objects = new FolderObjectStore(join(dir, 'bucket'));
+    const stream = new MemoryEventStream();
+    const handler = createFileIngestHandler({
+      objects,
+      stream,
+      clock,
+      logger: new LocalLogger('test', 'silent'),
+      metrics: new EmfMetrics('c360', 'file-ingest-test'),
+    });
+    const landed = (key: string) => ({ detail: { object: { key: encodeURIComponent(key) } } });
+
+    // The real CDNOW log: the same events, with the same ids, as `c360 ingest-file`.
+    await objects.put('landing/orders/cdnow_sample.txt', await readFile(CDNOW));
+    const out = await handler(landed('landing/orders/cdnow_sample.txt'));
+    expect(out).toMatchObject({ format: 'cdnow', rows: 6919, accepted: 6919, rejected: 0, rejectsKey: null });
+    const cli = new MemoryEventStream();
+    await ingestBatchFile({ file: CDNOW, kind: 'orders', lakeDir: join(dir, 'lake'), stream: cli, clock });
+    const ids = (s: MemoryEventStream) =>
+      s.records.map((r) => (JSON.parse(Buffer.from(r.data, 'base64').toString()) as RawEnvelope).eventId);
+    expect(ids(stream)).toEqual(ids(cli));
+
+    // An orders CSV without a currency column takes the currency its key names; bad rows go to rejects/.
+    const csv =
+      'order_id,customer_id,ordered_at,amount\no1,u1,2026-04-01T10:00:00Z,19.99\no2,u2,2026-04-01,abc\n';
+    await objects.put('landing/orders/currency=EUR/april orders.csv', csv);
+    const before = stream.records.length;
+    const r = await handler(landed('landing/orders/currency=EUR/april orders.csv'));
+    expect(r).toMatchObject({ rows: 2, accepted: 1, rejected: 1 });
+    const added = stream.records
+      .slice(before)
+      .map((rec) => (JSON.parse(Buffer.from(rec.data, 'base64').toString()) as RawEnvelope).payload);
+    expect(added).toEqual([expect.objectContaining({ order_id: 'o1', amount: '19.99', currency: 'EUR' })]);
+    expect(r.rejectsKey).toBe('rejects/orders/dt=2026-05-01/april orders.csv.errors.ndjson');
+    const rejects = (await objects.get(r.rejectsKey as string)).toString().trim().split('\n');
+    expect(rejects.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ line: 3, field: 'amount' }),
+    ]);
+
+    await expect(handler(landed('rejects/orders/x.csv'))).rejects.toThrow(
+      'landing/<orders|crm|tickets|social>/',
+    );
   });
 });

@@ -16,9 +16,10 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the five functions', () => {
+  it('the template declares the six functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'EnrichFunction',
+      'FileIngestFunction',
       'IngestFunction',
       'PipelineStepsFunction',
       'ScoreFunction',

@@ -1,0 +1,58 @@
+import { decodeMixed } from '../domain/batch/csv';
+import { BATCH_KINDS, type BatchKind } from '../domain/batch/rows';
+import { C360Error } from '../domain/errors';
+import type { Clock } from '../ports/clock';
+import type { ObjectStore } from '../ports/object-store';
+import type { EventStream } from '../ports/stream';
+import type { LoggerPort, MetricsPort } from '../ports/telemetry';
+import { ingestBatchText } from '../runtime/batch-ingest';
+
+/**
+ * Batch files in AWS: an object created under `landing/<kind>/…` (EventBridge "Object Created"
+ * from the lake bucket) runs the same row validation and stream writes as `c360 ingest-file`;
+ * rejected rows go to `rejects/<kind>/dt=<day>/<file>.errors.ndjson` with line, field and rule.
+ * Currency: a file without a currency column names it in its key, `landing/orders/currency=EUR/…`.
+ */
+export interface FileIngestDeps {
+  objects: ObjectStore;
+  stream: EventStream;
+  clock: Clock;
+  logger: LoggerPort;
+  metrics: MetricsPort;
+}
+
+interface S3ObjectCreated {
+  detail?: { object?: { key?: string } };
+}
+
+export const createFileIngestHandler = (deps: FileIngestDeps) => async (event: S3ObjectCreated) => {
+  const key = decodeURIComponent((event.detail?.object?.key ?? '').replace(/\+/g, ' '));
+  const m = /^landing\/([a-z]+)\/(?:currency=([A-Z]{3})\/)?(.+)$/.exec(key);
+  if (!m || !(BATCH_KINDS as readonly string[]).includes(m[1] as string)) {
+    throw new C360Error(
+      `"${key}" is not a landing file: put files under landing/<${BATCH_KINDS.join('|')}>/`,
+    );
+  }
+  const kind = m[1] as BatchKind;
+  const name = m[3] as string;
+  const text = decodeMixed(await deps.objects.get(key));
+  const r = await ingestBatchText({
+    text,
+    name,
+    kind,
+    ...(m[2] ? { defaultCurrency: m[2] } : {}),
+    stream: deps.stream,
+    clock: deps.clock,
+  });
+  let rejectsKey: string | null = null;
+  if (r.errors.length) {
+    rejectsKey = `rejects/${kind}/dt=${deps.clock.now().toISOString().slice(0, 10)}/${name.split('/').at(-1)}.errors.ndjson`;
+    await deps.objects.put(rejectsKey, `${r.errors.map((e) => JSON.stringify(e)).join('\n')}\n`);
+  }
+  deps.metrics.addDimension('kind', kind);
+  deps.metrics.addMetric('FileRowsAccepted', 'Count', r.accepted);
+  deps.metrics.addMetric('FileRowsRejected', 'Count', r.rejected);
+  deps.metrics.publishStoredMetrics();
+  deps.logger.info('batch file ingested', { key, rows: r.rows, accepted: r.accepted, rejected: r.rejected });
+  return { key, format: r.format, rows: r.rows, accepted: r.accepted, rejected: r.rejected, rejectsKey };
+};
