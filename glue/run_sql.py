@@ -1,4 +1,4 @@
-"""c360 ETL on AWS Glue: runs sql/pipeline.json with Spark SQL, the same plan and SQL files the
+"""c360 ETL on AWS Glue or EMR Serverless (same script, same arguments): runs sql/pipeline.json with Spark SQL, the same plan and SQL files the
 embedded runtime runs with DuckDB (src/etl/runner.ts). Keep the two in step.
 
 Arguments: --run_date_from YYYY-MM-DD --run_date_to YYYY-MM-DD --lake_bucket NAME
@@ -14,22 +14,43 @@ import json
 import re
 import sys
 
-import boto3
-from awsglue.context import GlueContext
-from awsglue.utils import getResolvedOptions
-from pyspark.context import SparkContext
+import argparse
 
-args = getResolvedOptions(sys.argv, ["run_date_from", "run_date_to", "lake_bucket", "sql_prefix"])
-hub_limit = "50"
-if "--hub_limit" in sys.argv:
-    hub_limit = getResolvedOptions(sys.argv, ["hub_limit"])["hub_limit"]
+import boto3
+
+try:  # AWS Glue
+    from awsglue.context import GlueContext
+    from awsglue.utils import getResolvedOptions
+except ImportError:  # EMR Serverless (plain Spark): the same arguments, parsed by argparse
+    GlueContext = None
+
+if GlueContext is not None:
+    args = getResolvedOptions(sys.argv, ["run_date_from", "run_date_to", "lake_bucket", "sql_prefix"])
+    hub_limit = "50"
+    if "--hub_limit" in sys.argv:
+        hub_limit = getResolvedOptions(sys.argv, ["hub_limit"])["hub_limit"]
+else:
+    parser = argparse.ArgumentParser(description="c360 ETL (EMR Serverless)")
+    for name in ("run_date_from", "run_date_to", "lake_bucket", "sql_prefix"):
+        parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--hub_limit", default="50")
+    parsed = vars(parser.parse_known_args(sys.argv[1:])[0])
+    hub_limit = parsed.pop("hub_limit")
+    args = parsed
 if not hub_limit.isdigit() or int(hub_limit) < 1:
     raise ValueError("--hub_limit must be a positive integer")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 if not DATE.match(args["run_date_from"]) or not DATE.match(args["run_date_to"]):
     raise ValueError("--run_date_from and --run_date_to must be YYYY-MM-DD")
 
-spark = GlueContext(SparkContext.getOrCreate()).spark_session
+if GlueContext is not None:
+    from pyspark.context import SparkContext
+
+    spark = GlueContext(SparkContext.getOrCreate()).spark_session
+else:
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.appName("c360-etl").getOrCreate()
 spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
 spark.conf.set("spark.sql.session.timeZone", "UTC")
 s3 = boto3.client("s3")

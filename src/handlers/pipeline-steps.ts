@@ -19,26 +19,55 @@ export interface PipelineStepsDeps {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
+/** Where the ETL runs: Glue (the default) or EMR Serverless (large backfills; docs/operations.md). */
+export type EtlEngine = 'glue' | 'emr';
+export interface RunInput {
+  date?: string;
+  engine?: string;
+  from?: string;
+  to?: string;
+}
+
+function engineOf(input: RunInput | undefined): EtlEngine {
+  const engine = input?.engine ?? 'glue';
+  if (engine !== 'glue' && engine !== 'emr')
+    throw new C360Error(`engine must be "glue" or "emr", got "${engine}"`);
+  return engine;
+}
+
+/** A daily run's input → its date (default: yesterday, UTC) and ETL engine. */
+export function resolveRun(input: RunInput | undefined, now: Date): { date: string; engine: EtlEngine } {
+  const date = input?.date ?? new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
+  if (!DATE.test(date)) throw new C360Error(`date must be YYYY-MM-DD, got "${date}"`);
+  return { date, engine: engineOf(input) };
+}
+
+/** A backfill's input → every date from..to (inclusive) and the engine each daily run uses. */
+export function dateRange(input: RunInput): { dates: string[]; engine: EtlEngine } {
+  const { from, to } = input;
+  if (!from || !to || !DATE.test(from) || !DATE.test(to) || from > to) {
+    throw new C360Error('a backfill needs {from, to} as YYYY-MM-DD with from <= to');
+  }
+  const dates: string[] = [];
+  for (let d = from; d <= to; d = nextDay(d)) dates.push(d);
+  return { dates, engine: engineOf(input) };
+}
+
 export const createPipelineStepsHandler =
   (deps: PipelineStepsDeps) =>
-  async (event: { step: string; date?: string; input?: { date?: string }; from?: string; to?: string }) => {
+  async (event: {
+    step: string;
+    date?: string;
+    input?: RunInput;
+    from?: string;
+    to?: string;
+    engine?: string;
+  }) => {
     switch (event.step) {
-      case 'resolve-date': {
-        // Input {date}, else yesterday (UTC) of the scheduled run.
-        const date =
-          event.input?.date ?? new Date(deps.now().getTime() - 86_400_000).toISOString().slice(0, 10);
-        if (!DATE.test(date)) throw new C360Error(`date must be YYYY-MM-DD, got "${date}"`);
-        return { date };
-      }
-      case 'date-range': {
-        const { from, to } = event;
-        if (!from || !to || !DATE.test(from) || !DATE.test(to) || from > to) {
-          throw new C360Error('a backfill needs {from, to} as YYYY-MM-DD with from <= to');
-        }
-        const dates: string[] = [];
-        for (let d = from; d <= to; d = nextDay(d)) dates.push(d);
-        return { dates };
-      }
+      case 'resolve-date':
+        return resolveRun(event.input, deps.now());
+      case 'date-range':
+        return dateRange(event);
       case 'load-warehouse':
       case 'load-scores': {
         if (!event.date || !DATE.test(event.date)) throw new C360Error('load steps need {date: YYYY-MM-DD}');

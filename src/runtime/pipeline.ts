@@ -1,12 +1,15 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { FileAlertPublisher } from '../adapters/local/file-alerts';
 import { LocalScorer } from '../adapters/local/local-scorer';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { C360Error } from '../domain/errors';
 import { loadXgboost } from '../domain/models/churn';
 import { runEtl } from '../etl/runner';
+import { ALERTED_FAILURE, createAlertHandler } from '../handlers/alert';
+import { dateRange, type RunInput, resolveRun } from '../handlers/pipeline-steps';
 import { createScoreHandler } from '../handlers/score';
 import { CHURN_FEATURES, trainModels } from '../models/train';
 import { projectRoot } from '../paths';
@@ -39,6 +42,11 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   PipelineStepsFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-pipeline-steps',
   ScoreFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-score',
   EtlJobName: 'c360-etl',
+  EmrApplicationId: '00local0emr0app',
+  EmrJobRoleArn: 'arn:aws:iam::000000000000:role/c360-emr-job',
+  EtlScriptUri: 's3://c360-lake-local/artifacts/glue/run_sql.py',
+  LakeBucketName: 'c360-lake-local',
+  SqlPrefixUri: 's3://c360-lake-local/artifacts/sql/',
   AlertTopicArn: 'arn:aws:sns:local:000000000000:c360-alerts',
   DailyPipelineArn: 'arn:aws:states:local:000000000000:stateMachine:c360-daily-pipeline',
 };
@@ -63,8 +71,14 @@ export class StepError extends Error {
   }
 }
 
-const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A step's validation error as the Lambda would fail it (error name InvalidInput). */
+function asStep<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw new StepError('InvalidInput', err instanceof Error ? err.message : String(err));
+  }
+}
 
 export interface PipelineOptions {
   dataDir: string;
@@ -77,6 +91,8 @@ export interface PipelineOptions {
   wrap?: Record<string, (next: (input: unknown) => Promise<unknown>) => (input: unknown) => Promise<unknown>>;
   /** Retry waits in ms per state (default 0: embedded runs do not sleep through backoffs). */
   retryWaitMs?: number;
+  /** The ETL engine the definition's ChooseEngine state picks: Glue (default) or EMR Serverless. */
+  engine?: 'glue' | 'emr';
   /** Evaluate the churn model on the real Telco data too (default true). */
   benchmarks?: boolean;
 }
@@ -94,16 +110,14 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
   const steps = async (input: {
     step: string;
     date?: string;
-    input?: { date?: string };
+    input?: RunInput;
     from?: string;
     to?: string;
+    engine?: string;
   }) => {
     switch (input.step) {
-      case 'resolve-date': {
-        const date = input.input?.date ?? yesterday();
-        if (!DATE.test(date)) throw new StepError('InvalidInput', `date must be YYYY-MM-DD, got "${date}"`);
-        return { Payload: { date } };
-      }
+      case 'resolve-date':
+        return { Payload: asStep(() => resolveRun(input.input, new Date())) };
       case 'load-warehouse':
       case 'load-scores': {
         const r = await loadWarehouse({ dataDir: opts.dataDir, lakeDir: paths.lake });
@@ -131,27 +145,18 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
         }
         return { Payload: { batches, modelVersion: models.version } };
       }
-      case 'date-range': {
-        if (
-          !input.from ||
-          !input.to ||
-          !DATE.test(input.from) ||
-          !DATE.test(input.to) ||
-          input.from > input.to
-        ) {
-          throw new StepError('InvalidInput', 'a backfill needs from <= to as YYYY-MM-DD');
-        }
-        const dates: string[] = [];
-        for (
-          let d = input.from;
-          d <= input.to;
-          d = new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
-        )
-          dates.push(d);
-        return { Payload: { dates } };
-      }
+      case 'date-range':
+        return { Payload: asStep(() => dateRange(input)) };
       default:
         throw new StepError('UnknownStep', `no pipeline step "${input.step}"`);
+    }
+  };
+  const etl = async (from: string, to: string) => {
+    try {
+      await runEtl({ lakeDir: paths.lake, from, to });
+    } catch (err) {
+      // The .sync integrations fail the task with States.TaskFailed and the job's error as cause.
+      throw new StepError('States.TaskFailed', err instanceof Error ? err.message : String(err));
     }
   };
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
@@ -162,17 +167,19 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
     ListDates: (i) => steps((i as { Payload: Parameters<typeof steps>[0] }).Payload),
     RunEtl: async (i) => {
       const args = (i as { Arguments: Record<string, string> }).Arguments;
-      try {
-        await runEtl({
-          lakeDir: paths.lake,
-          from: args['--run_date_from'] as string,
-          to: args['--run_date_to'] as string,
-        });
-      } catch (err) {
-        // Glue's .sync integration fails the task with States.TaskFailed and the job's error as cause.
-        throw new StepError('States.TaskFailed', err instanceof Error ? err.message : String(err));
-      }
+      await etl(args['--run_date_from'] as string, args['--run_date_to'] as string);
       return { Id: `jr_local_${args['--run_date_from']}`, JobRunState: 'SUCCEEDED' };
+    },
+    // EMR Serverless runs the same script with the same arguments, as spark-submit arguments.
+    RunEtlEmr: async (i) => {
+      const { ApplicationId, JobDriver } = i as {
+        ApplicationId: string;
+        JobDriver: { SparkSubmit: { EntryPointArguments: string[] } };
+      };
+      const argv = JobDriver.SparkSubmit.EntryPointArguments;
+      const arg = (name: string) => argv[argv.indexOf(name) + 1] as string;
+      await etl(arg('--run_date_from'), arg('--run_date_to'));
+      return { ApplicationId, JobRunId: `local-${arg('--run_date_from')}`, Arn: `local:${ApplicationId}` };
     },
     ScoreBatch: async (i) => {
       if (!scoring) throw new StepError('States.TaskFailed', 'no trained model: PrepareScoring did not run');
@@ -201,13 +208,9 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
       return {};
     },
     Alert: async (i) => {
-      const message = (i as { Message: string }).Message;
-      alerts.push(message);
-      await mkdir(paths.state, { recursive: true });
-      await appendFile(
-        join(paths.state, 'alerts.ndjson'),
-        `${JSON.stringify({ at: new Date().toISOString(), message })}\n`,
-      );
+      const { Subject, Message } = i as { Subject: string; Message: string };
+      alerts.push(Message);
+      await localAlerts(opts.dataDir).publish({ subject: Subject, message: Message });
       return { MessageId: `local-${alerts.length}` };
     },
   };
@@ -270,18 +273,55 @@ async function execute(
   }
 }
 
+const localAlerts = (dataDir: string) =>
+  new FileAlertPublisher(join(localPaths(dataDir).state, 'alerts.ndjson'));
+
+/**
+ * What the alert Lambda's execution-status rule does in AWS: a run that failed without reaching
+ * its Catch → alert path (or timed out, or was aborted) still alerts, through the same handler.
+ */
+async function alertUnalerted(
+  machine: string,
+  input: Record<string, string>,
+  r: Omit<PipelineResult, 'alerts'>,
+  opts: PipelineOptions,
+  alerts: string[],
+): Promise<void> {
+  if (r.status !== 'FAILED' || r.error?.name === ALERTED_FAILURE) return;
+  const out = await createAlertHandler({
+    publisher: {
+      publish: async (a) => {
+        alerts.push(a.message);
+        await localAlerts(opts.dataDir).publish(a);
+      },
+    },
+    logger: new LocalLogger('c360-alert', 'warn'),
+  })({
+    'detail-type': 'Step Functions Execution Status Change',
+    detail: {
+      status: 'FAILED',
+      stateMachineArn: `arn:aws:states:local:000000000000:stateMachine:${machine}`,
+      name: 'embedded',
+      input: JSON.stringify(input),
+      error: r.error?.name,
+      cause: r.error?.cause,
+    },
+  });
+  if (!out.published) throw new C360Error(`alert not published: ${out.reason}`);
+}
+
 /** Runs statemachines/daily-pipeline.asl.json for one date, embedded. */
 export async function runDailyPipeline(
   date: string | undefined,
   opts: PipelineOptions,
 ): Promise<PipelineResult> {
   const alerts: string[] = [];
-  const r = await execute(
-    await loadDefinition('daily-pipeline'),
-    date ? { date } : {},
-    dailyHandlers(opts, alerts),
-    opts,
-  );
+  const input: Record<string, string> = {
+    ...(date ? { date } : {}),
+    ...(opts.engine ? { engine: opts.engine } : {}),
+  };
+  const r = await execute(await loadDefinition('daily-pipeline'), input, dailyHandlers(opts, alerts), opts);
+  await alertUnalerted('c360-daily-pipeline', input, r, opts, alerts);
   return { ...r, alerts };
 }
 
@@ -322,6 +362,8 @@ export async function runBackfill(
   (
     (def.States as Record<string, { MaxConcurrency?: number }>).RunDates as { MaxConcurrency?: number }
   ).MaxConcurrency = 1;
-  const r = await execute(def, { from, to }, backfillHandlers, opts);
+  const input: Record<string, string> = { from, to, ...(opts.engine ? { engine: opts.engine } : {}) };
+  const r = await execute(def, input, backfillHandlers, opts);
+  await alertUnalerted('c360-backfill', input, r, opts, alerts);
   return { ...r, alerts };
 }

@@ -94,6 +94,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(r.status).toBe('SUCCEEDED');
     expect(states.filter((s) => s !== 'ScoreBatch')).toEqual([
       'ResolveDate',
+      'ChooseEngine',
       'RunEtl',
       'LoadWarehouse',
       'PrepareScoring',
@@ -182,6 +183,72 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(r.output).toEqual([
       { date: DAY, status: 'SUCCEEDED' },
       { date: '2026-03-02', status: 'SKIPPED_ALREADY_RUNNING' },
+    ]);
+  }, 120_000);
+
+  it('engine "emr" runs the same ETL script on EMR Serverless with the same arguments, and an unknown engine alerts', async () => {
+    const states: string[] = [];
+    let submitted: { ApplicationId?: string; JobDriver?: { SparkSubmit: Record<string, unknown> } } = {};
+    const r = await runDailyPipeline(DAY, {
+      dataDir: dir,
+      benchmarks: false,
+      engine: 'emr',
+      onState: (e) => e.type === 'succeeded' && states.push(e.state),
+      wrap: {
+        RunEtlEmr: (next) => async (input) => {
+          submitted = input as typeof submitted;
+          return next(input);
+        },
+      },
+    });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(states).toContain('RunEtlEmr');
+    expect(states).not.toContain('RunEtl');
+    expect(submitted.ApplicationId).toBe(LOCAL_SUBSTITUTIONS.EmrApplicationId);
+    expect(submitted.JobDriver?.SparkSubmit).toMatchObject({
+      EntryPoint: LOCAL_SUBSTITUTIONS.EtlScriptUri,
+      EntryPointArguments: [
+        '--run_date_from',
+        DAY,
+        '--run_date_to',
+        DAY,
+        '--lake_bucket',
+        LOCAL_SUBSTITUTIONS.LakeBucketName,
+        '--sql_prefix',
+        LOCAL_SUBSTITUTIONS.SqlPrefixUri,
+      ],
+    });
+    expect((await warehouse()).orders).toHaveLength(400);
+
+    const bad = await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false, engine: 'spark' as 'emr' });
+    expect(bad.status).toBe('FAILED');
+    expect(bad.alerts[0]).toContain(
+      'failed in state ResolveDate: InvalidInput: engine must be "glue" or "emr", got "spark"',
+    );
+  }, 120_000);
+
+  it('a backfill that fails outside a Catch still alerts, through the alert handler', async () => {
+    const r = await runBackfill(DAY, DAY, {
+      dataDir: dir,
+      benchmarks: false,
+      wrap: {
+        RunEtl: () => async () => {
+          throw new StepError('States.TaskFailed', 'Job run failed: out of memory');
+        },
+      },
+    });
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.name).not.toBe('PipelineFailed');
+    // The daily run's own Catch alert, then the backfill execution's (what the EventBridge rule sends).
+    expect(r.alerts).toHaveLength(2);
+    expect(r.alerts[0]).toContain('failed in state RunEtl: States.TaskFailed: Job run failed: out of memory');
+    expect(r.alerts[1]).toContain(`c360-backfill execution embedded for ${DAY} to ${DAY} ended FAILED`);
+    const lines = readFileSync(join(dir, 'state', 'alerts.ndjson'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((l) => JSON.parse(l).subject)).toEqual([
+      'c360 daily pipeline failed',
+      `c360 c360-backfill FAILED (${DAY} to ${DAY})`,
     ]);
   }, 120_000);
 });

@@ -16,8 +16,9 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the six functions', () => {
+  it('the template declares the seven functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
+      'AlertFunction',
       'EnrichFunction',
       'FileIngestFunction',
       'IngestFunction',

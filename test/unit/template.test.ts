@@ -41,11 +41,15 @@ describe('template.yaml', () => {
     expect(lease).toBeLessThan(timeout);
     const alarm = template.slice(
       template.indexOf('  EnrichFailureQueueAlarm:'),
-      template.indexOf('AlarmActions', template.indexOf('  EnrichFailureQueueAlarm:')) + 40,
+      template.indexOf('\n\n', template.indexOf('  EnrichFailureQueueAlarm:')),
     );
     expect(alarm).toContain('!GetAtt EnrichFailureQueue.QueueName');
     expect(alarm).toContain('ApproximateNumberOfMessagesVisible');
-    expect(alarm).toContain('AlarmActions: [!Ref AlertTopic]');
+    // It alerts through the alert Lambda's alarm rule (one readable alert with the runbook).
+    const alertRule = template.slice(template.indexOf('        StreamAndDelivery:'));
+    expect(alertRule.slice(0, alertRule.indexOf('    Metadata:'))).toContain(
+      '- !Ref EnrichFailureQueueAlarm',
+    );
   });
 
   it.each([

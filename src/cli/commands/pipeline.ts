@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { DEFAULT_DATA_DIR } from '../../runtime/local';
 import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
 import { parseWith } from '../parse';
@@ -17,8 +17,20 @@ export async function run(argv: string[]): Promise<number> {
     .option('--date <YYYY-MM-DD>', 'one date')
     .option('--from <YYYY-MM-DD>', 'first date of a backfill')
     .option('--to <YYYY-MM-DD>', 'last date of a backfill')
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        'the ETL engine the definition picks: glue (daily runs) or emr (EMR Serverless, large backfills); embedded, both run the same SQL locally',
+      ).choices(['glue', 'emr']),
+    )
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
-  const parsed = parseWith<{ date?: string; from?: string; to?: string; data: string }>(cmd, argv);
+  const parsed = parseWith<{
+    date?: string;
+    from?: string;
+    to?: string;
+    data: string;
+    engine?: 'glue' | 'emr';
+  }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   if (parsed.args[0] !== 'run') {
     process.stderr.write(`c360 pipeline: unknown action "${parsed.args[0]}" (use: c360 pipeline run)\n`);
@@ -33,8 +45,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   const result =
     o.from || o.to
-      ? await runBackfill(o.from ?? '', o.to ?? o.from ?? '', { dataDir: o.data, onState })
-      : await runDailyPipeline(o.date, { dataDir: o.data, onState });
+      ? await runBackfill(o.from ?? '', o.to ?? o.from ?? '', { dataDir: o.data, onState, engine: o.engine })
+      : await runDailyPipeline(o.date, { dataDir: o.data, onState, engine: o.engine });
   progress.done();
   for (const a of result.alerts) process.stderr.write(`c360 pipeline: ALERT ${a}\n`);
   if (result.status !== 'SUCCEEDED') {
