@@ -53,40 +53,37 @@ export function dateRange(input: RunInput): { dates: string[]; engine: EtlEngine
   return { dates, engine: engineOf(input) };
 }
 
-export const createPipelineStepsHandler =
-  (deps: PipelineStepsDeps) =>
-  async (event: {
-    step: string;
-    date?: string;
-    input?: RunInput;
-    from?: string;
-    to?: string;
-    engine?: string;
-  }) => {
-    switch (event.step) {
-      case 'resolve-date':
-        return resolveRun(event.input, deps.now());
-      case 'date-range':
-        return dateRange(event);
-      case 'load-warehouse':
-      case 'load-scores': {
-        if (!event.date || !DATE.test(event.date)) throw new C360Error('load steps need {date: YYYY-MM-DD}');
-        const tables = WAREHOUSE_TABLES.filter((t) =>
-          event.step === 'load-scores'
-            ? t.name === 'customer_scores'
-            : !('generated' in t.source) && t.name !== 'customer_scores',
-        ).map((t) => t.name);
-        // One table at a time: a load per table never overlaps another of the same table.
-        for (const t of tables) await deps.loadTable(t, event.date);
-        deps.logger.info('warehouse loaded', { date: event.date, tables });
-        return { tables };
-      }
-      case 'prepare-scoring': {
-        if (!event.date || !DATE.test(event.date))
-          throw new C360Error('prepare-scoring needs {date: YYYY-MM-DD}');
-        return deps.prepareScoring(event.date);
-      }
-      default:
-        throw new C360Error(`no pipeline step "${event.step}"`);
+/** The Payload every pipeline-steps Task sends (`step` names the step). */
+export interface PipelineStepEvent extends RunInput {
+  step: string;
+  input?: RunInput;
+}
+
+export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (event: PipelineStepEvent) => {
+  switch (event.step) {
+    case 'resolve-date':
+      return resolveRun(event.input, deps.now());
+    case 'date-range':
+      return dateRange(event);
+    case 'load-warehouse':
+    case 'load-scores': {
+      if (!event.date || !DATE.test(event.date)) throw new C360Error('load steps need {date: YYYY-MM-DD}');
+      const tables = WAREHOUSE_TABLES.filter((t) =>
+        event.step === 'load-scores'
+          ? t.name === 'customer_scores'
+          : !('generated' in t.source) && t.name !== 'customer_scores',
+      ).map((t) => t.name);
+      // One table at a time: a load per table never overlaps another of the same table.
+      for (const t of tables) await deps.loadTable(t, event.date);
+      deps.logger.info('warehouse loaded', { date: event.date, tables });
+      return { tables };
     }
-  };
+    case 'prepare-scoring': {
+      if (!event.date || !DATE.test(event.date))
+        throw new C360Error('prepare-scoring needs {date: YYYY-MM-DD}');
+      return deps.prepareScoring(event.date);
+    }
+    default:
+      throw new C360Error(`no pipeline step "${event.step}"`);
+  }
+};

@@ -9,7 +9,7 @@ import { C360Error } from '../domain/errors';
 import { loadXgboost } from '../domain/models/churn';
 import { runEtl } from '../etl/runner';
 import { ALERTED_FAILURE, createAlertHandler } from '../handlers/alert';
-import { dateRange, type RunInput, resolveRun } from '../handlers/pipeline-steps';
+import { dateRange, type PipelineStepEvent, resolveRun } from '../handlers/pipeline-steps';
 import { createScoreHandler } from '../handlers/score';
 import { CHURN_FEATURES, trainModels } from '../models/train';
 import { projectRoot } from '../paths';
@@ -107,14 +107,7 @@ export interface PipelineResult {
 function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
   const paths = localPaths(opts.dataDir);
   let scoring: { version: string; model: unknown } | null = null;
-  const steps = async (input: {
-    step: string;
-    date?: string;
-    input?: RunInput;
-    from?: string;
-    to?: string;
-    engine?: string;
-  }) => {
+  const steps = async (input: PipelineStepEvent) => {
     switch (input.step) {
       case 'resolve-date':
         return { Payload: asStep(() => resolveRun(input.input, new Date())) };
