@@ -126,5 +126,5 @@ describe('c360 demo (npm start)', () => {
     } finally {
       engine2.close();
     }
-  });
+  }, 300_000); // the whole demo, model training included; slow when suites share the 2 cores
 });

@@ -108,7 +108,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(first.scores.length).toBeGreaterThan(50);
     await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false });
     expect(await warehouse()).toEqual(first);
-  }, 120_000);
+  }, 240_000);
 
   it('Glue throttling is retried, then the run succeeds', async () => {
     let calls = 0;
@@ -131,7 +131,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(r.status).toBe('SUCCEEDED');
     expect(retried).toEqual(['RunEtl']);
     expect(calls).toBe(2);
-  }, 120_000);
+  }, 240_000);
 
   it('a Glue failure goes to the alert (naming the state and cause) and fails the run', async () => {
     const r = await runDailyPipeline(DAY, {
@@ -171,7 +171,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(r.alerts[0]).toContain(
       'failed in state LoadWarehouse: RedshiftStatementError: Redshift statement "merge-fact_orders" failed',
     );
-  }, 120_000);
+  }, 240_000);
 
   it('backfill runs each date through the daily pipeline and skips a date already running', async () => {
     const r = await runBackfill(DAY, '2026-03-02', {
@@ -184,7 +184,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       { date: DAY, status: 'SUCCEEDED' },
       { date: '2026-03-02', status: 'SKIPPED_ALREADY_RUNNING' },
     ]);
-  }, 120_000);
+  }, 240_000);
 
   it('engine "emr" runs the same ETL script on EMR Serverless with the same arguments, and an unknown engine alerts', async () => {
     const states: string[] = [];
@@ -225,7 +225,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(bad.alerts[0]).toContain(
       'failed in state ResolveDate: InvalidInput: engine must be "glue" or "emr", got "spark"',
     );
-  }, 120_000);
+  }, 240_000);
 
   it('a backfill that fails outside a Catch still alerts, through the alert handler', async () => {
     const r = await runBackfill(DAY, DAY, {
@@ -250,5 +250,5 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'c360 daily pipeline failed',
       `c360 c360-backfill FAILED (${DAY} to ${DAY})`,
     ]);
-  }, 120_000);
+  }, 240_000);
 });
