@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { sign } from '../../src/domain/webhooks/signatures';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
@@ -302,6 +303,43 @@ describe('real provider payloads end to end (signed → bronze → silver → go
       await gold("SELECT CAST(ts AS VARCHAR) AS ts, action FROM silver.events WHERE network = 'adjust'"),
     ).toEqual([{ ts: '2014-07-01 11:37:45', action: 'in_app_event' }]);
     expect(new Date(1404214665 * 1000).toISOString()).toBe('2014-07-01T11:37:45.000Z');
+  });
+
+  it('no clear-text email, name or full IP from the payloads reaches bronze, silver or gold', async () => {
+    const shop = JSON.parse(raw('shopify/orders-test-notification.json')) as {
+      email: string;
+      customer: { email: string; first_name: string; last_name: string };
+    };
+    const af = JSON.parse(raw('appsflyer/install-push.json')) as { ip: string };
+    const secrets = [
+      shop.email,
+      shop.customer.email,
+      `"${shop.customer.first_name}"`,
+      `"${shop.customer.last_name}"`,
+      af.ip,
+      encodeURIComponent(shop.email),
+    ];
+    const lake = join(dir, 'lake');
+    const files = (readdirSync(lake, { recursive: true }) as string[]).filter(
+      (f) => /^(bronze|silver|gold)\//.test(f) && /\.(gz|parquet)$/.test(f),
+    );
+    expect(files.some((f) => f.startsWith('bronze/'))).toBe(true);
+    let text = '';
+    for (const f of files.filter((f) => f.endsWith('.gz')))
+      text += gunzipSync(readFileSync(join(lake, f))).toString();
+    const engine = await openDuckDb();
+    try {
+      for (const f of files.filter((f) => f.endsWith('.parquet')))
+        text += JSON.stringify(await engine.rows(`SELECT * FROM read_parquet('${join(lake, f)}')`));
+    } finally {
+      engine.close();
+    }
+    expect(text.length).toBeGreaterThan(1000);
+    for (const secret of secrets)
+      expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false });
+    // The IP keeps its /24, the email its domain (joins and geography still work).
+    expect(text).toContain(af.ip.replace(/\.\d+$/, '.0'));
+    expect(text).toMatch(/[0-9a-f]{64}@doe\.ca/);
   });
 
   it('quarantine keeps a webhook body byte for byte', async () => {

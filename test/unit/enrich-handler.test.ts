@@ -9,6 +9,59 @@ import { kinesisEvent, segmentEnvelope } from '../helpers/kinesis';
 const lines = <T>(d: { items: { line: string }[] }) => d.items.map((i) => JSON.parse(i.line) as T);
 
 describe('enrich handler', () => {
+  it('applies the PII policy by field class: names, street, birthdate, postcode, camelCase and numbered phones, URL-encoded emails, stray IPs', async () => {
+    const { handler, delivery } = enrichUnderTest();
+    const traits = {
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      name: 'Grace B. Hopper',
+      birthday: '1906-12-09',
+      address: { street: '1 Navy Yard Rd', city: 'Arlington', postalCode: 'SW1A 1AA', country: 'GB' },
+      mobilePhone: '07700 900123',
+      homePhone: '020 7946 0018',
+      phone1: '4155550100',
+    };
+    const env = segmentEnvelope({
+      type: 'identify',
+      messageId: 'm-grace',
+      userId: 'u-grace',
+      traits,
+      properties: { name: 'Hopper T-shirt', relayIp: '203.0.113.77' },
+      context: {
+        ip: '81.2.69.160',
+        page: { url: 'https://shop.example/welcome?email=grace.hopper%40navy.mil&x=1' },
+      },
+    });
+    await handler(kinesisEvent([env]));
+    const line = delivery.items[0]?.line ?? '';
+    for (const clear of [
+      'Grace',
+      'Hopper"',
+      '1 Navy Yard',
+      '12-09',
+      'SW1A 1AA',
+      '900123',
+      '7946',
+      '5550100',
+      'grace.hopper',
+      '203.0.113.77',
+    ])
+      expect({ clear, found: line.includes(clear) }).toEqual({ clear, found: false });
+    const [e] = lines<CanonicalEvent>(delivery);
+    const t = e?.traits as Record<string, unknown> & { address: Record<string, unknown> };
+    expect(t.firstName).toMatch(/^name:[0-9a-f]{64}$/);
+    expect(t.name).toMatch(/^name:[0-9a-f]{64}$/);
+    expect(t.address.street).toMatch(/^addr:[0-9a-f]{64}$/);
+    expect(t.address).toMatchObject({ city: 'Arlington', postalCode: 'SW1A', country: 'GB' });
+    expect(t.birthday).toBe('1906');
+    for (const k of ['mobilePhone', 'homePhone', 'phone1']) expect(t[k]).toMatch(/^phone:[0-9a-f]{64}$/);
+    // The same person's name gives the same token wherever it appears (joins still work).
+    expect(t.lastName).not.toBe(t.firstName);
+    // Not personal data: a product's name and the page's other parameters stay as they are.
+    expect(e?.properties).toMatchObject({ name: 'Hopper T-shirt', relayIp: '203.0.113.0' });
+    expect(JSON.stringify(e?.context)).toMatch(/email=[0-9a-f]{64}%40navy\.mil&x=1/);
+  });
+
   it('turns a Segment envelope into an enriched, pseudonymized canonical event in its partition', async () => {
     const { handler, delivery, quarantine, metrics } = enrichUnderTest();
     const env = segmentEnvelope({

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
+import { anonymizeIp } from './ip';
 
 /**
  * PII pseudonymization: every email and phone number anywhere in an object tree (values under
@@ -6,13 +8,39 @@ import { createHmac } from 'node:crypto';
  * the same token everywhere (joins still work) while nobody without the key can reverse it.
  *   email  "Ada.L@Example.com" → "<hmac hex of ada.l@example.com>@example.com" (domain kept)
  *   phone  "+44 20 7946 0958"  → "phone:<hmac hex of +442079460958>"
+ * Beyond emails and phones, the policy classifies fields by their key (anywhere in the tree;
+ * keys compared lower-case without separators or digits, so `mobilePhone`, `home_phone` and
+ * `phone1` are all phones) and treats each class:
+ *   name     (firstName, last_name, surname, …; bare `name` only inside `traits`) → "name:<hmac>"
+ *   address  (street, address1, addressLine2, …; a string `address`)             → "addr:<hmac>"
+ *   birthdate (birthday, dateOfBirth, dob)                                       → its year only
+ *   postcode (postalCode, zip, …)                 → generalized: the outward part / first 3 chars
+ *   ip       (any value that is an IP address)                    → its /24 (IPv4) or /48 (IPv6)
+ * URL-encoded emails (`ada%40example.com` in page URLs) are found and tokenized like emails.
  */
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+/** An email URL-encoded in a URL or query string: the local part then %40 (the "@"). */
+const EMAIL_URLENCODED = /([A-Za-z0-9._+-]|%2[bB])+%40[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const EMAIL_HASHED = /^[0-9a-f]{64}@/;
 /** International numbers in free text (with +) — bare digit runs are too often ids or amounts. */
 const PHONE_IN_TEXT = /\+\d[\d ().-]{6,18}\d/g;
-const PHONE_KEY = /(^|_|\b)(phone|mobile|cell|tel|telephone|fax|msisdn|whatsapp)(number|_number)?$/i;
+/** Keys (normalized: lower case, letters only) that hold a phone number. */
+const PHONE_KEY = /^(?:[a-z]*phone(?:number)?|mobile(?:number)?|cell|tel|telephone|fax|msisdn|whatsapp)$/;
+const NAME_KEY = /^(?:firstname|lastname|fullname|givenname|familyname|surname|middlename|maidenname)$/;
+const ADDRESS_KEY =
+  /^(?:street|streetaddress|address|addressline|line|homeaddress|shippingaddress|billingaddress)$/;
+const BIRTH_KEY = /^(?:birthday|birthdate|dateofbirth|dob)$/;
+const POSTCODE_KEY = /^(?:postalcode|postcode|zip|zipcode)$/;
+const normalizeKey = (k: string) => k.toLowerCase().replace(/[^a-z]/g, '');
 const PHONE_HASHED = /^phone:[0-9a-f]{64}$/;
+const TOKEN = /^(?:name|addr):[0-9a-f]{64}$/;
+
+/** A postcode generalized: the UK-style outward part (before the space), else its first 3 characters. */
+export function generalizePostcode(s: string): string {
+  const t = s.trim().toUpperCase();
+  const space = t.indexOf(' ');
+  return space > 0 ? t.slice(0, space) : t.slice(0, 3);
+}
 
 export interface PiiFound {
   emailHashes: Set<string>;
@@ -41,15 +69,35 @@ export class Pseudonymizer {
     return { token: `phone:${hash}`, hash };
   }
 
+  /** A name or street address: a keyed token (the same value, the same token). */
+  private token(kind: 'name' | 'addr', s: string): string {
+    return `${kind}:${this.hash(s.trim().toLowerCase().replace(/\s+/g, ' '))}`;
+  }
+
   /** Replaces PII in a string; records what it found. */
-  private scrubString(s: string, key: string, found: PiiFound): string {
-    if (EMAIL_HASHED.test(s) || PHONE_HASHED.test(s)) return s;
-    if (PHONE_KEY.test(key) && /\d{6,}/.test(s.replace(/[^\d]/g, '')) && !s.includes('@')) {
+  private scrubString(s: string, key: string, found: PiiFound, inTraits: boolean): string {
+    if (EMAIL_HASHED.test(s) || PHONE_HASHED.test(s) || TOKEN.test(s)) return s;
+    const k = normalizeKey(key);
+    if (PHONE_KEY.test(k) && /\d{6,}/.test(s.replace(/[^\d]/g, '')) && !s.includes('@')) {
       const p = this.phone(s);
       found.phoneHashes.add(p.hash);
       return p.token;
     }
+    if (s.trim() !== '') {
+      if (NAME_KEY.test(k) || (inTraits && k === 'name')) return this.token('name', s);
+      if (ADDRESS_KEY.test(k)) return this.token('addr', s);
+      if (BIRTH_KEY.test(k)) return /\b(1[89]|20)\d{2}\b/.exec(s)?.[0] ?? '';
+      if (POSTCODE_KEY.test(k)) return generalizePostcode(s);
+      if (isIP(s.trim().replace(/^::ffff:/i, ''))) return anonymizeIp(s) ?? '';
+    }
     let out = s;
+    if (s.includes('%40')) {
+      out = out.replace(EMAIL_URLENCODED, (m) => {
+        const e = this.email(decodeURIComponent(m.replace(/%(?![0-9a-fA-F]{2})/g, '%25')));
+        found.emailHashes.add(e.hash);
+        return encodeURIComponent(e.token);
+      });
+    }
     if (s.includes('@')) {
       out = out.replace(EMAIL, (m) => {
         const e = this.email(m);
@@ -67,13 +115,17 @@ export class Pseudonymizer {
     return out;
   }
 
-  /** Returns a scrubbed deep copy of `value` (objects, arrays, strings; other values as they are). */
-  scrub(value: unknown, found: PiiFound, key = '', depth = 0): unknown {
-    if (typeof value === 'string') return this.scrubString(value, key, found);
+  /**
+   * Returns a scrubbed deep copy of `value` (objects, arrays, strings; other values as they are).
+   * `inTraits`: the value is (inside) a person's traits, where a bare `name` is their name.
+   */
+  scrub(value: unknown, found: PiiFound, key = '', depth = 0, inTraits = false): unknown {
+    if (typeof value === 'string') return this.scrubString(value, key, found, inTraits);
     if (value === null || typeof value !== 'object' || depth > 64) return value;
-    if (Array.isArray(value)) return value.map((v) => this.scrub(v, found, key, depth + 1));
+    if (Array.isArray(value)) return value.map((v) => this.scrub(v, found, key, depth + 1, inTraits));
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = this.scrub(v, found, k, depth + 1);
+    for (const [k, v] of Object.entries(value))
+      out[k] = this.scrub(v, found, k, depth + 1, inTraits || k === 'traits');
     return out;
   }
 }
@@ -82,10 +134,20 @@ export class Pseudonymizer {
  * Cheap screen over a record's raw JSON: false means no email ('@'), no international number
  * ('+' then a digit) and no phone-like key anywhere, so the scrub (a deep copy) can be skipped.
  */
-const PHONE_KEY_IN_JSON = /(?:phone|mobile|cell|tel|telephone|fax|msisdn|whatsapp)(?:number|_number)?"\s*:/i;
+const PII_KEY_IN_JSON =
+  /(?:phone\w*|mobile\w*|cell|tel|telephone|fax|msisdn|whatsapp|name|street|address\w*|line\d|birth\w*|dob|date_?of_?birth|post\w*code|zip\w*)"\s*:/i;
 const PLUS_DIGIT = /\+\d/;
+/** An IP-looking value: the record's own client IP has left the context before the scrub, so a
+ * second one is somewhere else (a postback's raw payload, a property). */
+const IPV4_VALUE = /"(?:\d{1,3}\.){3}\d{1,3}"|"[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}"/g;
 export function textMayContainPii(rawJson: string): boolean {
-  return rawJson.includes('@') || PLUS_DIGIT.test(rawJson) || PHONE_KEY_IN_JSON.test(rawJson);
+  return (
+    rawJson.includes('@') ||
+    rawJson.includes('%40') ||
+    PLUS_DIGIT.test(rawJson) ||
+    PII_KEY_IN_JSON.test(rawJson) ||
+    (rawJson.match(IPV4_VALUE)?.length ?? 0) > 0
+  );
 }
 
 export function emptyFound(): PiiFound {

@@ -58,7 +58,7 @@ export function enrichDraft(
   const p = needsScrub ? ctx.pseudonymizer : passThrough;
   const scrubbedContext = p.scrub(context, found) as JsonObject;
   const properties = p.scrub(draft.properties, found) as JsonObject;
-  const traits = p.scrub(draft.traits, found) as JsonObject;
+  const traits = p.scrub(draft.traits, found, 'traits', 0, true) as JsonObject;
   // Ids can carry emails too (userId = "ada@example.com" is common).
   const userId = draft.userId === null ? null : (p.scrub(draft.userId, found) as string);
   const anonymousId = draft.anonymousId === null ? null : (p.scrub(draft.anonymousId, found) as string);
