@@ -1,6 +1,11 @@
 import { extractCampaign } from '../../src/domain/enrich/campaign';
 import { anonymizeIp } from '../../src/domain/enrich/ip';
-import { emptyFound, Pseudonymizer } from '../../src/domain/enrich/pii';
+import {
+  emptyFound,
+  generalizePostcode,
+  Pseudonymizer,
+  textMayContainPii,
+} from '../../src/domain/enrich/pii';
 import { deriveEventTime } from '../../src/domain/enrich/time';
 import { parseUserAgent, UserAgentCache } from '../../src/domain/enrich/useragent';
 
@@ -134,6 +139,19 @@ describe('event time', () => {
 });
 
 describe('PII pseudonymization', () => {
+  it('screens a raw record: only the client IP known, nothing else personal → no scrub needed', () => {
+    const raw = (extra: string) =>
+      `{"ip":"81.2.69.160","payload":{"type":"track","event":"Product Viewed","properties":{"name":"Shirt"${extra}},"context":{"ip":"81.2.69.160"}}}`;
+    expect(textMayContainPii(raw(''), ['81.2.69.160'])).toBe(false);
+    expect(textMayContainPii(raw(',"relay":"203.0.113.7"'), ['81.2.69.160'])).toBe(true);
+    // A webhook's raw body is an escaped string inside the record.
+    expect(textMayContainPii(raw(',"body":"{\\"ip\\":\\"212.168.77.121\\"}"'), ['81.2.69.160'])).toBe(true);
+    expect(textMayContainPii(raw(',"lastName":"x"'), ['81.2.69.160'])).toBe(true);
+    expect(textMayContainPii(raw(',"u":"a%40b.co"'), ['81.2.69.160'])).toBe(true);
+    expect(generalizePostcode(' sw1a 1aa ')).toBe('SW1A');
+    expect(generalizePostcode('94103')).toBe('941');
+  });
+
   const p = new Pseudonymizer('a-test-key-of-enough-length');
   it('replaces emails and phones anywhere, keeps the domain, is stable and keyed', () => {
     const found = emptyFound();

@@ -31,7 +31,28 @@ const ADDRESS_KEY =
   /^(?:street|streetaddress|address|addressline|line|homeaddress|shippingaddress|billingaddress)$/;
 const BIRTH_KEY = /^(?:birthday|birthdate|dateofbirth|dob)$/;
 const POSTCODE_KEY = /^(?:postalcode|postcode|zip|zipcode)$/;
-const normalizeKey = (k: string) => k.toLowerCase().replace(/[^a-z]/g, '');
+type KeyClass = 'phone' | 'name' | 'address' | 'birthdate' | 'postcode' | 'other';
+/** Key → class, cached: events repeat the same few hundred keys. */
+const keyClasses = new Map<string, KeyClass>();
+function keyClass(key: string): KeyClass {
+  let c = keyClasses.get(key);
+  if (c === undefined) {
+    const k = key.toLowerCase().replace(/[^a-z]/g, '');
+    c = PHONE_KEY.test(k)
+      ? 'phone'
+      : NAME_KEY.test(k)
+        ? 'name'
+        : ADDRESS_KEY.test(k)
+          ? 'address'
+          : BIRTH_KEY.test(k)
+            ? 'birthdate'
+            : POSTCODE_KEY.test(k)
+              ? 'postcode'
+              : 'other';
+    if (keyClasses.size < 10_000) keyClasses.set(key, c);
+  }
+  return c;
+}
 const PHONE_HASHED = /^phone:[0-9a-f]{64}$/;
 const TOKEN = /^(?:name|addr):[0-9a-f]{64}$/;
 
@@ -77,19 +98,23 @@ export class Pseudonymizer {
   /** Replaces PII in a string; records what it found. */
   private scrubString(s: string, key: string, found: PiiFound, inTraits: boolean): string {
     if (EMAIL_HASHED.test(s) || PHONE_HASHED.test(s) || TOKEN.test(s)) return s;
-    const k = normalizeKey(key);
-    if (PHONE_KEY.test(k) && /\d{6,}/.test(s.replace(/[^\d]/g, '')) && !s.includes('@')) {
+    const c = keyClass(key);
+    if (c === 'phone' && /\d{6,}/.test(s.replace(/[^\d]/g, '')) && !s.includes('@')) {
       const p = this.phone(s);
       found.phoneHashes.add(p.hash);
       return p.token;
     }
-    if (s.trim() !== '') {
-      if (NAME_KEY.test(k) || (inTraits && k === 'name')) return this.token('name', s);
-      if (ADDRESS_KEY.test(k)) return this.token('addr', s);
-      if (BIRTH_KEY.test(k)) return /\b(1[89]|20)\d{2}\b/.exec(s)?.[0] ?? '';
-      if (POSTCODE_KEY.test(k)) return generalizePostcode(s);
-      if (isIP(s.trim().replace(/^::ffff:/i, ''))) return anonymizeIp(s) ?? '';
-    }
+    if (c === 'name' || (inTraits && key === 'name')) return s.trim() ? this.token('name', s) : s;
+    if (c === 'address') return s.trim() ? this.token('addr', s) : s;
+    if (c === 'birthdate') return /\b(1[89]|20)\d{2}\b/.exec(s)?.[0] ?? '';
+    if (c === 'postcode') return generalizePostcode(s);
+    if (
+      s.length >= 3 &&
+      s.length <= 45 &&
+      (s.includes('.') || s.includes(':')) &&
+      isIP(s.replace(/^::ffff:/i, ''))
+    )
+      return anonymizeIp(s) ?? '';
     let out = s;
     if (s.includes('%40')) {
       out = out.replace(EMAIL_URLENCODED, (m) => {
@@ -135,19 +160,26 @@ export class Pseudonymizer {
  * ('+' then a digit) and no phone-like key anywhere, so the scrub (a deep copy) can be skipped.
  */
 const PII_KEY_IN_JSON =
-  /(?:phone\w*|mobile\w*|cell|tel|telephone|fax|msisdn|whatsapp|name|street|address\w*|line\d|birth\w*|dob|date_?of_?birth|post\w*code|zip\w*)"\s*:/i;
+  /(?:phone\w*|mobile\w*|cell|tel|telephone|fax|msisdn|whatsapp|(?:first|last|full|given|family|middle|maiden|sur)_?name|street|address\w*|line\d|birth\w*|dob|date_?of_?birth|post\w*code|zip\w*)\\?"\s*:/i;
 const PLUS_DIGIT = /\+\d/;
-/** An IP-looking value: the record's own client IP has left the context before the scrub, so a
- * second one is somewhere else (a postback's raw payload, a property). */
-const IPV4_VALUE = /"(?:\d{1,3}\.){3}\d{1,3}"|"[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7}"/g;
-export function textMayContainPii(rawJson: string): boolean {
-  return (
+/** IP-looking values, also inside an escaped JSON string (a webhook's raw body). */
+const IP_VALUE = /\\?"((?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7})\\?"/g;
+/**
+ * `knownIps`: the record's client IP(s), which enrich anonymizes itself; any other IP-looking value
+ * (a postback's raw payload, a property) needs the scrub. `traits` always do (a bare `name` there
+ * is the person's).
+ */
+export function textMayContainPii(rawJson: string, knownIps: readonly string[] = []): boolean {
+  if (
     rawJson.includes('@') ||
     rawJson.includes('%40') ||
+    rawJson.includes('"traits"') ||
     PLUS_DIGIT.test(rawJson) ||
-    PII_KEY_IN_JSON.test(rawJson) ||
-    (rawJson.match(IPV4_VALUE)?.length ?? 0) > 0
-  );
+    PII_KEY_IN_JSON.test(rawJson)
+  )
+    return true;
+  for (const m of rawJson.matchAll(IP_VALUE)) if (!knownIps.includes(m[1] as string)) return true;
+  return false;
 }
 
 export function emptyFound(): PiiFound {

@@ -54,7 +54,8 @@ export function enrichDraft(
   const campaign = extractCampaign(context);
 
   const found = emptyFound();
-  const needsScrub = rawJson === undefined || textMayContainPii(rawJson);
+  const knownIps = [rawIp, envelope.ip].filter((v): v is string => typeof v === 'string');
+  const needsScrub = rawJson === undefined || textMayContainPii(rawJson, knownIps);
   const p = needsScrub ? ctx.pseudonymizer : passThrough;
   const scrubbedContext = p.scrub(context, found) as JsonObject;
   const properties = p.scrub(draft.properties, found) as JsonObject;
