@@ -155,6 +155,15 @@ export function checkTemplate(templateText: string, root: string): TemplateProbl
       else if (p && !type.startsWith('AWS::Serverless::')) checkProps(v, p.type, `${name}.${k}`, out);
     }
     if (type === 'AWS::IAM::Role') {
+      // AWS-managed policies grant far more than one stack needs: scoped statements instead.
+      for (const arn of (props.ManagedPolicyArns ?? []) as unknown[]) {
+        const text = JSON.stringify(arn);
+        if (text.includes(':iam::aws:policy/'))
+          out.push({
+            where: `${name}.ManagedPolicyArns`,
+            problem: `AWS-managed policy ${text}: replace it with statements scoped to this stack's resources`,
+          });
+      }
       for (const [i, pol] of ((props.Policies ?? []) as Json[]).entries())
         walkStatements(pol.PolicyDocument, `${name}.Policies[${i}]`, out);
     }

@@ -64,6 +64,16 @@ describe('template.yaml', () => {
       /unknown property RetentionHours/,
     ],
     [
+      'an AWS-managed policy on a role',
+      (t: string) =>
+        t.replace(
+          '  GlueRole:\n    Type: AWS::IAM::Role\n    Properties:\n',
+          '  GlueRole:\n    Type: AWS::IAM::Role\n    Properties:\n      ManagedPolicyArns:\n        - !Sub arn:$' +
+            '{AWS::Partition}:iam::aws:policy/service-role/AWSGlueServiceRole\n',
+        ),
+      /AWS-managed policy .*AWSGlueServiceRole/,
+    ],
+    [
       'a Resource "*" without a Condition',
       (t: string) =>
         t.replace(
