@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
@@ -21,8 +23,27 @@ import { localPaths } from './local';
  * exactly what Lambda would get from Kinesis, and advances a checkpoint like Kinesis does with
  * ReportBatchItemFailures (up to, not including, the first failed record).
  */
-/** Dev-only key for local pseudonymization; AWS reads it from Secrets Manager. */
-export const LOCAL_DEV_PII_KEY = 'c360-local-dev-pseudonymization-key';
+/**
+ * The embedded pseudonymization key: 32 random bytes generated once per data folder
+ * (`<data>/state/pii.key`, owner-only), never a constant anyone can read in the source. AWS reads
+ * it from Secrets Manager; C360_PII_KEY overrides it (e.g. to share tokens between folders).
+ * Losing the file means new tokens for the same people: back it up with the folder.
+ */
+export function localPiiKey(stateDir: string): Buffer {
+  const file = join(stateDir, 'pii.key');
+  mkdirSync(stateDir, { recursive: true });
+  try {
+    writeFileSync(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const hex = readFileSync(file, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/.test(hex))
+    throw new Error(
+      `${file} is not a c360 key (64 hex characters): restore it from a backup or remove it to start new tokens`,
+    );
+  return Buffer.from(hex, 'hex');
+}
 
 export type EnrichHandler = ReturnType<typeof createEnrichHandler>;
 
@@ -40,7 +61,7 @@ export function createLocalEnrichHandler(
     enrich: {
       ua: new UserAgentCache(),
       geo: opts.geo === false ? noGeo : new GeoipLiteLookup(),
-      pseudonymizer: new Pseudonymizer(opts.piiKey ?? process.env.C360_PII_KEY ?? LOCAL_DEV_PII_KEY),
+      pseudonymizer: new Pseudonymizer(opts.piiKey ?? process.env.C360_PII_KEY ?? localPiiKey(paths.state)),
       lateWindowMs: (opts.lateWindowHours ?? 48) * 3600_000,
     },
     clock,
