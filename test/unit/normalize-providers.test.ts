@@ -201,6 +201,30 @@ describe('other providers', () => {
     expect(events[1]?.identities.map((i) => i.type).sort()).toEqual(['email_hash', 'hubspot_contact']);
   });
 
+  it('HubSpot property changes: a personal property (phone, name) is never stored in clear; others keep newValue', () => {
+    const change = (eventId: number, propertyName: string, propertyValue: string) => ({
+      eventId,
+      subscriptionType: 'contact.propertyChange',
+      objectId: 123,
+      propertyName,
+      propertyValue,
+      occurredAt: 1767261600000,
+    });
+    const events = canonicalOf(
+      env('hubspot', [
+        change(3, 'mobilephone', '4155550100'),
+        change(4, 'firstname', 'Grace'),
+        change(5, 'hs_lead_status', 'DEAL'),
+      ]),
+    );
+    const text = JSON.stringify(events);
+    expect(text).not.toContain('4155550100');
+    expect(text).not.toContain('Grace');
+    expect(events[0]?.traits.mobilephone).toMatch(/^phone:[0-9a-f]{64}$/);
+    expect(events[1]?.traits.firstname).toMatch(/^name:[0-9a-f]{64}$/);
+    expect(events[2]?.properties).toMatchObject({ changedProperty: 'hs_lead_status', newValue: 'DEAL' });
+  });
+
   it('AppsFlyer and Adjust postbacks → ad_attribution with cost in minor units; the raw fields are kept', () => {
     const [af] = canonicalOf(
       env('appsflyer', {

@@ -31,10 +31,11 @@ const ADDRESS_KEY =
   /^(?:street|streetaddress|address|addressline|line|homeaddress|shippingaddress|billingaddress)$/;
 const BIRTH_KEY = /^(?:birthday|birthdate|dateofbirth|dob)$/;
 const POSTCODE_KEY = /^(?:postalcode|postcode|zip|zipcode)$/;
-type KeyClass = 'phone' | 'name' | 'address' | 'birthdate' | 'postcode' | 'other';
+export type KeyClass = 'phone' | 'name' | 'address' | 'birthdate' | 'postcode' | 'other';
 /** Key → class, cached: events repeat the same few hundred keys. */
 const keyClasses = new Map<string, KeyClass>();
-function keyClass(key: string): KeyClass {
+/** The PII class a field name implies (`other`: none). Normalizers use it for generic name/value pairs. */
+export function keyClass(key: string): KeyClass {
   let c = keyClasses.get(key);
   if (c === undefined) {
     const k = key.toLowerCase().replace(/[^a-z]/g, '');

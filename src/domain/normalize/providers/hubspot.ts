@@ -1,3 +1,4 @@
+import { keyClass } from '../../enrich/pii';
 import type { CanonicalDraft, NormalizeOutcome, Normalizer, Rejection } from '../types';
 import { draft, enumValue, identities, isoTime, obj, str } from './common';
 
@@ -58,6 +59,9 @@ function normalizeOne(
   }
   const prop = str(e.propertyName);
   const value = e.propertyValue ?? e.newValue;
+  // A personal property's new value (phone, name, address, …) goes to traits under the property's
+  // own name, where the PII policy recognizes and treats it; only other values stay in properties.
+  const personal = prop !== 'email' && !!prop && keyClass(prop) !== 'other' && str(value) !== null;
   const merged = Array.isArray(e.mergedObjectIds) ? e.mergedObjectIds.map(str) : [];
   return draft(env, {
     eventId: `hubspot:${eventId}`,
@@ -69,7 +73,7 @@ function normalizeOne(
       action,
       changedProperty: prop,
       // An email change is an identity (traits.email, pseudonymized), not a property value.
-      newValue: prop === 'email' ? undefined : (value ?? null),
+      newValue: prop === 'email' || personal ? undefined : (value ?? null),
       lifecycleStage: prop === 'lifecyclestage' ? enumValue(value) : null,
       ...(change === 'associationChange'
         ? {
@@ -82,7 +86,7 @@ function normalizeOne(
       changeSource: enumValue(e.changeSource),
       provider: 'hubspot',
     },
-    traits: prop === 'email' && str(value) ? { email: str(value) } : {},
+    traits: prop === 'email' && str(value) ? { email: str(value) } : personal ? { [prop]: str(value) } : {},
     identities: identities(
       ['hubspot_contact', contactId],
       ...merged.map((m): ['hubspot_contact', unknown] => ['hubspot_contact', m]),
