@@ -16,6 +16,27 @@ describe('template.yaml', () => {
     expect(template).toMatch(/BisectBatchOnFunctionError: true/);
   });
 
+  it('lets the Glue and EMR job roles read and write every lake prefix the ETL script uses', () => {
+    const script = readFileSync(join(root, 'glue/run_sql.py'), 'utf8');
+    const prefixes = new Set([...script.matchAll(/\{lake\}\/([a-z_-]+)/g)].map((m) => m[1] as string));
+    for (const m of script.matchAll(/Prefix="([a-z_-]+)\//g)) prefixes.add(m[1] as string);
+    for (const p of JSON.parse(readFileSync(join(root, 'sql/pipeline.json'), 'utf8')).steps ?? [])
+      if (typeof p.path === 'string') prefixes.add(p.path.split('/')[0]);
+    expect([...prefixes].sort()).toEqual(
+      expect.arrayContaining(['_staging', 'bronze', 'firehose-errors', 'gold', 'reference', 'silver']),
+    );
+    for (const role of ['  GlueRole:', '  EmrJobRole:']) {
+      const start = template.indexOf(role);
+      const block = template.slice(start, template.indexOf('\n\n', start));
+      for (const prefix of prefixes)
+        expect({ role, prefix, granted: block.includes(`\${LakeBucket.Arn}/${prefix}/*`) }).toEqual({
+          role,
+          prefix,
+          granted: true,
+        });
+    }
+  });
+
   it('reads the env names each Lambda entry asks for', () => {
     const src = readFileSync(join(root, 'functions/enrich/index.ts'), 'utf8');
     expect(envNamesRead(src)).toEqual([
