@@ -1,10 +1,6 @@
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  DynamoDBClient,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ClaimResult, DedupeStore } from '../../ports/dedupe';
+import { DynamoLeaseTable } from './dynamodb-lease';
 
 export interface DynamoDedupeOptions {
   tableName: string;
@@ -16,51 +12,33 @@ export interface DynamoDedupeOptions {
 }
 
 /**
- * Dedupe store on DynamoDB: table key `eventId` (S), attributes `state` (pending|done), `owner`
- * (the invocation holding the lease) and
- * `expiresAt` (epoch seconds, the table's TTL attribute). A claim is a conditional PutItem that
- * succeeds when the id is absent or its lease/TTL has passed (TTL deletion is lazy, so expiry is
- * checked in the condition too).
+ * Dedupe store on DynamoDB: table key `eventId` (S), with the lease protocol of DynamoLeaseTable
+ * (`state` pending|done, `owner`, `expiresAt` the TTL attribute), one item per event id, calls
+ * with bounded concurrency.
  */
 export class DynamoDedupeStore implements DedupeStore {
-  private readonly client: DynamoDBClient;
+  private readonly leases: DynamoLeaseTable;
   constructor(private readonly options: DynamoDedupeOptions) {
-    this.client = options.client ?? new DynamoDBClient({});
-  }
-
-  private nowSeconds(): number {
-    return Math.floor((this.options.now?.() ?? Date.now()) / 1000);
+    this.leases = new DynamoLeaseTable({
+      client: options.client ?? new DynamoDBClient({}),
+      tableName: options.tableName,
+      keyAttr: 'eventId',
+      leaseSeconds: options.leaseSeconds ?? 90,
+      ttlSeconds: options.ttlSeconds ?? 7 * 24 * 3600,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   async claim(ids: string[], owner: string): Promise<ClaimResult> {
-    const now = this.nowSeconds();
-    const lease = now + (this.options.leaseSeconds ?? 90);
     const out: ClaimResult = { claimed: [], duplicates: [], inFlight: [] };
+    const into = { claimed: out.claimed, duplicate: out.duplicates, in_flight: out.inFlight };
     try {
       await this.forEach(ids, async (id) => {
-        try {
-          await this.client.send(
-            new PutItemCommand({
-              TableName: this.options.tableName,
-              Item: {
-                eventId: { S: id },
-                state: { S: 'pending' },
-                owner: { S: owner },
-                expiresAt: { N: String(lease) },
-              },
-              ConditionExpression: 'attribute_not_exists(eventId) OR expiresAt < :now',
-              ExpressionAttributeValues: { ':now': { N: String(now) } },
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            }),
-          );
-          out.claimed.push(id);
-        } catch (err) {
-          if (!(err instanceof ConditionalCheckFailedException)) throw err;
-          (err.Item?.state?.S === 'done' ? out.duplicates : out.inFlight).push(id);
-        }
+        into[await this.leases.claim(id, owner)].push(id);
       });
     } catch (err) {
-      // All or nothing: give back what this claim took before failing, then fail.
+      // All or nothing: give back what this claim took before failing, then fail with the cause
+      // (a lease that cannot be given back expires after leaseSeconds).
       await this.release(out.claimed, owner).catch(() => {});
       throw err;
     }
@@ -68,47 +46,11 @@ export class DynamoDedupeStore implements DedupeStore {
   }
 
   async commit(ids: string[], owner: string): Promise<void> {
-    const exp = this.nowSeconds() + (this.options.ttlSeconds ?? 7 * 24 * 3600);
-    await this.forEach(ids, async (id) => {
-      try {
-        await this.client.send(
-          new PutItemCommand({
-            TableName: this.options.tableName,
-            Item: {
-              eventId: { S: id },
-              state: { S: 'done' },
-              owner: { S: owner },
-              expiresAt: { N: String(exp) },
-            },
-            // Only the lease holder commits; if the lease passed on, the new holder will.
-            ConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':owner': { S: owner } },
-          }),
-        );
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      }
-    });
+    await this.forEach(ids, (id) => this.leases.done(id, owner));
   }
 
   async release(ids: string[], owner: string): Promise<void> {
-    await this.forEach(ids, async (id) => {
-      try {
-        await this.client.send(
-          new DeleteItemCommand({
-            TableName: this.options.tableName,
-            Key: { eventId: { S: id } },
-            // Never another invocation's lease, never a delivered id's done marker.
-            ConditionExpression: '#owner = :owner AND #state = :pending',
-            ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
-            ExpressionAttributeValues: { ':owner': { S: owner }, ':pending': { S: 'pending' } },
-          }),
-        );
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      }
-    });
+    await this.forEach(ids, (id) => this.leases.release(id, owner));
   }
 
   /**
