@@ -1,6 +1,5 @@
 import LogisticRegression from 'ml-logistic-regression';
 import { Matrix } from 'ml-matrix';
-import XGBoostModule from 'ml-xgboost';
 import { parseCsv } from '../batch/csv';
 import { auc, brier, reliability, split } from './metrics';
 
@@ -35,12 +34,20 @@ type Booster = {
   free(): void;
 };
 
+/**
+ * ml-xgboost compiles its WebAssembly when imported, so it is imported on first use only: every
+ * other command (and the CLI bundle's start-up) stays free of it.
+ */
+async function xgboost<T>(): Promise<T> {
+  return (await (
+    await import('ml-xgboost')
+  ).default) as unknown as T;
+}
+
 export async function trainXgboost(
   d: Dataset,
 ): Promise<{ predict: (X: number[][]) => number[]; model: unknown; free: () => void }> {
-  const XGBoost = (await (XGBoostModule as unknown as Promise<new (p: object) => Booster>)) as new (
-    p: object,
-  ) => Booster;
+  const XGBoost = await xgboost<new (p: object) => Booster>();
   const booster = new XGBoost(XGB_PARAMS);
   booster.train(d.X, d.y);
   return {
@@ -54,9 +61,7 @@ export async function trainXgboost(
 export async function loadXgboost(
   model: unknown,
 ): Promise<{ predict: (X: number[][]) => number[]; free: () => void }> {
-  const XGBoost = (await (XGBoostModule as unknown as Promise<{ load(m: unknown): Booster }>)) as {
-    load(m: unknown): Booster;
-  };
+  const XGBoost = await xgboost<{ load(m: unknown): Booster }>();
   const booster = XGBoost.load(model);
   return { predict: (X) => Array.from(booster.predict(X)), free: () => booster.free() };
 }
