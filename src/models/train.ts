@@ -59,7 +59,7 @@ export async function trainModels(opts: {
     throw new C360Error(`gold is empty under ${opts.lakeDir}: run "c360 etl" (or "npm start") first`);
   const engine = await openDuckDb();
   let purchases: { customerId: string; date: string; amount: number }[];
-  let customers: string[];
+  let customers: { id: string; firstSeen: string | null }[];
   try {
     purchases = (
       await engine.rows<{ c: string; d: string; a: number }>(
@@ -67,10 +67,10 @@ export async function trainModels(opts: {
       )
     ).map((r) => ({ customerId: r.c, date: r.d, amount: r.a }));
     customers = (
-      await engine.rows<{ c: string }>(
-        `SELECT customer_id AS c FROM read_parquet(${lit(join(opts.lakeDir, 'gold', 'dim_customer', 'data.parquet'))}) ORDER BY 1`,
+      await engine.rows<{ c: string; f: string | null }>(
+        `SELECT customer_id AS c, strftime(CAST(first_seen_at AS DATE), '%Y-%m-%d') AS f FROM read_parquet(${lit(join(opts.lakeDir, 'gold', 'dim_customer', 'data.parquet'))}) ORDER BY 1`,
       )
-    ).map((r) => r.c);
+    ).map((r) => ({ id: r.c, firstSeen: r.f }));
   } finally {
     engine.close();
   }
@@ -106,7 +106,17 @@ export async function trainModels(opts: {
     test.map((i) => y[i] as number),
   );
   const scorer = opts.scorer ?? new LocalScorer((X) => xgb.predict(X));
-  const churn = await scorer.score(summaryNow.map((s) => features(s).join(',')));
+  const bySummary = new Map(summaryNow.map((s, i) => [s.customerId, i]));
+  const weeksTo = (from: string | null) =>
+    from && from < asOf
+      ? (Date.parse(`${asOf}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 604_800_000
+      : 0;
+  const prospects: RfmSummary[] = customers
+    .filter((c) => !bySummary.has(c.id))
+    .map((c) => ({ customerId: c.id, frequency: 0, recency: 0, T: weeksTo(c.firstSeen), monetary: 0 }));
+  const scored = await scorer.score([...summaryNow, ...prospects].map((s) => features(s).join(',')));
+  const churn = scored.slice(0, summaryNow.length);
+  const prospectChurn = scored.slice(summaryNow.length);
   const churnModel = xgb.model;
   xgb.free();
 
@@ -212,29 +222,22 @@ export async function trainModels(opts: {
     await writeFile(join(dir, name), JSON.stringify(body));
   await writeFile(join(opts.dataDir, 'models', 'LATEST'), version);
 
-  // Scores for every customer in gold (customers without orders: no CLV model inputs yet).
+  // Scores for every customer in gold. A prospect (no revenue order yet) enters the models at
+  // first contact as if it were a first purchase: no repeat days, T = weeks since first seen. So
+  // its churn probability is the model's for that profile, P(alive) is 1 (BG/NBD has no dropout
+  // before a first purchase), expected purchases follow the population rate, and its CLV prices
+  // them at Gamma-Gamma's population mean spend. Its segment is the rule-based "prospect".
   say('scoring customers');
-  const bySummary = new Map(summaryNow.map((s, i) => [s.customerId, i]));
-  const rows = customers.map((id) => {
+  const byProspect = new Map(prospects.map((s, i) => [s.customerId, i]));
+  const rows = customers.map(({ id }) => {
     const i = bySummary.get(id);
-    if (i === undefined) {
-      return {
-        customer_id: id,
-        scored_at: asOf,
-        churn_probability: null,
-        segment: 'prospect',
-        clv_12m_usd: 0,
-        p_alive: null,
-        expected_purchases_90d: 0,
-        model_version: version,
-      };
-    }
-    const s = summaryNow[i] as RfmSummary;
+    const p = byProspect.get(id);
+    const s = (i === undefined ? prospects[p as number] : summaryNow[i]) as RfmSummary;
     return {
       customer_id: id,
       scored_at: asOf,
-      churn_probability: churn[i] as number,
-      segment: segmentOf(km.clusters[i] as number),
+      churn_probability: (i === undefined ? prospectChurn[p as number] : churn[i]) as number,
+      segment: i === undefined ? 'prospect' : segmentOf(km.clusters[i] as number),
       clv_12m_usd: Math.round(clv(bgnbd, gammagamma, s) * 100) / 100,
       p_alive: pAlive(bgnbd, s),
       expected_purchases_90d: expectedPurchases(bgnbd, s, 90 / 7),
@@ -259,7 +262,7 @@ export async function trainModels(opts: {
   }
   await rename(join(target, '.data.parquet.tmp'), join(target, 'data.parquet'));
   await unlink(tmpJson);
-  const featureRows = summaryNow.map((s) => `${s.customerId},${features(s).join(',')}`);
+  const featureRows = [...summaryNow, ...prospects].map((s) => `${s.customerId},${features(s).join(',')}`);
   return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir, featureRows };
 }
 

@@ -86,8 +86,16 @@ describe('c360 demo (npm start)', () => {
       expect(
         await wh.rows(`SELECT count(*) AS unscored FROM gold.dim_customer d
           LEFT JOIN gold.customer_scores s ON s.customer_id = d.customer_id
-          WHERE d.is_current AND (s.segment IS NULL OR s.model_version IS NULL)`),
+          WHERE d.is_current AND (s.segment IS NULL OR s.model_version IS NULL OR s.churn_probability IS NULL
+            OR s.p_alive IS NULL OR s.clv_12m_usd IS NULL)`),
       ).toEqual([{ unscored: '0' }]);
+      // Prospects (no revenue order) are their own segment, alive by definition (BG/NBD has no
+      // dropout before a first purchase); buyers are never called prospects.
+      expect(
+        await wh.rows(`SELECT count(*) AS wrong FROM gold.customer_scores s
+          LEFT JOIN (SELECT DISTINCT customer_id FROM gold.fact_orders WHERE is_revenue) o ON o.customer_id = s.customer_id
+          WHERE (o.customer_id IS NULL) <> (s.segment = 'prospect') OR (o.customer_id IS NULL AND s.p_alive <> 1)`),
+      ).toEqual([{ wrong: '0' }]);
       expect(
         await wh.rows(`SELECT count(*) AS missing FROM gold.customer_scores s JOIN gold.fact_orders o ON o.customer_id = s.customer_id
           WHERE o.is_revenue AND (s.churn_probability IS NULL OR s.p_alive IS NULL OR s.clv_12m_usd IS NULL)`),
