@@ -190,5 +190,11 @@ export interface QuarantineRecord {
   original: string;
   /** Object key of an original stored apart (Firehose takes 1,000 KiB per record). */
   originalRef?: string;
+  /**
+   * The original sealed with a batch data key (AES-256-GCM; `original` is then empty) and that
+   * key wrapped by the vault key: quarantine never holds a sender's PII in clear.
+   */
+  sealedOriginal?: string;
+  sealedKey?: string;
   originalBytes?: number;
 }

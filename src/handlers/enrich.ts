@@ -18,10 +18,12 @@ import {
 import { parseJsonLossless } from '../domain/json';
 import { normalize } from '../domain/normalize';
 import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } from '../domain/partition';
+import { type PiiVault, sealOriginals, type VaultValue, vaultSubject } from '../domain/privacy/vault';
 import { SchemaRegistry } from '../domain/schema-registry';
 import type { Clock } from '../ports/clock';
 import type { DedupeStore } from '../ports/dedupe';
 import type { Delivery, DeliveryItem } from '../ports/delivery';
+import type { KeyWrapper } from '../ports/key-wrapper';
 import type { ObjectStore } from '../ports/object-store';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 
@@ -52,6 +54,12 @@ export interface EnrichDeps {
   originals?: ObjectStore;
   /** Originals above this size go to `originals` (default 256 KiB). */
   maxInlineOriginalBytes?: number;
+  /**
+   * The PII vault and its key: the clear values the scrub replaced go to the vault under the
+   * event's subject, and quarantine originals are sealed with the vault key. Without it, clear
+   * values are dropped (the lake keeps tokens either way) and originals are kept as sent.
+   */
+  privacy?: { vault: PiiVault; keys: KeyWrapper };
 }
 
 export interface EnrichStats {
@@ -82,6 +90,7 @@ interface Pending {
   key: string;
   event: CanonicalEvent;
   line: string;
+  clear: VaultValue[];
 }
 
 export const createEnrichHandler = (deps: EnrichDeps) => {
@@ -159,8 +168,9 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
       }
       for (const draft of outcome.events) {
         let event: CanonicalEvent;
+        const clear: VaultValue[] = [];
         try {
-          event = enrichDraft(draft, envelope, deps.enrich, text);
+          event = enrichDraft(draft, envelope, deps.enrich, text, deps.privacy ? clear : undefined);
         } catch (err) {
           toQuarantine(
             recordIndex,
@@ -202,11 +212,24 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
           continue;
         }
         seenInBatch.add(key);
-        pending.push({ recordIndex, key, event, line });
+        pending.push({ recordIndex, key, event, line, clear });
       }
     });
 
     const failed = new Set<number>();
+
+    // The clear values go to the vault before the tokens reach the lake (a vault failure fails
+    // the batch, which Kinesis redelivers; vault entries are idempotent).
+    if (deps.privacy) {
+      const bySubject = new Map<string, VaultValue[]>();
+      for (const p of pending) {
+        if (!p.clear.length) continue;
+        const subject = vaultSubject(p.event.identities);
+        if (subject) bySubject.set(subject, [...(bySubject.get(subject) ?? []), ...p.clear]);
+      }
+      if (bySubject.size)
+        deps.metrics.addMetric('VaultValuesStored', 'Count', await deps.privacy.vault.put(bySubject));
+    }
 
     // Cross-batch dedupe: claim, deliver, then commit (or release what failed).
     // One lease owner per invocation: only it may commit or release these claims.
@@ -244,16 +267,29 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     stats.delivered = committed.length;
 
     if (quarantine.length) {
+      // Originals are sealed with the vault key: they may hold anything the sender put in them.
+      if (deps.privacy) {
+        const sealed = await sealOriginals(
+          deps.privacy.keys,
+          quarantine.map(({ q }) => q.original),
+        );
+        quarantine.forEach(({ q }, i) => {
+          Object.assign(q, sealed[i]);
+          q.original = '';
+        });
+      }
       // An original that would make the quarantine line too large for Firehose is stored as an
       // object and referenced: the line always fits, the original is never lost.
       for (const { q } of quarantine) {
-        if (Buffer.byteLength(q.original) <= maxInline) continue;
+        const body = q.sealedOriginal ?? q.original;
+        if (Buffer.byteLength(body) <= maxInline) continue;
         if (!deps.originals) continue;
-        const key = `quarantine-originals/${quarantinedAt.slice(0, 10)}/${createHash('sha256').update(q.original).digest('hex')}`;
-        await deps.originals.put(key, q.original);
+        const key = `quarantine-originals/${quarantinedAt.slice(0, 10)}/${createHash('sha256').update(body).digest('hex')}`;
+        await deps.originals.put(key, body);
         q.originalRef = key;
-        q.originalBytes = Buffer.byteLength(q.original);
-        q.original = '';
+        q.originalBytes = Buffer.byteLength(body);
+        if (q.sealedOriginal !== undefined) q.sealedOriginal = '';
+        else q.original = '';
       }
       const qItems = quarantine.map(({ q }) => ({
         prefix: quarantinePrefix(quarantinePartition(q)),

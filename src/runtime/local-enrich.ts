@@ -5,16 +5,20 @@ import { dirname, join } from 'node:path';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { GeoipLiteLookup } from '../adapters/geoip';
 import { LocalDedupeStore } from '../adapters/local/dedupe';
+import { FileVaultStore } from '../adapters/local/file-vault';
 import { LakeDelivery } from '../adapters/local/lake-delivery';
+import { LocalKeyWrapper } from '../adapters/local/local-key-wrapper';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { noGeo } from '../domain/enrich/geo';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { UserAgentCache } from '../domain/enrich/useragent';
 import type { QuarantineReason } from '../domain/event';
+import { PiiVault } from '../domain/privacy/vault';
 import { createEnrichHandler, type EnrichStats, emptyStats } from '../handlers/enrich';
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
+import type { KeyWrapper } from '../ports/key-wrapper';
 import type { ReadableEventStream, StoredStreamRecord } from '../ports/stream';
 import { localPaths } from './local';
 
@@ -30,7 +34,23 @@ import { localPaths } from './local';
  * Losing the file means new tokens for the same people: back it up with the folder.
  */
 export function localPiiKey(stateDir: string): Buffer {
-  const file = join(stateDir, 'pii.key');
+  return localKeyFile(stateDir, 'pii.key');
+}
+
+/** The embedded stand-in for the vault's KMS key (`<data>/state/vault.key`), created like pii.key. */
+export function localVaultKeys(stateDir: string): KeyWrapper {
+  return new LocalKeyWrapper(localKeyFile(stateDir, 'vault.key'));
+}
+
+/** The embedded vault and its key. */
+export function localPrivacy(dataDir?: string): { vault: PiiVault; keys: KeyWrapper } {
+  const paths = localPaths(dataDir);
+  const keys = localVaultKeys(paths.state);
+  return { vault: new PiiVault(new FileVaultStore(paths.vault), keys), keys };
+}
+
+function localKeyFile(stateDir: string, name: string): Buffer {
+  const file = join(stateDir, name);
   mkdirSync(stateDir, { recursive: true });
   try {
     writeFileSync(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
@@ -64,6 +84,7 @@ export function createLocalEnrichHandler(
       pseudonymizer: new Pseudonymizer(opts.piiKey ?? process.env.C360_PII_KEY ?? localPiiKey(paths.state)),
       lateWindowMs: (opts.lateWindowHours ?? 48) * 3600_000,
     },
+    privacy: localPrivacy(dataDir),
     clock,
     logger: new LocalLogger('c360-enrich'),
     metrics: new EmfMetrics('c360', 'c360-enrich', paths.metrics),

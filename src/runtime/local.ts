@@ -64,6 +64,8 @@ export function localPaths(dataDir = DEFAULT_DATA_DIR) {
     lake: join(root, 'lake'),
     metrics: join(root, 'metrics', 'emf.ndjson'),
     state: join(root, 'state'),
+    /** The PII vault (the only embedded place clear PII is kept, sealed). */
+    vault: join(root, 'vault'),
   };
 }
 

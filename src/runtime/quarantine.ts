@@ -5,6 +5,9 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { listFiles } from '../adapters/local/files';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import type { QuarantineRecord } from '../domain/event';
+import { openOriginal } from '../domain/privacy/vault';
+import type { KeyWrapper } from '../ports/key-wrapper';
+import type { ObjectStore } from '../ports/object-store';
 import type { EnrichHandler } from './local-enrich';
 
 /**
@@ -41,6 +44,23 @@ export async function readQuarantineFile(path: string): Promise<QuarantineRecord
     .map((l) => JSON.parse(l) as QuarantineRecord);
 }
 
+/** A quarantine record's original text: read back from the lake when stored apart, opened when sealed. */
+export async function originalOf(
+  q: QuarantineRecord,
+  store: ObjectStore,
+  keys?: KeyWrapper,
+): Promise<string> {
+  const body = q.originalRef
+    ? (await store.get(q.originalRef)).toString('utf8')
+    : (q.sealedOriginal ?? q.original);
+  if (q.sealedKey === undefined) return body;
+  if (!keys)
+    throw new Error(
+      'this quarantine record is sealed with the vault key; open it with the data folder that wrote it',
+    );
+  return openOriginal(keys, { sealedKey: q.sealedKey, sealedOriginal: body });
+}
+
 export interface ReplayReport {
   files: number;
   records: number;
@@ -56,6 +76,8 @@ export async function replayQuarantine(opts: {
   reason?: string;
   since?: string;
   now: () => Date;
+  /** The vault key, to open sealed originals. */
+  keys?: KeyWrapper;
 }): Promise<ReplayReport> {
   const files = await listQuarantineFiles(opts.lakeDir, { reason: opts.reason, since: opts.since });
   const report: ReplayReport = {
@@ -72,7 +94,7 @@ export async function replayQuarantine(opts: {
     const rows = await readQuarantineFile(file.path);
     // Originals stored apart (too large for a quarantine line) are read back from the lake.
     const store = new FolderObjectStore(opts.lakeDir);
-    for (const q of rows) if (q.originalRef) q.original = (await store.get(q.originalRef)).toString('utf8');
+    for (const q of rows) q.original = await originalOf(q, store, opts.keys);
     const records: KinesisStreamRecord[] = rows.map((q) => {
       const looksJson = q.original.startsWith('{') || q.original.startsWith('[');
       seq++;

@@ -8,7 +8,7 @@ import type { CanonicalEvent, RawEnvelope } from '../../src/domain/event';
 import { providerNormalizers } from '../../src/domain/normalize/providers';
 import { fixedClock } from '../../src/ports/clock';
 import { localPaths } from '../../src/runtime/local';
-import { createLocalEnrichHandler, drainStream } from '../../src/runtime/local-enrich';
+import { createLocalEnrichHandler, drainStream, localVaultKeys } from '../../src/runtime/local-enrich';
 import { listQuarantineFiles, readQuarantineFile, replayQuarantine } from '../../src/runtime/quarantine';
 
 async function bronzeEvents(lake: string): Promise<{ path: string; event: CanonicalEvent }[]> {
@@ -144,7 +144,12 @@ describe('serve → stream → enrich → lake (embedded)', () => {
       ],
     });
     try {
-      const replay = await replayQuarantine({ lakeDir: paths.lake, handler, now: () => clock.now() });
+      const replay = await replayQuarantine({
+        lakeDir: paths.lake,
+        handler,
+        now: () => clock.now(),
+        keys: localVaultKeys(paths.state),
+      });
       // Quarantine is at-least-once: the from-scratch re-drain quarantined acme again; replay dedupes it.
       expect(replay).toMatchObject({ files: 2, records: 2, passed: 1, duplicates: 1, stillFailing: 0 });
       expect(await listQuarantineFiles(paths.lake)).toEqual([]);

@@ -3,13 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { FolderObjectStore } from '../../src/adapters/local/object-store';
+import type { QuarantineRecord } from '../../src/domain/event';
 import { sign } from '../../src/domain/webhooks/signatures';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { runEtl } from '../../src/etl/runner';
 import { fixedClock } from '../../src/ports/clock';
-import { createLocalEnrichHandler, drainStream } from '../../src/runtime/local-enrich';
-import { listQuarantineFiles, readQuarantineFile } from '../../src/runtime/quarantine';
+import { createLocalEnrichHandler, drainStream, localVaultKeys } from '../../src/runtime/local-enrich';
+import { listQuarantineFiles, originalOf, readQuarantineFile } from '../../src/runtime/quarantine';
 import { apiEvent } from '../helpers/http';
 import { NOW, NOW_S, webhooksUnderTest } from '../helpers/webhooks';
 
@@ -346,8 +348,16 @@ describe('real provider payloads end to end (signed → bronze → silver → go
     const q = (
       await Promise.all((await listQuarantineFiles(join(dir, 'lake'))).map((f) => readQuarantineFile(f.path)))
     ).flat();
-    const zd = q.find((r) => r.source === 'zendesk');
-    expect((JSON.parse(zd?.original ?? '{}') as { body?: string }).body).toBe(
+    const zd = q.find((r) => r.source === 'zendesk') as QuarantineRecord;
+    // Stored sealed (no clear text in quarantine); opened with the data folder's vault key.
+    expect(zd.original).toBe('');
+    expect(zd.sealedOriginal).toMatch(/^v1\./);
+    const original = await originalOf(
+      zd,
+      new FolderObjectStore(join(dir, 'lake')),
+      localVaultKeys(join(dir, 'state')),
+    );
+    expect((JSON.parse(original) as { body?: string }).body).toBe(
       raw('zendesk/user-active-changed.json').trim(),
     );
   });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
-import { createLocalEnrichHandler } from '../../runtime/local-enrich';
+import { createLocalEnrichHandler, localVaultKeys } from '../../runtime/local-enrich';
 import { listQuarantineFiles, readQuarantineFile, replayQuarantine } from '../../runtime/quarantine';
 import { parseWith } from '../parse';
 import { formatOption, formatRows } from './query';
@@ -53,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
       reason: values.reason,
       since: values.since,
       now: () => new Date(),
+      keys: localVaultKeys(paths.state),
     });
     process.stdout.write(
       `replayed ${report.records} event(s) from ${report.files} file(s): ${report.passed} passed, ${report.duplicates} already in the lake, ${report.stillFailing} still failing (quarantined again)\n`,

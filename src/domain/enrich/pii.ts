@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { VaultValue } from '../privacy/vault';
 import { anonymizeIp } from './ip';
 
 /**
@@ -67,6 +68,8 @@ export function generalizePostcode(s: string): string {
 export interface PiiFound {
   emailHashes: Set<string>;
   phoneHashes: Set<string>;
+  /** The clear values replaced, for the vault (emails, phones, names, addresses, birthdates, postcodes). */
+  clear: VaultValue[];
 }
 
 export class Pseudonymizer {
@@ -103,12 +106,26 @@ export class Pseudonymizer {
     if (c === 'phone' && /\d{6,}/.test(s.replace(/[^\d]/g, '')) && !s.includes('@')) {
       const p = this.phone(s);
       found.phoneHashes.add(p.hash);
+      found.clear.push({ kind: 'phone', field: key, value: s });
       return p.token;
     }
-    if (c === 'name' || (inTraits && key === 'name')) return s.trim() ? this.token('name', s) : s;
-    if (c === 'address') return s.trim() ? this.token('addr', s) : s;
-    if (c === 'birthdate') return /\b(1[89]|20)\d{2}\b/.exec(s)?.[0] ?? '';
-    if (c === 'postcode') return generalizePostcode(s);
+    if (!s.trim()) return s;
+    if (c === 'name' || (inTraits && key === 'name')) {
+      found.clear.push({ kind: 'name', field: key, value: s });
+      return this.token('name', s);
+    }
+    if (c === 'address') {
+      found.clear.push({ kind: 'address', field: key, value: s });
+      return this.token('addr', s);
+    }
+    if (c === 'birthdate') {
+      found.clear.push({ kind: 'birthdate', field: key, value: s });
+      return /\b(1[89]|20)\d{2}\b/.exec(s)?.[0] ?? '';
+    }
+    if (c === 'postcode') {
+      found.clear.push({ kind: 'postcode', field: key, value: s });
+      return generalizePostcode(s);
+    }
     if (
       s.length >= 3 &&
       s.length <= 45 &&
@@ -119,8 +136,10 @@ export class Pseudonymizer {
     let out = s;
     if (s.includes('%40')) {
       out = out.replace(EMAIL_URLENCODED, (m) => {
-        const e = this.email(decodeURIComponent(m.replace(/%(?![0-9a-fA-F]{2})/g, '%25')));
+        const clear = decodeURIComponent(m.replace(/%(?![0-9a-fA-F]{2})/g, '%25'));
+        const e = this.email(clear);
         found.emailHashes.add(e.hash);
+        found.clear.push({ kind: 'email', field: key, value: clear });
         return encodeURIComponent(e.token);
       });
     }
@@ -128,6 +147,7 @@ export class Pseudonymizer {
       out = out.replace(EMAIL, (m) => {
         const e = this.email(m);
         found.emailHashes.add(e.hash);
+        found.clear.push({ kind: 'email', field: key, value: m });
         return e.token;
       });
     }
@@ -135,6 +155,7 @@ export class Pseudonymizer {
       out = out.replace(PHONE_IN_TEXT, (m) => {
         const p = this.phone(m);
         found.phoneHashes.add(p.hash);
+        found.clear.push({ kind: 'phone', field: key, value: m });
         return p.token;
       });
     }
@@ -184,5 +205,5 @@ export function textMayContainPii(rawJson: string, knownIps: readonly string[] =
 }
 
 export function emptyFound(): PiiFound {
-  return { emailHashes: new Set(), phoneHashes: new Set() };
+  return { emailHashes: new Set(), phoneHashes: new Set(), clear: [] };
 }

@@ -1,6 +1,7 @@
 import type { CanonicalEvent, IdentityKey, JsonObject, RawEnvelope } from '../event';
 import { isJunkIdentityValue } from '../identity';
 import type { CanonicalDraft } from '../normalize/types';
+import type { VaultValue } from '../privacy/vault';
 import { extractCampaign } from './campaign';
 import type { GeoLookup } from './geo';
 import { anonymizeIp } from './ip';
@@ -38,6 +39,8 @@ export function enrichDraft(
   envelope: RawEnvelope,
   ctx: EnrichContext,
   rawJson?: string,
+  /** Receives the clear values the scrub replaced (for the PII vault). */
+  clearOut?: VaultValue[],
 ): CanonicalEvent {
   const time = deriveEventTime(draft, ctx.lateWindowMs);
   // The clear-text IP leaves the context here (rest copy, not `delete`, keeps the object fast).
@@ -99,6 +102,7 @@ export function enrichDraft(
     }
   }
 
+  if (clearOut && found.clear.length) clearOut.push(...found.clear);
   return {
     schemaVersion: 1,
     eventId: draft.eventId,

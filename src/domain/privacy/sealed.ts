@@ -1,0 +1,34 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/**
+ * Authenticated encryption of one value under a 256-bit data key (AES-256-GCM, random 96-bit IV,
+ * optional associated data that must match on opening). Text form: `v1.<iv>.<tag>.<ciphertext>`
+ * in base64url, so a sealed value fits a JSON string or a CSV cell.
+ */
+const b64 = (b: Buffer) => b.toString('base64url');
+
+export function seal(plaintext: Buffer | string, key: Buffer, aad = ''): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return `v1.${b64(iv)}.${b64(cipher.getAuthTag())}.${b64(body)}`;
+}
+
+export function open(sealed: string, key: Buffer, aad = ''): Buffer {
+  const [v, iv, tag, body] = sealed.split('.');
+  if (v !== 'v1' || iv === undefined || tag === undefined || body === undefined)
+    throw new Error('not a sealed value (expected v1.<iv>.<tag>.<ciphertext>)');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
+}
+
+/** The context in a stable text form (keys sorted), used as associated data. */
+export const contextAad = (context: Record<string, string>) =>
+  JSON.stringify(
+    Object.keys(context)
+      .sort()
+      .map((k) => [k, context[k]]),
+  );
