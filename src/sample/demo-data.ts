@@ -21,8 +21,19 @@ export interface DemoSample {
 }
 
 const DOMAINS = ['gmail.com', 'yahoo.com', 'aol.com', 'hotmail.com', 'earthlink.net', 'cdnow-fans.org'];
-const FIRST = ['Ada', 'Grace', 'Alan', 'Linus', 'Barbara', 'Ken', 'Margaret', 'Dennis', 'Frances', 'Edsger'];
-const LAST = [
+export const FIRST = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Linus',
+  'Barbara',
+  'Ken',
+  'Margaret',
+  'Dennis',
+  'Frances',
+  'Edsger',
+];
+export const LAST = [
   'Lovelace',
   'Hopper',
   'Turing',
@@ -49,7 +60,7 @@ const UAS = [
 ];
 const IOS_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';
-const IPS = [
+export const IPS = [
   '81.2.69.160',
   '8.8.8.8',
   '203.0.113.9',
@@ -72,10 +83,15 @@ export function parseCdnowPurchases(text: string): CdnowPurchase[] {
   return out;
 }
 
-const emailOf = (customer: string) => {
+export const emailOf = (customer: string) => {
   const n = Number(customer.split('-')[1]);
   return `${(FIRST[n % FIRST.length] ?? 'x').toLowerCase()}.${n}@${DOMAINS[n % DOMAINS.length]}`;
 };
+
+/** The demo's street address and birthdate of a customer (PII the vault keeps, the lake never). */
+export const streetOf = (n: number) => `${100 + (n % 900)} Market Street`;
+export const birthdayOf = (n: number) =>
+  `19${50 + (n % 45)}-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + (n % 28)).padStart(2, '0')}`;
 
 const at = (day: string, rng: Rng, hour?: number) =>
   `${day}T${String(hour ?? rng.int(8, 22)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}.000Z`;
@@ -169,6 +185,8 @@ export function generateDemoSample(
             firstName: FIRST[n % FIRST.length],
             lastName: LAST[n % LAST.length],
             phone: `+1 415 555 ${String(1000 + (n % 9000))}`,
+            address: { street: streetOf(n), city: 'San Francisco', postalCode: '94105', country: 'US' },
+            birthday: birthdayOf(n),
           },
           context: { ip, userAgent: ua },
         });

@@ -6,7 +6,18 @@ import { run } from '../../src/cli/commands/demo';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { trainModels } from '../../src/models/train';
+import { localPrivacy } from '../../src/runtime/local-enrich';
+import {
+  birthdayOf,
+  emailOf,
+  FIRST,
+  IPS,
+  LAST,
+  parseCdnowPurchases,
+  streetOf,
+} from '../../src/sample/demo-data';
 import { openWarehouse } from '../../src/warehouse/embedded';
+import { storeTexts } from '../helpers/store-text';
 
 /** `npm start`: the whole embedded pipeline on the shipped real data, end to end. */
 describe('c360 demo (npm start)', () => {
@@ -135,4 +146,54 @@ describe('c360 demo (npm start)', () => {
       engine2.close();
     }
   }, 300_000); // the whole demo, model training included; slow when suites share the 2 cores
+
+  it('leaves no clear PII in the lake, quarantine, warehouse, scores or state; the vault holds it sealed', async () => {
+    const data = join(dir, 'demo');
+    // The people the demo sent (its first 80 CDNOW customers) and what it sent about them.
+    const ids = [
+      ...new Set(
+        parseCdnowPurchases(readFileSync(join(__dirname, '../../data/sample/cdnow_sample.txt'), 'utf8')).map(
+          (p) => p.customer,
+        ),
+      ),
+    ].slice(0, 80);
+    const needles = new Set<string>(IPS.filter((ip) => !ip.endsWith('.0')));
+    for (const id of ids) {
+      const n = Number(id.split('-')[1]);
+      const [first, last] = [FIRST[n % FIRST.length] as string, LAST[n % LAST.length] as string];
+      const phone = `+1 415 555 ${String(1000 + (n % 9000))}`;
+      for (const v of [
+        emailOf(id),
+        `${first} ${last}`,
+        `"${first}"`,
+        `"${last}"`,
+        phone,
+        phone.replace(/ /g, ''),
+        streetOf(n),
+        birthdayOf(n),
+      ])
+        needles.add(v);
+    }
+    // The raw stream, the landing inbox and the vault are the only places clear PII may be.
+    const allowed = /^(?:stream|inbox|vault|lake\/landing)\/|\.key$/;
+    let files = 0;
+    const leaks: string[] = [];
+    for await (const { path, text } of storeTexts(data, (p) => allowed.test(p))) {
+      files++;
+      for (const v of needles) if (text.includes(v)) leaks.push(`${path}: ${v}`);
+    }
+    expect(files).toBeGreaterThan(100);
+    expect(leaks.slice(0, 10)).toEqual([]);
+    // The vault has them, sealed: a customer's name and address are revealed with the folder's key.
+    const n = Number((ids[0] as string).split('-')[1]);
+    const revealed = await localPrivacy(data).vault.reveal(`user_id:${ids[0]}`);
+    expect(revealed.map((v) => v.value)).toEqual(
+      expect.arrayContaining([
+        emailOf(ids[0] as string),
+        FIRST[n % FIRST.length],
+        streetOf(n),
+        birthdayOf(n),
+      ]),
+    );
+  });
 });
