@@ -57,6 +57,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'load gold into the embedded warehouse (warehouse load [--date D | --from D --to D])',
     load: () => import('./commands/warehouse'),
   },
+  forget: {
+    summary:
+      'erase one person everywhere and suppress their later events (forget --user-id ID | --email A | --customer-id ID)',
+    load: () => import('./commands/forget'),
+  },
   query: {
     summary: 'run ad-hoc SQL over the lake, or the warehouse with --warehouse (--format table|csv|json)',
     load: () => import('./commands/query'),

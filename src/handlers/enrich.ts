@@ -6,6 +6,7 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda';
+import type { Pseudonymizer } from '../domain/enrich/pii';
 import type { EnrichContext } from '../domain/enrich/pipeline';
 import { enrichDraft } from '../domain/enrich/pipeline';
 import {
@@ -18,6 +19,7 @@ import {
 import { parseJsonLossless } from '../domain/json';
 import { normalize } from '../domain/normalize';
 import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } from '../domain/partition';
+import { suppressionHash } from '../domain/privacy/erasure';
 import { type PiiVault, sealOriginals, type VaultValue, vaultSubject } from '../domain/privacy/vault';
 import { SchemaRegistry } from '../domain/schema-registry';
 import type { Clock } from '../ports/clock';
@@ -25,6 +27,7 @@ import type { DedupeStore } from '../ports/dedupe';
 import type { Delivery, DeliveryItem } from '../ports/delivery';
 import type { KeyWrapper } from '../ports/key-wrapper';
 import type { ObjectStore } from '../ports/object-store';
+import type { SuppressionList } from '../ports/suppression';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 
 /**
@@ -32,7 +35,7 @@ import type { LoggerPort, MetricsPort } from '../ports/telemetry';
  * Works on the whole batch at once (bulk delivery), then lets Powertools' batch processor
  * build the partial-batch response from the records whose events could not be delivered.
  *
- * Counts per batch reconcile: events = delivered + quarantined + duplicates + failed, where
+ * Counts per batch reconcile: events = delivered + quarantined + duplicates + suppressed + failed, where
  * `failed` events belong to records reported in batchItemFailures (Kinesis redelivers them;
  * the dedupe store makes the redelivery safe).
  */
@@ -60,6 +63,8 @@ export interface EnrichDeps {
    * values are dropped (the lake keeps tokens either way) and originals are kept as sent.
    */
   privacy?: { vault: PiiVault; keys: KeyWrapper };
+  /** Erased identities (`c360 forget`): their later events are dropped and counted, never stored. */
+  suppression?: SuppressionList;
 }
 
 export interface EnrichStats {
@@ -68,6 +73,8 @@ export interface EnrichStats {
   delivered: number;
   quarantined: number;
   duplicates: number;
+  /** Events of erased identities, dropped. */
+  suppressed: number;
   failedRecords: number;
   quarantinedByReason: Partial<Record<QuarantineReason, number>>;
 }
@@ -79,6 +86,7 @@ export function emptyStats(records = 0): EnrichStats {
     delivered: 0,
     quarantined: 0,
     duplicates: 0,
+    suppressed: 0,
     failedRecords: 0,
     quarantinedByReason: {},
   };
@@ -104,6 +112,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
   ): Promise<{ failed: Set<number>; stats: EnrichStats }> {
     const quarantinedAt = deps.clock.now().toISOString();
     const stats = emptyStats(records.length);
+    const suppressed = deps.suppression ? await deps.suppression.load() : null;
     const pending: Pending[] = [];
     const quarantine: { recordIndex: number; q: QuarantineRecord }[] = [];
     const seenInBatch = new Set<string>();
@@ -206,6 +215,10 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
           continue;
         }
         stats.events++;
+        if (suppressed?.size && isSuppressed(event, suppressed, deps.enrich.pseudonymizer)) {
+          stats.suppressed++;
+          continue;
+        }
         const key = eventKey(event);
         if (seenInBatch.has(key)) {
           stats.duplicates++;
@@ -312,6 +325,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     deps.metrics.addMetric('EnrichDelivered', 'Count', stats.delivered);
     deps.metrics.addMetric('EnrichQuarantined', 'Count', stats.quarantined);
     deps.metrics.addMetric('EnrichDuplicates', 'Count', stats.duplicates);
+    if (stats.suppressed) deps.metrics.addMetric('EventsSuppressed', 'Count', stats.suppressed);
     deps.metrics.addMetric('EnrichFailedRecords', 'Count', stats.failedRecords);
     const oldest = records.reduce(
       (m, r) => Math.min(m, r.kinesis.approximateArrivalTimestamp),
@@ -353,6 +367,10 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
   };
   return Object.assign(handler, { process: processBatch });
 };
+
+function isSuppressed(event: CanonicalEvent, list: ReadonlySet<string>, p: Pseudonymizer): boolean {
+  return event.identities.some((k) => list.has(suppressionHash(p, k.type, k.value)));
+}
 
 /**
  * Stream record text → envelope. A webhook's raw body is parsed here, losslessly (ids above

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { GeoipLiteLookup } from '../adapters/geoip';
 import { LocalDedupeStore } from '../adapters/local/dedupe';
+import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { FileVaultStore } from '../adapters/local/file-vault';
 import { LakeDelivery } from '../adapters/local/lake-delivery';
 import { LocalKeyWrapper } from '../adapters/local/local-key-wrapper';
@@ -85,6 +86,7 @@ export function createLocalEnrichHandler(
       lateWindowMs: (opts.lateWindowHours ?? 48) * 3600_000,
     },
     privacy: localPrivacy(dataDir),
+    suppression: new FileSuppressionList(join(paths.state, 'suppression.txt')),
     clock,
     logger: new LocalLogger('c360-enrich'),
     metrics: new EmfMetrics('c360', 'c360-enrich', paths.metrics),
@@ -142,6 +144,7 @@ export async function drainStream(opts: {
     report.delivered += stats.delivered;
     report.quarantined += stats.quarantined;
     report.duplicates += stats.duplicates;
+    report.suppressed += stats.suppressed;
     for (const [k, v] of Object.entries(stats.quarantinedByReason) as [QuarantineReason, number][]) {
       report.quarantinedByReason[k] = (report.quarantinedByReason[k] ?? 0) + v;
     }

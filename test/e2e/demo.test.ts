@@ -3,10 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/commands/demo';
-import { openDuckDb } from '../../src/etl/duckdb';
+import { run as forget } from '../../src/cli/commands/forget';
+import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { trainModels } from '../../src/models/train';
-import { localPrivacy } from '../../src/runtime/local-enrich';
+import { createLocalEnrichHandler, localPrivacy } from '../../src/runtime/local-enrich';
 import {
   birthdayOf,
   emailOf,
@@ -17,6 +18,7 @@ import {
   streetOf,
 } from '../../src/sample/demo-data';
 import { openWarehouse } from '../../src/warehouse/embedded';
+import { kinesisEvent, segmentEnvelope } from '../helpers/kinesis';
 import { storeTexts } from '../helpers/store-text';
 
 /** `npm start`: the whole embedded pipeline on the shipped real data, end to end. */
@@ -195,5 +197,104 @@ describe('c360 demo (npm start)', () => {
         birthdayOf(n),
       ]),
     );
+  });
+
+  it('forgets one stitched customer everywhere: no trace left, totals drop by exactly their share, a re-sent event is dropped', async () => {
+    const data = join(dir, 'demo');
+    const lake = join(data, 'lake');
+    const totals = async () => {
+      const engine = await openDuckDb();
+      try {
+        await registerLakeViews(engine, lake);
+        return (
+          await engine.rows<{ orders: string; net: string; customers: string }>(
+            `SELECT (SELECT count(*) FROM gold.fact_orders WHERE is_revenue) AS orders,
+              (SELECT CAST(sum(net_usd) AS VARCHAR) FROM gold.fact_orders WHERE is_revenue) AS net,
+              (SELECT count(*) FROM gold.dim_customer) AS customers`,
+          )
+        )[0];
+      } finally {
+        engine.close();
+      }
+    };
+    // Someone in the CRM batch file too, so the landing inbox holds a row of theirs.
+    const inCrmFile = readFileSync(join(data, 'inbox', 'crm_contacts.csv'), 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[1] as string)
+      .filter(Boolean);
+    const engine = await openDuckDb();
+    let person: { customer_id: string; user_id: string; orders: string; net: string };
+    let keys: { type: string; value: string }[];
+    try {
+      await registerLakeViews(engine, lake);
+      [person] = (await engine.rows<typeof person>(
+        `SELECT d.customer_id, m.id_value AS user_id,
+           (SELECT count(*) FROM gold.fact_orders o WHERE o.customer_id = d.customer_id AND is_revenue) AS orders,
+           (SELECT CAST(sum(net_usd) AS VARCHAR) FROM gold.fact_orders o WHERE o.customer_id = d.customer_id AND is_revenue) AS net
+         FROM gold.dim_customer d JOIN silver.identity_map m ON m.customer_id = d.customer_id AND m.id_type = 'user_id'
+         WHERE d.sources >= 3 AND d.orders > 1 AND m.id_value IN (${inCrmFile.map(lit).join(', ')}) ORDER BY d.customer_id LIMIT 1`,
+      )) as [typeof person];
+      keys = await engine.rows(
+        `SELECT id_type AS type, id_value AS value FROM silver.identity_map WHERE customer_id = ${lit(person.customer_id)}`,
+      );
+    } finally {
+      engine.close();
+    }
+    expect(keys.map((k) => k.type)).toEqual(
+      expect.arrayContaining(['user_id', 'anonymous_id', 'email_hash']),
+    );
+    const values = [person.customer_id, ...keys.map((k) => k.value)];
+    const mention = new RegExp(
+      `(?:["':,/=]|^)(?:${values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?:["',@%&]|$)`,
+      'm',
+    );
+    const tracesOf = async () => {
+      const found: string[] = [];
+      for await (const { path, text } of storeTexts(data, (p) =>
+        /^stream\/|\.key$|suppression\.txt$/.test(p),
+      ))
+        if (mention.test(text)) found.push(path);
+      return found;
+    };
+    // The scan sees them before: bronze, silver, gold, the warehouse and the landing inbox.
+    const seen = await tracesOf();
+    const layers = ['lake/bronze/', 'lake/silver/', 'lake/gold/', 'warehouse/', 'lake/landing/crm/'];
+    expect(layers.filter((l) => !seen.some((p) => p.startsWith(l)))).toEqual([]);
+    const before = await totals();
+    const cents = (s: string) => BigInt(s.replace('.', ''));
+
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let code: number;
+    try {
+      code = await forget(['--data', data, '--user-id', person.user_id, '--format', 'json']);
+    } finally {
+      out.mockRestore();
+    }
+    expect(code).toBe(0);
+
+    const after = await totals();
+    expect(Number(after?.orders)).toBe(Number(before?.orders) - Number(person.orders));
+    expect(cents(after?.net as string)).toBe(cents(before?.net as string) - cents(person.net));
+    expect(Number(after?.customers)).toBe(Number(before?.customers) - 1);
+
+    // No file anywhere (lake, quarantine, landing, warehouse, scores, state) mentions any of their
+    // keys or their customer id as a value; only the raw stream, which ages out, is left alone.
+    const traces = await tracesOf();
+    expect(traces).toEqual([]);
+
+    // A re-sent event of theirs is dropped at enrich, and counted.
+    const handler = createLocalEnrichHandler(data, { geo: false });
+    const { stats } = await handler.process(
+      kinesisEvent([
+        segmentEnvelope({
+          type: 'track',
+          event: 'Product Viewed',
+          userId: person.user_id,
+          messageId: 'after-forget',
+        }),
+      ]).Records,
+    );
+    expect(stats).toMatchObject({ events: 1, suppressed: 1, delivered: 0, quarantined: 0 });
   });
 });

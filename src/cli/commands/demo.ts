@@ -204,8 +204,11 @@ export async function run(argv: string[]): Promise<number> {
   say(
     `  ${drained.records} stream records → ${drained.events} events: ${drained.delivered} stored in bronze, ${drained.duplicates} duplicates dropped, ${drained.quarantined} quarantined (${reasons})`,
   );
-  const reconciled = drained.delivered + drained.duplicates + drained.quarantined === drained.events;
-  say(`  reconciliation: events = stored + duplicates + quarantined → ${reconciled ? 'OK' : 'MISMATCH'}`);
+  const reconciled =
+    drained.delivered + drained.duplicates + drained.quarantined + drained.suppressed === drained.events;
+  say(
+    `  reconciliation: events = stored + duplicates + quarantined${drained.suppressed ? ` + suppressed (${drained.suppressed}, erased identities)` : ''} → ${reconciled ? 'OK' : 'MISMATCH'}`,
+  );
 
   step(
     5,

@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { forgetLocal } from '../../runtime/forget';
+import { DEFAULT_DATA_DIR } from '../../runtime/local';
+import { parseWith } from '../parse';
+import { progressReporter } from '../progress';
+import { formatOption, formatRows } from './query';
+
+export async function run(argv: string[]): Promise<number> {
+  const cmd = new Command('c360 forget')
+    .description(
+      'Right to be forgotten: erases one person everywhere in the data folder. Resolves them through the ' +
+        'identity map (all their stitched identities), records a suppression entry (their later events are ' +
+        'dropped at enrich), crypto-shreds their vault entries, rewrites bronze, quarantine, silver, gold, ' +
+        'features, scores and state without them, rebuilds the aggregates and deletes their rows from the ' +
+        'warehouse, history included. In AWS the forget state machine runs the same plan.',
+    )
+    .option('--user-id <id>', 'the user id as the sources send it')
+    .option('--email <address>', 'an email address (matched by its keyed hash)')
+    .option('--customer-id <id>', 'the c360 customer id')
+    .addOption(formatOption())
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{
+    userId?: string;
+    email?: string;
+    customerId?: string;
+    format: string;
+    data: string;
+  }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const o = parsed.opts;
+  if ([o.userId, o.email, o.customerId].filter((v) => v !== undefined).length !== 1) {
+    process.stderr.write(
+      'c360 forget: name exactly one person: --user-id ID, --email ADDRESS or --customer-id ID\n',
+    );
+    return 2;
+  }
+  const progress = progressReporter('forget');
+  const r = await forgetLocal({
+    dataDir: o.data,
+    request: { userId: o.userId, email: o.email, customerId: o.customerId },
+    onProgress: (m) => progress.line(m),
+  });
+  progress.done();
+  const { customerIds, ...counts } = r;
+  process.stdout.write(formatRows([{ customer_ids: customerIds.join(' '), ...counts }], o.format));
+  return 0;
+}
