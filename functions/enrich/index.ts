@@ -1,13 +1,17 @@
 import { DynamoDedupeStore } from '../../src/adapters/aws/dynamodb-dedupe';
+import { DynamoVaultStore } from '../../src/adapters/aws/dynamodb-vault';
 import { FirehoseDelivery } from '../../src/adapters/aws/firehose-delivery';
+import { KmsKeyWrapper } from '../../src/adapters/aws/kms-key-wrapper';
 import { powertools } from '../../src/adapters/aws/powertools';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
+import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
 import { GeoipLiteLookup } from '../../src/adapters/geoip';
 import { intEnv, readEnv } from '../../src/config/env';
 import { noGeo } from '../../src/domain/enrich/geo';
 import { Pseudonymizer } from '../../src/domain/enrich/pii';
 import { UserAgentCache } from '../../src/domain/enrich/useragent';
+import { PiiVault } from '../../src/domain/privacy/vault';
 import { createEnrichHandler, type EnrichDeps } from '../../src/handlers/enrich';
 import { systemClock } from '../../src/ports/clock';
 
@@ -23,13 +27,29 @@ export const loadConfig = () =>
       'DEDUPE_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
       'LAKE_BUCKET',
+      'VAULT_KEY_ARN',
+      'VAULT_KEYS_TABLE',
+      'VAULT_ENTRIES_TABLE',
     ],
-    { LATE_WINDOW_HOURS: '48', GEO_ENABLED: 'false', DEDUPE_LEASE_SECONDS: '90' },
+    {
+      LATE_WINDOW_HOURS: '48',
+      GEO_ENABLED: 'false',
+      DEDUPE_LEASE_SECONDS: '90',
+      VAULT_RETENTION_DAYS: '730',
+    },
   );
 
 const config = loadConfig();
 const { logger, metrics } = powertools();
 const secrets = new SecretsManagerStore();
+const vaultKeys = new KmsKeyWrapper(config.VAULT_KEY_ARN);
+const vaultStore = new DynamoVaultStore({
+  keysTable: config.VAULT_KEYS_TABLE,
+  entriesTable: config.VAULT_ENTRIES_TABLE,
+  retentionDays: intEnv(config.VAULT_RETENTION_DAYS, 'VAULT_RETENTION_DAYS'),
+});
+// Created once per container: its cache is what keeps enrich from reading S3 on every batch.
+const suppression = new S3SuppressionList(config.LAKE_BUCKET);
 let enrich: Promise<ReturnType<typeof createEnrichHandler>> | null = null;
 
 const buildDeps = async (): Promise<EnrichDeps> => ({
@@ -46,6 +66,8 @@ const buildDeps = async (): Promise<EnrichDeps> => ({
     pseudonymizer: new Pseudonymizer(await secrets.get(config.PSEUDONYMIZATION_KEY_SECRET_ARN)),
     lateWindowMs: intEnv(config.LATE_WINDOW_HOURS, 'LATE_WINDOW_HOURS') * 3600_000,
   },
+  privacy: { vault: new PiiVault(vaultStore, vaultKeys), keys: vaultKeys },
+  suppression,
   clock: systemClock,
   logger,
   metrics,

@@ -207,8 +207,16 @@ export function checkTemplate(templateText: string, root: string): TemplateProbl
   collectRefs(resources, 'Resources', refs);
   collectRefs(t.Outputs, 'Outputs', refs);
   collectRefs(t.Globals, 'Globals', refs);
+  // SAM generates <Name>Role for a function or state machine that names no Role.
+  const generated = new Set(
+    Object.entries(resources)
+      .filter(([, r]) => /^AWS::Serverless::(Function|StateMachine)$/.test(String(r.Type)))
+      .filter(([, r]) => !((r.Properties ?? {}) as Json).Role)
+      .map(([n]) => `${n}Role`),
+  );
   for (const r of refs) {
-    if (PSEUDO.has(r.target) || params.has(r.target) || resources[r.target]) continue;
+    if (PSEUDO.has(r.target) || params.has(r.target) || resources[r.target] || generated.has(r.target))
+      continue;
     out.push({ where: r.where, problem: `reference to unknown ${r.target}` });
   }
   return out;

@@ -45,9 +45,13 @@ describe('template.yaml', () => {
       'DEDUPE_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
       'LAKE_BUCKET',
+      'VAULT_KEY_ARN',
+      'VAULT_KEYS_TABLE',
+      'VAULT_ENTRIES_TABLE',
       'LATE_WINDOW_HOURS',
       'GEO_ENABLED',
       'DEDUPE_LEASE_SECONDS',
+      'VAULT_RETENTION_DAYS',
     ]);
   });
 

@@ -17,8 +17,9 @@ import type { VaultEntry, VaultStore } from '../../ports/vault';
 export class DynamoVaultStore implements VaultStore {
   private readonly client: DynamoDBClient;
   constructor(
-    private readonly tables: { keysTable: string; entriesTable: string },
+    private readonly tables: { keysTable: string; entriesTable: string; retentionDays?: number },
     client?: DynamoDBClient,
+    private readonly now: () => number = Date.now,
   ) {
     this.client = client ?? new DynamoDBClient({});
   }
@@ -59,7 +60,19 @@ export class DynamoVaultStore implements VaultStore {
         this.client.send(
           new PutItemCommand({
             TableName: this.tables.entriesTable,
-            Item: { subject: { S: subject }, id: { S: e.id }, sealed: { S: e.sealed } },
+            Item: {
+              subject: { S: subject },
+              id: { S: e.id },
+              sealed: { S: e.sealed },
+              // The table's TTL: an entry expires retentionDays after its last write.
+              ...(this.tables.retentionDays
+                ? {
+                    expiresAt: {
+                      N: String(Math.floor(this.now() / 1000) + this.tables.retentionDays * 86_400),
+                    },
+                  }
+                : {}),
+            },
           }),
         ),
       ),
