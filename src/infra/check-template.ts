@@ -123,6 +123,203 @@ function walkStatements(doc: unknown, where: string, out: TemplateProblem[]): vo
   });
 }
 
+/**
+ * SAM policy templates the stack may use, expanded to what they grant (checked like any
+ * statement); any other template, or a managed policy by name, is refused.
+ */
+const SAM_POLICY_TEMPLATES: Record<string, (args: Json) => Json> = {
+  LambdaInvokePolicy: (a) => ({
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: a.FunctionName ?? '*',
+      },
+    ],
+  }),
+  StepFunctionsExecutionPolicy: (a) => ({
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['states:StartExecution'],
+        Resource: a.StateMachineName ?? '*',
+      },
+    ],
+  }),
+};
+
+function checkSamPolicies(policies: unknown[], where: string, out: TemplateProblem[]): void {
+  policies.forEach((pol, i) => {
+    const at = `${where}.Policies[${i}]`;
+    if (typeof pol === 'string' || (isObj(pol) && isIntrinsic(pol))) {
+      out.push({
+        where: at,
+        problem: `managed policy ${JSON.stringify(pol)}: use statements scoped to this stack`,
+      });
+    } else if (isObj(pol) && !('Statement' in pol)) {
+      const [name, args] = Object.entries(pol)[0] ?? ['', {}];
+      const expand = SAM_POLICY_TEMPLATES[name];
+      if (!expand)
+        out.push({
+          where: at,
+          problem: `SAM policy template ${name} grants more than it names: use scoped statements`,
+        });
+      else walkStatements(expand(isObj(args) ? args : {}), at, out);
+    } else walkStatements(pol, at, out);
+  });
+}
+
+const mentions = (v: unknown, text: string) => JSON.stringify(v ?? null).includes(text);
+
+/**
+ * Privacy, encryption and least privilege, resource by resource: log groups and tables encrypted,
+ * the logs grant of a key bound to log groups, access logging, no client IPs in access logs, Glue
+ * encrypted, Lake Formation governing the lake with analysts reaching only gold (and not its
+ * restricted columns), the vault and quarantine audited with an alarm.
+ */
+function checkGovernance(resources: Record<string, Json>, out: TemplateProblem[]): void {
+  const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const logDestinations = new Set(
+    of('AWS::S3::Bucket').map(([, r]) =>
+      JSON.stringify(((r.Properties ?? {}) as Json).LoggingConfiguration ?? null),
+    ),
+  );
+  for (const [name, r] of Object.entries(resources)) {
+    const props = (r.Properties ?? {}) as Json;
+    switch (r.Type) {
+      case 'AWS::Logs::LogGroup':
+        if (!props.KmsKeyId)
+          out.push({ where: name, problem: 'log group not encrypted: set KmsKeyId to the lake key' });
+        break;
+      case 'AWS::DynamoDB::Table':
+        if ((props.SSESpecification as Json | undefined)?.SSEType !== 'KMS')
+          out.push({
+            where: name,
+            problem: 'table not encrypted with a customer-managed KMS key (SSESpecification)',
+          });
+        break;
+      case 'AWS::KMS::Key':
+        for (const [i, st] of (((props.KeyPolicy as Json | undefined)?.Statement ?? []) as Json[]).entries())
+          if (
+            mentions((st.Principal as Json | undefined)?.Service, 'logs.') &&
+            !mentions(st.Condition, 'kms:EncryptionContext:aws:logs:arn')
+          )
+            out.push({
+              where: `${name}.KeyPolicy.Statement[${i}]`,
+              problem:
+                'CloudWatch Logs may use the key for any log group: condition it on kms:EncryptionContext:aws:logs:arn',
+            });
+        break;
+      case 'AWS::S3::Bucket': {
+        const isLogDestination = [...logDestinations].some((l) => l.includes(`"Ref":"${name}"`));
+        const sse = mentions(props.BucketEncryption, 'aws:kms');
+        if (!props.BucketEncryption || (!sse && !isLogDestination))
+          out.push({
+            where: name,
+            problem: 'bucket not encrypted with KMS (only an access-log destination may use SSE-S3)',
+          });
+        if (!props.LoggingConfiguration && !isLogDestination)
+          out.push({ where: name, problem: 'bucket without server access logging (LoggingConfiguration)' });
+        break;
+      }
+      case 'AWS::Serverless::HttpApi':
+      case 'AWS::Serverless::Api':
+        if (mentions(props.AccessLogSettings ?? props.AccessLogSetting, 'identity.sourceIp'))
+          out.push({ where: name, problem: 'access logs keep full client IPs ($context.identity.sourceIp)' });
+        break;
+      case 'AWS::Glue::Job': {
+        if (!props.SecurityConfiguration)
+          out.push({
+            where: name,
+            problem: 'Glue job without a SecurityConfiguration (S3, logs and bookmarks encrypted)',
+          });
+        const temp = ((props.DefaultArguments ?? {}) as Json)['--TempDir'];
+        if (!temp || !mentions(temp, 'LakeBucket'))
+          out.push({ where: name, problem: 'Glue job without a --TempDir in the lake bucket' });
+        break;
+      }
+      case 'AWS::Glue::Crawler':
+        if (!props.CrawlerSecurityConfiguration)
+          out.push({ where: name, problem: 'crawler without a CrawlerSecurityConfiguration' });
+        break;
+      case 'AWS::Glue::SecurityConfiguration': {
+        const e = (props.EncryptionConfiguration ?? {}) as Json;
+        if (
+          !mentions(e.S3Encryptions, 'SSE-KMS') ||
+          !mentions(e.CloudWatchEncryption, 'SSE-KMS') ||
+          !mentions(e.JobBookmarksEncryption, 'CSE-KMS')
+        )
+          out.push({
+            where: name,
+            problem:
+              'Glue security configuration must encrypt S3 (SSE-KMS), logs (SSE-KMS) and bookmarks (CSE-KMS)',
+          });
+        break;
+      }
+      case 'AWS::Serverless::StateMachine':
+        checkSamPolicies((props.Policies ?? []) as unknown[], name, out);
+        break;
+      case 'AWS::LakeFormation::PrincipalPermissions': {
+        const res = (props.Resource ?? {}) as Json;
+        if (!res.LFTagPolicy || !mentions(res, '"analyst"') || mentions(res, '"restricted"'))
+          out.push({
+            where: name,
+            problem:
+              'a Lake Formation grant must be by LF-tag c360_access=analyst only (no named database, table or restricted tag)',
+          });
+        break;
+      }
+    }
+  }
+  if (!of('AWS::LakeFormation::Resource').some(([, r]) => mentions(r.Properties, 'LakeBucket')))
+    out.push({ where: 'Resources', problem: 'the lake bucket is not registered with Lake Formation' });
+  const analyst = resources.AnalystRole;
+  if (analyst) {
+    if (
+      !of('AWS::LakeFormation::PrincipalPermissions').some(([, r]) => mentions(r.Properties, 'AnalystRole'))
+    )
+      out.push({ where: 'AnalystRole', problem: 'no Lake Formation grant names the analyst role' });
+    for (const secret of ['Vault', 'quarantine', 'GlueDatabase}', 'silver/', 'bronze/'])
+      if (mentions(analyst.Properties, secret))
+        out.push({
+          where: 'AnalystRole',
+          problem: `analyst role reaches ${secret}: analysts read gold only, never the vault or quarantine`,
+        });
+  }
+  for (const [table, columns] of Object.entries(RESTRICTED_COLUMNS)) {
+    const tagged = of('AWS::LakeFormation::TagAssociation').some(
+      ([, r]) =>
+        mentions(r.Properties, '"restricted"') &&
+        columns.every((c) =>
+          mentions(((r.Properties as Json).Resource as Json | undefined)?.TableWithColumns, `"${c}"`),
+        ) &&
+        mentions(r.Properties, table),
+    );
+    if (!tagged)
+      out.push({
+        where: 'Resources',
+        problem: `${table} columns ${columns.join(', ')} are not tagged restricted`,
+      });
+  }
+  const trails = of('AWS::CloudTrail::Trail').map(([, r]) => r.Properties);
+  for (const watched of ['/quarantine/', 'VaultKeysTable', 'VaultEntriesTable'])
+    if (!trails.some((t) => mentions((t as Json).AdvancedEventSelectors, watched)))
+      out.push({ where: 'Resources', problem: `no CloudTrail data events on ${watched}` });
+  if (
+    !of('AWS::CloudWatch::Alarm').some(
+      ([, r]) =>
+        mentions(r.Properties, 'PrivateDataAccessOutsideRoles') && mentions(r.Properties, 'AlarmActions'),
+    )
+  )
+    out.push({
+      where: 'Resources',
+      problem: 'no alarm on access to the vault or quarantine by other principals',
+    });
+}
+
+/** Gold columns analysts must not see (direct identifiers of the source systems). */
+const RESTRICTED_COLUMNS: Record<string, string[]> = { DimCustomerGlueTable: ['user_id'] };
+
 /** Names the entry passes to readEnv([...], {...}) in functions/<name>/index.ts. */
 export function envNamesRead(entrySource: string): string[] {
   const m = /readEnv\(\s*\[([^\]]*)\](?:\s*,\s*\{([^}]*)\})?/s.exec(entrySource);
@@ -168,8 +365,7 @@ export function checkTemplate(templateText: string, root: string): TemplateProbl
         walkStatements(pol.PolicyDocument, `${name}.Policies[${i}]`, out);
     }
     if (type === 'AWS::Serverless::Function') {
-      for (const [i, pol] of ((props.Policies ?? []) as unknown[]).entries())
-        walkStatements(pol, `${name}.Policies[${i}]`, out);
+      checkSamPolicies((props.Policies ?? []) as unknown[], name, out);
       const meta = (r.Metadata ?? {}) as Json;
       const build = (meta.BuildProperties ?? {}) as Json;
       if (meta.BuildMethod !== 'esbuild')
@@ -203,6 +399,7 @@ export function checkTemplate(templateText: string, root: string): TemplateProbl
     }
   }
 
+  checkGovernance(resources, out);
   const refs: { target: string; where: string; attr?: string }[] = [];
   collectRefs(resources, 'Resources', refs);
   collectRefs(t.Outputs, 'Outputs', refs);

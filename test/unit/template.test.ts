@@ -55,6 +55,21 @@ describe('template.yaml', () => {
     ]);
   });
 
+  it('keeps each layer exactly as long as config/retention.json says', () => {
+    const layers = JSON.parse(readFileSync(join(root, 'config/retention.json'), 'utf8')).layers as Record<
+      string,
+      number | null
+    >;
+    for (const [layer, days] of Object.entries(layers)) {
+      if (layer === 'vault') {
+        expect(template).toContain(`VAULT_RETENTION_DAYS: '${days}'`);
+        continue;
+      }
+      const rule = new RegExp(`Prefix: ${layer}/\\n\\s+ExpirationInDays: (\\d+)`).exec(template);
+      expect({ layer, days: rule ? Number(rule[1]) : null }).toEqual({ layer, days });
+    }
+  });
+
   it('keeps the dedupe lease shorter than the enrich timeout, and alarms on the on-failure queue', () => {
     const enrich = template.slice(
       template.indexOf('  EnrichFunction:'),
@@ -148,6 +163,134 @@ describe('template.yaml', () => {
       'the wrong runtime',
       (t: string) => t.replace('Runtime: nodejs22.x', 'Runtime: nodejs18.x'),
       /expected nodejs22.x/,
+    ],
+    [
+      'an unencrypted log group',
+      (t: string) =>
+        t.replace(
+          '  EnrichLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: !Sub /aws/lambda/$' +
+            '{EnrichFunction}\n      RetentionInDays: !Ref LogRetentionDays\n      KmsKeyId: !GetAtt LakeKey.Arn\n',
+          '  EnrichLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: !Sub /aws/lambda/$' +
+            '{EnrichFunction}\n      RetentionInDays: !Ref LogRetentionDays\n',
+        ),
+      /EnrichLogGroup: log group not encrypted/,
+    ],
+    [
+      'a logs grant on the key not bound to log groups',
+      (t: string) =>
+        t.replace(
+          '            Condition:\n              ArnLike:\n                kms:EncryptionContext:aws:logs:arn:',
+          '            Metadata:\n              ArnLike:\n                kms:EncryptionContext:aws:logs:arn:',
+        ),
+      /condition it on kms:EncryptionContext:aws:logs:arn/,
+    ],
+    [
+      'a bucket without access logging',
+      (t: string) =>
+        t.replace(
+          '      LoggingConfiguration:\n        DestinationBucketName: !Ref AccessLogsBucket\n        LogFilePrefix: s3-access/lake/\n',
+          '',
+        ),
+      /LakeBucket: bucket without server access logging/,
+    ],
+    [
+      'client IPs in the API access log',
+      (t: string) =>
+        t.replace(
+          '"requestId":"$context.requestId",',
+          '"requestId":"$context.requestId","ip":"$context.identity.sourceIp",',
+        ),
+      /access logs keep full client IPs/,
+    ],
+    [
+      'a Glue job without a security configuration',
+      (t: string) => t.replace('      SecurityConfiguration: !Ref GlueSecurityConfiguration\n', ''),
+      /EtlJob: Glue job without a SecurityConfiguration/,
+    ],
+    [
+      'a Glue job without a TempDir',
+      (t: string) => t.replace("        '--TempDir': !Sub s3://$" + '{LakeBucket}/_glue-temp/\n', ''),
+      /without a --TempDir/,
+    ],
+    [
+      'unencrypted Glue bookmarks',
+      (t: string) => t.replace('JobBookmarksEncryptionMode: CSE-KMS', 'JobBookmarksEncryptionMode: DISABLED'),
+      /must encrypt S3 \(SSE-KMS\), logs \(SSE-KMS\) and bookmarks/,
+    ],
+    [
+      'a managed policy on a function (SAM)',
+      (t: string) =>
+        t.replace(
+          "      Policies:\n        - Version: '2012-10-17'\n          Statement:\n            - Effect: Allow\n              Action: [firehose:PutRecordBatch]",
+          "      Policies:\n        - AmazonKinesisFullAccess\n        - Version: '2012-10-17'\n          Statement:\n            - Effect: Allow\n              Action: [firehose:PutRecordBatch]",
+        ),
+      /managed policy "AmazonKinesisFullAccess"/,
+    ],
+    [
+      'a broad SAM policy template',
+      (t: string) =>
+        t.replace(
+          '        - LambdaInvokePolicy: { FunctionName: !Ref ScoreFunction }',
+          '        - S3CrudPolicy: { BucketName: !Ref LakeBucket }',
+        ),
+      /SAM policy template S3CrudPolicy/,
+    ],
+    [
+      'an unencrypted table',
+      (t: string) =>
+        t.replace(
+          '        SSEType: KMS\n        KMSMasterKeyId: !Ref VaultKey\n      PointInTimeRecoverySpecification:\n        PointInTimeRecoveryEnabled: false',
+          '        SSEType: AES256\n      PointInTimeRecoverySpecification:\n        PointInTimeRecoveryEnabled: false',
+        ),
+      /VaultKeysTable: table not encrypted/,
+    ],
+    [
+      'the lake not registered with Lake Formation',
+      (t: string) =>
+        t.replace(
+          '      ResourceArn: !GetAtt LakeBucket.Arn\n      UseServiceLinkedRole: true',
+          '      ResourceArn: !GetAtt AccessLogsBucket.Arn\n      UseServiceLinkedRole: true',
+        ),
+      /not registered with Lake Formation/,
+    ],
+    [
+      'an analyst grant on the restricted tag',
+      (t: string) =>
+        t.replace(
+          '          ResourceType: TABLE\n          Expression:\n            - TagKey: !Ref AccessTag\n              TagValues: [analyst]',
+          '          ResourceType: TABLE\n          Expression:\n            - TagKey: !Ref AccessTag\n              TagValues: [analyst, restricted]',
+        ),
+      /AnalystGoldTables: a Lake Formation grant must be by LF-tag/,
+    ],
+    [
+      'the analyst role reaching quarantine',
+      (t: string) =>
+        t.replace(
+          '                Resource: !Sub $' + '{LakeBucket.Arn}/athena-results/*',
+          '                Resource:\n                  - !Sub $' +
+            '{LakeBucket.Arn}/athena-results/*\n                  - !Sub $' +
+            '{LakeBucket.Arn}/quarantine/*',
+        ),
+      /analyst role reaches quarantine/,
+    ],
+    [
+      'a sensitive gold column left visible',
+      (t: string) => t.replace('          ColumnNames: [user_id]', '          ColumnNames: [country]'),
+      /DimCustomerGlueTable columns user_id are not tagged restricted/,
+    ],
+    [
+      'no audit of the vault',
+      (t: string) => t.replace('                - !GetAtt VaultEntriesTable.Arn\n', ''),
+      /no CloudTrail data events on VaultEntriesTable/,
+    ],
+    [
+      'no alarm on private data access',
+      (t: string) =>
+        t.replace(
+          '      MetricName: PrivateDataAccessOutsideRoles\n      Statistic: Sum',
+          '      MetricName: SomethingElse\n      Statistic: Sum',
+        ),
+      /no alarm on access to the vault or quarantine/,
     ],
   ])('catches %s', (_name, plant, expected) => {
     const planted = plant(template);
