@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { yamlParse } from 'yaml-cfn';
 import { run } from '../../src/cli/commands/demo';
 import { run as forget } from '../../src/cli/commands/forget';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
@@ -148,6 +149,30 @@ describe('c360 demo (npm start)', () => {
       engine2.close();
     }
   }, 300_000); // the whole demo, model training included; slow when suites share the 2 cores
+
+  it('declares gold dim_customer in the Glue catalog with the columns the SQL writes (Lake Formation governs them)', async () => {
+    const t = yamlParse(readFileSync(join(__dirname, '../../template.yaml'), 'utf8')) as {
+      Resources: {
+        DimCustomerGlueTable: {
+          Properties: { TableInput: { StorageDescriptor: { Columns: { Name: string; Type: string }[] } } };
+        };
+      };
+    };
+    const declared = t.Resources.DimCustomerGlueTable.Properties.TableInput.StorageDescriptor.Columns;
+    const engine = await openDuckDb();
+    try {
+      const actual = await engine.rows<{ column_name: string; column_type: string }>(
+        `DESCRIBE SELECT * FROM read_parquet(${lit(join(dir, 'demo', 'lake', 'gold', 'dim_customer', 'data.parquet'))})`,
+      );
+      const hive = (d: string) =>
+        ({ VARCHAR: 'string', BIGINT: 'bigint', INTEGER: 'int', TIMESTAMP: 'timestamp', DOUBLE: 'double' })[
+          d
+        ] ?? d.toLowerCase();
+      expect(declared).toEqual(actual.map((c) => ({ Name: c.column_name, Type: hive(c.column_type) })));
+    } finally {
+      engine.close();
+    }
+  });
 
   it('leaves no clear PII in the lake, quarantine, warehouse, scores or state; the vault holds it sealed', async () => {
     const data = join(dir, 'demo');

@@ -98,7 +98,19 @@ describe('Redshift loads through the Data API', () => {
       'create-spectrum-schema',
       'create-spectrum-schema',
       'view-kpis',
+      'create-reader-role',
     ]);
+    // The reporting reader (QuickSight) gets the reporting views only: gold and staging revoked.
+    const grants = rs
+      .commandCalls(BatchExecuteStatementCommand)
+      .find((c) => c.args[0].input.StatementName === 'grant-reporting')?.args[0].input.Sqls;
+    expect(grants).toEqual([
+      'REVOKE ALL ON SCHEMA gold FROM ROLE c360_reporting_reader',
+      'REVOKE ALL ON SCHEMA staging FROM ROLE c360_reporting_reader',
+      'GRANT USAGE ON SCHEMA reporting TO ROLE c360_reporting_reader',
+      'GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO ROLE c360_reporting_reader',
+    ]);
+    expect(rs.commandCalls(ExecuteStatementCommand)[2]?.args[0].input.Sql).not.toContain('NO SCHEMA BINDING');
     expect(rs.commandCalls(ExecuteStatementCommand)[0]?.args[0].input.Sql).toContain(
       "CREATE EXTERNAL SCHEMA IF NOT EXISTS lake FROM DATA CATALOG DATABASE 'c360_lake'",
     );

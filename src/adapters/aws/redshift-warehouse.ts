@@ -131,6 +131,8 @@ export class RedshiftWarehouse {
   async setup(opts: {
     glueDatabase: string;
     reportingViews: { name: string; sql: string }[];
+    /** The role QuickSight's database user holds: it reads the reporting views and nothing else. */
+    readerRole?: string;
   }): Promise<void> {
     await this.run('create-schemas', [
       'CREATE SCHEMA IF NOT EXISTS gold',
@@ -143,11 +145,26 @@ export class RedshiftWarehouse {
     for (const t of WAREHOUSE_TABLES) {
       await this.run(`create-${t.name}`, [redshiftDdl(t), stagingDdl(t, 'redshift')]);
     }
+    // Standard (schema-bound) views: a reader needs SELECT on the view only, never on gold.
     for (const v of opts.reportingViews) {
       await this.run(`view-${v.name}`, [
-        `CREATE OR REPLACE VIEW reporting.${v.name} AS ${v.sql.replace(/^--.*$/gm, '').trim()} WITH NO SCHEMA BINDING`,
+        `CREATE OR REPLACE VIEW reporting.${v.name} AS ${v.sql.replace(/^--.*$/gm, '').trim()}`,
       ]);
     }
+    const role = opts.readerRole ?? 'c360_reporting_reader';
+    if (!/^[a-z_][a-z0-9_]*$/.test(role))
+      throw new C360Error(`the reader role must be a plain identifier, got "${role}"`);
+    try {
+      await this.run('create-reader-role', [`CREATE ROLE ${role}`]);
+    } catch (err) {
+      if (!(err instanceof RedshiftStatementError && /already exists/i.test(err.redshiftError))) throw err;
+    }
+    await this.run('grant-reporting', [
+      `REVOKE ALL ON SCHEMA gold FROM ROLE ${role}`,
+      `REVOKE ALL ON SCHEMA staging FROM ROLE ${role}`,
+      `GRANT USAGE ON SCHEMA reporting TO ROLE ${role}`,
+      `GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO ROLE ${role}`,
+    ]);
   }
 
   /**
