@@ -62,6 +62,11 @@ const COMMANDS: Record<string, CommandEntry> = {
       'erase one person everywhere and suppress their later events (forget --user-id ID | --email A | --customer-id ID)',
     load: () => import('./commands/forget'),
   },
+  retention: {
+    summary:
+      "drop partitions older than each layer's retention (retention apply [--dry-run]; config/retention.json)",
+    load: () => import('./commands/retention'),
+  },
   query: {
     summary: 'run ad-hoc SQL over the lake, or the warehouse with --warehouse (--format table|csv|json)',
     load: () => import('./commands/query'),

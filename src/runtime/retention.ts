@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { C360Error } from '../domain/errors';
+import { projectRoot } from '../paths';
+import { localPaths } from './local';
+
+/**
+ * `c360 retention apply`: the embedded twin of the lake bucket's lifecycle rules. Both come from
+ * config/retention.json. As S3 expires objects by age, a partition (a `dt=` folder, a dated
+ * folder of quarantine originals or replays, a vault subject's entries) goes when its newest file
+ * is older than its layer's retention; it goes whole, never half.
+ */
+export interface RetentionPolicy {
+  layers: Record<string, number | null>;
+}
+
+export interface RetentionRow {
+  layer: string;
+  days: number | null;
+  partitions: number;
+  dropped: number;
+  bytes: number;
+}
+
+export function loadRetention(root = projectRoot()): RetentionPolicy {
+  const file = join(root, 'config', 'retention.json');
+  const p = JSON.parse(readFileSync(file, 'utf8')) as RetentionPolicy;
+  for (const [layer, days] of Object.entries(p.layers ?? {}))
+    if (days !== null && (!Number.isInteger(days) || days < 1))
+      throw new C360Error(`${file}: ${layer} must keep a whole number of days (≥ 1) or null, got ${days}`);
+  return p;
+}
+
+/** A layer's partitions: the folders that expire whole. */
+async function partitions(dir: string, layer: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = join(d, e.name);
+      if (
+        /^dt=\d{4}-\d{2}-\d{2}$/.test(e.name) ||
+        /^\d{4}-\d{2}-\d{2}$/.test(e.name) ||
+        /^\d{8}T/.test(e.name)
+      )
+        out.push(p);
+      else await walk(p);
+    }
+  };
+  if (layer === 'vault') {
+    // A subject's entries file is its partition.
+    try {
+      for (const f of await readdir(join(dir, 'entries'))) out.push(join(dir, 'entries', f));
+    } catch {}
+  } else await walk(dir);
+  return out;
+}
+
+async function newest(path: string): Promise<{ mtimeMs: number; bytes: number }> {
+  const s = await stat(path);
+  if (!s.isDirectory()) return { mtimeMs: s.mtimeMs, bytes: s.size };
+  let mtimeMs = 0;
+  let bytes = 0;
+  for (const e of await readdir(path)) {
+    const n = await newest(join(path, e));
+    mtimeMs = Math.max(mtimeMs, n.mtimeMs);
+    bytes += n.bytes;
+  }
+  return { mtimeMs, bytes };
+}
+
+export async function applyRetention(opts: {
+  dataDir?: string;
+  now?: Date;
+  dryRun?: boolean;
+  policy?: RetentionPolicy;
+}): Promise<RetentionRow[]> {
+  const paths = localPaths(opts.dataDir);
+  const policy = opts.policy ?? loadRetention();
+  const now = (opts.now ?? new Date()).getTime();
+  const rows: RetentionRow[] = [];
+  for (const [layer, days] of Object.entries(policy.layers)) {
+    const dir = layer === 'vault' ? paths.vault : join(paths.lake, layer);
+    const parts = await partitions(dir, layer);
+    const row: RetentionRow = { layer, days, partitions: parts.length, dropped: 0, bytes: 0 };
+    if (days !== null) {
+      for (const p of parts) {
+        const n = await newest(p);
+        if (now - n.mtimeMs <= days * 86_400_000) continue;
+        row.dropped++;
+        row.bytes += n.bytes;
+        if (!opts.dryRun) await rm(p, { recursive: true, force: true });
+      }
+    }
+    rows.push(row);
+  }
+  return rows;
+}
