@@ -186,3 +186,30 @@ describe('PII pseudonymization', () => {
     expect(() => new Pseudonymizer('short')).toThrow('at least 16 bytes');
   });
 });
+
+describe('phone numbers written the national way in free text (libphonenumber)', () => {
+  const p = new Pseudonymizer('0123456789abcdef0123456789abcdef');
+
+  it('tokenizes them in comments and notes like the same number in E.164, and leaves ids and amounts alone', () => {
+    const found = emptyFound();
+    const out = p.scrub(
+      {
+        comment: 'Please call me at (415) 555-0132 or 415.555.2671 about order 12345678, total 1234567890',
+        orderId: '4155550132',
+      },
+      found,
+    ) as { comment: string; orderId: string };
+    expect(out.comment).not.toMatch(/555-0132|555\.2671/);
+    expect(out.comment).toContain(p.phone('+1 415 555 0132').token);
+    expect(out.comment).toContain('order 12345678, total 1234567890');
+    expect(out.orderId).toBe('4155550132'); // an id field, not free text
+    expect(found.clear.map((c) => c.value)).toEqual(
+      expect.arrayContaining(['(415) 555-0132', '415.555.2671']),
+    );
+  });
+
+  it('the screen sends free text to the scrub, but not the context every event has', () => {
+    expect(textMayContainPii('{"properties":{"comment":"ring 415 555 0132"}}')).toBe(true);
+    expect(textMayContainPii('{"context":{"page":{"path":"/"}},"properties":{"messageId":"1"}}')).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
+import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js/min';
 import type { VaultValue } from '../privacy/vault';
 import { anonymizeIp } from './ip';
 
@@ -32,7 +33,10 @@ const ADDRESS_KEY =
   /^(?:street|streetaddress|address|addressline|line|homeaddress|shippingaddress|billingaddress)$/;
 const BIRTH_KEY = /^(?:birthday|birthdate|dateofbirth|dob)$/;
 const POSTCODE_KEY = /^(?:postalcode|postcode|zip|zipcode)$/;
-export type KeyClass = 'phone' | 'name' | 'address' | 'birthdate' | 'postcode' | 'other';
+/** Keys of free text a person writes (ticket comments, tweets, notes): searched for national phone numbers too. */
+const TEXT_KEY =
+  /^(?:text|body|comment|comments|description|message|subject|note|notes|content|review|feedback)$/;
+export type KeyClass = 'phone' | 'name' | 'address' | 'birthdate' | 'postcode' | 'text' | 'other';
 /** Key → class, cached: events repeat the same few hundred keys. */
 const keyClasses = new Map<string, KeyClass>();
 /** The PII class a field name implies (`other`: none). Normalizers use it for generic name/value pairs. */
@@ -50,7 +54,9 @@ export function keyClass(key: string): KeyClass {
             ? 'birthdate'
             : POSTCODE_KEY.test(k)
               ? 'postcode'
-              : 'other';
+              : TEXT_KEY.test(k)
+                ? 'text'
+                : 'other';
     if (keyClasses.size < 10_000) keyClasses.set(key, c);
   }
   return c;
@@ -73,7 +79,14 @@ export interface PiiFound {
 }
 
 export class Pseudonymizer {
-  constructor(private readonly key: string | Buffer) {
+  /**
+   * `defaultCountry`: how national numbers in free text are read (ISO 3166 code; a number written
+   * with its + country code is read as written anywhere).
+   */
+  constructor(
+    private readonly key: string | Buffer,
+    private readonly defaultCountry: CountryCode = 'US',
+  ) {
     if (!key || key.length < 16) throw new Error('the pseudonymization key must be at least 16 bytes');
   }
 
@@ -151,6 +164,7 @@ export class Pseudonymizer {
         return e.token;
       });
     }
+    if (c === 'text' && /\d{3}/.test(out)) out = this.nationalPhones(out, key, found);
     if (out.includes('+')) {
       out = out.replace(PHONE_IN_TEXT, (m) => {
         const p = this.phone(m);
@@ -158,6 +172,19 @@ export class Pseudonymizer {
         found.clear.push({ kind: 'phone', field: key, value: m });
         return p.token;
       });
+    }
+    return out;
+  }
+
+  /** Phone numbers written the national way in free text ("(415) 555-0132"), found with libphonenumber. */
+  private nationalPhones(text: string, key: string, found: PiiFound): string {
+    const hits = findPhoneNumbersInText(text, this.defaultCountry);
+    let out = text;
+    for (const h of hits.reverse()) {
+      const p = this.phone(h.number.number);
+      found.phoneHashes.add(p.hash);
+      found.clear.push({ kind: 'phone', field: key, value: text.slice(h.startsAt, h.endsAt) });
+      out = out.slice(0, h.startsAt) + p.token + out.slice(h.endsAt);
     }
     return out;
   }
@@ -182,7 +209,7 @@ export class Pseudonymizer {
  * ('+' then a digit) and no phone-like key anywhere, so the scrub (a deep copy) can be skipped.
  */
 const PII_KEY_IN_JSON =
-  /(?:phone\w*|mobile\w*|cell|tel|telephone|fax|msisdn|whatsapp|(?:first|last|full|given|family|middle|maiden|sur)_?name|street|address\w*|line\d|birth\w*|dob|date_?of_?birth|post\w*code|zip\w*)\\?"\s*:/i;
+  /(?:\\?"(?:text|body|comments?|description|message|subject|notes?|content|review|feedback)|phone\w*|mobile\w*|cell|tel|telephone|fax|msisdn|whatsapp|(?:first|last|full|given|family|middle|maiden|sur)_?name|street|address\w*|line\d|birth\w*|dob|date_?of_?birth|post\w*code|zip\w*)\\?"\s*:/i;
 const PLUS_DIGIT = /\+\d/;
 /** IP-looking values, also inside an escaped JSON string (a webhook's raw body). */
 const IP_VALUE = /\\?"((?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7})\\?"/g;
