@@ -208,7 +208,9 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
     const method = event.requestContext?.http?.method ?? 'POST';
     if (method !== 'POST') throw new MethodNotAllowedError(`${method} is not allowed on webhooks: use POST`);
     const body = decodeBody(event, maxBody);
-    const keys = (await secrets()).providers[provider];
+    const { providers } = await secrets();
+    // Own keys only: a path segment such as "valueOf" must not reach Object.prototype.
+    const keys = Object.hasOwn(providers, provider) ? providers[provider] : undefined;
     if (!keys || keys.length === 0) throw new AuthError(`no ${provider} signing secret is configured`);
     const verdict = verify(provider, event, body, keys);
     if (!verdict.ok) throw new AuthError(verdict.reason);
@@ -252,7 +254,8 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
     token: string,
     requestId: string,
   ): Promise<HttpResult> {
-    const cfg = (await secrets()).postbacks[network];
+    const { postbacks } = await secrets();
+    const cfg = Object.hasOwn(postbacks, network) ? postbacks[network] : undefined;
     if (!cfg && !(POSTBACK_NETWORKS as readonly string[]).includes(network)) {
       throw new NotFoundError(
         `unknown postback network "${network}" (supported: ${POSTBACK_NETWORKS.join(', ')})`,

@@ -410,5 +410,12 @@ describe('postbacks', () => {
     expect(
       (await handler(apiEvent({ method: 'GET', path: '/postbacks/generic/gen-token' }))).statusCode,
     ).toBe(400);
+    // Names of Object.prototype members are unknown networks and providers, not crashes (found by the fuzz test).
+    for (const name of ['valueOf', 'constructor', '__proto__', 'toString']) {
+      expect(
+        (await handler(apiEvent({ method: 'GET', path: `/postbacks/${name}/x`, query: 'a=1' }))).statusCode,
+      ).toBe(404);
+      expect((await handler(apiEvent({ path: `/webhooks/${name}`, body: '{}' }))).statusCode).toBe(404);
+    }
   });
 });
