@@ -41,7 +41,24 @@ export async function run(argv: string[]): Promise<number> {
     onProgress: (m) => progress.line(m),
   });
   progress.done();
-  const { customerIds, ...counts } = r;
-  process.stdout.write(formatRows([{ customer_ids: customerIds.join(' '), ...counts }], o.format));
+  process.stdout.write(
+    formatRows(
+      [
+        {
+          customer_ids: r.customerIds.join(' '),
+          identity_keys: r.identityKeys,
+          vault_subjects_shredded: r.vaultSubjectsShredded,
+          bronze_events_removed: r.bronzeEventsRemoved,
+          quarantine_records_removed: r.quarantineRecordsRemoved,
+          lake_rows_removed: r.lakeRowsRemoved,
+          lines_removed: r.linesRemoved,
+          warehouse_rows_deleted: r.warehouseRowsDeleted,
+          files_rewritten: r.filesRewritten,
+          ms: r.ms,
+        },
+      ],
+      o.format,
+    ),
+  );
   return 0;
 }
