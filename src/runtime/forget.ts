@@ -5,36 +5,40 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { listFiles } from '../adapters/local/files';
 import { FolderObjectStore } from '../adapters/local/object-store';
+import { LocalLogger } from '../adapters/local/telemetry';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { C360Error } from '../domain/errors';
 import type { QuarantineRecord } from '../domain/event';
-import { type ErasureTarget, mentionPattern, suppressionHash } from '../domain/privacy/erasure';
 import { type Engine, lit, openDuckDb } from '../etl/duckdb';
 import { bronzeFiles, runEtl } from '../etl/runner';
+import {
+  createPrivacyStepsHandler,
+  type ForgetPlan,
+  type ForgetRequest,
+  type PrivacyStepEvent,
+  type ResultRow,
+} from '../handlers/privacy-steps';
 import { loadWarehouse, openWarehouse, warehouseFile } from '../warehouse/embedded';
 import { localPaths } from './local';
 import { localPiiKey, localPrivacy, localVaultKeys } from './local-enrich';
+import { execute, loadDefinition, localAlerts, StepError } from './pipeline';
 import { originalOf } from './quarantine';
 
 /**
- * `c360 forget` embedded: erases one person from every store of the data folder and suppresses
- * their identities so later events are dropped at enrich. The plan:
- *  1. resolve the person through the identity map (a user id, an email, or a customer id) to their
- *     customer id(s) and every identity node;
- *  2. record the suppression entries (keyed hashes), then crypto-shred their vault subjects;
- *     (their clear email and phone, read from the vault first, find their rows in the landing inbox);
- *  3. rewrite the landing inbox, bronze and quarantine without their events (quarantine originals are opened to
- *     look), silver and gold Parquet without their rows, text files (features, scores, state)
- *     without their lines;
- *  4. rerun the ETL over bronze's dates, so every aggregate changes by exactly their contribution;
- *  5. reload the warehouse and delete their rows from every table (history included).
+ * `c360 forget` embedded: runs statemachines/forget.asl.json itself (the embedded Step Functions
+ * of src/runtime/pipeline.ts), each Task state answered by its local stand-in in the service's
+ * response shape:
+ *  Subject, Erase          the privacy steps (src/handlers/privacy-steps.ts), as the Lambda runs them;
+ *  FindIdentities/Read…    Athena's role: the same identity-map query with DuckDB;
+ *  RewriteLake             the Glue job's role: landing (also by their clear email and phone, read
+ *                          from the vault before it is shredded), bronze, quarantine (opened to look),
+ *                          silver and gold Parquet, features, scores and state without their rows;
+ *  RebuildGold             the daily pipeline's role: the ETL over bronze's dates, the warehouse reloaded;
+ *  DeleteWarehouseRows     Redshift's role: the same DELETE statements on the embedded warehouse.
  * The raw stream (Kinesis' role) is not rewritten: it ages out with its retention.
  */
-export interface ForgetRequest {
-  userId?: string;
-  email?: string;
-  customerId?: string;
-}
+
+export type { ForgetRequest };
 
 export interface ForgetReport {
   customerIds: string[];
@@ -58,12 +62,10 @@ export async function forgetLocal(opts: {
   const say = opts.onProgress ?? (() => {});
   const paths = localPaths(opts.dataDir);
   const pseudonymizer = new Pseudonymizer(process.env.C360_PII_KEY ?? localPiiKey(paths.state));
-  const target = await resolve(paths.lake, opts.request, pseudonymizer);
-  const pattern = mentionPattern(target);
-  const mentions = new RegExp(pattern);
+  const { vault } = localPrivacy(opts.dataDir);
   const report: ForgetReport = {
-    customerIds: target.customerIds,
-    identityKeys: target.keys.length,
+    customerIds: [],
+    identityKeys: 0,
     vaultSubjectsShredded: 0,
     bronzeEventsRemoved: 0,
     quarantineRecordsRemoved: 0,
@@ -73,23 +75,158 @@ export async function forgetLocal(opts: {
     filesRewritten: 0,
     ms: 0,
   };
-
-  say('suppressing their identities');
-  await new FileSuppressionList(join(paths.state, 'suppression.txt')).add(
-    target.keys.map((k) => suppressionHash(pseudonymizer, k.type, k.value)),
-  );
-  say('crypto-shredding their vault entries');
-  const { vault } = localPrivacy(opts.dataDir);
-  // Their clear email and phone, read from the vault before it forgets them, find their rows in
-  // the landing inbox (batch files as delivered, the one place besides the vault they are in clear).
+  // Their clear email and phone, read from the vault just before it forgets them, find their rows
+  // in the landing inbox (batch files as delivered). Kept in memory only, never in the plan.
   const clear = new Set<string>();
-  for (const k of target.keys) {
-    const subject = `${k.type}:${k.value}`;
-    for (const v of await vault.reveal(subject))
-      if (v.kind === 'email' || v.kind === 'phone') clear.add(v.value.trim().toLowerCase());
-    if (await vault.shred(subject)) report.vaultSubjectsShredded++;
-  }
   if (opts.request.email) clear.add(opts.request.email.trim().toLowerCase());
+  const steps = createPrivacyStepsHandler({
+    pseudonymizer,
+    suppression: new FileSuppressionList(join(paths.state, 'suppression.txt')),
+    vault: {
+      shred: async (subject) => {
+        for (const v of await vault.reveal(subject))
+          if (v.kind === 'email' || v.kind === 'phone') clear.add(v.value.trim().toLowerCase());
+        return vault.shred(subject);
+      },
+    },
+    waitSeconds: 0,
+    logger: new LocalLogger('c360-privacy', 'warn'),
+  });
+  let rows: ResultRow[] = [];
+  const payload = (i: unknown) => (i as { Payload: PrivacyStepEvent }).Payload;
+  const asTask = async <T>(f: () => Promise<T>) => {
+    try {
+      return await f();
+    } catch (err) {
+      throw new StepError('States.TaskFailed', err instanceof Error ? err.message : String(err));
+    }
+  };
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
+    Subject: (i) => asTask(async () => ({ Payload: await steps(payload(i)) })),
+    // Athena's role: the same query over the silver identity map, with DuckDB.
+    FindIdentities: (i) =>
+      asTask(async () => {
+        const mapFile = join(paths.lake, 'silver', 'identity_map', 'data.parquet');
+        if (!existsSync(mapFile))
+          throw new C360Error(
+            `no identity map under ${paths.lake}: run "c360 etl" (or "npm start") first, then forget`,
+          );
+        const engine = await openDuckDb();
+        try {
+          await engine.run(`CREATE VIEW identity_map AS SELECT * FROM read_parquet(${lit(mapFile)})`);
+          const found = await engine.rows<{ id_type: string; id_value: string; customer_id: string }>(
+            (i as { QueryString: string }).QueryString,
+          );
+          rows = [
+            {
+              Data: [
+                { VarCharValue: 'id_type' },
+                { VarCharValue: 'id_value' },
+                { VarCharValue: 'customer_id' },
+              ],
+            },
+            ...found.map((r) => ({
+              Data: [
+                { VarCharValue: r.id_type },
+                { VarCharValue: r.id_value },
+                { VarCharValue: r.customer_id },
+              ],
+            })),
+          ];
+        } finally {
+          engine.close();
+        }
+        return { QueryExecution: { QueryExecutionId: 'local', Status: { State: 'SUCCEEDED' } } };
+      }),
+    ReadIdentities: async () => ({ ResultSet: { Rows: rows } }),
+    Erase: (i) =>
+      asTask(async () => {
+        say('suppressing their identities and crypto-shredding their vault entries');
+        const plan = await steps(payload(i));
+        Object.assign(report, {
+          customerIds: (plan as ForgetPlan).customerIds,
+          identityKeys: (plan as ForgetPlan).identityKeys,
+          vaultSubjectsShredded: (plan as ForgetPlan).vaultSubjectsShredded,
+        });
+        return { Payload: plan };
+      }),
+    // The Glue job's role: the lake rewritten without their rows.
+    RewriteLake: (i) =>
+      asTask(async () => {
+        say('rewriting landing, bronze, quarantine, silver, gold, scores and state');
+        await rewriteLake(
+          paths,
+          (i as { Arguments: Record<string, string> }).Arguments['--pattern'] as string,
+          clear,
+          report,
+        );
+        return { JobRunState: 'SUCCEEDED' };
+      }),
+    // The daily pipeline's role: every aggregate rebuilt from the rewritten silver, then loaded.
+    RebuildGold: (i) =>
+      asTask(async () => {
+        const dates = (await bronzeFiles(paths.lake))
+          .map((f) => /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(f)?.[1])
+          .filter((d): d is string => Boolean(d))
+          .sort();
+        if (dates.length) {
+          say(`rebuilding silver and gold (${dates[0]} .. ${dates.at(-1)})`);
+          await runEtl({ lakeDir: paths.lake, from: dates[0] as string, to: dates.at(-1) as string });
+        }
+        if (existsSync(warehouseFile(paths.root))) {
+          say('reloading the warehouse');
+          await loadWarehouse({ dataDir: paths.root, lakeDir: paths.lake });
+        }
+        return { Input: (i as { Input: unknown }).Input, Status: 'SUCCEEDED' };
+      }),
+    // Redshift's role: the same DELETE statements on the embedded warehouse.
+    DeleteWarehouseRows: (i) =>
+      asTask(async () => {
+        if (!existsSync(warehouseFile(paths.root))) return { Id: 'local-none' };
+        say('deleting their warehouse rows (history included)');
+        const wh = await openWarehouse(paths.root);
+        try {
+          for (const sql of (i as { Sqls: string[] }).Sqls) {
+            const table = /^DELETE FROM (\S+) WHERE (.*)$/.exec(sql);
+            if (table) {
+              const [n] = await wh.rows<{ n: string }>(
+                `SELECT count(*) AS n FROM ${table[1]} WHERE ${table[2]}`,
+              );
+              report.warehouseRowsDeleted += Number(n?.n ?? 0);
+            }
+            await wh.run(sql);
+          }
+        } finally {
+          wh.close();
+        }
+        return { Id: 'local' };
+      }),
+    DescribeStatement: async (i) => ({ Id: (i as { Id: string }).Id, Status: 'FINISHED' }),
+    Alert: async (i) => {
+      const { Subject, Message } = i as { Subject: string; Message: string };
+      await localAlerts(paths.root).publish({ subject: Subject, message: Message });
+      return { MessageId: 'local' };
+    },
+  };
+  const r = await execute(await loadDefinition('forget'), opts.request, handlers, {
+    dataDir: paths.root,
+    waitMs: { WaitForEnrich: 0, WaitForStatement: 0 },
+  });
+  if (r.status === 'FAILED') {
+    const cause = r.error?.cause ?? '';
+    throw new C360Error(`forget failed (alerted): ${cause.replace(/^.*?failed: /, '')}`);
+  }
+  report.ms = Math.round(performance.now() - started);
+  return report;
+}
+
+async function rewriteLake(
+  paths: ReturnType<typeof localPaths>,
+  pattern: string,
+  clear: Set<string>,
+  report: ForgetReport,
+): Promise<void> {
+  const mentions = new RegExp(pattern);
   for (const root of [join(paths.lake, 'landing'), join(paths.root, 'inbox')]) {
     for (const f of await listFiles(root, '')) {
       const removed = await filterLines(
@@ -101,8 +238,6 @@ export async function forgetLocal(opts: {
       if (removed) report.filesRewritten++;
     }
   }
-
-  say('rewriting bronze and quarantine');
   for (const f of await listFiles(join(paths.lake, 'bronze'), '.ndjson.gz')) {
     const removed = await filterLines(f, (l) => mentions.test(l), true);
     report.bronzeEventsRemoved += removed;
@@ -129,8 +264,6 @@ export async function forgetLocal(opts: {
       await replaceFile(f, keep.length ? gzipSync(`${keep.join('\n')}\n`) : null);
     }
   }
-
-  say('rewriting silver and gold');
   const engine = await openDuckDb();
   try {
     for (const layer of ['silver', 'gold']) {
@@ -150,73 +283,6 @@ export async function forgetLocal(opts: {
       report.linesRemoved += removed;
       if (removed) report.filesRewritten++;
     }
-  }
-
-  const dates = (await bronzeFiles(paths.lake))
-    .map((f) => /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(f)?.[1])
-    .filter((d): d is string => Boolean(d))
-    .sort();
-  if (dates.length) {
-    say(`rebuilding silver and gold (${dates[0]} .. ${dates.at(-1)})`);
-    await runEtl({ lakeDir: paths.lake, from: dates[0] as string, to: dates.at(-1) as string });
-  }
-
-  if (existsSync(warehouseFile(paths.root))) {
-    say('reloading the warehouse and deleting their rows');
-    await loadWarehouse({ dataDir: paths.root, lakeDir: paths.lake });
-    const wh = await openWarehouse(paths.root);
-    try {
-      report.warehouseRowsDeleted = await deleteMentions(wh, pattern);
-    } finally {
-      wh.close();
-    }
-  }
-  report.ms = Math.round(performance.now() - started);
-  return report;
-}
-
-async function resolve(lakeDir: string, r: ForgetRequest, p: Pseudonymizer): Promise<ErasureTarget> {
-  const given = [r.userId, r.email, r.customerId].filter((v) => v !== undefined);
-  if (given.length !== 1) throw new C360Error('name exactly one person: --user-id, --email or --customer-id');
-  const node =
-    r.userId !== undefined
-      ? `user_id:${r.userId}`
-      : r.email !== undefined
-        ? `email_hash:${p.email(r.email).hash}`
-        : null;
-  const mapFile = join(lakeDir, 'silver', 'identity_map', 'data.parquet');
-  if (!existsSync(mapFile))
-    throw new C360Error(
-      `no identity map under ${lakeDir}: run "c360 etl" (or "npm start") first, then forget`,
-    );
-  const engine = await openDuckDb();
-  try {
-    const ids =
-      r.customerId !== undefined
-        ? [r.customerId]
-        : (
-            await engine.rows<{ c: string }>(
-              `SELECT DISTINCT customer_id AS c FROM read_parquet(${lit(mapFile)}) WHERE node = ${lit(node as string)} AND NOT is_hub`,
-            )
-          ).map((x) => x.c);
-    const keys = ids.length
-      ? await engine.rows<{ type: string; value: string }>(
-          `SELECT id_type AS type, id_value AS value FROM read_parquet(${lit(mapFile)})
-           WHERE customer_id IN (${ids.map(lit).join(', ')}) AND NOT is_hub ORDER BY 1, 2`,
-        )
-      : [];
-    if (!keys.length && node === null)
-      throw new C360Error(
-        `customer ${r.customerId} is not in the identity map: check the id with "c360 query"`,
-      );
-    // A key not stitched yet (its events not through the ETL) is still erased and suppressed.
-    if (node && !keys.some((k) => `${k.type}:${k.value}` === node)) {
-      const i = node.indexOf(':');
-      keys.push({ type: node.slice(0, i), value: node.slice(i + 1) });
-    }
-    return { customerIds: ids, keys };
-  } finally {
-    engine.close();
   }
 }
 
@@ -247,25 +313,6 @@ async function filterParquet(engine: Engine, file: string, pattern: string): Pro
   );
   await rename(tmp, file);
   return removed;
-}
-
-async function deleteMentions(wh: Engine, pattern: string): Promise<number> {
-  const tables = await wh.rows<{ s: string; t: string }>(
-    'SELECT schema_name AS s, table_name AS t FROM duckdb_tables() WHERE NOT internal ORDER BY 1, 2',
-  );
-  let deleted = 0;
-  for (const { s, t } of tables) {
-    const name = `"${s}"."${t}"`;
-    const [n] = await wh.rows<{ n: string }>(
-      `SELECT count(*) AS n FROM ${name} x WHERE regexp_matches(CAST(to_json(x) AS VARCHAR), ${lit(pattern)})`,
-    );
-    if (!Number(n?.n)) continue;
-    await wh.run(
-      `DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} x WHERE regexp_matches(CAST(to_json(x) AS VARCHAR), ${lit(pattern)}))`,
-    );
-    deleted += Number(n?.n);
-  }
-  return deleted;
 }
 
 async function replaceFile(file: string, body: Buffer | string | null): Promise<void> {

@@ -49,6 +49,12 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   SqlPrefixUri: 's3://c360-lake-local/artifacts/sql/',
   AlertTopicArn: 'arn:aws:sns:local:000000000000:c360-alerts',
   DailyPipelineArn: 'arn:aws:states:local:000000000000:stateMachine:c360-daily-pipeline',
+  PrivacyFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-privacy',
+  AthenaWorkGroupName: 'c360-local',
+  LakeDatabaseName: 'c360_local',
+  ForgetJobName: 'c360-forget',
+  RedshiftWorkgroupName: 'c360-local',
+  RedshiftDatabase: 'c360',
 };
 
 export async function loadDefinition(
@@ -214,11 +220,11 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
   return handlers;
 }
 
-async function execute(
+export async function execute(
   definition: Record<string, unknown>,
   input: unknown,
   handlers: Record<string, (input: unknown) => Promise<unknown>>,
-  opts: PipelineOptions,
+  opts: PipelineOptions & { waitMs?: Record<string, number> },
 ): Promise<{ status: 'SUCCEEDED' | 'FAILED'; output?: unknown; error?: { name: string; cause: string } }> {
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const retryStates = Object.keys(handlers);
@@ -226,6 +232,7 @@ async function execute(
     overrides: {
       taskResourceLocalHandlers: handlers as never,
       retryIntervalOverrides: Object.fromEntries(retryStates.map((s) => [s, opts.retryWaitMs ?? 0])),
+      ...(opts.waitMs ? { waitTimeOverrides: opts.waitMs } : {}),
     },
   });
   const logs = (async () => {
@@ -266,7 +273,7 @@ async function execute(
   }
 }
 
-const localAlerts = (dataDir: string) =>
+export const localAlerts = (dataDir: string) =>
   new FileAlertPublisher(join(localPaths(dataDir).state, 'alerts.ndjson'));
 
 /**
