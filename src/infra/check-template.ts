@@ -261,11 +261,19 @@ function checkGovernance(resources: Record<string, Json>, out: TemplateProblem[]
         break;
       case 'AWS::LakeFormation::PrincipalPermissions': {
         const res = (props.Resource ?? {}) as Json;
-        if (!res.LFTagPolicy || !mentions(res, '"analyst"') || mentions(res, '"restricted"'))
+        if (!res.LFTagPolicy)
           out.push({
             where: name,
             problem:
-              'a Lake Formation grant must be by LF-tag c360_access=analyst only (no named database, table or restricted tag)',
+              'a Lake Formation grant must be by LF-tag (c360_access), never a named database or table',
+          });
+        else if (
+          mentions(props.Principal, 'AnalystRole') &&
+          (!mentions(res, '"analyst"') || mentions(res, '"restricted"'))
+        )
+          out.push({
+            where: name,
+            problem: 'the analyst role may be granted c360_access=analyst only, never restricted',
           });
         break;
       }

@@ -55,6 +55,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   ForgetJobName: 'c360-forget',
   RedshiftWorkgroupName: 'c360-local',
   RedshiftDatabase: 'c360',
+  RedshiftSecretArn: 'arn:aws:secretsmanager:local:000000000000:secret:c360-redshift',
 };
 
 export async function loadDefinition(

@@ -16,13 +16,14 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the seven functions', () => {
+  it('the template declares the eight functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'AlertFunction',
       'EnrichFunction',
       'FileIngestFunction',
       'IngestFunction',
       'PipelineStepsFunction',
+      'PrivacyFunction',
       'ScoreFunction',
       'WebhooksFunction',
     ]);

@@ -37,6 +37,21 @@ describe('template.yaml', () => {
     }
   });
 
+  it('lets the forget job rewrite every lake prefix glue/forget.py touches, and nothing of quarantine or the vault', () => {
+    const script = readFileSync(join(root, 'glue/forget.py'), 'utf8');
+    const prefixes = new Set<string>(['_staging']);
+    for (const m of script.matchAll(/"(bronze|silver|gold|features|scores|quarantine)[/"]/g))
+      prefixes.add(m[1] as string);
+    const start = template.indexOf('  ForgetJobRole:');
+    const block = template.slice(start, template.indexOf('\n\n', start));
+    for (const prefix of prefixes)
+      expect({ prefix, granted: block.includes(`\${LakeBucket.Arn}/${prefix}/*`) }).toEqual({
+        prefix,
+        granted: true,
+      });
+    expect(block).not.toMatch(/quarantine|Vault/);
+  });
+
   it('reads the env names each Lambda entry asks for', () => {
     const src = readFileSync(join(root, 'functions/enrich/index.ts'), 'utf8');
     expect(envNamesRead(src)).toEqual([
@@ -205,7 +220,7 @@ describe('template.yaml', () => {
     [
       'a Glue job without a security configuration',
       (t: string) => t.replace('      SecurityConfiguration: !Ref GlueSecurityConfiguration\n', ''),
-      /EtlJob: Glue job without a SecurityConfiguration/,
+      /(EtlJob|ForgetJob): Glue job without a SecurityConfiguration/,
     ],
     [
       'a Glue job without a TempDir',
@@ -260,7 +275,7 @@ describe('template.yaml', () => {
           '          ResourceType: TABLE\n          Expression:\n            - TagKey: !Ref AccessTag\n              TagValues: [analyst]',
           '          ResourceType: TABLE\n          Expression:\n            - TagKey: !Ref AccessTag\n              TagValues: [analyst, restricted]',
         ),
-      /AnalystGoldTables: a Lake Formation grant must be by LF-tag/,
+      /AnalystGoldTables: the analyst role may be granted c360_access=analyst only/,
     ],
     [
       'the analyst role reaching quarantine',

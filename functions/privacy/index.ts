@@ -1,0 +1,40 @@
+import { DynamoVaultStore } from '../../src/adapters/aws/dynamodb-vault';
+import { powertools } from '../../src/adapters/aws/powertools';
+import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression';
+import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
+import { intEnv, readEnv } from '../../src/config/env';
+import { Pseudonymizer } from '../../src/domain/enrich/pii';
+import { createPrivacyStepsHandler, type PrivacyStepEvent } from '../../src/handlers/privacy-steps';
+
+/**
+ * Lambda entry: the forget state machine's own steps (`subject`, `erase`). It may write the
+ * suppression object and delete vault items; it cannot read the vault's values (no KMS grant).
+ */
+export const loadConfig = () =>
+  readEnv(['LAKE_BUCKET', 'VAULT_KEYS_TABLE', 'VAULT_ENTRIES_TABLE', 'PSEUDONYMIZATION_KEY_SECRET_ARN'], {
+    SUPPRESSION_WAIT_SECONDS: '300',
+  });
+
+const config = loadConfig();
+const { logger } = powertools();
+const secrets = new SecretsManagerStore();
+let steps: Promise<ReturnType<typeof createPrivacyStepsHandler>> | null = null;
+
+export const handler = async (event: PrivacyStepEvent) => {
+  steps ??= secrets
+    .get(config.PSEUDONYMIZATION_KEY_SECRET_ARN)
+    .then((key) =>
+      createPrivacyStepsHandler({
+        pseudonymizer: new Pseudonymizer(key),
+        suppression: new S3SuppressionList(config.LAKE_BUCKET),
+        vault: new DynamoVaultStore({ keysTable: config.VAULT_KEYS_TABLE, entriesTable: config.VAULT_ENTRIES_TABLE }),
+        waitSeconds: intEnv(config.SUPPRESSION_WAIT_SECONDS, 'SUPPRESSION_WAIT_SECONDS'),
+        logger,
+      }),
+    )
+    .catch((err: unknown) => {
+      steps = null; // the next invocation retries the secret read
+      throw err;
+    });
+  return (await steps)(event);
+};
