@@ -27,7 +27,10 @@ export const handler = async (event: PrivacyStepEvent) => {
       createPrivacyStepsHandler({
         pseudonymizer: new Pseudonymizer(key),
         suppression: new S3SuppressionList(config.LAKE_BUCKET),
-        vault: new DynamoVaultStore({ keysTable: config.VAULT_KEYS_TABLE, entriesTable: config.VAULT_ENTRIES_TABLE }),
+        vault: new DynamoVaultStore({
+          keysTable: config.VAULT_KEYS_TABLE,
+          entriesTable: config.VAULT_ENTRIES_TABLE,
+        }),
         waitSeconds: intEnv(config.SUPPRESSION_WAIT_SECONDS, 'SUPPRESSION_WAIT_SECONDS'),
         logger,
       }),

@@ -16,7 +16,12 @@ function underTest() {
   const steps = createPrivacyStepsHandler({
     pseudonymizer: p,
     suppression: { load: async () => new Set(suppressed), add: async (h) => void suppressed.push(...h) },
-    vault: { shred: async (s) => (shredded.push(s), s.startsWith('user_id:')) },
+    vault: {
+      shred: async (s) => {
+        shredded.push(s);
+        return s.startsWith('user_id:');
+      },
+    },
     waitSeconds: 300,
     logger: new LocalLogger('test', 'silent'),
   });
