@@ -28,6 +28,7 @@ await build({
     bench: 'bench/main.ts',
     'make-events': 'scripts/make-events.ts',
     'gen-reference': 'scripts/gen-reference.ts',
+    'gen-slo-alarms': 'scripts/gen-slo-alarms.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

@@ -67,6 +67,11 @@ const COMMANDS: Record<string, CommandEntry> = {
       "drop partitions older than each layer's retention (retention apply [--dry-run]; config/retention.json)",
     load: () => import('./commands/retention'),
   },
+  slo: {
+    summary:
+      'service level objectives on the embedded metrics: SLIs, error budget, burn rates (slo [--window 1h|1d|30d])',
+    load: () => import('./commands/slo'),
+  },
   query: {
     summary: 'run ad-hoc SQL over the lake, or the warehouse with --warehouse (--format table|csv|json)',
     load: () => import('./commands/query'),

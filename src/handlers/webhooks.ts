@@ -354,7 +354,14 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
         );
       throw new NotFoundError(`no route ${path}: use /webhooks/{provider} or /postbacks/{network}/{token}`);
     } catch (err) {
-      return errorResponse(err, deps.logger, requestId);
+      const res = errorResponse(err, deps.logger, requestId);
+      // Our failures (5xx: the stream or a store unavailable) count against the acceptance SLO;
+      // a sender's bad request or signature does not.
+      if ((res.statusCode ?? 500) >= 500) {
+        deps.metrics.addMetric('WebhookFailed', 'Count', 1);
+        deps.metrics.publishStoredMetrics();
+      }
+      return res;
     }
   };
 };

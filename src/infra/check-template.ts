@@ -309,6 +309,23 @@ function checkGovernance(resources: Record<string, Json>, out: TemplateProblem[]
         problem: `${table} columns ${columns.join(', ')} are not tagged restricted`,
       });
   }
+  // Every alarm reaches a person: an SNS action, a composite alarm (which has one) watching it, or
+  // the alert function's EventBridge rule naming it (it adds the runbook link).
+  const composites = JSON.stringify(
+    of('AWS::CloudWatch::CompositeAlarm').map(([, r]) => (r.Properties as Json).AlarmRule),
+  );
+  for (const [name, r] of [...of('AWS::CloudWatch::Alarm'), ...of('AWS::CloudWatch::CompositeAlarm')]) {
+    const actions = ((r.Properties ?? {}) as Json).AlarmActions;
+    const routed = of('AWS::Serverless::Function').some(([, f]) =>
+      mentions(((f.Properties ?? {}) as Json).Events, `{"Ref":"${name}"}`),
+    );
+    if (!mentions(actions, 'Topic') && !composites.includes(`\${${name}}`) && !routed)
+      out.push({
+        where: name,
+        problem:
+          'alarm reaches nobody: give it an SNS action, a composite alarm, or name it in the alert rule',
+      });
+  }
   const trails = of('AWS::CloudTrail::Trail').map(([, r]) => r.Properties);
   for (const watched of ['/quarantine/', 'VaultKeysTable', 'VaultEntriesTable'])
     if (!trails.some((t) => mentions((t as Json).AdvancedEventSelectors, watched)))

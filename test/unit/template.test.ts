@@ -307,6 +307,16 @@ describe('template.yaml', () => {
         ),
       /no alarm on access to the vault or quarantine/,
     ],
+    [
+      'an alarm that reaches nobody',
+      (t: string) => t.replace('                  - !Ref PipelineFailedAlarm\n', ''),
+      /PipelineFailedAlarm: alarm reaches nobody/,
+    ],
+    [
+      'a ticket alarm without its topic',
+      (t: string) => t.replace('      AlarmActions:\n        - !Ref TicketTopic\n', ''),
+      /SloIngestionSuccessTicket: alarm reaches nobody/,
+    ],
   ])('catches %s', (_name, plant, expected) => {
     const planted = plant(template);
     expect(planted).not.toBe(template);

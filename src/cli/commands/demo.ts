@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Command } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
+import { evaluateSlos, loadSlos, observationsFromEmf } from '../../domain/slo';
 import { sign } from '../../domain/webhooks/signatures';
 import { openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
@@ -299,16 +300,31 @@ export async function run(argv: string[]): Promise<number> {
     const seg =
       await engine.rows(`SELECT segment, count(*) AS customers, round(avg(monetary_usd), 2) AS avg_spend_usd
       FROM gold.customer_rfm GROUP BY segment ORDER BY customers DESC`);
-    process.stdout.write(formatRows(seg, 'table').replace(/^/gm, '  '));
+    process.stdout.write(formatRows(seg, 'table').replace(/^(?=.)/gm, '  '));
   } finally {
     engine.close();
   }
+  // The SLOs on the metrics this run emitted (the same objectives the CloudWatch alarms watch).
+  const slos = evaluateSlos(
+    loadSlos(projectRoot()),
+    observationsFromEmf(readFileSync(localPaths(dataDir).metrics, 'utf8')),
+    Date.now(),
+  );
+  say(
+    `  SLOs: ${slos
+      .map(
+        (r) =>
+          `${r.name} ${r.value === null ? 'no data' : `${(r.value * 100).toFixed(3)} %`} (target ${(r.target * 100).toFixed(1)} %)${r.alert ? ` ${r.alert.toUpperCase()}` : r.compliant === false ? ' MISSED' : ' ok'}`,
+      )
+      .join(', ')}`,
+  );
   say(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. Look further:`);
   const dataFlag = resolve(dataDir) === resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${dataDir}`;
   say(`  npx c360 query${dataFlag} "SELECT * FROM gold.dim_customer ORDER BY net_usd DESC LIMIT 10"`);
   say(`  npx c360 query${dataFlag} "SELECT * FROM gold.kpi_daily ORDER BY day LIMIT 10"`);
   say(`  npx c360 query --warehouse${dataFlag} "SELECT * FROM reporting.customer_segments"`);
   say(`  npx c360 quarantine list${dataFlag}`);
+  say(`  npx c360 slo${dataFlag}          # SLIs, error budget and burn rates`);
   say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
   return reconciled ? 0 : 1;
 }
