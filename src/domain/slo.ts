@@ -75,9 +75,9 @@ export interface Observation {
   value: number;
 }
 
-/** Error rate of an SLO over [from, to): null when nothing was observed. */
+/** Error rate of an SLO over (from, to]: null when nothing was observed. */
 export function errorRate(slo: Slo, obs: readonly Observation[], from: number, to: number): number | null {
-  const inWindow = obs.filter((o) => o.at >= from && o.at < to);
+  const inWindow = obs.filter((o) => o.at > from && o.at <= to);
   if (slo.kind === 'ratio') {
     const sum = (names: string[]) =>
       inWindow.filter((o) => names.includes(o.name)).reduce((a, o) => a + o.value, 0);

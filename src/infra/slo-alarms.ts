@@ -1,5 +1,6 @@
 import { yamlDump, yamlParse } from 'yaml-cfn';
 import { type BurnRule, type Slo, type SloConfig, windowSeconds } from '../domain/slo';
+import { dashboardBodies } from './dashboards';
 
 /**
  * Renders config/slos.json into template.yaml's generated block: per SLO, one metric-math alarm per
@@ -180,6 +181,21 @@ export function sloAlarmResources(
     1,
     'TicketTopic',
   );
+  const boards = dashboardBodies(cfg, functions);
+  out.ExecutiveDashboard = {
+    Type: 'AWS::CloudWatch::Dashboard',
+    Properties: {
+      DashboardName: { 'Fn::Sub': `c360-\${Stage}-executive` },
+      DashboardBody: { 'Fn::Sub': boards.executive },
+    },
+  };
+  out.OnCallDashboard = {
+    Type: 'AWS::CloudWatch::Dashboard',
+    Properties: {
+      DashboardName: { 'Fn::Sub': `c360-\${Stage}-on-call` },
+      DashboardBody: { 'Fn::Sub': boards.oncall },
+    },
+  };
   return out;
 }
 

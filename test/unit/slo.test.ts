@@ -23,7 +23,8 @@ const MIN = 60_000;
 /** Enrich counters every minute for `minutes` minutes back from NOW: `events` read, `failed` of them lost. */
 function enrichMinutes(minutes: number, events: number, failed: number): Observation[] {
   const out: Observation[] = [];
-  for (let i = 1; i <= minutes; i++) {
+  // At NOW, NOW − 1 min, …: `minutes` points inside the window (NOW − minutes, NOW].
+  for (let i = 0; i < minutes; i++) {
     const at = NOW - i * MIN;
     out.push(
       { at, name: 'EnrichEvents', value: events },
@@ -78,7 +79,7 @@ describe('SLOs (config/slos.json)', () => {
 
   it('a fast burn pages: 10 % of events lost for the last hour is 100× the 0.1 % budget', () => {
     const obs = [
-      ...enrichMinutes(60 * 24, 1000, 0).filter((o) => o.at < NOW - 60 * MIN),
+      ...enrichMinutes(60 * 24, 1000, 0).filter((o) => o.at <= NOW - 60 * MIN),
       ...enrichMinutes(60, 1000, 100),
     ];
     const [ingestion] = evaluateSlos(cfg, obs, NOW);
@@ -94,7 +95,7 @@ describe('SLOs (config/slos.json)', () => {
     // 20 % late over the last day: 4× the budget: over the ticket rate (3), under the page rates.
     const lags = (share: number): Observation[] =>
       Array.from({ length: 1440 }, (_, i) => ({
-        at: NOW - (i + 1) * MIN,
+        at: NOW - i * MIN,
         name: 'EnrichLagMs',
         value: i % Math.round(1 / share) === 0 ? 600_000 : 1_000,
       }));
@@ -144,5 +145,38 @@ describe('SLOs (config/slos.json)', () => {
       out.mockRestore();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('CloudWatch dashboards (rendered with the alarms)', () => {
+  const r = (
+    yamlParse(template) as {
+      Resources: Record<string, { Type: string; Properties: { DashboardBody?: { 'Fn::Sub': string } } }>;
+    }
+  ).Resources;
+  const catalogue = readFileSync(join(root, 'docs/metrics.md'), 'utf8');
+  it.each(['ExecutiveDashboard', 'OnCallDashboard'])(
+    '%s: every widget titled, every c360 metric in the catalogue',
+    (name) => {
+      const body = r[name]?.Properties.DashboardBody?.['Fn::Sub'] as string;
+      const parsed = JSON.parse(body.replace(/\$\{[^}]+\}/g, 'x')) as {
+        widgets: { properties: { title: string; metrics: unknown[][] } }[];
+      };
+      expect(parsed.widgets.length).toBeGreaterThan(3);
+      for (const w of parsed.widgets) {
+        expect(w.properties.title.length).toBeGreaterThan(10);
+        for (const m of w.properties.metrics)
+          if (m[0] === 'c360')
+            expect({ metric: m[1], documented: catalogue.includes(String(m[1])) }).toEqual({
+              metric: m[1],
+              documented: true,
+            });
+      }
+    },
+  );
+  it('the executive dashboard shows each SLO and its error budget', () => {
+    const body = r.ExecutiveDashboard?.Properties.DashboardBody?.['Fn::Sub'] as string;
+    for (const slo of cfg.slos) expect(body).toContain(`SLO ${slo.name}`);
+    expect(body).toContain('error budget left');
   });
 });
