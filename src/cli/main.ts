@@ -67,6 +67,11 @@ const COMMANDS: Record<string, CommandEntry> = {
       "drop partitions older than each layer's retention (retention apply [--dry-run]; config/retention.json)",
     load: () => import('./commands/retention'),
   },
+  lineage: {
+    summary:
+      "a table's upstream and downstream from the SQL plan, with the last run's row counts (lineage [TABLE])",
+    load: () => import('./commands/lineage'),
+  },
   slo: {
     summary:
       'service level objectives on the embedded metrics: SLIs, error budget, burn rates (slo [--window 1h|1d|30d])',

@@ -5,6 +5,7 @@ import { listFiles } from '../adapters/local/files';
 import { C360Error } from '../domain/errors';
 import { projectRoot } from '../paths';
 import { type Engine, lit, openDuckDb } from './duckdb';
+import { codeVersion, planLineage, runEvents, writeRunEvents } from './lineage';
 
 /**
  * Runs the ETL plan (sql/pipeline.json) embedded with DuckDB: bronze (gzip NDJSON) → silver and
@@ -243,6 +244,24 @@ async function publish(outputs: Staged[]): Promise<void> {
   }
 }
 
+/** OpenLineage run events for this run (src/etl/lineage.ts), into the lake's lineage/ prefix. */
+async function emitLineage(
+  root: string,
+  lakeDir: string,
+  report: EtlReport,
+  failed?: { step: string; message: string },
+): Promise<void> {
+  const lineage = planLineage(root);
+  await writeRunEvents(
+    lakeDir,
+    runEvents(lineage, report, {
+      now: new Date(),
+      codeVersion: codeVersion(root, lineage),
+      ...(failed ? { failed } : {}),
+    }),
+  );
+}
+
 export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
   if (!DATE.test(opts.from) || !DATE.test(opts.to) || opts.from > opts.to) {
     throw new C360Error(`the run needs --from <= --to as YYYY-MM-DD dates, got ${opts.from} .. ${opts.to}`);
@@ -393,6 +412,11 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
       }
     }
     await publish(outputs);
+    await emitLineage(root, opts.lakeDir, report);
+  } catch (err) {
+    if (err instanceof DataQualityError)
+      await emitLineage(root, opts.lakeDir, report, { step: err.check, message: err.message });
+    throw err;
   } finally {
     if (!opts.engine) engine.close();
     await rm(staging, { recursive: true, force: true });

@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listFiles } from '../../src/adapters/local/files';
 import { LakeDelivery } from '../../src/adapters/local/lake-delivery';
 import { run as importRates } from '../../src/cli/commands/rates';
 import type { CanonicalEvent, IdentityKey } from '../../src/domain/event';
 import { bronzePartition, bronzePrefix } from '../../src/domain/partition';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
+import type { LineageEvent } from '../../src/etl/lineage';
 import { DataQualityError, runEtl } from '../../src/etl/runner';
 import { canonical } from '../helpers/canonical';
 
@@ -229,6 +232,24 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
     expect((err as Error).message).toContain('the previous good output was left in place');
     expect(await query(lake, 'SELECT * FROM gold.fact_orders ORDER BY order_key')).toEqual(before);
     expect(await query(lake, 'SELECT count(*) AS n FROM silver.events')).toEqual(beforeSilver);
+
+    // OpenLineage: the good run's events give each output's row count; the failed run a FAIL event.
+    const events = (await listFiles(join(lake, 'lineage'), '.ndjson'))
+      .flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean))
+      .map((l) => JSON.parse(l) as LineageEvent);
+    const complete = events.find((e) => e.eventType === 'COMPLETE' && e.job.name === 'etl.fact_orders');
+    expect(complete?.outputs).toEqual([
+      {
+        namespace: 'c360-lake',
+        name: 'gold/fact_orders',
+        outputFacets: { outputStatistics: { rowCount: before.length } },
+      },
+    ]);
+    expect(complete?.inputs.map((i) => i.name)).toContain('silver/events');
+    expect(complete?.schemaURL).toMatch(/openlineage\.io\/spec/);
+    const failed = events.filter((e) => e.eventType === 'FAIL');
+    expect(failed.map((e) => e.job.name)).toEqual(['etl.dq_silver_money_has_rate']);
+    expect(failed[0]?.run.runId).not.toBe(complete?.run.runId);
   });
 
   it('an empty date range fails the freshness check instead of writing nothing silently', async () => {
