@@ -67,6 +67,11 @@ const COMMANDS: Record<string, CommandEntry> = {
       "drop partitions older than each layer's retention (retention apply [--dry-run]; config/retention.json)",
     load: () => import('./commands/retention'),
   },
+  cost: {
+    summary:
+      'monthly AWS cost and cost per million events of the deployed configuration (cost [--events-per-day N])',
+    load: () => import('./commands/cost'),
+  },
   lineage: {
     summary:
       "a table's upstream and downstream from the SQL plan, with the last run's row counts (lineage [TABLE])",
