@@ -2,7 +2,7 @@ import { DynamoDedupeStore } from '../../src/adapters/aws/dynamodb-dedupe';
 import { DynamoVaultStore } from '../../src/adapters/aws/dynamodb-vault';
 import { FirehoseDelivery } from '../../src/adapters/aws/firehose-delivery';
 import { KmsKeyWrapper } from '../../src/adapters/aws/kms-key-wrapper';
-import { powertools } from '../../src/adapters/aws/powertools';
+import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
@@ -73,7 +73,7 @@ const buildDeps = async (): Promise<EnrichDeps> => ({
   metrics,
 });
 
-export const handler = async (...args: Parameters<ReturnType<typeof createEnrichHandler>>) => {
+const invoke = async (...args: Parameters<ReturnType<typeof createEnrichHandler>>) => {
   enrich ??= buildDeps()
     .then(createEnrichHandler)
     .catch((err: unknown) => {
@@ -82,3 +82,11 @@ export const handler = async (...args: Parameters<ReturnType<typeof createEnrich
     });
   return (await enrich)(...args);
 };
+
+export const handler = correlated(
+  (event: Parameters<typeof invoke>[0], context?: Parameters<typeof invoke>[1]) => invoke(event, context),
+  (e) => ({
+    firstSequence: field(e.Records?.[0], 'kinesis', 'sequenceNumber'),
+    records: String(e.Records?.length ?? 0),
+  }),
+);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KinesisEventStream } from '../../src/adapters/aws/kinesis-stream';
-import { powertools } from '../../src/adapters/aws/powertools';
+import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
 import { SecretWriteKeys } from '../../src/adapters/write-keys';
 import { corsOriginsEnv, readEnv } from '../../src/config/env';
@@ -13,12 +13,15 @@ export const loadConfig = () => readEnv(['STREAM_NAME', 'WRITE_KEYS_SECRET_ARN']
 const config = loadConfig();
 const { logger, metrics } = powertools();
 
-export const handler = createIngestHandler({
-  stream: new KinesisEventStream({ streamName: config.STREAM_NAME }),
-  writeKeys: new SecretWriteKeys(new SecretsManagerStore(), config.WRITE_KEYS_SECRET_ARN),
-  clock: systemClock,
-  ids: randomUUID,
-  logger,
-  metrics,
-  corsOrigins: corsOriginsEnv(config.CORS_ORIGINS, 'CORS_ORIGINS'),
-});
+export const handler = correlated(
+  createIngestHandler({
+    stream: new KinesisEventStream({ streamName: config.STREAM_NAME }),
+    writeKeys: new SecretWriteKeys(new SecretsManagerStore(), config.WRITE_KEYS_SECRET_ARN),
+    clock: systemClock,
+    ids: randomUUID,
+    logger,
+    metrics,
+    corsOrigins: corsOriginsEnv(config.CORS_ORIGINS, 'CORS_ORIGINS'),
+  }),
+  (e) => ({ requestId: field(e, 'requestContext', 'requestId') }),
+);

@@ -1,4 +1,4 @@
-import { powertools } from '../../src/adapters/aws/powertools';
+import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { RedshiftWarehouse } from '../../src/adapters/aws/redshift-warehouse';
 import { readEnv } from '../../src/config/env';
 import { C360Error } from '../../src/domain/errors';
@@ -20,21 +20,24 @@ const warehouse = new RedshiftWarehouse({
   copyRoleArn: config.REDSHIFT_COPY_ROLE_ARN,
 });
 
-export const handler = createPipelineStepsHandler({
-  now: () => new Date(),
-  logger,
-  loadTable: async (name, date) => {
-    const table = WAREHOUSE_TABLES.find((t) => t.name === name);
-    if (!table) throw new C360Error(`no warehouse table ${name}`);
-    await warehouse.loadTable(
-      table,
-      `s3://${config.LAKE_BUCKET}/export/${name}/dt=${date}/manifest.json`,
-      new Date().toISOString().replace('T', ' ').replace('Z', ''),
-    );
-  },
-  prepareScoring: async () => {
-    throw new C360Error(
-      'feature batches are written by the Glue export step in AWS (not built yet: docs/models.md)',
-    );
-  },
-});
+export const handler = correlated(
+  createPipelineStepsHandler({
+    now: () => new Date(),
+    logger,
+    loadTable: async (name, date) => {
+      const table = WAREHOUSE_TABLES.find((t) => t.name === name);
+      if (!table) throw new C360Error(`no warehouse table ${name}`);
+      await warehouse.loadTable(
+        table,
+        `s3://${config.LAKE_BUCKET}/export/${name}/dt=${date}/manifest.json`,
+        new Date().toISOString().replace('T', ' ').replace('Z', ''),
+      );
+    },
+    prepareScoring: async () => {
+      throw new C360Error(
+        'feature batches are written by the Glue export step in AWS (not built yet: docs/models.md)',
+      );
+    },
+  }),
+  (e) => ({ execution: field(e, 'execution'), step: field(e, 'step') }),
+);

@@ -1,5 +1,5 @@
 import { DynamoVaultStore } from '../../src/adapters/aws/dynamodb-vault';
-import { powertools } from '../../src/adapters/aws/powertools';
+import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
 import { intEnv, readEnv } from '../../src/config/env';
@@ -20,7 +20,7 @@ const { logger } = powertools();
 const secrets = new SecretsManagerStore();
 let steps: Promise<ReturnType<typeof createPrivacyStepsHandler>> | null = null;
 
-export const handler = async (event: PrivacyStepEvent) => {
+const invoke = async (event: PrivacyStepEvent) => {
   steps ??= secrets
     .get(config.PSEUDONYMIZATION_KEY_SECRET_ARN)
     .then((key) =>
@@ -41,3 +41,5 @@ export const handler = async (event: PrivacyStepEvent) => {
     });
   return (await steps)(event);
 };
+
+export const handler = correlated(invoke, (e) => ({ execution: field(e, 'execution'), step: e.step }));

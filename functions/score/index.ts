@@ -1,4 +1,4 @@
-import { powertools } from '../../src/adapters/aws/powertools';
+import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
 import { SageMakerScorer } from '../../src/adapters/aws/sagemaker-scorer';
 import { readEnv } from '../../src/config/env';
@@ -11,11 +11,14 @@ export const loadConfig = () =>
 const config = loadConfig();
 const { logger, metrics } = powertools();
 
-export const handler = createScoreHandler({
-  objects: new S3ObjectStore(config.LAKE_BUCKET),
-  scorer: new SageMakerScorer({ endpointName: config.CHURN_ENDPOINT_NAME }),
-  model: config.MODEL_NAME,
-  modelVersion: config.MODEL_VERSION,
-  logger,
-  metrics,
-});
+export const handler = correlated(
+  createScoreHandler({
+    objects: new S3ObjectStore(config.LAKE_BUCKET),
+    scorer: new SageMakerScorer({ endpointName: config.CHURN_ENDPOINT_NAME }),
+    model: config.MODEL_NAME,
+    modelVersion: config.MODEL_VERSION,
+    logger,
+    metrics,
+  }),
+  (e) => ({ execution: field(e, 'execution'), batch: field(e, 'batch') }),
+);

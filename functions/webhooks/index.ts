@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoReplayGuard } from '../../src/adapters/aws/dynamodb-replay-guard';
 import { KinesisEventStream } from '../../src/adapters/aws/kinesis-stream';
-import { powertools } from '../../src/adapters/aws/powertools';
+import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
 import { readEnv } from '../../src/config/env';
 import { createWebhookHandler } from '../../src/handlers/webhooks';
@@ -13,13 +13,16 @@ export const loadConfig = () => readEnv(['STREAM_NAME', 'WEBHOOK_SECRETS_ARN', '
 const config = loadConfig();
 const { logger, metrics } = powertools();
 
-export const handler = createWebhookHandler({
-  stream: new KinesisEventStream({ streamName: config.STREAM_NAME }),
-  secrets: new SecretsManagerStore(),
-  secretName: config.WEBHOOK_SECRETS_ARN,
-  replayGuard: new DynamoReplayGuard({ tableName: config.REPLAY_TABLE_NAME }),
-  clock: systemClock,
-  ids: randomUUID,
-  logger,
-  metrics,
-});
+export const handler = correlated(
+  createWebhookHandler({
+    stream: new KinesisEventStream({ streamName: config.STREAM_NAME }),
+    secrets: new SecretsManagerStore(),
+    secretName: config.WEBHOOK_SECRETS_ARN,
+    replayGuard: new DynamoReplayGuard({ tableName: config.REPLAY_TABLE_NAME }),
+    clock: systemClock,
+    ids: randomUUID,
+    logger,
+    metrics,
+  }),
+  (e) => ({ requestId: field(e, 'requestContext', 'requestId') }),
+);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -229,7 +230,10 @@ export async function execute(
 ): Promise<{ status: 'SUCCEEDED' | 'FAILED'; output?: unknown; error?: { name: string; cause: string } }> {
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const retryStates = Object.keys(handlers);
+  // The context object AWS gives every execution ($$.Execution.Id and .Name; the interpreter adds Input and StartTime).
+  const name = `local-${randomUUID()}`;
   const execution = machine.run(input as never, {
+    context: { Execution: { Id: `arn:aws:states:local:000000000000:execution:c360:${name}`, Name: name } },
     overrides: {
       taskResourceLocalHandlers: handlers as never,
       retryIntervalOverrides: Object.fromEntries(retryStates.map((s) => [s, opts.retryWaitMs ?? 0])),
