@@ -339,6 +339,12 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
       );
     }
     deps.metrics.publishStoredMetrics();
+    // Quarantine by reason, one metric per reason (the on-call dashboard and runbooks use it).
+    for (const [reason, n] of Object.entries(stats.quarantinedByReason)) {
+      deps.metrics.addDimension('reason', reason);
+      deps.metrics.addMetric('QuarantinedByReason', 'Count', n as number);
+      deps.metrics.publishStoredMetrics();
+    }
     if (stats.failedRecords > 0) {
       deps.logger.warn('records not delivered; reported for redelivery', {
         failedRecords: stats.failedRecords,

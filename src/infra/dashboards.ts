@@ -128,6 +128,15 @@ export function dashboardBodies(cfg: SloConfig, functions: string[]): { executiv
         ['AWS/Lambda', 'Throttles', 'FunctionName', `\${${f}}`, { label: `${f} throttles` }],
       ]),
     ),
+    metricWidget('Quarantine by reason (events per 5 min)', [
+      [
+        {
+          id: 'q',
+          expression: `SEARCH('{c360,reason,service} MetricName="QuarantinedByReason"', 'Sum', 300)`,
+          label: '',
+        },
+      ],
+    ]),
     metricWidget('Rejected at the edge: API 4xx, webhook 5xx, file rows (per 5 min)', [
       c360('IngestRejected'),
       c360('WebhookFailed'),

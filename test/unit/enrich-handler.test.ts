@@ -124,7 +124,7 @@ describe('enrich handler', () => {
   });
 
   it('quarantines parse errors, unknown types and schema violations with typed reasons and the original', async () => {
-    const { handler, delivery, quarantine } = enrichUnderTest();
+    const { handler, delivery, quarantine, metrics } = enrichUnderTest();
     const badJson = '{"v":1,"kind":"segm';
     const unknownProvider = segmentEnvelope({}, { kind: 'webhook', provider: 'myspace', payload: { a: 1 } });
     const badTrack = segmentEnvelope({ messageId: 'm2', event: undefined, type: 'track' });
@@ -141,6 +141,15 @@ describe('enrich handler', () => {
     expect(q[2]?.detail).toContain('/event');
     expect(q[2]?.errors?.[0]).toMatchObject({ path: '/event' });
     expect(quarantine.items[0]?.prefix).toBe('quarantine/reason=parse_error/dt=2026-01-01/');
+    // One QuarantinedByReason metric per reason, with the reason as its dimension.
+    const byReason = metrics.published
+      .filter((m) => 'QuarantinedByReason' in m)
+      .map((m) => [m.reason, m.QuarantinedByReason]);
+    expect(byReason).toEqual([
+      ['parse_error', 1],
+      ['unknown_type', 1],
+      ['schema_violation', 1],
+    ]);
   });
 
   it('dedupes within a batch and across redeliveries of the same batch', async () => {
