@@ -77,6 +77,29 @@ describe('SLOs (config/slos.json)', () => {
       }
   });
 
+  it('adding an SLO to the file adds its window, page and ticket alarms to the rendered template', () => {
+    const more = {
+      ...cfg,
+      slos: [
+        ...cfg.slos,
+        {
+          ...cfg.slos[0],
+          name: 'file_rows',
+          good: ['FileRowsAccepted'],
+          total: ['FileRowsAccepted', 'FileRowsRejected'],
+        } as (typeof cfg.slos)[number],
+      ],
+    };
+    const r = (yamlParse(renderSloBlock(template, more)) as { Resources: Record<string, unknown> }).Resources;
+    const windows = [
+      ...new Set([...cfg.burnRates.page, ...cfg.burnRates.ticket].flatMap((b) => [b.long, b.short])),
+    ];
+    for (const w of windows) expect(r[`SloFileRowsBurn${w}`]).toBeDefined();
+    expect(r.SloFileRowsPage).toBeDefined();
+    expect(r.SloFileRowsTicket).toBeDefined();
+    expect(JSON.stringify(r.ExecutiveDashboard)).toContain('SLO file_rows');
+  });
+
   it('a fast burn pages: 10 % of events lost for the last hour is 100× the 0.1 % budget', () => {
     const obs = [
       ...enrichMinutes(60 * 24, 1000, 0).filter((o) => o.at <= NOW - 60 * MIN),

@@ -310,13 +310,24 @@ export async function run(argv: string[]): Promise<number> {
     observationsFromEmf(readFileSync(localPaths(dataDir).metrics, 'utf8')),
     Date.now(),
   );
-  say(
-    `  SLOs: ${slos
-      .map(
-        (r) =>
-          `${r.name} ${r.value === null ? 'no data' : `${(r.value * 100).toFixed(3)} %`} (target ${(r.target * 100).toFixed(1)} %)${r.alert ? ` ${r.alert.toUpperCase()}` : r.compliant === false ? ' MISSED' : ' ok'}`,
-      )
-      .join(', ')}`,
+  say('  SLOs (config/slos.json; npx c360 slo for burn rates):');
+  process.stdout.write(
+    formatRows(
+      slos.map((r) => ({
+        slo: r.name,
+        target: `${(r.target * 100).toFixed(1)} %`,
+        value: r.value === null ? 'no data' : `${(r.value * 100).toFixed(3)} %`,
+        status: r.alert
+          ? r.alert.toUpperCase()
+          : r.compliant === false
+            ? 'MISSED'
+            : r.compliant
+              ? 'ok'
+              : 'no data',
+        budget_left: r.budget_left === null ? '' : `${(r.budget_left * 100).toFixed(1)} %`,
+      })),
+      'table',
+    ).replace(/^(?=.)/gm, '  '),
   );
   say(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. Look further:`);
   const dataFlag = resolve(dataDir) === resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${dataDir}`;
