@@ -13,6 +13,7 @@ every check passed; `warn` steps report without failing.
 import json
 import re
 import sys
+import time
 
 import argparse
 
@@ -158,6 +159,22 @@ for page in s3.get_paginator("list_objects_v2").paginate(Bucket=args["lake_bucke
             "re-drive the Firehose error output first"
         )
 
+_started = time.time()
+_cloudwatch = boto3.client("cloudwatch")
+
+
+def put_metrics(**values):
+    """The ETL's metrics, as the embedded runner emits them (namespace c360, service c360)."""
+    _cloudwatch.put_metric_data(
+        Namespace="c360",
+        MetricData=[
+            {"MetricName": k, "Value": float(v), "Unit": "Seconds" if k.endswith("Seconds") else "Count",
+             "Dimensions": [{"Name": "service", "Value": "c360"}]}
+            for k, v in values.items()
+        ],
+    )
+
+
 plan = json.loads(read_text("pipeline.json"))
 for step in plan["steps"]:
     sql = render(read_text(step["sql"]), step["sql"])
@@ -203,6 +220,7 @@ for step in plan["steps"]:
         failures = row["failures"] or 0
         example = row["example"] if "example" in row.asDict() else None
         if failures > 0 and kind == "check":
+            put_metrics(DataQualityFailures=1)
             raise RuntimeError(
                 f"data quality check {name} failed: {failures} offending row(s)"
                 + (f" (e.g. {example})" if example else "")
@@ -230,4 +248,5 @@ for step in outputs:
             staged.write.mode("append").partitionBy("dt").parquet(target)
     else:
         spark.read.parquet(f"{staging}/{step['path']}").coalesce(1).write.mode("overwrite").parquet(target)
+put_metrics(EtlSeconds=time.time() - _started, DataQualityFailures=0)
 print(json.dumps({"published": [s["name"] for s in outputs], "warnings": warnings}))

@@ -16,7 +16,7 @@ export const loadConfig = () =>
   });
 
 const config = loadConfig();
-const { logger } = powertools();
+const { logger, metrics } = powertools();
 const secrets = new SecretsManagerStore();
 let steps: Promise<ReturnType<typeof createPrivacyStepsHandler>> | null = null;
 
@@ -33,6 +33,7 @@ const invoke = async (event: PrivacyStepEvent) => {
         }),
         waitSeconds: intEnv(config.SUPPRESSION_WAIT_SECONDS, 'SUPPRESSION_WAIT_SECONDS'),
         logger,
+        metrics,
       }),
     )
     .catch((err: unknown) => {

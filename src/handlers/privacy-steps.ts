@@ -3,7 +3,7 @@ import { C360Error } from '../domain/errors';
 import { type ErasureTarget, mentionPattern, suppressionHash } from '../domain/privacy/erasure';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import type { SuppressionList } from '../ports/suppression';
-import type { LoggerPort } from '../ports/telemetry';
+import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 
 /**
  * The forget state machine's own steps (statemachines/forget.asl.json; one Lambda in AWS, the
@@ -48,6 +48,7 @@ export interface PrivacyStepsDeps {
   /** How long enrich may keep serving a cached suppression list (AWS 300 s; embedded 0). */
   waitSeconds: number;
   logger: LoggerPort;
+  metrics: MetricsPort;
 }
 
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -103,6 +104,9 @@ export const createPrivacyStepsHandler = (deps: PrivacyStepsDeps) => async (even
   await deps.suppression.add(target.keys.map((k) => suppressionHash(deps.pseudonymizer, k.type, k.value)));
   let shredded = 0;
   for (const k of target.keys) if (await deps.vault.shred(`${k.type}:${k.value}`)) shredded++;
+  deps.metrics.addMetric('Erasures', 'Count', 1);
+  deps.metrics.addMetric('VaultSubjectsShredded', 'Count', shredded);
+  deps.metrics.publishStoredMetrics();
   deps.logger.info('person erased from the vault and suppressed', {
     customers: target.customerIds.length,
     identityKeys: target.keys.length,

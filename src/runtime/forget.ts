@@ -5,7 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { listFiles } from '../adapters/local/files';
 import { FolderObjectStore } from '../adapters/local/object-store';
-import { LocalLogger } from '../adapters/local/telemetry';
+import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { C360Error } from '../domain/errors';
 import type { QuarantineRecord } from '../domain/event';
@@ -91,6 +91,7 @@ export async function forgetLocal(opts: {
     },
     waitSeconds: 0,
     logger: new LocalLogger('c360-privacy', 'warn'),
+    metrics: new EmfMetrics('c360', 'c360-privacy', paths.metrics),
   });
   let rows: ResultRow[] = [];
   const payload = (i: unknown) => (i as { Payload: PrivacyStepEvent }).Payload;

@@ -8,7 +8,7 @@ import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { C360Error } from '../domain/errors';
 import { loadXgboost } from '../domain/models/churn';
-import { runEtl } from '../etl/runner';
+import { DataQualityError, runEtl } from '../etl/runner';
 import { ALERTED_FAILURE, createAlertHandler } from '../handlers/alert';
 import { dateRange, type PipelineStepEvent, resolveRun } from '../handlers/pipeline-steps';
 import { createScoreHandler } from '../handlers/score';
@@ -122,6 +122,13 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
       case 'load-warehouse':
       case 'load-scores': {
         const r = await loadWarehouse({ dataDir: opts.dataDir, lakeDir: paths.lake });
+        const m = new EmfMetrics('c360', 'c360-pipeline-steps', paths.metrics);
+        m.addMetric(
+          'WarehouseRowsLoaded',
+          'Count',
+          r.tables.reduce((a, t) => a + t.rowsLoaded, 0),
+        );
+        m.publishStoredMetrics();
         return { Payload: { tables: r.tables.map((t) => t.table) } };
       }
       case 'prepare-scoring': {
@@ -152,10 +159,24 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
         throw new StepError('UnknownStep', `no pipeline step "${input.step}"`);
     }
   };
+  // The ETL's own metrics (the Glue script emits the same with PutMetricData).
+  const etlMetrics = new EmfMetrics('c360', 'c360-etl', paths.metrics);
   const etl = async (from: string, to: string) => {
     try {
-      await runEtl({ lakeDir: paths.lake, from, to });
+      const r = await runEtl({ lakeDir: paths.lake, from, to });
+      etlMetrics.addMetric('EtlSeconds', 'Seconds', r.ms / 1000);
+      etlMetrics.addMetric(
+        'EtlRowsWritten',
+        'Count',
+        r.steps.filter((s) => s.kind === 'partitioned' || s.kind === 'table').reduce((a, s) => a + s.rows, 0),
+      );
+      etlMetrics.addMetric('DataQualityFailures', 'Count', 0);
+      etlMetrics.publishStoredMetrics();
     } catch (err) {
+      if (err instanceof DataQualityError) {
+        etlMetrics.addMetric('DataQualityFailures', 'Count', 1);
+        etlMetrics.publishStoredMetrics();
+      }
       // The .sync integrations fail the task with States.TaskFailed and the job's error as cause.
       throw new StepError('States.TaskFailed', err instanceof Error ? err.message : String(err));
     }

@@ -106,6 +106,31 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     const first = await warehouse();
     expect(first.orders).toHaveLength(400);
     expect(first.scores.length).toBeGreaterThan(50);
+    // The run's metrics, with their units and the service dimension, as CloudWatch would get them.
+    const emf = readFileSync(join(dir, 'metrics', 'emf.ndjson'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            _aws: {
+              CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+            };
+          } & Record<string, unknown>,
+      );
+    const unitOf = (name: string) =>
+      emf.flatMap((d) => d._aws.CloudWatchMetrics.flatMap((m) => m.Metrics)).find((m) => m.Name === name)
+        ?.Unit;
+    expect(
+      ['EtlSeconds', 'EtlRowsWritten', 'DataQualityFailures', 'WarehouseRowsLoaded', 'PipelineSucceeded'].map(
+        unitOf,
+      ),
+    ).toEqual(['Seconds', 'Count', 'Count', 'Count', 'Count']);
+    const etl = emf.find((d) => 'EtlRowsWritten' in d);
+    expect(etl).toMatchObject({ service: 'c360-etl', DataQualityFailures: 0 });
+    expect(etl?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
+    // Rows written: at least the 400 orders of the day in gold.fact_orders.
+    expect(Number(etl?.EtlRowsWritten)).toBeGreaterThanOrEqual(400);
     await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false });
     expect(await warehouse()).toEqual(first);
   }, 240_000);

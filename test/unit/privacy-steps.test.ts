@@ -1,4 +1,4 @@
-import { LocalLogger } from '../../src/adapters/local/telemetry';
+import { EmfMetrics, LocalLogger } from '../../src/adapters/local/telemetry';
 import { Pseudonymizer } from '../../src/domain/enrich/pii';
 import { suppressionHash } from '../../src/domain/privacy/erasure';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
@@ -13,6 +13,7 @@ const athenaRows = (rows: string[][]): ResultRow[] =>
 function underTest() {
   const suppressed: string[] = [];
   const shredded: string[] = [];
+  const metrics = new EmfMetrics('c360', 'privacy-test');
   const steps = createPrivacyStepsHandler({
     pseudonymizer: p,
     suppression: { load: async () => new Set(suppressed), add: async (h) => void suppressed.push(...h) },
@@ -24,8 +25,9 @@ function underTest() {
     },
     waitSeconds: 300,
     logger: new LocalLogger('test', 'silent'),
+    metrics,
   });
-  return { steps, suppressed, shredded };
+  return { steps, suppressed, shredded, metrics };
 }
 
 describe('privacy steps (the forget state machine Lambda)', () => {
@@ -49,7 +51,7 @@ describe('privacy steps (the forget state machine Lambda)', () => {
   });
 
   it('erase: suppresses every key, shreds every vault subject, and plans the rewrite and the deletes', async () => {
-    const { steps, suppressed, shredded } = underTest();
+    const { steps, suppressed, shredded, metrics } = underTest();
     const rows = athenaRows([
       ['anonymous_id', 'anon-7', 'c_1'],
       ['email_hash', 'e'.repeat(64), 'c_1'],
