@@ -71,6 +71,7 @@ describe('privacy steps (the forget state machine Lambda)', () => {
       vaultSubjectsShredded: 1,
       waitSeconds: 300,
     });
+    expect(metrics.published).toEqual([expect.objectContaining({ Erasures: 1, VaultSubjectsShredded: 1 })]);
     expect(shredded).toEqual(['anonymous_id:anon-7', `email_hash:${'e'.repeat(64)}`, 'user_id:cdnow-5']);
     expect(suppressed).toEqual([
       suppressionHash(p, 'anonymous_id', 'anon-7'),
