@@ -113,74 +113,69 @@ export function sloAlarmResources(
       },
     };
   }
-  const simple = (
-    description: string,
-    namespace: string,
-    name: string,
-    dimensions: Json[],
-    stat: string,
-    threshold: number,
-    periods: number,
-    topic: string,
-  ) => ({
-    Type: 'AWS::CloudWatch::Alarm',
-    Properties: {
-      AlarmDescription: description,
-      Namespace: namespace,
-      MetricName: name,
-      Dimensions: dimensions,
-      Statistic: stat,
-      Period: 300,
-      EvaluationPeriods: periods,
-      Threshold: threshold,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [{ Ref: topic }],
-    },
-  });
-  for (const f of functions) {
-    const d = () => [{ Name: 'FunctionName', Value: { Ref: f } }];
-    out[`${f}ErrorsAlarm`] = simple(
-      `${f} invocations failed`,
-      'AWS/Lambda',
-      'Errors',
-      d(),
-      'Sum',
-      0,
-      1,
-      'TicketTopic',
-    );
-    out[`${f}ThrottlesAlarm`] = simple(
-      `${f} was throttled`,
-      'AWS/Lambda',
-      'Throttles',
-      d(),
-      'Sum',
-      0,
-      1,
-      'TicketTopic',
-    );
+  /** Platform alarms: one AWS metric over 5-minute periods against a threshold, to a topic. */
+  interface Platform {
+    description: string;
+    namespace: string;
+    metric: string;
+    dimension: [string, string];
+    stat: string;
+    threshold: number;
+    periods: number;
+    topic: 'PageTopic' | 'TicketTopic';
   }
-  out.StreamIteratorAgeAlarm = simple(
-    'Enrich is more than 10 minutes behind the event stream for 15 minutes',
-    'AWS/Kinesis',
-    'GetRecords.IteratorAgeMilliseconds',
-    [{ Name: 'StreamName', Value: { Ref: 'EventStream' } }],
-    'Maximum',
-    600_000,
-    3,
-    'PageTopic',
-  );
-  out.BronzeFreshnessAlarm = simple(
-    'Firehose holds bronze records older than 15 minutes',
-    'AWS/Firehose',
-    'DeliveryToS3.DataFreshness',
-    [{ Name: 'DeliveryStreamName', Value: { Ref: 'BronzeDeliveryStream' } }],
-    'Maximum',
-    900,
-    1,
-    'TicketTopic',
-  );
+  const platform: Record<string, Platform> = {
+    StreamIteratorAgeAlarm: {
+      description: 'Enrich is more than 10 minutes behind the event stream for 15 minutes',
+      namespace: 'AWS/Kinesis',
+      metric: 'GetRecords.IteratorAgeMilliseconds',
+      dimension: ['StreamName', 'EventStream'],
+      stat: 'Maximum',
+      threshold: 600_000,
+      periods: 3,
+      topic: 'PageTopic',
+    },
+    BronzeFreshnessAlarm: {
+      description: 'Firehose holds bronze records older than 15 minutes',
+      namespace: 'AWS/Firehose',
+      metric: 'DeliveryToS3.DataFreshness',
+      dimension: ['DeliveryStreamName', 'BronzeDeliveryStream'],
+      stat: 'Maximum',
+      threshold: 900,
+      periods: 1,
+      topic: 'TicketTopic',
+    },
+  };
+  for (const f of functions)
+    for (const metric of ['Errors', 'Throttles']) {
+      platform[`${f}${metric}Alarm`] = {
+        description: `${f} ${metric === 'Errors' ? 'invocations failed' : 'was throttled'}`,
+        namespace: 'AWS/Lambda',
+        metric,
+        dimension: ['FunctionName', f],
+        stat: 'Sum',
+        threshold: 0,
+        periods: 1,
+        topic: 'TicketTopic',
+      };
+    }
+  for (const [name, a] of Object.entries(platform))
+    out[name] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: a.description,
+        Namespace: a.namespace,
+        MetricName: a.metric,
+        Dimensions: [{ Name: a.dimension[0], Value: { Ref: a.dimension[1] } }],
+        Statistic: a.stat,
+        Period: 300,
+        EvaluationPeriods: a.periods,
+        Threshold: a.threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: a.topic }],
+      },
+    };
   const boards = dashboardBodies(cfg, functions);
   out.ExecutiveDashboard = {
     Type: 'AWS::CloudWatch::Dashboard',
