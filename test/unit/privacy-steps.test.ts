@@ -2,7 +2,7 @@ import { EmfMetrics, LocalLogger } from '../../src/adapters/local/telemetry';
 import { Pseudonymizer } from '../../src/domain/enrich/pii';
 import { suppressionHash } from '../../src/domain/privacy/erasure';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
-import { createPrivacyStepsHandler, type ResultRow } from '../../src/handlers/privacy-steps';
+import { createPrivacyStepsHandler, type ForgetPlan, type ResultRow } from '../../src/handlers/privacy-steps';
 
 const p = new Pseudonymizer('test-pseudonymization-key-0123456789');
 const athenaRows = (rows: string[][]): ResultRow[] =>
@@ -57,14 +57,7 @@ describe('privacy steps (the forget state machine Lambda)', () => {
       ['email_hash', 'e'.repeat(64), 'c_1'],
       ['user_id', 'cdnow-5', 'c_1'],
     ]);
-    const plan = (await steps({ step: 'erase', request: { userId: 'cdnow-5' }, rows })) as {
-      customerIds: string[];
-      identityKeys: number;
-      vaultSubjectsShredded: number;
-      pattern: string;
-      sqls: string[];
-      waitSeconds: number;
-    };
+    const plan = (await steps({ step: 'erase', request: { userId: 'cdnow-5' }, rows })) as ForgetPlan;
     expect(plan).toMatchObject({
       customerIds: ['c_1'],
       identityKeys: 3,
