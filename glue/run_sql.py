@@ -248,5 +248,33 @@ for step in outputs:
             staged.write.mode("append").partitionBy("dt").parquet(target)
     else:
         spark.read.parquet(f"{staging}/{step['path']}").coalesce(1).write.mode("overwrite").parquet(target)
-put_metrics(EtlSeconds=time.time() - _started, DataQualityFailures=0)
+
+
+def _completeness(frm, to):
+    """(source, day) bronze partitions expected (sources that delivered in the week before the run) and present."""
+    import datetime as _dt
+    day = lambda d: _dt.date.fromisoformat(d)
+    dts = {}
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=args["lake_bucket"], Prefix="bronze/events/source=")
+    for page in pages:
+        for o in page.get("Contents", []):
+            m = re.match(r"bronze/events/source=([^/]+)/event_type=[^/]+/dt=(\d{4}-\d{2}-\d{2})/", o["Key"])
+            if m:
+                dts.setdefault(m.group(1), set()).add(m.group(2))
+    start, end = day(frm), day(to)
+    week = {str(start - _dt.timedelta(days=i)) for i in range(1, 8)}
+    days = [str(start + _dt.timedelta(days=i)) for i in range((end - start).days + 1)]
+    expected = present = 0
+    for source, have in dts.items():
+        if not week & have:
+            continue
+        for d in days:
+            expected += 1
+            present += d in have
+    return expected, present
+
+
+_expected, _present = _completeness(_frm, _to)
+put_metrics(EtlSeconds=time.time() - _started, DataQualityFailures=0,
+            PartitionsExpected=_expected, PartitionsPresent=_present)
 print(json.dumps({"published": [s["name"] for s in outputs], "warnings": warnings}))

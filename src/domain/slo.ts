@@ -23,6 +23,8 @@ export interface RatioSlo {
   kind: 'ratio';
   good: string[];
   total: string[];
+  /** The metrics' CloudWatch dimensions (default {service: c360}, what the functions emit). */
+  dimensions?: Record<string, string>;
   runbook: string;
 }
 
@@ -34,8 +36,13 @@ export interface LatencySlo {
   kind: 'latency';
   metric: string;
   thresholdMs: number;
+  dimensions?: Record<string, string>;
   runbook: string;
 }
+
+/** An SLO's metric dimensions as CloudWatch takes them. */
+export const sloDimensions = (slo: Slo) =>
+  Object.entries(slo.dimensions ?? { service: 'c360' }).map(([Name, Value]) => ({ Name, Value }));
 
 export type Slo = RatioSlo | LatencySlo;
 

@@ -35,11 +35,22 @@ function engineOf(input: RunInput | undefined): EtlEngine {
   return engine;
 }
 
-/** A daily run's input → its date (default: yesterday, UTC) and ETL engine. */
-export function resolveRun(input: RunInput | undefined, now: Date): { date: string; engine: EtlEngine } {
+/**
+ * A daily run's input → its date (default: yesterday, UTC), its ETL engine, and whether it is the
+ * scheduled run (no date given: 1) whose deadline the on-time SLO measures.
+ */
+export function resolveRun(
+  input: RunInput | undefined,
+  now: Date,
+): { date: string; engine: EtlEngine; scheduled: 0 | 1 } {
   const date = input?.date ?? new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
   if (!DATE.test(date)) throw new C360Error(`date must be YYYY-MM-DD, got "${date}"`);
-  return { date, engine: engineOf(input) };
+  return { date, engine: engineOf(input), scheduled: input?.date === undefined ? 1 : 0 };
+}
+
+/** The on-time SLO's deadline: a run for day D is done by 06:00 UTC on D + 1. */
+export function onTime(date: string, finishedAt: Date): 0 | 1 {
+  return finishedAt.getTime() <= Date.parse(`${nextDay(date)}T06:00:00Z`) ? 1 : 0;
 }
 
 /** A backfill's input → every date from..to (inclusive) and the engine each daily run uses. */
@@ -57,6 +68,8 @@ export function dateRange(input: RunInput): { dates: string[]; engine: EtlEngine
 export interface PipelineStepEvent extends RunInput {
   step: string;
   input?: RunInput;
+  /** 1 for the scheduled run (load-scores reports whether it finished on time). */
+  scheduled?: number;
 }
 
 export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (event: PipelineStepEvent) => {
@@ -76,7 +89,9 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       // One table at a time: a load per table never overlaps another of the same table.
       for (const t of tables) await deps.loadTable(t, event.date);
       deps.logger.info('warehouse loaded', { date: event.date, tables });
-      return { tables };
+      // The last step of a run: whether the scheduled run met its deadline (the on-time SLO).
+      const scheduled = event.scheduled === 1 ? 1 : 0;
+      return { tables, scheduled, onTime: scheduled && onTime(event.date, deps.now()) };
     }
     case 'prepare-scoring': {
       if (!event.date || !DATE.test(event.date))

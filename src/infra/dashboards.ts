@@ -1,4 +1,4 @@
-import { type SloConfig, windowSeconds } from '../domain/slo';
+import { type SloConfig, sloDimensions, windowSeconds } from '../domain/slo';
 
 /**
  * The two CloudWatch dashboards, rendered with the alarms (scripts/gen-slo-alarms.ts): executive
@@ -31,6 +31,7 @@ function metricWidget(title: string, metrics: unknown[], opts: Record<string, un
 
 function sloWidgets(cfg: SloConfig): Widget[] {
   return cfg.slos.map((slo) => {
+    const dims = sloDimensions(slo).flatMap((d) => [d.Name, d.Value]);
     const budget = 1 - slo.target;
     const period = Math.min(windowSeconds(slo.window), 2_592_000);
     const metrics =
@@ -39,7 +40,7 @@ function sloWidgets(cfg: SloConfig): Widget[] {
             ...[...new Set([...slo.good, ...slo.total])].map((n, i) => [
               'c360',
               n,
-              ...svc,
+              ...dims,
               { id: `m${i}`, visible: false, stat: 'Sum', period },
             ]),
             [
@@ -61,7 +62,7 @@ function sloWidgets(cfg: SloConfig): Widget[] {
             [
               'c360',
               slo.metric,
-              ...svc,
+              ...dims,
               { id: 'within', visible: false, stat: `PR(:${slo.thresholdMs})`, period },
             ],
             [{ id: 'sli', label: `${slo.name} (target ${slo.target})`, expression: 'within / 100' }],

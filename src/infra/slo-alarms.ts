@@ -1,5 +1,5 @@
 import { yamlDump, yamlParse } from 'yaml-cfn';
-import { type BurnRule, type Slo, type SloConfig, windowSeconds } from '../domain/slo';
+import { type BurnRule, type Slo, type SloConfig, sloDimensions, windowSeconds } from '../domain/slo';
 import { dashboardBodies } from './dashboards';
 
 /**
@@ -16,12 +16,11 @@ export const BEGIN =
 export const END = '  # <<< end of generated alarms';
 
 const pascal = (s: string) => s.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
-const dims = () => [{ Name: 'service', Value: 'c360' }];
-const metric = (id: string, name: string, stat: string, period: number) => ({
+const metric = (slo: Slo, id: string, name: string, stat: string, period: number) => ({
   Id: id,
   ReturnData: false,
   MetricStat: {
-    Metric: { Namespace: 'c360', MetricName: name, Dimensions: dims() },
+    Metric: { Namespace: 'c360', MetricName: name, Dimensions: sloDimensions(slo) },
     Period: period,
     Stat: stat,
   },
@@ -36,7 +35,7 @@ function burnMetrics(slo: Slo, window: string): Json[] {
     const ids = new Map(names.map((n, i) => [n, `m${i}`]));
     const sum = (list: string[]) => list.map((n) => `FILL(${ids.get(n)}, 0)`).join(' + ');
     return [
-      ...names.map((n) => metric(ids.get(n) as string, n, 'Sum', period)),
+      ...names.map((n) => metric(slo, ids.get(n) as string, n, 'Sum', period)),
       {
         Id: 'burn',
         Label: `${slo.name} burn rate over ${window}`,
@@ -46,7 +45,7 @@ function burnMetrics(slo: Slo, window: string): Json[] {
     ];
   }
   return [
-    metric('within', slo.metric, `PR(:${slo.thresholdMs})`, period),
+    metric(slo, 'within', slo.metric, `PR(:${slo.thresholdMs})`, period),
     {
       Id: 'burn',
       Label: `${slo.name} burn rate over ${window}`,

@@ -8,9 +8,10 @@ import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { C360Error } from '../domain/errors';
 import { loadXgboost } from '../domain/models/churn';
+import { bronzePartitions, completeness } from '../etl/completeness';
 import { DataQualityError, runEtl } from '../etl/runner';
 import { ALERTED_FAILURE, createAlertHandler } from '../handlers/alert';
-import { dateRange, type PipelineStepEvent, resolveRun } from '../handlers/pipeline-steps';
+import { dateRange, onTime, type PipelineStepEvent, resolveRun } from '../handlers/pipeline-steps';
 import { createScoreHandler } from '../handlers/score';
 import { CHURN_FEATURES, trainModels } from '../models/train';
 import { projectRoot } from '../paths';
@@ -129,7 +130,14 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
           r.tables.reduce((a, t) => a + t.rowsLoaded, 0),
         );
         m.publishStoredMetrics();
-        return { Payload: { tables: r.tables.map((t) => t.table) } };
+        const scheduled = input.scheduled === 1 ? 1 : 0;
+        return {
+          Payload: {
+            tables: r.tables.map((t) => t.table),
+            scheduled,
+            onTime: scheduled && onTime(input.date as string, new Date()),
+          },
+        };
       }
       case 'prepare-scoring': {
         const models = await trainModels({
@@ -171,6 +179,9 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
         r.steps.filter((s) => s.kind === 'partitioned' || s.kind === 'table').reduce((a, s) => a + s.rows, 0),
       );
       etlMetrics.addMetric('DataQualityFailures', 'Count', 0);
+      const c = completeness(await bronzePartitions(paths.lake), from, to);
+      etlMetrics.addMetric('PartitionsExpected', 'Count', c.expected);
+      etlMetrics.addMetric('PartitionsPresent', 'Count', c.present);
       etlMetrics.publishStoredMetrics();
     } catch (err) {
       if (err instanceof DataQualityError) {
