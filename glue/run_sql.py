@@ -14,6 +14,7 @@ import json
 import re
 import sys
 import time
+import uuid
 
 import argparse
 
@@ -274,6 +275,45 @@ def _completeness(frm, to):
     return expected, present
 
 
+# OpenLineage run events, as the embedded runner writes them (src/etl/lineage.ts): a step reads the
+# plan relations its SQL names and writes its dataset. Row counts are not counted here (a Spark
+# action each); the embedded runner reports them.
+_SOURCE_DATASETS = {
+    "bronze_events": "bronze/events", "bronze_identities": "bronze/events",
+    "silver_event_ids_prior": "silver/events", "identity_map_previous": "silver/identity_map",
+    "ref_currencies": "reference/currencies", "ref_currency_rates": "reference/currency_rates",
+    "ref_countries": "reference/countries",
+}
+
+
+def _lineage_events(run_id, now):
+    produced = {st["name"]: st["path"] for st in plan["steps"] if st.get("path")}
+    events = []
+    for st in plan["steps"]:
+        code = re.sub(r"--.*$", "", read_text(st["sql"]), flags=re.M)
+        inputs = sorted({
+            produced.get(n) or _SOURCE_DATASETS.get(n)
+            for n in list(plan["sources"]) + [x["name"] for x in plan["steps"]]
+            if n != st["name"] and re.search(rf"\b{n}\b", code) and (produced.get(n) or _SOURCE_DATASETS.get(n))
+        } - {st.get("path")})
+        events.append({
+            "eventType": "COMPLETE", "eventTime": now, "producer": "https://github.com/c360/c360/blob/main/glue/run_sql.py",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent",
+            "run": {"runId": run_id, "facets": {"c360_run": {"from": _frm, "to": _to}}},
+            "job": {"namespace": "c360", "name": f"etl.{st['name']}", "facets": {"jobType": {"processingType": "BATCH", "integration": "SPARK", "jobType": st["kind"]}}},
+            "inputs": [{"namespace": "c360-lake", "name": i} for i in inputs],
+            "outputs": [{"namespace": "c360-lake", "name": st["path"]}] if st.get("path") else [],
+        })
+    return events
+
+
+_lineage_run = str(uuid.uuid4())
+_now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+s3.put_object(
+    Bucket=args["lake_bucket"],
+    Key=f"lineage/dt={_now[:10]}/run-{_lineage_run}.ndjson",
+    Body="\n".join(json.dumps(e) for e in _lineage_events(_lineage_run, _now)) + "\n",
+)
 _expected, _present = _completeness(_frm, _to)
 put_metrics(EtlSeconds=time.time() - _started, DataQualityFailures=0,
             PartitionsExpected=_expected, PartitionsPresent=_present)

@@ -20,10 +20,11 @@ describe('template.yaml', () => {
     const script = readFileSync(join(root, 'glue/run_sql.py'), 'utf8');
     const prefixes = new Set([...script.matchAll(/\{lake\}\/([a-z_-]+)/g)].map((m) => m[1] as string));
     for (const m of script.matchAll(/Prefix="([a-z_-]+)\//g)) prefixes.add(m[1] as string);
+    for (const m of script.matchAll(/Key=f?"([a-z_-]+)\//g)) prefixes.add(m[1] as string);
     for (const p of JSON.parse(readFileSync(join(root, 'sql/pipeline.json'), 'utf8')).steps ?? [])
       if (typeof p.path === 'string') prefixes.add(p.path.split('/')[0]);
     expect([...prefixes].sort()).toEqual(
-      expect.arrayContaining(['_staging', 'bronze', 'firehose-errors', 'gold', 'reference', 'silver']),
+      expect.arrayContaining(['_staging', 'bronze', 'firehose-errors', 'gold', 'lineage', 'reference', 'silver']),
     );
     for (const role of ['  GlueRole:', '  EmrJobRole:']) {
       const start = template.indexOf(role);
