@@ -67,6 +67,10 @@ const COMMANDS: Record<string, CommandEntry> = {
       "drop partitions older than each layer's retention (retention apply [--dry-run]; config/retention.json)",
     load: () => import('./commands/retention'),
   },
+  dashboard: {
+    summary: 'render the business dashboards as static HTML from the warehouse (dashboard [--out DIR])',
+    load: () => import('./commands/dashboard'),
+  },
   cost: {
     summary:
       'monthly AWS cost and cost per million events of the deployed configuration (cost [--events-per-day N])',

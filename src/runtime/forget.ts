@@ -6,6 +6,7 @@ import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { listFiles } from '../adapters/local/files';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
+import { renderDashboards } from '../dashboards/render';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { C360Error } from '../domain/errors';
 import type { QuarantineRecord } from '../domain/event';
@@ -216,6 +217,17 @@ export async function forgetLocal(opts: {
   if (r.status === 'FAILED') {
     const cause = r.error?.cause ?? '';
     throw new C360Error(`forget failed (alerted): ${cause.replace(/^.*?failed: /, '')}`);
+  }
+  // Rendered dashboards hold customer ids (top customers): render them again without the person.
+  const dashboards = join(paths.root, 'dashboards');
+  if (existsSync(dashboards) && existsSync(warehouseFile(paths.root))) {
+    say('rendering the dashboards again');
+    const wh = await openWarehouse(paths.root, { readOnly: true });
+    try {
+      await renderDashboards({ warehouse: wh, outDir: dashboards });
+    } finally {
+      wh.close();
+    }
   }
   report.ms = Math.round(performance.now() - started);
   return report;

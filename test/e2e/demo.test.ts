@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { yamlParse } from 'yaml-cfn';
 import { run } from '../../src/cli/commands/demo';
 import { run as forget } from '../../src/cli/commands/forget';
@@ -149,6 +150,83 @@ describe('c360 demo (npm start)', () => {
       engine2.close();
     }
   }, 300_000); // the whole demo, model training included; slow when suites share the 2 cores
+
+  it('the dashboards render in a real browser: charts drawn, no console errors, headline numbers equal SQL', async () => {
+    const data = join(dir, 'demo');
+    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    if (!existsSync(executablePath))
+      throw new Error(
+        `no Chromium at ${executablePath}: apt-get install -y chromium (or set CHROMIUM_PATH); .ci/run installs it`,
+      );
+    // Independently of the reporting views: the headline numbers straight from the warehouse tables.
+    const wh = await openWarehouse(data, { readOnly: true });
+    let expected: Record<string, string>;
+    try {
+      const [r] = await wh.rows<Record<string, string>>(`SELECT
+        (SELECT count(*) FROM gold.dim_customer WHERE is_current) AS customers,
+        (SELECT count(*) FROM gold.fact_orders WHERE is_revenue) AS orders,
+        (SELECT CAST(sum(net_usd) AS VARCHAR) FROM gold.fact_orders WHERE is_revenue) AS net_revenue,
+        (SELECT CAST(round(sum(s.clv_12m_usd), 2) AS VARCHAR) FROM gold.customer_scores s
+           JOIN gold.dim_customer d ON d.customer_id = s.customer_id AND d.is_current) AS total_clv`);
+      expected = r as Record<string, string>;
+    } finally {
+      wh.close();
+    }
+    const browser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    const shots = join(dir, 'screenshots');
+    await mkdir(shots, { recursive: true });
+    const kpis: Record<string, string> = {};
+    try {
+      for (const name of ['index', 'segments', 'clv', 'trends', 'health']) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
+        const errors: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(`file://${join(data, 'dashboards', `${name}.html`)}`);
+        if (name !== 'index') {
+          await page.waitForSelector('body[data-rendered="true"]', { timeout: 15_000 });
+          // Every chart drew something: its canvas has painted pixels.
+          const drawn = await page.$$eval('[data-chart]', (els) =>
+            els.map((el) => {
+              const c = el.querySelector('canvas');
+              const px =
+                c?.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+              let inked = 0;
+              for (let i = 3; i < px.length; i += 4) if ((px[i] as number) > 0) inked++;
+              return { id: el.id, inked };
+            }),
+          );
+          expect(drawn.length).toBeGreaterThan(0);
+          for (const d of drawn)
+            expect({ chart: d.id, drawn: d.inked > 500 }).toEqual({ chart: d.id, drawn: true });
+          const pairs = await page.$$eval('[data-kpi]', (els) =>
+            els.map((e) => [e.getAttribute('data-kpi') ?? '', e.getAttribute('data-value') ?? '']),
+          );
+          for (const [k, v] of pairs) kpis[k as string] = v as string;
+          // Every visual states its units and its date range.
+          const metas = await page.$$eval('.card .meta', (els) => els.map((e) => e.textContent ?? ''));
+          for (const m of metas)
+            expect(m).toMatch(/ · (\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC\)|no data yet)$/);
+        } else {
+          expect(await page.$$eval('a[href$=".html"]', (as) => as.length)).toBe(4);
+        }
+        await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+        expect({ page: name, errors }).toEqual({ page: name, errors: [] });
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
+    expect(Number(kpis.customers)).toBe(Number(expected.customers));
+    expect(Number(kpis.orders)).toBe(Number(expected.orders));
+    expect(Number(kpis.net_revenue)).toBeCloseTo(Number(expected.net_revenue), 2);
+    expect(Number(kpis.total_clv)).toBeCloseTo(Number(expected.total_clv), 2);
+  }, 120_000);
 
   it('declares gold dim_customer in the Glue catalog with the columns the SQL writes (Lake Formation governs them)', async () => {
     const t = yamlParse(readFileSync(join(__dirname, '../../template.yaml'), 'utf8')) as {

@@ -24,7 +24,15 @@ describe('template.yaml', () => {
     for (const p of JSON.parse(readFileSync(join(root, 'sql/pipeline.json'), 'utf8')).steps ?? [])
       if (typeof p.path === 'string') prefixes.add(p.path.split('/')[0]);
     expect([...prefixes].sort()).toEqual(
-      expect.arrayContaining(['_staging', 'bronze', 'firehose-errors', 'gold', 'lineage', 'reference', 'silver']),
+      expect.arrayContaining([
+        '_staging',
+        'bronze',
+        'firehose-errors',
+        'gold',
+        'lineage',
+        'reference',
+        'silver',
+      ]),
     );
     for (const role of ['  GlueRole:', '  EmrJobRole:']) {
       const start = template.indexOf(role);

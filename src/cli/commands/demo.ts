@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Command } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
+import { renderDashboards } from '../../dashboards/render';
 import { evaluateSlos, loadSlos, observationsFromEmf } from '../../domain/slo';
 import { sign } from '../../domain/webhooks/signatures';
 import { openDuckDb } from '../../etl/duckdb';
@@ -329,6 +330,19 @@ export async function run(argv: string[]): Promise<number> {
       'table',
     ).replace(/^(?=.)/gm, '  '),
   );
+  // The business dashboards, from the warehouse's reporting views (QuickSight's role).
+  const dashboardsDir = join(paths.root, 'dashboards');
+  const dashWh = await openWarehouse(dataDir, { readOnly: true });
+  try {
+    const rendered = await renderDashboards({
+      warehouse: dashWh,
+      outDir: dashboardsDir,
+      metricsFile: paths.metrics,
+    });
+    say(`  dashboards: ${rendered.map((d) => d.title).join(', ')} → ${join(dashboardsDir, 'index.html')}`);
+  } finally {
+    dashWh.close();
+  }
   say(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. Look further:`);
   const dataFlag = resolve(dataDir) === resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${dataDir}`;
   say(`  npx c360 query${dataFlag} "SELECT * FROM gold.dim_customer ORDER BY net_usd DESC LIMIT 10"`);

@@ -1,0 +1,192 @@
+/**
+ * The business dashboards, defined once as code: dashboard → visuals → the SQL over the
+ * warehouse's reporting views each visual shows. `c360 dashboard` renders them as static HTML with
+ * the chart library bundled (no network at view time); QuickSight datasets are meant to be derived
+ * from the same definitions. Every visual states its units; every dashboard its date range.
+ */
+export type VisualKind = 'kpi' | 'bar' | 'line' | 'pie' | 'scatter' | 'table';
+
+export interface Visual {
+  id: string;
+  title: string;
+  units: string;
+  kind: VisualKind;
+  sql: string;
+  /** Category / x column (charts). */
+  x?: string;
+  /** Value columns (charts). */
+  y?: string[];
+}
+
+export interface Dashboard {
+  id: string;
+  title: string;
+  description: string;
+  /** One row {from, to}: the dates the numbers cover. */
+  rangeSql: string;
+  visuals: Visual[];
+}
+
+const ORDER_RANGE =
+  'SELECT strftime(min(order_date), \'%Y-%m-%d\') AS "from", strftime(max(order_date), \'%Y-%m-%d\') AS "to" FROM reporting.purchase_trends';
+
+export const DASHBOARDS: Dashboard[] = [
+  {
+    id: 'segments',
+    title: 'Customer Segmentation',
+    description: 'Current customers per RFM segment, their share of net revenue, and moves between segments.',
+    rangeSql: ORDER_RANGE,
+    visuals: [
+      {
+        id: 'customers',
+        title: 'Current customers',
+        units: 'customers',
+        kind: 'kpi',
+        sql: 'SELECT sum(customers) AS value FROM reporting.customer_segments',
+      },
+      {
+        id: 'segment_sizes',
+        title: 'Customers per segment',
+        units: 'customers',
+        kind: 'bar',
+        sql: 'SELECT segment, customers FROM reporting.customer_segments ORDER BY customers DESC, segment',
+        x: 'segment',
+        y: ['customers'],
+      },
+      {
+        id: 'revenue_share',
+        title: 'Share of net revenue by segment',
+        units: '% of net revenue',
+        kind: 'pie',
+        sql: 'SELECT segment, round(100 * revenue_share, 2) AS revenue_share_pct FROM reporting.customer_segments WHERE revenue_share > 0 ORDER BY 2 DESC',
+        x: 'segment',
+        y: ['revenue_share_pct'],
+      },
+      {
+        id: 'migrations',
+        title: 'Segment migrations (latest 50)',
+        units: 'customers',
+        kind: 'table',
+        sql: "SELECT from_segment, to_segment, strftime(changed_on, '%Y-%m-%d') AS changed_on, customers FROM reporting.segment_migrations ORDER BY changed_on DESC, customers DESC, from_segment, to_segment LIMIT 50",
+      },
+    ],
+  },
+  {
+    id: 'clv',
+    title: 'Customer Lifetime Value',
+    description:
+      '12-month CLV (BG/NBD + Gamma-Gamma, discounted 1 % a month) and P(alive) from the latest models.',
+    rangeSql: ORDER_RANGE,
+    visuals: [
+      {
+        id: 'total_clv',
+        title: 'Total 12-month CLV',
+        units: 'USD',
+        kind: 'kpi',
+        sql: 'SELECT round(sum(clv_12m_usd), 2) AS value FROM reporting.customer_lifetime_value',
+      },
+      {
+        id: 'clv_distribution',
+        title: 'Customers by 12-month CLV band',
+        units: 'customers',
+        kind: 'bar',
+        sql: `SELECT band, customers FROM (
+          SELECT CASE WHEN clv_12m_usd < 10 THEN 'under $10' WHEN clv_12m_usd < 50 THEN '$10-50'
+            WHEN clv_12m_usd < 100 THEN '$50-100' WHEN clv_12m_usd < 500 THEN '$100-500' ELSE '$500 and more' END AS band,
+            min(clv_12m_usd) AS low, count(*) AS customers
+          FROM reporting.customer_lifetime_value WHERE clv_12m_usd IS NOT NULL GROUP BY 1) ORDER BY low`,
+        x: 'band',
+        y: ['customers'],
+      },
+      {
+        id: 'palive_vs_clv',
+        title: 'P(alive) against 12-month CLV',
+        units: 'probability (x) / USD (y)',
+        kind: 'scatter',
+        sql: 'SELECT round(p_alive, 4) AS p_alive, clv_12m_usd FROM reporting.customer_lifetime_value WHERE p_alive IS NOT NULL ORDER BY customer_id LIMIT 3000',
+        x: 'p_alive',
+        y: ['clv_12m_usd'],
+      },
+      {
+        id: 'top_customers',
+        title: 'Top 20 customers by 12-month CLV',
+        units: 'USD',
+        kind: 'table',
+        sql: 'SELECT customer_id, segment, orders, net_usd, clv_12m_usd, round(p_alive, 3) AS p_alive FROM reporting.customer_lifetime_value ORDER BY clv_12m_usd DESC NULLS LAST, customer_id LIMIT 20',
+      },
+    ],
+  },
+  {
+    id: 'trends',
+    title: 'Purchase Trends',
+    description:
+      'Revenue orders and net revenue per day (daily grain; the per-minute real-time tier is not built yet).',
+    rangeSql: ORDER_RANGE,
+    visuals: [
+      {
+        id: 'orders',
+        title: 'Revenue orders',
+        units: 'orders',
+        kind: 'kpi',
+        sql: 'SELECT sum(orders) AS value FROM reporting.purchase_trends',
+      },
+      {
+        id: 'net_revenue',
+        title: 'Net revenue',
+        units: 'USD',
+        kind: 'kpi',
+        sql: 'SELECT sum(net_usd) AS value FROM reporting.purchase_trends',
+      },
+      {
+        id: 'orders_per_day',
+        title: 'Orders per day',
+        units: 'orders',
+        kind: 'line',
+        sql: "SELECT strftime(order_date, '%Y-%m-%d') AS day, orders FROM reporting.purchase_trends ORDER BY order_date",
+        x: 'day',
+        y: ['orders'],
+      },
+      {
+        id: 'revenue_per_day',
+        title: 'Net revenue per day',
+        units: 'USD',
+        kind: 'line',
+        sql: "SELECT strftime(order_date, '%Y-%m-%d') AS day, net_usd FROM reporting.purchase_trends ORDER BY order_date",
+        x: 'day',
+        y: ['net_usd'],
+      },
+    ],
+  },
+  {
+    id: 'health',
+    title: 'Pipeline Health',
+    description: 'The last load of each warehouse table: when, which dates, how many rows.',
+    rangeSql:
+      'SELECT strftime(min(loaded_at), \'%Y-%m-%d\') AS "from", strftime(max(loaded_at), \'%Y-%m-%d\') AS "to" FROM reporting.pipeline_health',
+    visuals: [
+      {
+        id: 'tables_loaded',
+        title: 'Warehouse tables loaded',
+        units: 'tables',
+        kind: 'kpi',
+        sql: 'SELECT count(*) AS value FROM reporting.pipeline_health',
+      },
+      {
+        id: 'rows_in_tables',
+        title: 'Rows per warehouse table',
+        units: 'rows',
+        kind: 'bar',
+        sql: 'SELECT table_name, rows_in_table FROM reporting.pipeline_health ORDER BY rows_in_table DESC, table_name',
+        x: 'table_name',
+        y: ['rows_in_table'],
+      },
+      {
+        id: 'last_loads',
+        title: 'Last load per table',
+        units: 'rows',
+        kind: 'table',
+        sql: "SELECT table_name, strftime(loaded_at, '%Y-%m-%d %H:%M:%S') AS loaded_at_utc, date_from, date_to, rows_loaded, rows_in_table FROM reporting.pipeline_health ORDER BY table_name",
+      },
+    ],
+  },
+];

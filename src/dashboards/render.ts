@@ -1,0 +1,141 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EmfMetrics } from '../adapters/local/telemetry';
+import type { Engine } from '../etl/duckdb';
+import { DASHBOARDS, type Dashboard, type Visual } from './definitions';
+
+/**
+ * Renders the dashboards (src/dashboards/definitions.ts) as static HTML: each visual's SQL runs on
+ * the warehouse (timed: DashboardQueryMs), the rows are embedded in the page as JSON, and ECharts
+ * (bundled next to the pages, no network at view time) draws them. KPIs and tables are plain HTML
+ * carrying their values in data attributes, so a browser test can compare them with SQL.
+ */
+export interface RenderedDashboard {
+  id: string;
+  title: string;
+  file: string;
+  range: { from: string | null; to: string | null };
+  visuals: { id: string; rows: number; ms: number }[];
+}
+
+const esc = (s: unknown) =>
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+/** DECIMAL and BIGINT arrive as strings: numbers where they are numbers. */
+const numeric = (rows: Record<string, unknown>[]) =>
+  rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [
+        k,
+        typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v,
+      ]),
+    ),
+  );
+
+const fmt = (v: unknown) =>
+  typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : esc(v ?? '—');
+
+function visualHtml(v: Visual, rows: Record<string, unknown>[], range: string): string {
+  const head = `<h2>${esc(v.title)}</h2><p class="meta">${esc(v.units)} · ${esc(range)}</p>`;
+  if (v.kind === 'kpi') {
+    const value = rows[0]?.value ?? null;
+    return `<section class="card kpi">${head}<div class="value" data-kpi="${esc(v.id)}" data-value="${esc(value)}">${fmt(value)}</div></section>`;
+  }
+  if (v.kind === 'table') {
+    const cols = Object.keys(rows[0] ?? {});
+    const body = rows.map((r) => `<tr>${cols.map((c) => `<td>${fmt(r[c])}</td>`).join('')}</tr>`).join('');
+    return `<section class="card wide">${head}<table data-table="${esc(v.id)}" data-rows="${rows.length}"><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table></section>`;
+  }
+  return `<section class="card">${head}<div class="chart" id="v-${esc(v.id)}" data-chart="${esc(v.id)}" data-points="${rows.length}"></div></section>`;
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;margin:24px;color:#1d2433;background:#f6f7f9}
+header p{color:#5b6577}nav a{margin-right:16px}.grid{display:flex;flex-wrap:wrap;gap:16px}
+.card{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px #0002;flex:1 1 420px}
+.card.wide{flex-basis:100%}.kpi .value{font-size:36px;font-weight:600}.meta{color:#5b6577;margin:0 0 8px}
+h2{font-size:16px;margin:0 0 4px}.chart{height:320px}table{border-collapse:collapse;width:100%;font-size:13px}
+td,th{border-bottom:1px solid #e3e6eb;padding:4px 8px;text-align:left}`;
+
+/** The browser side: one ECharts instance per chart visual, from the embedded rows. */
+const CHART_SCRIPT = `const data = JSON.parse(document.getElementById('c360-data').textContent);
+for (const v of data.visuals) {
+  const el = document.getElementById('v-' + v.id);
+  if (!el) continue;
+  const chart = echarts.init(el, null, { renderer: 'canvas' });
+  const rows = v.rows, x = v.x, ys = v.y || [];
+  let option;
+  if (v.kind === 'pie') option = { tooltip: {}, series: [{ type: 'pie', radius: '65%', data: rows.map(r => ({ name: String(r[x]), value: r[ys[0]] })) }] };
+  else if (v.kind === 'scatter') option = { tooltip: {}, xAxis: { type: 'value', name: x }, yAxis: { type: 'value', name: ys[0] }, series: [{ type: 'scatter', symbolSize: 4, data: rows.map(r => [r[x], r[ys[0]]]) }] };
+  else option = { tooltip: { trigger: 'axis' }, legend: {}, xAxis: { type: 'category', data: rows.map(r => String(r[x])) }, yAxis: { type: 'value', name: v.units }, series: ys.map(y => ({ name: y, type: v.kind, data: rows.map(r => r[y]), showSymbol: false })) };
+  option.animation = false;
+  chart.setOption(option);
+}
+document.body.dataset.rendered = 'true';`;
+
+function page(
+  d: Dashboard,
+  rows: Map<string, Record<string, unknown>[]>,
+  range: string,
+  generatedAt: string,
+): string {
+  const data = {
+    visuals: d.visuals
+      .filter((v) => !['kpi', 'table'].includes(v.kind))
+      .map((v) => ({ id: v.id, kind: v.kind, x: v.x, y: v.y, units: v.units, rows: rows.get(v.id) ?? [] })),
+  };
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(d.title)} · c360</title>
+<style>${STYLE}</style><script src="echarts.min.js"></script></head><body>
+<header><nav><a href="index.html">All dashboards</a></nav><h1>${esc(d.title)}</h1><p>${esc(d.description)} Data: ${esc(range)}. Generated ${esc(generatedAt)}.</p></header>
+<main class="grid">${d.visuals.map((v) => visualHtml(v, rows.get(v.id) ?? [], range)).join('\n')}</main>
+<script type="application/json" id="c360-data">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
+<script>${CHART_SCRIPT}</script></body></html>\n`;
+}
+
+export async function renderDashboards(opts: {
+  warehouse: Engine;
+  outDir: string;
+  metricsFile?: string;
+  now?: Date;
+  dashboards?: Dashboard[];
+}): Promise<RenderedDashboard[]> {
+  const now = (opts.now ?? new Date()).toISOString().replace('T', ' ').slice(0, 16);
+  await mkdir(opts.outDir, { recursive: true });
+  await copyFile(require.resolve('echarts/dist/echarts.min.js'), join(opts.outDir, 'echarts.min.js'));
+  const metrics = new EmfMetrics('c360', 'c360-dashboard', opts.metricsFile);
+  const out: RenderedDashboard[] = [];
+  for (const d of opts.dashboards ?? DASHBOARDS) {
+    const [r] = await opts.warehouse.rows<{ from: string | null; to: string | null }>(d.rangeSql);
+    const range = r?.from ? `${r.from} to ${r.to} (UTC)` : 'no data yet';
+    const rows = new Map<string, Record<string, unknown>[]>();
+    const visuals: RenderedDashboard['visuals'] = [];
+    for (const v of d.visuals) {
+      const t0 = performance.now();
+      const result = numeric(await opts.warehouse.rows<Record<string, unknown>>(v.sql));
+      const ms = performance.now() - t0;
+      rows.set(v.id, result);
+      visuals.push({ id: v.id, rows: result.length, ms: Math.round(ms * 10) / 10 });
+      metrics.addMetric('DashboardQueryMs', 'Milliseconds', ms);
+    }
+    const file = join(opts.outDir, `${d.id}.html`);
+    await writeFile(file, page(d, rows, range, now));
+    out.push({
+      id: d.id,
+      title: d.title,
+      file,
+      range: { from: r?.from ?? null, to: r?.to ?? null },
+      visuals,
+    });
+  }
+  metrics.publishStoredMetrics();
+  await writeFile(
+    join(opts.outDir, 'index.html'),
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>c360 dashboards</title><style>${STYLE}</style></head><body>
+<header><h1>c360 dashboards</h1><p>Generated ${esc(now)} UTC from the warehouse's reporting views.</p></header><main class="grid">
+${out.map((d) => `<section class="card"><h2><a href="${esc(d.id)}.html">${esc(d.title)}</a></h2><p class="meta">${esc((opts.dashboards ?? DASHBOARDS).find((x) => x.id === d.id)?.description)}</p><p class="meta">${esc(d.range.from ? `${d.range.from} to ${d.range.to}` : 'no data yet')}</p></section>`).join('\n')}
+</main></body></html>\n`,
+  );
+  return out;
+}
