@@ -305,6 +305,19 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     engine.close();
   }
+  // The business dashboards, from the warehouse's reporting views (QuickSight's role).
+  const dashboardsDir = join(paths.root, 'dashboards');
+  const dashWh = await openWarehouse(dataDir, { readOnly: true });
+  try {
+    const rendered = await renderDashboards({
+      warehouse: dashWh,
+      outDir: dashboardsDir,
+      metricsFile: paths.metrics,
+    });
+    say(`  dashboards: ${rendered.map((d) => d.title).join(', ')} → ${join(dashboardsDir, 'index.html')}`);
+  } finally {
+    dashWh.close();
+  }
   // The SLOs on the metrics this run emitted (the same objectives the CloudWatch alarms watch).
   const slos = evaluateSlos(
     loadSlos(projectRoot()),
@@ -330,19 +343,6 @@ export async function run(argv: string[]): Promise<number> {
       'table',
     ).replace(/^(?=.)/gm, '  '),
   );
-  // The business dashboards, from the warehouse's reporting views (QuickSight's role).
-  const dashboardsDir = join(paths.root, 'dashboards');
-  const dashWh = await openWarehouse(dataDir, { readOnly: true });
-  try {
-    const rendered = await renderDashboards({
-      warehouse: dashWh,
-      outDir: dashboardsDir,
-      metricsFile: paths.metrics,
-    });
-    say(`  dashboards: ${rendered.map((d) => d.title).join(', ')} → ${join(dashboardsDir, 'index.html')}`);
-  } finally {
-    dashWh.close();
-  }
   say(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. Look further:`);
   const dataFlag = resolve(dataDir) === resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${dataDir}`;
   say(`  npx c360 query${dataFlag} "SELECT * FROM gold.dim_customer ORDER BY net_usd DESC LIMIT 10"`);
