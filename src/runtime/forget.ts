@@ -95,6 +95,7 @@ export async function forgetLocal(opts: {
     metrics: new EmfMetrics('c360', 'c360-privacy', paths.metrics),
   });
   let rows: ResultRow[] = [];
+  let alerted: string | null = null;
   const payload = (i: unknown) => (i as { Payload: PrivacyStepEvent }).Payload;
   const asTask = async <T>(f: () => Promise<T>) => {
     try {
@@ -206,6 +207,7 @@ export async function forgetLocal(opts: {
     DescribeStatement: async (i) => ({ Id: (i as { Id: string }).Id, Status: 'FINISHED' }),
     Alert: async (i) => {
       const { Subject, Message } = i as { Subject: string; Message: string };
+      alerted = Message;
       await localAlerts(paths.root).publish({ subject: Subject, message: Message });
       return { MessageId: 'local' };
     },
@@ -215,8 +217,8 @@ export async function forgetLocal(opts: {
     waitMs: { WaitForEnrich: 0, WaitForStatement: 0 },
   });
   if (r.status === 'FAILED') {
-    const cause = r.error?.cause ?? '';
-    throw new C360Error(`forget failed (alerted): ${cause.replace(/^.*?failed: /, '')}`);
+    // The alert names the state's error and cause; the Fail state's own cause is generic.
+    throw new C360Error(`forget failed: ${alerted ?? r.error?.cause ?? 'unknown error'}`);
   }
   // Rendered dashboards hold customer ids (top customers): render them again without the person.
   const dashboards = join(paths.root, 'dashboards');

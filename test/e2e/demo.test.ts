@@ -399,5 +399,10 @@ describe('c360 demo (npm start)', () => {
       ]).Records,
     );
     expect(stats).toMatchObject({ events: 1, suppressed: 1, delivered: 0, quarantined: 0 });
+
+    // An unknown customer id is refused with the reason, through the state machine's alert.
+    await expect(forget(['--data', data, '--customer-id', 'c_nobody'])).rejects.toThrow(
+      /c_nobody is not in the identity map/,
+    );
   });
 });
