@@ -6,6 +6,7 @@ import { chromium } from 'playwright-core';
 import { yamlParse } from 'yaml-cfn';
 import { run } from '../../src/cli/commands/demo';
 import { run as forget } from '../../src/cli/commands/forget';
+import { run as query } from '../../src/cli/commands/query';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { trainModels } from '../../src/models/train';
@@ -227,6 +228,55 @@ describe('c360 demo (npm start)', () => {
     expect(Number(kpis.net_revenue)).toBeCloseTo(Number(expected.net_revenue), 2);
     expect(Number(kpis.total_clv)).toBeCloseTo(Number(expected.total_clv), 2);
   }, 120_000);
+
+  it('exports any reporting view as Parquet or CSV with c360 query --out', async () => {
+    const data = join(dir, 'demo');
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      for (const [format, file] of [
+        ['parquet', join(dir, 'segments.parquet')],
+        ['csv', join(dir, 'segments.csv')],
+      ] as const)
+        expect(
+          await query([
+            '--warehouse',
+            '--data',
+            data,
+            '--format',
+            format,
+            '--out',
+            file,
+            'SELECT * FROM reporting.customer_segments',
+          ]),
+        ).toBe(0);
+    } finally {
+      out.mockRestore();
+    }
+    const engine = await openDuckDb();
+    try {
+      const wh = await openWarehouse(data, { readOnly: true });
+      let expected: unknown;
+      try {
+        expected = await wh.rows(
+          'SELECT segment, customers FROM reporting.customer_segments ORDER BY segment',
+        );
+      } finally {
+        wh.close();
+      }
+      expect(
+        await engine.rows(
+          `SELECT segment, CAST(customers AS VARCHAR) AS customers FROM read_parquet(${lit(join(dir, 'segments.parquet'))}) ORDER BY segment`,
+        ),
+      ).toEqual(expected);
+      expect(
+        await engine.rows(
+          `SELECT segment, CAST(customers AS VARCHAR) AS customers FROM read_csv_auto(${lit(join(dir, 'segments.csv'))}) ORDER BY segment`,
+        ),
+      ).toEqual(expected);
+    } finally {
+      engine.close();
+    }
+  });
 
   it('declares gold dim_customer in the Glue catalog with the columns the SQL writes (Lake Formation governs them)', async () => {
     const t = yamlParse(readFileSync(join(__dirname, '../../template.yaml'), 'utf8')) as {

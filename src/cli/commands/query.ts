@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { openDuckDb } from '../../etl/duckdb';
+import { type Engine, lit, openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { openWarehouse } from '../../warehouse/embedded';
@@ -33,17 +34,41 @@ export async function run(argv: string[]): Promise<number> {
         'gold.customer_features, ...',
     )
     .argument('<sql...>', 'the query, e.g. "SELECT segment, count(*) FROM gold.customer_rfm GROUP BY 1"')
-    .addOption(formatOption())
+    .addOption(
+      new Option('--format <format>', 'output format (parquet needs --out)')
+        .choices(['table', 'csv', 'json', 'parquet'])
+        .default('table'),
+    )
+    .option('--out <file>', 'write the result to this file instead of printing it (csv, json or parquet)')
     .option('--warehouse', 'query the embedded warehouse (gold.*, reporting.*) instead of the lake')
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
-  const parsed = parseWith<{ format: string; data: string; warehouse?: boolean }>(cmd, argv);
+  const parsed = parseWith<{ format: string; data: string; warehouse?: boolean; out?: string }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
-  const { format, data } = parsed.opts;
+  const { format, data, out } = parsed.opts;
   const sql = parsed.args.join(' ').trim();
+  if (format === 'parquet' && !out) {
+    process.stderr.write('c360 query: --format parquet writes a file: add --out FILE.parquet\n');
+    return 2;
+  }
+  /** Prints the rows, or exports them: DuckDB's COPY writes CSV, JSON lines or Parquet itself. */
+  const emit = async (engine: Engine) => {
+    if (!out) {
+      process.stdout.write(formatRows(await engine.rows(sql), format));
+      return;
+    }
+    const fmt = format === 'parquet' ? 'parquet' : format === 'json' ? 'json' : 'csv';
+    await engine.run(
+      `COPY (${sql.replace(/;\s*$/, '')}) TO ${lit(resolve(out))} (FORMAT ${fmt}${fmt === 'csv' ? ', HEADER' : ''})`,
+    );
+    const [n] = await engine.rows<{ n: string }>(
+      `SELECT count(*) AS n FROM ${fmt === 'parquet' ? 'read_parquet' : fmt === 'json' ? 'read_json_auto' : 'read_csv_auto'}(${lit(resolve(out))})`,
+    );
+    process.stdout.write(`wrote ${n?.n ?? 0} row(s) to ${out} (${fmt})\n`);
+  };
   if (parsed.opts.warehouse) {
     const wh = await openWarehouse(data, { readOnly: true });
     try {
-      process.stdout.write(formatRows(await wh.rows(sql), format));
+      await emit(wh);
       return 0;
     } finally {
       wh.close();
@@ -59,8 +84,7 @@ export async function run(argv: string[]): Promise<number> {
       );
       return 1;
     }
-    const rows = await engine.rows(sql);
-    process.stdout.write(formatRows(rows, format));
+    await emit(engine);
     return 0;
   } finally {
     engine.close();
