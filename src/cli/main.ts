@@ -71,6 +71,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'render the business dashboards as static HTML from the warehouse (dashboard [--out DIR])',
     load: () => import('./commands/dashboard'),
   },
+  report: {
+    summary:
+      'the daily summary or weekly digest from the warehouse, as HTML and CSV (report daily|weekly --date D)',
+    load: () => import('./commands/report'),
+  },
   cost: {
     summary:
       'monthly AWS cost and cost per million events of the deployed configuration (cost [--events-per-day N])',

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { yamlParse } from 'yaml-cfn';
 import { run } from '../../src/cli/commands/demo';
 import { run as forget } from '../../src/cli/commands/forget';
 import { run as query } from '../../src/cli/commands/query';
+import { run as report } from '../../src/cli/commands/report';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { trainModels } from '../../src/models/train';
@@ -276,6 +277,49 @@ describe('c360 demo (npm start)', () => {
     } finally {
       engine.close();
     }
+  });
+
+  it('writes the daily summary and weekly digest with numbers equal to the warehouse facts', async () => {
+    const data = join(dir, 'demo');
+    const wh = await openWarehouse(data, { readOnly: true });
+    let day: string;
+    let expected: { orders: string; net: string; prev_orders: string };
+    try {
+      [{ day } = { day: '' }] = await wh.rows<{ day: string }>(
+        "SELECT strftime(order_date, '%Y-%m-%d') AS day FROM gold.fact_orders WHERE is_revenue GROUP BY order_date ORDER BY count(*) DESC, order_date LIMIT 1",
+      );
+      [expected] = (await wh.rows(`SELECT
+          (SELECT count(*) FROM gold.fact_orders WHERE is_revenue AND order_date = DATE '${day}') AS orders,
+          (SELECT CAST(sum(net_usd) AS VARCHAR) FROM gold.fact_orders WHERE is_revenue AND order_date = DATE '${day}') AS net,
+          (SELECT count(*) FROM gold.fact_orders WHERE is_revenue AND order_date = DATE '${day}' - INTERVAL 7 DAY) AS prev_orders`)) as [
+        typeof expected,
+      ];
+    } finally {
+      wh.close();
+    }
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      for (const kind of ['daily', 'weekly'])
+        expect(await report([kind, '--date', day, '--data', data])).toBe(0);
+    } finally {
+      out.mockRestore();
+    }
+    const csv = readFileSync(join(data, 'reports', `daily-${day}.csv`), 'utf8');
+    const row = (metric: string) =>
+      csv
+        .split('\n')
+        .find((l) => l.startsWith(`${metric},`))
+        ?.split(',');
+    expect(row('orders')?.slice(1, 3).map(Number)).toEqual([
+      Number(expected.orders),
+      Number(expected.prev_orders),
+    ]);
+    expect(Number(row('net_usd')?.[1])).toBeCloseTo(Number(expected.net), 2);
+    expect(readFileSync(join(data, 'reports', `daily-${day}.html`), 'utf8')).toContain(
+      `data-metric="orders"`,
+    );
+    const weekly = readdirSync(join(data, 'reports')).filter((f) => f.startsWith('weekly-'));
+    expect(weekly.length).toBeGreaterThanOrEqual(2);
   });
 
   it('declares gold dim_customer in the Glue catalog with the columns the SQL writes (Lake Formation governs them)', async () => {

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { Command } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
 import { renderDashboards } from '../../dashboards/render';
+import { buildReport, writeReport } from '../../dashboards/reports';
 import { evaluateSlos, loadSlos, observationsFromEmf } from '../../domain/slo';
 import { sign } from '../../domain/webhooks/signatures';
 import { openDuckDb } from '../../etl/duckdb';
@@ -315,6 +316,16 @@ export async function run(argv: string[]): Promise<number> {
       metricsFile: paths.metrics,
     });
     say(`  dashboards: ${rendered.map((d) => d.title).join(', ')} → ${join(dashboardsDir, 'index.html')}`);
+    // Reports for the last day with orders: the daily summary and that week's digest.
+    const lastDay = rendered.find((d) => d.id === 'trends')?.range.to;
+    if (lastDay) {
+      const written = [];
+      for (const kind of ['daily', 'weekly'] as const)
+        written.push(
+          (await writeReport(await buildReport(dashWh, kind, lastDay), join(paths.root, 'reports'))).html,
+        );
+      say(`  reports for ${lastDay}: ${written.join(', ')} (and .csv)`);
+    }
   } finally {
     dashWh.close();
   }

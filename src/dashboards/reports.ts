@@ -1,0 +1,115 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { C360Error } from '../domain/errors';
+import { type Engine, lit } from '../etl/duckdb';
+
+/**
+ * The daily summary and the weekly digest, from the warehouse's reporting views, as HTML (to read
+ * or mail) and CSV (to load elsewhere): each metric for the period next to the period before (the
+ * same weekday a week earlier for a day, the previous ISO week for a week) and the change.
+ */
+export type ReportKind = 'daily' | 'weekly';
+
+export interface ReportLine {
+  metric: string;
+  value: number;
+  previous: number;
+  change_pct: number | null;
+}
+
+export interface Report {
+  kind: ReportKind;
+  from: string;
+  to: string;
+  previousFrom: string;
+  previousTo: string;
+  lines: ReportLine[];
+  html: string;
+  csv: string;
+}
+
+const DAY = 86_400_000;
+const shift = (d: string, n: number) =>
+  new Date(Date.parse(`${d}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
+
+/** The period a report covers: the day, or the ISO week (Monday to Sunday) holding it. */
+export function reportPeriod(
+  kind: ReportKind,
+  date: string,
+): { from: string; to: string; previousFrom: string; previousTo: string } {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
+    throw new C360Error(`the report date must be YYYY-MM-DD, got "${date}"`);
+  if (kind === 'daily')
+    return { from: date, to: date, previousFrom: shift(date, -7), previousTo: shift(date, -7) };
+  const weekday = (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7; // Monday = 0
+  const from = shift(date, -weekday);
+  return { from, to: shift(from, 6), previousFrom: shift(from, -7), previousTo: shift(from, -1) };
+}
+
+const esc = (s: unknown) =>
+  String(s ?? '').replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
+  );
+
+async function totals(wh: Engine, from: string, to: string): Promise<Record<string, number>> {
+  const [r] = await wh.rows<Record<string, string | null>>(`SELECT
+      coalesce(sum(orders), 0) AS orders, coalesce(sum(buyers), 0) AS buyer_days,
+      coalesce(sum(gross_usd), 0) AS gross_usd, coalesce(sum(refunds_usd), 0) AS refunds_usd,
+      coalesce(sum(net_usd), 0) AS net_usd
+    FROM reporting.purchase_trends WHERE order_date BETWEEN ${lit(from)} AND ${lit(to)}`);
+  const [n] = await wh.rows<{
+    new_customers: string;
+  }>(`SELECT count(*) AS new_customers FROM gold.dim_customer
+    WHERE is_current AND CAST(first_order_at AS DATE) BETWEEN ${lit(from)} AND ${lit(to)}`);
+  return {
+    orders: Number(r?.orders ?? 0),
+    buyer_days: Number(r?.buyer_days ?? 0),
+    gross_usd: Number(r?.gross_usd ?? 0),
+    refunds_usd: Number(r?.refunds_usd ?? 0),
+    net_usd: Number(r?.net_usd ?? 0),
+    new_customers: Number(n?.new_customers ?? 0),
+  };
+}
+
+export async function buildReport(
+  wh: Engine,
+  kind: ReportKind,
+  date: string,
+  generatedAt = new Date(),
+): Promise<Report> {
+  const p = reportPeriod(kind, date);
+  const [now, before] = [await totals(wh, p.from, p.to), await totals(wh, p.previousFrom, p.previousTo)];
+  const lines: ReportLine[] = Object.keys(now).map((metric) => {
+    const value = now[metric] as number;
+    const previous = before[metric] as number;
+    return {
+      metric,
+      value,
+      previous,
+      change_pct: previous === 0 ? null : Math.round(((value - previous) / previous) * 1000) / 10,
+    };
+  });
+  const title =
+    kind === 'daily' ? `c360 daily summary, ${p.from}` : `c360 weekly digest, ${p.from} to ${p.to}`;
+  const compared =
+    kind === 'daily'
+      ? `the same weekday a week earlier (${p.previousFrom})`
+      : `the week before (${p.previousFrom} to ${p.previousTo})`;
+  const csv = `metric,value,previous,change_pct\n${lines.map((l) => `${l.metric},${l.value},${l.previous},${l.change_pct ?? ''}`).join('\n')}\n`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:24px}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 12px;text-align:right}td:first-child,th:first-child{text-align:left}</style></head><body>
+<h1>${esc(title)}</h1><p>Revenue orders from the warehouse's reporting views (USD, UTC days), compared with ${esc(compared)}. Generated ${esc(generatedAt.toISOString().slice(0, 16).replace('T', ' '))} UTC.</p>
+<table><thead><tr><th>metric</th><th>value</th><th>previous</th><th>change</th></tr></thead><tbody>
+${lines.map((l) => `<tr data-metric="${esc(l.metric)}"><td>${esc(l.metric)}</td><td>${esc(l.value)}</td><td>${esc(l.previous)}</td><td>${l.change_pct === null ? '—' : `${l.change_pct > 0 ? '+' : ''}${l.change_pct} %`}</td></tr>`).join('\n')}
+</tbody></table></body></html>\n`;
+  return { kind, ...p, lines, html, csv };
+}
+
+export async function writeReport(r: Report, outDir: string): Promise<{ html: string; csv: string }> {
+  await mkdir(outDir, { recursive: true });
+  const base = join(outDir, `${r.kind}-${r.from}`);
+  await writeFile(`${base}.html`, r.html);
+  await writeFile(`${base}.csv`, r.csv);
+  return { html: `${base}.html`, csv: `${base}.csv` };
+}
