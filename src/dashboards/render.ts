@@ -94,6 +94,75 @@ function page(
 <script>${CHART_SCRIPT}</script></body></html>\n`;
 }
 
+/** The Customer 360 profile page: one customer at a time, found with a search box over all of them. */
+const PROFILE_SCRIPT = `const data = JSON.parse(document.getElementById('c360-data').textContent);
+const input = document.getElementById('search'), list = document.getElementById('matches'), card = document.getElementById('profile');
+const money = (v) => v === null || v === undefined ? '—' : Number(v).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+const cell = (v) => v === null || v === undefined ? '—' : String(v);
+function show(c) {
+  const orders = data.orders[c.customer_id] || [], tickets = data.tickets[c.customer_id] || [];
+  card.dataset.customer = c.customer_id; card.dataset.orders = String(orders.length);
+  card.innerHTML = '<h2>' + c.customer_id + '</h2>' +
+    '<table class="facts">' + [['segment', c.segment], ['lifecycle stage', c.lifecycle_stage], ['country', c.country], ['first seen (UTC)', c.first_seen_at], ['last seen (UTC)', c.last_seen_at],
+      ['identity keys', c.identity_keys], ['sources', c.sources], ['revenue orders', c.orders], ['net revenue', money(c.net_usd)], ['12-month CLV', money(c.clv_12m_usd)],
+      ['P(alive)', c.p_alive], ['churn probability', c.churn_probability], ['support tickets', c.tickets], ['avg sentiment', c.avg_sentiment]]
+      .map(([k, v]) => '<tr><th>' + k + '</th><td>' + cell(v) + '</td></tr>').join('') + '</table>' +
+    '<h3>Orders (' + orders.length + ')</h3><table><tr><th>date</th><th>order</th><th>status</th><th>net</th></tr>' +
+      orders.map((o) => '<tr><td>' + o.order_date + '</td><td>' + o.order_id + '</td><td>' + o.status + '</td><td>' + money(o.net_usd) + '</td></tr>').join('') + '</table>' +
+    '<h3>Support tickets (' + tickets.length + ')</h3><table><tr><th>created (UTC)</th><th>status</th><th>priority</th><th>CSAT</th></tr>' +
+      tickets.map((t) => '<tr><td>' + cell(t.created_at) + '</td><td>' + cell(t.status) + '</td><td>' + cell(t.priority) + '</td><td>' + cell(t.csat_score) + '</td></tr>').join('') + '</table>';
+}
+function search() {
+  const q = input.value.trim().toLowerCase();
+  const hits = data.customers.filter((c) => !q || c.customer_id.toLowerCase().includes(q)).slice(0, 20);
+  list.innerHTML = hits.map((c, i) => '<li><a href="#" data-i="' + data.customers.indexOf(c) + '">' + c.customer_id + '</a> ' + (c.segment || '') + ', ' + money(c.net_usd) + '</li>').join('');
+  if (hits[0]) show(hits[0]);
+}
+list.addEventListener('click', (e) => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) { e.preventDefault(); show(data.customers[Number(i)]); } });
+input.addEventListener('input', search);
+search();
+document.body.dataset.rendered = 'true';`;
+
+async function profilePage(wh: Engine, generatedAt: string): Promise<string> {
+  const customers = numeric(
+    await wh.rows(`SELECT d.customer_id, d.segment, d.lifecycle_stage, d.country,
+        strftime(d.first_seen_at, '%Y-%m-%d %H:%M') AS first_seen_at, strftime(d.last_seen_at, '%Y-%m-%d %H:%M') AS last_seen_at,
+        d.identity_keys, d.sources, d.orders, d.net_usd, d.tickets, round(d.avg_sentiment, 2) AS avg_sentiment,
+        v.clv_12m_usd, round(v.p_alive, 3) AS p_alive, round(v.churn_probability, 3) AS churn_probability
+      FROM gold.dim_customer d LEFT JOIN reporting.customer_lifetime_value v ON v.customer_id = d.customer_id
+      WHERE d.is_current ORDER BY d.net_usd DESC NULLS LAST, d.customer_id`),
+  );
+  const group = (rows: Record<string, unknown>[]) => {
+    const out: Record<string, Record<string, unknown>[]> = {};
+    for (const r of rows) {
+      const id = String(r.customer_id);
+      out[id] = [...(out[id] ?? []), r];
+    }
+    return out;
+  };
+  const orders = group(
+    numeric(
+      await wh.rows(`SELECT customer_id, strftime(order_date, '%Y-%m-%d') AS order_date, order_id, status, net_usd
+        FROM gold.fact_orders WHERE customer_id IS NOT NULL ORDER BY customer_id, order_date DESC, order_id`),
+    ),
+  );
+  const tickets = group(
+    numeric(
+      await wh.rows(`SELECT customer_id, strftime(created_at, '%Y-%m-%d %H:%M') AS created_at, status, priority, csat_score
+        FROM gold.fact_support_tickets WHERE customer_id IS NOT NULL ORDER BY customer_id, created_at DESC`),
+    ),
+  );
+  const data = JSON.stringify({ customers, orders, tickets }).replace(/</g, '\\u003c');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Customer 360 profile · c360</title><style>${STYLE}
+#search{font-size:16px;padding:6px;width:320px}#matches{columns:2;font-size:13px}.facts th{width:180px}</style></head><body>
+<header><nav><a href="index.html">All dashboards</a></nav><h1>Customer 360 profile</h1>
+<p>One customer across every source: stitched identities, orders, tickets and the latest model scores (pseudonymous ids; clear values stay in the PII vault). Generated ${esc(generatedAt)}.</p></header>
+<main class="grid"><section class="card"><h2>Find a customer</h2><p class="meta">${customers.length} customers · search by customer id</p>
+<input id="search" type="search" placeholder="customer id, e.g. c_…" autocomplete="off"><ul id="matches"></ul></section>
+<section class="card wide" id="profile"></section></main>
+<script type="application/json" id="c360-data">${data}</script><script>${PROFILE_SCRIPT}</script></body></html>\n`;
+}
+
 export async function renderDashboards(opts: {
   warehouse: Engine;
   outDir: string;
@@ -130,10 +199,12 @@ export async function renderDashboards(opts: {
     });
   }
   metrics.publishStoredMetrics();
+  await writeFile(join(opts.outDir, 'customer.html'), await profilePage(opts.warehouse, now));
   await writeFile(
     join(opts.outDir, 'index.html'),
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>c360 dashboards</title><style>${STYLE}</style></head><body>
 <header><h1>c360 dashboards</h1><p>Generated ${esc(now)} UTC from the warehouse's reporting views.</p></header><main class="grid">
+<section class="card"><h2><a href="customer.html">Customer 360 profile</a></h2><p class="meta">One customer: identities, orders, tickets, scores; a search box over all customers.</p></section>
 ${out.map((d) => `<section class="card"><h2><a href="${esc(d.id)}.html">${esc(d.title)}</a></h2><p class="meta">${esc((opts.dashboards ?? DASHBOARDS).find((x) => x.id === d.id)?.description)}</p><p class="meta">${esc(d.range.from ? `${d.range.from} to ${d.range.to}` : 'no data yet')}</p></section>`).join('\n')}
 </main></body></html>\n`,
   );

@@ -215,7 +215,7 @@ describe('c360 demo (npm start)', () => {
           for (const m of metas)
             expect(m).toMatch(/ · (\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC\)|no data yet)$/);
         } else {
-          expect(await page.$$eval('a[href$=".html"]', (as) => as.length)).toBe(4);
+          expect(await page.$$eval('a[href$=".html"]', (as) => as.length)).toBe(5);
         }
         await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
         expect({ page: name, errors }).toEqual({ page: name, errors: [] });
@@ -223,6 +223,37 @@ describe('c360 demo (npm start)', () => {
       }
     } finally {
       await browser.close();
+    }
+    // The Customer 360 profile: search a customer, see their orders.
+    const wh2 = await openWarehouse(data, { readOnly: true });
+    let top: { customer_id: string; n: string };
+    try {
+      [top] = (await wh2.rows(
+        'SELECT customer_id, count(*) AS n FROM gold.fact_orders WHERE customer_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1',
+      )) as [typeof top];
+    } finally {
+      wh2.close();
+    }
+    const profileBrowser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await profileBrowser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`file://${join(data, 'dashboards', 'customer.html')}`);
+      await page.waitForSelector('body[data-rendered="true"]');
+      await page.fill('#search', top.customer_id);
+      const shown = await page.$eval('#profile', (e) => [
+        e.getAttribute('data-customer'),
+        e.getAttribute('data-orders'),
+      ]);
+      expect(shown).toEqual([top.customer_id, String(top.n)]);
+      await page.screenshot({ path: join(shots, 'customer.png'), fullPage: false });
+      expect(errors).toEqual([]);
+    } finally {
+      await profileBrowser.close();
     }
     expect(Number(kpis.customers)).toBe(Number(expected.customers));
     expect(Number(kpis.orders)).toBe(Number(expected.orders));
