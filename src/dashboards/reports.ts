@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { C360Error } from '../domain/errors';
+import { addDays } from '../domain/instant';
 import { type Engine, lit } from '../etl/duckdb';
 
 /**
@@ -28,10 +29,6 @@ export interface Report {
   csv: string;
 }
 
-const DAY = 86_400_000;
-const shift = (d: string, n: number) =>
-  new Date(Date.parse(`${d}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
-
 /** The period a report covers: the day, or the ISO week (Monday to Sunday) holding it. */
 export function reportPeriod(
   kind: ReportKind,
@@ -40,10 +37,10 @@ export function reportPeriod(
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
     throw new C360Error(`the report date must be YYYY-MM-DD, got "${date}"`);
   if (kind === 'daily')
-    return { from: date, to: date, previousFrom: shift(date, -7), previousTo: shift(date, -7) };
+    return { from: date, to: date, previousFrom: addDays(date, -7), previousTo: addDays(date, -7) };
   const weekday = (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7; // Monday = 0
-  const from = shift(date, -weekday);
-  return { from, to: shift(from, 6), previousFrom: shift(from, -7), previousTo: shift(from, -1) };
+  const from = addDays(date, -weekday);
+  return { from, to: addDays(from, 6), previousFrom: addDays(from, -7), previousTo: addDays(from, -1) };
 }
 
 const esc = (s: unknown) =>

@@ -18,3 +18,8 @@ export function parseInstant(text: string): number | null {
   const t = Date.parse(v);
   return Number.isNaN(t) ? null : t;
 }
+
+/** A UTC calendar day (YYYY-MM-DD) moved by n days. */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { addDays } from '../domain/instant';
 
 /**
  * Completeness of a run's input: every source that delivered in the week before the run's first
@@ -13,14 +14,10 @@ export interface Completeness {
   missing: { source: string; dt: string }[];
 }
 
-const DAY = 86_400_000;
-const shift = (d: string, n: number) =>
-  new Date(Date.parse(`${d}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
-
 export function completeness(dtsBySource: Map<string, Set<string>>, from: string, to: string): Completeness {
-  const weekBefore = [...Array(7)].map((_, i) => shift(from, -(i + 1)));
+  const weekBefore = [...Array(7)].map((_, i) => addDays(from, -(i + 1)));
   const days: string[] = [];
-  for (let d = from; d <= to; d = shift(d, 1)) days.push(d);
+  for (let d = from; d <= to; d = addDays(d, 1)) days.push(d);
   const out: Completeness = { expected: 0, present: 0, missing: [] };
   for (const [source, dts] of [...dtsBySource].sort(([a], [b]) => a.localeCompare(b))) {
     if (!weekBefore.some((d) => dts.has(d))) continue;

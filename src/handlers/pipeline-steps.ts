@@ -1,4 +1,5 @@
 import { C360Error } from '../domain/errors';
+import { addDays } from '../domain/instant';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import type { LoggerPort } from '../ports/telemetry';
 
@@ -17,7 +18,6 @@ export interface PipelineStepsDeps {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /** Where the ETL runs: Glue (the default) or EMR Serverless (large backfills; docs/operations.md). */
 export type EtlEngine = 'glue' | 'emr';
@@ -50,7 +50,7 @@ export function resolveRun(
 
 /** The on-time SLO's deadline: a run for day D is done by 06:00 UTC on D + 1. */
 export function onTime(date: string, finishedAt: Date): 0 | 1 {
-  return finishedAt.getTime() <= Date.parse(`${nextDay(date)}T06:00:00Z`) ? 1 : 0;
+  return finishedAt.getTime() <= Date.parse(`${addDays(date, 1)}T06:00:00Z`) ? 1 : 0;
 }
 
 /** A backfill's input → every date from..to (inclusive) and the engine each daily run uses. */
@@ -60,7 +60,7 @@ export function dateRange(input: RunInput): { dates: string[]; engine: EtlEngine
     throw new C360Error('a backfill needs {from, to} as YYYY-MM-DD with from <= to');
   }
   const dates: string[] = [];
-  for (let d = from; d <= to; d = nextDay(d)) dates.push(d);
+  for (let d = from; d <= to; d = addDays(d, 1)) dates.push(d);
   return { dates, engine: engineOf(input) };
 }
 

@@ -6,6 +6,7 @@ import { kmeans } from 'ml-kmeans';
 import { LocalScorer } from '../adapters/local/local-scorer';
 import { decodeMixed, parseCsv } from '../domain/batch/csv';
 import { C360Error } from '../domain/errors';
+import { addDays } from '../domain/instant';
 import { evaluateChurn, telcoDataset, trainXgboost } from '../domain/models/churn';
 import {
   clv,
@@ -40,8 +41,6 @@ export interface ModelsReport {
 
 export const CHURN_FEATURES = ['frequency', 'recency_weeks', 'tenure_weeks', 'monetary', 'weeks_since_last'];
 const features = (s: RfmSummary) => [s.frequency, s.recency, s.T, s.monetary, s.T - s.recency];
-const addDays = (d: string, n: number) =>
-  new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 export async function trainModels(opts: {
   dataDir: string;
