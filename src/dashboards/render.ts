@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { EmfMetrics } from '../adapters/local/telemetry';
 import type { Engine } from '../etl/duckdb';
 import { DASHBOARDS, type Dashboard, type Visual } from './definitions';
+import { esc } from './html';
 
 /**
  * Renders the dashboards (src/dashboards/definitions.ts) as static HTML: each visual's SQL runs on
@@ -17,12 +18,6 @@ export interface RenderedDashboard {
   range: { from: string | null; to: string | null };
   visuals: { id: string; rows: number; ms: number }[];
 }
-
-const esc = (s: unknown) =>
-  String(s ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 
 /** DECIMAL and BIGINT arrive as strings: numbers where they are numbers. */
 const numeric = (rows: Record<string, unknown>[]) =>
@@ -136,7 +131,9 @@ async function profilePage(wh: Engine, generatedAt: string): Promise<string> {
     const out: Record<string, Record<string, unknown>[]> = {};
     for (const r of rows) {
       const id = String(r.customer_id);
-      out[id] = [...(out[id] ?? []), r];
+      const list = out[id] ?? [];
+      list.push(r);
+      out[id] = list;
     }
     return out;
   };

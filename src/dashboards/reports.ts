@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { C360Error } from '../domain/errors';
 import { addDays } from '../domain/instant';
 import { type Engine, lit } from '../etl/duckdb';
+import { esc } from './html';
 
 /**
  * The daily summary and the weekly digest, from the warehouse's reporting views, as HTML (to read
@@ -42,12 +43,6 @@ export function reportPeriod(
   const from = addDays(date, -weekday);
   return { from, to: addDays(from, 6), previousFrom: addDays(from, -7), previousTo: addDays(from, -1) };
 }
-
-const esc = (s: unknown) =>
-  String(s ?? '').replace(
-    /[&<>"]/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
-  );
 
 async function totals(wh: Engine, from: string, to: string): Promise<Record<string, number>> {
   const [r] = await wh.rows<Record<string, string | null>>(`SELECT

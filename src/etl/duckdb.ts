@@ -46,4 +46,4 @@ export async function openDuckDb(
 }
 
 /** SQL string literal. */
-export const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+export { lit } from '../domain/sql';

@@ -1,6 +1,7 @@
 import type { Pseudonymizer } from '../domain/enrich/pii';
 import { C360Error } from '../domain/errors';
 import { type ErasureTarget, mentionPattern, suppressionHash } from '../domain/privacy/erasure';
+import { lit } from '../domain/sql';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import type { SuppressionList } from '../ports/suppression';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
@@ -51,8 +52,6 @@ export interface PrivacyStepsDeps {
   metrics: MetricsPort;
 }
 
-const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
 /** The identity node a request names, or null for a customer id. */
 export function requestedNode(r: ForgetRequest, p: Pseudonymizer): string | null {
   const given = [r.userId, r.email, r.customerId].filter((v) => typeof v === 'string' && v.length > 0);
@@ -70,7 +69,7 @@ export function identityQuery(predicate: string): string {
 /** Warehouse tables holding a customer's rows, and the statements that delete them (history included). */
 export function warehouseDeletes(customerIds: string[]): string[] {
   if (!customerIds.length) return [];
-  const ids = customerIds.map(sqlText).join(', ');
+  const ids = customerIds.map(lit).join(', ');
   return WAREHOUSE_TABLES.filter((t) => t.columns.some((c) => c.name === 'customer_id')).map(
     (t) => `DELETE FROM ${t.schema}.${t.name} WHERE customer_id IN (${ids})`,
   );
@@ -80,9 +79,7 @@ export const createPrivacyStepsHandler = (deps: PrivacyStepsDeps) => async (even
   const node = requestedNode(event.request ?? {}, deps.pseudonymizer);
   if (event.step === 'subject') {
     const predicate =
-      node === null
-        ? `customer_id = ${sqlText(event.request.customerId as string)}`
-        : `node = ${sqlText(node)}`;
+      node === null ? `customer_id = ${lit(event.request.customerId as string)}` : `node = ${lit(node)}`;
     return { predicate, query: identityQuery(predicate) };
   }
   if (event.step !== 'erase')

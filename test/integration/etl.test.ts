@@ -3,15 +3,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFiles } from '../../src/adapters/local/files';
-import { LakeDelivery } from '../../src/adapters/local/lake-delivery';
 import { run as importRates } from '../../src/cli/commands/rates';
 import type { CanonicalEvent, IdentityKey } from '../../src/domain/event';
-import { bronzePartition, bronzePrefix } from '../../src/domain/partition';
 import { openDuckDb } from '../../src/etl/duckdb';
-import { registerLakeViews } from '../../src/etl/lake-views';
 import type { LineageEvent } from '../../src/etl/lineage';
 import { DataQualityError, runEtl } from '../../src/etl/runner';
 import { canonical } from '../helpers/canonical';
+import { queryLake, writeBronze } from '../helpers/lake';
 
 let n = 0;
 function ev(
@@ -38,21 +36,8 @@ function ev(
   });
 }
 
-async function writeBronze(lake: string, events: CanonicalEvent[]) {
-  await new LakeDelivery(lake).deliver(
-    events.map((e) => ({ prefix: bronzePrefix(bronzePartition(e)), line: JSON.stringify(e) })),
-  );
-}
-
-async function query(lake: string, sql: string) {
-  const engine = await openDuckDb();
-  try {
-    await registerLakeViews(engine, lake);
-    return await engine.rows(sql);
-  } finally {
-    engine.close();
-  }
-}
+/** SQL over the lake's views (the shared helper). */
+const query = queryLake;
 
 const u1 = { type: 'user_id', value: 'u1' } as const;
 const a1 = { type: 'anonymous_id', value: 'a1' } as const;
