@@ -19,13 +19,16 @@ export interface RenderedDashboard {
   visuals: { id: string; rows: number; ms: number }[];
 }
 
-/** DECIMAL and BIGINT arrive as strings: numbers where they are numbers. */
-const numeric = (rows: Record<string, unknown>[]) =>
+/**
+ * DECIMAL and BIGINT arrive as strings: numbers where they are measures. Identifiers (`*_id`,
+ * `*_key`) stay strings, as sent: an 18-digit order id must not become a rounded float.
+ */
+export const numeric = (rows: Record<string, unknown>[]) =>
   rows.map((r) =>
     Object.fromEntries(
       Object.entries(r).map(([k, v]) => [
         k,
-        typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v,
+        typeof v === 'string' && !/(^|_)(id|key)$/.test(k) && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v,
       ]),
     ),
   );

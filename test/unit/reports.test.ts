@@ -1,3 +1,4 @@
+import { numeric } from '../../src/dashboards/render';
 import { reportPeriod } from '../../src/dashboards/reports';
 
 describe('report periods', () => {
@@ -19,5 +20,13 @@ describe('report periods', () => {
     });
     expect(reportPeriod('weekly', '2026-11-30').from).toBe('2026-11-30');
     expect(() => reportPeriod('daily', '2026-13-01')).toThrow(/YYYY-MM-DD/);
+  });
+});
+
+describe('dashboard rows', () => {
+  it('turn measures into numbers but keep identifiers exactly as sent', () => {
+    expect(
+      numeric([{ order_id: '820982911946154508', customer_key: '42', net_usd: '12.50', orders: '3' }]),
+    ).toEqual([{ order_id: '820982911946154508', customer_key: '42', net_usd: 12.5, orders: 3 }]);
   });
 });
