@@ -4,7 +4,7 @@ embedded runtime runs with DuckDB (src/etl/runner.ts). Keep the two in step.
 Arguments: --run_date_from YYYY-MM-DD --run_date_to YYYY-MM-DD --lake_bucket NAME
            --sql_prefix s3://bucket/artifacts/sql/ [--hub_limit 50]
 Sources registered here (engine-specific, like in the DuckDB runner): bronze_events,
-bronze_identities (namespaced event keys), silver_event_ids_prior, identity_map_previous,
+bronze_identities (namespaced event keys), bronze_order_lines, silver_event_ids_prior, identity_map_previous,
 ref_currencies, ref_currency_rates, ref_countries. Same semantics as the DuckDB runner: the
 session time zone is UTC; every output is written to a staging prefix and only published
 (stale dt partitions of the run dropped, the run's partitions and whole tables replaced) after
@@ -109,6 +109,11 @@ spark.sql(f"""
   SELECT {EVENT_KEY} AS event_id, substr(`timestamp`, 1, 10) AS dt, substr(receivedAt, 1, 10) AS received_dt,
     i.type AS id_type, i.value AS id_value
   FROM bronze_raw LATERAL VIEW explode(identities) x AS i""").createOrReplaceTempView("bronze_identities")
+spark.sql(f"""
+  SELECT {EVENT_KEY} AS event_id, substr(`timestamp`, 1, 10) AS dt, substr(receivedAt, 1, 10) AS received_dt,
+    CAST(receivedAt AS TIMESTAMP) AS received_at, x.line, x.pos + 1 AS line_no
+  FROM bronze_raw LATERAL VIEW posexplode(properties.items) x AS pos, line
+  WHERE type = 'order_completed'""").createOrReplaceTempView("bronze_order_lines")
 for ref in ("currencies", "currency_rates", "countries"):
     # The lake's own reference copy (e.g. ECB rates imported with `c360 rates import`) wins.
     own = f"{lake}/reference/{ref}.csv"
@@ -280,6 +285,7 @@ def _completeness(frm, to):
 # action each); the embedded runner reports them.
 _SOURCE_DATASETS = {
     "bronze_events": "bronze/events", "bronze_identities": "bronze/events",
+    "bronze_order_lines": "bronze/events",
     "silver_event_ids_prior": "silver/events", "identity_map_previous": "silver/identity_map",
     "ref_currencies": "reference/currencies", "ref_currency_rates": "reference/currency_rates",
     "ref_countries": "reference/countries",

@@ -1,18 +1,24 @@
 import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { RedshiftWarehouse } from '../../src/adapters/aws/redshift-warehouse';
+import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
 import { readEnv } from '../../src/config/env';
 import { C360Error } from '../../src/domain/errors';
+import { CHURN_FEATURES } from '../../src/domain/models/features';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
-import { createPipelineStepsHandler } from '../../src/handlers/pipeline-steps';
+import { createPipelineStepsHandler, lakeKey, splitFeatures } from '../../src/handlers/pipeline-steps';
 
 /** Lambda entry: the daily pipeline's small steps (date, backfill range, Redshift loads, scoring batches). */
 export const loadConfig = () =>
-  readEnv(['LAKE_BUCKET', 'REDSHIFT_WORKGROUP', 'REDSHIFT_SECRET_ARN', 'REDSHIFT_COPY_ROLE_ARN'], {
-    REDSHIFT_DATABASE: 'c360',
-  });
+  readEnv(
+    ['LAKE_BUCKET', 'REDSHIFT_WORKGROUP', 'REDSHIFT_SECRET_ARN', 'REDSHIFT_COPY_ROLE_ARN', 'MODEL_VERSION'],
+    {
+      REDSHIFT_DATABASE: 'c360',
+    },
+  );
 
 const config = loadConfig();
 const { logger } = powertools();
+const lake = new S3ObjectStore(config.LAKE_BUCKET);
 const warehouse = new RedshiftWarehouse({
   workgroupName: config.REDSHIFT_WORKGROUP,
   database: config.REDSHIFT_DATABASE,
@@ -33,11 +39,11 @@ export const handler = correlated(
         new Date().toISOString().replace('T', ' ').replace('Z', ''),
       );
     },
-    prepareScoring: async () => {
-      throw new C360Error(
-        'feature batches are written by the Glue export step in AWS (not built yet: docs/models.md)',
-      );
-    },
+    // The churn endpoint serves the deployed model (ModelVersion); the batches are its input.
+    prepareScoring: async (date, featuresUri) => ({
+      batches: await splitFeatures(lake, lakeKey(featuresUri, config.LAKE_BUCKET), date, CHURN_FEATURES),
+      modelVersion: config.MODEL_VERSION,
+    }),
   }),
   (e) => ({ execution: field(e, 'execution'), step: field(e, 'step') }),
 );

@@ -98,7 +98,7 @@ const input = document.getElementById('search'), list = document.getElementById(
 const money = (v) => v === null || v === undefined ? '—' : Number(v).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
 const cell = (v) => v === null || v === undefined ? '—' : String(v);
 function show(c) {
-  const orders = data.orders[c.customer_id] || [], tickets = data.tickets[c.customer_id] || [];
+  const orders = data.orders[c.customer_id] || [], tickets = data.tickets[c.customer_id] || [], recs = data.recommendations[c.customer_id] || [];
   card.dataset.customer = c.customer_id; card.dataset.orders = String(orders.length);
   card.innerHTML = '<h2>' + c.customer_id + '</h2>' +
     '<table class="facts">' + [['segment', c.segment], ['lifecycle stage', c.lifecycle_stage], ['country', c.country], ['first seen (UTC)', c.first_seen_at], ['last seen (UTC)', c.last_seen_at],
@@ -108,7 +108,9 @@ function show(c) {
     '<h3>Orders (' + orders.length + ')</h3><table><tr><th>date</th><th>order</th><th>status</th><th>net</th></tr>' +
       orders.map((o) => '<tr><td>' + o.order_date + '</td><td>' + o.order_id + '</td><td>' + o.status + '</td><td>' + money(o.net_usd) + '</td></tr>').join('') + '</table>' +
     '<h3>Support tickets (' + tickets.length + ')</h3><table><tr><th>created (UTC)</th><th>status</th><th>priority</th><th>CSAT</th></tr>' +
-      tickets.map((t) => '<tr><td>' + cell(t.created_at) + '</td><td>' + cell(t.status) + '</td><td>' + cell(t.priority) + '</td><td>' + cell(t.csat_score) + '</td></tr>').join('') + '</table>';
+      tickets.map((t) => '<tr><td>' + cell(t.created_at) + '</td><td>' + cell(t.status) + '</td><td>' + cell(t.priority) + '</td><td>' + cell(t.csat_score) + '</td></tr>').join('') + '</table>' +
+    '<h3>Recommended products (' + recs.length + ')</h3><table id="recommendations"><tr><th>#</th><th>product</th><th>why</th><th>score</th></tr>' +
+      recs.map((r) => '<tr><td>' + r.rec_rank + '</td><td>' + r.product_id + '</td><td>' + (r.reason === 'similar' ? 'bought together with their purchases' : 'popular') + '</td><td>' + cell(r.score) + '</td></tr>').join('') + '</table>';
 }
 function search() {
   const q = input.value.trim().toLowerCase();
@@ -152,11 +154,21 @@ async function profilePage(wh: Engine, generatedAt: string): Promise<string> {
         FROM gold.fact_support_tickets WHERE customer_id IS NOT NULL ORDER BY customer_id, created_at DESC`),
     ),
   );
-  const data = JSON.stringify({ customers, orders, tickets }).replace(/</g, '\\u003c');
+  // The latest scoring's top 5 per customer.
+  const recommendations = group(
+    numeric(
+      await wh.rows(`SELECT r.customer_id, r.rec_rank, r.product_id, round(r.score, 3) AS score, r.reason
+        FROM gold.customer_recommendations r
+        JOIN (SELECT customer_id, max(scored_at) AS scored_at FROM gold.customer_recommendations GROUP BY 1) m
+          ON m.customer_id = r.customer_id AND m.scored_at = r.scored_at
+        ORDER BY r.customer_id, r.rec_rank`),
+    ),
+  );
+  const data = JSON.stringify({ customers, orders, tickets, recommendations }).replace(/</g, '\\u003c');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Customer 360 profile · c360</title><style>${STYLE}
 #search{font-size:16px;padding:6px;width:320px}#matches{columns:2;font-size:13px}.facts th{width:180px}</style></head><body>
 <header><nav><a href="index.html">All dashboards</a></nav><h1>Customer 360 profile</h1>
-<p>One customer across every source: stitched identities, orders, tickets and the latest model scores (pseudonymous ids; clear values stay in the PII vault). Generated ${esc(generatedAt)}.</p></header>
+<p>One customer across every source: stitched identities, orders, tickets, the latest model scores and recommended products (pseudonymous ids; clear values stay in the PII vault). Generated ${esc(generatedAt)}.</p></header>
 <main class="grid"><section class="card"><h2>Find a customer</h2><p class="meta">${customers.length} customers · search by customer id</p>
 <input id="search" type="search" placeholder="customer id, e.g. c_…" autocomplete="off"><ul id="matches"></ul></section>
 <section class="card wide" id="profile"></section></main>

@@ -19,6 +19,7 @@ const SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/definiti
 const SOURCE_DATASETS: Record<string, string> = {
   bronze_events: 'bronze/events',
   bronze_identities: 'bronze/events',
+  bronze_order_lines: 'bronze/events',
   silver_event_ids_prior: 'silver/events',
   identity_map_previous: 'silver/identity_map',
   ref_currencies: 'reference/currencies',

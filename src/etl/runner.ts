@@ -161,6 +161,13 @@ async function registerSources(
     SELECT event_id, dt, received_dt, i.type AS id_type, i.value AS id_value
     FROM (SELECT ${eventKeySql} AS event_id, substr("timestamp", 1, 10) AS dt, substr(receivedAt, 1, 10) AS received_dt,
       unnest(identities) AS i FROM bronze_raw)`);
+  // One row per order line (line_no from 1, in the order the provider listed them).
+  await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_order_lines AS
+    SELECT event_id, dt, received_dt, received_at, items[line_no] AS line, line_no
+    FROM (SELECT ${eventKeySql} AS event_id, substr("timestamp", 1, 10) AS dt, substr(receivedAt, 1, 10) AS received_dt,
+      CAST(receivedAt AS TIMESTAMP) AS received_at, properties.items AS items,
+      generate_subscripts(properties.items, 1) AS line_no
+      FROM bronze_raw WHERE type = 'order_completed' AND len(properties.items) > 0)`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW ref_currencies AS
     SELECT * FROM read_csv(${lit(referenceFile(lakeDir, root, 'currencies'))}, header = true)`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW ref_currency_rates AS

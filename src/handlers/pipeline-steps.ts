@@ -1,6 +1,8 @@
+import { parseCsv } from '../domain/batch/csv';
 import { C360Error } from '../domain/errors';
 import { addDays } from '../domain/instant';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
+import type { ObjectStore } from '../ports/object-store';
 import type { LoggerPort } from '../ports/telemetry';
 
 /**
@@ -13,8 +15,54 @@ export interface PipelineStepsDeps {
   logger: LoggerPort;
   /** Loads one warehouse table for a date (Redshift Data API: COPY the export, merge). */
   loadTable: (table: string, date: string) => Promise<void>;
-  /** Writes the day's feature batches and returns their numbers. */
-  prepareScoring: (date: string) => Promise<{ batches: number[]; modelVersion: string }>;
+  /**
+   * Splits the day's feature export (the Athena result of gold.churn_features at `featuresUri`)
+   * into scoring batches (splitFeatures) and names the model version they are scored with.
+   */
+  prepareScoring: (date: string, featuresUri: string) => Promise<{ batches: number[]; modelVersion: string }>;
+}
+
+/** Rows per scoring batch: one score Lambda invocation, well under the endpoint's 6 MB payload. */
+export const SCORING_BATCH_ROWS = 500;
+
+/**
+ * The feature export (CSV with a header, customer_id first: Athena quotes every field, DuckDB
+ * does not) → `features/model=churn/dt=<date>/batch-<n>.csv` of SCORING_BATCH_ROWS rows each,
+ * for the scoring Map. Returns the batch numbers.
+ */
+export async function splitFeatures(
+  objects: ObjectStore,
+  exportKey: string,
+  date: string,
+  features: readonly string[],
+): Promise<number[]> {
+  const rows = parseCsv((await objects.get(exportKey)).toString('utf8')).filter((r) =>
+    r.cells.some((c) => c !== ''),
+  );
+  const header = rows[0]?.cells ?? [];
+  const expected = ['customer_id', ...features];
+  if (header.join(',') !== expected.join(','))
+    throw new C360Error(
+      `${exportKey}: the feature export's columns are ${header.join(',') || '(none)'}, expected ${expected.join(',')} (gold.churn_features is out of step with the model)`,
+    );
+  const body = rows.slice(1).map((r) => r.cells.join(','));
+  const batches: number[] = [];
+  for (let i = 0; i * SCORING_BATCH_ROWS < body.length; i++) {
+    await objects.put(
+      `features/model=churn/dt=${date}/batch-${i}.csv`,
+      `${[expected.join(','), ...body.slice(i * SCORING_BATCH_ROWS, (i + 1) * SCORING_BATCH_ROWS)].join('\n')}\n`,
+    );
+    batches.push(i);
+  }
+  return batches;
+}
+
+/** s3://bucket/key → key, for an export in the lake bucket. */
+export function lakeKey(uri: string, bucket: string): string {
+  const prefix = `s3://${bucket}/`;
+  if (!uri.startsWith(prefix))
+    throw new C360Error(`the feature export ${uri} is not in the lake bucket ${bucket}`);
+  return uri.slice(prefix.length);
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -70,6 +118,8 @@ export interface PipelineStepEvent extends RunInput {
   input?: RunInput;
   /** 1 for the scheduled run (load-scores reports whether it finished on time). */
   scheduled?: number;
+  /** prepare-scoring: the Athena result of the feature export. */
+  featuresUri?: string;
 }
 
 export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (event: PipelineStepEvent) => {
@@ -81,10 +131,9 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
     case 'load-warehouse':
     case 'load-scores': {
       if (!event.date || !DATE.test(event.date)) throw new C360Error('load steps need {date: YYYY-MM-DD}');
+      // Model outputs (optionalGold) load after scoring; everything else from gold before it.
       const tables = WAREHOUSE_TABLES.filter((t) =>
-        event.step === 'load-scores'
-          ? t.name === 'customer_scores'
-          : !('generated' in t.source) && t.name !== 'customer_scores',
+        event.step === 'load-scores' ? 'optionalGold' in t.source : 'gold' in t.source,
       ).map((t) => t.name);
       // One table at a time: a load per table never overlaps another of the same table.
       for (const t of tables) await deps.loadTable(t, event.date);
@@ -94,9 +143,9 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       return { tables, scheduled, onTime: scheduled && onTime(event.date, deps.now()) };
     }
     case 'prepare-scoring': {
-      if (!event.date || !DATE.test(event.date))
-        throw new C360Error('prepare-scoring needs {date: YYYY-MM-DD}');
-      return deps.prepareScoring(event.date);
+      if (!event.date || !DATE.test(event.date) || !event.featuresUri?.startsWith('s3://'))
+        throw new C360Error('prepare-scoring needs {date: YYYY-MM-DD, featuresUri: s3://…}');
+      return deps.prepareScoring(event.date, event.featuresUri);
     }
     default:
       throw new C360Error(`no pipeline step "${event.step}"`);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { kmeans } from 'ml-kmeans';
 import { LocalScorer } from '../adapters/local/local-scorer';
@@ -17,7 +17,9 @@ import {
   type RfmSummary,
   summarize,
 } from '../domain/models/clv';
+import { CHURN_FEATURES } from '../domain/models/features';
 import { auc, macroF1, seeded, split } from '../domain/models/metrics';
+import { fitItemModel, holdoutHitRate, type Purchase, recommend } from '../domain/models/recommend';
 import { classify, trainSentiment } from '../domain/models/sentiment';
 import { lit, openDuckDb } from '../etl/duckdb';
 import { projectRoot } from '../paths';
@@ -30,8 +32,6 @@ import type { Scorer } from '../ports/scorer';
  * on the same gold is bit-identical (same version id, same scores).
  */
 export interface ModelsReport {
-  /** The churn model's feature rows for every customer with orders (customer_id first), in CSV. */
-  featureRows: string[];
   version: string;
   asOf: string;
   customersScored: number;
@@ -39,7 +39,8 @@ export interface ModelsReport {
   artifactsDir: string;
 }
 
-export const CHURN_FEATURES = ['frequency', 'recency_weeks', 'tenure_weeks', 'monetary', 'weeks_since_last'];
+export { CHURN_FEATURES };
+
 const features = (s: RfmSummary) => [s.frequency, s.recency, s.T, s.monetary, s.T - s.recency];
 
 export async function trainModels(opts: {
@@ -59,7 +60,16 @@ export async function trainModels(opts: {
   const engine = await openDuckDb();
   let purchases: { customerId: string; date: string; amount: number }[];
   let customers: { id: string; firstSeen: string | null }[];
+  let lines: Purchase[] = [];
+  const itemsFile = join(opts.lakeDir, 'gold', 'fact_order_items', 'data.parquet');
   try {
+    if (existsSync(itemsFile)) {
+      lines = (
+        await engine.rows<{ c: string; p: string; d: string }>(
+          `SELECT customer_id AS c, product_id AS p, dt AS d FROM read_parquet(${lit(itemsFile)}) WHERE is_revenue AND customer_id IS NOT NULL ORDER BY 1, 3, 2`,
+        )
+      ).map((r) => ({ customerId: r.c, productId: r.p, date: r.d }));
+    }
     purchases = (
       await engine.rows<{ c: string; d: string; a: number }>(
         `SELECT customer_id AS c, dt AS d, CAST(gross_usd AS DOUBLE) AS a FROM read_parquet(${lit(ordersFile)}) WHERE is_revenue AND customer_id IS NOT NULL ORDER BY 1, 2`,
@@ -159,6 +169,11 @@ export async function trainModels(opts: {
     actual,
   );
 
+  // Recommendations: item-to-item co-purchase, hit rate@5 on the same time holdout as churn.
+  say('fitting recommendations (item-to-item co-purchase)');
+  const recsHoldout = lines.length ? holdoutHitRate(lines, cutoff, 5) : null;
+  const items = fitItemModel(lines);
+
   say('evaluating churn on the real Telco data');
   const telco = await evaluateChurn(
     telcoDataset(await readFile(join(projectRoot(), 'data', 'sample', 'telco_customer_churn.csv'), 'utf8')),
@@ -185,6 +200,15 @@ export async function trainModels(opts: {
       sizes: Object.fromEntries(names.map((n) => [n, km.clusters.filter((c) => segmentOf(c) === n).length])),
     },
     sentiment: { macro_f1: sentimentF1, majority_baseline_f1: majorityF1, test_rows: actual.length },
+    recommendations: recsHoldout
+      ? {
+          hit_rate_at_5: recsHoldout.hitRate,
+          popular_hit_rate_at_5: recsHoldout.popularHitRate,
+          holdout_customers: recsHoldout.customers,
+          holdout_cutoff: recsHoldout.cutoff,
+          products: items.popular.length,
+        }
+      : { products: 0, note: 'gold.fact_order_items has no order lines: no recommendations' },
   };
   const lineage = {
     gold: {
@@ -192,6 +216,7 @@ export async function trainModels(opts: {
       revenue_orders: purchases.length,
       customers: customers.length,
       as_of: asOf,
+      order_lines: lines.length,
     },
     churn: {
       features: CHURN_FEATURES,
@@ -214,6 +239,10 @@ export async function trainModels(opts: {
       names: km.centroids.map((_, i) => segmentOf(i)),
     },
     'sentiment-nb.json': sentiment,
+    'recommendations-item2item.json': {
+      popular: items.popular,
+      neighbours: Object.fromEntries(items.neighbours),
+    },
     'metrics.json': metrics,
     'lineage.json': lineage,
   };
@@ -243,17 +272,61 @@ export async function trainModels(opts: {
       model_version: version,
     };
   });
-  const target = join(opts.lakeDir, 'gold', 'customer_scores');
+  await writeGold(
+    opts.lakeDir,
+    'customer_scores',
+    rows,
+    `SELECT customer_id, CAST(scored_at AS DATE) AS scored_at, CAST(churn_probability AS DOUBLE) AS churn_probability, segment,
+       CAST(clv_12m_usd AS DECIMAL(18,2)) AS clv_12m_usd, CAST(p_alive AS DOUBLE) AS p_alive,
+       CAST(expected_purchases_90d AS DOUBLE) AS expected_purchases_90d, model_version`,
+    'customer_id',
+  );
+  // Top 5 for every customer (a prospect or a customer without lines gets the most popular).
+  const recs = lines.length
+    ? customers.flatMap(({ id }) =>
+        recommend(items, id, 5).map((r, i) => ({
+          customer_id: id,
+          scored_at: asOf,
+          rec_rank: i + 1,
+          product_id: r.productId,
+          score: r.score,
+          reason: r.reason,
+          model_version: version,
+        })),
+      )
+    : [];
+  await writeGold(
+    opts.lakeDir,
+    'customer_recommendations',
+    recs,
+    `SELECT customer_id, CAST(scored_at AS DATE) AS scored_at, CAST(rec_rank AS INTEGER) AS rec_rank, product_id,
+       CAST(score AS DOUBLE) AS score, reason, model_version`,
+    'customer_id, rec_rank',
+  );
+  return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir };
+}
+
+/** Rows → gold/<table>/data.parquet (typed by `select` over the rows), replaced atomically. */
+async function writeGold(
+  lakeDir: string,
+  table: string,
+  rows: Record<string, unknown>[],
+  select: string,
+  orderBy: string,
+): Promise<void> {
+  const target = join(lakeDir, 'gold', table);
+  if (rows.length === 0) {
+    // Nothing to score (e.g. no order lines): no table, rather than a stale one.
+    await rm(target, { recursive: true, force: true });
+    return;
+  }
   await mkdir(target, { recursive: true });
-  const tmpJson = join(target, '.scores.json');
+  const tmpJson = join(target, '.rows.json');
   await writeFile(tmpJson, rows.map((r) => JSON.stringify(r)).join('\n'));
   const w = await openDuckDb();
   try {
     await w.run(
-      `COPY (SELECT customer_id, CAST(scored_at AS DATE) AS scored_at, CAST(churn_probability AS DOUBLE) AS churn_probability, segment,
-          CAST(clv_12m_usd AS DECIMAL(18,2)) AS clv_12m_usd, CAST(p_alive AS DOUBLE) AS p_alive,
-          CAST(expected_purchases_90d AS DOUBLE) AS expected_purchases_90d, model_version
-        FROM read_json(${lit(tmpJson)}, format = 'newline_delimited') ORDER BY customer_id)
+      `COPY (${select} FROM read_json(${lit(tmpJson)}, format = 'newline_delimited') ORDER BY ${orderBy})
        TO ${lit(join(target, '.data.parquet.tmp'))} (FORMAT parquet)`,
     );
   } finally {
@@ -261,8 +334,6 @@ export async function trainModels(opts: {
   }
   await rename(join(target, '.data.parquet.tmp'), join(target, 'data.parquet'));
   await unlink(tmpJson);
-  const featureRows = [...summaryNow, ...prospects].map((s) => `${s.customerId},${features(s).join(',')}`);
-  return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir, featureRows };
 }
 
 export async function latestMetrics(dataDir: string): Promise<{ version: string; metrics: unknown }> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { FileAlertPublisher } from '../adapters/local/file-alerts';
@@ -9,9 +9,18 @@ import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { C360Error } from '../domain/errors';
 import { loadXgboost } from '../domain/models/churn';
 import { bronzePartitions, completeness } from '../etl/completeness';
+import { lit, openDuckDb } from '../etl/duckdb';
+import { registerLakeViews } from '../etl/lake-views';
 import { DataQualityError, runEtl } from '../etl/runner';
 import { ALERTED_FAILURE, createAlertHandler } from '../handlers/alert';
-import { dateRange, onTime, type PipelineStepEvent, resolveRun } from '../handlers/pipeline-steps';
+import {
+  dateRange,
+  lakeKey,
+  onTime,
+  type PipelineStepEvent,
+  resolveRun,
+  splitFeatures,
+} from '../handlers/pipeline-steps';
 import { createScoreHandler } from '../handlers/score';
 import { CHURN_FEATURES, trainModels } from '../models/train';
 import { projectRoot } from '../paths';
@@ -53,6 +62,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   DailyPipelineArn: 'arn:aws:states:local:000000000000:stateMachine:c360-daily-pipeline',
   PrivacyFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-privacy',
   AthenaWorkGroupName: 'c360-local',
+  GoldDatabaseName: 'c360_local_gold',
   LakeDatabaseName: 'c360_local',
   ForgetJobName: 'c360-forget',
   RedshiftWorkgroupName: 'c360-local',
@@ -140,6 +150,7 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
         };
       }
       case 'prepare-scoring': {
+        // Embedded, the models are trained here (in AWS the endpoint serves the deployed version).
         const models = await trainModels({
           dataDir: opts.dataDir,
           lakeDir: paths.lake,
@@ -149,16 +160,12 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
           version: models.version,
           model: JSON.parse(await readFile(join(models.artifactsDir, 'churn-xgboost.json'), 'utf8')),
         };
-        const objects = new FolderObjectStore(paths.lake);
-        const header = `customer_id,${CHURN_FEATURES.join(',')}`;
-        const batches: number[] = [];
-        for (let i = 0; i * 500 < models.featureRows.length; i++) {
-          await objects.put(
-            `features/model=churn/dt=${input.date}/batch-${i}.csv`,
-            `${[header, ...models.featureRows.slice(i * 500, (i + 1) * 500)].join('\n')}\n`,
-          );
-          batches.push(i);
-        }
+        const batches = await splitFeatures(
+          new FolderObjectStore(paths.lake),
+          lakeKey(input.featuresUri ?? '', LOCAL_SUBSTITUTIONS.LakeBucketName as string),
+          input.date as string,
+          CHURN_FEATURES,
+        );
         return { Payload: { batches, modelVersion: models.version } };
       }
       case 'date-range':
@@ -213,6 +220,40 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
       const arg = (name: string) => argv[argv.indexOf(name) + 1] as string;
       await etl(arg('--run_date_from'), arg('--run_date_to'));
       return { ApplicationId, JobRunId: `local-${arg('--run_date_from')}`, Arn: `local:${ApplicationId}` };
+    },
+    // Athena's role: the same query over the lake's gold tables with DuckDB, its result written
+    // where the workgroup writes results (athena-results/<id>.csv, header, every field quoted).
+    ExportFeatures: async (i) => {
+      const { QueryString, QueryExecutionContext } = i as {
+        QueryString: string;
+        QueryExecutionContext: { Database: string };
+      };
+      const id = randomUUID();
+      const key = `athena-results/${id}.csv`;
+      await mkdir(join(paths.lake, 'athena-results'), { recursive: true });
+      const engine = await openDuckDb();
+      try {
+        await registerLakeViews(engine, paths.lake);
+        // The Glue database of the query's context is the lake's gold schema here.
+        if (QueryExecutionContext.Database !== LOCAL_SUBSTITUTIONS.GoldDatabaseName)
+          throw new StepError(
+            'Athena.InvalidRequestException',
+            `no database ${QueryExecutionContext.Database}`,
+          );
+        await engine.run('USE gold');
+        await engine.run(`COPY (${QueryString}) TO ${lit(join(paths.lake, key))} (HEADER, FORCE_QUOTE *)`);
+      } catch (err) {
+        throw err instanceof StepError ? err : new StepError('States.TaskFailed', String(err));
+      } finally {
+        engine.close();
+      }
+      return {
+        QueryExecution: {
+          QueryExecutionId: id,
+          Status: { State: 'SUCCEEDED' },
+          ResultConfiguration: { OutputLocation: `s3://${LOCAL_SUBSTITUTIONS.LakeBucketName}/${key}` },
+        },
+      };
     },
     ScoreBatch: async (i) => {
       if (!scoring) throw new StepError('States.TaskFailed', 'no trained model: PrepareScoring did not run');

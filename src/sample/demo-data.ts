@@ -386,3 +386,41 @@ export function generateDemoSample(
     invalidSegment,
   };
 }
+
+/**
+ * The real CDNOW purchase log as an order-history CSV with order lines. CDNOW's log has the
+ * number of CDs and the dollar value of each purchase but not which CDs, so the lines are
+ * generated: each customer likes two of eight genres and buys most CDs there (popular albums more
+ * often), the rest across the catalogue. The unit prices split the real dollar value exactly (in
+ * cents), so the order totals, dates and counts stay CDNOW's own. Deterministic for a seed.
+ */
+export function cdnowOrdersWithLines(cdnowText: string, seed: number): string {
+  const GENRES = 8;
+  const ALBUMS_PER_GENRE = 40;
+  const rng = createRng(seed ^ 0x5eed);
+  const taste = new Map<string, [number, number]>();
+  const album = (genre: number) =>
+    `CD-${genre}${String(Math.floor(ALBUMS_PER_GENRE * rng.next() ** 2)).padStart(3, '0')}`;
+  const out = ['customer_id,ordered_at,items,amount,currency,products'];
+  for (const line of cdnowText.split(/\r?\n/)) {
+    const c = line.trim().split(/\s+/);
+    if (c.length < 5 || !/^\d{8}$/.test(c[2] ?? '')) continue;
+    const customer = `cdnow-${Number(c[1])}`;
+    let likes = taste.get(customer);
+    if (!likes) {
+      const first = rng.int(0, GENRES - 1);
+      likes = [first, (first + rng.int(1, GENRES - 1)) % GENRES];
+      taste.set(customer, likes);
+    }
+    const units = Math.max(1, Number(c[3]));
+    const cents = Math.round(Number(c[4]) * 100);
+    const lines: string[] = [];
+    for (let u = 0; u < units; u++) {
+      const genre = rng.chance(0.8) ? likes[rng.int(0, 1)] : rng.int(0, GENRES - 1);
+      const price = Math.floor(cents / units) + (u < cents % units ? 1 : 0);
+      lines.push(`${album(genre as number)}@${(price / 100).toFixed(2)}`);
+    }
+    out.push([customer, c[2], units, c[4], 'USD', lines.join('|')].join(','));
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -50,9 +50,7 @@ describe('c360 demo (npm start)', () => {
     expect(code).toBe(0);
     expect(out).toContain('reconciliation: events = stored + duplicates + quarantined → OK');
     expect(out).toContain('all data quality checks passed');
-    expect(out).toMatch(
-      /orders data\/sample\/cdnow_sample\.txt: 6919 rows, 6919 accepted, 0 rejected \(cdnow\)/,
-    );
+    expect(out).toMatch(/orders \S*inbox\/orders\.csv: 6919 rows, 6919 accepted, 0 rejected \(csv\)/);
     expect(out).toMatch(/Segment API: \d+ events accepted, 3 rejected \(HTTP 400/);
     expect(out).toMatch(/1 bad signature rejected \(401\)/);
     expect(out).toMatch(/quarantined \(unknown_type 1\)/);
@@ -117,7 +115,26 @@ describe('c360 demo (npm start)', () => {
         await wh.rows(`SELECT count(*) AS missing FROM gold.customer_scores s JOIN gold.fact_orders o ON o.customer_id = s.customer_id
           WHERE o.is_revenue AND (s.churn_probability IS NULL OR s.p_alive IS NULL OR s.clv_12m_usd IS NULL)`),
       ).toEqual([{ missing: '0' }]);
+      // Five recommendations for every current customer, none of them a product they bought;
+      // every buyer with order lines gets co-purchase ones.
+      expect(
+        await wh.rows(`SELECT count(*) AS wrong FROM gold.dim_customer d
+          LEFT JOIN (SELECT customer_id, count(DISTINCT product_id) AS n FROM gold.customer_recommendations GROUP BY 1) r
+            ON r.customer_id = d.customer_id
+          WHERE d.is_current AND coalesce(r.n, 0) <> 5`),
+      ).toEqual([{ wrong: '0' }]);
+      expect(
+        await lakeEngine.rows(`SELECT count(*) AS owned FROM gold.customer_recommendations r
+          JOIN gold.fact_order_items l ON l.customer_id = r.customer_id AND l.product_id = r.product_id AND l.is_revenue`),
+      ).toEqual([{ owned: '0' }]);
+      // The order lines add up to their orders, to the cent.
+      expect(
+        await lakeEngine.rows(`SELECT count(*) AS off FROM gold.fact_orders o
+          JOIN (SELECT order_key, sum(line_amount_minor) AS s FROM gold.fact_order_items GROUP BY 1) l USING (order_key)
+          WHERE l.s <> o.amount_minor`),
+      ).toEqual([{ off: '0' }]);
       for (const t of [
+        'customer_recommendations',
         'fact_orders',
         'fact_sessions',
         'fact_support_tickets',
@@ -227,10 +244,16 @@ describe('c360 demo (npm start)', () => {
     // The Customer 360 profile: search a customer, see their orders.
     const wh2 = await openWarehouse(data, { readOnly: true });
     let top: { customer_id: string; n: string };
+    let topRecs: string[];
     try {
       [top] = (await wh2.rows(
         'SELECT customer_id, count(*) AS n FROM gold.fact_orders WHERE customer_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1',
       )) as [typeof top];
+      topRecs = (
+        await wh2.rows<{ p: string }>(
+          `SELECT product_id AS p FROM gold.customer_recommendations WHERE customer_id = '${top.customer_id}' ORDER BY rec_rank`,
+        )
+      ).map((r) => r.p);
     } finally {
       wh2.close();
     }
@@ -250,6 +273,11 @@ describe('c360 demo (npm start)', () => {
         e.getAttribute('data-orders'),
       ]);
       expect(shown).toEqual([top.customer_id, String(top.n)]);
+      // Their five recommended products, in rank order.
+      expect(
+        await page.$$eval('#recommendations tr td:nth-child(2)', (cells) => cells.map((c) => c.textContent)),
+      ).toEqual(topRecs);
+      expect(topRecs).toHaveLength(5);
       await page.screenshot({ path: join(shots, 'customer.png'), fullPage: false });
       expect(errors).toEqual([]);
     } finally {

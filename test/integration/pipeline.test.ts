@@ -3,6 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
+import { summarize } from '../../src/domain/models/clv';
+import { openDuckDb } from '../../src/etl/duckdb';
+import { registerLakeViews } from '../../src/etl/lake-views';
+import { SCORING_BATCH_ROWS } from '../../src/handlers/pipeline-steps';
 import { LOCAL_SUBSTITUTIONS, runBackfill, runDailyPipeline, StepError } from '../../src/runtime/pipeline';
 import { openWarehouse } from '../../src/warehouse/embedded';
 import { lakeEvent, writeBronze } from '../helpers/lake';
@@ -84,6 +88,43 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     }
   };
 
+  it("the scored features (gold.churn_features, SQL) are the CLV summary's (TypeScript), customer by customer", async () => {
+    const r = await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false });
+    expect(r.status).toBe('SUCCEEDED');
+    const engine = await openDuckDb();
+    try {
+      await registerLakeViews(engine, join(dir, 'lake'));
+      const orders = await engine.rows<{ c: string; d: string; a: number }>(
+        'SELECT customer_id AS c, dt AS d, CAST(gross_usd AS DOUBLE) AS a FROM gold.fact_orders WHERE is_revenue',
+      );
+      const asOf = orders
+        .map((o) => o.d)
+        .sort()
+        .at(-1) as string;
+      const expected = summarize(
+        orders.map((o) => ({ customerId: o.c, date: o.d, amount: o.a })),
+        asOf,
+      );
+      const sql = await engine.rows<Record<string, number | string>>(
+        'SELECT * FROM gold.churn_features ORDER BY customer_id',
+      );
+      expect(sql.map((s) => s.customer_id)).toEqual(expected.map((e) => e.customerId));
+      sql.forEach((s, i) => {
+        const e = expected[i] as (typeof expected)[number];
+        expect(Number(s.frequency)).toBe(e.frequency);
+        expect(Number(s.recency_weeks)).toBeCloseTo(e.recency, 9);
+        expect(Number(s.tenure_weeks)).toBeCloseTo(e.T, 9);
+        expect(Number(s.monetary)).toBeCloseTo(e.monetary, 9);
+        expect(Number(s.weeks_since_last)).toBeCloseTo(e.T - e.recency, 9);
+      });
+      // The scoring Map scored exactly these rows, split into batches.
+      const scored = readdirSync(join(dir, 'lake', 'scores', 'model=churn', `dt=${DAY}`));
+      expect(scored.length).toBe(Math.ceil(sql.length / SCORING_BATCH_ROWS));
+    } finally {
+      engine.close();
+    }
+  });
+
   it('happy path: ETL → warehouse → scoring Map → scores → metrics; a rerun leaves the warehouse identical', async () => {
     const states: string[] = [];
     const r = await runDailyPipeline(DAY, {
@@ -97,6 +138,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'ChooseEngine',
       'RunEtl',
       'LoadWarehouse',
+      'ExportFeatures',
       'PrepareScoring',
       'ScoreBatches',
       'LoadScores',

@@ -238,6 +238,31 @@ describe('real provider payloads end to end (signed → bronze → silver → go
     expect(Math.round(254.98 * 1.08 * 100) / 100).toBe(275.38);
   });
 
+  it('Shopify: the order lines reach gold.fact_order_items with product ids above 2^53 exact', async () => {
+    const text = raw('shopify/orders-test-notification.json');
+    const lineItems = text.slice(text.indexOf('"line_items":'));
+    // Expected lines off the raw text: product id digits, sku, price and quantity as sent.
+    const field = (chunk: string, name: string) => new RegExp(`"${name}":"?([^",]+)`).exec(chunk)?.[1];
+    const expected = lineItems
+      .split('{"id":')
+      .slice(1, 3)
+      .map((item) => ({
+        product_id: field(item, 'product_id'),
+        sku: field(item, 'sku'),
+        quantity: Number(field(item, 'quantity')),
+        unit_price_minor: String(Math.round(Number(field(item, 'price')) * 100)),
+      }));
+    expect(expected).toHaveLength(2);
+    expect(BigInt(expected[0]?.product_id as string) > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+    const rows = await gold(
+      "SELECT order_key, product_id, sku, quantity, CAST(unit_price_minor AS VARCHAR) AS unit_price_minor, is_revenue FROM gold.fact_order_items WHERE order_key LIKE 'shopify:%' ORDER BY order_key, line_no",
+    );
+    const forOrder = (id: string, revenue: boolean) =>
+      expected.map((l) => ({ order_key: `shopify:${id}`, ...l, is_revenue: revenue }));
+    // Each order once (the replayed create/cancel body adds no second copy of its lines).
+    expect(rows).toEqual([...forOrder('820982911946154508', false), ...forOrder('820982911946154509', true)]);
+  });
+
   it('Stripe: one payment is one order; each refund counts once with its own amount', async () => {
     expect(
       await gold(

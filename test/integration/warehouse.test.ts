@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { warehouseDdl } from '../../src/domain/warehouse/model';
+import { WAREHOUSE_TABLES, warehouseDdl } from '../../src/domain/warehouse/model';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { runEtl } from '../../src/etl/runner';
 import { loadWarehouse, openWarehouse } from '../../src/warehouse/embedded';
@@ -58,7 +58,7 @@ describe('warehouse DDL (one table model, two engines)', () => {
             "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'gold'",
           )
         )[0]?.n,
-      ).toBe('8');
+      ).toBe(String(WAREHOUSE_TABLES.length));
     } finally {
       engine.close();
     }

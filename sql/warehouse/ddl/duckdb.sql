@@ -211,6 +211,26 @@ CREATE TABLE IF NOT EXISTS staging.customer_scores (
   model_version VARCHAR
 );
 
+-- gold.customer_recommendations: Top-5 products per customer and scoring date from co-purchase behaviour (item-to-item), written back by the scoring step.
+CREATE TABLE IF NOT EXISTS gold.customer_recommendations (
+  customer_id VARCHAR NOT NULL,
+  scored_at DATE NOT NULL,
+  rec_rank INTEGER NOT NULL,
+  product_id VARCHAR,
+  score DOUBLE,
+  reason VARCHAR,
+  model_version VARCHAR
+);
+CREATE TABLE IF NOT EXISTS staging.customer_recommendations (
+  customer_id VARCHAR,
+  scored_at DATE,
+  rec_rank INTEGER,
+  product_id VARCHAR,
+  score DOUBLE,
+  reason VARCHAR,
+  model_version VARCHAR
+);
+
 -- gold.load_audit: One row per table load: when, which dates, rows loaded and rows in the table after.
 CREATE TABLE IF NOT EXISTS gold.load_audit (
   table_name VARCHAR NOT NULL,

@@ -246,6 +246,31 @@ CREATE TABLE IF NOT EXISTS staging.customer_scores (
 )
 DISTSTYLE AUTO ENCODE AUTO;
 
+-- gold.customer_recommendations: Top-5 products per customer and scoring date from co-purchase behaviour (item-to-item), written back by the scoring step.
+CREATE TABLE IF NOT EXISTS gold.customer_recommendations (
+  customer_id VARCHAR(512) NOT NULL,
+  scored_at DATE NOT NULL,
+  rec_rank INTEGER NOT NULL,
+  product_id VARCHAR(512),
+  score DOUBLE PRECISION,
+  reason VARCHAR(512),
+  model_version VARCHAR(512),
+  PRIMARY KEY (customer_id, scored_at, rec_rank)
+)
+DISTSTYLE KEY DISTKEY (customer_id)
+COMPOUND SORTKEY (scored_at)
+ENCODE AUTO;
+CREATE TABLE IF NOT EXISTS staging.customer_recommendations (
+  customer_id VARCHAR(512),
+  scored_at DATE,
+  rec_rank INTEGER,
+  product_id VARCHAR(512),
+  score DOUBLE PRECISION,
+  reason VARCHAR(512),
+  model_version VARCHAR(512)
+)
+DISTSTYLE AUTO ENCODE AUTO;
+
 -- gold.load_audit: One row per table load: when, which dates, rows loaded and rows in the table after.
 CREATE TABLE IF NOT EXISTS gold.load_audit (
   table_name VARCHAR(512) NOT NULL,

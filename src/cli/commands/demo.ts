@@ -17,7 +17,7 @@ import { ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
 import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
-import { generateDemoSample, parseCdnowPurchases } from '../../sample/demo-data';
+import { cdnowOrdersWithLines, generateDemoSample, parseCdnowPurchases } from '../../sample/demo-data';
 import { openWarehouse } from '../../warehouse/embedded';
 import { intOption, parseWith } from '../parse';
 import { formatRows } from './query';
@@ -175,15 +175,17 @@ export async function run(argv: string[]): Promise<number> {
     await server.close();
   }
 
-  step(3, 'loading batch files (real CDNOW orders, real tweets, CRM export)');
+  step(3, 'loading batch files (real CDNOW orders with generated lines, real tweets, CRM export)');
   const stream = new FileEventStream(paths.stream);
   const inbox = join(paths.root, 'inbox');
   await mkdir(inbox, { recursive: true });
   const crmFile = join(inbox, 'crm_contacts.csv');
   await writeFile(crmFile, sample.crmCsv);
+  const ordersFile = join(inbox, 'orders.csv');
+  await writeFile(ordersFile, cdnowOrdersWithLines(await readFile(cdnowFile, 'utf8'), seed));
   let fileRows = 0;
   for (const [kind, file] of [
-    ['orders', cdnowFile],
+    ['orders', ordersFile],
     ['social', tweetsFile],
     ['crm', crmFile],
   ] as const) {

@@ -13,7 +13,7 @@ export type BatchKind = (typeof BATCH_KINDS)[number];
 
 interface FieldSpec {
   required?: boolean;
-  type?: 'string' | 'number' | 'decimal' | 'currency' | 'date' | 'email';
+  type?: 'string' | 'number' | 'decimal' | 'currency' | 'date' | 'email' | 'products';
   /** Default column names that map to this field (lower-case). */
   aliases: string[];
   enum?: string[];
@@ -29,6 +29,9 @@ export const FIELDS: Record<BatchKind, Record<string, FieldSpec>> = {
     // Required: a file without a currency column needs an explicit default (--currency).
     currency: { required: true, type: 'currency', aliases: ['currency'] },
     items: { type: 'number', aliases: ['items', 'quantity', 'number_of_cds', 'item_count'] },
+    // The order's lines, "|"-separated, each "product id@unit price" (in the order's currency);
+    // a unit bought twice is listed twice: "CD-12@14.99|CD-7@9.50|CD-7@9.50".
+    products: { type: 'products', aliases: ['products', 'product_ids', 'skus'] },
   },
   crm: {
     contact_id: { required: true, aliases: ['contact_id', 'contactid', 'id', 'customerid'] },
@@ -134,6 +137,16 @@ export function validateRow(
       const d = parseDate(raw);
       if (!d) problems.push({ field, rule: 'format', message: `${field} must be a date, got "${raw}"` });
       else payload[field] = d;
+    } else if (spec.type === 'products') {
+      const lines = raw.split('|').map((p) => p.trim());
+      const bad = lines.find((l) => !/^[^@\s]+@\d+(\.\d+)?$/.test(l));
+      if (bad !== undefined)
+        problems.push({
+          field,
+          rule: 'format',
+          message: `${field} must be "product id@unit price" lines separated by "|", got "${bad}"`,
+        });
+      else payload[field] = lines.join('|');
     } else if (spec.type === 'email') {
       if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(raw))
         problems.push({ field, rule: 'format', message: `${field} is not an email` });

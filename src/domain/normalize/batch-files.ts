@@ -15,7 +15,20 @@ const orders: Normalizer = (env): NormalizeOutcome => {
   const amount = toMinorUnits(r.amount, currency);
   if (amount === null) return invalid('orders', '/amount', 'amount must be a decimal amount');
   const eventId = env.eventId ?? '';
-  const items = num(r.items);
+  // One line per distinct product and unit price, its quantity the times it is listed.
+  const units = str(r.products)?.split('|') ?? [];
+  const lines = new Map<string, { productId: string; sku: string; price: number; quantity: number }>();
+  for (const unit of units) {
+    const at = unit.lastIndexOf('@');
+    const productId = unit.slice(0, at);
+    const price = toMinorUnits(unit.slice(at + 1), currency);
+    if (at < 1 || price === null)
+      return invalid('orders', '/products', `"${unit}" is not "product id@unit price"`);
+    const line = lines.get(unit) ?? { productId, sku: productId, price, quantity: 0 };
+    line.quantity++;
+    lines.set(unit, line);
+  }
+  const items = num(r.items) ?? (units.length ? units.length : null);
   return {
     ok: true,
     events: [
@@ -32,6 +45,7 @@ const orders: Normalizer = (env): NormalizeOutcome => {
           // An order-history file lists completed orders.
           status: 'paid',
           ...(items !== null ? { itemCount: Math.round(items) } : {}),
+          ...(lines.size ? { items: [...lines.values()] } : {}),
           provider: 'orders_file',
         },
         traits: str(r.email) ? { email: str(r.email) } : {},

@@ -217,6 +217,25 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
   },
   {
     schema: 'gold',
+    name: 'customer_recommendations',
+    description:
+      'Top-5 products per customer and scoring date from co-purchase behaviour (item-to-item), written back by the scoring step.',
+    columns: [
+      c('customer_id', 'varchar', true),
+      c('scored_at', 'date', true),
+      c('rec_rank', 'int', true),
+      c('product_id', 'varchar'),
+      c('score', 'double'),
+      c('reason', 'varchar'),
+      c('model_version', 'varchar'),
+    ],
+    key: ['customer_id', 'scored_at', 'rec_rank'],
+    dist: { style: 'KEY', key: 'customer_id' },
+    sortKey: ['scored_at'],
+    source: { optionalGold: 'customer_recommendations' },
+  },
+  {
+    schema: 'gold',
     name: 'load_audit',
     description: 'One row per table load: when, which dates, rows loaded and rows in the table after.',
     columns: [
