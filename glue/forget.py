@@ -8,6 +8,7 @@ put back under its own key, so readers see either the old or the new file:
 
   bronze/    gzip NDJSON lines          (Firehose files, rewritten line by line)
   features/, scores/   CSV lines        (the scoring batches)
+  athena-results/      CSV lines        (query results: the feature export, identity lookups)
   silver/, gold/       Parquet rows     (the row as JSON must not match)
 
 Quarantine is sealed with the vault key (this job cannot open it) and expires in 30 days. The
@@ -101,7 +102,7 @@ report = {"bronze_lines": 0, "csv_lines": 0, "parquet_rows": 0}
 for prefix in ["bronze/events"]:
     for key in affected_text_files(prefix):
         report["bronze_lines"] += rewrite_text(key)
-for prefix in ["features", "scores"]:
+for prefix in ["features", "scores", "athena-results"]:
     for key in affected_text_files(prefix):
         report["csv_lines"] += rewrite_text(key)
 for layer in ["silver", "gold"]:

@@ -29,6 +29,7 @@ await build({
     'make-events': 'scripts/make-events.ts',
     'gen-reference': 'scripts/gen-reference.ts',
     'gen-slo-alarms': 'scripts/gen-slo-alarms.ts',
+    'gen-quicksight': 'scripts/gen-quicksight.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

@@ -1,8 +1,10 @@
 /**
- * The business dashboards, defined once as code: dashboard → visuals → the SQL over the
- * warehouse's reporting views each visual shows. `c360 dashboard` renders them as static HTML with
- * the chart library bundled (no network at view time); QuickSight datasets are meant to be derived
- * from the same definitions. Every visual states its units; every dashboard its date range.
+ * The business dashboards, defined once as code: dashboard → visuals → the reporting view each
+ * visual reads. Rendered two ways: `c360 dashboard` runs each visual's SQL and writes static HTML
+ * with the chart library bundled (no network at view time); scripts/gen-quicksight.ts turns the
+ * same visuals (`qs`: the view, its dimension and measures) into QuickSight datasets and
+ * dashboards in template.yaml, where QuickSight does the same aggregation over the same view.
+ * Every visual states its units; every dashboard its date range.
  */
 export type VisualKind = 'kpi' | 'bar' | 'line' | 'pie' | 'scatter' | 'table';
 
@@ -16,6 +18,18 @@ export interface Visual {
   x?: string;
   /** Value columns (charts). */
   y?: string[];
+  /** The same visual for QuickSight: what the SQL computes, as a view, a dimension and measures. */
+  qs: QuickSightVisual;
+}
+
+export type Aggregation = 'SUM' | 'COUNT' | 'AVERAGE' | 'MAX';
+export interface QuickSightVisual {
+  /** The reporting view (one QuickSight dataset each). */
+  view: string;
+  /** The dimension (category, date by day, or a number for scatter plots). */
+  x?: { column: string; kind: 'category' | 'date' | 'number' };
+  /** Measures (aggregated) or, for tables and scatter plots, the columns shown. */
+  values: { column: string; agg?: Aggregation }[];
 }
 
 export interface Dashboard {
@@ -39,6 +53,7 @@ export const DASHBOARDS: Dashboard[] = [
     visuals: [
       {
         id: 'customers',
+        qs: { view: 'customer_segments', values: [{ column: 'customers', agg: 'SUM' }] },
         title: 'Current customers',
         units: 'customers',
         kind: 'kpi',
@@ -46,6 +61,11 @@ export const DASHBOARDS: Dashboard[] = [
       },
       {
         id: 'segment_sizes',
+        qs: {
+          view: 'customer_segments',
+          x: { column: 'segment', kind: 'category' },
+          values: [{ column: 'customers', agg: 'SUM' }],
+        },
         title: 'Customers per segment',
         units: 'customers',
         kind: 'bar',
@@ -55,6 +75,11 @@ export const DASHBOARDS: Dashboard[] = [
       },
       {
         id: 'revenue_share',
+        qs: {
+          view: 'customer_segments',
+          x: { column: 'segment', kind: 'category' },
+          values: [{ column: 'revenue_share', agg: 'SUM' }],
+        },
         title: 'Share of net revenue by segment',
         units: '% of net revenue',
         kind: 'pie',
@@ -64,6 +89,15 @@ export const DASHBOARDS: Dashboard[] = [
       },
       {
         id: 'migrations',
+        qs: {
+          view: 'segment_migrations',
+          values: [
+            { column: 'from_segment' },
+            { column: 'to_segment' },
+            { column: 'changed_on' },
+            { column: 'customers' },
+          ],
+        },
         title: 'Segment migrations (latest 50)',
         units: 'customers',
         kind: 'table',
@@ -80,6 +114,7 @@ export const DASHBOARDS: Dashboard[] = [
     visuals: [
       {
         id: 'total_clv',
+        qs: { view: 'customer_lifetime_value', values: [{ column: 'clv_12m_usd', agg: 'SUM' }] },
         title: 'Total 12-month CLV',
         units: 'USD',
         kind: 'kpi',
@@ -87,19 +122,26 @@ export const DASHBOARDS: Dashboard[] = [
       },
       {
         id: 'clv_distribution',
+        qs: {
+          view: 'customer_lifetime_value',
+          x: { column: 'clv_band', kind: 'category' },
+          values: [{ column: 'customer_id', agg: 'COUNT' }],
+        },
         title: 'Customers by 12-month CLV band',
         units: 'customers',
         kind: 'bar',
-        sql: `SELECT band, customers FROM (
-          SELECT CASE WHEN clv_12m_usd < 10 THEN 'under $10' WHEN clv_12m_usd < 50 THEN '$10-50'
-            WHEN clv_12m_usd < 100 THEN '$50-100' WHEN clv_12m_usd < 500 THEN '$100-500' ELSE '$500 and more' END AS band,
-            min(clv_12m_usd) AS low, count(*) AS customers
-          FROM reporting.customer_lifetime_value WHERE clv_12m_usd IS NOT NULL GROUP BY 1) ORDER BY low`,
+        sql: `SELECT clv_band AS band, count(*) AS customers FROM reporting.customer_lifetime_value
+          WHERE clv_band IS NOT NULL GROUP BY clv_band, clv_band_order ORDER BY clv_band_order`,
         x: 'band',
         y: ['customers'],
       },
       {
         id: 'palive_vs_clv',
+        qs: {
+          view: 'customer_lifetime_value',
+          x: { column: 'p_alive', kind: 'number' },
+          values: [{ column: 'clv_12m_usd' }],
+        },
         title: 'P(alive) against 12-month CLV',
         units: 'probability (x) / USD (y)',
         kind: 'scatter',
@@ -109,6 +151,17 @@ export const DASHBOARDS: Dashboard[] = [
       },
       {
         id: 'top_customers',
+        qs: {
+          view: 'customer_lifetime_value',
+          values: [
+            { column: 'customer_id' },
+            { column: 'segment' },
+            { column: 'orders' },
+            { column: 'net_usd' },
+            { column: 'clv_12m_usd' },
+            { column: 'p_alive' },
+          ],
+        },
         title: 'Top 20 customers by 12-month CLV',
         units: 'USD',
         kind: 'table',
@@ -125,6 +178,7 @@ export const DASHBOARDS: Dashboard[] = [
     visuals: [
       {
         id: 'orders',
+        qs: { view: 'purchase_trends', values: [{ column: 'orders', agg: 'SUM' }] },
         title: 'Revenue orders',
         units: 'orders',
         kind: 'kpi',
@@ -132,6 +186,7 @@ export const DASHBOARDS: Dashboard[] = [
       },
       {
         id: 'net_revenue',
+        qs: { view: 'purchase_trends', values: [{ column: 'net_usd', agg: 'SUM' }] },
         title: 'Net revenue',
         units: 'USD',
         kind: 'kpi',
@@ -139,6 +194,11 @@ export const DASHBOARDS: Dashboard[] = [
       },
       {
         id: 'orders_per_day',
+        qs: {
+          view: 'purchase_trends',
+          x: { column: 'order_date', kind: 'date' },
+          values: [{ column: 'orders', agg: 'SUM' }],
+        },
         title: 'Orders per day',
         units: 'orders',
         kind: 'line',
@@ -148,6 +208,11 @@ export const DASHBOARDS: Dashboard[] = [
       },
       {
         id: 'revenue_per_day',
+        qs: {
+          view: 'purchase_trends',
+          x: { column: 'order_date', kind: 'date' },
+          values: [{ column: 'net_usd', agg: 'SUM' }],
+        },
         title: 'Net revenue per day',
         units: 'USD',
         kind: 'line',
@@ -166,6 +231,7 @@ export const DASHBOARDS: Dashboard[] = [
     visuals: [
       {
         id: 'tables_loaded',
+        qs: { view: 'pipeline_health', values: [{ column: 'table_name', agg: 'COUNT' }] },
         title: 'Warehouse tables loaded',
         units: 'tables',
         kind: 'kpi',
@@ -173,6 +239,11 @@ export const DASHBOARDS: Dashboard[] = [
       },
       {
         id: 'rows_in_tables',
+        qs: {
+          view: 'pipeline_health',
+          x: { column: 'table_name', kind: 'category' },
+          values: [{ column: 'rows_in_table', agg: 'SUM' }],
+        },
         title: 'Rows per warehouse table',
         units: 'rows',
         kind: 'bar',
@@ -182,6 +253,17 @@ export const DASHBOARDS: Dashboard[] = [
       },
       {
         id: 'last_loads',
+        qs: {
+          view: 'pipeline_health',
+          values: [
+            { column: 'table_name' },
+            { column: 'loaded_at' },
+            { column: 'date_from' },
+            { column: 'date_to' },
+            { column: 'rows_loaded' },
+            { column: 'rows_in_table' },
+          ],
+        },
         title: 'Last load per table',
         units: 'rows',
         kind: 'table',

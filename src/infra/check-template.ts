@@ -50,6 +50,7 @@ interface PropType {
   reference?: { $ref: string };
   element?: PropType;
   inner?: PropType[];
+  allowedValues?: string[];
 }
 
 function checkProps(value: unknown, type: PropType | undefined, where: string, out: TemplateProblem[]): void {
@@ -57,13 +58,19 @@ function checkProps(value: unknown, type: PropType | undefined, where: string, o
   if (isObj(value) && isIntrinsic(value)) return;
   if (type.type === 'ref' && type.reference && isObj(value)) {
     const def = db().get('typeDefinition', type.reference.$ref) as unknown as {
-      properties: Record<string, { type: PropType }>;
+      properties: Record<string, { type: PropType; required?: boolean }>;
     };
     for (const [k, v] of Object.entries(value)) {
       const p = def.properties[k];
       if (!p) out.push({ where, problem: `unknown property ${k}` });
       else checkProps(v, p.type, `${where}.${k}`, out);
     }
+    for (const [k, p] of Object.entries(def.properties)) {
+      if (p.required && !(k in value)) out.push({ where, problem: `missing required property ${k}` });
+    }
+  } else if (type.type === 'string' && type.allowedValues && typeof value === 'string') {
+    if (!type.allowedValues.includes(value))
+      out.push({ where, problem: `${value} is not one of ${type.allowedValues.join(', ')}` });
   } else if (type.type === 'array' && Array.isArray(value)) {
     value.forEach((v, i) => {
       checkProps(v, type.element, `${where}[${i}]`, out);

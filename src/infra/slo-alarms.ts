@@ -1,6 +1,7 @@
 import { yamlDump, yamlParse } from 'yaml-cfn';
 import { type BurnRule, type Slo, type SloConfig, sloDimensions, windowSeconds } from '../domain/slo';
 import { dashboardBodies } from './dashboards';
+import { replaceBlock } from './quicksight';
 
 /**
  * Renders config/slos.json into template.yaml's generated block: per SLO, one metric-math alarm per
@@ -193,7 +194,7 @@ export function sloAlarmResources(
   return out;
 }
 
-/** The template with its generated block rendered anew (inserted before Outputs the first time). */
+/** The template with its generated block rendered anew (in place; before Outputs the first time). */
 export function renderSloBlock(template: string, cfg: SloConfig): string {
   const without = template.includes(BEGIN)
     ? template.slice(0, template.indexOf(BEGIN)) + template.slice(template.indexOf(END) + END.length + 2)
@@ -204,13 +205,5 @@ export function renderSloBlock(template: string, cfg: SloConfig): string {
     .filter(([, r]) => r.Type === 'AWS::Serverless::Function')
     .map(([n]) => n)
     .sort();
-  const body = yamlDump(sloAlarmResources(cfg, functions))
-    .trimEnd()
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n');
-  const block = `${BEGIN}\n${body}\n${END}\n`;
-  const at = without.indexOf('\nOutputs:');
-  if (at < 0) throw new Error('template.yaml has no Outputs section to insert the alarms before');
-  return `${without.slice(0, at + 1)}${block}\n${without.slice(at + 1)}`;
+  return replaceBlock(template, BEGIN, END, yamlDump(sloAlarmResources(cfg, functions)));
 }

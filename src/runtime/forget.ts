@@ -33,7 +33,7 @@ import { originalOf } from './quarantine';
  *  FindIdentities/Read…    Athena's role: the same identity-map query with DuckDB;
  *  RewriteLake             the Glue job's role: landing (also by their clear email and phone, read
  *                          from the vault before it is shredded), bronze, quarantine (opened to look),
- *                          silver and gold Parquet, features, scores and state without their rows;
+ *                          silver and gold Parquet, features, scores, Athena results and state without their rows;
  *  RebuildGold             the daily pipeline's role: the ETL over bronze's dates, the warehouse reloaded;
  *  DeleteWarehouseRows     Redshift's role: the same DELETE statements on the embedded warehouse.
  * The raw stream (Kinesis' role) is not rewritten: it ages out with its retention.
@@ -156,7 +156,7 @@ export async function forgetLocal(opts: {
     // The Glue job's role: the lake rewritten without their rows.
     RewriteLake: (i) =>
       asTask(async () => {
-        say('rewriting landing, bronze, quarantine, silver, gold, scores and state');
+        say('rewriting landing, bronze, quarantine, silver, gold, scores, query results and state');
         await rewriteLake(
           paths,
           (i as { Arguments: Record<string, string> }).Arguments['--pattern'] as string,
@@ -291,7 +291,9 @@ async function rewriteLake(
   } finally {
     engine.close();
   }
-  for (const root of [join(paths.lake, 'features'), join(paths.lake, 'scores'), paths.state]) {
+  // Query results hold customer ids too (the scoring features' export, the identity lookups).
+  const textRoots = ['features', 'scores', 'athena-results'].map((p) => join(paths.lake, p));
+  for (const root of [...textRoots, paths.state]) {
     for (const f of await listFiles(root, '')) {
       if (f.endsWith('.key') || f.endsWith('suppression.txt')) continue;
       const removed = await filterLines(f, (l) => mentions.test(l), false);

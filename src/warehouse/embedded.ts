@@ -53,6 +53,23 @@ export async function setupWarehouse(engine: Engine): Promise<void> {
   }
 }
 
+/** The columns of every reporting view (an empty in-memory warehouse described), for QuickSight's datasets. */
+export async function reportingViewColumns(): Promise<Record<string, { name: string; type: string }[]>> {
+  const engine = await openDuckDb();
+  try {
+    await setupWarehouse(engine);
+    const out: Record<string, { name: string; type: string }[]> = {};
+    for (const v of await reportingViews()) {
+      out[v.name] = (
+        await engine.rows<{ column_name: string; column_type: string }>(`DESCRIBE reporting.${v.name}`)
+      ).map((c) => ({ name: c.column_name, type: c.column_type }));
+    }
+    return out;
+  } finally {
+    engine.close();
+  }
+}
+
 export interface TableLoad {
   table: string;
   rowsLoaded: number;

@@ -8,6 +8,7 @@ import { run } from '../../src/cli/commands/demo';
 import { run as forget } from '../../src/cli/commands/forget';
 import { run as query } from '../../src/cli/commands/query';
 import { run as report } from '../../src/cli/commands/report';
+import { DASHBOARDS } from '../../src/dashboards/definitions';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { trainModels } from '../../src/models/train';
@@ -149,6 +150,51 @@ describe('c360 demo (npm start)', () => {
     } finally {
       wh.close();
       lakeEngine.close();
+    }
+    // QuickSight shows the same numbers: each aggregated visual's field wells (the view, the
+    // dimension, the measure and its aggregation) computed over the view equal the HTML's SQL.
+    const wh3 = await openWarehouse(join(dir, 'demo'), { readOnly: true });
+    try {
+      for (const d of DASHBOARDS) {
+        for (const v of d.visuals) {
+          if (v.kind === 'table' || v.kind === 'scatter') continue;
+          const m = v.qs.values[0] as { column: string; agg?: string };
+          const agg = `${m.agg === 'AVERAGE' ? 'avg' : (m.agg ?? 'SUM').toLowerCase()}(${m.column})`;
+          const html = await wh3.rows<Record<string, unknown>>(v.sql);
+          if (v.kind === 'kpi') {
+            const [q] = await wh3.rows<{ value: unknown }>(
+              `SELECT ${agg} AS value FROM reporting.${v.qs.view}`,
+            );
+            expect({ visual: v.id, value: Number(q?.value) }).toEqual({
+              visual: v.id,
+              value: Number(html[0]?.value),
+            });
+            continue;
+          }
+          const x = v.qs.x?.column as string;
+          const key = v.qs.x?.kind === 'date' ? `strftime(${x}, '%Y-%m-%d')` : x;
+          const qs = new Map(
+            (
+              await wh3.rows<{ k: string; v: unknown }>(
+                `SELECT ${key} AS k, ${agg} AS v FROM reporting.${v.qs.view} WHERE ${x} IS NOT NULL GROUP BY 1`,
+              )
+            ).map((r) => [String(r.k), Number(r.v)]),
+          );
+          // The HTML shows percentages where QuickSight formats the share.
+          const scale = v.units.startsWith('%') ? 100 : 1;
+          for (const r of html) {
+            const shown = Number(r[(v.y as string[])[0] as string]);
+            expect({ visual: v.id, x: r[v.x as string], v: shown }).toEqual({
+              visual: v.id,
+              x: r[v.x as string],
+              v: expect.closeTo((qs.get(String(r[v.x as string])) ?? Number.NaN) * scale, 2),
+            });
+          }
+          expect(qs.size).toBeGreaterThanOrEqual(html.length);
+        }
+      }
+    } finally {
+      wh3.close();
     }
     // Retraining on the same gold is bit-identical: the same version, the same scores file.
     const scores = join(dir, 'demo', 'lake', 'gold', 'customer_scores', 'data.parquet');

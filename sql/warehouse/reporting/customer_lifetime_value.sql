@@ -5,6 +5,11 @@ SELECT
   d.orders,
   d.net_usd,
   s.clv_12m_usd,
+  -- The CLV band and its order (the dashboards' distribution, in HTML and QuickSight alike).
+  CASE WHEN s.clv_12m_usd IS NULL THEN NULL WHEN s.clv_12m_usd < 10 THEN 'under $10' WHEN s.clv_12m_usd < 50 THEN '$10-50'
+    WHEN s.clv_12m_usd < 100 THEN '$50-100' WHEN s.clv_12m_usd < 500 THEN '$100-500' ELSE '$500 and more' END AS clv_band,
+  CASE WHEN s.clv_12m_usd IS NULL THEN NULL WHEN s.clv_12m_usd < 10 THEN 1 WHEN s.clv_12m_usd < 50 THEN 2
+    WHEN s.clv_12m_usd < 100 THEN 3 WHEN s.clv_12m_usd < 500 THEN 4 ELSE 5 END AS clv_band_order,
   s.p_alive,
   s.churn_probability,
   s.scored_at
