@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   enrich: () => import('./enrich'),
   etl: () => import('./etl'),
   serve: () => import('./serve'),
+  lambda: () => import('./lambda'),
 };
 
 async function main(): Promise<void> {

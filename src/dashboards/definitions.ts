@@ -27,7 +27,7 @@ export interface QuickSightVisual {
   /** The reporting view (one QuickSight dataset each). */
   view: string;
   /** The dimension (category, date by day, or a number for scatter plots). */
-  x?: { column: string; kind: 'category' | 'date' | 'number' };
+  x?: { column: string; kind: 'category' | 'date' | 'minute' | 'number' };
   /** Measures (aggregated) or, for tables and scatter plots, the columns shown. */
   values: { column: string; agg?: Aggregation }[];
 }
@@ -173,7 +173,7 @@ export const DASHBOARDS: Dashboard[] = [
     id: 'trends',
     title: 'Purchase Trends',
     description:
-      'Revenue orders and net revenue per day (daily grain; the per-minute real-time tier is not built yet).',
+      'Revenue orders and net revenue per day: the exact, deduplicated daily numbers (per minute of arrival: Real-Time Purchase Trends).',
     rangeSql: ORDER_RANGE,
     visuals: [
       {
@@ -219,6 +219,83 @@ export const DASHBOARDS: Dashboard[] = [
         sql: "SELECT strftime(order_date, '%Y-%m-%d') AS day, net_usd FROM reporting.purchase_trends ORDER BY order_date",
         x: 'day',
         y: ['net_usd'],
+      },
+    ],
+  },
+  {
+    id: 'realtime',
+    title: 'Real-Time Purchase Trends',
+    description:
+      'Paid orders, revenue and active customers per minute of arrival on the stream (60-second tumbling windows), the last hour of data against the same minutes a week earlier. Counts are before deduplication; late events (older than their window) are counted where they arrive.',
+    rangeSql:
+      'SELECT strftime(min(minute), \'%Y-%m-%d %H:%M\') AS "from", strftime(max(minute), \'%Y-%m-%d %H:%M\') AS "to" FROM reporting.realtime_trends',
+    visuals: [
+      {
+        id: 'orders_last_hour',
+        qs: { view: 'realtime_trends', values: [{ column: 'orders', agg: 'SUM' }] },
+        title: 'Orders in the last hour',
+        units: 'orders',
+        kind: 'kpi',
+        sql: 'SELECT sum(orders) AS value FROM reporting.realtime_trends',
+      },
+      {
+        id: 'revenue_last_hour',
+        qs: { view: 'realtime_trends', values: [{ column: 'revenue_usd', agg: 'SUM' }] },
+        title: 'Revenue in the last hour',
+        units: 'USD',
+        kind: 'kpi',
+        sql: 'SELECT sum(revenue_usd) AS value FROM reporting.realtime_trends',
+      },
+      {
+        id: 'orders_per_minute',
+        qs: {
+          view: 'realtime_trends',
+          x: { column: 'minute', kind: 'minute' },
+          values: [
+            { column: 'orders', agg: 'SUM' },
+            { column: 'orders_week_before', agg: 'SUM' },
+          ],
+        },
+        title: 'Orders per minute, against a week earlier',
+        units: 'orders',
+        kind: 'line',
+        sql: "SELECT strftime(minute, '%Y-%m-%d %H:%M') AS minute, orders, orders_week_before FROM reporting.realtime_trends ORDER BY 1",
+        x: 'minute',
+        y: ['orders', 'orders_week_before'],
+      },
+      {
+        id: 'revenue_per_minute',
+        qs: {
+          view: 'realtime_trends',
+          x: { column: 'minute', kind: 'minute' },
+          values: [
+            { column: 'revenue_usd', agg: 'SUM' },
+            { column: 'revenue_usd_week_before', agg: 'SUM' },
+          ],
+        },
+        title: 'Revenue per minute, against a week earlier',
+        units: 'USD',
+        kind: 'line',
+        sql: "SELECT strftime(minute, '%Y-%m-%d %H:%M') AS minute, revenue_usd, revenue_usd_week_before FROM reporting.realtime_trends ORDER BY 1",
+        x: 'minute',
+        y: ['revenue_usd', 'revenue_usd_week_before'],
+      },
+      {
+        id: 'customers_and_late',
+        qs: {
+          view: 'realtime_trends',
+          x: { column: 'minute', kind: 'minute' },
+          values: [
+            { column: 'active_customers', agg: 'SUM' },
+            { column: 'late_events', agg: 'SUM' },
+          ],
+        },
+        title: 'Active customers and late events per minute',
+        units: 'customers / events',
+        kind: 'bar',
+        sql: "SELECT strftime(minute, '%Y-%m-%d %H:%M') AS minute, active_customers, late_events FROM reporting.realtime_trends ORDER BY 1",
+        x: 'minute',
+        y: ['active_customers', 'late_events'],
       },
     ],
   },

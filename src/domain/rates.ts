@@ -69,3 +69,26 @@ export function parseRatesCsv(text: string): DatedRate[] {
       usdPerUnit: Number(cells[2]),
     }));
 }
+
+/**
+ * The latest rate of each currency in a reference rates file (`rate_date,currency,usd_per_unit`,
+ * as sql/reference/currency_rates.csv and the lake's imported copy): the real-time tier values
+ * revenue at today's rate; the daily tables value each order at the rate of its date.
+ */
+export function latestRates(csv: string): Map<string, number> {
+  const rows = parseCsv(csv);
+  const header = (rows[0]?.cells ?? []).map((c) => c.trim().toLowerCase());
+  const [d, c, r] = ['rate_date', 'currency', 'usd_per_unit'].map((n) => header.indexOf(n));
+  if (d === undefined || c === undefined || r === undefined || d < 0 || c < 0 || r < 0)
+    throw new RatesFileError('a reference rates file needs the columns rate_date, currency, usd_per_unit');
+  const latest = new Map<string, { date: string; rate: number }>();
+  for (const { cells } of rows.slice(1)) {
+    const currency = cells[c]?.trim().toUpperCase() ?? '';
+    const date = cells[d]?.trim() ?? '';
+    const rate = Number(cells[r]);
+    if (!isCurrency(currency) || !Number.isFinite(rate) || rate <= 0) continue;
+    const seen = latest.get(currency);
+    if (!seen || seen.date <= date) latest.set(currency, { date, rate });
+  }
+  return new Map([...latest].map(([k, v]) => [k, v.rate]));
+}

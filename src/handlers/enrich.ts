@@ -9,6 +9,7 @@ import type {
 import type { Pseudonymizer } from '../domain/enrich/pii';
 import type { EnrichContext } from '../domain/enrich/pipeline';
 import { enrichDraft } from '../domain/enrich/pipeline';
+import { decodeEnvelope } from '../domain/envelope';
 import {
   type CanonicalEvent,
   eventKey,
@@ -16,7 +17,6 @@ import {
   type QuarantineRecord,
   type RawEnvelope,
 } from '../domain/event';
-import { parseJsonLossless } from '../domain/json';
 import { normalize } from '../domain/normalize';
 import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } from '../domain/partition';
 import { suppressionHash } from '../domain/privacy/erasure';
@@ -376,25 +376,6 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
 
 function isSuppressed(event: CanonicalEvent, list: ReadonlySet<string>, p: Pseudonymizer): boolean {
   return event.identities.some((k) => list.has(suppressionHash(p, k.type, k.value)));
-}
-
-/**
- * Stream record text → envelope. A webhook's raw body is parsed here, losslessly (ids above
- * 2^53 keep every digit); the record text itself stays untouched for quarantine.
- */
-export function decodeEnvelope(text: string): RawEnvelope {
-  const envelope = JSON.parse(text) as RawEnvelope;
-  if (typeof envelope !== 'object' || envelope === null || envelope.v !== 1 || !envelope.receivedAt) {
-    throw new Error('not a c360 stream envelope (v: 1 with receivedAt)');
-  }
-  if (typeof envelope.body === 'string') {
-    try {
-      envelope.payload = parseJsonLossless(envelope.body);
-    } catch (err) {
-      throw new Error(`webhook body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  return envelope;
 }
 
 /** A delivery that throws counts as every item failed: the records are redelivered, not lost. */

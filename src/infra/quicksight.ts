@@ -73,7 +73,8 @@ function measure(v: QuickSightVisual, visualId: string, m: QuickSightVisual['val
 function dimension(v: QuickSightVisual, visualId: string): Json[] {
   if (!v.x) return [];
   const field = { FieldId: `${visualId}.${v.x.column}`, Column: column(v, v.x.column) };
-  if (v.x.kind === 'date') return [{ DateDimensionField: { ...field, DateGranularity: 'DAY' } }];
+  if (v.x.kind === 'date' || v.x.kind === 'minute')
+    return [{ DateDimensionField: { ...field, DateGranularity: v.x.kind === 'date' ? 'DAY' : 'MINUTE' } }];
   if (v.x.kind === 'number') return [{ NumericalDimensionField: field }];
   return [{ CategoricalDimensionField: field }];
 }

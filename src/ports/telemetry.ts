@@ -13,7 +13,14 @@ export interface LoggerPort {
 }
 
 /** Units used by c360 (a subset of CloudWatch's). */
-export type MetricUnitName = 'Count' | 'Milliseconds' | 'Seconds' | 'Bytes' | 'Percent' | 'Count/Second';
+export type MetricUnitName =
+  | 'Count'
+  | 'Milliseconds'
+  | 'Seconds'
+  | 'Bytes'
+  | 'Percent'
+  | 'Count/Second'
+  | 'None';
 
 export interface MetricsPort {
   addMetric(name: string, unit: MetricUnitName, value: number): void;

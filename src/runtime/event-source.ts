@@ -67,6 +67,13 @@ export interface EventSourceOptions {
   pollIntervalMs?: number;
   /** Called after each checkpoint (e.g. to trim the stream). */
   onCheckpoint?: (sequenceNumber: string) => Promise<void> | void;
+  /**
+   * A second consumer of the same records (the real-time tier's tumbling windows): given the
+   * records the handler completed, in order. Its failures are logged and do not hold enrich back.
+   */
+  tap?: (records: StoredStreamRecord[]) => Promise<void>;
+  /** Called on every poll, e.g. to close a tumbling window whose time is up. */
+  onIdle?: () => Promise<void>;
   streamArn?: string;
 }
 
@@ -86,8 +93,8 @@ export class EventSourceMapping {
   private loaded = false;
   private running = false;
   private loop: Promise<void> | null = null;
-  private readonly o: Required<Omit<EventSourceOptions, 'logger' | 'onCheckpoint'>> &
-    Pick<EventSourceOptions, 'logger' | 'onCheckpoint'>;
+  private readonly o: Required<Omit<EventSourceOptions, 'logger' | 'onCheckpoint' | 'tap' | 'onIdle'>> &
+    Pick<EventSourceOptions, 'logger' | 'onCheckpoint' | 'tap' | 'onIdle'>;
 
   constructor(opts: EventSourceOptions) {
     this.o = {
@@ -156,6 +163,7 @@ export class EventSourceMapping {
     if (failedFrom > 0) {
       this.stats.records += failedFrom;
       await this.advance((records[failedFrom - 1] as StoredStreamRecord).sequenceNumber);
+      await this.tapped(records.slice(0, failedFrom));
     }
     const rest = records.slice(failedFrom);
     if (rest.length === 0) return;
@@ -192,6 +200,17 @@ export class EventSourceMapping {
     await this.advance(lastRec.sequenceNumber);
   }
 
+  private async tapped(records: StoredStreamRecord[]): Promise<void> {
+    try {
+      await this.o.tap?.(records);
+    } catch (err) {
+      this.o.logger?.error(
+        'the second consumer (real-time tier) failed on a batch',
+        err instanceof Error ? err : { err },
+      );
+    }
+  }
+
   /** Processes everything in the stream now, then returns (what `c360 enrich` and tests use). */
   async drain(): Promise<MappingStats> {
     await this.load();
@@ -218,6 +237,7 @@ export class EventSourceMapping {
       await this.load();
       while (this.running) {
         try {
+          await this.o.onIdle?.();
           const batch = await this.nextBatch();
           if (batch.length === 0) {
             await sleep(this.o.pollIntervalMs);

@@ -125,6 +125,8 @@ export async function drainStream(opts: {
   /** Stop after this many consecutive batches that make no progress (a poison batch). */
   maxStuckBatches?: number;
   onProgress?: (r: DrainReport) => void;
+  /** A second consumer of the same records (the real-time tier), given each batch enrich consumed. */
+  tap?: (records: StoredStreamRecord[]) => Promise<void>;
 }): Promise<DrainReport> {
   const report: DrainReport = { ...emptyStats(), batches: 0 };
   let checkpoint: string | null = null;
@@ -154,6 +156,7 @@ export async function drainStream(opts: {
       checkpoint = (batch[firstFailed - 1] as StoredStreamRecord).sequenceNumber;
       await mkdir(dirname(opts.checkpointFile), { recursive: true });
       await writeFile(opts.checkpointFile, checkpoint);
+      await opts.tap?.(batch.slice(0, firstFailed));
       stuck = 0;
     } else if (++stuck >= (opts.maxStuckBatches ?? 3)) {
       report.failedRecords = batch.length;

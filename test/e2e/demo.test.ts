@@ -65,6 +65,17 @@ describe('c360 demo (npm start)', () => {
       // 2,357 CDNOW customers plus tweet authors; the 80 with web activity are stitched across sources.
       expect(Number(c?.customers)).toBeGreaterThan(2357);
       expect(Number(c?.stitched)).toBeGreaterThanOrEqual(80);
+      // The real-time tier saw every event enrich saw (a second consumer of the same records),
+      // and every paid order event in bronze (the demo sends no duplicate orders).
+      const enriched = Number(/stream records → (\d+) events/.exec(out)?.[1]);
+      const [rt] = await engine.rows<{ events: string; orders: string }>(
+        `SELECT sum(events) AS events, sum(orders) AS orders FROM read_json(${lit(join(dir, 'demo', 'lake', 'realtime', '*', '*.ndjson'))})`,
+      );
+      expect(Number(rt?.events)).toBe(enriched);
+      const [paid] = await engine.rows<{ n: string }>(
+        "SELECT count(*) AS n FROM bronze.events WHERE type = 'order_completed' AND coalesce(properties.status, 'paid') = 'paid'",
+      );
+      expect(Number(rt?.orders)).toBe(Number(paid?.n));
       const [o] = await engine.rows<{ n: string }>(
         "SELECT count(*) AS n FROM gold.fact_orders WHERE source = 'orders'",
       );
@@ -172,7 +183,8 @@ describe('c360 demo (npm start)', () => {
             continue;
           }
           const x = v.qs.x?.column as string;
-          const key = v.qs.x?.kind === 'date' ? `strftime(${x}, '%Y-%m-%d')` : x;
+          const format = { date: '%Y-%m-%d', minute: '%Y-%m-%d %H:%M' }[v.qs.x?.kind as string];
+          const key = format ? `strftime(${x}, '${format}')` : x;
           const qs = new Map(
             (
               await wh3.rows<{ k: string; v: unknown }>(
@@ -232,7 +244,9 @@ describe('c360 demo (npm start)', () => {
         (SELECT count(*) FROM gold.fact_orders WHERE is_revenue) AS orders,
         (SELECT CAST(sum(net_usd) AS VARCHAR) FROM gold.fact_orders WHERE is_revenue) AS net_revenue,
         (SELECT CAST(round(sum(s.clv_12m_usd), 2) AS VARCHAR) FROM gold.customer_scores s
-           JOIN gold.dim_customer d ON d.customer_id = s.customer_id AND d.is_current) AS total_clv`);
+           JOIN gold.dim_customer d ON d.customer_id = s.customer_id AND d.is_current) AS total_clv,
+        (SELECT sum(orders) FROM gold.realtime_minute
+           WHERE window_start > (SELECT max(window_start) FROM gold.realtime_minute) - INTERVAL 60 MINUTE) AS realtime_orders`);
       expected = r as Record<string, string>;
     } finally {
       wh.close();
@@ -245,7 +259,7 @@ describe('c360 demo (npm start)', () => {
     await mkdir(shots, { recursive: true });
     const kpis: Record<string, string> = {};
     try {
-      for (const name of ['index', 'segments', 'clv', 'trends', 'health']) {
+      for (const name of ['index', ...DASHBOARDS.map((d) => d.id)]) {
         const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
         const errors: string[] = [];
         page.on('console', (m) => {
@@ -276,9 +290,12 @@ describe('c360 demo (npm start)', () => {
           // Every visual states its units and its date range.
           const metas = await page.$$eval('.card .meta', (els) => els.map((e) => e.textContent ?? ''));
           for (const m of metas)
-            expect(m).toMatch(/ · (\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC\)|no data yet)$/);
+            expect(m).toMatch(
+              / · (\d{4}-\d{2}-\d{2}( \d{2}:\d{2})? to \d{4}-\d{2}-\d{2}( \d{2}:\d{2})? \(UTC\)|no data yet)$/,
+            );
         } else {
-          expect(await page.$$eval('a[href$=".html"]', (as) => as.length)).toBe(5);
+          // Every dashboard and the Customer 360 profile page.
+          expect(await page.$$eval('a[href$=".html"]', (as) => as.length)).toBe(DASHBOARDS.length + 1);
         }
         await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
         expect({ page: name, errors }).toEqual({ page: name, errors: [] });
@@ -333,6 +350,8 @@ describe('c360 demo (npm start)', () => {
     expect(Number(kpis.orders)).toBe(Number(expected.orders));
     expect(Number(kpis.net_revenue)).toBeCloseTo(Number(expected.net_revenue), 2);
     expect(Number(kpis.total_clv)).toBeCloseTo(Number(expected.total_clv), 2);
+    expect(Number(kpis.orders_last_hour)).toBe(Number(expected.realtime_orders));
+    expect(Number(expected.realtime_orders)).toBeGreaterThan(0);
   }, 120_000);
 
   it('exports any reporting view as Parquet or CSV with c360 query --out', async () => {

@@ -16,7 +16,7 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the eight functions', () => {
+  it('the template declares the nine functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'AlertFunction',
       'EnrichFunction',
@@ -24,6 +24,7 @@ describe('Lambda bundles', () => {
       'IngestFunction',
       'PipelineStepsFunction',
       'PrivacyFunction',
+      'RealtimeFunction',
       'ScoreFunction',
       'WebhooksFunction',
     ]);

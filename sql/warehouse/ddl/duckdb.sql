@@ -231,6 +231,30 @@ CREATE TABLE IF NOT EXISTS staging.customer_recommendations (
   model_version VARCHAR
 );
 
+-- gold.realtime_minute: Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).
+CREATE TABLE IF NOT EXISTS gold.realtime_minute (
+  window_start TIMESTAMP NOT NULL,
+  shard_id VARCHAR NOT NULL,
+  events BIGINT,
+  late_events BIGINT,
+  orders BIGINT,
+  active_customers BIGINT,
+  customers_capped BOOLEAN,
+  revenue_minor JSON,
+  revenue_usd DECIMAL(18,2)
+);
+CREATE TABLE IF NOT EXISTS staging.realtime_minute (
+  window_start TIMESTAMP,
+  shard_id VARCHAR,
+  events BIGINT,
+  late_events BIGINT,
+  orders BIGINT,
+  active_customers BIGINT,
+  customers_capped BOOLEAN,
+  revenue_minor JSON,
+  revenue_usd DECIMAL(18,2)
+);
+
 -- gold.load_audit: One row per table load: when, which dates, rows loaded and rows in the table after.
 CREATE TABLE IF NOT EXISTS gold.load_audit (
   table_name VARCHAR NOT NULL,

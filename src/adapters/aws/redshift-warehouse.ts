@@ -5,6 +5,7 @@ import {
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { C360Error, DownstreamUnavailableError } from '../../domain/errors';
+import { lit } from '../../domain/sql';
 import {
   mergeStatements,
   redshiftDdl,
@@ -177,5 +178,40 @@ export class RedshiftWarehouse {
       `COPY ${stagingName(t)} FROM '${manifestUrl}' IAM_ROLE '${this.o.copyRoleArn}' FORMAT AS PARQUET MANIFEST`,
     ]);
     await this.run(`merge-${t.name}`, mergeStatements(t, loadedAt));
+  }
+
+  /**
+   * Writes rows straight into a table, replacing rows with the same key, in one transaction (the
+   * real-time windows: a handful of rows a minute per shard, no file to COPY). Values are rendered
+   * as literals by the table model's column types.
+   */
+  async upsertRows(t: WarehouseTable, rows: Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const value = (type: string, v: unknown): string => {
+      if (v === null || v === undefined) return 'NULL';
+      if (type === 'super') return `JSON_PARSE(${lit(typeof v === 'string' ? v : JSON.stringify(v))})`;
+      if (type === 'boolean') return v ? 'TRUE' : 'FALSE';
+      if (type === 'bigint' || type === 'int' || type === 'double') {
+        if (!Number.isFinite(Number(v))) throw new C360Error(`${t.name}: ${String(v)} is not a number`);
+        return String(Number(v));
+      }
+      if (type === 'money') {
+        if (!/^-?\d+(\.\d+)?$/.test(String(v)))
+          throw new C360Error(`${t.name}: ${String(v)} is not an amount`);
+        return String(v);
+      }
+      if (type === 'timestamp')
+        return `CAST(${lit(String(v).replace('T', ' ').replace('Z', ''))} AS TIMESTAMP)`;
+      return lit(String(v));
+    };
+    const target = `${t.schema}.${t.name}`;
+    const keyOf = (r: Record<string, unknown>) =>
+      `(${t.key.map((k) => `${k} = ${value(t.columns.find((c) => c.name === k)?.type ?? 'varchar', r[k])}`).join(' AND ')})`;
+    await this.run(`upsert-${t.name}`, [
+      `DELETE FROM ${target} WHERE ${rows.map(keyOf).join(' OR ')}`,
+      `INSERT INTO ${target} (${t.columns.map((c) => c.name).join(', ')}) VALUES ${rows
+        .map((r) => `(${t.columns.map((c) => value(c.type, r[c.name])).join(', ')})`)
+        .join(', ')}`,
+    ]);
   }
 }

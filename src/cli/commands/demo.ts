@@ -16,6 +16,7 @@ import { systemClock } from '../../ports/clock';
 import { ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
+import { createLocalRealtime } from '../../runtime/local-realtime';
 import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
 import { cdnowOrdersWithLines, generateDemoSample, parseCdnowPurchases } from '../../sample/demo-data';
 import { openWarehouse } from '../../warehouse/embedded';
@@ -197,11 +198,14 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   step(4, 'enriching the stream into the lake (Kinesis → enrich λ → Firehose, embedded)');
+  const realtime = createLocalRealtime(dataDir);
   const drained = await drainStream({
     stream,
     handler: createLocalEnrichHandler(dataDir),
     checkpointFile: join(paths.state, 'enrich.checkpoint'),
+    tap: (records) => realtime.feed(records),
   });
+  await realtime.close();
   const reasons =
     Object.entries(drained.quarantinedByReason)
       .map(([k, v]) => `${k} ${v}`)

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
+import { createLocalRealtime } from '../../runtime/local-realtime';
 import { intOption, parseWith } from '../parse';
 import { progressReporter } from '../progress';
 
@@ -26,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   const values = parsed.opts;
   const paths = localPaths(values.data);
   const progress = progressReporter('enrich');
+  const realtime = createLocalRealtime(values.data);
   const report = await drainStream({
     stream: new FileEventStream(paths.stream),
     handler: createLocalEnrichHandler(values.data, { geo: values.geo }),
@@ -33,7 +35,9 @@ export async function run(argv: string[]): Promise<number> {
     batchSize: values.batchSize,
     onProgress: (r) =>
       progress.line(`${r.records} records, ${r.delivered} delivered, ${r.quarantined} quarantined`),
+    tap: (records) => realtime.feed(records),
   });
+  await realtime.close();
   progress.done();
   process.stdout.write(`${JSON.stringify(report)}\n`);
   if (report.failedRecords > 0) {

@@ -16,6 +16,7 @@ import {
   DEFAULT_WRITE_KEYS,
 } from '../../runtime/local';
 import { createLocalEnrichHandler } from '../../runtime/local-enrich';
+import { createLocalRealtime, type TumblingWindows } from '../../runtime/local-realtime';
 import { intOption, parseWith } from '../parse';
 
 export interface ServeOptions {
@@ -48,6 +49,8 @@ export async function startServe(
     routes: [...ingestRoutes(ingest.handler), ...webhookRoutes(webhooks)],
   });
   let mapping: EventSourceMapping | null = null;
+  // The real-time tier: tumbling windows over what enrich consumed (a second Kinesis consumer in AWS).
+  const realtime = options.enrich !== false ? createLocalRealtime(options.dataDir) : null;
   if (options.enrich !== false) {
     const paths = ingest.paths;
     const stream = ingest.stream;
@@ -61,6 +64,8 @@ export async function startServe(
       onCheckpoint: async (seq) => {
         if (stream instanceof FileEventStream) await stream.trim(seq);
       },
+      tap: (records) => (realtime as TumblingWindows).feed(records),
+      onIdle: () => (realtime as TumblingWindows).tick(),
       ...options.mapping,
     });
     mapping.start();
@@ -72,6 +77,7 @@ export async function startServe(
     close: async () => {
       await server.close();
       await mapping?.stop();
+      await realtime?.close();
     },
   };
 }

@@ -37,7 +37,9 @@ export interface WarehouseTable {
   source:
     | { gold: string; dateExpr?: string }
     | { generated: 'dim_date' | 'load_audit' }
-    | { optionalGold: string };
+    | { optionalGold: string }
+    /** Written by a stream consumer (the real-time Lambda), not loaded from gold. */
+    | { stream: 'realtime' };
   /** Type-2 history: tracked attributes open a new version when they change. */
   scd2?: { tracked: string[] };
 }
@@ -233,6 +235,27 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     dist: { style: 'KEY', key: 'customer_id' },
     sortKey: ['scored_at'],
     source: { optionalGold: 'customer_recommendations' },
+  },
+  {
+    schema: 'gold',
+    name: 'realtime_minute',
+    description:
+      'Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).',
+    columns: [
+      c('window_start', 'timestamp', true),
+      c('shard_id', 'varchar', true),
+      c('events', 'bigint'),
+      c('late_events', 'bigint'),
+      c('orders', 'bigint'),
+      c('active_customers', 'bigint'),
+      c('customers_capped', 'boolean'),
+      c('revenue_minor', 'super'),
+      c('revenue_usd', 'money'),
+    ],
+    key: ['window_start', 'shard_id'],
+    dist: { style: 'AUTO' },
+    sortKey: ['window_start'],
+    source: { stream: 'realtime' },
   },
   {
     schema: 'gold',

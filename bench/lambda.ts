@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { yamlParse } from 'yaml-cfn';
+import { projectRoot } from '../src/paths';
+import { machine } from './harness';
+
+/**
+ * Lambda packages: every function of template.yaml bundled as `sam build` does (esbuild, ESM,
+ * minified, the AWS SDK external: it is in the Lambda runtime), its size, and its cold init: the
+ * time to import the bundle (module evaluation, clients constructed, config read) in a fresh Node
+ * process, median of 5. Environment variables are the template's, with placeholder values.
+ */
+interface FunctionResource {
+  Type: string;
+  Properties: { Environment?: { Variables?: Record<string, unknown> } };
+  Metadata?: { BuildProperties?: { EntryPoints?: string[]; External?: string[] } };
+}
+
+export async function run(): Promise<Record<string, unknown>[]> {
+  const root = projectRoot();
+  const template = yamlParse(readFileSync(join(root, 'template.yaml'), 'utf8')) as {
+    Resources: Record<string, FunctionResource>;
+  };
+  const out: Record<string, unknown>[] = [];
+  const dir = join(root, 'dist', 'lambda-bench');
+  rmSync(dir, { recursive: true, force: true });
+  for (const [name, r] of Object.entries(template.Resources).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (r.Type !== 'AWS::Serverless::Function') continue;
+    const props = r.Metadata?.BuildProperties ?? {};
+    const file = join(dir, name, 'index.mjs');
+    mkdirSync(join(dir, name), { recursive: true });
+    const result = await build({
+      entryPoints: (props.EntryPoints ?? []).map((e) => join(root, e)),
+      bundle: true,
+      outfile: file,
+      format: 'esm',
+      platform: 'node',
+      target: 'node22',
+      minify: true,
+      external: props.External ?? [],
+      metafile: true,
+      logLevel: 'silent',
+      // ESM bundles of CommonJS dependencies need require (SAM's esbuild builds add the same banner).
+      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    });
+    const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      POWERTOOLS_SERVICE_NAME: 'c360',
+      POWERTOOLS_METRICS_NAMESPACE: 'c360',
+    };
+    for (const k of Object.keys(r.Properties.Environment?.Variables ?? {})) env[k] = `bench-${k.toLowerCase()}`;
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const ms = execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`,
+        ],
+        { env, encoding: 'utf8' },
+      );
+      times.push(Number(ms));
+    }
+    times.sort((a, b) => a - b);
+    out.push({
+      bench: 'lambda',
+      function: name,
+      bundle_bytes: bytes,
+      bundle_goal_bytes: 1024 * 1024,
+      init_ms: Math.round((times[2] as number) * 10) / 10,
+      init_goal_ms: 200,
+      machine: machine(),
+    });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
