@@ -22,6 +22,14 @@ export async function run(): Promise<Record<string, unknown>[]> {
   const root = projectRoot();
   const template = yamlParse(readFileSync(join(root, 'template.yaml'), 'utf8')) as {
     Resources: Record<string, FunctionResource>;
+    Parameters: Record<string, { Default?: unknown }>;
+  };
+  // A variable's value as deployed: literal, or a parameter's default; anything else a placeholder.
+  const deployedValue = (k: string, v: unknown): string => {
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+    const ref = (v as { Ref?: string } | null)?.Ref;
+    const d = ref ? template.Parameters[ref]?.Default : undefined;
+    return d === undefined ? `bench-${k.toLowerCase()}` : String(d);
   };
   const out: Record<string, unknown>[] = [];
   const dir = join(root, 'dist', 'lambda-bench');
@@ -43,7 +51,9 @@ export async function run(): Promise<Record<string, unknown>[]> {
       metafile: true,
       logLevel: 'silent',
       // ESM bundles of CommonJS dependencies need require (SAM's esbuild builds add the same banner).
-      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
     });
     const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
     const env: Record<string, string> = {
@@ -54,12 +64,14 @@ export async function run(): Promise<Record<string, unknown>[]> {
       POWERTOOLS_SERVICE_NAME: 'c360',
       POWERTOOLS_METRICS_NAMESPACE: 'c360',
     };
-    for (const k of Object.keys(r.Properties.Environment?.Variables ?? {})) env[k] = `bench-${k.toLowerCase()}`;
+    for (const [k, v] of Object.entries(r.Properties.Environment?.Variables ?? {}))
+      env[k] = deployedValue(k, v);
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const ms = execFileSync(
         process.execPath,
         [
+          '--no-warnings',
           '--input-type=module',
           '-e',
           `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`,
