@@ -27,9 +27,28 @@ import { startServe } from './serve';
 const say = (s: string) => process.stdout.write(`${s}\n`);
 /** A file in the data folder saying the demo made it (so a rerun may clear it). */
 const DEMO_MARKER = 'demo.json';
-const step = (n: number, s: string) => say(`\n[${n}/8] ${s}`);
+/** Stage headers, and each stage's wall time for the closing summary. */
+const stages: { stage: string; started: number; seconds?: number }[] = [];
+const STAGE_NAMES = [
+  'sample',
+  'HTTP ingest',
+  'batch files',
+  'enrich (stream)',
+  'daily pipeline',
+  'models',
+  'warehouse',
+  'dashboards and SLOs',
+];
+function step(n: number, s: string): void {
+  const now = performance.now();
+  const open = stages.at(-1);
+  if (open && open.seconds === undefined) open.seconds = (now - open.started) / 1000;
+  stages.push({ stage: STAGE_NAMES[n - 1] ?? s, started: now });
+  say(`\n[${n}/8] ${s}`);
+}
 
 export async function run(argv: string[]): Promise<number> {
+  stages.length = 0;
   const cmd = new Command('c360 demo')
     .description(
       'Runs the whole pipeline embedded on real data: the CDNOW purchase log and real airline tweets ' +
@@ -258,10 +277,16 @@ export async function run(argv: string[]): Promise<number> {
   const m = metrics as {
     churn: { holdout_auc: number; telco_auc: number };
     sentiment: { macro_f1: number };
+    segments: { sizes: Record<string, number> };
+    recommendations: { hit_rate_at_5?: number; popular_hit_rate_at_5?: number };
   };
   say(
     `  ${version}: churn AUC ${m.churn.holdout_auc.toFixed(3)} (time holdout), ${m.churn.telco_auc.toFixed(3)} (real Telco); sentiment macro-F1 ${m.sentiment.macro_f1.toFixed(3)}`,
   );
+  if (m.recommendations.hit_rate_at_5 !== undefined)
+    say(
+      `  recommendations: hit rate@5 ${m.recommendations.hit_rate_at_5.toFixed(3)} on the time holdout (most popular: ${m.recommendations.popular_hit_rate_at_5?.toFixed(3)})`,
+    );
 
   step(7, 'the warehouse (loaded by the pipeline: staged, merged on keys, type-2 customers)');
   const whOrders = await openWarehouse(dataDir, { readOnly: true });
@@ -360,7 +385,39 @@ export async function run(argv: string[]): Promise<number> {
       'table',
     ).replace(/^(?=.)/gm, '  '),
   );
+  // The closing summary: what went in and where it ended up, the models, the SLOs, and where the time went.
+  (stages.at(-1) as { seconds?: number; started: number }).seconds =
+    (performance.now() - (stages.at(-1) as { started: number }).started) / 1000;
+  const sloOk = slos.filter((r) => r.compliant === true && !r.alert).length;
+  const sloMeasured = slos.filter((r) => r.value !== null).length;
+  say('\n  run summary:');
+  process.stdout.write(
+    formatRows(
+      [
+        { what: 'events in (stream)', value: String(drained.events) },
+        { what: 'stored in bronze', value: String(drained.delivered) },
+        { what: 'quarantined (with a reason)', value: String(drained.quarantined) },
+        { what: 'duplicates dropped', value: String(drained.duplicates) },
+        { what: 'rejected at the API (HTTP 400)', value: String(http.rejected) },
+        { what: 'customers (warehouse, current)', value: String(whKpis?.customers ?? '') },
+        { what: 'segments', value: Object.keys(m.segments.sizes).join(', ') },
+        { what: 'churn AUC (time holdout)', value: m.churn.holdout_auc.toFixed(3) },
+        { what: 'total 12-month CLV (USD)', value: String(whKpis?.clv_12m_usd ?? '') },
+        { what: 'SLOs met (measured)', value: `${sloOk} of ${sloMeasured}` },
+      ],
+      'table',
+    ).replace(/^(?=.)/gm, '  '),
+  );
+  process.stdout.write(
+    formatRows(
+      stages.map((st) => ({ stage: st.stage, seconds: (st.seconds ?? 0).toFixed(1) })),
+      'table',
+    ).replace(/^(?=.)/gm, '  '),
+  );
   say(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. Look further:`);
+  say(
+    `  open ${join(paths.root, 'dashboards', 'index.html')}   # the dashboards and the Customer 360 profile`,
+  );
   const dataFlag = resolve(dataDir) === resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${dataDir}`;
   say(`  npx c360 query${dataFlag} "SELECT * FROM gold.dim_customer ORDER BY net_usd DESC LIMIT 10"`);
   say(`  npx c360 query${dataFlag} "SELECT * FROM gold.kpi_daily ORDER BY day LIMIT 10"`);
