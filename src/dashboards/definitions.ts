@@ -38,6 +38,8 @@ export interface Dashboard {
   description: string;
   /** One row {from, to}: the dates the numbers cover. */
   rangeSql: string;
+  /** How long a cached query result stays fresh (a warehouse load invalidates it sooner). */
+  cacheTtlSeconds: number;
   visuals: Visual[];
 }
 
@@ -49,6 +51,7 @@ export const DASHBOARDS: Dashboard[] = [
     id: 'segments',
     title: 'Customer Segmentation',
     description: 'Current customers per RFM segment, their share of net revenue, and moves between segments.',
+    cacheTtlSeconds: 3600,
     rangeSql: ORDER_RANGE,
     visuals: [
       {
@@ -110,6 +113,7 @@ export const DASHBOARDS: Dashboard[] = [
     title: 'Customer Lifetime Value',
     description:
       '12-month CLV (BG/NBD + Gamma-Gamma, discounted 1 % a month) and P(alive) from the latest models.',
+    cacheTtlSeconds: 3600,
     rangeSql: ORDER_RANGE,
     visuals: [
       {
@@ -174,6 +178,7 @@ export const DASHBOARDS: Dashboard[] = [
     title: 'Purchase Trends',
     description:
       'Revenue orders and net revenue per day: the exact, deduplicated daily numbers (per minute of arrival: Real-Time Purchase Trends).',
+    cacheTtlSeconds: 3600,
     rangeSql: ORDER_RANGE,
     visuals: [
       {
@@ -227,6 +232,7 @@ export const DASHBOARDS: Dashboard[] = [
     title: 'Real-Time Purchase Trends',
     description:
       'Paid orders, revenue and active customers per minute of arrival on the stream (60-second tumbling windows), the last hour of data against the same minutes a week earlier. Counts are before deduplication; late events (older than their window) are counted where they arrive.',
+    cacheTtlSeconds: 60,
     rangeSql:
       'SELECT strftime(min(minute), \'%Y-%m-%d %H:%M\') AS "from", strftime(max(minute), \'%Y-%m-%d %H:%M\') AS "to" FROM reporting.realtime_trends',
     visuals: [
@@ -303,6 +309,7 @@ export const DASHBOARDS: Dashboard[] = [
     id: 'health',
     title: 'Pipeline Health',
     description: 'The last load of each warehouse table: when, which dates, how many rows.',
+    cacheTtlSeconds: 3600,
     rangeSql:
       'SELECT strftime(min(loaded_at), \'%Y-%m-%d\') AS "from", strftime(max(loaded_at), \'%Y-%m-%d\') AS "to" FROM reporting.pipeline_health',
     visuals: [

@@ -2,6 +2,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmfMetrics } from '../adapters/local/telemetry';
 import type { Engine } from '../etl/duckdb';
+import type { DashboardCache } from './cache';
 import { DASHBOARDS, type Dashboard, type Visual } from './definitions';
 import { esc } from './html';
 
@@ -181,20 +182,27 @@ export async function renderDashboards(opts: {
   metricsFile?: string;
   now?: Date;
   dashboards?: Dashboard[];
+  /** Query results cached by query, per dashboard TTL, cleared by a warehouse load. */
+  cache?: DashboardCache;
 }): Promise<RenderedDashboard[]> {
   const now = (opts.now ?? new Date()).toISOString().replace('T', ' ').slice(0, 16);
   await mkdir(opts.outDir, { recursive: true });
   await copyFile(require.resolve('echarts/dist/echarts.min.js'), join(opts.outDir, 'echarts.min.js'));
   const metrics = new EmfMetrics('c360', 'c360-dashboard', opts.metricsFile);
   const out: RenderedDashboard[] = [];
+  await opts.cache?.open(opts.warehouse);
   for (const d of opts.dashboards ?? DASHBOARDS) {
-    const [r] = await opts.warehouse.rows<{ from: string | null; to: string | null }>(d.rangeSql);
+    const query = <T extends Record<string, unknown>>(sql: string) =>
+      opts.cache
+        ? opts.cache.rows<T>(opts.warehouse, sql, d.cacheTtlSeconds * 1000)
+        : opts.warehouse.rows<T>(sql);
+    const [r] = await query<{ from: string | null; to: string | null }>(d.rangeSql);
     const range = r?.from ? `${r.from} to ${r.to} (UTC)` : 'no data yet';
     const rows = new Map<string, Record<string, unknown>[]>();
     const visuals: RenderedDashboard['visuals'] = [];
     for (const v of d.visuals) {
       const t0 = performance.now();
-      const result = numeric(await opts.warehouse.rows<Record<string, unknown>>(v.sql));
+      const result = numeric(await query<Record<string, unknown>>(v.sql));
       const ms = performance.now() - t0;
       rows.set(v.id, result);
       visuals.push({ id: v.id, rows: result.length, ms: Math.round(ms * 10) / 10 });
@@ -211,6 +219,7 @@ export async function renderDashboards(opts: {
     });
   }
   metrics.publishStoredMetrics();
+  opts.cache?.save();
   await writeFile(join(opts.outDir, 'customer.html'), await profilePage(opts.warehouse, now));
   await writeFile(
     join(opts.outDir, 'index.html'),

@@ -6,6 +6,7 @@ import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { listFiles } from '../adapters/local/files';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
+import { dashboardCacheDir } from '../dashboards/cache';
 import { renderDashboards } from '../dashboards/render';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { C360Error } from '../domain/errors';
@@ -220,7 +221,9 @@ export async function forgetLocal(opts: {
     // The alert names the state's error and cause; the Fail state's own cause is generic.
     throw new C360Error(`forget failed: ${alerted ?? r.error?.cause ?? 'unknown error'}`);
   }
-  // Rendered dashboards hold customer ids (top customers): render them again without the person.
+  // Cached dashboard results and rendered dashboards hold customer ids (top customers): drop the
+  // cache, render them again without the person.
+  await rm(dashboardCacheDir(paths.root), { recursive: true, force: true });
   const dashboards = join(paths.root, 'dashboards');
   if (existsSync(dashboards) && existsSync(warehouseFile(paths.root))) {
     say('rendering the dashboards again');

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DashboardCache, dashboardCacheDir } from '../../src/dashboards/cache';
+import { DASHBOARDS } from '../../src/dashboards/definitions';
+import { renderDashboards } from '../../src/dashboards/render';
 import { WAREHOUSE_TABLES, warehouseDdl } from '../../src/domain/warehouse/model';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { runEtl } from '../../src/etl/runner';
@@ -200,5 +203,85 @@ describe('embedded warehouse loads (same merge semantics as Redshift)', () => {
       orders: '3',
       net: '40.49',
     });
+  });
+});
+
+describe('dashboard query cache (flat-cache on disk, TTL per dashboard, cleared by a warehouse load)', () => {
+  let dir: string;
+  let lake: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'c360-cache-'));
+    lake = join(dir, 'lake');
+    await writeBronze(lake, [order('2026-03-01', 'a', 'o1', 1000), order('2026-03-02', 'b', 'o2', 2550)]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-02' });
+    await loadWarehouse({ dataDir: dir, lakeDir: lake, now: () => new Date('2026-03-03T01:00:00Z') });
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Renders with a fresh cache object (as a new `c360 dashboard` process would), counting the warehouse queries of the dashboards. */
+  async function render(dashboards = DASHBOARDS) {
+    const wh = await openWarehouse(dir, { readOnly: true });
+    const asked: string[] = [];
+    const counting = {
+      ...wh,
+      rows: <T extends Record<string, unknown>>(sql: string) => {
+        asked.push(sql);
+        return wh.rows<T>(sql);
+      },
+    } as typeof wh;
+    const cache = new DashboardCache(dashboardCacheDir(dir));
+    try {
+      const out = await renderDashboards({
+        warehouse: counting,
+        outDir: join(dir, 'dashboards'),
+        cache,
+        dashboards,
+      });
+      const visualSql = new Set(dashboards.flatMap((d) => [d.rangeSql, ...d.visuals.map((v) => v.sql)]));
+      return { out, stats: { ...cache.stats }, fromWarehouse: asked.filter((s) => visualSql.has(s)).length };
+    } finally {
+      wh.close();
+    }
+  }
+  const queries = DASHBOARDS.reduce((n, d) => n + 1 + d.visuals.length, 0);
+  // Dashboards sharing a query (the order date range) share its cached result within a render too.
+  const distinct = new Set(DASHBOARDS.flatMap((d) => [d.rangeSql, ...d.visuals.map((v) => v.sql)])).size;
+
+  it('a second render answers every dashboard query from the cache, with the same numbers', async () => {
+    const first = await render();
+    expect(distinct).toBeLessThan(queries);
+    expect(first.stats).toEqual({ hits: queries - distinct, misses: distinct });
+    expect(first.fromWarehouse).toBe(distinct);
+    const second = await render();
+    expect(second.stats).toEqual({ hits: queries, misses: 0 });
+    expect(second.fromWarehouse).toBe(0);
+    expect(second.out.map((d) => [d.id, d.range, d.visuals.map((v) => v.rows)])).toEqual(
+      first.out.map((d) => [d.id, d.range, d.visuals.map((v) => v.rows)]),
+    );
+  });
+
+  it('a warehouse load invalidates every cached result: the new order is on the next render', async () => {
+    await render();
+    await writeBronze(lake, [
+      order('2026-03-02', 'c', 'o3', 700, { receivedAt: '2026-03-04T08:00:00.000Z' }),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-04', to: '2026-03-04' });
+    await loadWarehouse({ dataDir: dir, lakeDir: lake, now: () => new Date('2026-03-04T09:00:00Z') });
+    const after = await render();
+    expect(after.stats).toEqual({ hits: queries - distinct, misses: distinct });
+    // The orders KPI counts the new order (a stale cache would still say 2).
+    const html = readFileSync(after.out.find((d) => d.id === 'trends')?.file as string, 'utf8');
+    expect(html).toContain('data-kpi="orders" data-value="3"');
+  });
+
+  it('an entry older than its dashboard TTL is queried again; others stay cached', async () => {
+    const short = DASHBOARDS.map((d) => (d.id === 'realtime' ? { ...d, cacheTtlSeconds: 0.05 } : d));
+    await render(short);
+    await new Promise((r) => setTimeout(r, 120));
+    const again = await render(short);
+    const realtime = (short.find((d) => d.id === 'realtime')?.visuals.length ?? 0) + 1;
+    expect(again.stats).toEqual({ hits: queries - realtime, misses: realtime });
   });
 });

@@ -1,5 +1,6 @@
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
+import { DashboardCache, dashboardCacheDir } from '../../dashboards/cache';
 import { renderDashboards } from '../../dashboards/render';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { openWarehouse } from '../../warehouse/embedded';
@@ -11,21 +12,25 @@ export async function run(argv: string[]): Promise<number> {
     .description(
       'Renders the business dashboards (src/dashboards/definitions.ts: Customer Segmentation, Customer Lifetime ' +
         'Value, Purchase Trends, Pipeline Health) from the embedded warehouse as static HTML with the chart library ' +
-        'bundled: open OUT/index.html in a browser, no network needed. Each query is timed (DashboardQueryMs).',
+        'bundled: open OUT/index.html in a browser, no network needed. Each query is timed (DashboardQueryMs). ' +
+        "Query results are cached in DIR/state/dashboard-cache for each dashboard's TTL (a minute for real time, " +
+        'an hour for the daily views); any warehouse load invalidates them.',
     )
     .option('--out <dir>', 'where to write the pages (default: DIR/dashboards)')
     .addOption(
       new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
     )
-    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
-  const parsed = parseWith<{ out?: string; format: string; data: string }>(cmd, argv);
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR)
+    .option('--no-cache', 'query the warehouse for every visual (default: cached results while fresh)');
+  const parsed = parseWith<{ out?: string; format: string; data: string; cache: boolean }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   const o = parsed.opts;
   const paths = localPaths(o.data);
   const outDir = o.out ?? join(paths.root, 'dashboards');
   const wh = await openWarehouse(o.data, { readOnly: true });
   try {
-    const rendered = await renderDashboards({ warehouse: wh, outDir, metricsFile: paths.metrics });
+    const cache = o.cache ? new DashboardCache(dashboardCacheDir(o.data)) : undefined;
+    const rendered = await renderDashboards({ warehouse: wh, outDir, metricsFile: paths.metrics, cache });
     process.stdout.write(
       formatRows(
         rendered.map((d) => ({
@@ -39,8 +44,13 @@ export async function run(argv: string[]): Promise<number> {
         o.format,
       ),
     );
-    if (o.format === 'table')
+    if (o.format === 'table') {
+      if (cache)
+        process.stdout.write(
+          `${cache.stats.hits} cached and ${cache.stats.misses} fresh query results (a warehouse load refreshes them all; --no-cache to bypass)\n`,
+        );
       process.stdout.write(`open ${relative(process.cwd(), join(outDir, 'index.html'))} in a browser\n`);
+    }
   } finally {
     wh.close();
   }

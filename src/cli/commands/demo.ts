@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Command } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
+import { DashboardCache, dashboardCacheDir } from '../../dashboards/cache';
 import { renderDashboards } from '../../dashboards/render';
 import { buildReport, writeReport } from '../../dashboards/reports';
 import { evaluateSlos, loadSlos, observationsFromEmf } from '../../domain/slo';
@@ -345,6 +346,7 @@ export async function run(argv: string[]): Promise<number> {
       warehouse: dashWh,
       outDir: dashboardsDir,
       metricsFile: paths.metrics,
+      cache: new DashboardCache(dashboardCacheDir(dataDir)),
     });
     say(`  dashboards: ${rendered.map((d) => d.title).join(', ')} → ${join(dashboardsDir, 'index.html')}`);
     // Reports for the last day with orders: the daily summary and that week's digest.
