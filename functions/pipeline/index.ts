@@ -2,6 +2,7 @@ import { correlated, field, powertools } from '../../src/adapters/aws/powertools
 import { RedshiftWarehouse } from '../../src/adapters/aws/redshift-warehouse';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
 import { readEnv } from '../../src/config/env';
+import { writeReportsFor } from '../../src/dashboards/reports';
 import { C360Error } from '../../src/domain/errors';
 import { CHURN_FEATURES } from '../../src/domain/models/features';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
@@ -39,6 +40,8 @@ export const handler = correlated(
         new Date().toISOString().replace('T', ' ').replace('Z', ''),
       );
     },
+    // The day's summary and its week's digest, from Redshift, to reports/ in the lake bucket.
+    writeReports: (date) => writeReportsFor(warehouse, lake, date),
     // The churn endpoint serves the deployed model (ModelVersion); the batches are its input.
     prepareScoring: async (date, featuresUri) => ({
       batches: await splitFeatures(lake, lakeKey(featuresUri, config.LAKE_BUCKET), date, CHURN_FEATURES),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { C360Error } from '../domain/errors';
 import { addDays } from '../domain/instant';
 import { type Engine, lit } from '../etl/duckdb';
+import type { ObjectStore } from '../ports/object-store';
 import { esc } from './html';
 
 /**
@@ -44,7 +45,7 @@ export function reportPeriod(
   return { from, to: addDays(from, 6), previousFrom: addDays(from, -7), previousTo: addDays(from, -1) };
 }
 
-async function totals(wh: Engine, from: string, to: string): Promise<Record<string, number>> {
+async function totals(wh: Pick<Engine, 'rows'>, from: string, to: string): Promise<Record<string, number>> {
   const [r] = await wh.rows<Record<string, string | null>>(`SELECT
       coalesce(sum(orders), 0) AS orders, coalesce(sum(buyers), 0) AS buyer_days,
       coalesce(sum(gross_usd), 0) AS gross_usd, coalesce(sum(refunds_usd), 0) AS refunds_usd,
@@ -65,7 +66,7 @@ async function totals(wh: Engine, from: string, to: string): Promise<Record<stri
 }
 
 export async function buildReport(
-  wh: Engine,
+  wh: Pick<Engine, 'rows'>,
   kind: ReportKind,
   date: string,
   generatedAt = new Date(),
@@ -96,6 +97,28 @@ export async function buildReport(
 ${lines.map((l) => `<tr data-metric="${esc(l.metric)}"><td>${esc(l.metric)}</td><td>${esc(l.value)}</td><td>${esc(l.previous)}</td><td>${l.change_pct === null ? '—' : `${l.change_pct > 0 ? '+' : ''}${l.change_pct} %`}</td></tr>`).join('\n')}
 </tbody></table></body></html>\n`;
   return { kind, ...p, lines, html, csv };
+}
+
+/**
+ * What the daily pipeline's WriteReports step does, in AWS (Redshift through the Data API, S3) and
+ * embedded (DuckDB, the data folder): the day's summary and its week's digest under reports/.
+ */
+export async function writeReportsFor(
+  wh: Pick<Engine, 'rows'>,
+  objects: ObjectStore,
+  date: string,
+  generatedAt = new Date(),
+): Promise<string[]> {
+  const keys: string[] = [];
+  for (const kind of ['daily', 'weekly'] as const) {
+    const r = await buildReport(wh, kind, date, generatedAt);
+    for (const ext of ['html', 'csv'] as const) {
+      const key = `reports/${r.kind}-${r.from}.${ext}`;
+      await objects.put(key, r[ext]);
+      keys.push(key);
+    }
+  }
+  return keys;
 }
 
 export async function writeReport(r: Report, outDir: string): Promise<{ html: string; csv: string }> {

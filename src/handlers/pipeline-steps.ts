@@ -20,6 +20,8 @@ export interface PipelineStepsDeps {
    * into scoring batches (splitFeatures) and names the model version they are scored with.
    */
   prepareScoring: (date: string, featuresUri: string) => Promise<{ batches: number[]; modelVersion: string }>;
+  /** Writes the day's summary and its week's digest (writeReportsFor); returns their keys. */
+  writeReports: (date: string) => Promise<string[]>;
 }
 
 /** Rows per scoring batch: one score Lambda invocation, well under the endpoint's 6 MB payload. */
@@ -141,6 +143,13 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       // The last step of a run: whether the scheduled run met its deadline (the on-time SLO).
       const scheduled = event.scheduled === 1 ? 1 : 0;
       return { tables, scheduled, onTime: scheduled && onTime(event.date, deps.now()) };
+    }
+    case 'write-reports': {
+      if (!event.date || !DATE.test(event.date))
+        throw new C360Error('write-reports needs {date: YYYY-MM-DD}');
+      const reports = await deps.writeReports(event.date);
+      deps.logger.info('reports written', { date: event.date, reports });
+      return { reports };
     }
     case 'prepare-scoring': {
       if (!event.date || !DATE.test(event.date) || !event.featuresUri?.startsWith('s3://'))

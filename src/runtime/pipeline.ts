@@ -6,6 +6,7 @@ import { FileAlertPublisher } from '../adapters/local/file-alerts';
 import { LocalScorer } from '../adapters/local/local-scorer';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
+import { writeReportsFor } from '../dashboards/reports';
 import { C360Error } from '../domain/errors';
 import { loadXgboost } from '../domain/models/churn';
 import { bronzePartitions, completeness } from '../etl/completeness';
@@ -24,7 +25,7 @@ import {
 import { createScoreHandler } from '../handlers/score';
 import { CHURN_FEATURES, trainModels } from '../models/train';
 import { projectRoot } from '../paths';
-import { loadWarehouse } from '../warehouse/embedded';
+import { loadWarehouse, openWarehouse } from '../warehouse/embedded';
 import { localPaths } from './local';
 
 /**
@@ -254,6 +255,16 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
           ResultConfiguration: { OutputLocation: `s3://${LOCAL_SUBSTITUTIONS.LakeBucketName}/${key}` },
         },
       };
+    },
+    // The reports for the run's date from the embedded warehouse, into DIR/reports/.
+    WriteReports: async (i) => {
+      const { date } = (i as { Payload: { date: string } }).Payload;
+      const wh = await openWarehouse(opts.dataDir, { readOnly: true });
+      try {
+        return { Payload: { reports: await writeReportsFor(wh, new FolderObjectStore(paths.root), date) } };
+      } finally {
+        wh.close();
+      }
     },
     ScoreBatch: async (i) => {
       if (!scoring) throw new StepError('States.TaskFailed', 'no trained model: PrepareScoring did not run');

@@ -142,9 +142,24 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'PrepareScoring',
       'ScoreBatches',
       'LoadScores',
+      'WriteReports',
       'PublishMetrics',
       'Done',
     ]);
+    // The run's reports: the day's summary and its week's digest, numbers equal to the warehouse.
+    const csv = readFileSync(join(dir, 'reports', `daily-${DAY}.csv`), 'utf8');
+    const wh0 = await openWarehouse(dir, { readOnly: true });
+    try {
+      const [day] = await wh0.rows<{ n: string }>(
+        `SELECT count(*) AS n FROM gold.fact_orders WHERE is_revenue AND order_date = DATE '${DAY}'`,
+      );
+      expect(csv).toContain(`\norders,${Number(day?.n)},`);
+    } finally {
+      wh0.close();
+    }
+    expect(readdirSync(join(dir, 'reports')).sort()).toEqual(
+      [`daily-${DAY}.csv`, `daily-${DAY}.html`, 'weekly-2026-02-23.csv', 'weekly-2026-02-23.html'].sort(),
+    );
     const first = await warehouse();
     expect(first.orders).toHaveLength(400);
     expect(first.scores.length).toBeGreaterThan(50);

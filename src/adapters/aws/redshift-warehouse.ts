@@ -2,6 +2,8 @@ import {
   BatchExecuteStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
+  type Field,
+  GetStatementResultCommand,
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { C360Error, DownstreamUnavailableError } from '../../domain/errors';
@@ -53,6 +55,16 @@ export interface RedshiftWarehouseOptions extends RedshiftTarget {
   pollBaseMs?: number;
   pollMaxMs?: number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** One Data API field → its value. */
+function fieldValue(f: Field): string | number | boolean | null {
+  if (f.isNull) return null;
+  if (f.stringValue !== undefined) return f.stringValue;
+  if (f.longValue !== undefined) return f.longValue;
+  if (f.doubleValue !== undefined) return f.doubleValue;
+  if (f.booleanValue !== undefined) return f.booleanValue;
+  return null;
 }
 
 export class RedshiftWarehouse {
@@ -178,6 +190,31 @@ export class RedshiftWarehouse {
       `COPY ${stagingName(t)} FROM '${manifestUrl}' IAM_ROLE '${this.o.copyRoleArn}' FORMAT AS PARQUET MANIFEST`,
     ]);
     await this.run(`merge-${t.name}`, mergeStatements(t, loadedAt));
+  }
+
+  /**
+   * A query's rows as records (column name → value), every result page read: the Data API's
+   * typed fields become strings (text, DECIMAL, dates: exact as Redshift prints them), numbers
+   * (integers, floats), booleans or null; the reports take the same shapes from DuckDB.
+   */
+  async rows<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    const res = await this.client.send(
+      new ExecuteStatementCommand({ ...this.target(), Sql: sql, StatementName: 'query' }),
+    );
+    if (!res.Id) throw new C360Error('the Data API returned no statement id for a query');
+    await this.wait(res.Id, 'query');
+    const out: T[] = [];
+    let next: string | undefined;
+    let names: string[] = [];
+    do {
+      const page = await this.client.send(new GetStatementResultCommand({ Id: res.Id, NextToken: next }));
+      if (page.ColumnMetadata?.length) names = page.ColumnMetadata.map((c) => c.label ?? c.name ?? '');
+      for (const record of page.Records ?? []) {
+        out.push(Object.fromEntries(record.map((f, i) => [names[i] ?? `col${i}`, fieldValue(f)])) as T);
+      }
+      next = page.NextToken;
+    } while (next);
+    return out;
   }
 
   /**
