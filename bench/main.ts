@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   etl: () => import('./etl'),
   serve: () => import('./serve'),
   lambda: () => import('./lambda'),
+  dashboard: () => import('./dashboard'),
 };
 
 async function main(): Promise<void> {

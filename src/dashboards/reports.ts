@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { C360Error } from '../domain/errors';
 import { addDays } from '../domain/instant';
-import { type Engine, lit } from '../etl/duckdb';
+import { lit } from '../domain/sql';
+import type { Engine } from '../etl/duckdb';
 import type { ObjectStore } from '../ports/object-store';
 import { esc } from './html';
 
