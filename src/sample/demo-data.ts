@@ -388,6 +388,26 @@ export function generateDemoSample(
 }
 
 /**
+ * The CDNOW sample log `n` times over, for bigger demos: replica k of customer c is sample customer
+ * c + 10,000·k (the sample's ids stop at 2,357), with the same purchase days, CD counts and amounts.
+ * n = 1 is the log itself.
+ */
+export function scaleCdnow(text: string, n: number): string {
+  if (n <= 1) return text;
+  const lines = text.split(/\r?\n/).filter((l) => l.trim());
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) {
+    for (const line of lines) {
+      const c = line.trim().split(/\s+/);
+      if (c.length < 5) continue;
+      const id = Number(c[1]) + 10_000 * k;
+      out.push([Number(c[0]) + 100_000 * k, id, ...c.slice(2)].join(' '));
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/**
  * The real CDNOW purchase log as an order-history CSV with order lines. CDNOW's log has the
  * number of CDs and the dollar value of each purchase but not which CDs, so the lines are
  * generated: each customer likes two of eight genres and buys most CDs there (popular albums more

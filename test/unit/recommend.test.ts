@@ -10,7 +10,7 @@ import {
   recommendPopular,
 } from '../../src/domain/models/recommend';
 import { normalize } from '../../src/domain/normalize';
-import { cdnowOrdersWithLines } from '../../src/sample/demo-data';
+import { cdnowOrdersWithLines, parseCdnowPurchases, scaleCdnow } from '../../src/sample/demo-data';
 
 const buys = (spec: Record<string, string[]>, date = '2026-01-01'): Purchase[] =>
   Object.entries(spec).flatMap(([customerId, items]) =>
@@ -142,5 +142,22 @@ describe('order lines in batch order files', () => {
       expect(cents).toBe(Math.round(Number(dollars) * 100));
     });
     expect(cdnowOrdersWithLines(text, 7)).toBe(cdnowOrdersWithLines(text, 7));
+  });
+
+  it('--scale replicates the real cohort under new customer ids, same days and amounts', () => {
+    const text = readFileSync(join(__dirname, '../../data/sample/cdnow_sample.txt'), 'utf8');
+    const one = parseCdnowPurchases(text);
+    const three = parseCdnowPurchases(scaleCdnow(text, 3));
+    expect(three).toHaveLength(3 * one.length);
+    expect(new Set(three.map((p) => p.customer)).size).toBe(3 * new Set(one.map((p) => p.customer)).size);
+    const days = (ps: typeof one) => ps.map((p) => p.day).sort();
+    expect(days(three)).toEqual(days([...one, ...one, ...one]));
+    const dollars = (t: string) =>
+      t
+        .trim()
+        .split('\n')
+        .reduce((s, l) => s + Math.round(Number(l.trim().split(/\s+/)[4]) * 100), 0);
+    expect(dollars(scaleCdnow(text, 3))).toBe(3 * dollars(text));
+    expect(scaleCdnow(text, 1)).toBe(text);
   });
 });

@@ -19,7 +19,12 @@ import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths
 import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
 import { createLocalRealtime } from '../../runtime/local-realtime';
 import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
-import { cdnowOrdersWithLines, generateDemoSample, parseCdnowPurchases } from '../../sample/demo-data';
+import {
+  cdnowOrdersWithLines,
+  generateDemoSample,
+  parseCdnowPurchases,
+  scaleCdnow,
+} from '../../sample/demo-data';
 import { openWarehouse } from '../../warehouse/embedded';
 import { intOption, parseWith } from '../parse';
 import { formatRows } from './query';
@@ -62,11 +67,16 @@ export async function run(argv: string[]): Promise<number> {
     .option('--seed <n>', 'random seed', intOption('--seed', 0, 2 ** 31), 360)
     .option(
       '--customers <n>',
-      'customers with generated web/mobile activity',
+      'customers with generated web/mobile activity (default 600 × --scale)',
       intOption('--customers', 1, 1_000_000),
-      600,
+    )
+    .option(
+      '--scale <n>',
+      'size: the real CDNOW cohort replicated n times (new customer ids, same purchase days) and n × 600 customers with web/mobile activity',
+      intOption('--scale', 1, 100),
+      1,
     );
-  const parsed = parseWith<{ data: string; seed: number; customers: number }>(cmd, argv);
+  const parsed = parseWith<{ data: string; seed: number; customers?: number; scale: number }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   const values = parsed.opts;
   const started = performance.now();
@@ -92,13 +102,14 @@ export async function run(argv: string[]): Promise<number> {
   say(`c360 demo: embedded pipeline on real data (seed ${seed}) in ${paths.root}`);
 
   step(1, 'generating the sample around the real CDNOW purchase log');
-  const purchases = parseCdnowPurchases(await readFile(cdnowFile, 'utf8'));
+  const cdnowText = scaleCdnow(await readFile(cdnowFile, 'utf8'), values.scale);
+  const purchases = parseCdnowPurchases(cdnowText);
   const keys = Object.entries(DEFAULT_WRITE_KEYS);
   const webKey = keys.find(([, s]) => s === 'web')?.[0] as string;
   const iosKey = keys.find(([, s]) => s === 'ios')?.[0] as string;
   const sample = generateDemoSample(purchases, {
     seed,
-    customers: Number(values.customers),
+    customers: values.customers ?? 600 * values.scale,
     writeKeys: { web: webKey, ios: iosKey },
   });
   const segmentEvents = sample.segment.reduce((s, b) => s + b.batch.length, 0);
@@ -203,7 +214,7 @@ export async function run(argv: string[]): Promise<number> {
   const crmFile = join(inbox, 'crm_contacts.csv');
   await writeFile(crmFile, sample.crmCsv);
   const ordersFile = join(inbox, 'orders.csv');
-  await writeFile(ordersFile, cdnowOrdersWithLines(await readFile(cdnowFile, 'utf8'), seed));
+  await writeFile(ordersFile, cdnowOrdersWithLines(cdnowText, seed));
   let fileRows = 0;
   for (const [kind, file] of [
     ['orders', ordersFile],
