@@ -1,3 +1,4 @@
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { RedshiftWarehouse } from '../../src/adapters/aws/redshift-warehouse';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
@@ -11,7 +12,14 @@ import { createPipelineStepsHandler, lakeKey, splitFeatures } from '../../src/ha
 /** Lambda entry: the daily pipeline's small steps (date, backfill range, Redshift loads, scoring batches). */
 export const loadConfig = () =>
   readEnv(
-    ['LAKE_BUCKET', 'REDSHIFT_WORKGROUP', 'REDSHIFT_SECRET_ARN', 'REDSHIFT_COPY_ROLE_ARN', 'MODEL_VERSION'],
+    [
+      'LAKE_BUCKET',
+      'REDSHIFT_WORKGROUP',
+      'REDSHIFT_SECRET_ARN',
+      'REDSHIFT_COPY_ROLE_ARN',
+      'MODEL_VERSION',
+      'MODEL_VERSION_PARAMETER',
+    ],
     {
       REDSHIFT_DATABASE: 'c360',
     },
@@ -20,6 +28,7 @@ export const loadConfig = () =>
 const config = loadConfig();
 const { logger } = powertools();
 const lake = new S3ObjectStore(config.LAKE_BUCKET);
+const ssm = new SSMClient({});
 const warehouse = new RedshiftWarehouse({
   workgroupName: config.REDSHIFT_WORKGROUP,
   database: config.REDSHIFT_DATABASE,
@@ -42,10 +51,13 @@ export const handler = correlated(
     },
     // The day's summary and its week's digest, from Redshift, to reports/ in the lake bucket.
     writeReports: (date) => writeReportsFor(warehouse, lake, date),
-    // The churn endpoint serves the deployed model (ModelVersion); the batches are its input.
+    // The batches are the endpoint's input; the version is the one the training state machine
+    // last deployed (its SSM parameter, which starts as the stack's ModelVersion).
     prepareScoring: async (date, featuresUri) => ({
       batches: await splitFeatures(lake, lakeKey(featuresUri, config.LAKE_BUCKET), date, CHURN_FEATURES),
-      modelVersion: config.MODEL_VERSION,
+      modelVersion:
+        (await ssm.send(new GetParameterCommand({ Name: config.MODEL_VERSION_PARAMETER }))).Parameter
+          ?.Value ?? config.MODEL_VERSION,
     }),
   }),
   (e) => ({ execution: field(e, 'execution'), step: field(e, 'step') }),

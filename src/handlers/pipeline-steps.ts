@@ -59,6 +59,25 @@ export async function splitFeatures(
   return batches;
 }
 
+/**
+ * The training state machine's gate: the job's validation AUC (SageMaker's XGBoost reports
+ * `validation:auc` with eval_metric=auc) against the floor. A model under it is not deployed.
+ */
+export function evaluateModel(
+  metrics: PipelineStepEvent['metrics'],
+  minAuc: string | number | undefined,
+): { accept: boolean; auc: number } {
+  const floor = Number(minAuc);
+  if (!Number.isFinite(floor) || floor <= 0 || floor >= 1)
+    throw new C360Error(`evaluate-model needs minAuc between 0 and 1, got ${JSON.stringify(minAuc)}`);
+  const auc = (metrics ?? []).find((m) => m.MetricName === 'validation:auc')?.Value;
+  if (typeof auc !== 'number' || !Number.isFinite(auc))
+    throw new C360Error(
+      `the training job reported no validation:auc (metrics: ${(metrics ?? []).map((m) => m.MetricName).join(', ') || 'none'}); set eval_metric=auc and a validation channel`,
+    );
+  return { accept: auc >= floor, auc };
+}
+
 /** s3://bucket/key → key, for an export in the lake bucket. */
 export function lakeKey(uri: string, bucket: string): string {
   const prefix = `s3://${bucket}/`;
@@ -122,6 +141,9 @@ export interface PipelineStepEvent extends RunInput {
   scheduled?: number;
   /** prepare-scoring: the Athena result of the feature export. */
   featuresUri?: string;
+  /** evaluate-model: the training job's FinalMetricDataList and the AUC floor. */
+  metrics?: { MetricName?: string; Value?: number }[];
+  minAuc?: string | number;
 }
 
 export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (event: PipelineStepEvent) => {
@@ -144,6 +166,8 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       const scheduled = event.scheduled === 1 ? 1 : 0;
       return { tables, scheduled, onTime: scheduled && onTime(event.date, deps.now()) };
     }
+    case 'evaluate-model':
+      return evaluateModel(event.metrics, event.minAuc);
     case 'write-reports': {
       if (!event.date || !DATE.test(event.date))
         throw new C360Error('write-reports needs {date: YYYY-MM-DD}');

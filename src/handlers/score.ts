@@ -23,6 +23,8 @@ export interface ScoreDeps {
 export interface ScoreInput {
   date: string;
   batch: number;
+  /** The version prepare-scoring read (the training state machine's latest); else the configured one. */
+  modelVersion?: string;
 }
 
 export const createScoreHandler = (deps: ScoreDeps) => async (input: ScoreInput) => {
@@ -36,9 +38,10 @@ export const createScoreHandler = (deps: ScoreDeps) => async (input: ScoreInput)
     throw new C360Error(`features/${suffix}: the first column must be customer_id`);
   const body = rows.slice(1);
   const scores = await deps.scorer.score(body.map((r) => r.cells.slice(1).join(',')));
+  const version = input.modelVersion || deps.modelVersion;
   const out = [
     'customer_id,score,model_version',
-    ...body.map((r, i) => `${r.cells[0]},${scores[i]},${deps.modelVersion}`),
+    ...body.map((r, i) => `${r.cells[0]},${scores[i]},${version}`),
   ];
   await deps.objects.put(`scores/${suffix}`, `${out.join('\n')}\n`);
   deps.metrics.addMetric('CustomersScored', 'Count', body.length);

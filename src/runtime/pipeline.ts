@@ -69,6 +69,12 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   RedshiftWorkgroupName: 'c360-local',
   RedshiftDatabase: 'c360',
   RedshiftSecretArn: 'arn:aws:secretsmanager:local:000000000000:secret:c360-redshift',
+  XgboostImageUri: 'local/sagemaker-xgboost:1.7-1',
+  SageMakerRoleArn: 'arn:aws:iam::000000000000:role/c360-sagemaker',
+  LakeKeyArn: 'arn:aws:kms:local:000000000000:key/c360-lake',
+  MinChurnAuc: '0.75',
+  ChurnEndpointName: 'c360-churn',
+  ModelVersionParameterName: '/c360/local/churn-model-version',
 };
 
 export async function loadDefinition(

@@ -1,13 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
+import { addDays } from '../../src/domain/instant';
 import { summarize } from '../../src/domain/models/clv';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
+import { runEtl } from '../../src/etl/runner';
 import { SCORING_BATCH_ROWS } from '../../src/handlers/pipeline-steps';
 import { LOCAL_SUBSTITUTIONS, runBackfill, runDailyPipeline, StepError } from '../../src/runtime/pipeline';
+import { runTrainingMachine } from '../../src/runtime/train-machine';
 import { openWarehouse } from '../../src/warehouse/embedded';
 import { lakeEvent, writeBronze } from '../helpers/lake';
 
@@ -88,7 +91,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     }
   };
 
-  it("the scored features (gold.churn_features, SQL) are the CLV summary's (TypeScript), customer by customer", async () => {
+  it("the scoring features and the training set (gold.churn_features, gold.churn_training: SQL) are the CLV summary's (TypeScript), customer by customer", async () => {
     const r = await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false });
     expect(r.status).toBe('SUCCEEDED');
     const engine = await openDuckDb();
@@ -117,6 +120,28 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
         expect(Number(s.monetary)).toBeCloseTo(e.monetary, 9);
         expect(Number(s.weeks_since_last)).toBeCloseTo(e.T - e.recency, 9);
       });
+      // The training set (gold.churn_training, what the SageMaker training job reads): the
+      // features as of the cutoff and the 90-day label, as src/models/train.ts computes them.
+      const cutoff = addDays(asOf, -90);
+      const atCutoff = summarize(
+        orders.map((o) => ({ customerId: o.c, date: o.d, amount: o.a })),
+        cutoff,
+      );
+      const boughtAfter = new Set(orders.filter((o) => o.d > cutoff && o.d <= asOf).map((o) => o.c));
+      const training = await engine.rows<Record<string, number | string>>(
+        'SELECT * FROM gold.churn_training ORDER BY customer_id',
+      );
+      expect(training.map((t) => t.customer_id)).toEqual(atCutoff.map((e) => e.customerId));
+      training.forEach((t, i) => {
+        const e = atCutoff[i] as (typeof atCutoff)[number];
+        expect(Number(t.label)).toBe(boughtAfter.has(e.customerId) ? 0 : 1);
+        expect(Number(t.frequency)).toBe(e.frequency);
+        expect(Number(t.recency_weeks)).toBeCloseTo(e.recency, 9);
+        expect(Number(t.tenure_weeks)).toBeCloseTo(e.T, 9);
+        expect(Number(t.monetary)).toBeCloseTo(e.monetary, 9);
+        expect(t.split).toBe((i + 1) % 4 === 0 ? 'validation' : 'train');
+      });
+      expect(new Set(training.map((t) => Number(t.label)))).toEqual(new Set([0, 1]));
       // The scoring Map scored exactly these rows, split into batches.
       const scored = readdirSync(join(dir, 'lake', 'scores', 'model=churn', `dt=${DAY}`));
       expect(scored.length).toBe(Math.ceil(sql.length / SCORING_BATCH_ROWS));
@@ -124,6 +149,73 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       engine.close();
     }
   });
+
+  it('training state machine: training set via Athena, XGBoost job, AUC gate, model → endpoint → version; a weak model is rejected', async () => {
+    await runEtl({ lakeDir: join(dir, 'lake'), from: DAY, to: DAY });
+    const r = await runTrainingMachine({ dataDir: dir, minAuc: 0.5 });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.states.filter((s) => !s.startsWith('Unload'))).toEqual([
+      'ResolveDate',
+      'ExportTrainingSet',
+      'TrainChurn',
+      'EvaluateChurn',
+      'Accepted',
+      'CreateModel',
+      'CreateEndpointConfig',
+      'UpdateEndpoint',
+      'RecordVersion',
+      'Done',
+    ]);
+    // The channels are gold.churn_training's rows as SageMaker's XGBoost reads them: label first, no header.
+    const engine = await openDuckDb();
+    let counts: Record<string, number>;
+    try {
+      await registerLakeViews(engine, join(dir, 'lake'));
+      counts = Object.fromEntries(
+        (
+          await engine.rows<{ split: string; n: string }>(
+            'SELECT split, count(*) AS n FROM gold.churn_training GROUP BY split',
+          )
+        ).map((x) => [x.split, Number(x.n)]),
+      );
+    } finally {
+      engine.close();
+    }
+    const execution = (r.job as string).replace('c360-churn-', '');
+    for (const split of ['train', 'validation']) {
+      const lines = readFileSync(
+        join(dir, 'lake', 'training', 'churn', execution, split, 'part-0.csv'),
+        'utf8',
+      )
+        .trim()
+        .split('\n');
+      expect(lines).toHaveLength(counts[split] as number);
+      for (const l of lines) expect(l).toMatch(/^[01],\d+,[\d.e+-]+,[\d.e+-]+,[\d.e+-]+,[\d.e+-]+$/);
+    }
+    expect(r.auc).toBeGreaterThan(0.5);
+    const endpoint = JSON.parse(
+      readFileSync(join(dir, 'state', 'sagemaker', 'endpoints', 'c360-churn.json'), 'utf8'),
+    );
+    expect(endpoint).toEqual({ EndpointName: 'c360-churn', EndpointConfigName: r.job });
+    const model = JSON.parse(
+      readFileSync(join(dir, 'state', 'sagemaker', 'models', `${r.job}.json`), 'utf8'),
+    );
+    expect(
+      existsSync(join(dir, 'lake', model.PrimaryContainer.ModelDataUrl.replace('s3://c360-lake-local/', ''))),
+    ).toBe(true);
+    expect(readFileSync(join(dir, 'state', 'ssm', 'c360__local__churn-model-version.txt'), 'utf8')).toBe(
+      r.job,
+    );
+
+    // Under the floor: alerted, not deployed; the endpoint keeps the first model.
+    const weak = await runTrainingMachine({ dataDir: dir, minAuc: 0.99 });
+    expect(weak.status).toBe('FAILED');
+    expect(weak.error?.name).toBe('ModelRejected');
+    expect(weak.alerts[0]).toMatch(/validation AUC of 0\.\d+, under the floor/);
+    expect(
+      JSON.parse(readFileSync(join(dir, 'state', 'sagemaker', 'endpoints', 'c360-churn.json'), 'utf8')),
+    ).toEqual(endpoint);
+  }, 60_000);
 
   it('happy path: ETL → warehouse → scoring Map → scores → metrics; a rerun leaves the warehouse identical', async () => {
     const states: string[] = [];

@@ -6,6 +6,7 @@ import { expectedPurchases, fitBgNbd, fitGammaGamma, summarize } from '../../dom
 import { parsePurchaseLog } from '../../domain/models/purchases';
 import { latestMetrics, trainModels } from '../../models/train';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
+import { runTrainingMachine } from '../../runtime/train-machine';
 import { parseWith } from '../parse';
 import { progressReporter } from '../progress';
 import { formatOption, formatRows } from './query';
@@ -17,10 +18,11 @@ export async function run(argv: string[]): Promise<number> {
   if (action === 'clv') return clvCommand(rest);
   if (action === 'train') return trainCommand(rest);
   if (action === 'evaluate') return evaluateCommand(rest);
+  if (action === 'deploy') return deployCommand(rest);
   process.stderr.write(
     action && action !== '--help' && action !== '-h'
       ? `c360 models: unknown action "${action}" (use: c360 models clv --help)\n`
-      : 'usage: c360 models train | evaluate [--format json] | clv --orders FILE --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD]\n',
+      : 'usage: c360 models train | evaluate [--format json] | deploy [--min-auc X] | clv --orders FILE --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD]\n',
   );
   return action === '--help' || action === '-h' ? 0 : 2;
 }
@@ -121,6 +123,54 @@ async function trainCommand(argv: string[]): Promise<number> {
     `models ${r.version} (gold as of ${r.asOf}): ${r.customersScored} customers scored; artifacts in ${r.artifactsDir}\n`,
   );
   return 0;
+}
+
+async function deployCommand(argv: string[]): Promise<number> {
+  const cmd = new Command('c360 models deploy')
+    .description(
+      'Runs the churn training state machine (statemachines/train.asl.json) embedded, as AWS runs it on SageMaker: ' +
+        "gold.churn_training unloaded as CSV train and validation channels, XGBoost trained with the job's " +
+        'hyperparameters, its validation AUC gated against --min-auc, then the model, endpoint configuration and ' +
+        'endpoint recorded under DIR/state/sagemaker/ and the version under DIR/state/ssm/. Needs gold ' +
+        '(c360 etl or npm start first). Exit 1 when the model is rejected or a state fails.',
+    )
+    .addOption(formatOption().default('table'))
+    .option(
+      '--min-auc <x>',
+      "the AUC floor a new model must reach (default: the template's MinChurnAuc, 0.75)",
+    )
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{ data: string; format: string; minAuc?: string }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const minAuc = parsed.opts.minAuc === undefined ? undefined : Number(parsed.opts.minAuc);
+  if (minAuc !== undefined && !(minAuc > 0 && minAuc < 1)) {
+    process.stderr.write(
+      `c360 models deploy: --min-auc must be between 0 and 1, got "${parsed.opts.minAuc}"\n`,
+    );
+    return 2;
+  }
+  const progress = progressReporter('deploy');
+  const r = await runTrainingMachine({
+    dataDir: parsed.opts.data,
+    ...(minAuc !== undefined ? { minAuc } : {}),
+    onState: (s) => progress.line(`${s} ✓`),
+  });
+  progress.done();
+  process.stdout.write(
+    formatRows(
+      [
+        {
+          status: r.status,
+          job: r.job ?? '',
+          validation_auc: r.auc ?? '',
+          error: r.error ? `${r.error.name}: ${r.error.cause}` : '',
+        },
+      ],
+      parsed.opts.format,
+    ),
+  );
+  for (const a of r.alerts) process.stderr.write(`c360 models deploy: ALERT ${a}\n`);
+  return r.status === 'SUCCEEDED' ? 0 : 1;
 }
 
 async function evaluateCommand(argv: string[]): Promise<number> {

@@ -46,9 +46,10 @@ async function xgboost<T>(): Promise<T> {
 
 export async function trainXgboost(
   d: Dataset,
+  params: typeof XGB_PARAMS = XGB_PARAMS,
 ): Promise<{ predict: (X: number[][]) => number[]; model: unknown; free: () => void }> {
   const XGBoost = await xgboost<new (p: object) => Booster>();
-  const booster = new XGBoost(XGB_PARAMS);
+  const booster = new XGBoost(params);
   booster.train(d.X, d.y);
   return {
     predict: (X) => Array.from(booster.predict(X)),

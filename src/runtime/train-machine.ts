@@ -1,0 +1,212 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { C360Error } from '../domain/errors';
+import { trainXgboost, XGB_PARAMS } from '../domain/models/churn';
+import { CHURN_FEATURES } from '../domain/models/features';
+import { auc } from '../domain/models/metrics';
+import { lit, openDuckDb } from '../etl/duckdb';
+import { registerLakeViews } from '../etl/lake-views';
+import { evaluateModel, resolveRun } from '../handlers/pipeline-steps';
+import { localPaths } from './local';
+import { execute, LOCAL_SUBSTITUTIONS, loadDefinition, localAlerts, StepError } from './pipeline';
+
+/**
+ * statemachines/train.asl.json run embedded (`c360 models deploy`), every Task with the local
+ * stand-in of its service: Athena's UNLOAD with DuckDB over the lake (CSV, label first, no
+ * header, under training/churn/<execution>/<channel>/), SageMaker's XGBoost container with the
+ * same library the scorer uses and the job's hyperparameters (the model under
+ * models/churn/<job>/output/), the model, endpoint configuration and endpoint as JSON records under
+ * DIR/state/sagemaker/, and the SSM parameter under DIR/state/ssm/. The AUC gate is the shared
+ * pipeline step.
+ */
+export interface TrainMachineResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  error?: { name: string; cause: string };
+  job?: string;
+  auc?: number;
+  alerts: string[];
+  states: string[];
+}
+
+const UNLOAD = /^UNLOAD \((SELECT [\s\S]+)\) TO '(s3:\/\/[^/]+\/[^']+)' WITH \(([^)]*)\)$/;
+
+async function csvRows(dir: string): Promise<number[][]> {
+  const rows: number[][] = [];
+  for (const f of (await readdir(dir)).filter((n) => n.endsWith('.csv')).sort()) {
+    for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) {
+      if (line.trim()) rows.push(line.split(',').map(Number));
+    }
+  }
+  return rows;
+}
+
+export async function runTrainingMachine(opts: {
+  dataDir: string;
+  minAuc?: number;
+  onState?: (state: string) => void;
+}): Promise<TrainMachineResult> {
+  const paths = localPaths(opts.dataDir);
+  const bucket = LOCAL_SUBSTITUTIONS.LakeBucketName as string;
+  const inLake = (uri: string) => {
+    if (!uri.startsWith(`s3://${bucket}/`))
+      throw new StepError('States.TaskFailed', `${uri} is not in the lake`);
+    return join(paths.lake, uri.slice(`s3://${bucket}/`.length));
+  };
+  const record = async (kind: string, name: string, body: unknown) => {
+    const file = join(paths.state, 'sagemaker', kind, `${name}.json`);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(body, null, 2));
+  };
+  const alerts: string[] = [];
+  const states: string[] = [];
+  const out: Partial<TrainMachineResult> = {};
+  const payload = (i: unknown) => (i as { Payload: Record<string, unknown> }).Payload;
+  const task = async <T>(f: () => Promise<T>) => {
+    try {
+      return await f();
+    } catch (err) {
+      throw err instanceof StepError
+        ? err
+        : new StepError('States.TaskFailed', err instanceof Error ? err.message : String(err));
+    }
+  };
+  const unload = (i: unknown) =>
+    task(async () => {
+      const m = UNLOAD.exec((i as { QueryString: string }).QueryString);
+      if (!m)
+        throw new StepError('Athena.InvalidRequestException', 'only UNLOAD (SELECT …) TO … is emulated');
+      const target = inLake(m[2] as string);
+      if (!/format = 'TEXTFILE'/.test(m[3] as string))
+        throw new StepError('Athena.InvalidRequestException', 'TEXTFILE only');
+      await mkdir(target, { recursive: true });
+      if ((await readdir(target)).length > 0)
+        throw new StepError('Athena.InvalidRequestException', `UNLOAD target ${m[2]} is not empty`);
+      const engine = await openDuckDb();
+      try {
+        await registerLakeViews(engine, paths.lake);
+        await engine.run('USE gold');
+        await engine.run(`COPY (${m[1]}) TO ${lit(join(target, 'part-0.csv'))} (HEADER false)`);
+      } finally {
+        engine.close();
+      }
+      return {
+        QueryExecution: { QueryExecutionId: `local-${states.length}`, Status: { State: 'SUCCEEDED' } },
+      };
+    });
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
+    ResolveDate: (i) => task(async () => ({ Payload: resolveRun(payload(i).input as never, new Date()) })),
+    UnloadTrain: unload,
+    UnloadValidation: unload,
+    TrainChurn: (i) =>
+      task(async () => {
+        const p = i as {
+          TrainingJobName: string;
+          HyperParameters: Record<string, string>;
+          InputDataConfig: { ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }[];
+          OutputDataConfig: { S3OutputPath: string };
+        };
+        const channel = async (name: string) => {
+          const c = p.InputDataConfig.find((x) => x.ChannelName === name);
+          if (!c) throw new StepError('SageMaker.ValidationException', `no ${name} channel`);
+          return csvRows(inLake(c.DataSource.S3DataSource.S3Uri));
+        };
+        const [train, validation] = [await channel('train'), await channel('validation')];
+        if (train.length === 0)
+          throw new StepError('SageMaker.ValidationException', 'the train channel is empty');
+        const h = p.HyperParameters;
+        const model = await trainXgboost(
+          { features: CHURN_FEATURES, X: train.map((r) => r.slice(1)), y: train.map((r) => r[0] as number) },
+          {
+            ...XGB_PARAMS,
+            objective: h.objective ?? XGB_PARAMS.objective,
+            max_depth: Number(h.max_depth ?? XGB_PARAMS.max_depth),
+            eta: Number(h.eta ?? XGB_PARAMS.eta),
+            min_child_weight: Number(h.min_child_weight ?? XGB_PARAMS.min_child_weight),
+            subsample: Number(h.subsample ?? XGB_PARAMS.subsample),
+            iterations: Number(h.num_round ?? XGB_PARAMS.iterations),
+          },
+        );
+        try {
+          const value = auc(
+            model.predict(validation.map((r) => r.slice(1))),
+            validation.map((r) => r[0] as number),
+          );
+          const artifacts = `${p.OutputDataConfig.S3OutputPath}${p.TrainingJobName}/output/model.json`;
+          await mkdir(dirname(inLake(artifacts)), { recursive: true });
+          await writeFile(inLake(artifacts), JSON.stringify(model.model));
+          out.job = p.TrainingJobName;
+          out.auc = value;
+          return {
+            TrainingJobName: p.TrainingJobName,
+            TrainingJobStatus: 'Completed',
+            ModelArtifacts: { S3ModelArtifacts: artifacts },
+            FinalMetricDataList: Number.isFinite(value)
+              ? [{ MetricName: 'validation:auc', Value: value }]
+              : [],
+          };
+        } finally {
+          model.free();
+        }
+      }),
+    EvaluateChurn: (i) =>
+      task(async () => ({
+        Payload: evaluateModel(payload(i).metrics as never, payload(i).minAuc as string),
+      })),
+    CreateModel: (i) =>
+      task(async () => {
+        const p = i as { ModelName: string };
+        await record('models', p.ModelName, i);
+        return { ModelArn: `arn:aws:sagemaker:local:000000000000:model/${p.ModelName}` };
+      }),
+    CreateEndpointConfig: (i) =>
+      task(async () => {
+        const p = i as { EndpointConfigName: string };
+        await record('endpoint-configs', p.EndpointConfigName, i);
+        return {
+          EndpointConfigArn: `arn:aws:sagemaker:local:000000000000:endpoint-config/${p.EndpointConfigName}`,
+        };
+      }),
+    UpdateEndpoint: (i) =>
+      task(async () => {
+        const p = i as { EndpointName: string; EndpointConfigName: string };
+        await record('endpoints', p.EndpointName, i);
+        return { EndpointArn: `arn:aws:sagemaker:local:000000000000:endpoint/${p.EndpointName}` };
+      }),
+    RecordVersion: (i) =>
+      task(async () => {
+        const p = i as { Name: string; Value: string };
+        const file = join(paths.state, 'ssm', `${p.Name.replace(/^\//, '').replace(/\//g, '__')}.txt`);
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(file, p.Value);
+        return { Version: 1 };
+      }),
+    Rejected: async (i) => {
+      const { Subject, Message } = i as { Subject: string; Message: string };
+      alerts.push(Message);
+      await localAlerts(opts.dataDir).publish({ subject: Subject, message: Message });
+      return { MessageId: `local-${alerts.length}` };
+    },
+    Alert: async (i) => {
+      const { Subject, Message } = i as { Subject: string; Message: string };
+      alerts.push(Message);
+      await localAlerts(opts.dataDir).publish({ subject: Subject, message: Message });
+      return { MessageId: `local-${alerts.length}` };
+    },
+  };
+  const substitutions = {
+    ...LOCAL_SUBSTITUTIONS,
+    ...(opts.minAuc !== undefined ? { MinChurnAuc: String(opts.minAuc) } : {}),
+  };
+  const r = await execute(await loadDefinition('train', substitutions), {}, handlers, {
+    dataDir: opts.dataDir,
+    onState: (e) => {
+      if (e.type === 'succeeded') {
+        states.push(e.state);
+        opts.onState?.(e.state);
+      }
+    },
+  });
+  if (r.status === 'FAILED' && !r.error)
+    throw new C360Error('the training state machine failed without an error');
+  return { status: r.status, ...(r.error ? { error: r.error } : {}), ...out, alerts, states };
+}
