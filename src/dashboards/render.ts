@@ -100,6 +100,7 @@ const money = (v) => v === null || v === undefined ? '—' : Number(v).toLocaleS
 const cell = (v) => v === null || v === undefined ? '—' : String(v);
 function show(c) {
   const orders = data.orders[c.customer_id] || [], tickets = data.tickets[c.customer_id] || [], recs = data.recommendations[c.customer_id] || [];
+  const timeline = data.timeline[c.customer_id] || [];
   card.dataset.customer = c.customer_id; card.dataset.orders = String(orders.length);
   card.innerHTML = '<h2>' + c.customer_id + '</h2>' +
     '<table class="facts">' + [['segment', c.segment], ['lifecycle stage', c.lifecycle_stage], ['country', c.country], ['first seen (UTC)', c.first_seen_at], ['last seen (UTC)', c.last_seen_at],
@@ -110,6 +111,8 @@ function show(c) {
       orders.map((o) => '<tr><td>' + o.order_date + '</td><td>' + o.order_id + '</td><td>' + o.status + '</td><td>' + money(o.net_usd) + '</td></tr>').join('') + '</table>' +
     '<h3>Support tickets (' + tickets.length + ')</h3><table><tr><th>created (UTC)</th><th>status</th><th>priority</th><th>CSAT</th></tr>' +
       tickets.map((t) => '<tr><td>' + cell(t.created_at) + '</td><td>' + cell(t.status) + '</td><td>' + cell(t.priority) + '</td><td>' + cell(t.csat_score) + '</td></tr>').join('') + '</table>' +
+    '<h3>Timeline across sources (latest ' + timeline.length + ')</h3><table id="timeline"><tr><th>when (UTC)</th><th>what</th><th>source</th><th>detail</th></tr>' +
+      timeline.map((t) => '<tr><td>' + cell(t.happened_at) + '</td><td>' + cell(t.what) + '</td><td>' + cell(t.source) + '</td><td>' + cell(t.detail) + '</td></tr>').join('') + '</table>' +
     '<h3>Recommended products (' + recs.length + ')</h3><table id="recommendations"><tr><th>#</th><th>product</th><th>why</th><th>score</th></tr>' +
       recs.map((r) => '<tr><td>' + r.rec_rank + '</td><td>' + r.product_id + '</td><td>' + (r.reason === 'similar' ? 'bought together with their purchases' : 'popular') + '</td><td>' + cell(r.score) + '</td></tr>').join('') + '</table>';
 }
@@ -155,6 +158,30 @@ async function profilePage(wh: Engine, generatedAt: string): Promise<string> {
         FROM gold.fact_support_tickets WHERE customer_id IS NOT NULL ORDER BY customer_id, created_at DESC`),
     ),
   );
+  // One timeline across the sources: web/mobile sessions, orders, support tickets and ad
+  // attributions, the latest 50 per customer.
+  const timeline = group(
+    numeric(
+      await wh.rows(`SELECT customer_id, strftime(happened_at, '%Y-%m-%d %H:%M') AS happened_at, what, source, detail FROM (
+          SELECT customer_id, happened_at, what, source, detail,
+            row_number() OVER (PARTITION BY customer_id ORDER BY happened_at DESC, what, detail) AS n
+          FROM (
+            SELECT customer_id, started_at AS happened_at, 'session' AS what, source,
+              concat(CAST(events AS VARCHAR), ' events, ', coalesce(device_type, 'unknown device')) AS detail
+            FROM gold.fact_sessions WHERE customer_id IS NOT NULL
+            UNION ALL SELECT customer_id, ordered_at, 'order', provider,
+              concat(order_id, ' ', status, ' $', CAST(net_usd AS VARCHAR))
+            FROM gold.fact_orders WHERE customer_id IS NOT NULL
+            UNION ALL SELECT customer_id, created_at, 'ticket', 'support',
+              concat(coalesce(status, ''), ' ', coalesce(priority, ''))
+            FROM gold.fact_support_tickets WHERE customer_id IS NOT NULL
+            UNION ALL SELECT customer_id, attributed_at, 'ad', network,
+              concat(coalesce(action, ''), ' ', coalesce(media_source, ''), ' ', coalesce(campaign, ''))
+            FROM gold.fact_ad_attribution WHERE customer_id IS NOT NULL
+          ) u WHERE happened_at IS NOT NULL
+        ) t WHERE n <= 50 ORDER BY customer_id, n`),
+    ),
+  );
   // The latest scoring's top 5 per customer.
   const recommendations = group(
     numeric(
@@ -165,11 +192,14 @@ async function profilePage(wh: Engine, generatedAt: string): Promise<string> {
         ORDER BY r.customer_id, r.rec_rank`),
     ),
   );
-  const data = JSON.stringify({ customers, orders, tickets, recommendations }).replace(/</g, '\\u003c');
+  const data = JSON.stringify({ customers, orders, tickets, recommendations, timeline }).replace(
+    /</g,
+    '\\u003c',
+  );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Customer 360 profile · c360</title><style>${STYLE}
 #search{font-size:16px;padding:6px;width:320px}#matches{columns:2;font-size:13px}.facts th{width:180px}</style></head><body>
 <header><nav><a href="index.html">All dashboards</a></nav><h1>Customer 360 profile</h1>
-<p>One customer across every source: stitched identities, orders, tickets, the latest model scores and recommended products (pseudonymous ids; clear values stay in the PII vault). Generated ${esc(generatedAt)}.</p></header>
+<p>One customer across every source: stitched identities, a timeline of sessions, orders, tickets and ad touches, the latest model scores and recommended products (pseudonymous ids; clear values stay in the PII vault). Generated ${esc(generatedAt)}.</p></header>
 <main class="grid"><section class="card"><h2>Find a customer</h2><p class="meta">${customers.length} customers · search by customer id</p>
 <input id="search" type="search" placeholder="customer id, e.g. c_…" autocomplete="off"><ul id="matches"></ul></section>
 <section class="card wide" id="profile"></section></main>

@@ -345,6 +345,7 @@ describe('c360 demo (npm start)', () => {
     const wh2 = await openWarehouse(data, { readOnly: true });
     let top: { customer_id: string; n: string };
     let topRecs: string[];
+    let topTimeline: number;
     try {
       [top] = (await wh2.rows(
         'SELECT customer_id, count(*) AS n FROM gold.fact_orders WHERE customer_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1',
@@ -354,6 +355,13 @@ describe('c360 demo (npm start)', () => {
           `SELECT product_id AS p FROM gold.customer_recommendations WHERE customer_id = '${top.customer_id}' ORDER BY rec_rank`,
         )
       ).map((r) => r.p);
+      // Their events across sources, counted table by table (the page shows the latest 50).
+      const [t] = await wh2.rows<{ n: string }>(`SELECT
+          (SELECT count(*) FROM gold.fact_sessions WHERE customer_id = '${top.customer_id}' AND started_at IS NOT NULL)
+        + (SELECT count(*) FROM gold.fact_orders WHERE customer_id = '${top.customer_id}' AND ordered_at IS NOT NULL)
+        + (SELECT count(*) FROM gold.fact_support_tickets WHERE customer_id = '${top.customer_id}' AND created_at IS NOT NULL)
+        + (SELECT count(*) FROM gold.fact_ad_attribution WHERE customer_id = '${top.customer_id}' AND attributed_at IS NOT NULL) AS n`);
+      topTimeline = Math.min(50, Number(t?.n));
     } finally {
       wh2.close();
     }
@@ -378,6 +386,12 @@ describe('c360 demo (npm start)', () => {
         await page.$$eval('#recommendations tr td:nth-child(2)', (cells) => cells.map((c) => c.textContent)),
       ).toEqual(topRecs);
       expect(topRecs).toHaveLength(5);
+      const timeline = await page.$$eval('#timeline tr td:nth-child(2)', (cells) =>
+        cells.map((c) => c.textContent),
+      );
+      expect(timeline).toHaveLength(topTimeline);
+      // All their events fit: every order of theirs is on it.
+      if (topTimeline < 50) expect(timeline.filter((w) => w === 'order').length).toBe(Number(top.n));
       await page.screenshot({ path: join(shots, 'customer.png'), fullPage: false });
       expect(errors).toEqual([]);
     } finally {
