@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { yamlParse } from 'yaml-cfn';
+import { samBuildOptions } from '../src/infra/lambda-build';
 import { projectRoot } from '../src/paths';
 import { machine } from './harness';
 
@@ -40,16 +41,8 @@ export async function run(): Promise<Record<string, unknown>[]> {
     const file = join(dir, name, 'index.mjs');
     mkdirSync(join(dir, name), { recursive: true });
     const result = await build({
-      entryPoints: (props.EntryPoints ?? []).map((e) => join(root, e)),
-      bundle: true,
+      ...samBuildOptions(root, props),
       outfile: file,
-      format: 'esm',
-      platform: 'node',
-      target: 'node22',
-      minify: true,
-      external: props.External ?? [],
-      metafile: true,
-      logLevel: 'silent',
       // ESM bundles of CommonJS dependencies need require (SAM's esbuild builds add the same banner).
       banner: {
         js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",

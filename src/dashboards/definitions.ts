@@ -46,6 +46,30 @@ export interface Dashboard {
 const ORDER_RANGE =
   'SELECT strftime(min(order_date), \'%Y-%m-%d\') AS "from", strftime(max(order_date), \'%Y-%m-%d\') AS "to" FROM reporting.purchase_trends';
 
+/** A real-time chart: columns of reporting.realtime_trends summed per minute, in HTML and QuickSight alike. */
+function perMinute(
+  id: string,
+  title: string,
+  units: string,
+  kind: 'line' | 'bar',
+  columns: string[],
+): Visual {
+  return {
+    id,
+    title,
+    units,
+    kind,
+    sql: `SELECT strftime(minute, '%Y-%m-%d %H:%M') AS minute, ${columns.join(', ')} FROM reporting.realtime_trends ORDER BY 1`,
+    x: 'minute',
+    y: columns,
+    qs: {
+      view: 'realtime_trends',
+      x: { column: 'minute', kind: 'minute' },
+      values: columns.map((column) => ({ column, agg: 'SUM' as const })),
+    },
+  };
+}
+
 export const DASHBOARDS: Dashboard[] = [
   {
     id: 'segments',
@@ -252,57 +276,21 @@ export const DASHBOARDS: Dashboard[] = [
         kind: 'kpi',
         sql: 'SELECT sum(revenue_usd) AS value FROM reporting.realtime_trends',
       },
-      {
-        id: 'orders_per_minute',
-        qs: {
-          view: 'realtime_trends',
-          x: { column: 'minute', kind: 'minute' },
-          values: [
-            { column: 'orders', agg: 'SUM' },
-            { column: 'orders_week_before', agg: 'SUM' },
-          ],
-        },
-        title: 'Orders per minute, against a week earlier',
-        units: 'orders',
-        kind: 'line',
-        sql: "SELECT strftime(minute, '%Y-%m-%d %H:%M') AS minute, orders, orders_week_before FROM reporting.realtime_trends ORDER BY 1",
-        x: 'minute',
-        y: ['orders', 'orders_week_before'],
-      },
-      {
-        id: 'revenue_per_minute',
-        qs: {
-          view: 'realtime_trends',
-          x: { column: 'minute', kind: 'minute' },
-          values: [
-            { column: 'revenue_usd', agg: 'SUM' },
-            { column: 'revenue_usd_week_before', agg: 'SUM' },
-          ],
-        },
-        title: 'Revenue per minute, against a week earlier',
-        units: 'USD',
-        kind: 'line',
-        sql: "SELECT strftime(minute, '%Y-%m-%d %H:%M') AS minute, revenue_usd, revenue_usd_week_before FROM reporting.realtime_trends ORDER BY 1",
-        x: 'minute',
-        y: ['revenue_usd', 'revenue_usd_week_before'],
-      },
-      {
-        id: 'customers_and_late',
-        qs: {
-          view: 'realtime_trends',
-          x: { column: 'minute', kind: 'minute' },
-          values: [
-            { column: 'active_customers', agg: 'SUM' },
-            { column: 'late_events', agg: 'SUM' },
-          ],
-        },
-        title: 'Active customers and late events per minute',
-        units: 'customers / events',
-        kind: 'bar',
-        sql: "SELECT strftime(minute, '%Y-%m-%d %H:%M') AS minute, active_customers, late_events FROM reporting.realtime_trends ORDER BY 1",
-        x: 'minute',
-        y: ['active_customers', 'late_events'],
-      },
+      perMinute('orders_per_minute', 'Orders per minute, against a week earlier', 'orders', 'line', [
+        'orders',
+        'orders_week_before',
+      ]),
+      perMinute('revenue_per_minute', 'Revenue per minute, against a week earlier', 'USD', 'line', [
+        'revenue_usd',
+        'revenue_usd_week_before',
+      ]),
+      perMinute(
+        'customers_and_late',
+        'Active customers and late events per minute',
+        'customers / events',
+        'bar',
+        ['active_customers', 'late_events'],
+      ),
     ],
   },
   {

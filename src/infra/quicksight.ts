@@ -79,6 +79,13 @@ function dimension(v: QuickSightVisual, visualId: string): Json[] {
   return [{ CategoricalDimensionField: field }];
 }
 
+/** The aggregated chart kinds: their QuickSight visual and field-wells keys. */
+const AGGREGATED = {
+  bar: ['BarChartVisual', 'BarChartAggregatedFieldWells'],
+  line: ['LineChartVisual', 'LineChartAggregatedFieldWells'],
+  pie: ['PieChartVisual', 'PieChartAggregatedFieldWells'],
+} as const;
+
 /** One definition visual → its QuickSight visual (the same title, with the units as subtitle). */
 export function quicksightVisual(d: Dashboard, visual: Visual): Json {
   const v = visual.qs;
@@ -93,33 +100,19 @@ export function quicksightVisual(d: Dashboard, visual: Visual): Json {
     case 'kpi':
       return { KPIVisual: { ...head, ChartConfiguration: { FieldWells: { Values: measures } } } };
     case 'bar':
-      return {
-        BarChartVisual: {
-          ...head,
-          ChartConfiguration: {
-            Orientation: 'VERTICAL',
-            FieldWells: { BarChartAggregatedFieldWells: { Category: dimension(v, id), Values: measures } },
-          },
-        },
-      };
     case 'line':
+    case 'pie': {
+      const [key, wells] = AGGREGATED[visual.kind];
       return {
-        LineChartVisual: {
+        [key]: {
           ...head,
           ChartConfiguration: {
-            FieldWells: { LineChartAggregatedFieldWells: { Category: dimension(v, id), Values: measures } },
+            ...(visual.kind === 'bar' ? { Orientation: 'VERTICAL' } : {}),
+            FieldWells: { [wells]: { Category: dimension(v, id), Values: measures } },
           },
         },
       };
-    case 'pie':
-      return {
-        PieChartVisual: {
-          ...head,
-          ChartConfiguration: {
-            FieldWells: { PieChartAggregatedFieldWells: { Category: dimension(v, id), Values: measures } },
-          },
-        },
-      };
+    }
     case 'scatter':
       return {
         ScatterPlotVisual: {

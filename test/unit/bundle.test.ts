@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { yamlParse } from 'yaml-cfn';
+import { samBuildOptions } from '../../src/infra/lambda-build';
 
 /** Each Lambda bundles as `sam build` will bundle it (esbuild, ESM, node22, AWS SDK external). */
 const root = join(__dirname, '../..');
@@ -32,18 +33,7 @@ describe('Lambda bundles', () => {
 
   it.each(functions)('%s bundles without errors and exports handler', async (_name, resource) => {
     const props = resource.Metadata?.BuildProperties ?? {};
-    const result = await build({
-      entryPoints: (props.EntryPoints ?? []).map((e) => join(root, e)),
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'node',
-      target: 'node22',
-      minify: true,
-      external: props.External ?? [],
-      metafile: true,
-      logLevel: 'silent',
-    });
+    const result = await build({ ...samBuildOptions(root, props), write: false });
     expect(result.errors).toEqual([]);
     const out = Object.values(result.metafile.outputs)[0];
     expect(out?.exports).toContain('handler');

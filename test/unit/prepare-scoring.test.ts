@@ -6,7 +6,6 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { RedshiftWarehouse } from '../../src/adapters/aws/redshift-warehouse';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
 import { writeReportsFor } from '../../src/dashboards/reports';
 import { CHURN_FEATURES } from '../../src/domain/models/features';
@@ -16,6 +15,7 @@ import {
   SCORING_BATCH_ROWS,
   splitFeatures,
 } from '../../src/handlers/pipeline-steps';
+import { testRedshift } from '../helpers/redshift';
 
 /**
  * AWS scoring preparation: the daily pipeline's ExportFeatures state leaves gold.churn_features
@@ -140,14 +140,7 @@ describe("write-reports (AWS): the day's summary and its week's digest from Reds
       };
     });
     s3.on(PutObjectCommand).resolves({});
-    const wh = new RedshiftWarehouse({
-      workgroupName: 'wg',
-      database: 'c360',
-      secretArn: 'arn:secret',
-      copyRoleArn: '',
-      client: new RedshiftDataClient({}),
-      sleep: async () => {},
-    });
+    const wh = testRedshift();
     const keys = await writeReportsFor(wh, new S3ObjectStore('lake', new S3Client({})), '2026-03-04');
     // 2026-03-04 is a Wednesday: its ISO week starts on Monday 2026-03-02.
     expect(keys).toEqual([

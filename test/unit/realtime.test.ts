@@ -9,7 +9,6 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import type { KinesisStreamTumblingWindowEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { RedshiftWarehouse } from '../../src/adapters/aws/redshift-warehouse';
 import { EmfMetrics, LocalLogger } from '../../src/adapters/local/telemetry';
 import { latestRates } from '../../src/domain/rates';
 import { MAX_CUSTOMERS, type RealtimeRow, type WindowState } from '../../src/domain/realtime';
@@ -19,6 +18,7 @@ import type { StoredStreamRecord } from '../../src/ports/stream';
 import { FileRealtimeSink, TumblingWindows } from '../../src/runtime/local-realtime';
 import { providerEnvelope } from '../helpers/envelopes';
 import { kinesisEvent, segmentEnvelope } from '../helpers/kinesis';
+import { testRedshift } from '../helpers/redshift';
 
 /**
  * The real-time tier: the Lambda's tumbling-window contract (state in, state out, a final invoke
@@ -212,14 +212,7 @@ describe('the real-time rows in Redshift (Data API)', () => {
   it('replaces the window’s row in one transaction, values typed by the table model', async () => {
     rs.on(BatchExecuteStatementCommand).resolves({ Id: 's1' });
     rs.on(DescribeStatementCommand).resolves({ Status: 'FINISHED' });
-    const wh = new RedshiftWarehouse({
-      workgroupName: 'wg',
-      database: 'c360',
-      secretArn: 'arn:secret',
-      copyRoleArn: '',
-      client: new RedshiftDataClient({}),
-      sleep: async () => {},
-    });
+    const wh = testRedshift();
     const table = WAREHOUSE_TABLES.find((t) => t.name === 'realtime_minute') as WarehouseTable;
     await wh.upsertRows(table, [
       {
