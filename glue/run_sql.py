@@ -4,7 +4,7 @@ embedded runtime runs with DuckDB (src/etl/runner.ts). Keep the two in step.
 Arguments: --run_date_from YYYY-MM-DD --run_date_to YYYY-MM-DD --lake_bucket NAME
            --sql_prefix s3://bucket/artifacts/sql/ [--hub_limit 50]
 Sources registered here (engine-specific, like in the DuckDB runner): bronze_events,
-bronze_identities (namespaced event keys), bronze_order_lines, silver_event_ids_prior, identity_map_previous,
+bronze_identities (namespaced event keys), bronze_order_lines, quarantine_events, silver_event_ids_prior, identity_map_previous,
 ref_currencies, ref_currency_rates, ref_countries. Same semantics as the DuckDB runner: the
 session time zone is UTC; every output is written to a staging prefix and only published
 (stale dt partitions of the run dropped, the run's partitions and whole tables replaced) after
@@ -114,6 +114,12 @@ spark.sql(f"""
     CAST(receivedAt AS TIMESTAMP) AS received_at, x.line, x.pos + 1 AS line_no
   FROM bronze_raw LATERAL VIEW posexplode(properties.items) x AS pos, line
   WHERE type = 'order_completed'""").createOrReplaceTempView("bronze_order_lines")
+# Quarantine records' clear fields (the originals stay sealed), every partition: gold.quarantine_daily.
+try:
+    q = spark.read.schema("reason STRING, source STRING, quarantinedAt STRING").json(f"{lake}/quarantine/*/*/")
+except Exception:  # nothing quarantined yet
+    q = spark.createDataFrame([], "reason STRING, source STRING, quarantinedAt STRING")
+q.selectExpr("reason", "source", "quarantinedAt AS quarantined_at").createOrReplaceTempView("quarantine_events")
 for ref in ("currencies", "currency_rates", "countries"):
     # The lake's own reference copy (e.g. ECB rates imported with `c360 rates import`) wins.
     own = f"{lake}/reference/{ref}.csv"
@@ -285,7 +291,7 @@ def _completeness(frm, to):
 # action each); the embedded runner reports them.
 _SOURCE_DATASETS = {
     "bronze_events": "bronze/events", "bronze_identities": "bronze/events",
-    "bronze_order_lines": "bronze/events",
+    "bronze_order_lines": "bronze/events", "quarantine_events": "quarantine",
     "silver_event_ids_prior": "silver/events", "identity_map_previous": "silver/identity_map",
     "ref_currencies": "reference/currencies", "ref_currency_rates": "reference/currency_rates",
     "ref_countries": "reference/countries",

@@ -296,7 +296,8 @@ export const DASHBOARDS: Dashboard[] = [
   {
     id: 'health',
     title: 'Pipeline Health',
-    description: 'The last load of each warehouse table: when, which dates, how many rows.',
+    description:
+      'The last load of each warehouse table (when, which dates, how many rows) and the events in quarantine by reason.',
     cacheTtlSeconds: 3600,
     rangeSql:
       'SELECT strftime(min(loaded_at), \'%Y-%m-%d\') AS "from", strftime(max(loaded_at), \'%Y-%m-%d\') AS "to" FROM reporting.pipeline_health',
@@ -322,6 +323,28 @@ export const DASHBOARDS: Dashboard[] = [
         sql: 'SELECT table_name, rows_in_table FROM reporting.pipeline_health ORDER BY rows_in_table DESC, table_name',
         x: 'table_name',
         y: ['rows_in_table'],
+      },
+      {
+        id: 'quarantined',
+        qs: { view: 'pipeline_quarantine', values: [{ column: 'events', agg: 'SUM' }] },
+        title: 'Events in quarantine',
+        units: 'events',
+        kind: 'kpi',
+        sql: 'SELECT coalesce(sum(events), 0) AS value FROM reporting.pipeline_quarantine',
+      },
+      {
+        id: 'quarantine_by_reason',
+        qs: {
+          view: 'pipeline_quarantine',
+          x: { column: 'reason', kind: 'category' },
+          values: [{ column: 'events', agg: 'SUM' }],
+        },
+        title: 'Quarantined events by reason',
+        units: 'events',
+        kind: 'bar',
+        sql: 'SELECT reason, events FROM reporting.pipeline_quarantine ORDER BY events DESC, reason',
+        x: 'reason',
+        y: ['events'],
       },
       {
         id: 'last_loads',

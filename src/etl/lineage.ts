@@ -20,6 +20,7 @@ const SOURCE_DATASETS: Record<string, string> = {
   bronze_events: 'bronze/events',
   bronze_identities: 'bronze/events',
   bronze_order_lines: 'bronze/events',
+  quarantine_events: 'quarantine',
   silver_event_ids_prior: 'silver/events',
   identity_map_previous: 'silver/identity_map',
   ref_currencies: 'reference/currencies',

@@ -178,6 +178,22 @@ async function registerSources(
 }
 
 /**
+ * The quarantine records' clear fields (reason, source, when; the originals stay sealed), all of
+ * them: gold.quarantine_daily counts them for Pipeline Health.
+ */
+async function registerQuarantine(engine: Engine, lakeDir: string): Promise<void> {
+  const files = await listFiles(join(lakeDir, 'quarantine'), '.ndjson.gz');
+  await engine.run(
+    files.length > 0
+      ? `CREATE OR REPLACE TEMP VIEW quarantine_events AS SELECT reason, source, quarantinedAt AS quarantined_at
+         FROM read_json([${files.map(lit).join(', ')}], format = 'newline_delimited',
+           columns = {reason: 'VARCHAR', source: 'VARCHAR', quarantinedAt: 'VARCHAR'})`
+      : `CREATE OR REPLACE TEMP VIEW quarantine_events AS
+         SELECT CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS quarantined_at WHERE false`,
+  );
+}
+
+/**
  * What earlier runs stored, read before this run replaces anything: the silver event ids (for
  * global dedupe) and the previous identity map (for stable customer ids).
  */
@@ -311,6 +327,7 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
     progress(`reading ${files.length} bronze file(s) for ${opts.from} .. ${opts.to}`);
     await registerSources(engine, files, root, opts.lakeDir);
     await registerPrior(engine, opts.lakeDir);
+    await registerQuarantine(engine, opts.lakeDir);
 
     for (const step of plan) {
       const t0 = performance.now();

@@ -402,6 +402,16 @@ describe('c360 demo (npm start)', () => {
     expect(Number(kpis.net_revenue)).toBeCloseTo(Number(expected.net_revenue), 2);
     expect(Number(kpis.total_clv)).toBeCloseTo(Number(expected.total_clv), 2);
     expect(Number(kpis.orders_last_hour)).toBe(Number(expected.realtime_orders));
+    // Pipeline Health counts what the lake's quarantine holds.
+    const lakeQ = await openDuckDb();
+    try {
+      await registerLakeViews(lakeQ, join(data, 'lake'));
+      const [q] = await lakeQ.rows<{ n: string }>('SELECT count(*) AS n FROM quarantine.events');
+      expect(Number(kpis.quarantined)).toBe(Number(q?.n));
+      expect(Number(q?.n)).toBeGreaterThan(0);
+    } finally {
+      lakeQ.close();
+    }
     expect(Number(expected.realtime_orders)).toBeGreaterThan(0);
   }, 120_000);
 

@@ -231,6 +231,20 @@ CREATE TABLE IF NOT EXISTS staging.customer_recommendations (
   model_version VARCHAR
 );
 
+-- gold.quarantine_daily: Quarantined events per day, reason and source (Pipeline Health); the originals stay sealed in the lake.
+CREATE TABLE IF NOT EXISTS gold.quarantine_daily (
+  dt DATE NOT NULL,
+  reason VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  events BIGINT
+);
+CREATE TABLE IF NOT EXISTS staging.quarantine_daily (
+  dt DATE,
+  reason VARCHAR,
+  source VARCHAR,
+  events BIGINT
+);
+
 -- gold.realtime_minute: Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).
 CREATE TABLE IF NOT EXISTS gold.realtime_minute (
   window_start TIMESTAMP NOT NULL,

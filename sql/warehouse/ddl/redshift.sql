@@ -271,6 +271,25 @@ CREATE TABLE IF NOT EXISTS staging.customer_recommendations (
 )
 DISTSTYLE AUTO ENCODE AUTO;
 
+-- gold.quarantine_daily: Quarantined events per day, reason and source (Pipeline Health); the originals stay sealed in the lake.
+CREATE TABLE IF NOT EXISTS gold.quarantine_daily (
+  dt DATE NOT NULL,
+  reason VARCHAR(512) NOT NULL,
+  source VARCHAR(512) NOT NULL,
+  events BIGINT,
+  PRIMARY KEY (dt, reason, source)
+)
+DISTSTYLE ALL
+COMPOUND SORTKEY (dt)
+ENCODE AUTO;
+CREATE TABLE IF NOT EXISTS staging.quarantine_daily (
+  dt DATE,
+  reason VARCHAR(512),
+  source VARCHAR(512),
+  events BIGINT
+)
+DISTSTYLE AUTO ENCODE AUTO;
+
 -- gold.realtime_minute: Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).
 CREATE TABLE IF NOT EXISTS gold.realtime_minute (
   window_start TIMESTAMP NOT NULL,

@@ -238,6 +238,22 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
   },
   {
     schema: 'gold',
+    name: 'quarantine_daily',
+    description:
+      'Quarantined events per day, reason and source (Pipeline Health); the originals stay sealed in the lake.',
+    columns: [
+      c('dt', 'date', true),
+      c('reason', 'varchar', true),
+      c('source', 'varchar', true),
+      c('events', 'bigint'),
+    ],
+    key: ['dt', 'reason', 'source'],
+    dist: { style: 'ALL' },
+    sortKey: ['dt'],
+    source: { gold: 'quarantine_daily' },
+  },
+  {
+    schema: 'gold',
     name: 'realtime_minute',
     description:
       'Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).',
@@ -332,6 +348,7 @@ export function stagingDdl(t: WarehouseTable, engine: 'redshift' | 'duckdb'): st
 const FROM_GOLD: Record<string, Record<string, string>> = {
   fact_orders: { order_date: 'CAST(dt AS DATE)' },
   fact_ad_attribution: { attributed_date: 'CAST(dt AS DATE)' },
+  quarantine_daily: { dt: 'CAST(dt AS DATE)' },
   fact_support_tickets: { created_at: 'coalesce(created_at, first_seen_at)' },
   dim_customer: {
     customer_key: "concat(g.customer_id, '@')",
