@@ -27,12 +27,16 @@ import {
 } from '../../sample/demo-data';
 import { openWarehouse } from '../../warehouse/embedded';
 import { intOption, parseWith } from '../parse';
+import { progressReporter } from '../progress';
 import { formatRows } from './query';
 import { startServe } from './serve';
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 /** A file in the data folder saying the demo made it (so a rerun may clear it). */
 const DEMO_MARKER = 'demo.json';
+/** A progress bar for a long stage when stderr is a terminal (logs and pipes get the stage lines only). */
+const stageBar = (name: string) => (process.stderr.isTTY ? progressReporter(name) : null);
+
 /** Stage headers, and each stage's wall time for the closing summary. */
 const stages: { stage: string; started: number; seconds?: number }[] = [];
 const STAGE_NAMES = [
@@ -138,7 +142,12 @@ export async function run(argv: string[]): Promise<number> {
       http.rejected += new Set((json.rejected ?? []).map((r) => r.index)).size;
       return { status: res.status, json };
     };
-    for (const [i, b] of sample.segment.entries()) await postBatch(b.writeKey, b.batch, i % 2 === 1);
+    const posting = stageBar('  HTTP ingest');
+    for (const [i, b] of sample.segment.entries()) {
+      await postBatch(b.writeKey, b.batch, i % 2 === 1);
+      posting?.update(i + 1, sample.segment.length, 'Segment batches');
+    }
+    posting?.done();
     // An SDK retry of a batch it already sent, and a batch with bad events.
     if (sample.segment[0]) await postBatch(sample.segment[0].writeKey, sample.segment[0].batch, false);
     const bad = await postBatch(webKey, sample.invalidSegment, false);
@@ -230,12 +239,16 @@ export async function run(argv: string[]): Promise<number> {
 
   step(4, 'enriching the stream into the lake (Kinesis → enrich λ → Firehose, embedded)');
   const realtime = createLocalRealtime(dataDir);
+  const enriching = stageBar('  enrich');
+  const streamed = enriching ? (await stream.read(null, Number.MAX_SAFE_INTEGER)).length : 0;
   const drained = await drainStream({
     stream,
     handler: createLocalEnrichHandler(dataDir),
     checkpointFile: join(paths.state, 'enrich.checkpoint'),
     tap: (records) => realtime.feed(records),
+    onProgress: (r) => enriching?.update(r.records, streamed, 'stream records'),
   });
+  enriching?.done();
   await realtime.close();
   const reasons =
     Object.entries(drained.quarantinedByReason)
