@@ -70,25 +70,25 @@ export function parseRatesCsv(text: string): DatedRate[] {
     }));
 }
 
+/** Each currency's rate in force last (the latest date) among dated rates. */
+export function latestByCurrency(rates: DatedRate[]): Map<string, DatedRate> {
+  const latest = new Map<string, DatedRate>();
+  for (const r of rates) if ((latest.get(r.currency)?.date ?? '') <= r.date) latest.set(r.currency, r);
+  return latest;
+}
+
 /**
  * The latest rate of each currency in a reference rates file (`rate_date,currency,usd_per_unit`,
- * as sql/reference/currency_rates.csv and the lake's imported copy): the real-time tier values
- * revenue at today's rate; the daily tables value each order at the rate of its date.
+ * as sql/reference/currency_rates.csv and the lake's imported copy), valid codes and positive
+ * rates only: the real-time tier values revenue at today's rate; the daily tables value each
+ * order at the rate of its date.
  */
 export function latestRates(csv: string): Map<string, number> {
-  const rows = parseCsv(csv);
-  const header = (rows[0]?.cells ?? []).map((c) => c.trim().toLowerCase());
-  const [d, c, r] = ['rate_date', 'currency', 'usd_per_unit'].map((n) => header.indexOf(n));
-  if (d === undefined || c === undefined || r === undefined || d < 0 || c < 0 || r < 0)
+  const header = (parseCsv(csv)[0]?.cells ?? []).map((c) => c.trim().toLowerCase());
+  if (header.slice(0, 3).join(',') !== 'rate_date,currency,usd_per_unit')
     throw new RatesFileError('a reference rates file needs the columns rate_date, currency, usd_per_unit');
-  const latest = new Map<string, { date: string; rate: number }>();
-  for (const { cells } of rows.slice(1)) {
-    const currency = cells[c]?.trim().toUpperCase() ?? '';
-    const date = cells[d]?.trim() ?? '';
-    const rate = Number(cells[r]);
-    if (!isCurrency(currency) || !Number.isFinite(rate) || rate <= 0) continue;
-    const seen = latest.get(currency);
-    if (!seen || seen.date <= date) latest.set(currency, { date, rate });
-  }
-  return new Map([...latest].map(([k, v]) => [k, v.rate]));
+  const valid = parseRatesCsv(csv).filter(
+    (r) => isCurrency(r.currency) && Number.isFinite(r.usdPerUnit) && r.usdPerUnit > 0,
+  );
+  return new Map([...latestByCurrency(valid)].map(([currency, r]) => [currency, r.usdPerUnit]));
 }

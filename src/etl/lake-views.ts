@@ -1,7 +1,29 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Engine, lit } from './duckdb';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type Engine, lit, openDuckDb } from './duckdb';
 import { bronzeFiles } from './runner';
+
+/**
+ * Athena's role embedded: a query over the lake's gold schema (as if run in the gold Glue
+ * database) written to a CSV file, with the COPY options the caller's Athena output calls for.
+ */
+export async function copyGoldQuery(
+  lakeDir: string,
+  sql: string,
+  file: string,
+  options: string,
+): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const engine = await openDuckDb();
+  try {
+    await registerLakeViews(engine, lakeDir);
+    await engine.run('USE gold');
+    await engine.run(`COPY (${sql}) TO ${lit(file)} (${options})`);
+  } finally {
+    engine.close();
+  }
+}
 
 /**
  * Registers the lake as schemas for ad-hoc SQL (Athena's role embedded): bronze.events,

@@ -6,6 +6,7 @@ import { C360Error } from '../domain/errors';
 import { projectRoot } from '../paths';
 import { type Engine, lit, openDuckDb } from './duckdb';
 import { codeVersion, planLineage, runEvents, writeRunEvents } from './lineage';
+import { referenceFile } from './reference';
 
 /**
  * Runs the ETL plan (sql/pipeline.json) embedded with DuckDB: bronze (gzip NDJSON) → silver and
@@ -127,12 +128,6 @@ export function duckdbType(t: ColumnType): string {
   return `STRUCT(${Object.entries(t)
     .map(([k, v]) => `"${k}" ${duckdbType(v)}`)
     .join(', ')})`;
-}
-
-/** The reference tables: the lake's own copy (e.g. rates imported from the ECB) wins over the repo's. */
-function referenceFile(lakeDir: string, root: string, name: string): string {
-  const own = join(lakeDir, 'reference', `${name}.csv`);
-  return existsSync(own) ? own : join(root, 'sql', 'reference', `${name}.csv`);
 }
 
 /** Registers the engine-specific sources the SQL files read (the Glue job defines the same ones). */

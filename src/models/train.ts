@@ -39,8 +39,6 @@ export interface ModelsReport {
   artifactsDir: string;
 }
 
-export { CHURN_FEATURES };
-
 const features = (s: RfmSummary) => [s.frequency, s.recency, s.T, s.monetary, s.T - s.recency];
 
 export async function trainModels(opts: {

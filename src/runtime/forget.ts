@@ -23,7 +23,7 @@ import {
 import { loadWarehouse, openWarehouse, warehouseFile } from '../warehouse/embedded';
 import { localPaths } from './local';
 import { localPiiKey, localPrivacy, localVaultKeys } from './local-enrich';
-import { execute, loadDefinition, localAlerts, StepError } from './pipeline';
+import { alertTask, execute, loadDefinition, StepError } from './pipeline';
 import { originalOf } from './quarantine';
 
 /**
@@ -96,7 +96,7 @@ export async function forgetLocal(opts: {
     metrics: new EmfMetrics('c360', 'c360-privacy', paths.metrics),
   });
   let rows: ResultRow[] = [];
-  let alerted: string | null = null;
+  const alerts: string[] = [];
   const payload = (i: unknown) => (i as { Payload: PrivacyStepEvent }).Payload;
   const asTask = async <T>(f: () => Promise<T>) => {
     try {
@@ -206,12 +206,7 @@ export async function forgetLocal(opts: {
         return { Id: 'local' };
       }),
     DescribeStatement: async (i) => ({ Id: (i as { Id: string }).Id, Status: 'FINISHED' }),
-    Alert: async (i) => {
-      const { Subject, Message } = i as { Subject: string; Message: string };
-      alerted = Message;
-      await localAlerts(paths.root).publish({ subject: Subject, message: Message });
-      return { MessageId: 'local' };
-    },
+    Alert: alertTask(paths.root, alerts),
   };
   const r = await execute(await loadDefinition('forget'), opts.request, handlers, {
     dataDir: paths.root,
@@ -219,7 +214,7 @@ export async function forgetLocal(opts: {
   });
   if (r.status === 'FAILED') {
     // The alert names the state's error and cause; the Fail state's own cause is generic.
-    throw new C360Error(`forget failed: ${alerted ?? r.error?.cause ?? 'unknown error'}`);
+    throw new C360Error(`forget failed: ${alerts.at(-1) ?? r.error?.cause ?? 'unknown error'}`);
   }
   // Cached dashboard results and rendered dashboards hold customer ids (top customers): drop the
   // cache, render them again without the person.

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KinesisStreamTumblingWindowEvent } from 'aws-lambda';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { latestRates } from '../domain/rates';
 import type { RealtimeRow } from '../domain/realtime';
+import { referenceFile } from '../etl/reference';
 import { createRealtimeHandler, type RealtimeSink } from '../handlers/realtime';
 import { projectRoot } from '../paths';
 import type { StoredStreamRecord } from '../ports/stream';
@@ -98,10 +98,9 @@ export function createLocalRealtime(dataDir?: string): TumblingWindows {
     sink: new FileRealtimeSink(paths.lake),
     usdPerUnit: async () => {
       if (!rates) {
-        // The lake's own reference copy (e.g. imported ECB rates) wins over the shipped one.
-        const own = join(paths.lake, 'reference', 'currency_rates.csv');
-        const file = existsSync(own) ? own : join(projectRoot(), 'sql', 'reference', 'currency_rates.csv');
-        rates = latestRates(await readFile(file, 'utf8'));
+        rates = latestRates(
+          await readFile(referenceFile(paths.lake, projectRoot(), 'currency_rates'), 'utf8'),
+        );
       }
       return rates;
     },

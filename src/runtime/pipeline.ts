@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { FileAlertPublisher } from '../adapters/local/file-alerts';
@@ -9,9 +9,9 @@ import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { writeReportsFor } from '../dashboards/reports';
 import { C360Error } from '../domain/errors';
 import { loadXgboost } from '../domain/models/churn';
+import { CHURN_FEATURES } from '../domain/models/features';
 import { bronzePartitions, completeness } from '../etl/completeness';
-import { lit, openDuckDb } from '../etl/duckdb';
-import { registerLakeViews } from '../etl/lake-views';
+import { copyGoldQuery } from '../etl/lake-views';
 import { DataQualityError, runEtl } from '../etl/runner';
 import { ALERTED_FAILURE, createAlertHandler } from '../handlers/alert';
 import {
@@ -23,7 +23,7 @@ import {
   splitFeatures,
 } from '../handlers/pipeline-steps';
 import { createScoreHandler } from '../handlers/score';
-import { CHURN_FEATURES, trainModels } from '../models/train';
+import { trainModels } from '../models/train';
 import { projectRoot } from '../paths';
 import { loadWarehouse, openWarehouse } from '../warehouse/embedded';
 import { localPaths } from './local';
@@ -237,22 +237,16 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
       };
       const id = randomUUID();
       const key = `athena-results/${id}.csv`;
-      await mkdir(join(paths.lake, 'athena-results'), { recursive: true });
-      const engine = await openDuckDb();
+      // The Glue database of the query's context is the lake's gold schema here.
+      if (QueryExecutionContext.Database !== LOCAL_SUBSTITUTIONS.GoldDatabaseName)
+        throw new StepError(
+          'Athena.InvalidRequestException',
+          `no database ${QueryExecutionContext.Database}`,
+        );
       try {
-        await registerLakeViews(engine, paths.lake);
-        // The Glue database of the query's context is the lake's gold schema here.
-        if (QueryExecutionContext.Database !== LOCAL_SUBSTITUTIONS.GoldDatabaseName)
-          throw new StepError(
-            'Athena.InvalidRequestException',
-            `no database ${QueryExecutionContext.Database}`,
-          );
-        await engine.run('USE gold');
-        await engine.run(`COPY (${QueryString}) TO ${lit(join(paths.lake, key))} (HEADER, FORCE_QUOTE *)`);
+        await copyGoldQuery(paths.lake, QueryString, join(paths.lake, key), 'HEADER, FORCE_QUOTE *');
       } catch (err) {
-        throw err instanceof StepError ? err : new StepError('States.TaskFailed', String(err));
-      } finally {
-        engine.close();
+        throw new StepError('States.TaskFailed', String(err));
       }
       return {
         QueryExecution: {
@@ -298,12 +292,7 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
       metrics.publishStoredMetrics();
       return {};
     },
-    Alert: async (i) => {
-      const { Subject, Message } = i as { Subject: string; Message: string };
-      alerts.push(Message);
-      await localAlerts(opts.dataDir).publish({ subject: Subject, message: Message });
-      return { MessageId: `local-${alerts.length}` };
-    },
+    Alert: alertTask(opts.dataDir, alerts),
   };
   for (const [name, wrap] of Object.entries(opts.wrap ?? {})) {
     const next = handlers[name];
@@ -370,6 +359,16 @@ export async function execute(
 
 export const localAlerts = (dataDir: string) =>
   new FileAlertPublisher(join(localPaths(dataDir).state, 'alerts.ndjson'));
+
+/** An `sns:publish` Task embedded: the alert goes to DIR/state/alerts.ndjson and into `alerts`. */
+export const alertTask =
+  (dataDir: string, alerts: string[]) =>
+  async (input: unknown): Promise<{ MessageId: string }> => {
+    const { Subject, Message } = input as { Subject: string; Message: string };
+    alerts.push(Message);
+    await localAlerts(dataDir).publish({ subject: Subject, message: Message });
+    return { MessageId: `local-${alerts.length}` };
+  };
 
 /**
  * What the alert Lambda's execution-status rule does in AWS: a run that failed without reaching

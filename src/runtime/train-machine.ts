@@ -4,11 +4,10 @@ import { C360Error } from '../domain/errors';
 import { trainXgboost, XGB_PARAMS } from '../domain/models/churn';
 import { CHURN_FEATURES } from '../domain/models/features';
 import { auc } from '../domain/models/metrics';
-import { lit, openDuckDb } from '../etl/duckdb';
-import { registerLakeViews } from '../etl/lake-views';
+import { copyGoldQuery } from '../etl/lake-views';
 import { evaluateModel, resolveRun } from '../handlers/pipeline-steps';
 import { localPaths } from './local';
-import { execute, LOCAL_SUBSTITUTIONS, loadDefinition, localAlerts, StepError } from './pipeline';
+import { alertTask, execute, LOCAL_SUBSTITUTIONS, loadDefinition, StepError } from './pipeline';
 
 /**
  * statemachines/train.asl.json run embedded (`c360 models deploy`), every Task with the local
@@ -78,17 +77,9 @@ export async function runTrainingMachine(opts: {
       const target = inLake(m[2] as string);
       if (!/format = 'TEXTFILE'/.test(m[3] as string))
         throw new StepError('Athena.InvalidRequestException', 'TEXTFILE only');
-      await mkdir(target, { recursive: true });
-      if ((await readdir(target)).length > 0)
+      if ((await readdir(target).catch(() => [])).length > 0)
         throw new StepError('Athena.InvalidRequestException', `UNLOAD target ${m[2]} is not empty`);
-      const engine = await openDuckDb();
-      try {
-        await registerLakeViews(engine, paths.lake);
-        await engine.run('USE gold');
-        await engine.run(`COPY (${m[1]}) TO ${lit(join(target, 'part-0.csv'))} (HEADER false)`);
-      } finally {
-        engine.close();
-      }
+      await copyGoldQuery(paths.lake, m[1] as string, join(target, 'part-0.csv'), 'HEADER false');
       return {
         QueryExecution: { QueryExecutionId: `local-${states.length}`, Status: { State: 'SUCCEEDED' } },
       };
@@ -180,18 +171,8 @@ export async function runTrainingMachine(opts: {
         await writeFile(file, p.Value);
         return { Version: 1 };
       }),
-    Rejected: async (i) => {
-      const { Subject, Message } = i as { Subject: string; Message: string };
-      alerts.push(Message);
-      await localAlerts(opts.dataDir).publish({ subject: Subject, message: Message });
-      return { MessageId: `local-${alerts.length}` };
-    },
-    Alert: async (i) => {
-      const { Subject, Message } = i as { Subject: string; Message: string };
-      alerts.push(Message);
-      await localAlerts(opts.dataDir).publish({ subject: Subject, message: Message });
-      return { MessageId: `local-${alerts.length}` };
-    },
+    Rejected: alertTask(opts.dataDir, alerts),
+    Alert: alertTask(opts.dataDir, alerts),
   };
   const substitutions = {
     ...LOCAL_SUBSTITUTIONS,

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { C360Error } from '../../domain/errors';
-import { mergeRates, parseRatesCsv, ratesCsv, ratesFromEcbCsv } from '../../domain/rates';
+import { latestByCurrency, mergeRates, parseRatesCsv, ratesCsv, ratesFromEcbCsv } from '../../domain/rates';
 import { projectRoot } from '../../paths';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { parseWith } from '../parse';
@@ -31,8 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   if (action === 'show') {
     const from = existsSync(target) ? target : shipped;
     const rates = parseRatesCsv(await readFile(from, 'utf8'));
-    const latest = new Map<string, { date: string; usdPerUnit: number }>();
-    for (const r of rates) if ((latest.get(r.currency)?.date ?? '') <= r.date) latest.set(r.currency, r);
+    const latest = latestByCurrency(rates);
     if (values.format === 'table')
       process.stdout.write(`${from}: ${rates.length} rates, ${latest.size} currencies\n`);
     const rows = [...latest]
