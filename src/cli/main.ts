@@ -50,7 +50,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   models: {
     summary:
-      'customer models: models clv --orders FILE --calibration-end D [--holdout-end D] (BG/NBD + Gamma-Gamma)',
+      'customer models: models train | evaluate | deploy [--min-auc X] | clv --orders FILE --calibration-end D (BG/NBD + Gamma-Gamma)',
     load: () => import('./commands/models'),
   },
   warehouse: {
@@ -68,7 +68,8 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/retention'),
   },
   dashboard: {
-    summary: 'render the business dashboards as static HTML from the warehouse (dashboard [--out DIR])',
+    summary:
+      'render the business dashboards as static HTML from the warehouse (dashboard [--out DIR] [--no-cache])',
     load: () => import('./commands/dashboard'),
   },
   report: {

@@ -46,6 +46,18 @@ export interface Dashboard {
 const ORDER_RANGE =
   'SELECT strftime(min(order_date), \'%Y-%m-%d\') AS "from", strftime(max(order_date), \'%Y-%m-%d\') AS "to" FROM reporting.purchase_trends';
 
+/** A KPI that sums one column of a reporting view: its SQL and its QuickSight well from the same two names. */
+function sumKpi(id: string, title: string, units: string, view: string, column: string): Visual {
+  return {
+    id,
+    title,
+    units,
+    kind: 'kpi',
+    sql: `SELECT sum(${column}) AS value FROM reporting.${view}`,
+    qs: { view, values: [{ column, agg: 'SUM' }] },
+  };
+}
+
 /** A real-time chart: columns of reporting.realtime_trends summed per minute, in HTML and QuickSight alike. */
 function perMinute(
   id: string,
@@ -78,14 +90,7 @@ export const DASHBOARDS: Dashboard[] = [
     cacheTtlSeconds: 3600,
     rangeSql: ORDER_RANGE,
     visuals: [
-      {
-        id: 'customers',
-        qs: { view: 'customer_segments', values: [{ column: 'customers', agg: 'SUM' }] },
-        title: 'Current customers',
-        units: 'customers',
-        kind: 'kpi',
-        sql: 'SELECT sum(customers) AS value FROM reporting.customer_segments',
-      },
+      sumKpi('customers', 'Current customers', 'customers', 'customer_segments', 'customers'),
       {
         id: 'segment_sizes',
         qs: {
@@ -205,22 +210,8 @@ export const DASHBOARDS: Dashboard[] = [
     cacheTtlSeconds: 3600,
     rangeSql: ORDER_RANGE,
     visuals: [
-      {
-        id: 'orders',
-        qs: { view: 'purchase_trends', values: [{ column: 'orders', agg: 'SUM' }] },
-        title: 'Revenue orders',
-        units: 'orders',
-        kind: 'kpi',
-        sql: 'SELECT sum(orders) AS value FROM reporting.purchase_trends',
-      },
-      {
-        id: 'net_revenue',
-        qs: { view: 'purchase_trends', values: [{ column: 'net_usd', agg: 'SUM' }] },
-        title: 'Net revenue',
-        units: 'USD',
-        kind: 'kpi',
-        sql: 'SELECT sum(net_usd) AS value FROM reporting.purchase_trends',
-      },
+      sumKpi('orders', 'Revenue orders', 'orders', 'purchase_trends', 'orders'),
+      sumKpi('net_revenue', 'Net revenue', 'USD', 'purchase_trends', 'net_usd'),
       {
         id: 'orders_per_day',
         qs: {
@@ -260,22 +251,8 @@ export const DASHBOARDS: Dashboard[] = [
     rangeSql:
       'SELECT strftime(min(minute), \'%Y-%m-%d %H:%M\') AS "from", strftime(max(minute), \'%Y-%m-%d %H:%M\') AS "to" FROM reporting.realtime_trends',
     visuals: [
-      {
-        id: 'orders_last_hour',
-        qs: { view: 'realtime_trends', values: [{ column: 'orders', agg: 'SUM' }] },
-        title: 'Orders in the last hour',
-        units: 'orders',
-        kind: 'kpi',
-        sql: 'SELECT sum(orders) AS value FROM reporting.realtime_trends',
-      },
-      {
-        id: 'revenue_last_hour',
-        qs: { view: 'realtime_trends', values: [{ column: 'revenue_usd', agg: 'SUM' }] },
-        title: 'Revenue in the last hour',
-        units: 'USD',
-        kind: 'kpi',
-        sql: 'SELECT sum(revenue_usd) AS value FROM reporting.realtime_trends',
-      },
+      sumKpi('orders_last_hour', 'Orders in the last hour', 'orders', 'realtime_trends', 'orders'),
+      sumKpi('revenue_last_hour', 'Revenue in the last hour', 'USD', 'realtime_trends', 'revenue_usd'),
       perMinute('orders_per_minute', 'Orders per minute, against a week earlier', 'orders', 'line', [
         'orders',
         'orders_week_before',
