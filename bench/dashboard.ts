@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { DashboardCache } from '../src/dashboards/cache';
 import { DASHBOARDS } from '../src/dashboards/definitions';
 import { WAREHOUSE_TABLES } from '../src/domain/warehouse/model';
-import { openWarehouse, setupWarehouse } from '../src/warehouse/embedded';
+import { openWarehouse, refreshReporting, setupWarehouse } from '../src/warehouse/embedded';
 import { machine } from './harness';
 
 /**
  * Dashboard queries on the embedded warehouse at scale: C360_BENCH_CUSTOMERS customers (default
  * 1,000,000) and C360_BENCH_ORDERS orders (default 20,000,000) generated with DuckDB straight into
  * the warehouse tables (plus their scores, a type-2 history for 10 % of customers, a day of
- * real-time windows and the load audit). Each dashboard's queries (its date range and every
+ * real-time windows and the load audit), then the reporting tables refilled as a load ends (timed).
+ * Each dashboard's queries (its date range and every
  * visual) run 20 times after a warm-up; p95 of the whole dashboard and of its slowest query, on
  * the warehouse and through the query cache.
  */
@@ -115,6 +116,10 @@ export async function run(): Promise<Record<string, unknown>[]> {
         await wh.run(`INSERT INTO gold.load_audit VALUES ('${t}', TIMESTAMP '2026-01-01', NULL, NULL, 1, 1)`);
       }
       const generatedS = (performance.now() - t0) / 1000;
+      // What a load does last: refill the pre-aggregated reporting tables (timed: a load's cost).
+      const r0 = performance.now();
+      await refreshReporting(wh);
+      const refreshS = (performance.now() - r0) / 1000;
       const cache = new DashboardCache(join(dir, 'cache'));
       await cache.open(wh);
       for (const d of DASHBOARDS) {
@@ -146,6 +151,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
           cached_p95_ms: Math.round(p95(cached.slice(1)) * 100) / 100,
           goal_ms: 50,
           generated_s: Math.round(generatedS),
+          refresh_at_load_s: Math.round(refreshS * 10) / 10,
           machine: machine(),
         });
       }

@@ -4,12 +4,14 @@
  *   sql/reference/currencies.csv        ← src/domain/money.ts (ISO-4217 exponents)
  *   sql/warehouse/ddl/redshift.sql      ← src/domain/warehouse/model.ts
  *   sql/warehouse/ddl/duckdb.sql        ← src/domain/warehouse/model.ts
+ *   src/domain/warehouse/reporting.generated.ts ← sql/warehouse/reporting/*.sql (so Lambdas carry it)
  * Run: `node scripts/build.mjs && node dist/gen-reference.mjs`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { currenciesCsv } from '../src/domain/money';
 import { warehouseDdl } from '../src/domain/warehouse/model';
+import { renderReportingModule } from '../src/domain/warehouse/reporting';
 import { projectRoot } from '../src/paths';
 
 const root = projectRoot();
@@ -18,3 +20,13 @@ mkdirSync(join(root, 'sql', 'warehouse', 'ddl'), { recursive: true });
 for (const engine of ['redshift', 'duckdb'] as const) {
   writeFileSync(join(root, 'sql', 'warehouse', 'ddl', `${engine}.sql`), warehouseDdl(engine));
 }
+const reporting = join(root, 'sql', 'warehouse', 'reporting');
+const files = Object.fromEntries(
+  readdirSync(reporting)
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => [f.replace(/\.sql$/, ''), readFileSync(join(reporting, f), 'utf8')]),
+);
+writeFileSync(
+  join(root, 'src', 'domain', 'warehouse', 'reporting.generated.ts'),
+  renderReportingModule(files),
+);

@@ -49,6 +49,7 @@ export const handler = correlated(
         new Date().toISOString().replace('T', ' ').replace('Z', ''),
       );
     },
+    refreshReporting: () => warehouse.refreshReporting(),
     // The day's summary and its week's digest, from Redshift, to reports/ in the lake bucket.
     writeReports: (date) => writeReportsFor(warehouse, lake, date),
     // The batches are the endpoint's input; the version is the one the training state machine

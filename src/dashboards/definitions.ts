@@ -151,7 +151,8 @@ export const DASHBOARDS: Dashboard[] = [
         title: 'Total 12-month CLV',
         units: 'USD',
         kind: 'kpi',
-        sql: 'SELECT round(sum(clv_12m_usd), 2) AS value FROM reporting.customer_lifetime_value',
+        // The bands' totals (pre-aggregated at load) add up to the customers' total, to the cent.
+        sql: 'SELECT round(sum(clv_12m_usd), 2) AS value FROM reporting.clv_bands',
       },
       {
         id: 'clv_distribution',
@@ -163,8 +164,7 @@ export const DASHBOARDS: Dashboard[] = [
         title: 'Customers by 12-month CLV band',
         units: 'customers',
         kind: 'bar',
-        sql: `SELECT clv_band AS band, count(*) AS customers FROM reporting.customer_lifetime_value
-          WHERE clv_band IS NOT NULL GROUP BY clv_band, clv_band_order ORDER BY clv_band_order`,
+        sql: 'SELECT band, customers FROM reporting.clv_bands ORDER BY band_order',
         x: 'band',
         y: ['customers'],
       },
@@ -178,7 +178,7 @@ export const DASHBOARDS: Dashboard[] = [
         title: 'P(alive) against 12-month CLV',
         units: 'probability (x) / USD (y)',
         kind: 'scatter',
-        sql: 'SELECT round(p_alive, 4) AS p_alive, clv_12m_usd FROM reporting.customer_lifetime_value WHERE p_alive IS NOT NULL ORDER BY customer_id LIMIT 3000',
+        sql: 'SELECT round(p_alive, 4) AS p_alive, clv_12m_usd FROM reporting.clv_sample ORDER BY customer_id',
         x: 'p_alive',
         y: ['clv_12m_usd'],
       },
@@ -198,7 +198,7 @@ export const DASHBOARDS: Dashboard[] = [
         title: 'Top 20 customers by 12-month CLV',
         units: 'USD',
         kind: 'table',
-        sql: 'SELECT customer_id, segment, orders, net_usd, clv_12m_usd, round(p_alive, 3) AS p_alive FROM reporting.customer_lifetime_value ORDER BY clv_12m_usd DESC NULLS LAST, customer_id LIMIT 20',
+        sql: 'SELECT customer_id, segment, orders, net_usd, clv_12m_usd, round(p_alive, 3) AS p_alive FROM reporting.clv_top_customers WHERE clv_rank <= 20 ORDER BY clv_rank',
       },
     ],
   },

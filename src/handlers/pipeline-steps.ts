@@ -15,6 +15,8 @@ export interface PipelineStepsDeps {
   logger: LoggerPort;
   /** Loads one warehouse table for a date (Redshift Data API: COPY the export, merge). */
   loadTable: (table: string, date: string) => Promise<void>;
+  /** Refills the materialized reporting tables (after the loads of a step). */
+  refreshReporting: () => Promise<void>;
   /**
    * Splits the day's feature export (the Athena result of gold.churn_features at `featuresUri`)
    * into scoring batches (splitFeatures) and names the model version they are scored with.
@@ -161,6 +163,8 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       ).map((t) => t.name);
       // One table at a time: a load per table never overlaps another of the same table.
       for (const t of tables) await deps.loadTable(t, event.date);
+      // The dashboards' pre-aggregated tables follow the loaded rows.
+      await deps.refreshReporting();
       deps.logger.info('warehouse loaded', { date: event.date, tables });
       // The last step of a run: whether the scheduled run met its deadline (the on-time SLO).
       const scheduled = event.scheduled === 1 ? 1 : 0;

@@ -3,6 +3,7 @@ import { C360Error } from '../domain/errors';
 import { type ErasureTarget, mentionPattern, suppressionHash } from '../domain/privacy/erasure';
 import { lit } from '../domain/sql';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
+import { refreshStatements } from '../domain/warehouse/reporting';
 import type { SuppressionList } from '../ports/suppression';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 
@@ -66,13 +67,20 @@ export function identityQuery(predicate: string): string {
   return `SELECT id_type, id_value, customer_id FROM identity_map WHERE NOT is_hub AND customer_id IN (SELECT customer_id FROM identity_map WHERE NOT is_hub AND ${predicate}) ORDER BY 1, 2`;
 }
 
-/** Warehouse tables holding a customer's rows, and the statements that delete them (history included). */
+/**
+ * Warehouse tables holding a customer's rows, and the statements that delete them (history
+ * included), then refill the materialized reporting tables: one transaction (BatchExecuteStatement),
+ * so no reader sees the person in a pre-aggregated table after their rows are gone.
+ */
 export function warehouseDeletes(customerIds: string[]): string[] {
   if (!customerIds.length) return [];
   const ids = customerIds.map(lit).join(', ');
-  return WAREHOUSE_TABLES.filter((t) => t.columns.some((c) => c.name === 'customer_id')).map(
-    (t) => `DELETE FROM ${t.schema}.${t.name} WHERE customer_id IN (${ids})`,
-  );
+  return [
+    ...WAREHOUSE_TABLES.filter((t) => t.columns.some((c) => c.name === 'customer_id')).map(
+      (t) => `DELETE FROM ${t.schema}.${t.name} WHERE customer_id IN (${ids})`,
+    ),
+    ...refreshStatements(),
+  ];
 }
 
 export const createPrivacyStepsHandler = (deps: PrivacyStepsDeps) => async (event: PrivacyStepEvent) => {

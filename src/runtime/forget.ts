@@ -190,15 +190,24 @@ export async function forgetLocal(opts: {
         say('deleting their warehouse rows (history included)');
         const wh = await openWarehouse(paths.root);
         try {
-          for (const sql of (i as { Sqls: string[] }).Sqls) {
-            const table = /^DELETE FROM (\S+) WHERE (.*)$/.exec(sql);
-            if (table) {
-              const [n] = await wh.rows<{ n: string }>(
-                `SELECT count(*) AS n FROM ${table[1]} WHERE ${table[2]}`,
-              );
-              report.warehouseRowsDeleted += Number(n?.n ?? 0);
+          // One transaction, as BatchExecuteStatement runs them: the deletes, then the refilled
+          // reporting tables.
+          await wh.run('BEGIN TRANSACTION');
+          try {
+            for (const sql of (i as { Sqls: string[] }).Sqls) {
+              const table = /^DELETE FROM (\S+) WHERE (.*)$/.exec(sql);
+              if (table) {
+                const [n] = await wh.rows<{ n: string }>(
+                  `SELECT count(*) AS n FROM ${table[1]} WHERE ${table[2]}`,
+                );
+                report.warehouseRowsDeleted += Number(n?.n ?? 0);
+              }
+              await wh.run(sql);
             }
-            await wh.run(sql);
+            await wh.run('COMMIT');
+          } catch (err) {
+            await wh.run('ROLLBACK');
+            throw err;
           }
         } finally {
           wh.close();

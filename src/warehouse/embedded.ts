@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { C360Error } from '../domain/errors';
@@ -12,13 +12,20 @@ import {
   WAREHOUSE_TABLES,
   type WarehouseTable,
 } from '../domain/warehouse/model';
+import {
+  createStatements,
+  REPORTING_RELATIONS_SQL,
+  REPORTING_VIEWS,
+  type ReportingView,
+  refreshStatements,
+  relationKind,
+} from '../domain/warehouse/reporting';
 import { type Engine, lit, openDuckDb } from '../etl/duckdb';
-import { projectRoot } from '../paths';
 
 /**
  * The embedded warehouse (Redshift's role): a DuckDB database file with the same schemas, tables
- * (from the one table model) and reporting views (sql/warehouse/reporting/, the SQL Redshift
- * runs), loaded from gold Parquet with the same merge statements the Redshift loader sends.
+ * (from the one table model) and reporting layer (sql/warehouse/reporting/, the SQL Redshift
+ * runs; the materialized tables refilled after each load), loaded from gold Parquet with the same merge statements the Redshift loader sends.
  */
 export function warehouseFile(dataDir: string): string {
   return join(dataDir, 'warehouse', 'c360.duckdb');
@@ -33,14 +40,10 @@ export async function openWarehouse(dataDir: string, opts: { readOnly?: boolean 
   return openDuckDb(file);
 }
 
-export async function reportingViews(root = projectRoot()): Promise<{ name: string; sql: string }[]> {
-  const dir = join(root, 'sql', 'warehouse', 'reporting');
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
-  return Promise.all(
-    files.map(async (f) => ({ name: f.replace(/\.sql$/, ''), sql: await readFile(join(dir, f), 'utf8') })),
-  );
-}
-
+/**
+ * Schemas, tables (from the model) and the reporting layer. A materialized reporting table is
+ * created when missing, or again when its SELECT's columns changed; refreshReporting fills it.
+ */
 export async function setupWarehouse(engine: Engine): Promise<void> {
   for (const schema of ['gold', 'staging', 'reporting'])
     await engine.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -48,8 +51,41 @@ export async function setupWarehouse(engine: Engine): Promise<void> {
     await engine.run(duckdbDdl(t));
     await engine.run(stagingDdl(t, 'duckdb'));
   }
-  for (const v of await reportingViews()) {
-    await engine.run(`CREATE OR REPLACE VIEW reporting.${v.name} AS ${v.sql.replace(/^--.*$/gm, '').trim()}`);
+  const existing = new Map(
+    (await engine.rows<{ table_name: string; table_type: string }>(REPORTING_RELATIONS_SQL)).map((r) => [
+      r.table_name,
+      relationKind(r.table_type),
+    ]),
+  );
+  for (const v of REPORTING_VIEWS) {
+    const kind = existing.get(v.name);
+    if (v.materialized && kind === 'TABLE' && (await sameColumns(engine, v))) continue;
+    for (const sql of createStatements(v, kind)) await engine.run(sql);
+  }
+}
+
+/** Whether a materialized reporting table still has the columns (names and types) its SELECT makes. */
+async function sameColumns(engine: Engine, v: ReportingView): Promise<boolean> {
+  type Col = { column_name: string; column_type: string };
+  const shape = (cols: Col[]) => cols.map((c) => `${c.column_name} ${c.column_type}`).join(', ');
+  return (
+    shape(await engine.rows<Col>(`DESCRIBE reporting.${v.name}`)) ===
+    shape(await engine.rows<Col>(`DESCRIBE SELECT * FROM (${v.sql}) q`))
+  );
+}
+
+/** Refills the materialized reporting tables in one transaction (after a load or an erasure). */
+export async function refreshReporting(engine: Engine): Promise<void> {
+  await engine.run('BEGIN TRANSACTION');
+  try {
+    for (const sql of refreshStatements()) await engine.run(sql);
+    await engine.run('COMMIT');
+  } catch (err) {
+    await engine.run('ROLLBACK');
+    throw new C360Error(
+      `refreshing the reporting tables failed and was rolled back: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
 }
 
@@ -59,7 +95,7 @@ export async function reportingViewColumns(): Promise<Record<string, { name: str
   try {
     await setupWarehouse(engine);
     const out: Record<string, { name: string; type: string }[]> = {};
-    for (const v of await reportingViews()) {
+    for (const v of REPORTING_VIEWS) {
       out[v.name] = (
         await engine.rows<{ column_name: string; column_type: string }>(`DESCRIBE reporting.${v.name}`)
       ).map((c) => ({ name: c.column_name, type: c.column_type }));
@@ -191,6 +227,8 @@ export async function loadWarehouse(opts: {
         `INSERT INTO gold.load_audit VALUES (${lit(t.table)}, CAST(${lit(loadedAt)} AS TIMESTAMP), ${opts.from ? `CAST(${lit(opts.from)} AS DATE)` : 'NULL'}, ${opts.to ? `CAST(${lit(opts.to)} AS DATE)` : 'NULL'}, ${t.rowsLoaded}, ${t.rowsInTable})`,
       );
     }
+    await refreshReporting(engine);
+    opts.onProgress?.('reporting tables refreshed');
   } finally {
     engine.close();
     await release();

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { DashboardCache, dashboardCacheDir } from '../../src/dashboards/cache';
 import { DASHBOARDS } from '../../src/dashboards/definitions';
 import { renderDashboards } from '../../src/dashboards/render';
 import { WAREHOUSE_TABLES, warehouseDdl } from '../../src/domain/warehouse/model';
+import { REPORTING_VIEWS, renderReportingModule } from '../../src/domain/warehouse/reporting';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { runEtl } from '../../src/etl/runner';
 import { loadWarehouse, openWarehouse } from '../../src/warehouse/embedded';
@@ -124,6 +125,13 @@ describe('embedded warehouse loads (same merge semantics as Redshift)', () => {
       ),
     ).toEqual([{ order_id: 'o-late' }, { order_id: 'o1' }, { order_id: 'o2' }]);
     expect(await whRows(dir, 'SELECT count(*) AS n FROM gold.fact_orders')).toEqual([{ n: '4' }]);
+    // The pre-aggregated reporting tables were refilled by the load: the late order is counted.
+    expect(
+      await whRows(
+        dir,
+        "SELECT orders, CAST(net_usd AS VARCHAR) AS net FROM reporting.purchase_trends WHERE order_date = DATE '2026-03-01'",
+      ),
+    ).toEqual([{ orders: '3', net: '42.50' }]);
     expect(
       await whRows(
         dir,
@@ -203,6 +211,74 @@ describe('embedded warehouse loads (same merge semantics as Redshift)', () => {
       orders: '3',
       net: '40.49',
     });
+  });
+});
+
+describe('reporting layer: materialized tables refilled at each load, views where rows arrive between loads', () => {
+  let dir: string;
+  let lake: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'c360-wh-rep-'));
+    lake = join(dir, 'lake');
+    await writeBronze(lake, [order('2026-03-01', 'a', 'o1', 1000), order('2026-03-02', 'b', 'o2', 2550)]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-02' });
+    await loadWarehouse({ dataDir: dir, lakeDir: lake });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('every materialized one is a table holding exactly what its SELECT returns; the others are views', async () => {
+    const kinds = await whRows(
+      dir,
+      "SELECT table_name AS name, table_type AS kind FROM information_schema.tables WHERE table_schema = 'reporting' ORDER BY 1",
+    );
+    expect(kinds).toEqual(
+      [...REPORTING_VIEWS]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((v) => ({ name: v.name, kind: v.materialized ? 'BASE TABLE' : 'VIEW' })),
+    );
+    for (const v of REPORTING_VIEWS.filter((x) => x.materialized)) {
+      const diff = await whRows(
+        dir,
+        `SELECT count(*) AS n FROM ((SELECT * FROM reporting.${v.name} EXCEPT ALL SELECT * FROM (${v.sql}) q)
+           UNION ALL (SELECT * FROM (${v.sql}) q EXCEPT ALL SELECT * FROM reporting.${v.name}))`,
+      );
+      expect([v.name, diff]).toEqual([v.name, [{ n: '0' }]]);
+    }
+    expect(await whRows(dir, 'SELECT count(*) AS n FROM reporting.purchase_trends')).toEqual([{ n: '2' }]);
+  });
+
+  it('a materialized table whose columns no longer match its SELECT (an older release) is created again', async () => {
+    const wh = await openWarehouse(dir);
+    try {
+      await wh.run('DROP TABLE reporting.purchase_trends');
+      await wh.run('CREATE TABLE reporting.purchase_trends AS SELECT 1 AS old_column');
+    } finally {
+      wh.close();
+    }
+    await loadWarehouse({ dataDir: dir, lakeDir: lake });
+    expect(
+      await whRows(
+        dir,
+        'SELECT CAST(order_date AS VARCHAR) AS d, orders FROM reporting.purchase_trends ORDER BY 1',
+      ),
+    ).toEqual([
+      { d: '2026-03-01', orders: '1' },
+      { d: '2026-03-02', orders: '1' },
+    ]);
+  });
+
+  it('the committed reporting.generated.ts is what the SQL files render', () => {
+    const folder = join(__dirname, '../../sql/warehouse/reporting');
+    const files = Object.fromEntries(
+      readdirSync(folder)
+        .filter((f) => f.endsWith('.sql'))
+        .map((f) => [f.replace(/\.sql$/, ''), readFileSync(join(folder, f), 'utf8')]),
+    );
+    expect(readFileSync(join(__dirname, '../../src/domain/warehouse/reporting.generated.ts'), 'utf8')).toBe(
+      renderReportingModule(files),
+    );
   });
 });
 

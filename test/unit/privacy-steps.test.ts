@@ -2,6 +2,7 @@ import { EmfMetrics, LocalLogger } from '../../src/adapters/local/telemetry';
 import { Pseudonymizer } from '../../src/domain/enrich/pii';
 import { suppressionHash } from '../../src/domain/privacy/erasure';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
+import { REPORTING_VIEWS } from '../../src/domain/warehouse/reporting';
 import { createPrivacyStepsHandler, type ForgetPlan, type ResultRow } from '../../src/handlers/privacy-steps';
 
 const p = new Pseudonymizer('test-pseudonymization-key-0123456789');
@@ -77,11 +78,16 @@ describe('privacy steps (the forget state machine Lambda)', () => {
     expect(re.test('{"userId":"cdnow-50"}')).toBe(false);
     expect(re.test(`"${'e'.repeat(64)}@gmail.com"`)).toBe(true);
     expect(re.test('c_1,0.3,v1')).toBe(true);
-    // One DELETE per warehouse table that holds customers.
+    // One DELETE per warehouse table that holds customers, then (same transaction) every
+    // materialized reporting table refilled from its SELECT, so none keeps the person.
     const withCustomers = WAREHOUSE_TABLES.filter((t) => t.columns.some((c) => c.name === 'customer_id'));
-    expect(plan.sqls).toEqual(
-      withCustomers.map((t) => `DELETE FROM gold.${t.name} WHERE customer_id IN ('c_1')`),
+    const deletes = withCustomers.map((t) => `DELETE FROM gold.${t.name} WHERE customer_id IN ('c_1')`);
+    expect(plan.sqls.slice(0, deletes.length)).toEqual(deletes);
+    const refills = plan.sqls.slice(deletes.length);
+    expect(refills.filter((s) => s.startsWith('INSERT INTO reporting.')).map((s) => s.split(' ')[2])).toEqual(
+      REPORTING_VIEWS.filter((v) => v.materialized).map((v) => `reporting.${v.name}`),
     );
+    expect(refills).toContain('DELETE FROM reporting.customer_lifetime_value');
   });
 
   it('erase: a key not stitched yet is still suppressed; an unknown customer id is an error', async () => {

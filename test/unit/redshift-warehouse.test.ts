@@ -2,12 +2,14 @@ import {
   BatchExecuteStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
+  GetStatementResultCommand,
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { RedshiftStatementError, RedshiftWarehouse } from '../../src/adapters/aws/redshift-warehouse';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
+import { REPORTING_VIEWS } from '../../src/domain/warehouse/reporting';
 
 const rs = mockClient(RedshiftDataClient);
 const orders = WAREHOUSE_TABLES.find((t) => t.name === 'fact_orders')!;
@@ -90,13 +92,18 @@ describe('Redshift loads through the Data API', () => {
     rs.on(ExecuteStatementCommand).rejectsOnce(throttled).resolves({ Id: 'st-4' });
     rs.on(BatchExecuteStatementCommand).resolves({ Id: 'st-5' });
     rs.on(DescribeStatementCommand).resolves({ Status: 'FINISHED' });
+    rs.on(GetStatementResultCommand).resolves({
+      ColumnMetadata: [{ name: 'table_name' }, { name: 'table_type' }],
+      Records: [[{ stringValue: 'kpis' }, { stringValue: 'VIEW' }]],
+    });
     await warehouse().setup({
       glueDatabase: 'c360_lake',
-      reportingViews: [{ name: 'kpis', sql: '-- x\nSELECT 1 AS one' }],
+      reportingViews: [{ name: 'kpis', sql: 'SELECT 1 AS one', materialized: false }],
     });
     expect(rs.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input.StatementName)).toEqual([
       'create-spectrum-schema',
       'create-spectrum-schema',
+      'query',
       'view-kpis',
       'create-reader-role',
     ]);
@@ -110,7 +117,9 @@ describe('Redshift loads through the Data API', () => {
       'GRANT USAGE ON SCHEMA reporting TO ROLE c360_reporting_reader',
       'GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO ROLE c360_reporting_reader',
     ]);
-    expect(rs.commandCalls(ExecuteStatementCommand)[2]?.args[0].input.Sql).not.toContain('NO SCHEMA BINDING');
+    expect(rs.commandCalls(ExecuteStatementCommand)[3]?.args[0].input.Sql).toBe(
+      'CREATE OR REPLACE VIEW reporting.kpis AS SELECT 1 AS one',
+    );
     expect(rs.commandCalls(ExecuteStatementCommand)[0]?.args[0].input.Sql).toContain(
       "CREATE EXTERNAL SCHEMA IF NOT EXISTS lake FROM DATA CATALOG DATABASE 'c360_lake'",
     );
@@ -118,5 +127,55 @@ describe('Redshift loads through the Data API', () => {
       Object.assign(new Error('denied'), { name: 'AccessDeniedException' }),
     );
     await expect(warehouse().setup({ glueDatabase: 'x', reportingViews: [] })).rejects.toThrow('denied');
+  });
+
+  it('a view that became materialized is dropped and created as a table; refreshes run in one transaction', async () => {
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'st-6' });
+    rs.on(BatchExecuteStatementCommand).resolves({ Id: 'st-7' });
+    rs.on(DescribeStatementCommand).resolves({ Status: 'FINISHED' });
+    rs.on(GetStatementResultCommand).resolves({
+      ColumnMetadata: [{ name: 'table_name' }, { name: 'table_type' }],
+      Records: [
+        [{ stringValue: 'trends' }, { stringValue: 'VIEW' }],
+        [{ stringValue: 'health' }, { stringValue: 'BASE TABLE' }],
+      ],
+    });
+    const views = [
+      {
+        name: 'trends',
+        sql: 'SELECT order_date, count(*) AS orders FROM gold.fact_orders GROUP BY 1',
+        materialized: true,
+      },
+      { name: 'health', sql: 'SELECT 1 AS one', materialized: false },
+      { name: 'fresh', sql: 'SELECT 2 AS two', materialized: true },
+    ];
+    await warehouse().setup({ glueDatabase: 'c360_lake', reportingViews: views });
+    const batches = rs.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input);
+    expect(batches.find((b) => b.StatementName === 'view-trends')?.Sqls).toEqual([
+      'DROP VIEW reporting.trends',
+      'CREATE TABLE reporting.trends AS SELECT * FROM (SELECT order_date, count(*) AS orders FROM gold.fact_orders GROUP BY 1) q',
+    ]);
+    expect(batches.find((b) => b.StatementName === 'view-health')?.Sqls).toEqual([
+      'DROP TABLE reporting.health',
+      'CREATE OR REPLACE VIEW reporting.health AS SELECT 1 AS one',
+    ]);
+    const single = rs.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input);
+    expect(single.find((c) => c.StatementName === 'view-fresh')?.Sql).toBe(
+      'CREATE TABLE reporting.fresh AS SELECT * FROM (SELECT 2 AS two) q',
+    );
+    rs.reset();
+    rs.on(BatchExecuteStatementCommand).resolves({ Id: 'st-8' });
+    rs.on(DescribeStatementCommand).resolves({ Status: 'FINISHED' });
+    await warehouse().refreshReporting();
+    const refresh = rs.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input);
+    expect(refresh).toHaveLength(1);
+    const materialized = REPORTING_VIEWS.filter((v) => v.materialized);
+    expect(materialized.length).toBeGreaterThan(0);
+    expect(refresh[0]?.Sqls).toEqual(
+      materialized.flatMap((v) => [
+        `DELETE FROM reporting.${v.name}`,
+        `INSERT INTO reporting.${v.name} ${v.sql}`,
+      ]),
+    );
   });
 });

@@ -1,4 +1,5 @@
 -- reporting.customer_lifetime_value: per current customer, net revenue to date and the latest model scores (CLV, P(alive), churn).
+-- materialized: refilled after every load (the latest score per customer joined once, not per visual).
 SELECT
   d.customer_id,
   d.segment,

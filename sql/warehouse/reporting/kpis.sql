@@ -1,4 +1,5 @@
 -- reporting.kpis: headline numbers for the executive sheet (all time): customers, buyers, orders, net revenue, AOV, sessions, converting sessions.
+-- materialized: refilled after every load (one row instead of scans of the facts).
 SELECT
   (SELECT count(*) FROM gold.dim_customer WHERE is_current) AS customers,
   (SELECT count(DISTINCT customer_id) FROM gold.fact_orders WHERE is_revenue AND customer_id IS NOT NULL) AS buyers,

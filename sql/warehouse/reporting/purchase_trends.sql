@@ -1,4 +1,5 @@
 -- reporting.purchase_trends: revenue orders per day (Real-Time Purchase Trends, daily grain): orders, buyers, gross, refunds, net.
+-- materialized: refilled after every load (a row per day instead of grouping every order per visual).
 SELECT
   o.order_date,
   count(*) AS orders,

@@ -1,11 +1,15 @@
 -- reporting.realtime_trends: the real-time tier per minute of arrival over the last hour of data (summed over stream shards), next to the same minute a week earlier (QuickSight: Real-Time Purchase Trends). Counts are before deduplication; the daily tables are the exact ones.
-WITH m AS (
-  SELECT window_start, sum(orders) AS orders, sum(revenue_usd) AS revenue_usd,
-    sum(active_customers) AS active_customers, sum(events) AS events, sum(late_events) AS late_events
-  FROM gold.realtime_minute
-  GROUP BY window_start
-),
-latest AS (SELECT max(window_start) AS t FROM m)
+-- A view, not materialized: the real-time Lambda writes its windows between loads. Only the two hours it shows are grouped.
+WITH latest AS (SELECT max(window_start) AS t FROM gold.realtime_minute),
+m AS (
+  SELECT r.window_start, sum(r.orders) AS orders, sum(r.revenue_usd) AS revenue_usd,
+    sum(r.active_customers) AS active_customers, sum(r.events) AS events, sum(r.late_events) AS late_events
+  FROM gold.realtime_minute r
+  CROSS JOIN latest l
+  WHERE r.window_start > l.t - INTERVAL '60 minutes'
+    OR (r.window_start > l.t - INTERVAL '7 days' - INTERVAL '60 minutes' AND r.window_start <= l.t - INTERVAL '7 days')
+  GROUP BY r.window_start
+)
 SELECT
   cur.window_start AS minute,
   cur.orders,

@@ -1,4 +1,5 @@
 -- reporting.segment_migrations: customers moving between segments (type-2 history of dim_customer).
+-- materialized: refilled after every load (the type-2 self-join once).
 SELECT
   coalesce(prev.segment, 'no_orders') AS from_segment,
   coalesce(cur.segment, 'no_orders') AS to_segment,

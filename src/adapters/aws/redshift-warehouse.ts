@@ -16,6 +16,14 @@ import {
   WAREHOUSE_TABLES,
   type WarehouseTable,
 } from '../../domain/warehouse/model';
+import {
+  createStatements,
+  REPORTING_RELATIONS_SQL,
+  REPORTING_VIEWS,
+  type ReportingView,
+  refreshStatements,
+  relationKind,
+} from '../../domain/warehouse/reporting';
 import { backoffDelay, defaultSleep } from '../retry';
 
 /**
@@ -143,7 +151,8 @@ export class RedshiftWarehouse {
   /** Schemas, tables (from the model), staging twins and the Spectrum schema over the Glue catalog. */
   async setup(opts: {
     glueDatabase: string;
-    reportingViews: { name: string; sql: string }[];
+    /** The reporting layer (default: sql/warehouse/reporting/). */
+    reportingViews?: ReportingView[];
     /** The role QuickSight's database user holds: it reads the reporting views and nothing else. */
     readerRole?: string;
   }): Promise<void> {
@@ -158,11 +167,17 @@ export class RedshiftWarehouse {
     for (const t of WAREHOUSE_TABLES) {
       await this.run(`create-${t.name}`, [redshiftDdl(t), stagingDdl(t, 'redshift')]);
     }
-    // Standard (schema-bound) views: a reader needs SELECT on the view only, never on gold.
-    for (const v of opts.reportingViews) {
-      await this.run(`view-${v.name}`, [
-        `CREATE OR REPLACE VIEW reporting.${v.name} AS ${v.sql.replace(/^--.*$/gm, '').trim()}`,
-      ]);
+    // Standard (schema-bound) views and materialized tables: a reader needs SELECT on them only,
+    // never on gold. A materialized table is created again from its SELECT (its columns may have
+    // changed); each load refills it (refreshReporting).
+    const existing = new Map(
+      (await this.rows<{ table_name: string; table_type: string }>(REPORTING_RELATIONS_SQL)).map((r) => [
+        r.table_name,
+        relationKind(r.table_type),
+      ]),
+    );
+    for (const v of opts.reportingViews ?? REPORTING_VIEWS) {
+      await this.run(`view-${v.name}`, createStatements(v, existing.get(v.name)));
     }
     const role = opts.readerRole ?? 'c360_reporting_reader';
     if (!/^[a-z_][a-z0-9_]*$/.test(role))
@@ -178,6 +193,12 @@ export class RedshiftWarehouse {
       `GRANT USAGE ON SCHEMA reporting TO ROLE ${role}`,
       `GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO ROLE ${role}`,
     ]);
+  }
+
+  /** Refills the materialized reporting tables from the loaded tables, in one transaction. */
+  async refreshReporting(views: ReportingView[] = REPORTING_VIEWS): Promise<void> {
+    const sqls = refreshStatements(views);
+    if (sqls.length) await this.run('refresh-reporting', sqls);
   }
 
   /**

@@ -1,0 +1,43 @@
+import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
+import { createPipelineStepsHandler } from '../../src/handlers/pipeline-steps';
+
+/** The daily pipeline's load steps: every table of the step, then the reporting tables refilled once. */
+function underTest(refresh: () => Promise<void> = async () => {}) {
+  const calls: string[] = [];
+  const handler = createPipelineStepsHandler({
+    now: () => new Date('2026-03-02T03:00:00Z'),
+    logger: { info: () => {}, warn: () => {}, error: () => {} } as never,
+    loadTable: async (t, date) => {
+      calls.push(`load ${t} ${date}`);
+    },
+    refreshReporting: async () => {
+      calls.push('refresh');
+      await refresh();
+    },
+    writeReports: async () => [],
+    prepareScoring: async () => ({ batches: [], modelVersion: 'v1' }),
+  });
+  return { handler, calls };
+}
+
+describe('pipeline steps: warehouse loads', () => {
+  it('load-warehouse loads every gold table, then refills the reporting tables once, after the last load', async () => {
+    const { handler, calls } = underTest();
+    const out = await handler({ step: 'load-warehouse', date: '2026-03-01', scheduled: 1 });
+    const gold = WAREHOUSE_TABLES.filter((t) => 'gold' in t.source).map((t) => t.name);
+    expect(calls).toEqual([...gold.map((t) => `load ${t} 2026-03-01`), 'refresh']);
+    expect(out).toEqual({ tables: gold, scheduled: 1, onTime: 1 });
+  });
+
+  it('load-scores loads the model outputs and refreshes too; a failed refresh fails the step', async () => {
+    const { handler, calls } = underTest();
+    await handler({ step: 'load-scores', date: '2026-03-01' });
+    const scores = WAREHOUSE_TABLES.filter((t) => 'optionalGold' in t.source).map((t) => t.name);
+    expect(scores.length).toBeGreaterThan(0);
+    expect(calls).toEqual([...scores.map((t) => `load ${t} 2026-03-01`), 'refresh']);
+    const failing = underTest(async () => {
+      throw new Error('Redshift statement "refresh-reporting" failed: disk full');
+    });
+    await expect(failing.handler({ step: 'load-scores', date: '2026-03-01' })).rejects.toThrow('disk full');
+  });
+});

@@ -1,0 +1,64 @@
+import {
+  createStatements,
+  orderViews,
+  parseReportingFile,
+  REPORTING_VIEWS,
+} from '../../src/domain/warehouse/reporting';
+
+const view = (name: string, sql: string, materialized: boolean) => ({ name, sql, materialized });
+
+describe('reporting layer definitions', () => {
+  it('a -- materialized: line in the header makes a table; comments are not part of the SELECT', () => {
+    const v = parseReportingFile(
+      'trends',
+      '-- reporting.trends: per day.\n-- materialized: refilled at load.\nSELECT\n  -- the day\n  order_date\nFROM gold.fact_orders\n',
+    );
+    expect(v).toEqual({
+      name: 'trends',
+      sql: 'SELECT\n\n  order_date\nFROM gold.fact_orders',
+      materialized: true,
+    });
+    expect(parseReportingFile('v', '-- a view\nSELECT 1').materialized).toBe(false);
+    // The word further down (not in the header) does not count.
+    expect(parseReportingFile('v', 'SELECT 1\n-- materialized: no').materialized).toBe(false);
+    expect(() => parseReportingFile('Bad-Name', 'SELECT 1')).toThrow('lower-case identifier');
+  });
+
+  it('relations come after the ones they read; a view over a table, a cycle or a missing relation is refused', () => {
+    const ordered = orderViews([
+      view('a_bands', 'SELECT * FROM reporting.z_customers', true),
+      view('m_plain', 'SELECT 1', false),
+      view('z_customers', 'SELECT * FROM gold.dim_customer', true),
+    ]).map((v) => v.name);
+    expect(ordered).toEqual(['m_plain', 'z_customers', 'a_bands']);
+    expect(() =>
+      orderViews([view('v', 'SELECT * FROM reporting.t', false), view('t', 'SELECT 1', true)]),
+    ).toThrow('materialize it too');
+    expect(() =>
+      orderViews([
+        view('a', 'SELECT * FROM reporting.b', true),
+        view('b', 'SELECT * FROM reporting.a', true),
+      ]),
+    ).toThrow('cycle');
+    expect(() => orderViews([view('a', 'SELECT * FROM reporting.nope', true)])).toThrow('not defined');
+  });
+
+  it('the shipped layer: the CLV pre-aggregates follow customer_lifetime_value; real time stays a view', () => {
+    const names = REPORTING_VIEWS.map((v) => v.name);
+    for (const dep of ['clv_bands', 'clv_sample', 'clv_top_customers'])
+      expect(names.indexOf(dep)).toBeGreaterThan(names.indexOf('customer_lifetime_value'));
+    expect(REPORTING_VIEWS.find((v) => v.name === 'realtime_trends')?.materialized).toBe(false);
+    expect(REPORTING_VIEWS.find((v) => v.name === 'purchase_trends')?.materialized).toBe(true);
+  });
+
+  it('what exists decides the statements: a view replaced in place, a table created from its SELECT', () => {
+    const t = view('t', 'SELECT 1 AS one', true);
+    expect(createStatements(t, undefined)).toEqual([
+      'CREATE TABLE reporting.t AS SELECT * FROM (SELECT 1 AS one) q',
+    ]);
+    expect(createStatements(t, 'TABLE')[0]).toBe('DROP TABLE reporting.t');
+    expect(createStatements({ ...t, materialized: false }, 'VIEW')).toEqual([
+      'CREATE OR REPLACE VIEW reporting.t AS SELECT 1 AS one',
+    ]);
+  });
+});
