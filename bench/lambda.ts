@@ -3,20 +3,20 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { yamlParse } from 'yaml-cfn';
-import { samBuildOptions } from '../src/infra/lambda-build';
+import { type SamBuildProperties, samBuildOptions } from '../src/infra/lambda-build';
 import { projectRoot } from '../src/paths';
 import { machine } from './harness';
 
 /**
  * Lambda packages: every function of template.yaml bundled as `sam build` does (esbuild, ESM,
- * minified, the AWS SDK external: it is in the Lambda runtime), its size, and its cold init: the
- * time to import the bundle (module evaluation, clients constructed, config read) in a fresh Node
- * process, median of 5. Environment variables are the template's, with placeholder values.
+ * minified, with its source map), its size, and its cold init: the time to import the bundle
+ * (module evaluation, clients constructed, config read) in a fresh Node process, median of 5.
+ * Environment variables are the template's (Globals included), with placeholder values.
  */
 interface FunctionResource {
   Type: string;
   Properties: { Environment?: { Variables?: Record<string, unknown> } };
-  Metadata?: { BuildProperties?: { EntryPoints?: string[]; External?: string[] } };
+  Metadata?: { BuildProperties?: SamBuildProperties };
 }
 
 export async function run(): Promise<Record<string, unknown>[]> {
@@ -24,6 +24,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
   const template = yamlParse(readFileSync(join(root, 'template.yaml'), 'utf8')) as {
     Resources: Record<string, FunctionResource>;
     Parameters: Record<string, { Default?: unknown }>;
+    Globals?: { Function?: { Environment?: { Variables?: Record<string, unknown> } } };
   };
   // A variable's value as deployed: literal, or a parameter's default; anything else a placeholder.
   const deployedValue = (k: string, v: unknown): string => {
@@ -48,7 +49,10 @@ export async function run(): Promise<Record<string, unknown>[]> {
         js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
       },
     });
-    const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
+    // The package's code (a source map is uploaded beside it, read only with --enable-source-maps).
+    const bytes = Object.entries(result.metafile.outputs)
+      .filter(([f]) => !f.endsWith('.map'))
+      .reduce((s, [, o]) => s + o.bytes, 0);
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       AWS_REGION: 'us-east-1',
@@ -57,7 +61,11 @@ export async function run(): Promise<Record<string, unknown>[]> {
       POWERTOOLS_SERVICE_NAME: 'c360',
       POWERTOOLS_METRICS_NAMESPACE: 'c360',
     };
-    for (const [k, v] of Object.entries(r.Properties.Environment?.Variables ?? {}))
+    // The Globals' variables (NODE_OPTIONS=--enable-source-maps among them), then the function's.
+    for (const [k, v] of Object.entries({
+      ...(template.Globals?.Function?.Environment?.Variables ?? {}),
+      ...(r.Properties.Environment?.Variables ?? {}),
+    }))
       env[k] = deployedValue(k, v);
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {

@@ -3,12 +3,15 @@ import type { BuildOptions } from 'esbuild';
 
 /**
  * How `sam build` bundles a function of template.yaml (its esbuild BuildProperties: ESM, node22,
- * minified, the AWS SDK external), as esbuild options: the bundle test and the Lambda benchmark
- * build exactly what SAM builds.
+ * minified, source maps, the main fields it resolves packages by), as esbuild options: the bundle
+ * test and the Lambda benchmark build exactly what SAM builds.
  */
 export interface SamBuildProperties {
   EntryPoints?: string[];
   External?: string[];
+  /** SAM's comma-separated list, e.g. "module,main": ESM builds first, so they tree-shake. */
+  MainFields?: string;
+  Sourcemap?: boolean;
 }
 
 export function samBuildOptions(root: string, props: SamBuildProperties): BuildOptions & { metafile: true } {
@@ -20,6 +23,8 @@ export function samBuildOptions(root: string, props: SamBuildProperties): BuildO
     target: 'node22',
     minify: true,
     external: props.External ?? [],
+    ...(props.MainFields ? { mainFields: props.MainFields.split(',').map((f) => f.trim()) } : {}),
+    ...(props.Sourcemap ? { sourcemap: true } : {}),
     metafile: true,
     logLevel: 'silent',
   };
