@@ -53,6 +53,8 @@ else:
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.appName("c360-etl").getOrCreate()
+from pyspark import StorageLevel
+
 spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
 spark.conf.set("spark.sql.session.timeZone", "UTC")
 s3 = boto3.client("s3")
@@ -96,6 +98,9 @@ raw = (
     # bronze dt is the arrival date: the run reads what arrived in its range
     .where(f"dt BETWEEN '{args['run_date_from']}' AND '{args['run_date_to']}'")
 )
+# Parsed once, kept for the three readers (silver events, identities, order lines), as the
+# DuckDB runner's temp table; spills to disk when it does not fit in memory.
+raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
 raw.createOrReplaceTempView("bronze_raw")
 # The namespaced event key, as src/domain/event.ts eventKey builds it.
 EVENT_KEY = bronze_source["eventKey"]

@@ -10,16 +10,34 @@
 -- A run processes the events that ARRIVED in [${from}, ${to}] (bronze is partitioned by arrival,
 -- received_dt); silver is partitioned by event date (dt, UTC). The runner merges the run's rows
 -- into the event-date partitions they touch, replacing only rows that arrived in the run's range.
--- Fields are extracted before the dedupe window so it sorts narrow typed rows, not JSON text.
+-- Dedupe without sorting every row: ids seen more than once in the run are found by a narrow
+-- GROUP BY; only their rows go through the ranking window (earliest received, then source,
+-- kind), every other row is its id's only arrival.
 WITH rate_ranges AS (
   SELECT currency, CAST(rate_date AS DATE) AS valid_from,
     lead(CAST(rate_date AS DATE)) OVER (PARTITION BY currency ORDER BY rate_date) AS valid_to,
     CAST(usd_per_unit AS DOUBLE) AS usd_per_unit
   FROM ref_currency_rates
 ),
+in_range AS (
+  SELECT * FROM bronze_events WHERE received_dt BETWEEN '${from}' AND '${to}'
+),
+repeated_ids AS (
+  SELECT event_id FROM in_range GROUP BY event_id HAVING count(*) > 1
+),
+first_arrivals AS (
+  SELECT r.* FROM in_range r LEFT JOIN repeated_ids d ON d.event_id = r.event_id WHERE d.event_id IS NULL
+  UNION ALL
+  SELECT x.event_id, x.source_event_id, x.event_type, x.event, x.source, x.kind, x.user_id, x.anonymous_id,
+    x.received_at, x.ts, x.dt, x.received_dt, x.properties, x.traits, x.enrichment, x.flags
+  FROM (
+    SELECT r.*, row_number() OVER (PARTITION BY r.event_id ORDER BY r.received_at, r.source, r.kind) AS rn
+    FROM in_range r JOIN repeated_ids d ON d.event_id = r.event_id
+  ) x
+  WHERE x.rn = 1
+),
 typed AS (
   SELECT
-    row_number() OVER (PARTITION BY r.event_id ORDER BY r.received_at, r.source, r.kind) AS rn,
     r.event_id,
     r.source_event_id,
     r.event_type,
@@ -68,8 +86,7 @@ typed AS (
     upper(trim(r.properties.revenueCurrency)) AS revenue_currency,
     lower(trim(r.properties.priority)) AS priority,
     r.properties.lifecycleStage AS lifecycle_stage
-  FROM bronze_events r
-  WHERE r.received_dt BETWEEN '${from}' AND '${to}'
+  FROM first_arrivals r
 )
 SELECT
   t.event_id,
@@ -130,6 +147,5 @@ LEFT JOIN ref_currencies cc ON cc.currency = t.cost_currency
 LEFT JOIN rate_ranges rc1 ON rc1.currency = t.cost_currency AND CAST(t.dt AS DATE) >= rc1.valid_from AND (rc1.valid_to IS NULL OR CAST(t.dt AS DATE) < rc1.valid_to)
 LEFT JOIN ref_currencies rv ON rv.currency = t.revenue_currency
 LEFT JOIN rate_ranges rc2 ON rc2.currency = t.revenue_currency AND CAST(t.dt AS DATE) >= rc2.valid_from AND (rc2.valid_to IS NULL OR CAST(t.dt AS DATE) < rc2.valid_to)
-WHERE t.rn = 1
-  AND NOT EXISTS (SELECT 1 FROM silver_event_ids_prior p WHERE p.event_id = t.event_id
+WHERE NOT EXISTS (SELECT 1 FROM silver_event_ids_prior p WHERE p.event_id = t.event_id
     AND (p.received_dt < '${from}' OR p.received_dt > '${to}'))

@@ -145,7 +145,9 @@ async function registerSources(
     files.length > 0
       ? `read_json([${files.map(lit).join(', ')}], format = 'newline_delimited', columns = ${cols})`
       : `(SELECT ${columns.map(([k, v]) => `CAST(NULL AS ${v}) AS "${k}"`).join(', ')} WHERE false)`;
-  await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_raw AS SELECT * FROM ${raw}`);
+  // Parsed once: silver events, identities and order lines all read this table (the JSON parse is
+  // the costliest part of reading bronze; a view would parse it once per consumer).
+  await engine.run(`CREATE OR REPLACE TEMP TABLE bronze_raw AS SELECT * FROM ${raw}`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_events AS
     SELECT ${eventKeySql} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind,
       userId AS user_id, anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
@@ -344,25 +346,31 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
           await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__dts AS
             SELECT DISTINCT dt FROM ${step.name}__new
             UNION SELECT DISTINCT dt FROM ${step.name}__stored WHERE ${inRange}`);
-          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__merged AS
-            SELECT * FROM ${step.name}__stored
-            WHERE dt IN (SELECT dt FROM ${step.name}__dts) AND NOT (${inRange})
-            UNION ALL BY NAME SELECT * FROM ${step.name}__new`);
+          const keptSql = `SELECT * FROM ${step.name}__stored
+            WHERE dt IN (SELECT dt FROM ${step.name}__dts) AND NOT (${inRange})`;
+          // Nothing stored to keep in those partitions (a first run, a rebuild): the run's rows
+          // are the partitions, without copying them.
+          let merged = `${step.name}__new`;
+          if ((await count(engine, keptSql)) > 0) {
+            merged = `${step.name}__merged`;
+            await engine.run(`CREATE OR REPLACE TEMP TABLE ${merged} AS ${keptSql}
+              UNION ALL BY NAME SELECT * FROM ${step.name}__new`);
+          }
           const dts = (await engine.rows<{ dt: string }>(`SELECT dt FROM ${step.name}__dts ORDER BY dt`)).map(
             (r) => r.dt,
           );
           const staged = join(staging, step.path ?? step.name);
           await mkdir(staged, { recursive: true });
-          if ((await count(engine, `SELECT * FROM ${step.name}__merged`)) > 0) {
+          if ((await count(engine, `SELECT * FROM ${merged}`)) > 0) {
             await engine.run(
-              `COPY ${step.name}__merged TO ${lit(staged)} (FORMAT parquet, PARTITION_BY (dt), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part_{i}')`,
+              `COPY ${merged} TO ${lit(staged)} (FORMAT parquet, PARTITION_BY (dt), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part_{i}')`,
             );
           }
           outputs.push({ kind: 'partitions', staged, target, dts });
           // Later steps see the table as it will be: untouched stored partitions + the merged ones.
           await engine.run(`CREATE OR REPLACE TEMP VIEW ${step.name} AS
             SELECT * FROM ${step.name}__stored WHERE dt NOT IN (SELECT dt FROM ${step.name}__dts)
-            UNION ALL BY NAME SELECT * FROM ${step.name}__merged`);
+            UNION ALL BY NAME SELECT * FROM ${merged}`);
         }
       } else if (step.kind === 'temp' || step.kind === 'table') {
         if (skip && step.path) {
