@@ -19,20 +19,24 @@ WITH rate_ranges AS (
     CAST(usd_per_unit AS DOUBLE) AS usd_per_unit
   FROM ref_currency_rates
 ),
-in_range AS (
-  SELECT * FROM bronze_events WHERE received_dt BETWEEN '${from}' AND '${to}'
+-- Ids stored by runs outside this one's arrival window: those events are duplicates here too.
+prior_ids AS (
+  SELECT DISTINCT event_id FROM silver_event_ids_prior WHERE received_dt < '${from}' OR received_dt > '${to}'
 ),
 repeated_ids AS (
-  SELECT event_id FROM in_range GROUP BY event_id HAVING count(*) > 1
+  SELECT event_id FROM bronze_events WHERE received_dt BETWEEN '${from}' AND '${to}'
+  GROUP BY event_id HAVING count(*) > 1
 ),
 first_arrivals AS (
-  SELECT r.* FROM in_range r LEFT JOIN repeated_ids d ON d.event_id = r.event_id WHERE d.event_id IS NULL
+  SELECT r.* FROM bronze_events r LEFT JOIN repeated_ids d ON d.event_id = r.event_id
+  WHERE r.received_dt BETWEEN '${from}' AND '${to}' AND d.event_id IS NULL
   UNION ALL
   SELECT x.event_id, x.source_event_id, x.event_type, x.event, x.source, x.kind, x.user_id, x.anonymous_id,
     x.received_at, x.ts, x.dt, x.received_dt, x.properties, x.traits, x.enrichment, x.flags
   FROM (
     SELECT r.*, row_number() OVER (PARTITION BY r.event_id ORDER BY r.received_at, r.source, r.kind) AS rn
-    FROM in_range r JOIN repeated_ids d ON d.event_id = r.event_id
+    FROM bronze_events r JOIN repeated_ids d ON d.event_id = r.event_id
+    WHERE r.received_dt BETWEEN '${from}' AND '${to}'
   ) x
   WHERE x.rn = 1
 ),
@@ -87,6 +91,8 @@ typed AS (
     lower(trim(r.properties.priority)) AS priority,
     r.properties.lifecycleStage AS lifecycle_stage
   FROM first_arrivals r
+  LEFT JOIN prior_ids p ON p.event_id = r.event_id
+  WHERE p.event_id IS NULL
 )
 SELECT
   t.event_id,
@@ -147,5 +153,3 @@ LEFT JOIN ref_currencies cc ON cc.currency = t.cost_currency
 LEFT JOIN rate_ranges rc1 ON rc1.currency = t.cost_currency AND CAST(t.dt AS DATE) >= rc1.valid_from AND (rc1.valid_to IS NULL OR CAST(t.dt AS DATE) < rc1.valid_to)
 LEFT JOIN ref_currencies rv ON rv.currency = t.revenue_currency
 LEFT JOIN rate_ranges rc2 ON rc2.currency = t.revenue_currency AND CAST(t.dt AS DATE) >= rc2.valid_from AND (rc2.valid_to IS NULL OR CAST(t.dt AS DATE) < rc2.valid_to)
-WHERE NOT EXISTS (SELECT 1 FROM silver_event_ids_prior p WHERE p.event_id = t.event_id
-    AND (p.received_dt < '${from}' OR p.received_dt > '${to}'))

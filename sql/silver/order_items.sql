@@ -2,7 +2,10 @@
 -- units of the event's currency), partitioned by event date, for the events that arrived in the
 -- run's range. The same dedupe as silver.events: an event id stored from an arrival outside the
 -- run is skipped, and of the copies that arrived inside it the earliest received wins.
-WITH lines AS (
+WITH prior_ids AS (
+  SELECT DISTINCT event_id FROM silver_event_ids_prior WHERE received_dt < '${from}' OR received_dt > '${to}'
+),
+lines AS (
   SELECT
     l.event_id,
     l.line_no,
@@ -14,9 +17,8 @@ WITH lines AS (
     l.received_dt,
     row_number() OVER (PARTITION BY l.event_id, l.line_no ORDER BY l.received_at, l.received_dt) AS rn
   FROM bronze_order_lines l
-  WHERE l.received_dt BETWEEN '${from}' AND '${to}'
-    AND NOT EXISTS (SELECT 1 FROM silver_event_ids_prior p WHERE p.event_id = l.event_id
-      AND (p.received_dt < '${from}' OR p.received_dt > '${to}'))
+  LEFT JOIN prior_ids p ON p.event_id = l.event_id
+  WHERE l.received_dt BETWEEN '${from}' AND '${to}' AND p.event_id IS NULL
 )
 SELECT event_id, line_no, product_id, sku, quantity, unit_price_minor, dt, received_dt
 FROM lines
