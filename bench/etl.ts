@@ -9,6 +9,7 @@ import { machine } from './harness';
 /**
  * Bronze → gold wall time for generated events (1M by default; 10M with C360_BENCH_ETL_10M=1).
  * Generation is timed separately and not counted. Peak RSS is the process's high-water mark.
+ * Then a daily run over a year of history next to its full rebuild (etl_daily).
  */
 export async function run(): Promise<Record<string, unknown>[]> {
   const sizes = [1_000_000, ...(process.env.C360_BENCH_ETL_10M === '1' ? [10_000_000] : [])];
@@ -56,5 +57,54 @@ export async function run(): Promise<Record<string, unknown>[]> {
       await rm(dir, { recursive: true, force: true });
     }
   }
+  out.push(await dailyOverAYear());
   return out;
+}
+
+/**
+ * The daily run next to the full rebuild: 1M events over 365 days of history rebuilt in one run,
+ * then one day's run as the schedule does it (that day's arrivals merged into the event-date
+ * partitions they touch; identity, sessions and gold rebuilt from silver).
+ */
+async function dailyOverAYear(): Promise<Record<string, unknown>> {
+  const dir = await mkdtemp(join(tmpdir(), 'c360-bench-etl-year-'));
+  const lake = join(dir, 'lake');
+  try {
+    const events = 1_000_000;
+    const gen = await openDuckDb(':memory:', { threads: 2, memoryLimit: '3GB' });
+    await generateBronze(gen, {
+      lakeDir: lake,
+      events,
+      customers: 25_000,
+      days: 365,
+      startDate: '2025-01-01',
+    });
+    gen.close();
+    const opts = { lakeDir: lake, threads: 2, memoryLimit: '3GB' };
+    const t0 = performance.now();
+    await runEtl({ ...opts, from: '2025-01-01', to: '2025-12-31' });
+    const fullS = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const day = await runEtl({ ...opts, from: '2025-12-31', to: '2025-12-31' });
+    const dayS = (performance.now() - t1) / 1000;
+    return {
+      bench: 'etl_daily',
+      history_days: 365,
+      events,
+      full_rebuild_s: Number(fullS.toFixed(2)),
+      one_day_run_s: Number(dayS.toFixed(2)),
+      one_day_silver_s: Number(
+        (
+          day.steps.filter((s) => s.name.startsWith('silver_')).reduce((sum, s) => sum + s.ms, 0) / 1000
+        ).toFixed(2),
+      ),
+      slowest_steps_one_day: [...day.steps]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 3)
+        .map((s) => `${s.name}:${s.ms}ms`),
+      ...machine(),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
