@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDuckDb } from '../src/etl/duckdb';
-import { runEtl } from '../src/etl/runner';
+import { runEtl, type StepReport } from '../src/etl/runner';
 import { generateBronze } from '../src/sample/bronze-generator';
 import { machine } from './harness';
 
@@ -11,6 +11,13 @@ import { machine } from './harness';
  * Generation is timed separately and not counted. Peak RSS is the process's high-water mark.
  * Then a daily run over a year of history next to its full rebuild (etl_daily).
  */
+/** The three slowest steps of a run, as name:ms. */
+const slowest = (steps: StepReport[]) =>
+  [...steps]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((s) => `${s.name}:${s.ms}ms`);
+
 export async function run(): Promise<Record<string, unknown>[]> {
   const sizes = [1_000_000, ...(process.env.C360_BENCH_ETL_10M === '1' ? [10_000_000] : [])];
   const out: Record<string, unknown>[] = [];
@@ -47,10 +54,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
         events_per_s: Math.round(events / wall),
         peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
         generate_s: Number(genS.toFixed(2)),
-        slowest_steps: report.steps
-          .sort((a, b) => b.ms - a.ms)
-          .slice(0, 3)
-          .map((s) => `${s.name}:${s.ms}ms`),
+        slowest_steps: slowest(report.steps),
         ...machine(),
       });
     } finally {
@@ -98,10 +102,7 @@ async function dailyOverAYear(): Promise<Record<string, unknown>> {
           day.steps.filter((s) => s.name.startsWith('silver_')).reduce((sum, s) => sum + s.ms, 0) / 1000
         ).toFixed(2),
       ),
-      slowest_steps_one_day: [...day.steps]
-        .sort((a, b) => b.ms - a.ms)
-        .slice(0, 3)
-        .map((s) => `${s.name}:${s.ms}ms`),
+      slowest_steps_one_day: slowest(day.steps),
       ...machine(),
     };
   } finally {

@@ -18,7 +18,7 @@ import {
   REPORTING_VIEWS,
   type ReportingView,
   refreshStatements,
-  relationKind,
+  relationKinds,
 } from '../domain/warehouse/reporting';
 import { type Engine, lit, openDuckDb } from '../etl/duckdb';
 
@@ -51,11 +51,8 @@ export async function setupWarehouse(engine: Engine): Promise<void> {
     await engine.run(duckdbDdl(t));
     await engine.run(stagingDdl(t, 'duckdb'));
   }
-  const existing = new Map(
-    (await engine.rows<{ table_name: string; table_type: string }>(REPORTING_RELATIONS_SQL)).map((r) => [
-      r.table_name,
-      relationKind(r.table_type),
-    ]),
+  const existing = relationKinds(
+    await engine.rows<{ table_name: string; table_type: string }>(REPORTING_RELATIONS_SQL),
   );
   for (const v of REPORTING_VIEWS) {
     const kind = existing.get(v.name);

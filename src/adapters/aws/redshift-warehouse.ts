@@ -22,7 +22,7 @@ import {
   REPORTING_VIEWS,
   type ReportingView,
   refreshStatements,
-  relationKind,
+  relationKinds,
 } from '../../domain/warehouse/reporting';
 import { backoffDelay, defaultSleep } from '../retry';
 
@@ -170,11 +170,8 @@ export class RedshiftWarehouse {
     // Standard (schema-bound) views and materialized tables: a reader needs SELECT on them only,
     // never on gold. A materialized table is created again from its SELECT (its columns may have
     // changed); each load refills it (refreshReporting).
-    const existing = new Map(
-      (await this.rows<{ table_name: string; table_type: string }>(REPORTING_RELATIONS_SQL)).map((r) => [
-        r.table_name,
-        relationKind(r.table_type),
-      ]),
+    const existing = relationKinds(
+      await this.rows<{ table_name: string; table_type: string }>(REPORTING_RELATIONS_SQL),
     );
     for (const v of opts.reportingViews ?? REPORTING_VIEWS) {
       await this.run(`view-${v.name}`, createStatements(v, existing.get(v.name)));

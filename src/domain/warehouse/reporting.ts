@@ -102,9 +102,12 @@ export function createStatements(v: ReportingView, existing: 'VIEW' | 'TABLE' | 
 /** The catalog query for what the reporting schema holds (information_schema in both engines). */
 export const REPORTING_RELATIONS_SQL = `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = ${lit('reporting')}`;
 
-/** information_schema's table_type → VIEW or TABLE. */
-export const relationKind = (tableType: string): 'VIEW' | 'TABLE' =>
-  /view/i.test(tableType) ? 'VIEW' : 'TABLE';
+/** REPORTING_RELATIONS_SQL's rows → what each name is now (information_schema's table_type: VIEW or a table). */
+export function relationKinds(
+  rows: { table_name: string; table_type: string }[],
+): Map<string, 'VIEW' | 'TABLE'> {
+  return new Map(rows.map((r) => [r.table_name, /view/i.test(r.table_type) ? 'VIEW' : 'TABLE']));
+}
 
 /** reporting.generated.ts from the SQL files' texts (scripts/gen-reference.ts writes it; a test checks it). */
 export function renderReportingModule(files: Record<string, string>): string {
