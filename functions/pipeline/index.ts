@@ -9,7 +9,7 @@ import { CHURN_FEATURES } from '../../src/domain/models/features';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
 import { createPipelineStepsHandler, lakeKey, splitFeatures } from '../../src/handlers/pipeline-steps';
 
-/** Lambda entry: the daily pipeline's small steps (date, backfill range, Redshift loads, scoring batches). */
+/** Lambda entry: the daily pipeline's small steps (date, backfill range, Redshift setup and loads, scoring batches). */
 export const loadConfig = () =>
   readEnv(
     [
@@ -19,6 +19,7 @@ export const loadConfig = () =>
       'REDSHIFT_COPY_ROLE_ARN',
       'MODEL_VERSION',
       'MODEL_VERSION_PARAMETER',
+      'GLUE_DATABASE',
     ],
     {
       REDSHIFT_DATABASE: 'c360',
@@ -50,6 +51,7 @@ export const handler = correlated(
       );
     },
     refreshReporting: () => warehouse.refreshReporting(),
+    setupWarehouse: () => warehouse.setup({ glueDatabase: config.GLUE_DATABASE }),
     // The day's summary and its week's digest, from Redshift, to reports/ in the lake bucket.
     writeReports: (date) => writeReportsFor(warehouse, lake, date),
     // The batches are the endpoint's input; the version is the one the training state machine

@@ -17,6 +17,8 @@ export interface PipelineStepsDeps {
   loadTable: (table: string, date: string) => Promise<void>;
   /** Refills the materialized reporting tables (after the loads of a step). */
   refreshReporting: () => Promise<void>;
+  /** Creates the warehouse's schemas, tables and reporting layer (after a deploy; idempotent). */
+  setupWarehouse: () => Promise<void>;
   /**
    * Splits the day's feature export (the Athena result of gold.churn_features at `featuresUri`)
    * into scoring batches (splitFeatures) and names the model version they are scored with.
@@ -169,6 +171,13 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       // The last step of a run: whether the scheduled run met its deadline (the on-time SLO).
       const scheduled = event.scheduled === 1 ? 1 : 0;
       return { tables, scheduled, onTime: scheduled && onTime(event.date, deps.now()) };
+    }
+    case 'setup-warehouse': {
+      // Run once after each deploy (docs/deploy.md): schemas, tables from the model, the
+      // reporting views and materialized tables, the reader role. Safe to run again.
+      await deps.setupWarehouse();
+      deps.logger.info('warehouse set up');
+      return { setUp: true };
     }
     case 'evaluate-model':
       return evaluateModel(event.metrics, event.minAuc);

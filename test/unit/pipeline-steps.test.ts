@@ -14,6 +14,9 @@ function underTest(refresh: () => Promise<void> = async () => {}) {
       calls.push('refresh');
       await refresh();
     },
+    setupWarehouse: async () => {
+      calls.push('setup');
+    },
     writeReports: async () => [],
     prepareScoring: async () => ({ batches: [], modelVersion: 'v1' }),
   });
@@ -39,5 +42,14 @@ describe('pipeline steps: warehouse loads', () => {
       throw new Error('Redshift statement "refresh-reporting" failed: disk full');
     });
     await expect(failing.handler({ step: 'load-scores', date: '2026-03-01' })).rejects.toThrow('disk full');
+  });
+
+  it('setup-warehouse sets the warehouse up and loads nothing; an unknown step is refused by name', async () => {
+    const { handler, calls } = underTest();
+    expect(await handler({ step: 'setup-warehouse' })).toEqual({ setUp: true });
+    expect(calls).toEqual(['setup']);
+    await expect(handler({ step: 'setup-warehouses' })).rejects.toThrow(
+      'no pipeline step "setup-warehouses"',
+    );
   });
 });
