@@ -326,9 +326,12 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
     await registerPrior(engine, opts.lakeDir);
     await registerQuarantine(engine, opts.lakeDir);
 
-    for (const step of plan) {
+    const texts = await Promise.all(plan.map((step) => readFile(join(root, 'sql', step.sql), 'utf8')));
+    // The parsed bronze is held only while a step still reads it: later steps get its memory.
+    const lastBronzeReader = texts.findLastIndex((t) => /\bbronze_\w+/.test(t.replace(/^--.*$/gm, '')));
+    for (const [index, step] of plan.entries()) {
       const t0 = performance.now();
-      const sql = renderSql(await readFile(join(root, 'sql', step.sql), 'utf8'), params, step.sql);
+      const sql = renderSql(texts[index] as string, params, step.sql);
       const target = step.path ? join(opts.lakeDir, step.path) : '';
       const skip = !layers.has(step.layer);
       let rows = 0;
@@ -424,6 +427,7 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
           }
         }
       }
+      if (index === lastBronzeReader) await engine.run('DROP TABLE IF EXISTS bronze_raw');
       const ms = Math.round(performance.now() - t0);
       report.steps.push({
         name: step.name,
