@@ -148,6 +148,16 @@ describe('PII pseudonymization', () => {
     expect(textMayContainPii(raw(',"body":"{\\"ip\\":\\"212.168.77.121\\"}"'), ['81.2.69.160'])).toBe(true);
     expect(textMayContainPii(raw(',"lastName":"x"'), ['81.2.69.160'])).toBe(true);
     expect(textMayContainPii(raw(',"u":"a%40b.co"'), ['81.2.69.160'])).toBe(true);
+    // Empty traits hold nobody's name; any content in traits (a bare name there is the person's) does.
+    expect(textMayContainPii(raw(',"traits":{}'), ['81.2.69.160'])).toBe(false);
+    expect(textMayContainPii(raw(',"traits": { }'), ['81.2.69.160'])).toBe(false);
+    expect(textMayContainPii(raw(',"traits":{"name":"Ada Lovelace"}'), ['81.2.69.160'])).toBe(true);
+    expect(textMayContainPii(raw(',"traits":{},"context":{"traits":{"name":"Ada"}}'), ['81.2.69.160'])).toBe(
+      true,
+    );
+    const p0 = new Pseudonymizer('a-test-key-of-enough-length');
+    // And the screen agrees with the scrub: nothing in an empty traits object to replace.
+    expect(p0.scrub({ traits: {} }, emptyFound(), '', 0, true)).toEqual({ traits: {} });
     expect(generalizePostcode(' sw1a 1aa ')).toBe('SW1A');
     expect(generalizePostcode('94103')).toBe('941');
   });

@@ -206,11 +206,14 @@ export class Pseudonymizer {
 
 /**
  * Cheap screen over a record's raw JSON: false means no email ('@'), no international number
- * ('+' then a digit) and no phone-like key anywhere, so the scrub (a deep copy) can be skipped.
+ * ('+' then a digit), no phone-like key and no non-empty traits anywhere, so the scrub (a deep
+ * copy) can be skipped.
  */
 const PII_KEY_IN_JSON =
   /(?:\\?"(?:text|body|comments?|description|message|subject|notes?|content|review|feedback)|phone\w*|mobile\w*|cell|tel|telephone|fax|msisdn|whatsapp|(?:first|last|full|given|family|middle|maiden|sur)_?name|street|address\w*|line\d|birth\w*|dob|date_?of_?birth|post\w*code|zip\w*)\\?"\s*:/i;
 const PLUS_DIGIT = /\+\d/;
+/** A `traits` object with something in it (an empty `"traits":{}` holds nobody's name). */
+const NON_EMPTY_TRAITS = /\\?"traits\\?"\s*:(?!\s*\{\s*\})/;
 /** IP-looking values, also inside an escaped JSON string (a webhook's raw body). */
 const IP_VALUE = /\\?"((?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7})\\?"/g;
 /**
@@ -222,7 +225,7 @@ export function textMayContainPii(rawJson: string, knownIps: readonly string[] =
   if (
     rawJson.includes('@') ||
     rawJson.includes('%40') ||
-    rawJson.includes('"traits"') ||
+    NON_EMPTY_TRAITS.test(rawJson) ||
     PLUS_DIGIT.test(rawJson) ||
     PII_KEY_IN_JSON.test(rawJson)
   )
