@@ -14,7 +14,9 @@ export async function run(argv: string[]): Promise<number> {
         'and merge statements the Redshift loader uses: each table is staged, then merged on its key in one ' +
         'transaction (dim_customer keeps type-2 history of segment, lifecycle stage and country). No dates: ' +
         'everything in gold; --date/--from/--to: only rows of those days in the dated facts. Loading twice ' +
-        'changes nothing. Query it with: c360 query --warehouse "SELECT * FROM reporting.kpis".',
+        'changes nothing. Each load ends by refilling the pre-aggregated reporting tables the dashboards read ' +
+        '(sql/warehouse/reporting/, the files marked -- materialized:) in one transaction. Query it with: ' +
+        'c360 query --warehouse "SELECT * FROM reporting.kpis".',
     )
     .argument('<action>', 'load')
     .option('--date <YYYY-MM-DD>', 'one day')
