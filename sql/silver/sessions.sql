@@ -2,22 +2,10 @@
 -- per device (anonymousId, else userId). The customer comes from the device's own identity key
 -- (a lookup in the small identity map, not a join of every event).
 WITH activity AS (
-  SELECT
-    e.event_id,
-    coalesce(e.anonymous_id, e.user_id) AS session_key,
-    m.customer_id,
-    e.ts,
-    e.event_type,
-    e.source,
-    e.device_type,
-    e.referrer_class,
-    e.campaign_source,
-    e.country
+  -- Narrow rows through the two windows (each sorts what it carries); the event's attributes are
+  -- joined back by its unique id afterwards.
+  SELECT e.event_id, coalesce(e.anonymous_id, e.user_id) AS session_key, e.ts
   FROM silver_events e
-  LEFT JOIN identity_map m ON NOT m.is_hub AND m.node = CASE
-    WHEN e.anonymous_id IS NOT NULL THEN concat('anonymous_id:', e.anonymous_id)
-    ELSE concat('user_id:', e.user_id)
-  END
   WHERE e.event_type IN ('track', 'page', 'screen', 'identify')
     AND NOT coalesce(e.is_bot, false)
     AND coalesce(e.anonymous_id, e.user_id) IS NOT NULL
@@ -43,12 +31,17 @@ SELECT
   n.session_key,
   n.session_seq,
   n.event_id,
-  n.customer_id,
+  m.customer_id,
   n.ts,
-  n.event_type,
-  n.source,
-  n.device_type,
-  n.referrer_class,
-  n.campaign_source,
-  n.country
+  e.event_type,
+  e.source,
+  e.device_type,
+  e.referrer_class,
+  e.campaign_source,
+  e.country
 FROM numbered n
+JOIN silver_events e ON e.event_id = n.event_id
+LEFT JOIN identity_map m ON NOT m.is_hub AND m.node = CASE
+  WHEN e.anonymous_id IS NOT NULL THEN concat('anonymous_id:', e.anonymous_id)
+  ELSE concat('user_id:', e.user_id)
+END
