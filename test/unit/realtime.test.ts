@@ -13,6 +13,7 @@ import { EmfMetrics, LocalLogger } from '../../src/adapters/local/telemetry';
 import { latestRates } from '../../src/domain/rates';
 import { MAX_CUSTOMERS, type RealtimeRow, type WindowState } from '../../src/domain/realtime';
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../../src/domain/warehouse/model';
+import { REPORTING_VIEWS } from '../../src/domain/warehouse/reporting';
 import { createRealtimeHandler } from '../../src/handlers/realtime';
 import type { StoredStreamRecord } from '../../src/ports/stream';
 import { FileRealtimeSink, TumblingWindows } from '../../src/runtime/local-realtime';
@@ -228,9 +229,16 @@ describe('the real-time rows in Redshift (Data API)', () => {
       },
     ]);
     const sqls = rs.commandCalls(BatchExecuteStatementCommand)[0]?.args[0].input.Sqls ?? [];
-    expect(sqls).toEqual([
+    expect(rs.commandCalls(BatchExecuteStatementCommand)).toHaveLength(1);
+    expect(sqls.slice(0, 2)).toEqual([
       "DELETE FROM gold.realtime_minute WHERE (window_start = CAST('2026-01-01 10:00:00.000' AS TIMESTAMP) AND shard_id = 'shard-''1')",
       "INSERT INTO gold.realtime_minute (window_start, shard_id, events, late_events, orders, active_customers, customers_capped, revenue_minor, revenue_usd) VALUES (CAST('2026-01-01 10:00:00.000' AS TIMESTAMP), 'shard-''1', 6, 2, 3, 4, FALSE, JSON_PARSE('{\"EUR\":25498,\"USD\":5500}'), 330.38)",
+    ]);
+    // Same transaction: the real-time trends table is refilled from its SELECT, nothing else is.
+    const trends = REPORTING_VIEWS.find((v) => v.name === 'realtime_trends');
+    expect(sqls.slice(2)).toEqual([
+      'DELETE FROM reporting.realtime_trends',
+      `INSERT INTO reporting.realtime_trends ${trends?.sql}`,
     ]);
     await expect(
       wh.upsertRows(table, [{ window_start: 'x', shard_id: 's', revenue_usd: '1; DROP TABLE x' }]),

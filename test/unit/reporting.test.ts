@@ -3,6 +3,7 @@ import {
   orderViews,
   parseReportingFile,
   REPORTING_VIEWS,
+  viewsReading,
 } from '../../src/domain/warehouse/reporting';
 
 const view = (name: string, sql: string, materialized: boolean) => ({ name, sql, materialized });
@@ -43,11 +44,11 @@ describe('reporting layer definitions', () => {
     expect(() => orderViews([view('a', 'SELECT * FROM reporting.nope', true)])).toThrow('not defined');
   });
 
-  it('the shipped layer: the CLV pre-aggregates follow customer_lifetime_value; real time stays a view', () => {
+  it('the shipped layer: the CLV pre-aggregates follow customer_lifetime_value; real time is its own table', () => {
     const names = REPORTING_VIEWS.map((v) => v.name);
     for (const dep of ['clv_bands', 'clv_sample', 'clv_top_customers'])
       expect(names.indexOf(dep)).toBeGreaterThan(names.indexOf('customer_lifetime_value'));
-    expect(REPORTING_VIEWS.find((v) => v.name === 'realtime_trends')?.materialized).toBe(false);
+    expect(REPORTING_VIEWS.find((v) => v.name === 'realtime_trends')?.materialized).toBe(true);
     expect(REPORTING_VIEWS.find((v) => v.name === 'purchase_trends')?.materialized).toBe(true);
   });
 
@@ -60,5 +61,16 @@ describe('reporting layer definitions', () => {
     expect(createStatements({ ...t, materialized: false }, 'VIEW')).toEqual([
       'CREATE OR REPLACE VIEW reporting.t AS SELECT 1 AS one',
     ]);
+  });
+
+  it('the tables a write to one warehouse table must refill: the ones reading it, directly or through another', () => {
+    const views = orderViews([
+      view('per_day', 'SELECT * FROM gold.fact_orders', true),
+      view('per_week', 'SELECT * FROM reporting.per_day', true),
+      view('plain', 'SELECT * FROM gold.fact_orders_archive', false),
+      view('other', 'SELECT * FROM gold.dim_customer', true),
+    ]);
+    expect(viewsReading('fact_orders', views).map((v) => v.name)).toEqual(['per_day', 'per_week']);
+    expect(viewsReading('realtime_minute').map((v) => v.name)).toEqual(['realtime_trends']);
   });
 });

@@ -1,5 +1,5 @@
 -- reporting.realtime_trends: the real-time tier per minute of arrival over the last hour of data (summed over stream shards), next to the same minute a week earlier (QuickSight: Real-Time Purchase Trends). Counts are before deduplication; the daily tables are the exact ones.
--- A view, not materialized: the real-time Lambda writes its windows between loads. Only the two hours it shows are grouped.
+-- materialized: refilled at every load and, in AWS, by the real-time Lambda in the transaction that writes its windows (only the two hours it shows are grouped).
 WITH latest AS (SELECT max(window_start) AS t FROM gold.realtime_minute),
 m AS (
   SELECT r.window_start, sum(r.orders) AS orders, sum(r.revenue_usd) AS revenue_usd,

@@ -23,6 +23,7 @@ import {
   type ReportingView,
   refreshStatements,
   relationKinds,
+  viewsReading,
 } from '../../domain/warehouse/reporting';
 import { backoffDelay, defaultSleep } from '../retry';
 
@@ -236,9 +237,10 @@ export class RedshiftWarehouse {
   }
 
   /**
-   * Writes rows straight into a table, replacing rows with the same key, in one transaction (the
-   * real-time windows: a handful of rows a minute per shard, no file to COPY). Values are rendered
-   * as literals by the table model's column types.
+   * Writes rows straight into a table, replacing rows with the same key, and refills the
+   * reporting tables over it, in one transaction (the real-time windows: a handful of rows a
+   * minute per shard, no file to COPY). Values are rendered as literals by the table model's
+   * column types.
    */
   async upsertRows(t: WarehouseTable, rows: Record<string, unknown>[]): Promise<void> {
     if (rows.length === 0) return;
@@ -260,6 +262,8 @@ export class RedshiftWarehouse {
       return lit(String(v));
     };
     const target = `${t.schema}.${t.name}`;
+    // The pre-aggregated reporting tables over this table follow it in the same transaction.
+    const refills = refreshStatements(viewsReading(t.name));
     const keyOf = (r: Record<string, unknown>) =>
       `(${t.key.map((k) => `${k} = ${value(t.columns.find((c) => c.name === k)?.type ?? 'varchar', r[k])}`).join(' AND ')})`;
     await this.run(`upsert-${t.name}`, [
@@ -267,6 +271,7 @@ export class RedshiftWarehouse {
       `INSERT INTO ${target} (${t.columns.map((c) => c.name).join(', ')}) VALUES ${rows
         .map((r) => `(${t.columns.map((c) => value(c.type, r[c.name])).join(', ')})`)
         .join(', ')}`,
+      ...refills,
     ]);
   }
 }

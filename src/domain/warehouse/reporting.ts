@@ -2,9 +2,10 @@
  * The reporting layer the dashboards read (sql/warehouse/reporting/*.sql, one SELECT per file,
  * compiled into reporting.generated.ts so Lambdas carry it). A file whose header has a
  * `-- materialized:` line is pre-aggregated: a table (same name, same columns) refilled from its
- * SELECT after every warehouse load and every erasure, in the same transaction as the change in
- * Redshift and DuckDB alike, so a dashboard reads a few rows instead of scanning the facts. The
- * others stay plain views (small inputs, or rows written between loads: the real-time windows).
+ * SELECT after every warehouse load and every erasure (and, for the real-time trends, by the
+ * real-time Lambda as it writes its windows), in the same transaction as the change in Redshift
+ * and DuckDB alike, so a dashboard reads a few rows instead of scanning the facts. The others stay
+ * plain views (small inputs).
  */
 import { lit } from '../sql';
 import { REPORTING_FILES } from './reporting.generated';
@@ -77,6 +78,20 @@ export function refreshStatements(views: ReportingView[] = REPORTING_VIEWS): str
   return views
     .filter((v) => v.materialized)
     .flatMap((v) => [`DELETE FROM reporting.${v.name}`, `INSERT INTO reporting.${v.name} ${v.sql}`]);
+}
+
+/**
+ * The materialized reporting tables that depend on a warehouse table (directly or through other
+ * reporting tables), in refill order: what a writer outside the loads (the real-time Lambda)
+ * refills in the transaction that changes the table.
+ */
+export function viewsReading(table: string, views: ReportingView[] = REPORTING_VIEWS): ReportingView[] {
+  const reads = new RegExp(`\\bgold\\.${table}\\b`);
+  const affected = new Set<string>();
+  for (const v of views) {
+    if (reads.test(v.sql) || dependencies(v).some((d) => affected.has(d))) affected.add(v.name);
+  }
+  return views.filter((v) => v.materialized && affected.has(v.name));
 }
 
 /**
