@@ -108,10 +108,7 @@ export function createStatements(v: ReportingView, existing: 'VIEW' | 'TABLE' | 
       `CREATE OR REPLACE VIEW ${name} AS ${v.sql}`,
     ];
   }
-  return [
-    ...(existing ? [`DROP ${existing} ${name}`] : []),
-    `CREATE TABLE ${name} AS SELECT * FROM (${v.sql}) q`,
-  ];
+  return [...(existing ? [`DROP ${existing} ${name}`] : []), `CREATE TABLE ${name} AS ${v.sql}`];
 }
 
 /** The catalog query for what the reporting schema holds (information_schema in both engines). */
