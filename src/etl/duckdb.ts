@@ -45,5 +45,18 @@ export async function openDuckDb(
   };
 }
 
+/** Runs `work` in one transaction: committed when it resolves, rolled back (the error rethrown) when it throws. */
+export async function inTransaction<T>(engine: Engine, work: () => Promise<T>): Promise<T> {
+  await engine.run('BEGIN TRANSACTION');
+  try {
+    const out = await work();
+    await engine.run('COMMIT');
+    return out;
+  } catch (err) {
+    await engine.run('ROLLBACK');
+    throw err;
+  }
+}
+
 /** SQL string literal. */
 export { lit } from '../domain/sql';

@@ -11,7 +11,7 @@ import { renderDashboards } from '../dashboards/render';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { C360Error } from '../domain/errors';
 import type { QuarantineRecord } from '../domain/event';
-import { type Engine, lit, openDuckDb } from '../etl/duckdb';
+import { type Engine, inTransaction, lit, openDuckDb } from '../etl/duckdb';
 import { bronzeFiles, runEtl } from '../etl/runner';
 import {
   createPrivacyStepsHandler,
@@ -192,8 +192,7 @@ export async function forgetLocal(opts: {
         try {
           // One transaction, as BatchExecuteStatement runs them: the deletes, then the refilled
           // reporting tables.
-          await wh.run('BEGIN TRANSACTION');
-          try {
+          await inTransaction(wh, async () => {
             for (const sql of (i as { Sqls: string[] }).Sqls) {
               const table = /^DELETE FROM (\S+) WHERE (.*)$/.exec(sql);
               if (table) {
@@ -204,11 +203,7 @@ export async function forgetLocal(opts: {
               }
               await wh.run(sql);
             }
-            await wh.run('COMMIT');
-          } catch (err) {
-            await wh.run('ROLLBACK');
-            throw err;
-          }
+          });
         } finally {
           wh.close();
         }

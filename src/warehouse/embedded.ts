@@ -14,13 +14,12 @@ import {
 } from '../domain/warehouse/model';
 import {
   createStatements,
-  REPORTING_RELATIONS_SQL,
   REPORTING_VIEWS,
   type ReportingView,
   refreshStatements,
-  relationKinds,
+  reportingRelations,
 } from '../domain/warehouse/reporting';
-import { type Engine, lit, openDuckDb } from '../etl/duckdb';
+import { type Engine, inTransaction, lit, openDuckDb } from '../etl/duckdb';
 
 /**
  * The embedded warehouse (Redshift's role): a DuckDB database file with the same schemas, tables
@@ -51,9 +50,7 @@ export async function setupWarehouse(engine: Engine): Promise<void> {
     await engine.run(duckdbDdl(t));
     await engine.run(stagingDdl(t, 'duckdb'));
   }
-  const existing = relationKinds(
-    await engine.rows<{ table_name: string; table_type: string }>(REPORTING_RELATIONS_SQL),
-  );
+  const existing = await reportingRelations(engine);
   for (const v of REPORTING_VIEWS) {
     const kind = existing.get(v.name);
     if (v.materialized && kind === 'TABLE' && (await sameColumns(engine, v))) continue;
@@ -73,17 +70,11 @@ async function sameColumns(engine: Engine, v: ReportingView): Promise<boolean> {
 
 /** Refills the materialized reporting tables in one transaction (after a load or an erasure). */
 export async function refreshReporting(engine: Engine): Promise<void> {
-  await engine.run('BEGIN TRANSACTION');
-  try {
+  await inTransaction(engine, async () => {
     for (const sql of refreshStatements()) await engine.run(sql);
-    await engine.run('COMMIT');
-  } catch (err) {
-    await engine.run('ROLLBACK');
-    throw new C360Error(
-      `refreshing the reporting tables failed and was rolled back: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
-  }
+  }).catch((err) => {
+    throw rolledBack('refreshing the reporting tables', err);
+  });
 }
 
 /** The columns of every reporting view (an empty in-memory warehouse described), for QuickSight's datasets. */
@@ -234,6 +225,12 @@ export async function loadWarehouse(opts: {
   return report;
 }
 
+/** A step's error once its transaction was rolled back, saying which step. */
+const rolledBack = (what: string, err: unknown) =>
+  new C360Error(`${what} failed and was rolled back: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  });
+
 /** Stages rows, then merges them in one transaction (rolled back whole on any error). */
 async function stageAndMerge(
   engine: Engine,
@@ -244,18 +241,10 @@ async function stageAndMerge(
   await engine.run(`DELETE FROM ${stagingName(t)}`);
   await engine.run(`INSERT INTO ${stagingName(t)} ${select}`);
   const staged = await count(engine, `SELECT * FROM ${stagingName(t)}`);
-  await engine.run('BEGIN TRANSACTION');
-  try {
+  await inTransaction(engine, async () => {
     for (const sql of mergeStatements(t, loadedAt)) await engine.run(sql);
-    await engine.run('COMMIT');
-  } catch (err) {
-    await engine.run('ROLLBACK');
-    throw new C360Error(
-      `loading gold.${t.name} failed and was rolled back: ${err instanceof Error ? err.message : String(err)}`,
-      {
-        cause: err,
-      },
-    );
-  }
+  }).catch((err) => {
+    throw rolledBack(`loading gold.${t.name}`, err);
+  });
   return staged;
 }

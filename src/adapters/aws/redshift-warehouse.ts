@@ -18,11 +18,10 @@ import {
 } from '../../domain/warehouse/model';
 import {
   createStatements,
-  REPORTING_RELATIONS_SQL,
   REPORTING_VIEWS,
   type ReportingView,
   refreshStatements,
-  relationKinds,
+  reportingRelations,
   viewsReading,
 } from '../../domain/warehouse/reporting';
 import { backoffDelay, defaultSleep } from '../retry';
@@ -171,9 +170,7 @@ export class RedshiftWarehouse {
     // Standard (schema-bound) views and materialized tables: a reader needs SELECT on them only,
     // never on gold. A materialized table is created again from its SELECT (its columns may have
     // changed); each load refills it (refreshReporting).
-    const existing = relationKinds(
-      await this.rows<{ table_name: string; table_type: string }>(REPORTING_RELATIONS_SQL),
-    );
+    const existing = await reportingRelations(this);
     for (const v of opts.reportingViews ?? REPORTING_VIEWS) {
       await this.run(`view-${v.name}`, createStatements(v, existing.get(v.name)));
     }

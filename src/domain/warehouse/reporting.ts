@@ -111,13 +111,16 @@ export function createStatements(v: ReportingView, existing: 'VIEW' | 'TABLE' | 
   return [...(existing ? [`DROP ${existing} ${name}`] : []), `CREATE TABLE ${name} AS ${v.sql}`];
 }
 
-/** The catalog query for what the reporting schema holds (information_schema in both engines). */
-export const REPORTING_RELATIONS_SQL = `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = ${lit('reporting')}`;
-
-/** REPORTING_RELATIONS_SQL's rows → what each name is now (information_schema's table_type: VIEW or a table). */
-export function relationKinds(
-  rows: { table_name: string; table_type: string }[],
-): Map<string, 'VIEW' | 'TABLE'> {
+/**
+ * What the reporting schema holds now, name → VIEW or TABLE (information_schema's table_type;
+ * the same query in DuckDB and Redshift): `db` is the embedded engine or the Redshift loader.
+ */
+export async function reportingRelations(db: {
+  rows<T>(sql: string): Promise<T[]>;
+}): Promise<Map<string, 'VIEW' | 'TABLE'>> {
+  const rows = await db.rows<{ table_name: string; table_type: string }>(
+    `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = ${lit('reporting')}`,
+  );
   return new Map(rows.map((r) => [r.table_name, /view/i.test(r.table_type) ? 'VIEW' : 'TABLE']));
 }
 
