@@ -20,3 +20,11 @@ export async function timeLoop(
   } while (ms < minMs);
   return { items, ms };
 }
+
+/** The median of some timings (the middle one, or the mean of the middle two). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error('median of no values');
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}

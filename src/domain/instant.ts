@@ -8,7 +8,14 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}/;
 const HAS_ZONE = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 const UTC_WORD = /\s*(?:UTC|GMT)$/i;
 
+/** The common case, already what Date.parse reads as an instant: ISO 8601 in UTC ("…Z"). */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
 export function parseInstant(text: string): number | null {
+  if (ISO_UTC.test(text)) {
+    const t = Date.parse(text);
+    return Number.isNaN(t) ? null : t;
+  }
   let v = text.trim();
   if (DATE_ONLY.test(v)) v = `${v}T00:00:00Z`;
   else if (DATE_TIME.test(v)) {

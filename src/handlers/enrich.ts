@@ -179,7 +179,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
         let event: CanonicalEvent;
         const clear: VaultValue[] = [];
         try {
-          event = enrichDraft(draft, envelope, deps.enrich, text, deps.privacy ? clear : undefined);
+          event = enrichDraft(draft, envelope, deps.enrich, deps.privacy ? clear : undefined);
         } catch (err) {
           toQuarantine(
             recordIndex,

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
 import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js/min';
+import { LRUCache } from 'lru-cache';
 import type { VaultValue } from '../privacy/vault';
 import { anonymizeIp } from './ip';
 
@@ -62,6 +63,8 @@ export function keyClass(key: string): KeyClass {
   return c;
 }
 const PHONE_HASHED = /^phone:[0-9a-f]{64}$/;
+/** Could be an IP address (then `isIP` decides): the length and separators of one. */
+const maybeIp = (s: string) => s.length >= 3 && s.length <= 45 && (s.includes('.') || s.includes(':'));
 const TOKEN = /^(?:name|addr):[0-9a-f]{64}$/;
 
 /** A postcode generalized: the UK-style outward part (before the space), else its first 3 characters. */
@@ -79,6 +82,7 @@ export interface PiiFound {
 }
 
 export class Pseudonymizer {
+  private readonly hashes = new LRUCache<string, string>({ max: 10_000 });
   /**
    * `defaultCountry`: how national numbers in free text are read (ISO 3166 code; a number written
    * with its + country code is read as written anywhere).
@@ -90,8 +94,17 @@ export class Pseudonymizer {
     if (!key || key.length < 16) throw new Error('the pseudonymization key must be at least 16 bytes');
   }
 
+  /**
+   * The keyed HMAC of a value. Memoized (bounded LRU): the same person's email and phone recur
+   * across events, and within one event the scrub and the identity keys hash the same trait.
+   */
   hash(value: string): string {
-    return createHmac('sha256', this.key).update(value).digest('hex');
+    let h = this.hashes.get(value);
+    if (h === undefined) {
+      h = createHmac('sha256', this.key).update(value).digest('hex');
+      this.hashes.set(value, h);
+    }
+    return h;
   }
 
   email(email: string): { token: string; hash: string } {
@@ -114,8 +127,18 @@ export class Pseudonymizer {
 
   /** Replaces PII in a string; records what it found. */
   private scrubString(s: string, key: string, found: PiiFound, inTraits: boolean): string {
-    if (EMAIL_HASHED.test(s) || PHONE_HASHED.test(s) || TOKEN.test(s)) return s;
     const c = keyClass(key);
+    // Most strings are under keys of no PII class and hold no '@', '%40', '+' or IP: as they are.
+    if (
+      c === 'other' &&
+      !(inTraits && key === 'name') &&
+      !s.includes('@') &&
+      !s.includes('%40') &&
+      !s.includes('+') &&
+      !maybeIp(s)
+    )
+      return s;
+    if (EMAIL_HASHED.test(s) || PHONE_HASHED.test(s) || TOKEN.test(s)) return s;
     if (c === 'phone' && /\d{6,}/.test(s.replace(/[^\d]/g, '')) && !s.includes('@')) {
       const p = this.phone(s);
       found.phoneHashes.add(p.hash);
@@ -139,13 +162,7 @@ export class Pseudonymizer {
       found.clear.push({ kind: 'postcode', field: key, value: s });
       return generalizePostcode(s);
     }
-    if (
-      s.length >= 3 &&
-      s.length <= 45 &&
-      (s.includes('.') || s.includes(':')) &&
-      isIP(s.replace(/^::ffff:/i, ''))
-    )
-      return anonymizeIp(s) ?? '';
+    if (maybeIp(s) && isIP(s.replace(/^::ffff:/i, ''))) return anonymizeIp(s) ?? '';
     let out = s;
     if (s.includes('%40')) {
       out = out.replace(EMAIL_URLENCODED, (m) => {
@@ -190,48 +207,43 @@ export class Pseudonymizer {
   }
 
   /**
-   * Returns a scrubbed deep copy of `value` (objects, arrays, strings; other values as they are).
+   * `value` with its PII replaced (objects, arrays, strings; other values as they are). Copy on
+   * write: an object or array is copied only when something inside it changed, so the input is
+   * never modified and a value without PII comes back as the same object, allocation-free.
    * `inTraits`: the value is (inside) a person's traits, where a bare `name` is their name.
    */
   scrub(value: unknown, found: PiiFound, key = '', depth = 0, inTraits = false): unknown {
     if (typeof value === 'string') return this.scrubString(value, key, found, inTraits);
     if (value === null || typeof value !== 'object' || depth > 64) return value;
-    if (Array.isArray(value)) return value.map((v) => this.scrub(v, found, key, depth + 1, inTraits));
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value))
-      out[k] = this.scrub(v, found, k, depth + 1, inTraits || k === 'traits');
-    return out;
+    if (Array.isArray(value)) {
+      let copy: unknown[] | null = null;
+      for (let i = 0; i < value.length; i++) {
+        const v = value[i];
+        const out = this.scrub(v, found, key, depth + 1, inTraits);
+        if (copy) copy.push(out);
+        else if (out !== v) {
+          copy = value.slice(0, i);
+          copy.push(out);
+        }
+      }
+      return copy ?? value;
+    }
+    const source = value as Record<string, unknown>;
+    const keys = Object.keys(source);
+    let copy: Record<string, unknown> | null = null;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      const v = source[k];
+      const out = this.scrub(v, found, k, depth + 1, inTraits || k === 'traits');
+      if (copy) copy[k] = out;
+      else if (out !== v) {
+        copy = {};
+        for (let j = 0; j < i; j++) copy[keys[j] as string] = source[keys[j] as string];
+        copy[k] = out;
+      }
+    }
+    return copy ?? value;
   }
-}
-
-/**
- * Cheap screen over a record's raw JSON: false means no email ('@'), no international number
- * ('+' then a digit), no phone-like key and no non-empty traits anywhere, so the scrub (a deep
- * copy) can be skipped.
- */
-const PII_KEY_IN_JSON =
-  /(?:\\?"(?:text|body|comments?|description|message|subject|notes?|content|review|feedback)|phone\w*|mobile\w*|cell|tel|telephone|fax|msisdn|whatsapp|(?:first|last|full|given|family|middle|maiden|sur)_?name|street|address\w*|line\d|birth\w*|dob|date_?of_?birth|post\w*code|zip\w*)\\?"\s*:/i;
-const PLUS_DIGIT = /\+\d/;
-/** A `traits` object with something in it (an empty `"traits":{}` holds nobody's name). */
-const NON_EMPTY_TRAITS = /\\?"traits\\?"\s*:(?!\s*\{\s*\})/;
-/** IP-looking values, also inside an escaped JSON string (a webhook's raw body). */
-const IP_VALUE = /\\?"((?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{0,4}){2,7})\\?"/g;
-/**
- * `knownIps`: the record's client IP(s), which enrich anonymizes itself; any other IP-looking value
- * (a postback's raw payload, a property) needs the scrub. `traits` always do (a bare `name` there
- * is the person's).
- */
-export function textMayContainPii(rawJson: string, knownIps: readonly string[] = []): boolean {
-  if (
-    rawJson.includes('@') ||
-    rawJson.includes('%40') ||
-    NON_EMPTY_TRAITS.test(rawJson) ||
-    PLUS_DIGIT.test(rawJson) ||
-    PII_KEY_IN_JSON.test(rawJson)
-  )
-    return true;
-  for (const m of rawJson.matchAll(IP_VALUE)) if (!knownIps.includes(m[1] as string)) return true;
-  return false;
 }
 
 export function emptyFound(): PiiFound {

@@ -5,7 +5,7 @@ import type { VaultValue } from '../privacy/vault';
 import { extractCampaign } from './campaign';
 import type { GeoLookup } from './geo';
 import { anonymizeIp } from './ip';
-import { emptyFound, type Pseudonymizer, textMayContainPii } from './pii';
+import { emptyFound, type Pseudonymizer } from './pii';
 import { deriveEventTime } from './time';
 import type { UserAgentCache } from './useragent';
 
@@ -23,22 +23,14 @@ export interface EnrichContext {
 /** Traits that hold the person's own phone number (identity-bearing). */
 const IDENTITY_PHONE_TRAIT = /^(?:phone|mobile|mobilePhone|phoneNumber|phone_number)$/i;
 
-/** Stands in for the pseudonymizer when the record has no PII: returns values as they are. */
-const passThrough = { scrub: (v: unknown) => v } as unknown as Pseudonymizer;
-
 function obj(v: unknown): JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : {};
 }
 
-/**
- * `rawJson`, when given, is the stream record the draft came from: if it shows no sign of PII the
- * (copying) scrub is skipped. Without it every event is scrubbed.
- */
 export function enrichDraft(
   draft: CanonicalDraft,
   envelope: RawEnvelope,
   ctx: EnrichContext,
-  rawJson?: string,
   /** Receives the clear values the scrub replaced (for the PII vault). */
   clearOut?: VaultValue[],
 ): CanonicalEvent {
@@ -57,9 +49,7 @@ export function enrichDraft(
   const campaign = extractCampaign(context);
 
   const found = emptyFound();
-  const knownIps = [rawIp, envelope.ip].filter((v): v is string => typeof v === 'string');
-  const needsScrub = rawJson === undefined || textMayContainPii(rawJson, knownIps);
-  const p = needsScrub ? ctx.pseudonymizer : passThrough;
+  const p = ctx.pseudonymizer;
   const scrubbedContext = p.scrub(context, found) as JsonObject;
   const properties = p.scrub(draft.properties, found) as JsonObject;
   const traits = p.scrub(draft.traits, found, 'traits', 0, true) as JsonObject;

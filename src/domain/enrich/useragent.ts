@@ -1,9 +1,10 @@
+import { LRUCache } from 'lru-cache';
 import UAParser from 'ua-parser-js';
 import type { UaInfo } from '../event';
 
 /**
  * User agent → browser, OS, device type and bot flag (ua-parser-js 1.x, MIT). Real traffic
- * repeats a few thousand UA strings, so results are kept in a bounded LRU cache.
+ * repeats a few thousand UA strings, so results are kept in a bounded LRU cache (lru-cache).
  */
 const BOT =
   /bot\b|bot\/|crawl|spider|slurp|bingpreview|facebookexternalhit|headless|lighthouse|curl\/|wget\/|python-requests|httpclient|okhttp\/|go-http-client|java\/|scrapy|phantomjs|axios\//i;
@@ -38,27 +39,22 @@ export function parseUserAgent(ua: string): UaInfo {
 }
 
 export class UserAgentCache {
-  private readonly cache = new Map<string, UaInfo>();
+  private readonly cache: LRUCache<string, UaInfo>;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(maxEntries = 10_000) {
+    this.cache = new LRUCache({ max: maxEntries });
+  }
 
   lookup(ua: string): UaInfo {
     const hit = this.cache.get(ua);
     if (hit) {
       this.hits++;
-      // Refresh recency: Map keeps insertion order, so re-insert moves it to the end.
-      this.cache.delete(ua);
-      this.cache.set(ua, hit);
       return hit;
     }
     this.misses++;
     const info = parseUserAgent(ua);
-    if (this.cache.size >= this.maxEntries) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
     this.cache.set(ua, info);
     return info;
   }
