@@ -9,6 +9,7 @@ WITH active AS (
   FROM silver_events e
   JOIN event_customers ec ON ec.event_id = e.event_id
   WHERE e.event_type IN ('page', 'screen', 'track', 'identify') AND NOT coalesce(e.is_bot, false)
+    AND ec.customer_id IS NOT NULL
 ),
 order_days AS (
   SELECT CAST(dt AS DATE) AS day FROM fact_orders WHERE is_revenue
@@ -35,19 +36,53 @@ orders AS (
   WHERE o.is_revenue
   GROUP BY CAST(o.dt AS DATE)
 ),
-rolling AS (
+-- Trailing 7- and 30-day actives, exact, without joining each day to its 30 days of actives: a
+-- customer active on day a counts for the days a .. a+W-1. Per customer, active days closer than W
+-- days apart make one island (a span of counted days); each island adds +1 on its first day and
+-- -1 the day after its last, and a running sum over the days gives the count.
+gaps AS (
+  SELECT customer_id, day, lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS prev_day
+  FROM active
+),
+islands AS (
   SELECT
-    d.day,
-    count(DISTINCT CASE WHEN a.day = d.day THEN a.customer_id END) AS dau,
-    -- Trailing 7- and 30-day actives are HyperLogLog estimates (approx_count_distinct in Spark and
-    -- DuckDB alike, within about 2 %): the exact distinct over a sliding 30-day window is this
-    -- plan's costliest aggregate, and a trend line does not need the last customer. DAU, buyers and
-    -- conversion stay exact (docs/metrics.md lists which numbers are estimates).
-    approx_count_distinct(CASE WHEN a.day > date_add(d.day, -7) THEN a.customer_id END) AS wau,
-    approx_count_distinct(a.customer_id) AS mau
+    customer_id,
+    day,
+    sum(CASE WHEN prev_day IS NULL OR day >= date_add(prev_day, 7) THEN 1 ELSE 0 END)
+      OVER (PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island7,
+    sum(CASE WHEN prev_day IS NULL OR day >= date_add(prev_day, 30) THEN 1 ELSE 0 END)
+      OVER (PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island30
+  FROM gaps
+),
+spans7 AS (
+  SELECT min(day) AS first_day, date_add(max(day), 7) AS after_day FROM islands GROUP BY customer_id, island7
+),
+spans30 AS (
+  SELECT min(day) AS first_day, date_add(max(day), 30) AS after_day FROM islands GROUP BY customer_id, island30
+),
+deltas AS (
+  SELECT first_day AS day, 1 AS d7, 0 AS d30 FROM spans7
+  UNION ALL SELECT after_day AS day, -1 AS d7, 0 AS d30 FROM spans7
+  UNION ALL SELECT first_day AS day, 0 AS d7, 1 AS d30 FROM spans30
+  UNION ALL SELECT after_day AS day, 0 AS d7, -1 AS d30 FROM spans30
+  UNION ALL SELECT day, 0 AS d7, 0 AS d30 FROM days
+),
+trailing_actives AS (
+  SELECT
+    day,
+    sum(sum(d7)) OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS wau,
+    sum(sum(d30)) OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS mau
+  FROM deltas
+  GROUP BY day
+),
+daily_active AS (
+  SELECT day, count(*) AS dau FROM active GROUP BY day
+),
+rolling AS (
+  SELECT d.day, coalesce(u.dau, 0) AS dau, CAST(t.wau AS BIGINT) AS wau, CAST(t.mau AS BIGINT) AS mau
   FROM days d
-  LEFT JOIN active a ON a.day > date_add(d.day, -30) AND a.day <= d.day
-  GROUP BY d.day
+  JOIN trailing_actives t ON t.day = d.day
+  LEFT JOIN daily_active u ON u.day = d.day
 )
 SELECT
   r.day,

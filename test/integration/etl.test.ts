@@ -482,6 +482,50 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
     expect(await query(lake, 'SELECT count(*) AS n FROM gold.fact_sessions')).toEqual([{ n: '2' }]);
   });
 
+  it('WAU and MAU count each customer active in the trailing 7 and 30 days, exactly', async () => {
+    // Active days per customer (day-of-year offsets from 2026-03-01), chosen so windows overlap,
+    // touch (exactly 7 and 30 days apart) and lapse; a buyer who is never active adds none.
+    const activeDays: Record<string, number[]> = {
+      w1: [0, 2, 9, 16, 45],
+      w2: [0, 7, 37],
+      w3: [29, 30, 31],
+      w4: [12],
+    };
+    const day = (offset: number) => new Date(Date.UTC(2026, 2, 1) + offset * 86_400_000).toISOString();
+    const events = Object.entries(activeDays).flatMap(([user, days]) =>
+      days.map((d) => ev('page', day(d).replace('T00:00', 'T09:30'), [{ type: 'user_id', value: user }])),
+    );
+    // An order every day (by a customer never active) makes every day a KPI row: window edges show.
+    for (let d = 0; d <= 60; d++) {
+      events.push(
+        ev('order_completed', day(d).replace('T00:00', 'T12:00'), [{ type: 'user_id', value: 'w5' }], {
+          orderId: `w-o${d}`,
+          amount: 1000,
+          currency: 'USD',
+          status: 'paid',
+        }),
+      );
+    }
+    await writeBronze(lake, events);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-04-30' });
+    const rows = await query(
+      lake,
+      'SELECT CAST(day AS VARCHAR) AS day, dau, wau, mau FROM gold.kpi_daily ORDER BY day',
+    );
+    // Expected by brute force over the input: distinct customers with an active day in (d-W, d].
+    const offsets = Array.from({ length: 61 }, (_, d) => d);
+    const within = (d: number, w: number) =>
+      Object.values(activeDays).filter((days) => days.some((a) => a <= d && a > d - w)).length;
+    expect(rows).toEqual(
+      offsets.map((d) => ({
+        day: day(d).slice(0, 10),
+        dau: String(within(d, 1)),
+        wau: String(within(d, 7)),
+        mau: String(within(d, 30)),
+      })),
+    );
+  });
+
   it('RFM: ties score the same and a one-time buyer is never loyal', async () => {
     // Ten one-time buyers on the same day with the same spend, and one repeat buyer.
     const events = [];
