@@ -5,6 +5,7 @@ Arguments: --run_date_from YYYY-MM-DD --run_date_to YYYY-MM-DD --lake_bucket NAM
            --sql_prefix s3://bucket/artifacts/sql/ [--hub_limit 50]
 Sources registered here (engine-specific, like in the DuckDB runner): bronze_events,
 bronze_identities (namespaced event keys), bronze_order_lines, quarantine_events, silver_event_ids_prior, identity_map_previous,
+<partitioned step>__stored (its rows as stored before the run),
 ref_currencies, ref_currency_rates, ref_countries. Same semantics as the DuckDB runner: the
 session time zone is UTC; every output is written to a staging prefix and only published
 (stale dt partitions of the run dropped, the run's partitions and whole tables replaced) after
@@ -66,8 +67,14 @@ def read_text(key):
     return s3.get_object(Bucket=bucket, Key=prefix + key)["Body"].read().decode("utf-8")
 
 
-def render(sql, name):
-    params = {"from": args["run_date_from"], "to": args["run_date_to"], "hub_limit": hub_limit}
+# Nothing stored before this run (set once the prior silver events are read): keyed steps rebuild
+# every key. A keyed step with no stored rows of its own renders it true too.
+full_rebuild = "true"
+
+
+def render(sql, name, overrides=None):
+    params = {"from": args["run_date_from"], "to": args["run_date_to"], "hub_limit": hub_limit,
+              "full_rebuild": full_rebuild, **(overrides or {})}
 
     def sub(m):
         if m.group(1) not in params:
@@ -149,6 +156,7 @@ def stored(path):
 # What earlier runs stored, read before anything is replaced: silver event ids (global dedupe) and
 # the previous identity map (stable customer ids).
 prior = stored(f"{lake}/silver/events")
+full_rebuild = "true" if prior is None else "false"
 (prior.select("event_id", "dt", "received_dt") if prior is not None else spark.createDataFrame([], "event_id STRING, dt STRING, received_dt STRING")).localCheckpoint().createOrReplaceTempView("silver_event_ids_prior")
 prev_map = stored(f"{lake}/silver/identity_map")
 if prev_map is not None and "customer_since" in prev_map.columns:
@@ -194,7 +202,8 @@ def put_metrics(**values):
 
 plan = json.loads(read_text("pipeline.json"))
 for step in plan["steps"]:
-    sql = render(read_text(step["sql"]), step["sql"])
+    text = read_text(step["sql"])
+    sql = render(text, step["sql"])
     kind, name = step["kind"], step["name"]
     if kind == "partitioned":
         # The run's rows (events that ARRIVED in the range; bronze dt is arrival), merged into the
@@ -212,6 +221,21 @@ for step in plan["steps"]:
         outputs.append({**step, "dts": sorted(dts)})
         view = merged if old is None else old.where(f"dt NOT IN ({dt_list})").unionByName(merged)
         view.createOrReplaceTempView(name)
+        # What was stored before the run (session_keys_touched reads the run's replaced rows).
+        (old if old is not None else new.limit(0)).createOrReplaceTempView(f"{name}__stored")
+    elif kind == "keyed":
+        # The touched keys' rows recomputed over their whole history, every other key's stored
+        # rows kept. Nothing stored (a first run, a table added since): all keys.
+        old = stored(f"{lake}/{step['path']}")
+        incremental = full_rebuild == "false" and old is not None
+        df = spark.sql(render(text, step["sql"], {"full_rebuild": "false" if incremental else "true"}))
+        if incremental:
+            touched = spark.table(step["touched"]).select(step["key"])
+            df = old.join(touched, step["key"], "left_anti").unionByName(df)
+        df = df.localCheckpoint()
+        df.createOrReplaceTempView(name)
+        df.coalesce(1).write.mode("overwrite").parquet(f"{staging}/{step['path']}")
+        outputs.append(step)
     elif kind in ("table", "temp"):
         df = spark.sql(sql).localCheckpoint()
         df.createOrReplaceTempView(name)

@@ -1,4 +1,5 @@
 -- gold.fact_sessions: one row per session with its first-touch channel and conversion.
+-- A keyed step like silver.sessions: the sessions of touched keys are recomputed, the rest kept.
 WITH s AS (
   SELECT
     session_id,
@@ -14,6 +15,7 @@ WITH s AS (
     min_by(campaign_source, ts) AS campaign_source,
     min_by(country, ts) AS country
   FROM sessions
+  WHERE ${full_rebuild} OR session_key IN (SELECT session_key FROM session_keys_touched)
   GROUP BY session_id
 )
 SELECT

@@ -1,6 +1,8 @@
 -- silver.sessions: web/mobile activity of people (bot traffic excluded) split into sessions after 30 minutes of inactivity,
 -- per device (anonymousId, else userId). The customer comes from the device's own identity key
 -- (a lookup in the small identity map, not a join of every event).
+-- A keyed step: a run recomputes the keys in session_keys_touched over their whole history, and
+-- keeps every other key's stored sessions (full_rebuild: all keys).
 WITH activity AS (
   -- Narrow rows through the two windows (each sorts what it carries); the event's attributes are
   -- joined back by its unique id afterwards.
@@ -9,6 +11,7 @@ WITH activity AS (
   WHERE e.event_type IN ('track', 'page', 'screen', 'identify')
     AND NOT coalesce(e.is_bot, false)
     AND coalesce(e.anonymous_id, e.user_id) IS NOT NULL
+    AND (${full_rebuild} OR coalesce(e.anonymous_id, e.user_id) IN (SELECT session_key FROM session_keys_touched))
 ),
 gaps AS (
   SELECT

@@ -11,16 +11,22 @@ import { referenceFile } from './reference';
 /**
  * Runs the ETL plan (sql/pipeline.json) embedded with DuckDB: bronze (gzip NDJSON) → silver and
  * gold (Parquet) in the lake folder. The Glue job (glue/run_sql.py) runs the same plan and SQL
- * files with Spark. A run processes the events that arrived (bronze dt) in its range and merges them into the event-date partitions of silver they touch; table
- * steps are rebuilt in full from silver (identity and profiles are global). Reruns are idempotent.
+ * files with Spark. A run processes the events that arrived (bronze dt) in its range and merges
+ * them into the event-date partitions of silver they touch; keyed steps (sessions) recompute the
+ * keys the run touched and keep the rest; table steps are rebuilt in full from silver (identity
+ * and profiles are global). Reruns are idempotent.
  */
 export interface PipelineStep {
   name: string;
   layer: 'silver' | 'gold';
-  kind: 'partitioned' | 'table' | 'temp' | 'iterate' | 'check' | 'warn';
+  kind: 'partitioned' | 'table' | 'keyed' | 'temp' | 'iterate' | 'check' | 'warn';
   sql: string;
   step?: string;
   path?: string;
+  /** keyed: the column whose values a run recomputes. */
+  key?: string;
+  /** keyed: the temp step listing the touched values of `key`. */
+  touched?: string;
 }
 
 export class DataQualityError extends C360Error {
@@ -54,6 +60,8 @@ export interface StepReport {
   rows: number;
   ms: number;
   iterations?: number;
+  /** keyed steps run incrementally: the rows recomputed (the rest of `rows` were kept). */
+  recomputed?: number;
 }
 
 export interface EtlReport {
@@ -201,7 +209,7 @@ async function registerQuarantine(engine: Engine, lakeDir: string): Promise<void
  * What earlier runs stored, read before this run replaces anything: the silver event ids (for
  * global dedupe) and the previous identity map (for stable customer ids).
  */
-async function registerPrior(engine: Engine, lakeDir: string): Promise<void> {
+async function registerPrior(engine: Engine, lakeDir: string): Promise<{ hasEvents: boolean }> {
   const events = join(lakeDir, 'silver', 'events');
   const hasEvents = existsSync(events) && (await readdir(events)).some((d) => d.startsWith('dt='));
   await engine.run(
@@ -227,6 +235,7 @@ async function registerPrior(engine: Engine, lakeDir: string): Promise<void> {
       `INSERT INTO identity_map_previous SELECT node, customer_id, ${since} FROM read_parquet(${lit(map)})`,
     );
   }
+  return { hasEvents };
 }
 
 /** A view over a partitioned table's stored partitions, or an empty one shaped by `template`. */
@@ -246,6 +255,20 @@ const count = async (engine: Engine, sql: string) =>
 type Staged =
   | { kind: 'partitions'; staged: string; target: string; dts: string[] }
   | { kind: 'file'; staged: string; target: string };
+
+/** A whole table written to staging (rows in a fixed order: a rerun writes the same file). */
+async function stageTable(
+  engine: Engine,
+  table: string,
+  staging: string,
+  path: string,
+  target: string,
+): Promise<Staged> {
+  const staged = join(staging, path, 'data.parquet');
+  await mkdir(join(staging, path), { recursive: true });
+  await engine.run(`COPY (SELECT * FROM ${table} ORDER BY ALL) TO ${lit(staged)} (FORMAT parquet)`);
+  return { kind: 'file', staged, target: join(target, 'data.parquet') };
+}
 
 /**
  * Publishes staged outputs: the event-date partitions a run touched replace the stored ones
@@ -307,7 +330,7 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
       memoryLimit: opts.memoryLimit ?? ETL_MEMORY_LIMIT,
     }));
   const progress = opts.onProgress ?? (() => {});
-  const params = { from: opts.from, to: opts.to, hub_limit: String(hubLimit) };
+  const params: Record<string, string> = { from: opts.from, to: opts.to, hub_limit: String(hubLimit) };
   const range = { from: opts.from, to: opts.to };
   const report: EtlReport = { from: opts.from, to: opts.to, bronzeFiles: 0, steps: [], warnings: [], ms: 0 };
   // Everything this run writes goes to staging first; nothing in the lake changes unless every check passes.
@@ -334,7 +357,9 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
     report.bronzeFiles = files.length;
     progress(`reading ${files.length} bronze file(s) for ${opts.from} .. ${opts.to}`);
     await registerSources(engine, files, root, opts.lakeDir);
-    await registerPrior(engine, opts.lakeDir);
+    const prior = await registerPrior(engine, opts.lakeDir);
+    // Nothing stored before this run: keyed steps rebuild every key, with no list of touched ones.
+    params.full_rebuild = String(!prior.hasEvents);
     await registerQuarantine(engine, opts.lakeDir);
 
     const texts = await Promise.all(plan.map((step) => readFile(join(root, 'sql', step.sql), 'utf8')));
@@ -347,9 +372,13 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
       const skip = !layers.has(step.layer);
       let rows = 0;
       let iterations: number | undefined;
+      /** keyed: the rows recomputed for the touched keys (the rest were kept). */
+      let recomputed: number | undefined;
       if (step.kind === 'partitioned') {
-        if (skip) await registerStored(engine, step.name, target, `SELECT * FROM (${sql})`);
-        else {
+        if (skip) {
+          await registerStored(engine, step.name, target, `SELECT * FROM (${sql})`);
+          await registerStored(engine, `${step.name}__stored`, target, `SELECT * FROM (${sql})`);
+        } else {
           // The run's rows (events that arrived in the range), merged into the event-date
           // partitions they touch: stored rows that arrived outside the range stay, rows that
           // arrived inside it are replaced (a rerun reprocesses, never doubles).
@@ -386,7 +415,31 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
             SELECT * FROM ${step.name}__stored WHERE dt NOT IN (SELECT dt FROM ${step.name}__dts)
             UNION ALL BY NAME SELECT * FROM ${merged}`);
         }
-      } else if (step.kind === 'temp' || step.kind === 'table') {
+      } else if (step.kind === 'keyed' && !skip) {
+        if (!step.key || !step.touched || !step.path)
+          throw new C360Error(`step ${step.name}: a keyed step needs "key", "touched" and "path"`);
+        // The touched keys' rows recomputed over their whole history; every other key's stored
+        // rows kept as they are. Nothing stored (a first run, a table added since): all keys.
+        const stored = join(target, 'data.parquet');
+        const incremental = params.full_rebuild === 'false' && existsSync(stored);
+        const stepSql = renderSql(
+          texts[index] as string,
+          { ...params, full_rebuild: String(!incremental) },
+          step.sql,
+        );
+        if (!incremental) await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name} AS ${stepSql}`);
+        else {
+          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__new AS ${stepSql}`);
+          recomputed = await count(engine, `SELECT * FROM ${step.name}__new`);
+          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name} AS
+            SELECT * FROM read_parquet(${lit(stored)}) s
+            WHERE NOT EXISTS (SELECT 1 FROM ${step.touched} t WHERE t.${step.key} = s.${step.key})
+            UNION ALL BY NAME SELECT * FROM ${step.name}__new`);
+          await engine.run(`DROP TABLE ${step.name}__new`);
+        }
+        rows = await count(engine, `SELECT * FROM ${step.name}`);
+        outputs.push(await stageTable(engine, step.name, staging, step.path, target));
+      } else if (step.kind === 'temp' || step.kind === 'table' || step.kind === 'keyed') {
         if (skip && step.path) {
           // A layer not being rebuilt: later steps read what an earlier run stored, if any.
           const stored = join(target, 'data.parquet');
@@ -398,14 +451,8 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
         } else {
           await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name} AS ${sql}`);
           rows = await count(engine, `SELECT * FROM ${step.name}`);
-          if (step.kind === 'table' && step.path) {
-            const staged = join(staging, step.path, 'data.parquet');
-            await mkdir(join(staging, step.path), { recursive: true });
-            await engine.run(
-              `COPY (SELECT * FROM ${step.name} ORDER BY ALL) TO ${lit(staged)} (FORMAT parquet)`,
-            );
-            outputs.push({ kind: 'file', staged, target: join(target, 'data.parquet') });
-          }
+          if (step.kind === 'table' && step.path)
+            outputs.push(await stageTable(engine, step.name, staging, step.path, target));
         }
       } else if (step.kind === 'iterate') {
         if (!step.step) throw new C360Error(`step ${step.name}: an iterate step needs "step"`);
@@ -446,10 +493,11 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
         rows,
         ms,
         ...(iterations ? { iterations } : {}),
+        ...(recomputed !== undefined ? { recomputed } : {}),
       });
       if (!skip) {
         progress(
-          `${step.layer}.${step.name}: ${step.kind === 'check' || step.kind === 'warn' ? 'checked' : `${rows} rows`}${iterations ? ` (${iterations} iterations)` : ''} in ${ms} ms`,
+          `${step.layer}.${step.name}: ${step.kind === 'check' || step.kind === 'warn' ? 'checked' : `${rows} rows`}${iterations ? ` (${iterations} iterations)` : ''}${recomputed !== undefined ? ` (${recomputed} recomputed for the keys the run touched)` : ''} in ${ms} ms`,
         );
       }
     }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFiles } from '../../src/adapters/local/files';
@@ -615,5 +615,86 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
     expect((err as DataQualityError).example).toContain('processing-failed/dt=2026-03-02');
     // Outside the run's range the error output does not block it.
     await expect(runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' })).resolves.toBeDefined();
+  });
+});
+
+describe('lake ETL: incremental sessions (keyed steps)', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'c360-etl-keyed-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const user = (v: string) => ({ type: 'user_id', value: v }) as const;
+  const anon = (v: string) => ({ type: 'anonymous_id', value: v }) as const;
+  const at = (day: number, hm: string) => `2026-05-0${day}T${hm}:00.000Z`;
+
+  it("a day's run recomputes only the keys it touched and ends where a rebuild of those tables ends", async () => {
+    const lake = join(root, 'lake');
+    const history: CanonicalEvent[] = [];
+    // Customers 1..6 get day-6 events (below); 8 and 9 do not.
+    for (const c of [1, 2, 3, 4, 5, 6, 8, 9]) {
+      for (let day = 1; day <= 5; day++) {
+        history.push(ev('page', at(day, `1${c}:00`), [anon(`a${c}`)]));
+        history.push(ev('page', at(day, `1${c}:20`), [anon(`a${c}`)]));
+      }
+      history.push(ev('identify', at(1, `1${c}:05`), [user(`u${c}`), anon(`a${c}`)]));
+    }
+    await writeBronze(lake, history);
+    await runEtl({ lakeDir: lake, from: '2026-05-01', to: '2026-05-05' });
+
+    // Day 6's arrivals: a page of a1; a late page of a2 inside its day-2 session; a new device of
+    // u3; a4's device signing in as u5 (customers 4 and 5 merge: a5, untouched by any event, gets
+    // another customer id); a late order of u6 five minutes after its day-5 session (converted).
+    const late = { receivedAt: at(6, '08:00') };
+    await writeBronze(lake, [
+      ev('page', at(6, '09:00'), [anon('a1')]),
+      ev('page', at(2, '12:30'), [anon('a2')], {}, late),
+      ev('identify', at(6, '09:30'), [user('u3'), anon('a7')]),
+      ev('page', at(6, '09:31'), [anon('a7')]),
+      ev('identify', at(6, '10:00'), [user('u5'), anon('a4')]),
+      ev(
+        'order_completed',
+        at(5, '16:25'),
+        [user('u6')],
+        { orderId: 'k-late', amount: 1500, currency: 'USD', status: 'paid' },
+        late,
+      ),
+    ]);
+    // The reference: the same lake, the same day's run, with the two keyed tables rebuilt whole.
+    const reference = join(root, 'reference');
+    await cp(lake, reference, { recursive: true });
+    await rm(join(reference, 'silver/sessions'), { recursive: true });
+    await rm(join(reference, 'gold/fact_sessions'), { recursive: true });
+
+    const day = await runEtl({ lakeDir: lake, from: '2026-05-06', to: '2026-05-06' });
+    const rebuilt = await runEtl({ lakeDir: reference, from: '2026-05-06', to: '2026-05-06' });
+
+    const touched = day.steps.find((s) => s.name === 'session_keys_touched');
+    const sessions = day.steps.find((s) => s.name === 'sessions');
+    // Customers 1..6 (one with a new device a7) are touched: a1..a7 and u1..u6; a8, u8, a9, u9 not.
+    expect(touched?.rows).toBe(13);
+    expect(sessions?.recomputed).toBeLessThan(sessions?.rows ?? 0);
+    expect(rebuilt.steps.find((s) => s.name === 'sessions')?.recomputed).toBeUndefined();
+
+    for (const table of ['silver.sessions', 'gold.fact_sessions']) {
+      const incremental = await query(lake, `SELECT * FROM ${table} ORDER BY ALL`);
+      expect(incremental.length).toBeGreaterThan(0);
+      expect(incremental).toEqual(await query(reference, `SELECT * FROM ${table} ORDER BY ALL`));
+    }
+    // The merge reached a5's stored sessions, and the late order converted u6's last session.
+    const ids = await query(
+      lake,
+      "SELECT DISTINCT session_key, customer_id FROM silver.sessions WHERE session_key IN ('a4', 'a5')",
+    );
+    expect(new Set(ids.map((r) => r.customer_id)).size).toBe(1);
+    expect(
+      await query(
+        lake,
+        "SELECT converted FROM gold.fact_sessions WHERE session_key = 'a6' ORDER BY started_at DESC LIMIT 1",
+      ),
+    ).toEqual([{ converted: 1 }]);
   });
 });

@@ -35,6 +35,34 @@ describe('SQL portability (Spark SQL subset)', () => {
     }
   });
 
+  it('the Glue job and the DuckDB runner both handle every step kind the plan uses, with the same parameters', async () => {
+    const plan = await loadPlan(join(__dirname, '../..'));
+    const glue = readFileSync(join(__dirname, '../../glue/run_sql.py'), 'utf8');
+    const runner = readFileSync(join(__dirname, '../../src/etl/runner.ts'), 'utf8');
+    for (const kind of new Set(plan.map((s) => s.kind))) {
+      expect({ kind, glue: new RegExp(`kind (==|in) \\(?[^\\n]*"${kind}"`).test(glue) }).toEqual({
+        kind,
+        glue: true,
+      });
+      expect({ kind, runner: runner.includes(`step.kind === '${kind}'`) }).toEqual({ kind, runner: true });
+    }
+    for (const s of plan.filter((p) => p.kind === 'keyed')) {
+      // The touched list is a temp step that runs before the keyed step.
+      const touched = plan.findIndex((p) => p.name === s.touched);
+      expect({ step: s.name, touched: plan[touched]?.kind, before: touched < plan.indexOf(s) }).toEqual({
+        step: s.name,
+        touched: 'temp',
+        before: true,
+      });
+    }
+    const params = new Set(
+      files.flatMap((f) =>
+        [...readFileSync(join(SQL_DIR, f), 'utf8').matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]),
+      ),
+    );
+    for (const p of params) expect({ p, glue: glue.includes(`"${p}"`) }).toEqual({ p, glue: true });
+  });
+
   it.each(files)('%s uses no DuckDB-only syntax', (file) => {
     const sql = readFileSync(join(SQL_DIR, file), 'utf8').replace(/--.*$/gm, '');
     const found = DUCKDB_ONLY.filter(([re]) => re.test(sql)).map(([, why]) => why);
