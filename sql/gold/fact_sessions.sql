@@ -1,6 +1,13 @@
 -- gold.fact_sessions: one row per session with its first-touch channel and conversion.
 -- A keyed step like silver.sessions: the sessions of touched keys are recomputed, the rest kept.
-WITH s AS (
+WITH keyed AS (
+  -- All keys, or the touched ones (the false branch is pruned when the query is planned).
+  SELECT * FROM sessions WHERE ${full_rebuild}
+  UNION ALL
+  SELECT x.* FROM sessions x JOIN session_keys_touched t ON t.session_key = x.session_key
+  WHERE NOT ${full_rebuild}
+),
+s AS (
   SELECT
     session_id,
     min(session_key) AS session_key,
@@ -14,8 +21,7 @@ WITH s AS (
     min_by(referrer_class, ts) AS referrer_class,
     min_by(campaign_source, ts) AS campaign_source,
     min_by(country, ts) AS country
-  FROM sessions
-  WHERE ${full_rebuild} OR session_key IN (SELECT session_key FROM session_keys_touched)
+  FROM keyed
   GROUP BY session_id
 )
 SELECT

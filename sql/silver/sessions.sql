@@ -3,7 +3,7 @@
 -- (a lookup in the small identity map, not a join of every event).
 -- A keyed step: a run recomputes the keys in session_keys_touched over their whole history, and
 -- keeps every other key's stored sessions (full_rebuild: all keys).
-WITH activity AS (
+WITH sessionable AS (
   -- Narrow rows through the two windows (each sorts what it carries); the event's attributes are
   -- joined back by its unique id afterwards.
   SELECT e.event_id, coalesce(e.anonymous_id, e.user_id) AS session_key, e.ts
@@ -11,7 +11,14 @@ WITH activity AS (
   WHERE e.event_type IN ('track', 'page', 'screen', 'identify')
     AND NOT coalesce(e.is_bot, false)
     AND coalesce(e.anonymous_id, e.user_id) IS NOT NULL
-    AND (${full_rebuild} OR coalesce(e.anonymous_id, e.user_id) IN (SELECT session_key FROM session_keys_touched))
+),
+activity AS (
+  -- All keys, or the touched ones: the branch whose constant condition is false is pruned when
+  -- the query is planned (an `OR` would still join every row to the list).
+  SELECT * FROM sessionable WHERE ${full_rebuild}
+  UNION ALL
+  SELECT s.* FROM sessionable s JOIN session_keys_touched t ON t.session_key = s.session_key
+  WHERE NOT ${full_rebuild}
 ),
 gaps AS (
   SELECT
