@@ -697,4 +697,39 @@ describe('lake ETL: incremental sessions (keyed steps)', () => {
       ),
     ).toEqual([{ converted: 1 }]);
   });
+
+  it('a customer split by a new hub key reaches the stored sessions of keys with no event in the run', async () => {
+    // u10 and u11 share a support mailbox: one customer while it links two accounts. On day 6 a
+    // third account uses it, it becomes a hub (limit 2) and the customer splits; u11's sessions
+    // (server-side events keyed by its user id) have no event that day.
+    const lake = join(root, 'lake');
+    const desk = { type: 'email_hash', value: 'desk' } as const;
+    await writeBronze(lake, [
+      ev('identify', at(1, '10:00'), [user('u10'), desk]),
+      ev('identify', at(1, '11:00'), [user('u11'), desk]),
+      ev('track', at(2, '10:00'), [user('u11')]),
+      ev('track', at(3, '10:00'), [user('u10')]),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-05-01', to: '2026-05-05', hubLimit: 2 });
+    const customerOf = async (key: string) =>
+      (
+        await query(lake, `SELECT DISTINCT customer_id FROM silver.sessions WHERE session_key = '${key}'`)
+      ).map((r) => r.customer_id);
+    expect(await customerOf('u11')).toEqual(await customerOf('u10'));
+
+    await writeBronze(lake, [ev('identify', at(6, '10:00'), [user('u12'), desk])]);
+    const reference = join(root, 'reference');
+    await cp(lake, reference, { recursive: true });
+    await rm(join(reference, 'silver/sessions'), { recursive: true });
+    await rm(join(reference, 'gold/fact_sessions'), { recursive: true });
+    const day = await runEtl({ lakeDir: lake, from: '2026-05-06', to: '2026-05-06', hubLimit: 2 });
+    await runEtl({ lakeDir: reference, from: '2026-05-06', to: '2026-05-06', hubLimit: 2 });
+
+    expect(day.steps.find((s) => s.name === 'sessions')?.recomputed).toBeGreaterThan(0);
+    expect(await customerOf('u11')).not.toEqual(await customerOf('u10'));
+    for (const table of ['silver.sessions', 'gold.fact_sessions'])
+      expect(await query(lake, `SELECT * FROM ${table} ORDER BY ALL`)).toEqual(
+        await query(reference, `SELECT * FROM ${table} ORDER BY ALL`),
+      );
+  });
 });
