@@ -11,6 +11,7 @@ session time zone is UTC; every output is written to a staging prefix and only p
 (stale dt partitions of the run dropped, the run's partitions and whole tables replaced) after
 every check passed; `warn` steps report without failing.
 """
+import hashlib
 import json
 import re
 import sys
@@ -146,6 +147,17 @@ spark.sql("SELECT CAST(rate_date AS DATE) AS rate_date, upper(currency) AS curre
 spark.sql("SELECT * FROM ref_countries_raw").createOrReplaceTempView("ref_countries")
 
 
+# Next to a keyed table: the version of the SQL that wrote its rows (Spark and Athena skip `_` files).
+KEYED_VERSION_FILE = "_sql_version"
+
+
+def stored_version(path):
+    try:
+        return s3.get_object(Bucket=args["lake_bucket"], Key=f"{path}/{KEYED_VERSION_FILE}")["Body"].read().decode().strip()
+    except s3.exceptions.NoSuchKey:
+        return None
+
+
 def stored(path):
     try:
         return spark.read.parquet(path)
@@ -225,9 +237,12 @@ for step in plan["steps"]:
         (old if old is not None else new.limit(0)).createOrReplaceTempView(f"{name}__stored")
     elif kind == "keyed":
         # The touched keys' rows recomputed over their whole history, every other key's stored
-        # rows kept. Nothing stored (a first run, a table added since): all keys.
+        # rows kept. Nothing stored (a first run, a table added since), or rows a different
+        # version of the SQL wrote: all keys. The version is written next to the table at publish.
         old = stored(f"{lake}/{step['path']}")
-        incremental = full_rebuild == "false" and old is not None
+        touched_step = next(p for p in plan["steps"] if p["name"] == step["touched"])
+        version = hashlib.sha256(text.encode() + b"\0" + read_text(touched_step["sql"]).encode()).hexdigest()
+        incremental = full_rebuild == "false" and old is not None and stored_version(step["path"]) == version
         df = spark.sql(render(text, step["sql"], {"full_rebuild": "false" if incremental else "true"}))
         if incremental:
             touched = spark.table(step["touched"]).select(step["key"])
@@ -235,7 +250,7 @@ for step in plan["steps"]:
         df = df.localCheckpoint()
         df.createOrReplaceTempView(name)
         df.coalesce(1).write.mode("overwrite").parquet(f"{staging}/{step['path']}")
-        outputs.append(step)
+        outputs.append({**step, "version": version})
     elif kind in ("table", "temp"):
         df = spark.sql(sql).localCheckpoint()
         df.createOrReplaceTempView(name)
@@ -289,6 +304,9 @@ for step in outputs:
             staged.write.mode("append").partitionBy("dt").parquet(target)
     else:
         spark.read.parquet(f"{staging}/{step['path']}").coalesce(1).write.mode("overwrite").parquet(target)
+        if step.get("version"):
+            s3.put_object(Bucket=args["lake_bucket"], Key=f"{step['path']}/{KEYED_VERSION_FILE}",
+                          Body=(step["version"] + "\n").encode())
 
 
 def _completeness(frm, to):

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from '../adapters/local/files';
 import { C360Error } from '../domain/errors';
@@ -254,7 +255,25 @@ const count = async (engine: Engine, sql: string) =>
 /** An output built in staging, moved into the lake only when every check of the run passed. */
 type Staged =
   | { kind: 'partitions'; staged: string; target: string; dts: string[] }
-  | { kind: 'file'; staged: string; target: string };
+  | {
+      kind: 'file';
+      staged: string;
+      target: string;
+      /** A keyed table's SQL version, written next to it (KEYED_VERSION_FILE). */
+      version?: string;
+    };
+
+/** Next to a keyed table: the version of the SQL that wrote its rows (readers skip `_` files). */
+const KEYED_VERSION_FILE = '_sql_version';
+
+/** A keyed step's SQL version: its own SQL and its touched list's, hashed. */
+function keyedVersion(sql: string, touchedSql: string | undefined): string {
+  return createHash('sha256')
+    .update(sql)
+    .update('\0')
+    .update(touchedSql ?? '')
+    .digest('hex');
+}
 
 /** A whole table written to staging (rows in a fixed order: a rerun writes the same file). */
 async function stageTable(
@@ -263,7 +282,7 @@ async function stageTable(
   staging: string,
   path: string,
   target: string,
-): Promise<Staged> {
+): Promise<Extract<Staged, { kind: 'file' }>> {
   const staged = join(staging, path, 'data.parquet');
   await mkdir(join(staging, path), { recursive: true });
   await engine.run(`COPY (SELECT * FROM ${table} ORDER BY ALL) TO ${lit(staged)} (FORMAT parquet)`);
@@ -280,6 +299,8 @@ async function publish(outputs: Staged[]): Promise<void> {
     if (o.kind === 'file') {
       await mkdir(join(o.target, '..'), { recursive: true });
       await rename(o.staged, o.target);
+      if (o.version) await writeFile(join(o.target, '..', KEYED_VERSION_FILE), `${o.version}\n`);
+      else await rm(join(o.target, '..', KEYED_VERSION_FILE), { force: true });
       continue;
     }
     await mkdir(o.target, { recursive: true });
@@ -419,9 +440,16 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
         if (!step.key || !step.touched || !step.path)
           throw new C360Error(`step ${step.name}: a keyed step needs "key", "touched" and "path"`);
         // The touched keys' rows recomputed over their whole history; every other key's stored
-        // rows kept as they are. Nothing stored (a first run, a table added since): all keys.
+        // rows kept as they are. Nothing stored (a first run, a table added since), or rows a
+        // different version of the SQL wrote: all keys.
         const stored = join(target, 'data.parquet');
-        const incremental = params.full_rebuild === 'false' && existsSync(stored);
+        const version = keyedVersion(
+          texts[index] as string,
+          texts[plan.findIndex((p) => p.name === step.touched)],
+        );
+        const storedVersion = await readFile(join(target, KEYED_VERSION_FILE), 'utf8').catch(() => null);
+        const incremental =
+          params.full_rebuild === 'false' && existsSync(stored) && storedVersion?.trim() === version;
         const stepSql = renderSql(
           texts[index] as string,
           { ...params, full_rebuild: String(!incremental) },
@@ -438,7 +466,7 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
           await engine.run(`DROP TABLE ${step.name}__new`);
         }
         rows = await count(engine, `SELECT * FROM ${step.name}`);
-        outputs.push(await stageTable(engine, step.name, staging, step.path, target));
+        outputs.push({ ...(await stageTable(engine, step.name, staging, step.path, target)), version });
       } else if (step.kind === 'temp' || step.kind === 'table' || step.kind === 'keyed') {
         if (skip && step.path) {
           // A layer not being rebuilt: later steps read what an earlier run stored, if any.

@@ -698,6 +698,30 @@ describe('lake ETL: incremental sessions (keyed steps)', () => {
     ).toEqual([{ converted: 1 }]);
   });
 
+  it('a keyed table written by another version of its SQL is rebuilt whole, then runs incrementally again', async () => {
+    const lake = join(root, 'lake');
+    await writeBronze(lake, [
+      ev('page', at(1, '10:00'), [anon('v1')]),
+      ev('page', at(1, '10:00'), [anon('v2')]),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-05-01', to: '2026-05-01' });
+    const versionFile = join(lake, 'silver/sessions/_sql_version');
+    expect(readFileSync(versionFile, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+    // As if the rows had been written by an older sessions.sql.
+    await writeFile(versionFile, 'an-older-version\n');
+    await writeBronze(lake, [ev('page', at(2, '10:00'), [anon('v1')])]);
+    const day2 = await runEtl({ lakeDir: lake, from: '2026-05-02', to: '2026-05-02' });
+    const step = (r: typeof day2, name: string) => r.steps.find((s) => s.name === name);
+    expect(step(day2, 'sessions')?.recomputed).toBeUndefined();
+    // fact_sessions kept its version: only v1's two sessions (day 1 and day 2) were recomputed.
+    expect(step(day2, 'fact_sessions')?.recomputed).toBe(2);
+    await writeBronze(lake, [ev('page', at(3, '10:00'), [anon('v2')])]);
+    const day3 = await runEtl({ lakeDir: lake, from: '2026-05-03', to: '2026-05-03' });
+    // v2's two events (day 1 and day 3) recomputed, v1's two kept.
+    expect(step(day3, 'sessions')?.recomputed).toBe(2);
+    expect(step(day3, 'sessions')?.rows).toBe(4);
+  });
+
   it('a customer split by a new hub key reaches the stored sessions of keys with no event in the run', async () => {
     // u10 and u11 share a support mailbox: one customer while it links two accounts. On day 6 a
     // third account uses it, it becomes a hub (limit 2) and the customer splits; u11's sessions
