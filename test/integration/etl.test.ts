@@ -36,6 +36,10 @@ function ev(
   });
 }
 
+/** A paid order of `amount` minor units. */
+const paidOrder = (ts: string, ids: IdentityKey[], orderId: string, amount = 1000, currency = 'USD') =>
+  ev('order_completed', ts, ids, { orderId, amount, currency, status: 'paid' });
+
 /** SQL over the lake's views (the shared helper). */
 const query = queryLake;
 
@@ -181,12 +185,7 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
   });
 
   it('a guest order (no identity) is revenue without a customer', async () => {
-    const guest = ev('order_completed', '2026-03-01T12:00:00.000Z', [], {
-      orderId: 'guest-1',
-      amount: 100,
-      currency: 'USD',
-      status: 'paid',
-    });
+    const guest = paidOrder('2026-03-01T12:00:00.000Z', [], 'guest-1', 100);
     await writeBronze(lake, [...dataset(), guest]);
     await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' });
     expect(
@@ -200,12 +199,7 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
     const before = await query(lake, 'SELECT * FROM gold.fact_orders ORDER BY order_key');
     const beforeSilver = await query(lake, 'SELECT count(*) AS n FROM silver.events');
     // XOF is ISO-4217 but the reference rates have no XOF rate: the order cannot be valued.
-    const unpriced = ev('order_completed', '2026-03-02T12:00:00.000Z', [u2], {
-      orderId: 'xof-1',
-      amount: 5000,
-      currency: 'XOF',
-      status: 'paid',
-    });
+    const unpriced = paidOrder('2026-03-02T12:00:00.000Z', [u2], 'xof-1', 5000, 'XOF');
     await writeBronze(lake, [unpriced]);
     const err = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' }).catch(
       (e: unknown) => e,
@@ -462,18 +456,8 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
         {},
         { enrichment: bot, flags: { bot: true, late: false, futureClamped: false } },
       ),
-      ev('order_completed', '2026-03-01T11:00:00.000Z', [k1 as IdentityKey], {
-        orderId: 'k-o1',
-        amount: 1000,
-        currency: 'USD',
-        status: 'paid',
-      }),
-      ev('order_completed', '2026-03-01T11:00:00.000Z', [k3 as IdentityKey], {
-        orderId: 'k-o3',
-        amount: 1000,
-        currency: 'USD',
-        status: 'paid',
-      }),
+      paidOrder('2026-03-01T11:00:00.000Z', [k1 as IdentityKey], 'k-o1'),
+      paidOrder('2026-03-01T11:00:00.000Z', [k3 as IdentityKey], 'k-o3'),
     ]);
     await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
     expect(await query(lake, 'SELECT dau, orders, buyers, conversion_rate FROM gold.kpi_daily')).toEqual([
@@ -498,12 +482,7 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
     // An order every day (by a customer never active) makes every day a KPI row: window edges show.
     for (let d = 0; d <= 60; d++) {
       events.push(
-        ev('order_completed', day(d).replace('T00:00', 'T12:00'), [{ type: 'user_id', value: 'w5' }], {
-          orderId: `w-o${d}`,
-          amount: 1000,
-          currency: 'USD',
-          status: 'paid',
-        }),
+        paidOrder(day(d).replace('T00:00', 'T12:00'), [{ type: 'user_id', value: 'w5' }], `w-o${d}`),
       );
     }
     await writeBronze(lake, events);
@@ -531,27 +510,12 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
     const events = [];
     for (let i = 0; i < 10; i++) {
       events.push(
-        ev('order_completed', '2026-03-05T10:00:00.000Z', [{ type: 'user_id', value: `once${i}` }], {
-          orderId: `once-${i}`,
-          amount: 1000,
-          currency: 'USD',
-          status: 'paid',
-        }),
+        paidOrder('2026-03-05T10:00:00.000Z', [{ type: 'user_id', value: `once${i}` }], `once-${i}`),
       );
     }
     events.push(
-      ev('order_completed', '2026-03-01T10:00:00.000Z', [{ type: 'user_id', value: 'twice' }], {
-        orderId: 'tw-1',
-        amount: 1000,
-        currency: 'USD',
-        status: 'paid',
-      }),
-      ev('order_completed', '2026-03-05T10:00:00.000Z', [{ type: 'user_id', value: 'twice' }], {
-        orderId: 'tw-2',
-        amount: 1000,
-        currency: 'USD',
-        status: 'paid',
-      }),
+      paidOrder('2026-03-01T10:00:00.000Z', [{ type: 'user_id', value: 'twice' }], 'tw-1'),
+      paidOrder('2026-03-05T10:00:00.000Z', [{ type: 'user_id', value: 'twice' }], 'tw-2'),
     );
     await writeBronze(lake, events);
     await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-05' });
@@ -582,12 +546,7 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
       out.mockRestore();
     }
     const eur = (day: string, id: string) =>
-      ev('order_completed', `${day}T12:00:00.000Z`, [{ type: 'user_id', value: `fx-${id}` }], {
-        orderId: id,
-        amount: 10000,
-        currency: 'EUR',
-        status: 'paid',
-      });
+      paidOrder(`${day}T12:00:00.000Z`, [{ type: 'user_id', value: `fx-${id}` }], id, 10000, 'EUR');
     await writeBronze(lake, [
       eur('2019-04-10', 'fx-a'),
       eur('2021-12-02', 'fx-b'),
