@@ -1,5 +1,6 @@
+import { fullFormats } from 'ajv-formats/dist/formats';
 import { EVENT_TYPES } from '../../src/domain/event';
-import { SchemaRegistry } from '../../src/domain/schema-registry';
+import { isDateTime, SchemaRegistry } from '../../src/domain/schema-registry';
 import { canonical } from '../helpers/canonical';
 
 const VALID_PROPERTIES: Record<string, Record<string, unknown>> = {
@@ -13,6 +14,38 @@ const VALID_PROPERTIES: Record<string, Record<string, unknown>> = {
 
 describe('SchemaRegistry', () => {
   const registry = SchemaRegistry.default();
+
+  it('checks date-times exactly as ajv-formats does (calendar days, leap years, leap seconds, zones)', () => {
+    const reference = (fullFormats['date-time'] as { validate: (s: string) => boolean }).validate;
+    const pad = (v: number, w = 2) => String(v).padStart(w, '0');
+    const samples: string[] = [];
+    for (const year of [1900, 2000, 2023, 2024, 2100])
+      for (let month = 0; month <= 13; month++)
+        for (const day of [0, 1, 28, 29, 30, 31, 32])
+          samples.push(`${year}-${pad(month)}-${pad(day)}T12:00:00Z`);
+    for (const hour of [0, 12, 23, 24, 99])
+      for (const minute of [0, 59, 60])
+        for (const second of ['00', '59', '59.999', '60', '60.5', '61'])
+          samples.push(`2026-06-30T${pad(hour)}:${pad(minute)}:${second}Z`);
+    // Forms outside the fast path: offsets, lower case, a space, no zone, garbage.
+    samples.push(
+      '2026-06-30T23:59:60+00:00',
+      '2026-06-30T23:59:60-01:00',
+      '2026-06-30t10:00:00z',
+      '2026-06-30 10:00:00Z',
+      '2026-06-30T10:00:00',
+      '2026-06-30T10:00Z',
+      '2026-06-30T10:00:00.Z',
+      '2026-6-30T10:00:00Z',
+      'not a date',
+      '',
+    );
+    const disagree = samples.filter((s) => isDateTime(s) !== reference(s));
+    expect(disagree).toEqual([]);
+    // Both outcomes occur (the comparison is not vacuous).
+    expect(samples.filter((s) => isDateTime(s)).length).toBeGreaterThan(100);
+    expect(samples.filter((s) => !isDateTime(s)).length).toBeGreaterThan(100);
+  });
 
   it('has one schema per canonical event type', () => {
     expect(registry.types().sort()).toEqual([...EVENT_TYPES].sort());

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CampaignInfo, ReferrerClass } from '../event';
 
 /**
@@ -42,6 +43,21 @@ export function classifyReferrer(
   return 'other';
 }
 
+/**
+ * Referrer → its host (lower case), or null when it is not a URL. Referrers repeat (search
+ * engines, social sites, the shop itself), so parsed hosts are kept in a bounded LRU cache.
+ */
+const referrerHosts = new LRUCache<string, { host: string | null }>({ max: 2_000 });
+function referrerHost(referrer: unknown): string | null {
+  if (typeof referrer !== 'string' || referrer.length === 0) return null;
+  let hit = referrerHosts.get(referrer);
+  if (hit === undefined) {
+    hit = { host: parseUrl(referrer)?.hostname.toLowerCase() ?? null };
+    referrerHosts.set(referrer, hit);
+  }
+  return hit.host;
+}
+
 export function extractCampaign(context: Record<string, unknown>): CampaignInfo | null {
   const page = (typeof context.page === 'object' && context.page !== null ? context.page : {}) as Record<
     string,
@@ -52,7 +68,7 @@ export function extractCampaign(context: Record<string, unknown>): CampaignInfo 
   ) as Record<string, unknown>;
   const url = parseUrl(page.url);
   const q = url?.searchParams;
-  const referrer = parseUrl(page.referrer ?? context.referrer);
+  const refHost = referrerHost(page.referrer ?? context.referrer);
   const pick = (k: string, utm: string) => str(given[k]) ?? str(q?.get(utm));
   let clickIdType: CampaignInfo['clickIdType'] = null;
   let clickId: string | null = null;
@@ -72,7 +88,7 @@ export function extractCampaign(context: Record<string, unknown>): CampaignInfo 
     content: pick('content', 'utm_content'),
     clickIdType,
     clickId,
-    referrerHost: referrer?.hostname.toLowerCase() ?? null,
+    referrerHost: refHost,
     referrerClass: 'direct',
   };
   info.referrerClass = classifyReferrer(
@@ -81,6 +97,6 @@ export function extractCampaign(context: Record<string, unknown>): CampaignInfo 
     info.medium,
     clickId !== null,
   );
-  if (!url && !referrer && !info.source && !info.medium && !info.name && !clickId) return null;
+  if (!url && refHost === null && !info.source && !info.medium && !info.name && !clickId) return null;
   return info;
 }
