@@ -151,6 +151,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (process.env.C360_CLI_ENTRY === '1' || (typeof module !== 'undefined' && require.main === module)) {
+  // A reader that stops early (`c360 query … | head`) closes the pipe: stop quietly, as Unix tools do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,6 +1,5 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { fullFormats } from 'ajv-formats/dist/formats';
 import adAttribution from '../../schemas/ad_attribution.v1.json';
 import alias from '../../schemas/alias.v1.json';
 import common from '../../schemas/common.v1.json';
@@ -52,7 +51,7 @@ export const SCHEMA_VERSION = 1;
 /** The common shape of a date-time: ISO 8601 in UTC, as every canonical timestamp is written. */
 const UTC_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const fullDateTime = (fullFormats['date-time'] as { validate: (s: string) => boolean }).validate;
+const fullDateTime = (addFormats.get('date-time', 'full') as { validate: (s: string) => boolean }).validate;
 
 /**
  * The `date-time` format exactly as ajv-formats checks it (RFC 3339: real calendar days, leap
