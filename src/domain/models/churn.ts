@@ -39,10 +39,23 @@ type Booster = {
  * other command (and the CLI bundle's start-up) stays free of it.
  */
 async function xgboost<T>(): Promise<T> {
-  return (await (
-    await import('ml-xgboost')
-  ).default) as unknown as T;
+  // Its Emscripten loader first tries to stream the .wasm through fetch(), which cannot read a
+  // file path in Node, prints that on console.warn and reads the file instead. The loader keeps
+  // the console.warn it saw when it was evaluated: it gets one without those two lines.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && WASM_FALLBACK_NOISE.test(args[0])) return;
+    warn(...args);
+  };
+  try {
+    const mod = await import('ml-xgboost');
+    return (await mod.default) as unknown as T;
+  } finally {
+    console.warn = warn;
+  }
 }
+
+const WASM_FALLBACK_NOISE = /^(?:wasm streaming compile failed|falling back to ArrayBuffer instantiation)/;
 
 export async function trainXgboost(
   d: Dataset,
