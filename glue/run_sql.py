@@ -2,7 +2,7 @@
 embedded runtime runs with DuckDB (src/etl/runner.ts). Keep the two in step.
 
 Arguments: --run_date_from YYYY-MM-DD --run_date_to YYYY-MM-DD --lake_bucket NAME
-           --sql_prefix s3://bucket/artifacts/sql/ [--hub_limit 50]
+           --sql_prefix s3://bucket/artifacts/sql/ [--hub_limit 50] [--all_keys true|false]
 Sources registered here (engine-specific, like in the DuckDB runner): bronze_events,
 bronze_identities (namespaced event keys), bronze_order_lines, quarantine_events, silver_event_ids_prior, identity_map_previous,
 <partitioned step>__stored (its rows as stored before the run),
@@ -33,16 +33,23 @@ if GlueContext is not None:
     hub_limit = "50"
     if "--hub_limit" in sys.argv:
         hub_limit = getResolvedOptions(sys.argv, ["hub_limit"])["hub_limit"]
+    all_keys = "false"
+    if "--all_keys" in sys.argv:
+        all_keys = getResolvedOptions(sys.argv, ["all_keys"])["all_keys"]
 else:
     parser = argparse.ArgumentParser(description="c360 ETL (EMR Serverless)")
     for name in ("run_date_from", "run_date_to", "lake_bucket", "sql_prefix"):
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--hub_limit", default="50")
+    parser.add_argument("--all_keys", default="false")
     parsed = vars(parser.parse_known_args(sys.argv[1:])[0])
     hub_limit = parsed.pop("hub_limit")
+    all_keys = parsed.pop("all_keys")
     args = parsed
 if not hub_limit.isdigit() or int(hub_limit) < 1:
     raise ValueError("--hub_limit must be a positive integer")
+if all_keys not in ("true", "false"):
+    raise ValueError("--all_keys must be true or false")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 if not DATE.match(args["run_date_from"]) or not DATE.match(args["run_date_to"]):
     raise ValueError("--run_date_from and --run_date_to must be YYYY-MM-DD")
@@ -168,7 +175,7 @@ def stored(path):
 # What earlier runs stored, read before anything is replaced: silver event ids (global dedupe) and
 # the previous identity map (stable customer ids).
 prior = stored(f"{lake}/silver/events")
-full_rebuild = "true" if prior is None else "false"
+full_rebuild = "true" if prior is None or all_keys == "true" else "false"
 (prior.select("event_id", "dt", "received_dt") if prior is not None else spark.createDataFrame([], "event_id STRING, dt STRING, received_dt STRING")).localCheckpoint().createOrReplaceTempView("silver_event_ids_prior")
 prev_map = stored(f"{lake}/silver/identity_map")
 if prev_map is not None and "customer_since" in prev_map.columns:

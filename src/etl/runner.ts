@@ -86,6 +86,11 @@ export interface EtlOptions {
   memoryLimit?: string;
   /** Identity hub guard: a key linking more account keys than this is not merged on (default 50). */
   hubLimit?: number;
+  /**
+   * Keyed steps (sessions) recompute every key, not only those the run touched (e.g. after a keyed
+   * table was restored from a backup).
+   */
+  allKeys?: boolean;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -379,8 +384,9 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
     progress(`reading ${files.length} bronze file(s) for ${opts.from} .. ${opts.to}`);
     await registerSources(engine, files, root, opts.lakeDir);
     const prior = await registerPrior(engine, opts.lakeDir);
-    // Nothing stored before this run: keyed steps rebuild every key, with no list of touched ones.
-    params.full_rebuild = String(!prior.hasEvents);
+    // Nothing stored before this run (or asked for): keyed steps rebuild every key, with no list
+    // of touched ones.
+    params.full_rebuild = String(!prior.hasEvents || opts.allKeys === true);
     await registerQuarantine(engine, opts.lakeDir);
 
     const texts = await Promise.all(plan.map((step) => readFile(join(root, 'sql', step.sql), 'utf8')));

@@ -657,7 +657,7 @@ describe('lake ETL: incremental sessions (keyed steps)', () => {
     ).toEqual([{ converted: 1 }]);
   });
 
-  it('a keyed table written by another version of its SQL is rebuilt whole, then runs incrementally again', async () => {
+  it('a keyed table written by another version of its SQL (or --all-keys) is rebuilt whole, then runs incrementally again', async () => {
     const lake = join(root, 'lake');
     await writeBronze(lake, [
       ev('page', at(1, '10:00'), [anon('v1')]),
@@ -679,6 +679,11 @@ describe('lake ETL: incremental sessions (keyed steps)', () => {
     // v2's two events (day 1 and day 3) recomputed, v1's two kept.
     expect(step(day3, 'sessions')?.recomputed).toBe(2);
     expect(step(day3, 'sessions')?.rows).toBe(4);
+    // Asked for every key (`c360 etl --all-keys`): no touched list, every key recomputed.
+    const all = await runEtl({ lakeDir: lake, from: '2026-05-03', to: '2026-05-03', allKeys: true });
+    expect(step(all, 'sessions')?.recomputed).toBeUndefined();
+    expect(step(all, 'session_keys_touched')?.rows).toBe(0);
+    expect(step(all, 'sessions')?.rows).toBe(4);
   });
 
   it('a customer split by a new hub key reaches the stored sessions of keys with no event in the run', async () => {

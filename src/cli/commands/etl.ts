@@ -11,14 +11,19 @@ function command(): Command {
     .description(
       'Builds silver and gold from bronze with DuckDB, running sql/pipeline.json (the same SQL files the Glue job ' +
         'runs in AWS). A run processes the events that arrived on the given dates and merges them into the ' +
-        'event-date partitions of silver they touch (late events land in their date); identity, sessions and gold ' +
-        'are rebuilt from silver. Data quality checks run before anything is published: a failed check names ' +
-        'itself and leaves the previous output in place.',
+        'event-date partitions of silver they touch (late events land in their date); sessions are recomputed for ' +
+        'the devices and customers the run touched; identity and the other gold tables are rebuilt from silver. ' +
+        'Data quality checks run before anything is published: a failed check names itself and leaves the ' +
+        'previous output in place.',
     )
     .option('--date <YYYY-MM-DD>', 'one arrival date')
     .option('--from <YYYY-MM-DD>', 'first arrival date')
     .option('--to <YYYY-MM-DD>', 'last arrival date (default: --from)')
     .addOption(new Option('--layer <layer...>', 'build only these layers').choices(['silver', 'gold']))
+    .option(
+      '--all-keys',
+      'recompute the sessions of every device, not only those the run touched (e.g. after restoring a sessions table from a backup)',
+    )
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
 }
 
@@ -29,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     from?: string;
     to?: string;
     layer?: ('silver' | 'gold')[];
+    allKeys?: boolean;
     data: string;
   }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
@@ -45,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     from,
     to,
     layers: o.layer,
+    allKeys: o.allKeys === true,
     onProgress: (m) => progress.line(m),
   });
   progress.done();
