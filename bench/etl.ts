@@ -47,6 +47,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
         bronze_files: report.bronzeFiles,
         wall_s: Number(wall.toFixed(2)),
         events_per_s: Math.round(events / wall),
+        bronze_parse_s: Number((report.bronzeMs / 1000).toFixed(2)),
         peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
         generate_s: Number(genS.toFixed(2)),
         slowest_steps: slowest(report.steps),

@@ -69,6 +69,8 @@ export interface EtlReport {
   from: string;
   to: string;
   bronzeFiles: number;
+  /** Parsing the run's bronze (gzip NDJSON) into the engine, once for every step that reads it. */
+  bronzeMs: number;
   steps: StepReport[];
   /** Data quality warnings (warn steps with offending rows): the run still published. */
   warnings: { check: string; failures: number; example: string | null; rule: string }[];
@@ -358,7 +360,15 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
   const progress = opts.onProgress ?? (() => {});
   const params: Record<string, string> = { from: opts.from, to: opts.to, hub_limit: String(hubLimit) };
   const range = { from: opts.from, to: opts.to };
-  const report: EtlReport = { from: opts.from, to: opts.to, bronzeFiles: 0, steps: [], warnings: [], ms: 0 };
+  const report: EtlReport = {
+    from: opts.from,
+    to: opts.to,
+    bronzeFiles: 0,
+    bronzeMs: 0,
+    steps: [],
+    warnings: [],
+    ms: 0,
+  };
   // Everything this run writes goes to staging first; nothing in the lake changes unless every check passes.
   const staging = join(opts.lakeDir, '_staging', `run-${process.pid}-${Date.now()}`);
   const outputs: Staged[] = [];
@@ -382,7 +392,10 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
     const files = await bronzeFiles(opts.lakeDir, range);
     report.bronzeFiles = files.length;
     progress(`reading ${files.length} bronze file(s) for ${opts.from} .. ${opts.to}`);
+    const read0 = performance.now();
     await registerSources(engine, files, root, opts.lakeDir);
+    report.bronzeMs = Math.round(performance.now() - read0);
+    progress(`bronze parsed in ${report.bronzeMs} ms`);
     const prior = await registerPrior(engine, opts.lakeDir);
     // Nothing stored before this run (or asked for): keyed steps rebuild every key, with no list
     // of touched ones.
