@@ -30,6 +30,7 @@ await build({
     'gen-reference': 'scripts/gen-reference.ts',
     'gen-slo-alarms': 'scripts/gen-slo-alarms.ts',
     'gen-quicksight': 'scripts/gen-quicksight.ts',
+    'gen-warehouse-setup': 'scripts/gen-warehouse-setup.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

@@ -1,4 +1,5 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { Context } from 'aws-lambda';
 import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { RedshiftWarehouse } from '../../src/adapters/aws/redshift-warehouse';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
@@ -7,9 +8,21 @@ import { writeReportsFor } from '../../src/dashboards/reports';
 import { C360Error } from '../../src/domain/errors';
 import { CHURN_FEATURES } from '../../src/domain/models/features';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
-import { createPipelineStepsHandler, lakeKey, splitFeatures } from '../../src/handlers/pipeline-steps';
+import {
+  createPipelineStepsHandler,
+  lakeKey,
+  type PipelineStepEvent,
+  splitFeatures,
+} from '../../src/handlers/pipeline-steps';
+import {
+  createWarehouseSetupResource,
+  isCustomResourceEvent,
+} from '../../src/handlers/warehouse-setup-resource';
 
-/** Lambda entry: the daily pipeline's small steps (date, backfill range, Redshift setup and loads, scoring batches). */
+/**
+ * Lambda entry: the daily pipeline's small steps (date, backfill range, Redshift setup and loads,
+ * scoring batches), and the `WarehouseSetup` custom resource CloudFormation calls on deploy.
+ */
 export const loadConfig = () =>
   readEnv(
     [
@@ -37,7 +50,9 @@ const warehouse = new RedshiftWarehouse({
   copyRoleArn: config.REDSHIFT_COPY_ROLE_ARN,
 });
 
-export const handler = correlated(
+const setupWarehouse = () => warehouse.setup({ glueDatabase: config.GLUE_DATABASE });
+
+const steps = correlated(
   createPipelineStepsHandler({
     now: () => new Date(),
     logger,
@@ -51,7 +66,7 @@ export const handler = correlated(
       );
     },
     refreshReporting: () => warehouse.refreshReporting(),
-    setupWarehouse: () => warehouse.setup({ glueDatabase: config.GLUE_DATABASE }),
+    setupWarehouse,
     // The day's summary and its week's digest, from Redshift, to reports/ in the lake bucket.
     writeReports: (date) => writeReportsFor(warehouse, lake, date),
     // The batches are the endpoint's input; the version is the one the training state machine
@@ -65,3 +80,11 @@ export const handler = correlated(
   }),
   (e) => ({ execution: field(e, 'execution'), step: field(e, 'step') }),
 );
+
+const setupResource = correlated(createWarehouseSetupResource({ setupWarehouse, logger }), (e) => ({
+  stackId: e.StackId,
+  requestType: e.RequestType,
+}));
+
+export const handler = (event: unknown, context?: Context) =>
+  isCustomResourceEvent(event) ? setupResource(event, context) : steps(event as PipelineStepEvent, context);

@@ -349,6 +349,35 @@ function checkGovernance(resources: Record<string, Json>, out: TemplateProblem[]
     });
 }
 
+/**
+ * A custom resource (its properties are the provider's own, so only CloudFormation's rules): a
+ * type name CloudFormation accepts, a ServiceToken naming a function of this stack, and a
+ * ServiceTimeout (1-3600 s) so a lost answer fails the deploy in minutes rather than an hour.
+ */
+function checkCustomResource(
+  name: string,
+  type: string,
+  props: Json,
+  resources: Record<string, Json>,
+  out: TemplateProblem[],
+): void {
+  if (type !== 'AWS::CloudFormation::CustomResource' && !/^Custom::[A-Za-z0-9_@-]{1,60}$/.test(type))
+    out.push({
+      where: name,
+      problem: `custom resource type ${type}: Custom:: then up to 60 of A-Z a-z 0-9 _ @ -`,
+    });
+  const token = props.ServiceToken as Json | undefined;
+  const target = isObj(token) && Array.isArray(token['Fn::GetAtt']) ? String(token['Fn::GetAtt'][0]) : null;
+  if (!target || resources[target]?.Type !== 'AWS::Serverless::Function')
+    out.push({ where: name, problem: 'ServiceToken must be !GetAtt <a function of this stack>.Arn' });
+  const timeout = Number(props.ServiceTimeout);
+  if (!(Number.isInteger(timeout) && timeout >= 1 && timeout <= 3600))
+    out.push({
+      where: name,
+      problem: 'set ServiceTimeout (1-3600 s): the default waits an hour for a lost answer',
+    });
+}
+
 /** Gold columns analysts must not see (direct identifiers of the source systems). */
 const RESTRICTED_COLUMNS: Record<string, string[]> = { DimCustomerGlueTable: ['user_id'] };
 
@@ -370,6 +399,10 @@ export function checkTemplate(templateText: string, root: string): TemplateProbl
 
   for (const [name, r] of Object.entries(resources)) {
     const type = String(r.Type);
+    if (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource') {
+      checkCustomResource(name, type, (r.Properties ?? {}) as Json, resources, out);
+      continue;
+    }
     const found = db().lookup('resource', 'cloudFormationType', 'equals', type);
     const res = found[0] as unknown as { properties: Record<string, { type: PropType }> } | undefined;
     if (!res) {

@@ -323,6 +323,20 @@ describe('template.yaml', () => {
       (t: string) => t.replace('      AlarmActions:\n        - !Ref TicketTopic\n', ''),
       /SloIngestionSuccessTicket: alarm reaches nobody/,
     ],
+    [
+      'a custom resource without a ServiceTimeout',
+      (t: string) => t.replace('      ServiceTimeout: 900\n', ''),
+      /WarehouseSetup: set ServiceTimeout/,
+    ],
+    [
+      'a custom resource served by something else than a function of the stack',
+      (t: string) =>
+        t.replace(
+          '      ServiceToken: !GetAtt PipelineStepsFunction.Arn',
+          '      ServiceToken: !Ref AlertTopic',
+        ),
+      /WarehouseSetup: ServiceToken must be !GetAtt <a function of this stack>.Arn/,
+    ],
   ])('catches %s', (_name, plant, expected) => {
     const planted = plant(template);
     expect(planted).not.toBe(template);

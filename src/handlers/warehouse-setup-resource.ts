@@ -1,0 +1,130 @@
+import type {
+  CloudFormationCustomResourceEvent,
+  CloudFormationCustomResourceResponse,
+  Context,
+} from 'aws-lambda';
+import { backoffDelay, defaultSleep } from '../adapters/retry';
+import type { LoggerPort } from '../ports/telemetry';
+
+/**
+ * The warehouse setup as a CloudFormation custom resource (template.yaml `WarehouseSetup`): `sam
+ * deploy` sets the warehouse up (schemas, tables from the model, reporting views and materialized
+ * tables, the reader role) on the stack's creation and again on every deploy that changes the
+ * resource's properties (the warehouse definition's fingerprint, the workgroup, the Glue
+ * database). The setup is idempotent. Delete does nothing: the warehouse keeps its data.
+ *
+ * CloudFormation waits for an answer on the request's presigned URL, so one is always sent:
+ * SUCCESS, or FAILED with the reason (Redshift's error text), also when the setup is still running
+ * shortly before the function would time out.
+ */
+export interface WarehouseSetupResourceDeps {
+  setupWarehouse: () => Promise<void>;
+  logger: LoggerPort;
+  /** PUTs the answer to CloudFormation's presigned URL (default: fetch, transient failures retried). */
+  respond?: (url: string, body: string) => Promise<void>;
+  /** Answer FAILED this long before the function's timeout if the setup is still running (default 30 s). */
+  marginMs?: number;
+}
+
+/** CloudFormation's limit on a custom resource answer. */
+export const MAX_RESPONSE_BYTES = 4096;
+const MAX_REASON_CHARS = 2000;
+
+export function isCustomResourceEvent(e: unknown): e is CloudFormationCustomResourceEvent {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as Record<string, unknown>).RequestType === 'string' &&
+    typeof (e as Record<string, unknown>).ResponseURL === 'string'
+  );
+}
+
+/** How to run the setup by hand, for a FAILED answer's reason. */
+const RERUN =
+  'the setup is idempotent: fix the cause and deploy again, or run it by hand (docs/deploy.md: the PipelineStepsFunctionName output with {"step":"setup-warehouse"})';
+
+class SetupDeadline extends Error {}
+
+export const createWarehouseSetupResource =
+  (deps: WarehouseSetupResourceDeps) =>
+  async (event: CloudFormationCustomResourceEvent, context?: Context): Promise<{ status: string }> => {
+    const workgroup = String(event.ResourceProperties.Workgroup ?? '');
+    // Stable across updates of the same workgroup; a new workgroup is a replacement (CloudFormation
+    // then sends a Delete for the old id, which does nothing).
+    const physicalId =
+      event.RequestType === 'Create' || (event.RequestType === 'Update' && workgroup)
+        ? `warehouse-setup:${workgroup || 'default'}`
+        : event.PhysicalResourceId;
+    let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
+    let reason: string | undefined;
+    if (event.RequestType !== 'Delete') {
+      const budget = context ? context.getRemainingTimeInMillis() - (deps.marginMs ?? 30_000) : null;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const setup = deps.setupWarehouse();
+        if (budget === null) await setup;
+        else {
+          const deadline = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new SetupDeadline()), Math.max(0, budget));
+          });
+          await Promise.race([setup, deadline]);
+        }
+        deps.logger.info('warehouse set up', { requestType: event.RequestType, workgroup });
+      } catch (err) {
+        status = 'FAILED';
+        const cause =
+          err instanceof SetupDeadline
+            ? `the warehouse setup did not finish within the function's timeout (${Math.round((budget ?? 0) / 1000)} s)`
+            : `the warehouse setup failed: ${err instanceof Error ? err.message : String(err)}`;
+        const log = context ? ` (log stream ${context.logStreamName})` : '';
+        reason = `${cause.length > MAX_REASON_CHARS ? `${cause.slice(0, MAX_REASON_CHARS)}…` : cause}${log}; ${RERUN}`;
+        deps.logger.error('warehouse setup failed', err instanceof Error ? err : { err });
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    const response: CloudFormationCustomResourceResponse = {
+      Status: status,
+      ...(reason ? { Reason: reason } : {}),
+      PhysicalResourceId: physicalId,
+      StackId: event.StackId,
+      RequestId: event.RequestId,
+      LogicalResourceId: event.LogicalResourceId,
+    } as CloudFormationCustomResourceResponse;
+    await (deps.respond ?? putResponse)(event.ResponseURL, JSON.stringify(response));
+    return { status };
+  };
+
+/**
+ * The answer, PUT to the presigned S3 URL: no content type (the URL is signed without one).
+ * Network errors and 5xx answers are retried with backoff; a 4xx (an expired URL) is not.
+ */
+export async function putResponse(
+  url: string,
+  body: string,
+  opts: { attempts?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<void> {
+  const attempts = opts.attempts ?? 5;
+  const sleep = opts.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    let failure: string;
+    try {
+      const res = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
+      if (res.ok) return;
+      if (res.status < 500)
+        throw new Error(`CloudFormation's response URL refused the answer: HTTP ${res.status}`);
+      failure = `HTTP ${res.status}`;
+    } catch (err) {
+      // fetch's network failures are TypeErrors ("fetch failed", the reason in `cause`).
+      // (Checked by name: the error may come from another realm than this module's TypeError.)
+      const e = err as { name?: unknown; message?: unknown; cause?: { message?: unknown } };
+      if (e?.name !== 'TypeError') throw err;
+      failure = String(e.cause?.message ?? e.message);
+    }
+    if (attempt >= attempts)
+      throw new Error(
+        `could not send the answer to CloudFormation after ${attempts} attempts (${failure}); the stack operation will time out`,
+      );
+    await sleep(Math.max(100, backoffDelay(attempt, 500, 8_000)));
+  }
+}
