@@ -31,6 +31,7 @@ await build({
     'gen-slo-alarms': 'scripts/gen-slo-alarms.ts',
     'gen-quicksight': 'scripts/gen-quicksight.ts',
     'gen-warehouse-setup': 'scripts/gen-warehouse-setup.ts',
+    'gen-validators': 'scripts/gen-validators.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

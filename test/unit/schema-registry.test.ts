@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import addFormats from 'ajv-formats';
 import { EVENT_TYPES } from '../../src/domain/event';
+import { renderValidatorsModule, VALIDATORS_MODULE } from '../../src/domain/schema-codegen';
 import { isDateTime, SchemaRegistry } from '../../src/domain/schema-registry';
 import { canonical } from '../helpers/canonical';
 
@@ -14,6 +17,10 @@ const VALID_PROPERTIES: Record<string, Record<string, unknown>> = {
 
 describe('SchemaRegistry', () => {
   const registry = SchemaRegistry.default();
+
+  it('validates with precompiled code that is current (else: node scripts/build.mjs && node dist/gen-validators.mjs)', () => {
+    expect(readFileSync(join(__dirname, '../..', VALIDATORS_MODULE), 'utf8')).toBe(renderValidatorsModule());
+  });
 
   it('checks date-times exactly as ajv-formats does (calendar days, leap years, leap seconds, zones)', () => {
     const reference = (addFormats.get('date-time', 'full') as { validate: (s: string) => boolean }).validate;
