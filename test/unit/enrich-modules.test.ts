@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { extractCampaign } from '../../src/domain/enrich/campaign';
 import { anonymizeIp } from '../../src/domain/enrich/ip';
 import { emptyFound, generalizePostcode, Pseudonymizer } from '../../src/domain/enrich/pii';
@@ -134,6 +135,42 @@ describe('event time', () => {
 });
 
 describe('PII pseudonymization', () => {
+  it('tokenizes PII under a "__proto__" key sent as data (kept as data, never dropped or left clear)', () => {
+    const p0 = new Pseudonymizer('a-test-key-of-enough-length');
+    const sent = JSON.parse('{"a":"x","__proto__":"ada@example.com","b":{"__proto__":"+44 20 7946 0958"}}');
+    const out = p0.scrub(sent, emptyFound());
+    const text = JSON.stringify(out);
+    expect(text).not.toContain('ada@example.com');
+    expect(text).toContain(`"__proto__":"${p0.email('ada@example.com').token}"`);
+    expect(text).toContain(`"__proto__":"${p0.phone('+44 20 7946 0958').token}"`);
+    expect(Object.keys(out as object)).toEqual(['a', '__proto__', 'b']);
+  });
+
+  it('generalizes an IP in any value, whatever form isIP accepts; version strings and host names stay', () => {
+    const p0 = new Pseudonymizer('a-test-key-of-enough-length');
+    const values = {
+      v4: '203.0.113.77',
+      mapped: '::FFFF:198.51.100.9',
+      v6: '2001:db8:85a3:8d3:1319:8a2e:370:7348',
+      zoned: 'fe80::1ff:fe23:4567:890a%eth2',
+      version: '5.2.0',
+      host: 'analytics.js',
+      time: '10:30',
+    };
+    const out = p0.scrub(values, emptyFound()) as Record<string, string>;
+    for (const [k, v] of Object.entries(values)) {
+      const ip = isIP(v.replace(/^::ffff:/i, '')) !== 0;
+      // An IP comes back as its network (anonymizeIp), anything else exactly as sent.
+      expect([k, out[k]]).toEqual([k, ip ? anonymizeIp(v) : v]);
+    }
+    expect(Object.keys(values).filter((k) => out[k] !== values[k as keyof typeof values])).toEqual([
+      'v4',
+      'mapped',
+      'v6',
+      'zoned',
+    ]);
+  });
+
   it('copies on write: a value without PII comes back as the same object, one with PII as a copy (the input untouched)', () => {
     const p0 = new Pseudonymizer('a-test-key-of-enough-length');
     const clean = {

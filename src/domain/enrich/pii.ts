@@ -63,8 +63,14 @@ export function keyClass(key: string): KeyClass {
   return c;
 }
 const PHONE_HASHED = /^phone:[0-9a-f]{64}$/;
-/** Could be an IP address (then `isIP` decides): the length and separators of one. */
-const maybeIp = (s: string) => s.length >= 3 && s.length <= 45 && (s.includes('.') || s.includes(':'));
+/**
+ * Could be an IP address (then `isIP` decides): the length and separators of one, and only the
+ * characters one is written with (hex digits, dots, colons, then an optional %zone). A superset
+ * of what isIP accepts, so version strings and host names skip its regexes.
+ */
+const IP_CHARS = /^[0-9a-fA-F:.]+(?:%.*)?$/;
+const maybeIp = (s: string) =>
+  s.length >= 3 && s.length <= 45 && (s.includes('.') || s.includes(':')) && IP_CHARS.test(s);
 const TOKEN = /^(?:name|addr):[0-9a-f]{64}$/;
 
 /** A postcode generalized: the UK-style outward part (before the space), else its first 3 characters. */
@@ -229,17 +235,16 @@ export class Pseudonymizer {
       return copy ?? value;
     }
     const source = value as Record<string, unknown>;
-    const keys = Object.keys(source);
     let copy: Record<string, unknown> | null = null;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as string;
+    for (const k in source) {
+      if (!Object.hasOwn(source, k)) continue;
       const v = source[k];
       const out = this.scrub(v, found, k, depth + 1, inTraits || k === 'traits');
-      if (copy) copy[k] = out;
-      else if (out !== v) {
-        copy = {};
-        for (let j = 0; j < i; j++) copy[keys[j] as string] = source[keys[j] as string];
-        copy[k] = out;
+      // The first change copies the object (keys in their order); changes are defined, never
+      // assigned, so a "__proto__" key sent as data stays data (assigning it would drop it).
+      if (out !== v) {
+        copy ??= { ...source };
+        Object.defineProperty(copy, k, { value: out, writable: true, enumerable: true, configurable: true });
       }
     }
     return copy ?? value;

@@ -63,14 +63,10 @@ export function enrichDraft(
   // the person's own email / phone traits. An email inside free text or properties is
   // pseudonymized but never links customers (it may be anybody's).
   const identities: IdentityKey[] = [];
-  const seen = new Set<string>();
+  // An event carries a handful of keys: a scan dedupes them without building key strings.
   const add = (k: IdentityKey, clear: string = k.value) => {
     if (isJunkIdentityValue(k.type, clear)) return;
-    const key = `${k.type}\u0000${k.value}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      identities.push(k);
-    }
+    if (!identities.some((x) => x.type === k.type && x.value === k.value)) identities.push(k);
   };
   for (const k of draft.identities) {
     add(

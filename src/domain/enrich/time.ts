@@ -1,4 +1,4 @@
-import { parseInstant } from '../instant';
+import { formatInstant, parseInstant } from '../instant';
 
 /**
  * Event time, Segment style: the client clock is wrong but its *offset* is consistent, so
@@ -35,5 +35,5 @@ export function deriveEventTime(
     t = received;
     futureClamped = true;
   }
-  return { timestamp: new Date(t).toISOString(), futureClamped, late: received - t > lateWindowMs };
+  return { timestamp: formatInstant(t), futureClamped, late: received - t > lateWindowMs };
 }
