@@ -12,6 +12,14 @@ const EMAIL = /(^|\.)(mail\.google|outlook\.live|mail\.yahoo|mail\.aol|mail\.pro
 const PAID_MEDIUM =
   /^(cpc|ppc|paid|paidsearch|paid_social|paidsocial|display|cpm|cpv|affiliate|retargeting)$/i;
 const CLICK_IDS = ['gclid', 'fbclid', 'ttclid', 'msclkid'] as const;
+const QUERY_KEYS = new Set<string>([
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  ...CLICK_IDS,
+]);
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
@@ -67,13 +75,16 @@ export function extractCampaign(context: Record<string, unknown>): CampaignInfo 
     typeof context.campaign === 'object' && context.campaign !== null ? context.campaign : {}
   ) as Record<string, unknown>;
   const url = parseUrl(page.url);
-  const q = url?.searchParams;
+  // The query's campaign parameters in one pass (first value of each, as URLSearchParams#get).
+  const q = new Map<string, string>();
+  if (url && url.search.length > 1)
+    for (const [k, v] of url.searchParams) if (QUERY_KEYS.has(k) && !q.has(k)) q.set(k, v);
   const refHost = referrerHost(page.referrer ?? context.referrer);
-  const pick = (k: string, utm: string) => str(given[k]) ?? str(q?.get(utm));
+  const pick = (k: string, utm: string) => str(given[k]) ?? str(q.get(utm));
   let clickIdType: CampaignInfo['clickIdType'] = null;
   let clickId: string | null = null;
   for (const id of CLICK_IDS) {
-    const v = str(q?.get(id)) ?? str(given[id]);
+    const v = str(q.get(id)) ?? str(given[id]);
     if (v) {
       clickIdType = id;
       clickId = v;
