@@ -11,23 +11,25 @@ const UTC_WORD = /\s*(?:UTC|GMT)$/i;
 /** The common case, already what Date.parse reads as an instant: ISO 8601 in UTC ("…Z"). */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 
+/** The number written by `len` digits of `s` from `at` (an ISO date-time's fields), no allocation. */
+export function isoDigits(s: string, at: number, len: number): number {
+  let v = 0;
+  for (let k = at; k < at + len; k++) v = v * 10 + s.charCodeAt(k) - 48;
+  return v;
+}
+
 /**
  * An ISO UTC instant ("2026-01-01T10:00:02.123Z", ISO_UTC's shape) read digit by digit: exactly
  * what Date.parse returns (fraction truncated to milliseconds) for the fields no engine rule
  * touches; anything else (day 29-31, hour 24, years before 1000) is left to Date.parse (null).
  */
 function fastIsoUtc(s: string): number | null {
-  const n = (i: number, len: number) => {
-    let v = 0;
-    for (let k = i; k < i + len; k++) v = v * 10 + s.charCodeAt(k) - 48;
-    return v;
-  };
-  const year = n(0, 4);
-  const month = n(5, 2);
-  const day = n(8, 2);
-  const hour = n(11, 2);
-  const minute = n(14, 2);
-  const second = n(17, 2);
+  const year = isoDigits(s, 0, 4);
+  const month = isoDigits(s, 5, 2);
+  const day = isoDigits(s, 8, 2);
+  const hour = isoDigits(s, 11, 2);
+  const minute = isoDigits(s, 14, 2);
+  const second = isoDigits(s, 17, 2);
   if (
     year < 1000 ||
     month < 1 ||
@@ -42,7 +44,7 @@ function fastIsoUtc(s: string): number | null {
   let ms = 0;
   if (s.charCodeAt(19) === 46 /* . */) {
     const digits = s.length - 21; // between the '.' and the 'Z'
-    ms = digits >= 3 ? n(20, 3) : n(20, digits) * (digits === 1 ? 100 : 10);
+    ms = digits >= 3 ? isoDigits(s, 20, 3) : isoDigits(s, 20, digits) * (digits === 1 ? 100 : 10);
   }
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }

@@ -1,4 +1,5 @@
 import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { isoDigits } from './instant';
 
 /**
  * The string formats the schemas use, for the generated validators (and the generator).
@@ -18,14 +19,9 @@ const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  */
 export function isDateTime(s: string): boolean {
   if (!UTC_DATE_TIME.test(s)) return fullDateTime.validate(s);
-  const n = (i: number, len: number) => {
-    let v = 0;
-    for (let k = i; k < i + len; k++) v = v * 10 + s.charCodeAt(k) - 48;
-    return v;
-  };
-  const year = n(0, 4);
-  const month = n(5, 2);
-  const day = n(8, 2);
+  const year = isoDigits(s, 0, 4);
+  const month = isoDigits(s, 5, 2);
+  const day = isoDigits(s, 8, 2);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (
     month < 1 ||
@@ -34,9 +30,9 @@ export function isDateTime(s: string): boolean {
     day > (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month] as number))
   )
     return false;
-  const hour = n(11, 2);
-  const minute = n(14, 2);
-  const second = n(17, 2);
+  const hour = isoDigits(s, 11, 2);
+  const minute = isoDigits(s, 14, 2);
+  const second = isoDigits(s, 17, 2);
   if (hour <= 23 && minute <= 59 && second <= 59) return true;
   return hour === 23 && minute === 59 && second === 60;
 }
