@@ -89,22 +89,28 @@ function request(
 const lambdaContext = (remainingMs: number) =>
   ({ getRemainingTimeInMillis: () => remainingMs, logStreamName: '2026/11/30/[$LATEST]abc' }) as Context;
 
+/** The resource over a setup that only counts its runs. */
+function counted() {
+  let runs = 0;
+  const handler = createWarehouseSetupResource({
+    setupWarehouse: async () => {
+      runs++;
+    },
+    logger: quiet,
+    respond,
+  });
+  return { handler, runs: () => runs };
+}
+
 describe('WarehouseSetup custom resource', () => {
   it('Create and Update run the setup and answer SUCCESS with the ids copied from the request', async () => {
-    let runs = 0;
-    const handler = createWarehouseSetupResource({
-      setupWarehouse: async () => {
-        runs++;
-      },
-      logger: quiet,
-      respond,
-    });
+    const { handler, runs } = counted();
     for (const type of ['Create', 'Update'] as const) {
       const event = request(type);
       expect(isCustomResourceEvent(event)).toBe(true);
       expect(await handler(event, lambdaContext(900_000))).toEqual({ status: 'SUCCESS' });
     }
-    expect(runs).toBe(2);
+    expect(runs()).toBe(2);
     expect(received.map((r) => r.method)).toEqual(['PUT', 'PUT']);
     // The presigned URL is signed without a content type.
     expect(received.map((r) => r.headers['content-type'] ?? '')).toEqual(['', '']);
@@ -120,16 +126,9 @@ describe('WarehouseSetup custom resource', () => {
   });
 
   it('Delete answers SUCCESS without touching the warehouse (it keeps its data)', async () => {
-    let runs = 0;
-    const handler = createWarehouseSetupResource({
-      setupWarehouse: async () => {
-        runs++;
-      },
-      logger: quiet,
-      respond,
-    });
+    const { handler, runs } = counted();
     await handler(request('Delete'), lambdaContext(900_000));
-    expect(runs).toBe(0);
+    expect(runs()).toBe(0);
     expect(received[0]?.body).toMatchObject({
       Status: 'SUCCESS',
       PhysicalResourceId: 'warehouse-setup:c360-prod',
