@@ -224,6 +224,50 @@ describe('WarehouseSetup custom resource', () => {
   });
 });
 
+describe('the pipeline-steps Lambda entry (functions/pipeline)', () => {
+  it('routes a CloudFormation request to the warehouse setup and a step event to the pipeline steps', async () => {
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      LAKE_BUCKET: 'c360-lake',
+      REDSHIFT_WORKGROUP: 'c360-prod',
+      REDSHIFT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:admin',
+      REDSHIFT_COPY_ROLE_ARN: 'arn:aws:iam::1:role/copy',
+      MODEL_VERSION: 'v1',
+      MODEL_VERSION_PARAMETER: '/c360/prod/churn-model-version',
+      GLUE_DATABASE: 'c360_lake',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
+    const rs = mockClient(RedshiftDataClient);
+    try {
+      rs.on(ExecuteStatementCommand).resolves({ Id: 'st-1' });
+      rs.on(BatchExecuteStatementCommand).resolves({ Id: 'st-2' });
+      rs.on(DescribeStatementCommand).resolves({ Status: 'FINISHED' });
+      rs.on(GetStatementResultCommand).resolves({ Records: [], ColumnMetadata: [] });
+      const { handler } = await import('../../functions/pipeline/index');
+      await handler(request('Create'), lambdaContext(900_000));
+      expect(received.map((r) => r.body.Status)).toEqual(['SUCCESS']);
+      // The real setup ran against the stack's workgroup: schemas first, then the Spectrum schema.
+      const names = [
+        ...rs.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input),
+        ...rs.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input),
+      ];
+      expect(names.map((i) => i.StatementName)).toEqual(
+        expect.arrayContaining(['create-schemas', 'create-spectrum-schema', 'create-fact_orders']),
+      );
+      expect(names.every((i) => i.WorkgroupName === 'c360-prod')).toBe(true);
+      // A pipeline step event still reaches the steps.
+      expect(await handler({ step: 'resolve-date', input: { date: '2026-03-01' } })).toMatchObject({
+        date: '2026-03-01',
+        engine: 'glue',
+      });
+    } finally {
+      rs.restore();
+    }
+  });
+});
+
 describe('the warehouse definition fingerprint in template.yaml', () => {
   const template = readFileSync(join(__dirname, '../../template.yaml'), 'utf8');
 
