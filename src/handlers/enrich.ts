@@ -92,13 +92,21 @@ export function emptyStats(records = 0): EnrichStats {
   };
 }
 
+/**
+ * An event waiting for dedupe and delivery: only what those need, so the event's object graph
+ * is garbage as soon as it is serialized (a young-generation collection), not carried through the
+ * whole batch into the old generation.
+ */
 interface Pending {
   recordIndex: number;
   /** The namespaced dedupe key (eventKey). */
   key: string;
-  event: CanonicalEvent;
+  /** The bronze prefix its line goes to. */
+  prefix: string;
   line: string;
   clear: VaultValue[];
+  /** The PII vault subject of its clear values (with privacy on and values to keep). */
+  subject: string | null;
 }
 
 export const createEnrichHandler = (deps: EnrichDeps) => {
@@ -225,7 +233,14 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
           continue;
         }
         seenInBatch.add(key);
-        pending.push({ recordIndex, key, event, line, clear });
+        pending.push({
+          recordIndex,
+          key,
+          prefix: bronzePrefix(bronzePartition(event)),
+          line,
+          clear,
+          subject: clear.length ? vaultSubject(event.identities) : null,
+        });
       }
     });
 
@@ -236,9 +251,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     if (deps.privacy) {
       const bySubject = new Map<string, VaultValue[]>();
       for (const p of pending) {
-        if (!p.clear.length) continue;
-        const subject = vaultSubject(p.event.identities);
-        if (subject) bySubject.set(subject, [...(bySubject.get(subject) ?? []), ...p.clear]);
+        if (p.subject) bySubject.set(p.subject, [...(bySubject.get(p.subject) ?? []), ...p.clear]);
       }
       if (bySubject.size)
         deps.metrics.addMetric('VaultValuesStored', 'Count', await deps.privacy.vault.put(bySubject));
@@ -259,10 +272,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
       if (claimed.has(p.key)) toDeliver.push(p);
       else if (inFlight.has(p.key)) failed.add(p.recordIndex);
     }
-    const items: DeliveryItem[] = toDeliver.map((p) => ({
-      prefix: bronzePrefix(bronzePartition(p.event)),
-      line: p.line,
-    }));
+    const items: DeliveryItem[] = toDeliver.map((p) => ({ prefix: p.prefix, line: p.line }));
     const result = items.length
       ? await deliverOrFail(deps.delivery, items, deps.logger)
       : { failed: [] as number[] };
