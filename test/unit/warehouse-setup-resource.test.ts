@@ -286,4 +286,13 @@ describe('the warehouse definition fingerprint in template.yaml', () => {
     const lines = template.split('\n');
     expect(rewritten.split('\n').filter((l, i) => l !== lines[i])).toHaveLength(1);
   });
+
+  it("reads and writes only WarehouseSetup's own Definition, never another resource's", () => {
+    const without = template.replace(/\n {6}Definition: '[0-9a-f]+'\n/, '\n');
+    expect(without).not.toBe(template);
+    // QuickSight dashboards further down have Definition properties of their own.
+    expect(without).toMatch(/\n\s+Definition:/);
+    expect(definitionInTemplate(without)).toBeNull();
+    expect(() => withDefinition(without, 'f00d')).toThrow('WarehouseSetup has no Definition property');
+  });
 });

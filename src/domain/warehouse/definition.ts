@@ -18,18 +18,31 @@ export function warehouseDefinition(views: readonly ReportingView[] = REPORTING_
 /** The line of template.yaml that holds the fingerprint (inside the WarehouseSetup resource). */
 export const DEFINITION_LINE = /^(\s+Definition: )'?([0-9a-f]*)'?(.*)$/m;
 
+/** Where template.yaml's WarehouseSetup resource starts and ends (up to the next resource), or null. */
+function resourceBlock(template: string): { start: number; end: number } | null {
+  const start = template.indexOf('\n  WarehouseSetup:\n');
+  if (start < 0) return null;
+  const next = /\n {2}[A-Za-z]/g;
+  next.lastIndex = start + 1;
+  const end = next.exec(template)?.index ?? template.length;
+  return { start, end };
+}
+
 /** template.yaml with the WarehouseSetup fingerprint set to `fingerprint`. */
 export function withDefinition(template: string, fingerprint: string): string {
-  const at = template.indexOf('\n  WarehouseSetup:\n');
-  if (at < 0) throw new Error('template.yaml has no WarehouseSetup resource');
-  const head = template.slice(0, at);
-  const rest = template.slice(at);
-  if (!DEFINITION_LINE.test(rest)) throw new Error('WarehouseSetup has no Definition property');
-  return head + rest.replace(DEFINITION_LINE, `$1'${fingerprint}'$3`);
+  const block = resourceBlock(template);
+  if (!block) throw new Error('template.yaml has no WarehouseSetup resource');
+  const body = template.slice(block.start, block.end);
+  if (!DEFINITION_LINE.test(body)) throw new Error('WarehouseSetup has no Definition property');
+  return (
+    template.slice(0, block.start) +
+    body.replace(DEFINITION_LINE, `$1'${fingerprint}'$3`) +
+    template.slice(block.end)
+  );
 }
 
 /** The fingerprint template.yaml's WarehouseSetup carries, or null. */
 export function definitionInTemplate(template: string): string | null {
-  const at = template.indexOf('\n  WarehouseSetup:\n');
-  return at < 0 ? null : (DEFINITION_LINE.exec(template.slice(at))?.[2] ?? null);
+  const block = resourceBlock(template);
+  return block ? (DEFINITION_LINE.exec(template.slice(block.start, block.end))?.[2] ?? null) : null;
 }
