@@ -74,8 +74,9 @@ const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
  * times faster: the enrich stage writes one per event), by the days-to-civil-date algorithm
  * (H. Hinnant); other years go to toISOString itself.
  */
-export function formatInstant(t: number): string {
-  if (!(t >= -30610224000000 && t < 253402300800000)) return new Date(t).toISOString();
+export function formatInstant(time: number): string {
+  if (!(time >= -30610224000000 && time < 253402300800000)) return new Date(time).toISOString();
+  const t = Math.trunc(time); // a Date's time value (TimeClip truncates toward zero)
   const days = Math.floor(t / 86_400_000);
   let rem = t - days * 86_400_000;
   const hour = Math.floor(rem / 3_600_000);

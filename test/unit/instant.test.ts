@@ -39,6 +39,8 @@ describe('parseInstant', () => {
         samples.push(Date.UTC(y, m, d), Date.UTC(y, m, d, 23, 59, 59, 999), Date.UTC(y, m, d) - 1);
     // Outside 1000-9999 (toISOString's own path).
     samples.push(Date.UTC(999, 11, 31, 23, 59, 59, 999), Date.UTC(10000, 0, 1), -62198755200000);
+    // Fractions of a millisecond, as a Date truncates them.
+    samples.push(1.5, -1.5, 1767225600123.9, -86_400_000.25);
     // A seeded spread over 1000-9999, millisecond resolution.
     let x = 42;
     for (let i = 0; i < 20_000; i++) {
