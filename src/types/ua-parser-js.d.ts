@@ -11,6 +11,9 @@ declare module 'ua-parser-js' {
   class UAParser {
     constructor(ua?: string);
     getResult(): UAResult;
+    getBrowser(): UAResult['browser'];
+    getOS(): UAResult['os'];
+    getDevice(): UAResult['device'];
   }
   export = UAParser;
 }

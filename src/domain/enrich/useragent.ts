@@ -19,7 +19,9 @@ const DEVICE_TYPES: Record<string, UaInfo['deviceType']> = {
 };
 
 export function parseUserAgent(ua: string): UaInfo {
-  const r = new UAParser(ua).getResult();
+  // Only the parts used (getResult would also run the engine and CPU rules: ~25 % more per UA).
+  const parser = new UAParser(ua);
+  const r = { browser: parser.getBrowser(), os: parser.getOS(), device: parser.getDevice() };
   const isBot = BOT.test(ua);
   const deviceType: UaInfo['deviceType'] = isBot
     ? 'bot'
