@@ -62,4 +62,24 @@ describe('sentiment on the real airline tweets (held-out 20 %)', () => {
       ).label,
     ).toBe('negative');
   });
+
+  it('scores words that are also object property names (constructor) like any other word', () => {
+    const model = trainSentiment(
+      ['the constructor was great', 'great crew', 'awful delay', 'awful constructor of excuses'],
+      ['positive', 'positive', 'negative', 'negative'],
+    );
+    // Counted once per class, as a number, through a JSON round trip (how the model is stored).
+    const stored = JSON.parse(JSON.stringify(model)) as typeof model;
+    expect(stored.counts.positive?.constructor).toBe(1);
+    for (const m of [model, stored]) {
+      for (const text of ['great constructor', 'constructor', 'valueOf toString hasOwnProperty']) {
+        const r = classify(m, text);
+        expect(Number.isFinite(r.score)).toBe(true);
+      }
+      expect(classify(m, 'great constructor').label).toBe('positive');
+    }
+    // A model never trained on the word scores it as unseen, not as NaN.
+    const plain = trainSentiment(['great', 'awful'], ['positive', 'negative']);
+    expect(classify(plain, 'constructor').score).toBe(0);
+  });
 });

@@ -47,6 +47,13 @@ export function tokens(text: string): string[] {
   return out;
 }
 
+/**
+ * A token's count: own keys only. Counts are plain objects (the model is JSON), and a word such as
+ * "constructor" would otherwise read Object.prototype's function and turn the score into NaN.
+ */
+const countOf = (counts: Record<string, number>, token: string): number =>
+  Object.hasOwn(counts, token) ? (counts[token] as number) : 0;
+
 export function trainSentiment(texts: string[], labels: string[]): SentimentModel {
   const classes = [...new Set(labels)].sort();
   const counts: Record<string, Record<string, number>> = Object.fromEntries(classes.map((c) => [c, {}]));
@@ -58,7 +65,7 @@ export function trainSentiment(texts: string[], labels: string[]): SentimentMode
     docs[c] = (docs[c] ?? 0) + 1;
     for (const tok of tokens(t)) {
       const cc = counts[c] as Record<string, number>;
-      cc[tok] = (cc[tok] ?? 0) + 1;
+      cc[tok] = countOf(cc, tok) + 1;
       totals[c] = (totals[c] ?? 0) + 1;
       vocab.add(tok);
     }
@@ -72,7 +79,7 @@ export function classify(m: SentimentModel, text: string): { label: string; scor
   const logp = m.classes.map((c) => {
     let lp = m.priors[c] as number;
     const denom = Math.log((m.totals[c] as number) + m.vocabulary);
-    for (const t of toks) lp += Math.log(((m.counts[c] as Record<string, number>)[t] ?? 0) + 1) - denom;
+    for (const t of toks) lp += Math.log(countOf(m.counts[c] as Record<string, number>, t) + 1) - denom;
     return lp;
   });
   const max = Math.max(...logp);
