@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FieldProblem } from '../errors';
 import { parseInstant } from '../instant';
 import { normalizeCurrency } from '../money';
+import { own } from '../own';
 
 /**
  * Batch file rows → validated payloads per kind. Each kind has canonical field names; a file's
@@ -90,7 +91,7 @@ export function columnMap(
   const map = new Map<number, string>();
   header.forEach((h, i) => {
     const name = h.trim().toLowerCase();
-    const explicit = overrides[h.trim()] ?? overrides[name];
+    const explicit = own(overrides, h.trim()) ?? own(overrides, name);
     if (explicit) {
       map.set(i, explicit);
       return;

@@ -1,3 +1,5 @@
+import { own } from '../own';
+
 /**
  * Offline sentiment: multinomial naive Bayes over word and negation-marked tokens, trained on the
  * real airline tweets (human labels negative / neutral / positive). Laplace smoothing, log space,
@@ -51,8 +53,7 @@ export function tokens(text: string): string[] {
  * A token's count: own keys only. Counts are plain objects (the model is JSON), and a word such as
  * "constructor" would otherwise read Object.prototype's function and turn the score into NaN.
  */
-const countOf = (counts: Record<string, number>, token: string): number =>
-  Object.hasOwn(counts, token) ? (counts[token] as number) : 0;
+const countOf = (counts: Record<string, number>, token: string): number => own(counts, token) ?? 0;
 
 export function trainSentiment(texts: string[], labels: string[]): SentimentModel {
   const classes = [...new Set(labels)].sort();

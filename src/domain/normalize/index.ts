@@ -1,4 +1,5 @@
 import type { RawEnvelope } from '../event';
+import { own } from '../own';
 import { batchFileNormalizers } from './batch-files';
 import { providerNormalizers } from './providers';
 import { normalizeSegment } from './segment';
@@ -11,13 +12,13 @@ export function normalize(envelope: RawEnvelope): NormalizeOutcome {
       return normalizeSegment(envelope);
     case 'webhook':
     case 'postback': {
-      const n = envelope.provider ? providerNormalizers[envelope.provider] : undefined;
+      const n = envelope.provider ? own(providerNormalizers, envelope.provider) : undefined;
       return n
         ? n(envelope)
         : { ok: false, reason: 'unknown_type', detail: `no normalizer for provider "${envelope.provider}"` };
     }
     case 'batch_file': {
-      const n = envelope.provider ? batchFileNormalizers[envelope.provider] : undefined;
+      const n = envelope.provider ? own(batchFileNormalizers, envelope.provider) : undefined;
       return n
         ? n(envelope)
         : {

@@ -1,5 +1,6 @@
 import type { IdentityKey, RawEnvelope, SegmentType } from '../event';
 import { normalizeCurrency, toMinorUnits } from '../money';
+import { own } from '../own';
 import { isSegmentType } from '../segment';
 import { enumValue, invalid, num, obj, str as trimmed } from './providers/common';
 import type { CanonicalDraft, NormalizeOutcome } from './types';
@@ -175,7 +176,7 @@ export function normalizeSegment(envelope: RawEnvelope): NormalizeOutcome {
     identities,
     requestId: envelope.requestId,
   };
-  const commerce = type === 'track' && event ? ECOMMERCE[event.trim().toLowerCase()] : undefined;
+  const commerce = type === 'track' && event ? own(ECOMMERCE, event.trim().toLowerCase()) : undefined;
   if (commerce) return ecommerce(base, commerce, envelope.defaultCurrency);
   return { ok: true, events: [base] };
 }

@@ -1,4 +1,5 @@
 import { keyClass } from '../../enrich/pii';
+import { own } from '../../own';
 import type { CanonicalDraft, NormalizeOutcome, Normalizer, Rejection } from '../types';
 import { draft, enumValue, identities, isoTime, obj, str } from './common';
 
@@ -28,7 +29,7 @@ function normalizeOne(
 ): CanonicalDraft | Omit<Rejection, 'at'> {
   const type = str(e.subscriptionType) ?? str(e.eventType);
   const [objectName, change] = (type ?? '').split('.', 2) as [string, string | undefined];
-  const action = change ? ACTIONS[change] : undefined;
+  const action = change ? own(ACTIONS, change) : undefined;
   const objectTypeId = str(e.objectTypeId);
   const isContact =
     objectName === 'contact' || (objectName === 'object' && objectTypeId === CONTACT_OBJECT_TYPE);

@@ -1,5 +1,6 @@
 import type { RawEnvelope } from '../../event';
 import { normalizeCurrency, toMinorUnits } from '../../money';
+import { own } from '../../own';
 import type { NormalizeOutcome, Normalizer } from '../types';
 import {
   contentHash,
@@ -148,7 +149,7 @@ export const normalizeAdjust: Normalizer = (env) => {
       'activity_kind is required (add activity_kind={activity_kind} to the callback URL)',
     );
   }
-  const mapped = ADJUST_KINDS[kind];
+  const mapped = own(ADJUST_KINDS, kind);
   if (!mapped) return unknownType('adjust', p.activity_kind);
   const revenue = p.revenue_float ?? p.revenue;
   return build(env, 'adjust', {
