@@ -3,8 +3,9 @@ import { GeoipLiteLookup } from '../src/adapters/geoip';
 import { LocalDedupeStore } from '../src/adapters/local/dedupe';
 import { MemoryDelivery } from '../src/adapters/local/lake-delivery';
 import { EmfMetrics, LocalLogger } from '../src/adapters/local/telemetry';
+import { type GeoLookup, noGeo } from '../src/domain/enrich/geo';
 import { Pseudonymizer } from '../src/domain/enrich/pii';
-import { enrichDraft } from '../src/domain/enrich/pipeline';
+import { type EnrichContext, enrichDraft } from '../src/domain/enrich/pipeline';
 import { UserAgentCache } from '../src/domain/enrich/useragent';
 import { decodeEnvelope } from '../src/domain/envelope';
 import { eventKey, type RawEnvelope } from '../src/domain/event';
@@ -23,6 +24,14 @@ import { machine, median } from './harness';
  * in alternating rounds (median of each).
  */
 const N = 10_000;
+
+/** The enrich stage's collaborators with empty caches (user agents, HMACs). */
+const enrichContext = (geo: GeoLookup): EnrichContext => ({
+  ua: new UserAgentCache(),
+  geo,
+  pseudonymizer: new Pseudonymizer('bench-key-0123456789abcdef'),
+  lateWindowMs: 48 * 3600_000,
+});
 
 export async function run(): Promise<Record<string, unknown>[]> {
   const records = enrichBenchBatch(N);
@@ -51,21 +60,15 @@ export async function run(): Promise<Record<string, unknown>[]> {
     { withGeo: false, caches: 'warm' },
   ] as const;
   for (const { withGeo, caches } of variants) {
-    const warmUa = new UserAgentCache();
-    const warmPseudonymizer = new Pseudonymizer('bench-key-0123456789abcdef');
+    const lookup = withGeo ? geo : noGeo;
+    const warm = enrichContext(lookup);
     const runOnce = async () => {
       const delivery = new MemoryDelivery();
       const handler = createEnrichHandler({
         delivery,
         quarantine: new MemoryDelivery(),
         dedupe: new LocalDedupeStore(),
-        enrich: {
-          ua: caches === 'warm' ? warmUa : new UserAgentCache(),
-          geo: withGeo ? geo : { lookup: () => null },
-          pseudonymizer:
-            caches === 'warm' ? warmPseudonymizer : new Pseudonymizer('bench-key-0123456789abcdef'),
-          lateWindowMs: 48 * 3600_000,
-        },
+        enrich: caches === 'warm' ? warm : enrichContext(lookup),
         clock: systemClock,
         logger: new LocalLogger('bench', 'silent'),
         metrics: new EmfMetrics('c360', 'bench'),
@@ -120,12 +123,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
  */
 function stages(records: KinesisStreamRecord[]): Record<string, number> {
   const registry = SchemaRegistry.default();
-  const ctx = {
-    ua: new UserAgentCache(),
-    geo: { lookup: () => null },
-    pseudonymizer: new Pseudonymizer('bench-key-0123456789abcdef'),
-    lateWindowMs: 48 * 3600_000,
-  };
+  const ctx = enrichContext(noGeo);
   const names = [
     'floor_decode',
     'floor_parse',
