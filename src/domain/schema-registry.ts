@@ -4,13 +4,14 @@ import * as generated from './schema-validators.generated';
 import { SCHEMAS } from './schemas';
 
 export { isDateTime } from './schema-formats';
-/**
+export { SCHEMA_VERSION } from './schemas';
+
+/*
  * The schema registry: one validator per canonical event type, from the versioned JSON Schemas
  * in schemas/ (src/domain/schemas.ts). The validators are ajv's standalone code, generated when a
  * schema changes (src/domain/schema-codegen.ts): nothing is compiled at start-up and ajv's
  * compiler is not in the Lambdas.
  */
-export { SCHEMA_VERSION } from './schemas';
 
 export interface SchemaProblem {
   /** JSON pointer of the failing field, e.g. "/properties/amount". */
