@@ -13,17 +13,21 @@ export interface FieldProblem {
   message: string;
 }
 
+/**
+ * Every error class spells its own name: `sam build` minifies, so a name taken from the class
+ * (`new.target.name`) comes out as two letters, Lambda reports that as the error type, and the
+ * state machines' Retry/Catch on "DownstreamUnavailableError" would never match in AWS
+ * (test/unit/error-names.test.ts checks a minified bundle).
+ */
 export class C360Error extends Error {
+  override name = 'C360Error';
   readonly status: number = 500;
   readonly retryable: boolean = false;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
 }
 
 /** The caller sent something we cannot accept (400). */
 export class BadRequestError extends C360Error {
+  override name = 'BadRequestError';
   override readonly status = 400;
   constructor(
     message: string,
@@ -36,25 +40,30 @@ export class BadRequestError extends C360Error {
 
 /** Missing or unknown credential, bad signature (401). */
 export class AuthError extends C360Error {
+  override name = 'AuthError';
   override readonly status = 401;
 }
 
 /** Authenticated but not allowed from here (e.g. IP allowlist) (403). */
 export class ForbiddenError extends C360Error {
+  override name = 'ForbiddenError';
   override readonly status = 403;
 }
 
 /** Route exists but not for this method (405) or not at all (404). */
 export class NotFoundError extends C360Error {
+  override name = 'NotFoundError';
   override readonly status = 404;
 }
 
 export class MethodNotAllowedError extends C360Error {
+  override name = 'MethodNotAllowedError';
   override readonly status = 405;
 }
 
 /** Body, batch or event over a documented limit (413). */
 export class PayloadTooLargeError extends C360Error {
+  override name = 'PayloadTooLargeError';
   override readonly status = 413;
   constructor(
     message: string,
@@ -66,23 +75,28 @@ export class PayloadTooLargeError extends C360Error {
 }
 
 export class UnsupportedMediaTypeError extends C360Error {
+  override name = 'UnsupportedMediaTypeError';
   override readonly status = 415;
 }
 
 /** The caller is over its rate (429). */
 export class ThrottledError extends C360Error {
+  override name = 'ThrottledError';
   override readonly status = 429;
   override readonly retryable = true;
 }
 
 /** A downstream dependency (stream, delivery, store) could not take the data after retries (503). */
 export class DownstreamUnavailableError extends C360Error {
+  override name = 'DownstreamUnavailableError';
   override readonly status = 503;
   override readonly retryable = true;
 }
 
 /** Bad configuration: fail fast at cold start with what to set. */
-export class ConfigError extends C360Error {}
+export class ConfigError extends C360Error {
+  override name = 'ConfigError';
+}
 
 export function httpStatusOf(err: unknown): number {
   return err instanceof C360Error ? err.status : 500;

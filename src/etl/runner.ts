@@ -31,6 +31,7 @@ export interface PipelineStep {
 }
 
 export class DataQualityError extends C360Error {
+  override name = 'DataQualityError';
   constructor(
     readonly check: string,
     readonly failures: number,

@@ -23,6 +23,8 @@ type Json = Record<string, unknown>;
 
 const pascal = (s: string) => s.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 const datasetLogicalId = (view: string) => `QuickSightDataSet${pascal(view)}`;
+/** CreateDataSet accepts PhysicalTableMap keys of `[0-9a-zA-Z-]*` only (cfn-lint E3002). */
+export const physicalTableId = (view: string) => view.replace(/[^0-9a-zA-Z-]/g, '-');
 const sub = (s: string) => ({ 'Fn::Sub': s });
 
 /** DuckDB column type → QuickSight input column type (and subtype for numbers). */
@@ -189,7 +191,7 @@ export function quicksightResources(dashboards: Dashboard[], views: Record<strin
         // Straight against the view: the numbers are the warehouse's at query time.
         ImportMode: 'DIRECT_QUERY',
         PhysicalTableMap: {
-          [view]: {
+          [physicalTableId(view)]: {
             RelationalTable: {
               DataSourceArn: { 'Fn::GetAtt': ['QuickSightDataSource', 'Arn'] },
               Schema: 'reporting',

@@ -56,6 +56,9 @@ describe('QuickSight dashboards generated from the dashboard definitions', () =>
         >,
       )[0]?.RelationalTable;
       expect(table?.Schema).toBe('reporting');
+      // CreateDataSet refuses PhysicalTableMap keys outside [0-9a-zA-Z-] (cfn-lint E3002).
+      for (const key of Object.keys(ds.Properties.PhysicalTableMap as object))
+        expect(key).toMatch(/^[0-9a-zA-Z-]+$/);
       expect(ds.Properties.ImportMode).toBe('DIRECT_QUERY');
       expect(table?.InputColumns.map((c) => c.Name)).toEqual(
         views[table?.Name as string]?.map((c) => c.name),

@@ -44,6 +44,7 @@ export interface RedshiftTarget {
 }
 
 export class RedshiftStatementError extends C360Error {
+  override name = 'RedshiftStatementError';
   constructor(
     readonly sqlName: string,
     readonly statementStatus: string,
