@@ -91,12 +91,12 @@ export function sloAlarmResources(
         .filter((r) => r.severity === severity)
         .map((r) => `(ALARM("\${${windowAlarm(r.long)}}") AND ALARM("\${${windowAlarm(r.short)}}"))`)
         .join(' OR ');
-    const runbook = () => ({ 'Fn::Sub': `\${${runbookParam}}#${slo.runbook}` });
+    const runbook = `\${${runbookParam}}#${slo.runbook}`;
     out[`${base}Page`] = {
       Type: 'AWS::CloudWatch::CompositeAlarm',
       Properties: {
         AlarmDescription: {
-          'Fn::Join': ['', [`${slo.name} is burning its error budget fast (page). Runbook: `, runbook()]],
+          'Fn::Sub': `${slo.name} is burning its error budget fast (page). Runbook: ${runbook}`,
         },
         AlarmRule: { 'Fn::Sub': rule('page') },
         AlarmActions: [{ Ref: 'PageTopic' }],
@@ -106,7 +106,7 @@ export function sloAlarmResources(
       Type: 'AWS::CloudWatch::CompositeAlarm',
       Properties: {
         AlarmDescription: {
-          'Fn::Join': ['', [`${slo.name} is burning its error budget (ticket). Runbook: `, runbook()]],
+          'Fn::Sub': `${slo.name} is burning its error budget (ticket). Runbook: ${runbook}`,
         },
         AlarmRule: { 'Fn::Sub': `(${rule('ticket')}) AND NOT ALARM("\${${base}Page}")` },
         AlarmActions: [{ Ref: 'TicketTopic' }],

@@ -192,9 +192,9 @@ describe('template.yaml', () => {
       'an unencrypted log group',
       (t: string) =>
         t.replace(
-          '  EnrichLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: !Sub /aws/lambda/$' +
+          '      LogGroupName: !Sub /aws/lambda/$' +
             '{EnrichFunction}\n      RetentionInDays: !Ref LogRetentionDays\n      KmsKeyId: !GetAtt LakeKey.Arn\n',
-          '  EnrichLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: !Sub /aws/lambda/$' +
+          '      LogGroupName: !Sub /aws/lambda/$' +
             '{EnrichFunction}\n      RetentionInDays: !Ref LogRetentionDays\n',
         ),
       /EnrichLogGroup: log group not encrypted/,
