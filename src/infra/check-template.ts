@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { yamlParse } from 'yaml-cfn';
+import { checkKeyAccess } from './key-access';
 
 /**
  * Static checks of template.yaml that cfn-lint would make, with the CDK's CloudFormation
@@ -465,6 +466,7 @@ export function checkTemplate(templateText: string, root: string): TemplateProbl
   }
 
   checkGovernance(resources, out);
+  out.push(...checkKeyAccess(resources));
   const refs: { target: string; where: string; attr?: string }[] = [];
   collectRefs(resources, 'Resources', refs);
   collectRefs(t.Outputs, 'Outputs', refs);

@@ -337,6 +337,49 @@ describe('template.yaml', () => {
         ),
       /WarehouseSetup: ServiceToken must be !GetAtt <a function of this stack>.Arn/,
     ],
+    [
+      'alarms publishing to a topic whose key CloudWatch may not use',
+      (t: string) =>
+        t.replace('Service: cloudwatch.amazonaws.com', 'Service: cloudwatch-nobody.amazonaws.com'),
+      /LakeKey\.KeyPolicy: cloudwatch\.amazonaws\.com delivers into (Alert|Page|Ticket)Topic/,
+    ],
+    [
+      'EventBridge dead letters into a queue whose key it may not use',
+      (t: string) =>
+        t.replace(
+          'Service: events.amazonaws.com\n            Action: [kms:Decrypt, kms:GenerateDataKey*]',
+          'Service: events.amazonaws.com\n            Action: [kms:Decrypt]',
+        ),
+      /events\.amazonaws\.com delivers into FileIngestDeadLetterQueue .* kms:GenerateDataKey/,
+    ],
+    [
+      'the privacy steps reading the vault tables with no grant on the vault key',
+      (t: string) =>
+        t.replace(
+          '              Action: [kms:Decrypt, kms:DescribeKey]\n              Resource: !GetAtt VaultKey.Arn',
+          '              Action: [kms:DescribeKey]\n              Resource: !GetAtt VaultKey.Arn',
+        ),
+      /PrivacyFunction: dynamodb:(Query|DeleteItem) on Vault(Keys|Entries)Table needs kms:Decrypt on VaultKey/,
+    ],
+    [
+      "enrich's vault-table grant bound to encryption-context keys DynamoDB's calls do not carry",
+      (t: string) =>
+        t.replace(
+          'Action: [kms:Decrypt, kms:Encrypt, kms:GenerateDataKey*, kms:DescribeKey]\n              Resource: !GetAtt VaultKey.Arn\n              Condition:\n                StringEquals:\n                  kms:ViaService: !Sub dynamodb.$' +
+            '{AWS::Region}.amazonaws.com',
+          'Action: [kms:Decrypt, kms:Encrypt, kms:GenerateDataKey*, kms:DescribeKey]\n              Resource: !GetAtt VaultKey.Arn\n              Condition:\n                ForAllValues:StringEquals:\n                  kms:EncryptionContextKeys: [purpose, subject]',
+        ),
+      /EnrichFunction: dynamodb:\w+ on Vault\w+Table needs kms:Decrypt on VaultKey \(DynamoDB calls KMS/,
+    ],
+    [
+      'a function publishing to an encrypted topic without the key',
+      (t: string) =>
+        t.replace(
+          'Action: [kms:Decrypt, kms:GenerateDataKey]\n              Resource: !GetAtt LakeKey.Arn\n      Events:\n        GlueJob:',
+          'Action: [kms:Decrypt, kms:GenerateDataKey]\n              Resource: !GetAtt VaultKey.Arn\n      Events:\n        GlueJob:',
+        ),
+      /AlertFunction: sns:Publish on AlertTopic needs kms:(GenerateDataKey|Decrypt) on LakeKey/,
+    ],
   ])('catches %s', (_name, plant, expected) => {
     const planted = plant(template);
     expect(planted).not.toBe(template);
