@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { yamlParse } from 'yaml-cfn';
 import { checkKeyAccess } from './key-access';
+import { checkStageNames } from './stage-names';
 
 /**
  * Static checks of template.yaml that cfn-lint would make, with the CDK's CloudFormation
@@ -467,6 +468,7 @@ export function checkTemplate(templateText: string, root: string): TemplateProbl
 
   checkGovernance(resources, out);
   out.push(...checkKeyAccess(resources));
+  out.push(...checkStageNames(resources));
   const refs: { target: string; where: string; attr?: string }[] = [];
   collectRefs(resources, 'Resources', refs);
   collectRefs(t.Outputs, 'Outputs', refs);

@@ -380,6 +380,25 @@ describe('template.yaml', () => {
         ),
       /AlertFunction: sns:Publish on AlertTopic needs kms:(GenerateDataKey|Decrypt) on LakeKey/,
     ],
+    [
+      'a schedule SAM names the same in every stage',
+      (t: string) => t.replace('            Name: !Sub c360-daily-$' + '{Stage}\n', ''),
+      /DailyPipeline\.Events\.\w+: SAM names this schedule "DailyPipeline\w+" in every stage/,
+    ],
+    [
+      'an account-wide LF-tag without the stage',
+      (t: string) => t.replace('TagKey: !Sub c360_access_$' + '{Stage}', 'TagKey: c360_access'),
+      /AccessTag\.TagKey: "c360_access" is one name for every stage/,
+    ],
+    [
+      'a literal table name',
+      (t: string) =>
+        t.replace(
+          '  DedupeTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n',
+          '  DedupeTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n      TableName: c360-dedupe\n',
+        ),
+      /DedupeTable\.TableName: "c360-dedupe" is one name for every stage/,
+    ],
   ])('catches %s', (_name, plant, expected) => {
     const planted = plant(template);
     expect(planted).not.toBe(template);
