@@ -90,6 +90,37 @@ export async function loadDefinition(
   return JSON.parse(rendered) as Record<string, unknown>;
 }
 
+/**
+ * AWS applies no time limit to a Task that sets no TimeoutSeconds (its documented default is
+ * 99999999 s); the interpreter applies the specification's 60 s, which fails slow steps on a busy
+ * machine. Every Task of ours sets its own (test/unit/state-machine-timeouts.test.ts); this makes
+ * the embedded run behave as AWS would for any that does not.
+ */
+export const AWS_DEFAULT_TASK_TIMEOUT_S = 99_999_999;
+
+export function withAwsTaskTimeouts(definition: Record<string, unknown>): Record<string, unknown> {
+  const walk = (states: unknown): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [name, raw] of Object.entries((states ?? {}) as Record<string, Record<string, unknown>>)) {
+      const st = { ...raw };
+      if (st.Type === 'Task' && st.TimeoutSeconds === undefined && st.TimeoutSecondsPath === undefined)
+        st.TimeoutSeconds = AWS_DEFAULT_TASK_TIMEOUT_S;
+      for (const key of ['ItemProcessor', 'Iterator'] as const) {
+        const inner = st[key] as Record<string, unknown> | undefined;
+        if (inner) st[key] = { ...inner, States: walk(inner.States) };
+      }
+      if (Array.isArray(st.Branches))
+        st.Branches = (st.Branches as Record<string, unknown>[]).map((b) => ({
+          ...b,
+          States: walk(b.States),
+        }));
+      out[name] = st;
+    }
+    return out;
+  };
+  return { ...definition, States: walk(definition.States) };
+}
+
 export class StepError extends Error {
   constructor(name: string, message: string) {
     super(message);
@@ -307,7 +338,9 @@ export async function execute(
   handlers: Record<string, (input: unknown) => Promise<unknown>>,
   opts: PipelineOptions & { waitMs?: Record<string, number> },
 ): Promise<{ status: 'SUCCEEDED' | 'FAILED'; output?: unknown; error?: { name: string; cause: string } }> {
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const machine = new StateMachine(withAwsTaskTimeouts(definition) as never, {
+    validationOptions: { checkArn: false },
+  });
   const retryStates = Object.keys(handlers);
   // The context object AWS gives every execution ($$.Execution.Id and .Name; the interpreter adds Input and StartTime).
   const name = `local-${randomUUID()}`;
