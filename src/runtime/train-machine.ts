@@ -157,6 +157,22 @@ export async function runTrainingMachine(opts: {
           EndpointConfigArn: `arn:aws:sagemaker:local:000000000000:endpoint-config/${p.EndpointConfigName}`,
         };
       }),
+    // The endpoints this data folder's training runs created (SageMaker's ListEndpoints).
+    FindEndpoint: (i) =>
+      task(async () => {
+        const p = i as { NameContains: string };
+        const names = (await readdir(join(paths.state, 'sagemaker', 'endpoints')).catch(() => [] as string[]))
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => f.slice(0, -'.json'.length))
+          .filter((n) => n.includes(p.NameContains));
+        return { Endpoints: names.map((EndpointName) => ({ EndpointName, EndpointStatus: 'InService' })) };
+      }),
+    CreateEndpoint: (i) =>
+      task(async () => {
+        const p = i as { EndpointName: string; EndpointConfigName: string };
+        await record('endpoints', p.EndpointName, i);
+        return { EndpointArn: `arn:aws:sagemaker:local:000000000000:endpoint/${p.EndpointName}` };
+      }),
     UpdateEndpoint: (i) =>
       task(async () => {
         const p = i as { EndpointName: string; EndpointConfigName: string };

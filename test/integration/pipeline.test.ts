@@ -153,7 +153,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
   it('training state machine: training set via Athena, XGBoost job, AUC gate, model → endpoint → version; a weak model is rejected', async () => {
     await runEtl({ lakeDir: join(dir, 'lake'), from: DAY, to: DAY });
     const r = await runTrainingMachine({ dataDir: dir, minAuc: 0.5 });
-    expect(r.status).toBe('SUCCEEDED');
+    expect({ status: r.status, error: r.error, alerts: r.alerts }).toEqual({ status: 'SUCCEEDED', alerts: [] });
     expect(r.states.filter((s) => !s.startsWith('Unload'))).toEqual([
       'ResolveDate',
       'ExportTrainingSet',
@@ -162,7 +162,10 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'Accepted',
       'CreateModel',
       'CreateEndpointConfig',
-      'UpdateEndpoint',
+      'FindEndpoint',
+      'EndpointExists',
+      // A fresh stack has no endpoint: the first accepted model creates it.
+      'CreateEndpoint',
       'RecordVersion',
       'Done',
     ]);
@@ -215,7 +218,16 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(
       JSON.parse(readFileSync(join(dir, 'state', 'sagemaker', 'endpoints', 'c360-churn.json'), 'utf8')),
     ).toEqual(endpoint);
-  }, 60_000);
+
+    // A second accepted model updates the endpoint the first one created.
+    const second = await runTrainingMachine({ dataDir: dir, minAuc: 0.5 });
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.states).toContain('UpdateEndpoint');
+    expect(second.states).not.toContain('CreateEndpoint');
+    expect(
+      JSON.parse(readFileSync(join(dir, 'state', 'sagemaker', 'endpoints', 'c360-churn.json'), 'utf8')),
+    ).toEqual({ EndpointName: 'c360-churn', EndpointConfigName: second.job });
+  }, 120_000);
 
   it('happy path: ETL → warehouse → scoring Map → scores → metrics; a rerun leaves the warehouse identical', async () => {
     const states: string[] = [];
@@ -232,6 +244,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'LoadWarehouse',
       'ExportFeatures',
       'PrepareScoring',
+      'ModelDeployed',
       'ScoreBatches',
       'LoadScores',
       'WriteReports',
