@@ -2,6 +2,7 @@ import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@
 import { DownstreamUnavailableError } from '../../domain/errors';
 import type { EventStream, PutResult, StreamRecord } from '../../ports/stream';
 import { type RetryOptions, sendWithPartialRetry } from '../retry';
+import { clientConfig } from './client-config';
 
 /** Kinesis PutRecords limits per call. */
 const MAX_RECORDS = 500;
@@ -22,7 +23,7 @@ export class KinesisEventStream implements EventStream {
   private readonly client: KinesisClient;
 
   constructor(private readonly options: KinesisEventStreamOptions) {
-    this.client = options.client ?? new KinesisClient({});
+    this.client = options.client ?? new KinesisClient(clientConfig('kinesis'));
   }
 
   async put(records: StreamRecord[]): Promise<PutResult> {

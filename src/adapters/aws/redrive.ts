@@ -2,6 +2,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { FailureBatch, FailureSource, StreamRangeReader } from '../../ports/redrive';
 import type { StoredStreamRecord } from '../../ports/stream';
+import { clientConfig } from './client-config';
 
 /** The enrich function's SQS on-failure queue (Lambda writes Kinesis batch info there). */
 export class SqsFailureSource implements FailureSource {
@@ -47,7 +48,7 @@ export class KinesisRangeReader implements StreamRangeReader {
     private readonly streamArn: string,
     client?: KinesisClient,
   ) {
-    this.client = client ?? new KinesisClient({});
+    this.client = client ?? new KinesisClient(clientConfig('kinesis'));
   }
 
   async readRange(shardId: string, start: string, end: string): Promise<StoredStreamRecord[]> {

@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ObjectStore } from '../../ports/object-store';
+import { clientConfig } from './client-config';
 
 /** Objects in an S3 bucket (SSE-KMS by the bucket's default encryption). */
 export class S3ObjectStore implements ObjectStore {
@@ -8,7 +9,7 @@ export class S3ObjectStore implements ObjectStore {
     private readonly bucket: string,
     client?: S3Client,
   ) {
-    this.client = client ?? new S3Client({});
+    this.client = client ?? new S3Client(clientConfig('s3'));
   }
   async put(key: string, body: Uint8Array | string): Promise<void> {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body }));

@@ -1,5 +1,6 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SuppressionList } from '../../ports/suppression';
+import { clientConfig } from './client-config';
 
 /**
  * The suppression list as one object (`privacy/suppression.txt`, a hash a line) in the lake
@@ -10,7 +11,7 @@ export class S3SuppressionList implements SuppressionList {
   private cached: { at: number; set: ReadonlySet<string> } | null = null;
   constructor(
     private readonly bucket: string,
-    private readonly client: S3Client = new S3Client({}),
+    private readonly client: S3Client = new S3Client(clientConfig('s3')),
     private readonly key = 'privacy/suppression.txt',
     private readonly ttlMs = 5 * 60_000,
     private readonly now: () => number = Date.now,

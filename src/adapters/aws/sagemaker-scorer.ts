@@ -56,17 +56,20 @@ export class SageMakerScorer implements Scorer {
             Body: batch.join('\n'),
           }),
         );
-        const scores = Buffer.from(res.Body ?? new Uint8Array())
+        const fields = Buffer.from(res.Body ?? new Uint8Array())
           .toString('utf8')
           .split(/[\n,]/)
-          .filter((s) => s.trim())
-          .map(Number);
-        if (scores.length !== batch.length || scores.some((s) => !Number.isFinite(s))) {
+          .filter((s) => s.trim());
+        const bad = fields.find((f) => !Number.isFinite(Number(f)));
+        if (bad !== undefined)
           throw new C360Error(
-            `endpoint ${this.o.endpointName} returned ${scores.length} scores for ${batch.length} rows`,
+            `endpoint ${this.o.endpointName} returned a non-numeric score "${bad.trim().slice(0, 80)}" (expected one probability per row, text/csv)`,
           );
-        }
-        return scores;
+        if (fields.length !== batch.length)
+          throw new C360Error(
+            `endpoint ${this.o.endpointName} returned ${fields.length} scores for ${batch.length} rows`,
+          );
+        return fields.map(Number);
       } catch (err) {
         if (err instanceof ModelError) {
           throw new C360Error(

@@ -1,0 +1,389 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { StartJobRunCommand } from '@aws-sdk/client-glue';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { CHURN_FEATURES } from '../../src/domain/models/features';
+import { apiEvent } from '../helpers/http';
+import { buildFunction, invoke } from './lambda';
+import { emulatorEnv, type Moto, startMoto } from './moto';
+import { ACCOUNT, EmulatorStack, REGION, template } from './stack';
+
+/**
+ * The AWS path end to end on moto's server: resources created from template.yaml, the functions
+ * built as `sam build` builds them (minified) and run in their own processes with the template's
+ * environment, the real SDK v3 talking HTTP to the emulator.
+ *
+ * What the emulator cannot do, and where it is covered instead: Firehose's dynamic partitioning
+ * and GZIP (moto writes each batch as it came; the partition layout is checked against the
+ * embedded delivery in test/unit/firehose-delivery.test.ts), IAM and key-policy enforcement
+ * (src/infra/key-access.ts checks every call path statically), Redshift Data BatchExecuteStatement
+ * and Athena results (aws-sdk-client-mock in redshift-warehouse and pipeline-steps tests), and
+ * executing the state machines (moto accepts and stores the definitions; the same files are
+ * executed by the embedded interpreter in test/integration/pipeline.test.ts).
+ */
+jest.setTimeout(180_000);
+
+const WRITE_KEY = 'emulator-write-key';
+let moto: Moto;
+let stack: EmulatorStack;
+const bundles: Record<string, string> = {};
+
+const env = (fn: string, extra: Record<string, string> = {}) => ({
+  ...stack.functionEnv(fn),
+  ...emulatorEnv(moto.endpoint),
+  ...extra,
+});
+
+async function streamRecords(streamName: string, streamArn: string): Promise<KinesisStreamEvent> {
+  const k = stack.clients.kinesis;
+  const shards = (await k.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
+  const records: KinesisStreamEvent['Records'] = [];
+  for (const shard of shards) {
+    let it = (
+      await k.send(
+        new GetShardIteratorCommand({
+          StreamName: streamName,
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      )
+    ).ShardIterator;
+    for (;;) {
+      const out = await k.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10000 }));
+      for (const r of out.Records ?? [])
+        records.push({
+          eventSource: 'aws:kinesis',
+          eventVersion: '1.0',
+          eventID: `${shard.ShardId}:${r.SequenceNumber}`,
+          eventName: 'aws:kinesis:record',
+          invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/enrich`,
+          awsRegion: REGION,
+          eventSourceARN: streamArn,
+          kinesis: {
+            kinesisSchemaVersion: '1.0',
+            partitionKey: r.PartitionKey as string,
+            sequenceNumber: r.SequenceNumber as string,
+            approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000,
+            data: Buffer.from(r.Data as Uint8Array).toString('base64'),
+          },
+        });
+      if (!out.Records?.length || !out.NextShardIterator) break;
+      it = out.NextShardIterator;
+    }
+  }
+  return { Records: records };
+}
+
+/** Every line of every object under a prefix of the lake bucket (moto may or may not gzip). */
+async function lakeLines(prefix: string): Promise<string[]> {
+  const bucket = stack.name('LakeBucket');
+  const listed = await stack.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  const lines: string[] = [];
+  for (const o of listed.Contents ?? []) {
+    const body = await stack.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key }));
+    let bytes = Buffer.from(
+      await (body.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+    lines.push(...bytes.toString('utf8').split('\n').filter(Boolean));
+  }
+  return lines;
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  for (const fn of [
+    'IngestFunction',
+    'EnrichFunction',
+    'WebhooksFunction',
+    'AlertFunction',
+    'PipelineStepsFunction',
+    'ScoreFunction',
+  ])
+    bundles[fn] = await buildFunction(fn);
+});
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+beforeEach(async () => {
+  await moto.reset();
+  stack = new EmulatorStack(moto.endpoint);
+});
+
+describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () => {
+  it('ingest → Kinesis → enrich → Firehose → S3: every event stored once, PII only in the vault, a redelivered batch stores nothing twice', async () => {
+    await stack.create([
+      'LakeKey',
+      'VaultKey',
+      'LakeBucket',
+      'EventStream',
+      'WriteKeysSecret',
+      'PseudonymizationKeySecret',
+      'DedupeTable',
+      'VaultKeysTable',
+      'VaultEntriesTable',
+      'EnrichFailureQueue',
+      'BronzeDeliveryStream',
+      'QuarantineDeliveryStream',
+    ]);
+    const keyHash = createHash('sha256').update(WRITE_KEY).digest('hex');
+    await stack.clients.secrets.send(
+      new PutSecretValueCommand({
+        SecretId: stack.physical.get('WriteKeysSecret')?.ref,
+        SecretString: JSON.stringify({ [keyHash]: 'web' }),
+      }),
+    );
+    const emails = Array.from({ length: 20 }, (_, i) => `person${i}@example.com`);
+    const batch = [
+      ...emails.map((email, i) => ({
+        type: 'identify',
+        messageId: `id-${i}`,
+        userId: `user-${i}`,
+        traits: { email, plan: 'pro' },
+        timestamp: '2026-11-30T10:00:00.000Z',
+      })),
+      ...emails.map((_, i) => ({
+        type: 'track',
+        event: 'Product Viewed',
+        messageId: `tr-${i}`,
+        userId: `user-${i}`,
+        properties: { product_id: `sku-${i}`, price: 12.5 },
+        timestamp: '2026-11-30T10:00:01.000Z',
+      })),
+    ];
+    const ingest = await invoke(
+      bundles.IngestFunction as string,
+      apiEvent({
+        path: '/v1/batch',
+        body: JSON.stringify({ batch, sentAt: '2026-11-30T10:00:02.000Z' }),
+        headers: { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` },
+      }),
+      env('IngestFunction'),
+    );
+    expect(ingest.ok ? (ingest.result as { statusCode: number }).statusCode : ingest).toBe(200);
+
+    const streamName = stack.name('EventStream');
+    const event = await streamRecords(streamName, stack.physical.get('EventStream')?.atts.Arn as string);
+    expect(event.Records.length).toBeGreaterThan(0);
+
+    const first = await invoke(bundles.EnrichFunction as string, event, env('EnrichFunction'));
+    expect(first.ok ? first.result : first).toEqual({ batchItemFailures: [] });
+
+    const bronze = (await lakeLines('bronze/')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const ids = bronze.map((e) => String(e.messageId ?? e.eventId ?? ''));
+    for (const m of batch)
+      expect({ id: m.messageId, stored: ids.filter((id) => id === m.messageId).length }).toEqual({
+        id: m.messageId,
+        stored: 1,
+      });
+    expect(bronze).toHaveLength(batch.length);
+    const text = JSON.stringify(bronze);
+    for (const email of emails) expect(text).not.toContain(email);
+
+    // The vault holds one wrapped key per person, sealed with the vault key, never the address.
+    const keys = await stack.clients.dynamodb.send(
+      new ScanCommand({ TableName: stack.name('VaultKeysTable') }),
+    );
+    const entries = await stack.clients.dynamodb.send(
+      new ScanCommand({ TableName: stack.name('VaultEntriesTable') }),
+    );
+    expect(keys.Count).toBeGreaterThanOrEqual(emails.length);
+    expect(entries.Count).toBeGreaterThanOrEqual(emails.length);
+    const vaultText = JSON.stringify(entries.Items);
+    for (const email of emails) expect(vaultText).not.toContain(email);
+
+    const claims = await stack.clients.dynamodb.send(
+      new ScanCommand({ TableName: stack.name('DedupeTable') }),
+    );
+    expect((claims.Items ?? []).filter((i) => i.state?.S === 'done')).toHaveLength(batch.length);
+
+    // Lambda redelivers the same records (a retry after a timeout): dedupe's conditional writes
+    // drop every one of them.
+    const again = await invoke(bundles.EnrichFunction as string, event, env('EnrichFunction'));
+    expect(again.ok ? again.result : again).toEqual({ batchItemFailures: [] });
+    expect(await lakeLines('bronze/')).toHaveLength(batch.length);
+  });
+
+  it('no delivery stream: the whole batch fails for a retry, nothing committed as seen', async () => {
+    await stack.create([
+      'LakeKey',
+      'VaultKey',
+      'LakeBucket',
+      'EventStream',
+      'PseudonymizationKeySecret',
+      'DedupeTable',
+      'VaultKeysTable',
+      'VaultEntriesTable',
+    ]);
+    // The delivery streams are left out: Firehose answers ResourceNotFoundException.
+    const records: KinesisStreamEvent = {
+      Records: [0, 1].map((i) => ({
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `shardId-000000000000:${i}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/enrich`,
+        awsRegion: REGION,
+        eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/x',
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: 'pk',
+          sequenceNumber: String(1000 + i).padStart(20, '0'),
+          approximateArrivalTimestamp: 1764496800,
+          data: Buffer.from(
+            JSON.stringify({
+              v: 1,
+              kind: 'segment',
+              source: 'web',
+              receivedAt: '2026-11-30T10:00:02.000Z',
+              requestId: 'r',
+              ip: '203.0.113.7',
+              userAgent: 'curl/8',
+              payload: { type: 'track', event: 'Product Viewed', userId: `u${i}`, messageId: `m${i}` },
+              eventId: `m${i}`,
+            }),
+          ).toString('base64'),
+        },
+      })),
+    };
+    const out = await invoke(bundles.EnrichFunction as string, records, env('EnrichFunction'));
+    // Every record failed: Powertools' batch processor fails the invocation so Lambda retries
+    // (and bisects) the batch, and nothing was marked seen: the retry can still store them.
+    expect(out.ok ? out.result : { errorType: out.errorType }).toEqual({
+      errorType: 'FullBatchFailureError',
+    });
+    expect(out.logs).toContain('Firehose');
+    const seen = await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.name('DedupeTable') }));
+    expect((seen.Items ?? []).filter((i) => i.state?.S === 'done')).toEqual([]);
+  });
+
+  it("the scoring function's failure keeps its error type after minification: the daily pipeline's Retry on DownstreamUnavailableError matches it", async () => {
+    await stack.create(['LakeKey', 'LakeBucket']);
+    const retried = JSON.parse(
+      readFileSync(join(__dirname, '../../statemachines/daily-pipeline.asl.json'), 'utf8'),
+    ).States.ScoreBatches.ItemProcessor.States.ScoreBatch.Retry.flatMap(
+      (r: { ErrorEquals: string[] }) => r.ErrorEquals,
+    );
+    await stack.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.name('LakeBucket'),
+        Key: 'features/model=churn/dt=2026-11-30/batch-0.csv',
+        Body: [
+          ['customer_id', ...CHURN_FEATURES].join(','),
+          ['c1', ...CHURN_FEATURES.map((_, i) => String(i + 1))].join(','),
+          ['c2', ...CHURN_FEATURES.map((_, i) => String(2 * i))].join(','),
+        ].join('\n'),
+      }),
+    );
+    // moto's InvokeEndpoint answers a fixed non-numeric body: every row fails, isolated one by one.
+    const out = await invoke(
+      bundles.ScoreFunction as string,
+      { date: '2026-11-30', batch: 0, execution: 'arn:aws:states:us-east-1:123456789012:execution:x:y' },
+      env('ScoreFunction'),
+    );
+    if (!out.ok && out.errorType !== 'DownstreamUnavailableError')
+      throw new Error(`${out.errorType}: ${out.errorMessage}\n${out.logs.slice(-3000)}`);
+    expect(out.ok ? out.result : { errorType: out.errorType }).toEqual({
+      errorType: 'DownstreamUnavailableError',
+    });
+    expect(retried).toContain(out.ok ? '' : out.errorType);
+    expect(out.ok ? '' : out.errorMessage).toMatch(/non-numeric score/);
+  });
+
+  it('alerts reach the topic: a failed Glue run of the ETL job is published with its run dates (GetJobRun over HTTP)', async () => {
+    await stack.create(['LakeKey', 'LakeBucket', 'AlertTopic', 'EtlJob']);
+    const inbox = await stack.clients.sqs.send(new CreateQueueCommand({ QueueName: 'alert-inbox' }));
+    const inboxArn = (
+      await stack.clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: inbox.QueueUrl, AttributeNames: ['QueueArn'] }),
+      )
+    ).Attributes?.QueueArn;
+    await stack.clients.sns.send(
+      new SubscribeCommand({
+        TopicArn: stack.physical.get('AlertTopic')?.ref,
+        Protocol: 'sqs',
+        Endpoint: inboxArn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
+    const run = await stack.clients.glue.send(
+      new StartJobRunCommand({
+        JobName: stack.name('EtlJob'),
+        Arguments: { '--run_date_from': '2026-11-29', '--run_date_to': '2026-11-30' },
+      }),
+    );
+    const out = await invoke(
+      bundles.AlertFunction as string,
+      {
+        version: '0',
+        id: 'e',
+        'detail-type': 'Glue Job State Change',
+        source: 'aws.glue',
+        account: ACCOUNT,
+        time: '2026-11-30T02:30:00Z',
+        region: REGION,
+        resources: [],
+        detail: {
+          jobName: stack.name('EtlJob'),
+          jobRunId: run.JobRunId,
+          state: 'FAILED',
+          message: 'Out of memory',
+        },
+      },
+      env('AlertFunction'),
+    );
+    expect(out.ok ? out.result : out).toMatchObject({ published: true });
+    const got = await stack.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: inbox.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    const body = (got.Messages ?? []).map((m) => m.Body).join('\n');
+    expect(body).toContain(run.JobRunId);
+    expect(body).toContain('2026-11-29 to 2026-11-30');
+    expect(body).toContain('Out of memory');
+  });
+
+  it('the state machines are accepted by Step Functions with the substitutions the template gives them', async () => {
+    const sfn = new SFNClient({
+      endpoint: moto.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const machines = Object.entries(template.Resources).filter(
+      ([, r]) => r.Type === 'AWS::Serverless::StateMachine',
+    );
+    expect(machines.length).toBe(4);
+    for (const [id, r] of machines) {
+      const props = r.Properties as {
+        DefinitionUri: string;
+        DefinitionSubstitutions?: Record<string, unknown>;
+      };
+      const subs = stack.resolve(props.DefinitionSubstitutions ?? {}) as Record<string, string>;
+      const text = readFileSync(join(__dirname, '../..', props.DefinitionUri), 'utf8').replace(
+        /\$\{(\w+)\}/g,
+        (_, k: string) => {
+          if (subs[k] === undefined) throw new Error(`${id}: no substitution for ${k}`);
+          return String(subs[k]);
+        },
+      );
+      const out = await sfn.send(
+        new CreateStateMachineCommand({
+          name: stack.name(id),
+          definition: text,
+          roleArn: `arn:aws:iam::${ACCOUNT}:role/${stack.name(id)}`,
+        }),
+      );
+      expect(out.stateMachineArn).toContain(stack.name(id));
+    }
+  });
+});
