@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { ConfigError } from './errors';
+import { safeSegment } from './partition';
 
 /**
  * Segment write keys. Keys are never stored in clear: the secret (Secrets Manager in AWS, the
@@ -13,6 +15,14 @@ export class HashedWriteKeys {
   private readonly byHash: Map<string, string>;
 
   constructor(hashToSource: Record<string, string>) {
+    // A source names the bronze partition (source=…). Firehose partitions by the value as sent
+    // while the embedded lake would sanitize it, so a name that is not already path-safe would
+    // land in different folders in AWS and embedded: refuse it where it is configured.
+    for (const source of Object.values(hashToSource))
+      if (typeof source !== 'string' || safeSegment(source) !== source)
+        throw new ConfigError(
+          `write-key source ${JSON.stringify(source)} is not a partition-safe name: use 1-64 letters, digits, "_", "." or "-"`,
+        );
     this.byHash = new Map(Object.entries(hashToSource).map(([h, s]) => [h.toLowerCase(), s]));
   }
 

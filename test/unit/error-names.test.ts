@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { samBuildOptions } from '../../src/infra/lambda-build';
+import { yamlParse } from 'yaml-cfn';
+import { type SamBuildProperties, samBuildOptions } from '../../src/infra/lambda-build';
 
 /**
  * Lambda reports a thrown error's `name` as its error type, and the state machines' Retry and
@@ -25,7 +26,13 @@ async function minifiedErrorNames(): Promise<Record<string, string>> {
     ([alias, file]) => `export * as ${alias} from '${join(root, file)}';`,
   );
   writeFileSync(entry, lines.join('\n'));
-  const opts = samBuildOptions(root, { External: ['@duckdb/node-api'], MainFields: 'module,main' });
+  // The build properties of a function of template.yaml (minified, its target), another entry.
+  const template = yamlParse(readFileSync(join(root, 'template.yaml'), 'utf8')) as {
+    Resources: Record<string, { Metadata?: { BuildProperties?: SamBuildProperties } }>;
+  };
+  const props = template.Resources.PipelineStepsFunction?.Metadata?.BuildProperties ?? {};
+  expect(props.Minify).toBe(true);
+  const opts = samBuildOptions(root, { ...props, External: [...(props.External ?? []), '@duckdb/node-api'] });
   await build({ ...opts, entryPoints: [entry], outfile: join(dir, 'index.mjs') });
   const script = `
     const m = await import(${JSON.stringify(join(dir, 'index.mjs'))});
