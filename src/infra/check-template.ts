@@ -335,6 +335,30 @@ function checkGovernance(resources: Record<string, Json>, out: TemplateProblem[]
           'alarm reaches nobody: give it an SNS action, a composite alarm, or name it in the alert rule',
       });
   }
+  // Athena refuses a query on a table with an injected projected partition unless the WHERE
+  // clause pins each injected column with an equality (a literal or an execution parameter).
+  const injected = new Map<string, string[]>();
+  for (const [, r] of of('AWS::Glue::Table')) {
+    const input = ((r.Properties ?? {}) as Json).TableInput as Json | undefined;
+    const params = (input?.Parameters ?? {}) as Record<string, unknown>;
+    const cols = Object.entries(params)
+      .filter(([k, v]) => /^projection\.[^.]+\.type$/.test(k) && v === 'injected')
+      .map(([k]) => k.split('.')[1] as string);
+    if (cols.length && typeof input?.Name === 'string') injected.set(input.Name, cols);
+  }
+  for (const [name, r] of of('AWS::Athena::NamedQuery')) {
+    const sql = String(((r.Properties ?? {}) as Json).QueryString ?? '');
+    for (const [table, cols] of injected) {
+      if (!new RegExp(`\\b${table}\\b`, 'i').test(sql)) continue;
+      const where = /\bwhere\b([\s\S]*)/i.exec(sql)?.[1] ?? '';
+      for (const c of cols)
+        if (!new RegExp(`\\b${c}\\s*=\\s*('[^']*'|\\?)`, 'i').test(where))
+          out.push({
+            where: name,
+            problem: `${table}.${c} is an injected projected partition: the query needs WHERE ${c} = '…' (or = ?), or Athena refuses it`,
+          });
+    }
+  }
   const trails = of('AWS::CloudTrail::Trail').map(([, r]) => r.Properties);
   for (const watched of ['/quarantine/', 'VaultKeysTable', 'VaultEntriesTable'])
     if (!trails.some((t) => mentions((t as Json).AdvancedEventSelectors, watched)))

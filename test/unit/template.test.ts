@@ -399,6 +399,11 @@ describe('template.yaml', () => {
         ),
       /DedupeTable\.TableName: "c360-dedupe" is one name for every stage/,
     ],
+    [
+      'a saved Athena query that does not pin the injected source partition',
+      (t: string) => t.replace('WHERE source = ? AND dt', 'WHERE dt'),
+      /BronzeVolumeQuery: bronze_events\.source is an injected projected partition/,
+    ],
   ])('catches %s', (_name, plant, expected) => {
     const planted = plant(template);
     expect(planted).not.toBe(template);
