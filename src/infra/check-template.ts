@@ -186,7 +186,11 @@ const mentions = (v: unknown, text: string) => JSON.stringify(v ?? null).include
  * encrypted, Lake Formation governing the lake with analysts reaching only gold (and not its
  * restricted columns), the vault and quarantine audited with an alarm.
  */
-function checkGovernance(resources: Record<string, Json>, out: TemplateProblem[]): void {
+function checkGovernance(
+  resources: Record<string, Json>,
+  out: TemplateProblem[],
+  conditions: Json = {},
+): void {
   const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
   const logDestinations = new Set(
     of('AWS::S3::Bucket').map(([, r]) =>
@@ -333,6 +337,27 @@ function checkGovernance(resources: Record<string, Json>, out: TemplateProblem[]
         where: name,
         problem:
           'alarm reaches nobody: give it an SNS action, a composite alarm, or name it in the alert rule',
+      });
+  }
+  // Enhanced VPC routing sends COPY, UNLOAD and Spectrum traffic through the workgroup's VPC:
+  // without an S3 gateway endpoint there (created under the same condition), loads cannot reach S3.
+  for (const [name, r] of of('AWS::RedshiftServerless::Workgroup')) {
+    const evr = ((r.Properties ?? {}) as Json).EnhancedVpcRouting;
+    if (evr === false || evr === 'false' || evr === undefined) continue;
+    const cond = isObj(evr) && Array.isArray(evr['Fn::If']) ? String(evr['Fn::If'][0]) : null;
+    const endpoint = of('AWS::EC2::VPCEndpoint').some(
+      ([, e]) =>
+        mentions((e.Properties as Json | undefined)?.ServiceName, '.s3') &&
+        (e.Properties as Json | undefined)?.VpcEndpointType === 'Gateway' &&
+        (cond === null ||
+          e.Condition === cond ||
+          mentions(conditions[String(e.Condition)], `"Condition":"${cond}"`)),
+    );
+    if (!endpoint)
+      out.push({
+        where: name,
+        problem:
+          'enhanced VPC routing without an S3 gateway endpoint in its VPC: COPY and UNLOAD would have no route to S3',
       });
   }
   // Athena refuses a query on a table with an injected projected partition unless the WHERE
@@ -490,7 +515,7 @@ export function checkTemplate(templateText: string, root: string): TemplateProbl
     }
   }
 
-  checkGovernance(resources, out);
+  checkGovernance(resources, out, (t.Conditions ?? {}) as Json);
   out.push(...checkKeyAccess(resources));
   out.push(...checkStageNames(resources));
   const refs: { target: string; where: string; attr?: string }[] = [];

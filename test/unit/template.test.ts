@@ -404,6 +404,11 @@ describe('template.yaml', () => {
       (t: string) => t.replace('WHERE source = ? AND dt', 'WHERE dt'),
       /BronzeVolumeQuery: bronze_events\.source is an injected projected partition/,
     ],
+    [
+      'enhanced VPC routing with no S3 gateway endpoint',
+      (t: string) => t.replace('      VpcEndpointType: Gateway\n', '      VpcEndpointType: Interface\n'),
+      /RedshiftWorkgroup: enhanced VPC routing without an S3 gateway endpoint/,
+    ],
   ])('catches %s', (_name, plant, expected) => {
     const planted = plant(template);
     expect(planted).not.toBe(template);
