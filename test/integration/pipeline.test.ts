@@ -153,7 +153,10 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
   it('training state machine: training set via Athena, XGBoost job, AUC gate, model → endpoint → version; a weak model is rejected', async () => {
     await runEtl({ lakeDir: join(dir, 'lake'), from: DAY, to: DAY });
     const r = await runTrainingMachine({ dataDir: dir, minAuc: 0.5 });
-    expect({ status: r.status, error: r.error, alerts: r.alerts }).toEqual({ status: 'SUCCEEDED', alerts: [] });
+    expect({ status: r.status, error: r.error, alerts: r.alerts }).toEqual({
+      status: 'SUCCEEDED',
+      alerts: [],
+    });
     expect(r.states.filter((s) => !s.startsWith('Unload'))).toEqual([
       'ResolveDate',
       'ExportTrainingSet',
