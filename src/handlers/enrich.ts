@@ -246,19 +246,8 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
 
     const failed = new Set<number>();
 
-    // The clear values go to the vault before the tokens reach the lake (a vault failure fails
-    // the batch, which Kinesis redelivers; vault entries are idempotent).
-    if (deps.privacy) {
-      const bySubject = new Map<string, VaultValue[]>();
-      for (const p of pending) {
-        if (p.subject) bySubject.set(p.subject, [...(bySubject.get(p.subject) ?? []), ...p.clear]);
-      }
-      if (bySubject.size)
-        deps.metrics.addMetric('VaultValuesStored', 'Count', await deps.privacy.vault.put(bySubject));
-    }
-
-    // Cross-batch dedupe: claim, deliver, then commit (or release what failed).
-    // One lease owner per invocation: only it may commit or release these claims.
+    // Cross-batch dedupe: claim, store the clear values, deliver, then commit (or release what
+    // failed). One lease owner per invocation: only it may commit or release these claims.
     const owner = randomUUID();
     const claim = await deps.dedupe.claim(
       pending.map((p) => p.key),
@@ -271,6 +260,27 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     for (const p of pending) {
       if (claimed.has(p.key)) toDeliver.push(p);
       else if (inFlight.has(p.key)) failed.add(p.recordIndex);
+    }
+
+    // The clear values of the events this invocation will deliver go to the vault before their
+    // tokens reach the lake (duplicates cost no vault calls). A vault failure releases the claims
+    // and fails the batch, which Kinesis redelivers; vault entries are idempotent.
+    if (deps.privacy && toDeliver.length) {
+      const bySubject = new Map<string, VaultValue[]>();
+      for (const p of toDeliver) {
+        if (p.subject) bySubject.set(p.subject, [...(bySubject.get(p.subject) ?? []), ...p.clear]);
+      }
+      if (bySubject.size) {
+        try {
+          deps.metrics.addMetric('VaultValuesStored', 'Count', await deps.privacy.vault.put(bySubject));
+        } catch (err) {
+          await deps.dedupe.release(
+            toDeliver.map((p) => p.key),
+            owner,
+          );
+          throw err;
+        }
+      }
     }
     const items: DeliveryItem[] = toDeliver.map((p) => ({ prefix: p.prefix, line: p.line }));
     const result = items.length

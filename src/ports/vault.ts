@@ -11,10 +11,14 @@ export interface VaultEntry {
 
 export interface VaultStore {
   getKey(subject: string): Promise<Buffer | null>;
+  /** The stored wrapped keys of many subjects at once (absent subjects are left out). */
+  getKeys(subjects: readonly string[]): Promise<Map<string, Buffer>>;
   /** Stores the wrapped key unless the subject has one; returns the stored one (first writer wins). */
   putKeyIfAbsent(subject: string, wrapped: Buffer): Promise<Buffer>;
   /** Upserts entries by id (rewriting an entry is harmless: ids derive from the value). */
   putEntries(subject: string, entries: VaultEntry[]): Promise<void>;
+  /** putEntries for many subjects in as few calls as the store allows. */
+  putAllEntries(bySubject: ReadonlyMap<string, VaultEntry[]>): Promise<void>;
   entries(subject: string): Promise<VaultEntry[]>;
   /** Deletes the key first (crypto-shredding), then the entries; false when the subject was unknown. */
   shred(subject: string): Promise<boolean>;

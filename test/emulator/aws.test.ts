@@ -13,6 +13,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } 
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { CHURN_FEATURES } from '../../src/domain/models/features';
 import { apiEvent } from '../helpers/http';
+import { countingProxy } from './count-proxy';
 import { buildFunction, invoke } from './lambda';
 import { emulatorEnv, type Moto, startMoto } from './moto';
 import { ACCOUNT, EmulatorStack, REGION, template } from './stack';
@@ -30,8 +31,6 @@ import { ACCOUNT, EmulatorStack, REGION, template } from './stack';
  * executing the state machines (moto accepts and stores the definitions; the same files are
  * executed by the embedded interpreter in test/integration/pipeline.test.ts).
  */
-jest.setTimeout(180_000);
-
 const WRITE_KEY = 'emulator-write-key';
 let moto: Moto;
 let stack: EmulatorStack;
@@ -213,6 +212,104 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     const again = await invoke(bundles.EnrichFunction as string, event, env('EnrichFunction'));
     expect(again.ok ? again.result : again).toEqual({ batchItemFailures: [] });
     expect(await lakeLines('bronze/')).toHaveLength(batch.length);
+  });
+
+  it('the vault is batched: a batch of many people costs one key read per 100 of them, one KMS data key and one conditional write per new person, one write per 25 values; duplicates cost nothing', async () => {
+    await stack.create([
+      'LakeKey',
+      'VaultKey',
+      'LakeBucket',
+      'EventStream',
+      'PseudonymizationKeySecret',
+      'DedupeTable',
+      'VaultKeysTable',
+      'VaultEntriesTable',
+      'EnrichFailureQueue',
+      'BronzeDeliveryStream',
+      'QuarantineDeliveryStream',
+    ]);
+    const PEOPLE = 120; // over 100: two key reads
+    const PER_PERSON = 5;
+    const envelopes = Array.from({ length: PEOPLE }, (_, p) =>
+      Array.from({ length: PER_PERSON }, (_, j) => ({
+        v: 1,
+        kind: 'segment',
+        source: 'web',
+        receivedAt: '2026-11-30T10:00:02.000Z',
+        requestId: `r${p}`,
+        ip: '203.0.113.7',
+        userAgent: 'curl/8',
+        payload:
+          j === 0
+            ? {
+                type: 'identify',
+                userId: `u${p}`,
+                messageId: `m${p}-${j}`,
+                traits: { email: `p${p}@example.com`, firstName: `Name${p}` },
+              }
+            : {
+                type: 'track',
+                event: 'Product Viewed',
+                userId: `u${p}`,
+                messageId: `m${p}-${j}`,
+                properties: { sku: `s${j}` },
+              },
+        eventId: `m${p}-${j}`,
+      })),
+    ).flat();
+    const event: KinesisStreamEvent = {
+      Records: envelopes.map((e, i) => ({
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `shardId-000000000000:${i}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/enrich`,
+        awsRegion: REGION,
+        eventSourceARN: stack.physical.get('EventStream')?.atts.Arn as string,
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: String(e.payload.userId),
+          sequenceNumber: String(10_000 + i).padStart(20, '0'),
+          approximateArrivalTimestamp: 1764496800,
+          data: Buffer.from(JSON.stringify(e)).toString('base64'),
+        },
+      })),
+    };
+    const proxy = await countingProxy(moto.endpoint);
+    try {
+      const viaProxy = () => ({ ...env('EnrichFunction'), AWS_ENDPOINT_URL: proxy.endpoint });
+      const first = await invoke(bundles.EnrichFunction as string, event, viaProxy());
+      expect(first.ok ? first.result : first).toEqual({ batchItemFailures: [] });
+      const keysTable = stack.name('VaultKeysTable');
+      const entriesTable = stack.name('VaultEntriesTable');
+      const calls = (op: string, table: string) => proxy.counts.get(`DynamoDB_20120810.${op}:${table}`) ?? 0;
+      const values = PEOPLE * 2; // an email and a first name each
+      const measured = {
+        keyReads: calls('BatchGetItem', keysTable) + calls('GetItem', keysTable),
+        keyCreates: calls('PutItem', keysTable),
+        dataKeys: proxy.count('TrentService.GenerateDataKey'),
+        decrypts: proxy.count('TrentService.Decrypt'),
+        entryWrites: calls('BatchWriteItem', entriesTable) + calls('PutItem', entriesTable),
+      };
+      expect(measured).toEqual({
+        keyReads: Math.ceil(PEOPLE / 100),
+        keyCreates: PEOPLE,
+        dataKeys: PEOPLE,
+        decrypts: 0,
+        entryWrites: Math.ceil(values / 25),
+      });
+      const stored = await stack.clients.dynamodb.send(new ScanCommand({ TableName: entriesTable }));
+      expect(stored.Count).toBe(values);
+
+      // The same batch again (a Lambda retry): dedupe drops every event, the vault is not called.
+      proxy.reset();
+      const again = await invoke(bundles.EnrichFunction as string, event, viaProxy());
+      expect(again.ok ? again.result : again).toEqual({ batchItemFailures: [] });
+      expect(proxy.count('TrentService.')).toBe(0);
+      expect(calls('BatchGetItem', keysTable) + calls('BatchWriteItem', entriesTable)).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('no delivery stream: the whole batch fails for a retry, nothing committed as seen', async () => {

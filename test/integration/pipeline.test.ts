@@ -230,7 +230,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(
       JSON.parse(readFileSync(join(dir, 'state', 'sagemaker', 'endpoints', 'c360-churn.json'), 'utf8')),
     ).toEqual({ EndpointName: 'c360-churn', EndpointConfigName: second.job });
-  }, 120_000);
+  });
 
   it('happy path: ETL → warehouse → scoring Map → scores → metrics; a rerun leaves the warehouse identical', async () => {
     const states: string[] = [];

@@ -192,7 +192,7 @@ describe('real provider payloads end to end (signed → bronze → silver → go
       checkpointFile: join(dir, 'cp'),
     });
     await runEtl({ lakeDir: join(dir, 'lake'), from: '2014-01-01', to: '2026-12-31' });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

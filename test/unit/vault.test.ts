@@ -2,6 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -143,7 +145,9 @@ describe('PII vault on AWS (KMS + DynamoDB)', () => {
       .resolves({ Plaintext: dataKey, CiphertextBlob: Buffer.from('wrapped'), KeyId: 'k' });
     kms.on(DecryptCommand).resolves({ Plaintext: dataKey, KeyId: 'k' });
     ddb.on(GetItemCommand).resolves({});
+    ddb.on(BatchGetItemCommand).resolves({ Responses: { keys: [] } });
     ddb.on(PutItemCommand).resolves({});
+    ddb.on(BatchWriteItemCommand).resolves({});
     const vault = new PiiVault(
       new DynamoVaultStore({ keysTable: 'keys', entriesTable: 'entries' }, new DynamoDBClient({})),
       new KmsKeyWrapper('alias/c360-vault', new KMSClient({})),
@@ -156,12 +160,16 @@ describe('PII vault on AWS (KMS + DynamoDB)', () => {
       EncryptionContext: { purpose: 'vault', subject: 'user_id:42' },
     });
     const puts = ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input);
+    expect(puts).toHaveLength(1);
     expect(puts[0]).toMatchObject({
       TableName: 'keys',
       ConditionExpression: 'attribute_not_exists(subject)',
     });
-    expect(puts[1]?.TableName).toBe('entries');
-    const sealed = puts[1]?.Item?.sealed?.S as string;
+    const writes = ddb.commandCalls(BatchWriteItemCommand).map((c) => c.args[0].input);
+    expect(writes).toHaveLength(1);
+    const item = writes[0]?.RequestItems?.entries?.[0]?.PutRequest?.Item;
+    expect(item?.subject?.S).toBe('user_id:42');
+    const sealed = item?.sealed?.S as string;
     expect(sealed).not.toContain('Ada');
 
     ddb

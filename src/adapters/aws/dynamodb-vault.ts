@@ -1,4 +1,7 @@
 import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
@@ -6,7 +9,15 @@ import {
   PutItemCommand,
   paginateQuery,
 } from '@aws-sdk/client-dynamodb';
+import { DownstreamUnavailableError } from '../../domain/errors';
 import type { VaultEntry, VaultStore } from '../../ports/vault';
+import { type RetryOptions, sendWithPartialRetry } from '../retry';
+
+/** DynamoDB's limits per call: BatchGetItem 100 keys, BatchWriteItem 25 puts. */
+const GET_BATCH = 100;
+const WRITE_BATCH = 25;
+const chunk = <T>(xs: readonly T[], n: number): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 /**
  * The vault on DynamoDB: `keysTable` (pk `subject`, `wrappedKey` binary; no point-in-time
@@ -20,6 +31,7 @@ export class DynamoVaultStore implements VaultStore {
     private readonly tables: { keysTable: string; entriesTable: string; retentionDays?: number },
     client?: DynamoDBClient,
     private readonly now: () => number = Date.now,
+    private readonly retry: RetryOptions = {},
   ) {
     this.client = client ?? new DynamoDBClient({});
   }
@@ -34,6 +46,79 @@ export class DynamoVaultStore implements VaultStore {
     );
     const b = out.Item?.wrappedKey?.B;
     return b ? Buffer.from(b) : null;
+  }
+
+  /** BatchGetItem (consistent reads) by 100, resending only the keys DynamoDB left unprocessed. */
+  async getKeys(subjects: readonly string[]) {
+    const found = new Map<string, Buffer>();
+    const table = this.tables.keysTable;
+    for (const part of chunk([...new Set(subjects)], GET_BATCH)) {
+      const out = await sendWithPartialRetry(
+        part.map((s) => ({ subject: { S: s } }) as Record<string, AttributeValue>),
+        async (keys) => {
+          const res = await this.client.send(
+            new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
+          );
+          for (const item of res.Responses?.[table] ?? []) {
+            const b = item.wrappedKey?.B;
+            if (item.subject?.S && b) found.set(item.subject.S, Buffer.from(b));
+          }
+          const left = res.UnprocessedKeys?.[table]?.Keys ?? [];
+          return { failed: left, error: left.length ? `${left.length} key(s) unprocessed` : null };
+        },
+        this.retry,
+        { baseDelayMs: 50, maxDelayMs: 2000 },
+      );
+      if (out.failed.length)
+        throw new DownstreamUnavailableError(
+          `vault keys table ${table}: ${out.failed.length} read(s) still unprocessed after ${out.calls} calls (${out.lastError})`,
+        );
+    }
+    return found;
+  }
+
+  /** BatchWriteItem by 25 (one put per subject and id), resending only unprocessed items. */
+  async putAllEntries(bySubject: ReadonlyMap<string, VaultEntry[]>) {
+    const table = this.tables.entriesTable;
+    const seen = new Set<string>();
+    const puts: Record<string, AttributeValue>[] = [];
+    for (const [subject, entries] of bySubject)
+      for (const e of entries) {
+        // One request may not hold the same key twice.
+        if (seen.has(`${subject}\u0000${e.id}`)) continue;
+        seen.add(`${subject}\u0000${e.id}`);
+        puts.push(this.entryItem(subject, e));
+      }
+    for (const part of chunk(puts, WRITE_BATCH)) {
+      const out = await sendWithPartialRetry(
+        part.map((Item) => ({ PutRequest: { Item } })),
+        async (requests) => {
+          const res = await this.client.send(
+            new BatchWriteItemCommand({ RequestItems: { [table]: requests } }),
+          );
+          const left = (res.UnprocessedItems?.[table] ?? []) as typeof requests;
+          return { failed: left, error: left.length ? `${left.length} write(s) unprocessed` : null };
+        },
+        this.retry,
+        { baseDelayMs: 50, maxDelayMs: 2000 },
+      );
+      if (out.failed.length)
+        throw new DownstreamUnavailableError(
+          `vault entries table ${table}: ${out.failed.length} write(s) still unprocessed after ${out.calls} calls (${out.lastError})`,
+        );
+    }
+  }
+
+  private entryItem(subject: string, e: VaultEntry): Record<string, AttributeValue> {
+    return {
+      subject: { S: subject },
+      id: { S: e.id },
+      sealed: { S: e.sealed },
+      // The table's TTL: an entry expires retentionDays after its last write.
+      ...(this.tables.retentionDays
+        ? { expiresAt: { N: String(Math.floor(this.now() / 1000) + this.tables.retentionDays * 86_400) } }
+        : {}),
+    };
   }
 
   async putKeyIfAbsent(subject: string, wrapped: Buffer) {
@@ -55,28 +140,7 @@ export class DynamoVaultStore implements VaultStore {
   }
 
   async putEntries(subject: string, entries: VaultEntry[]) {
-    await Promise.all(
-      entries.map((e) =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.tables.entriesTable,
-            Item: {
-              subject: { S: subject },
-              id: { S: e.id },
-              sealed: { S: e.sealed },
-              // The table's TTL: an entry expires retentionDays after its last write.
-              ...(this.tables.retentionDays
-                ? {
-                    expiresAt: {
-                      N: String(Math.floor(this.now() / 1000) + this.tables.retentionDays * 86_400),
-                    },
-                  }
-                : {}),
-            },
-          }),
-        ),
-      ),
-    );
+    await this.putAllEntries(new Map([[subject, entries]]));
   }
 
   async entries(subject: string) {

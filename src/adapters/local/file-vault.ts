@@ -21,6 +21,19 @@ export class FileVaultStore implements VaultStore {
     return existsSync(f) ? readFile(f) : null;
   }
 
+  async getKeys(subjects: readonly string[]) {
+    const out = new Map<string, Buffer>();
+    for (const s of subjects) {
+      const k = await this.getKey(s);
+      if (k) out.set(s, k);
+    }
+    return out;
+  }
+
+  async putAllEntries(bySubject: ReadonlyMap<string, VaultEntry[]>) {
+    for (const [subject, entries] of bySubject) await this.putEntries(subject, entries);
+  }
+
   async putKeyIfAbsent(subject: string, wrapped: Buffer) {
     const f = this.file('keys', subject);
     await mkdir(join(this.dir, 'keys'), { recursive: true });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { KeyWrapper } from '../../ports/key-wrapper';
-import type { VaultStore } from '../../ports/vault';
+import type { VaultEntry, VaultStore } from '../../ports/vault';
 import type { IdentityKey } from '../event';
 import { open, seal } from './sealed';
 
@@ -21,37 +21,73 @@ export interface VaultValue {
   value: string;
 }
 
+/** Subjects whose keys are created or unwrapped at once (KMS and DynamoDB calls in flight). */
+const KEY_CONCURRENCY = 16;
+
 export class PiiVault {
+  /**
+   * Unwrapped data keys by their wrapped bytes, for the life of the container: a subject seen in
+   * an earlier batch costs no KMS Decrypt. Keyed by the wrapped key the store returns, so a
+   * shredded subject (its wrapped key deleted) never reuses its old key.
+   */
+  private readonly unwrapped = new Map<string, Buffer>();
+
   constructor(
     private readonly store: VaultStore,
     private readonly keys: KeyWrapper,
+    private readonly cacheSize = 10_000,
   ) {}
 
-  private async keyOf(subject: string, create: boolean): Promise<Buffer | null> {
+  private async unwrap(subject: string, wrapped: Buffer): Promise<Buffer> {
+    const id = wrapped.toString('base64');
+    const hit = this.unwrapped.get(id);
+    if (hit) return hit;
+    const key = await this.keys.unwrap(wrapped, { purpose: 'vault', subject });
+    if (this.unwrapped.size >= this.cacheSize)
+      this.unwrapped.delete(this.unwrapped.keys().next().value as string);
+    this.unwrapped.set(id, key);
+    return key;
+  }
+
+  private async keyOf(subject: string, create: boolean, stored?: Buffer | null): Promise<Buffer | null> {
     const context = { purpose: 'vault', subject };
-    let wrapped = await this.store.getKey(subject);
+    let wrapped = stored === undefined ? await this.store.getKey(subject) : stored;
     if (!wrapped) {
       if (!create) return null;
       const fresh = await this.keys.generate(context);
       wrapped = await this.store.putKeyIfAbsent(subject, fresh.wrapped);
       if (wrapped === fresh.wrapped) return fresh.plaintext;
     }
-    return this.keys.unwrap(wrapped, context);
+    return this.unwrap(subject, wrapped);
   }
 
-  /** Stores values under their subject (idempotent: the same value gets the same entry id). */
+  /**
+   * Stores values under their subject (idempotent: the same value gets the same entry id). The
+   * subjects' keys are read in one batch, the missing ones created (one KMS data key and one
+   * conditional write each, a few at a time), and all entries written in batches.
+   */
   async put(bySubject: Map<string, VaultValue[]>): Promise<number> {
+    const subjects = [...bySubject].filter(([, v]) => v.length).map(([s]) => s);
+    if (!subjects.length) return 0;
+    const stored = await this.store.getKeys(subjects);
+    const entries = new Map<string, VaultEntry[]>();
     let n = 0;
-    for (const [subject, values] of bySubject) {
-      if (!values.length) continue;
-      const key = (await this.keyOf(subject, true)) as Buffer;
-      const entries = values.map((v) => {
-        const text = JSON.stringify([v.kind, v.field, v.value]);
-        return { id: createHmac('sha256', key).update(text).digest('hex'), sealed: seal(text, key, subject) };
-      });
-      await this.store.putEntries(subject, entries);
-      n += entries.length;
+    for (let i = 0; i < subjects.length; i += KEY_CONCURRENCY) {
+      await Promise.all(
+        subjects.slice(i, i + KEY_CONCURRENCY).map(async (subject) => {
+          const key = (await this.keyOf(subject, true, stored.get(subject) ?? null)) as Buffer;
+          const byId = new Map<string, VaultEntry>();
+          for (const v of bySubject.get(subject) ?? []) {
+            const text = JSON.stringify([v.kind, v.field, v.value]);
+            const id = createHmac('sha256', key).update(text).digest('hex');
+            if (!byId.has(id)) byId.set(id, { id, sealed: seal(text, key, subject) });
+          }
+          entries.set(subject, [...byId.values()]);
+          n += byId.size;
+        }),
+      );
     }
+    await this.store.putAllEntries(entries);
     return n;
   }
 
