@@ -20,6 +20,12 @@ export interface AlertDeps {
   logger: LoggerPort;
   /** Where the runbooks live (alarm alerts link `<runbookUrl>#<alarm>`). */
   runbookUrl?: string;
+  /**
+   * Counts a scheduled daily run that failed, timed out or was aborted as due and not on time
+   * (PipelineScheduledRuns 1, PipelineOnTime 0, dimension pipeline=daily): the on-time SLO must
+   * see the runs that never reached their own PublishMetrics state.
+   */
+  countMissedRun?: (pipeline: 'daily') => Promise<void>;
 }
 
 interface EventBridgeEvent {
@@ -47,6 +53,18 @@ function runDates(input: string | undefined): string {
     return 'an unreadable input';
   }
   return 'the default date (yesterday, UTC)';
+}
+
+/** The daily pipeline started by its schedule (input without a date), not a rerun or backfill. */
+export function isScheduledDailyRun(stateMachineArn: string | undefined, input: string | undefined): boolean {
+  const machine = stateMachineArn?.split(':').at(-1) ?? '';
+  if (!/^c360-daily-pipeline(-|$)/.test(machine)) return false;
+  try {
+    const i = JSON.parse(input || '{}') as Record<string, unknown>;
+    return i.date === undefined && i.from === undefined && i.to === undefined;
+  } catch {
+    return false;
+  }
 }
 
 export const createAlertHandler =
@@ -83,6 +101,8 @@ export const createAlertHandler =
     } else if (type === 'Step Functions Execution Status Change') {
       const status = str(d.status) ?? 'UNKNOWN';
       if (!EXECUTION_ALERT_STATES.has(status)) return { published: false, reason: `execution ${status}` };
+      if (deps.countMissedRun && isScheduledDailyRun(str(d.stateMachineArn), str(d.input)))
+        await deps.countMissedRun('daily');
       if (status === 'FAILED' && d.error === ALERTED_FAILURE)
         return { published: false, reason: 'the pipeline alerted from its Catch already' };
       const machine = str(d.stateMachineArn)?.split(':').at(-1) ?? 'unknown state machine';

@@ -339,6 +339,12 @@ function checkGovernance(
           'alarm reaches nobody: give it an SNS action, a composite alarm, or name it in the alert rule',
       });
   }
+  for (const [name, r] of of('AWS::RedshiftServerless::Namespace')) {
+    const logs = (((r.Properties ?? {}) as Json).LogExports ?? []) as unknown[];
+    for (const l of ['userlog', 'connectionlog', 'useractivitylog'])
+      if (!logs.includes(l))
+        out.push({ where: name, problem: `Redshift access not audited: LogExports lacks ${l}` });
+  }
   // Enhanced VPC routing sends COPY, UNLOAD and Spectrum traffic through the workgroup's VPC:
   // without an S3 gateway endpoint there (created under the same condition), loads cannot reach S3.
   for (const [name, r] of of('AWS::RedshiftServerless::Workgroup')) {

@@ -414,8 +414,16 @@ async function alertUnalerted(
   opts: PipelineOptions,
   alerts: string[],
 ): Promise<void> {
-  if (r.status !== 'FAILED' || r.error?.name === ALERTED_FAILURE) return;
+  // EventBridge sends every failed execution to the alert function, which counts a missed
+  // scheduled run and alerts unless the run alerted itself.
+  if (r.status !== 'FAILED') return;
   const out = await createAlertHandler({
+    countMissedRun: async () => {
+      const m = new EmfMetrics('c360', 'c360-alert', localPaths(opts.dataDir).metrics);
+      m.addMetric('PipelineScheduledRuns', 'Count', 1);
+      m.addMetric('PipelineOnTime', 'Count', 0);
+      m.publishStoredMetrics();
+    },
     publisher: {
       publish: async (a) => {
         alerts.push(a.message);
@@ -434,7 +442,8 @@ async function alertUnalerted(
       cause: r.error?.cause,
     },
   });
-  if (!out.published) throw new C360Error(`alert not published: ${out.reason}`);
+  if (!out.published && r.error?.name !== ALERTED_FAILURE)
+    throw new C360Error(`alert not published: ${out.reason}`);
 }
 
 /** Runs statemachines/daily-pipeline.asl.json for one date, embedded. */

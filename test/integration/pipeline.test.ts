@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { addDays } from '../../src/domain/instant';
 import { summarize } from '../../src/domain/models/clv';
+import { observationsFromEmf } from '../../src/domain/slo';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { runEtl } from '../../src/etl/runner';
 import { SCORING_BATCH_ROWS } from '../../src/handlers/pipeline-steps';
+import { localPaths } from '../../src/runtime/local';
 import { LOCAL_SUBSTITUTIONS, runBackfill, runDailyPipeline, StepError } from '../../src/runtime/pipeline';
 import { runTrainingMachine } from '../../src/runtime/train-machine';
 import { openWarehouse } from '../../src/warehouse/embedded';
@@ -342,6 +344,31 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       `c360 daily pipeline for ${DAY} failed in state RunEtl: States.TaskFailed: Job run failed: data quality check dq_silver_money_has_rate failed`,
     ]);
     expect(readFileSync(join(dir, 'state', 'alerts.ndjson'), 'utf8')).toContain('failed in state RunEtl');
+  });
+
+  it('a scheduled run (no date) that fails counts as due and late for the on-time SLO; a rerun for a date does not', async () => {
+    const metricsFile = localPaths(dir).metrics;
+    const count = (name: string) =>
+      observationsFromEmf(existsSync(metricsFile) ? readFileSync(metricsFile, 'utf8') : '')
+        .filter((o) => o.name === name)
+        .reduce((a, o) => a + o.value, 0);
+    const before = { runs: count('PipelineScheduledRuns'), onTime: count('PipelineOnTime') };
+    const failing = {
+      dataDir: dir,
+      benchmarks: false,
+      wrap: {
+        RunEtl: () => async () => {
+          throw new StepError('States.TaskFailed', 'Job run failed');
+        },
+      },
+    };
+    expect((await runDailyPipeline(undefined, failing)).status).toBe('FAILED');
+    expect({ runs: count('PipelineScheduledRuns'), onTime: count('PipelineOnTime') }).toEqual({
+      runs: before.runs + 1,
+      onTime: before.onTime,
+    });
+    expect((await runDailyPipeline(DAY, failing)).status).toBe('FAILED');
+    expect(count('PipelineScheduledRuns')).toBe(before.runs + 1);
   });
 
   it('a Redshift statement that FAILED goes to the alert with its error text', async () => {

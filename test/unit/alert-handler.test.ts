@@ -86,6 +86,31 @@ describe('alert Lambda', () => {
     expect(published()[1]?.Subject).toContain('(the default date (yesterday, UTC))');
   });
 
+  it('a scheduled daily run that failed, timed out or was aborted counts as due and late, alerted or not; reruns and other machines do not', async () => {
+    const counted: string[] = [];
+    const h = createAlertHandler({
+      publisher: new SnsAlertPublisher('arn:aws:sns:eu-west-1:123456789012:c360-alerts', new SNSClient({})),
+      logger: new LocalLogger('test', 'silent'),
+      countMissedRun: async (p) => {
+        counted.push(p);
+      },
+    });
+    const daily = (status: string, error: string, input: string) => {
+      const e = executionEvent(status, error, input);
+      e.detail.stateMachineArn =
+        'arn:aws:states:eu-west-1:123456789012:stateMachine:c360-daily-pipeline-prod';
+      return e;
+    };
+    await h(daily('FAILED', ALERTED_FAILURE, '{}'));
+    await h(daily('TIMED_OUT', '', '{}'));
+    await h(daily('ABORTED', '', '{"engine":"glue"}'));
+    expect(counted).toEqual(['daily', 'daily', 'daily']);
+    await h(daily('FAILED', 'States.Runtime', '{"date":"2026-11-28"}'));
+    await h(daily('SUCCEEDED', '', '{}'));
+    await h(executionEvent('FAILED', 'States.Runtime', '{}'));
+    expect(counted).toHaveLength(3);
+  });
+
   it('stream and delivery alarms alert only on ALARM, with the runbook section', async () => {
     const alarm = (value: string) => ({
       'detail-type': 'CloudWatch Alarm State Change',

@@ -409,6 +409,12 @@ describe('template.yaml', () => {
       (t: string) => t.replace('      VpcEndpointType: Gateway\n', '      VpcEndpointType: Interface\n'),
       /RedshiftWorkgroup: enhanced VPC routing without an S3 gateway endpoint/,
     ],
+    [
+      'a warehouse whose access is not logged',
+      (t: string) =>
+        t.replace('LogExports: [userlog, connectionlog, useractivitylog]', 'LogExports: [userlog]'),
+      /RedshiftNamespace: Redshift access not audited: LogExports lacks connectionlog/,
+    ],
   ])('catches %s', (_name, plant, expected) => {
     const planted = plant(template);
     expect(planted).not.toBe(template);
