@@ -15,6 +15,14 @@ export interface BurnRule {
   short: string;
 }
 
+/** A CloudWatch metric an SLO reads in AWS (namespace c360 and {service: c360} by default). */
+export interface MetricRef {
+  metric: string;
+  namespace?: string;
+  /** Values may name a stack resource as `${Resource}` (rendered as Fn::Sub). */
+  dimensions?: Record<string, string>;
+}
+
 export interface RatioSlo {
   name: string;
   description: string;
@@ -25,6 +33,11 @@ export interface RatioSlo {
   total: string[];
   /** The metrics' CloudWatch dimensions (default {service: c360}, what the functions emit). */
   dimensions?: Record<string, string>;
+  /**
+   * Where AWS measures the same SLI when the callers' view is an AWS service's metric (API
+   * Gateway's): error rate = sum(bad) / sum(total). Embedded, good/total above are used.
+   */
+  aws?: { total: MetricRef[]; bad: MetricRef[] };
   runbook: string;
 }
 

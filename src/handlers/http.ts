@@ -8,7 +8,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../domain/errors';
 import { parseJsonLossless } from '../domain/json';
-import type { LoggerPort } from '../ports/telemetry';
+import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 
 /** Shared HTTP plumbing for the API Gateway HTTP API (payload v2) handlers. */
 
@@ -125,4 +125,25 @@ export function errorResponse(err: unknown, logger: LoggerPort, requestId?: stri
     return json(status, { success: false, error: err.message }, headers);
   }
   return json(500, { success: false, error: 'internal error', requestId });
+}
+
+/**
+ * The edge SLI, as SDK, webhook and postback callers see it: every answer counts a request, and it
+ * is answered unless it is a server error (5xx) or a throttle (429) the caller must retry; a
+ * caller's own mistake (400, 401, 413 …) is an answer. API Gateway measures the same in AWS
+ * (its 5xx and Count), where throttles before the function never reach this code.
+ */
+export function withEdgeMetrics(
+  metrics: MetricsPort,
+  handler: (event: HttpEvent) => Promise<HttpResult>,
+): (event: HttpEvent) => Promise<HttpResult> {
+  return async (event) => {
+    const res = await handler(event);
+    const status = res.statusCode ?? 200;
+    metrics.addMetric('EdgeRequests', 'Count', 1);
+    metrics.addMetric('EdgeAnswered', 'Count', status >= 500 || status === 429 ? 0 : 1);
+    if (status === 429) metrics.addMetric('EdgeThrottled', 'Count', 1);
+    metrics.publishStoredMetrics();
+    return res;
+  };
 }

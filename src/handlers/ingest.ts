@@ -20,7 +20,16 @@ import type { Clock, IdGenerator } from '../ports/clock';
 import type { EventStream, StreamRecord } from '../ports/stream';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 import type { RateLimiter, WriteKeyResolver } from '../ports/write-keys';
-import { decodeBody, errorResponse, type HttpEvent, type HttpResult, header, json, parseJson } from './http';
+import {
+  decodeBody,
+  errorResponse,
+  type HttpEvent,
+  type HttpResult,
+  header,
+  json,
+  parseJson,
+  withEdgeMetrics,
+} from './http';
 
 /**
  * Segment-compatible tracking API: POST /v1/batch, /v1/import and /v1/{track|identify|page|screen|group|alias}
@@ -78,7 +87,7 @@ export const createIngestHandler = (deps: IngestDeps) => {
       ? { ...result, headers: { ...result.headers, 'access-control-allow-origin': origin, vary: 'Origin' } }
       : result;
 
-  return async (event: HttpEvent): Promise<HttpResult> => {
+  return withEdgeMetrics(deps.metrics, async (event: HttpEvent): Promise<HttpResult> => {
     const requestId = event.requestContext?.requestId ?? deps.ids();
     try {
       const path = event.rawPath ?? event.requestContext?.http?.path ?? '';
@@ -229,5 +238,5 @@ export const createIngestHandler = (deps: IngestDeps) => {
     } catch (err) {
       return errorResponse(err, deps.logger, requestId);
     }
-  };
+  });
 };

@@ -122,6 +122,14 @@ export function resolveRun(
 }
 
 /** The on-time SLO's deadline: a run for day D is done by 06:00 UTC on D + 1. */
+/**
+ * Event to queryable: from the start of the run's date (its earliest event, UTC) until the day is
+ * loaded in the warehouse, where dashboards and analysts read it (the queryable_freshness SLI).
+ */
+export function queryableLagMs(date: string, loadedAt: Date): number {
+  return Math.max(0, loadedAt.getTime() - Date.parse(`${date}T00:00:00Z`));
+}
+
 export function onTime(date: string, finishedAt: Date): 0 | 1 {
   return finishedAt.getTime() <= Date.parse(`${addDays(date, 1)}T06:00:00Z`) ? 1 : 0;
 }
@@ -170,7 +178,13 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       deps.logger.info('warehouse loaded', { date: event.date, tables });
       // The last step of a run: whether the scheduled run met its deadline (the on-time SLO).
       const scheduled = event.scheduled === 1 ? 1 : 0;
-      return { tables, scheduled, onTime: scheduled && onTime(event.date, deps.now()) };
+      const now = deps.now();
+      return {
+        tables,
+        scheduled,
+        onTime: scheduled && onTime(event.date, now),
+        queryableLagMs: queryableLagMs(event.date, now),
+      };
     }
     case 'setup-warehouse': {
       // Run once after each deploy (docs/deploy.md): schemas, tables from the model, the

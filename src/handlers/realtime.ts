@@ -24,6 +24,8 @@ export interface RealtimeDeps {
   logger: LoggerPort;
   metrics: MetricsPort;
   windowMs?: number;
+  /** The clock the window's lag is measured by (Date.now). */
+  now?: () => number;
 }
 
 type WindowEvent = KinesisStreamTumblingWindowEvent & { shardId?: string };
@@ -56,6 +58,12 @@ export const createRealtimeHandler =
     deps.metrics.addMetric('RealtimeRevenueUsd', 'None', Number(row.revenue_usd));
     deps.metrics.addMetric('RealtimeActiveCustomers', 'Count', row.active_customers);
     deps.metrics.addMetric('RealtimeLateEvents', 'Count', row.late_events);
+    // The real-time SLI: how long after its window closed a minute became queryable.
+    deps.metrics.addMetric(
+      'RealtimeLagMs',
+      'Milliseconds',
+      Math.max(0, (deps.now ?? Date.now)() - Date.parse(event.window.end)),
+    );
     deps.metrics.publishStoredMetrics();
     deps.logger.info('real-time window written', {
       window: event.window.start,

@@ -30,7 +30,16 @@ import type { ReplayGuard } from '../ports/replay-guard';
 import type { SecretStore } from '../ports/secrets';
 import type { EventStream } from '../ports/stream';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
-import { decodeBody, errorResponse, type HttpEvent, type HttpResult, header, json, parseJson } from './http';
+import {
+  decodeBody,
+  errorResponse,
+  type HttpEvent,
+  type HttpResult,
+  header,
+  json,
+  parseJson,
+  withEdgeMetrics,
+} from './http';
 
 /**
  * Provider webhooks (POST /webhooks/{provider}) and ad-network postbacks
@@ -338,7 +347,7 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
     return json(200, { success: true });
   }
 
-  return async (event: HttpEvent): Promise<HttpResult> => {
+  return withEdgeMetrics(deps.metrics, async (event: HttpEvent): Promise<HttpResult> => {
     const requestId = event.requestContext?.requestId ?? deps.ids();
     try {
       const path = event.rawPath ?? '';
@@ -363,5 +372,5 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
       }
       return res;
     }
-  };
+  });
 };

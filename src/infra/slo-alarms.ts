@@ -1,5 +1,12 @@
 import { yamlDump, yamlParse } from 'yaml-cfn';
-import { type BurnRule, type Slo, type SloConfig, sloDimensions, windowSeconds } from '../domain/slo';
+import {
+  type BurnRule,
+  type MetricRef,
+  type Slo,
+  type SloConfig,
+  sloDimensions,
+  windowSeconds,
+} from '../domain/slo';
 import { dashboardBodies } from './dashboards';
 import { replaceBlock } from './quicksight';
 
@@ -27,10 +34,42 @@ const metric = (slo: Slo, id: string, name: string, stat: string, period: number
   },
 });
 
+const refMetric = (ref: MetricRef, id: string, period: number) => ({
+  Id: id,
+  ReturnData: false,
+  MetricStat: {
+    Metric: {
+      Namespace: ref.namespace ?? 'c360',
+      MetricName: ref.metric,
+      Dimensions: Object.entries(ref.dimensions ?? { service: 'c360' }).map(([Name, Value]) => ({
+        Name,
+        Value: Value.includes('${') ? { 'Fn::Sub': Value } : Value,
+      })),
+    },
+    Period: period,
+    Stat: 'Sum',
+  },
+});
+
 /** The burn rate over one window, as metric math. */
 function burnMetrics(slo: Slo, window: string): Json[] {
   const period = windowSeconds(window);
   const budget = Number((1 - slo.target).toPrecision(6));
+  if (slo.kind === 'ratio' && slo.aws) {
+    const { total, bad } = slo.aws;
+    const sum = (refs: MetricRef[], prefix: string) =>
+      refs.map((_, i) => `FILL(${prefix}${i}, 0)`).join(' + ');
+    return [
+      ...total.map((r, i) => refMetric(r, `t${i}`, period)),
+      ...bad.map((r, i) => refMetric(r, `b${i}`, period)),
+      {
+        Id: 'burn',
+        Label: `${slo.name} burn rate over ${window}`,
+        Expression: `IF((${sum(total, 't')}) > 0, ((${sum(bad, 'b')}) / (${sum(total, 't')})) / ${budget}, 0)`,
+        ReturnData: true,
+      },
+    ];
+  }
   if (slo.kind === 'ratio') {
     const names = [...new Set([...slo.good, ...slo.total])];
     const ids = new Map(names.map((n, i) => [n, `m${i}`]));

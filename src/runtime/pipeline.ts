@@ -19,6 +19,7 @@ import {
   lakeKey,
   onTime,
   type PipelineStepEvent,
+  queryableLagMs,
   resolveRun,
   splitFeatures,
 } from '../handlers/pipeline-steps';
@@ -184,6 +185,7 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
             tables: r.tables.map((t) => t.table),
             scheduled,
             onTime: scheduled && onTime(input.date as string, new Date()),
+            queryableLagMs: queryableLagMs(input.date as string, new Date()),
           },
         };
       }

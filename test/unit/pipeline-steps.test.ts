@@ -29,7 +29,8 @@ describe('pipeline steps: warehouse loads', () => {
     const out = await handler({ step: 'load-warehouse', date: '2026-03-01', scheduled: 1 });
     const gold = WAREHOUSE_TABLES.filter((t) => 'gold' in t.source).map((t) => t.name);
     expect(calls).toEqual([...gold.map((t) => `load ${t} 2026-03-01`), 'refresh']);
-    expect(out).toEqual({ tables: gold, scheduled: 1, onTime: 1 });
+    // Loaded at 03:00 UTC the day after: 27 h after the day began (event to queryable).
+    expect(out).toEqual({ tables: gold, scheduled: 1, onTime: 1, queryableLagMs: 27 * 3600_000 });
   });
 
   it('load-scores loads the model outputs and refreshes too; a failed refresh fails the step', async () => {

@@ -129,6 +129,26 @@ describe('real-time tier (tumbling windows of 60 s)', () => {
     ]);
   });
 
+  it('measures how long after its window closed a minute was written (the real-time SLI)', async () => {
+    const seen: { name: string; value: number }[] = [];
+    const written = Date.parse(WINDOW.end) + 4_250;
+    const handler = createRealtimeHandler({
+      sink: { write: async () => {} },
+      usdPerUnit: async () => new Map(),
+      logger: new LocalLogger('test', 'error'),
+      metrics: {
+        addMetric: (name, _u, value) => seen.push({ name, value }),
+        addDimension: () => {},
+        publishStoredMetrics: () => {},
+      },
+      now: () => written,
+    });
+    await handler(windowEvent([], undefined, false));
+    expect(seen.filter((m) => m.name === 'RealtimeLagMs')).toEqual([]);
+    await handler(windowEvent([], undefined, true));
+    expect(seen.filter((m) => m.name === 'RealtimeLagMs')).toEqual([{ name: 'RealtimeLagMs', value: 4_250 }]);
+  });
+
   it('keeps the state under Lambda’s 1 MB limit: customers as short hashes, capped and flagged', async () => {
     const { handler } = handlerUnderTest();
     const many = Array.from({ length: MAX_CUSTOMERS + 5 }, (_, i) =>

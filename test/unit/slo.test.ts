@@ -203,3 +203,22 @@ describe('CloudWatch dashboards (rendered with the alarms)', () => {
     expect(body).toContain('error budget left');
   });
 });
+
+describe('SLO runbooks', () => {
+  // GitHub's heading anchors: lower case, punctuation but "-" dropped, spaces as "-".
+  const slug = (h: string) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\- ]/gu, '')
+      .replace(/ /g, '-');
+  it('every SLO links a section of docs/operations.md that exists', () => {
+    const root = join(__dirname, '../..');
+    const headings = readFileSync(join(root, 'docs', 'operations.md'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('## '))
+      .map((l) => slug(l.slice(3)));
+    for (const s of loadSlos(root).slos)
+      expect({ slo: s.name, found: headings.includes(s.runbook) }).toEqual({ slo: s.name, found: true });
+  });
+});
