@@ -65,7 +65,7 @@ describe('edge availability', () => {
     expect(stat('t0')?.Metric).toEqual({
       Namespace: 'AWS/ApiGateway',
       MetricName: 'Count',
-      Dimensions: [{ Name: 'ApiId', Value: { 'Fn::Sub': '${HttpApi}' } }],
+      Dimensions: [{ Name: 'ApiId', Value: { 'Fn::Sub': ['$', '{HttpApi}'].join('') } }],
     });
     expect(stat('b0')?.Metric).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' });
     expect(stat('b1')?.Metric).toMatchObject({ Namespace: 'c360', MetricName: 'EdgeThrottled' });
