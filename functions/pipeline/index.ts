@@ -7,6 +7,7 @@ import { readEnv } from '../../src/config/env';
 import { writeReportsFor } from '../../src/dashboards/reports';
 import { C360Error } from '../../src/domain/errors';
 import { CHURN_FEATURES } from '../../src/domain/models/features';
+import { dashboardLatencySql } from '../../src/domain/warehouse/dashboard-latency';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
 import {
   createPipelineStepsHandler,
@@ -40,7 +41,7 @@ export const loadConfig = () =>
   );
 
 const config = loadConfig();
-const { logger } = powertools();
+const { logger, metrics } = powertools();
 const lake = new S3ObjectStore(config.LAKE_BUCKET);
 const ssm = new SSMClient({});
 const warehouse = new RedshiftWarehouse({
@@ -56,6 +57,11 @@ const steps = correlated(
   createPipelineStepsHandler({
     now: () => new Date(),
     logger,
+    metrics,
+    dashboardQueryMs: async (windowMinutes) =>
+      (await warehouse.rows<{ elapsed_ms: string | number }>(dashboardLatencySql(windowMinutes))).map((r) =>
+        Number(r.elapsed_ms),
+      ),
     loadTable: async (name, date) => {
       const table = WAREHOUSE_TABLES.find((t) => t.name === name);
       if (!table) throw new C360Error(`no warehouse table ${name}`);

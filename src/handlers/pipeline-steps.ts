@@ -3,7 +3,7 @@ import { C360Error } from '../domain/errors';
 import { addDays } from '../domain/instant';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import type { ObjectStore } from '../ports/object-store';
-import type { LoggerPort } from '../ports/telemetry';
+import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 
 /**
  * The daily pipeline's small steps in AWS (one Lambda, `step` says which): resolve the run's date,
@@ -26,6 +26,9 @@ export interface PipelineStepsDeps {
   prepareScoring: (date: string, featuresUri: string) => Promise<{ batches: number[]; modelVersion: string }>;
   /** Writes the day's summary and its week's digest (writeReportsFor); returns their keys. */
   writeReports: (date: string) => Promise<string[]>;
+  /** The elapsed times (ms) of the dashboards' warehouse queries that ended in the last minutes. */
+  dashboardQueryMs?: (windowMinutes: number) => Promise<number[]>;
+  metrics?: MetricsPort;
 }
 
 /** Rows per scoring batch: one score Lambda invocation, well under the endpoint's 6 MB payload. */
@@ -156,6 +159,8 @@ export interface PipelineStepEvent extends RunInput {
   /** evaluate-model: the training job's FinalMetricDataList and the AUC floor. */
   metrics?: { MetricName?: string; Value?: number }[];
   minAuc?: string | number;
+  /** dashboard-latency: how many minutes back to read (the schedule's rate). */
+  windowMinutes?: number;
 }
 
 export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (event: PipelineStepEvent) => {
@@ -206,6 +211,16 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       if (!event.date || !DATE.test(event.date) || !event.featuresUri?.startsWith('s3://'))
         throw new C360Error('prepare-scoring needs {date: YYYY-MM-DD, featuresUri: s3://…}');
       return deps.prepareScoring(event.date, event.featuresUri);
+    }
+    case 'dashboard-latency': {
+      // Scheduled every 5 minutes: the window the schedule covers, as the DashboardQueryMs SLI.
+      if (!deps.dashboardQueryMs || !deps.metrics)
+        throw new C360Error('dashboard-latency needs the warehouse and metrics (not configured here)');
+      const windowMinutes = event.windowMinutes ?? 5;
+      const times = await deps.dashboardQueryMs(windowMinutes);
+      for (const ms of times) deps.metrics.addMetric('DashboardQueryMs', 'Milliseconds', ms);
+      deps.metrics.publishStoredMetrics();
+      return { queries: times.length, windowMinutes };
     }
     default:
       throw new C360Error(`no pipeline step "${event.step}"`);

@@ -1,3 +1,5 @@
+import { Parser } from 'node-sql-parser';
+import { dashboardLatencySql } from '../../src/domain/warehouse/dashboard-latency';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
 import { createPipelineStepsHandler } from '../../src/handlers/pipeline-steps';
 
@@ -52,5 +54,50 @@ describe('pipeline steps: warehouse loads', () => {
     await expect(handler({ step: 'setup-warehouses' })).rejects.toThrow(
       'no pipeline step "setup-warehouses"',
     );
+  });
+});
+
+describe('pipeline steps: dashboard latency (the SLI in AWS)', () => {
+  it("emits each of QuickSight's recent warehouse query times as DashboardQueryMs, for the schedule's window", async () => {
+    const times = [120.5, 980, 1500.25];
+    const seen: { name: string; value: number }[] = [];
+    let published = 0;
+    const windows: number[] = [];
+    const handler = createPipelineStepsHandler({
+      now: () => new Date('2026-03-02T03:00:00Z'),
+      logger: { info: () => {}, warn: () => {}, error: () => {} } as never,
+      loadTable: async () => {},
+      refreshReporting: async () => {},
+      setupWarehouse: async () => {},
+      writeReports: async () => [],
+      prepareScoring: async () => ({ batches: [], modelVersion: 'v1' }),
+      dashboardQueryMs: async (w) => {
+        windows.push(w);
+        return times;
+      },
+      metrics: {
+        addMetric: (name, _u, value) => seen.push({ name, value }),
+        addDimension: () => {},
+        publishStoredMetrics: () => {
+          published++;
+        },
+      },
+    });
+    expect(await handler({ step: 'dashboard-latency', windowMinutes: 5 })).toEqual({
+      queries: 3,
+      windowMinutes: 5,
+    });
+    expect(windows).toEqual([5]);
+    expect(seen).toEqual(times.map((value) => ({ name: 'DashboardQueryMs', value })));
+    expect(published).toBe(1);
+  });
+
+  it('reads the window from SYS_QUERY_HISTORY for the QuickSight user only, successful SELECTs', () => {
+    const sql = dashboardLatencySql(5);
+    expect(sql).toContain("u.usename = 'quicksight'");
+    expect(sql).toContain('dateadd(minute, -5, getdate())');
+    expect(() => new Parser().astify(sql, { database: 'postgresql' })).not.toThrow();
+    expect(() => dashboardLatencySql(0)).toThrow(RangeError);
+    expect(() => dashboardLatencySql(5, "x'; drop table y; --")).toThrow(RangeError);
   });
 });
