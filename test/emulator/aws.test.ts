@@ -1,17 +1,29 @@
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StartJobRunCommand } from '@aws-sdk/client-glue';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { CHURN_FEATURES } from '../../src/domain/models/features';
+import { sign } from '../../src/domain/webhooks/signatures';
 import { apiEvent } from '../helpers/http';
 import { countingProxy } from './count-proxy';
 import { buildFunction, invoke } from './lambda';
@@ -107,8 +119,11 @@ beforeAll(async () => {
     'AlertFunction',
     'PipelineStepsFunction',
     'ScoreFunction',
+    'FileIngestFunction',
   ])
     bundles[fn] = await buildFunction(fn);
+  // The c360 CLI, as `npm start` builds it (redrive in AWS mode runs from an operator's machine).
+  execFileSync(process.execPath, [join(__dirname, '../../scripts/build.mjs')]);
 });
 
 afterAll(async () => {
@@ -310,6 +325,154 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     } finally {
       await proxy.close();
     }
+  });
+
+  it("webhooks: a signed Stripe event goes on the stream once; the provider's retry is claimed atomically and answered as a duplicate", async () => {
+    await stack.create(['LakeKey', 'EventStream', 'WebhookSecret', 'WebhookReplayTable']);
+    const secret = 'whsec_emulator';
+    await stack.clients.secrets.send(
+      new PutSecretValueCommand({
+        SecretId: stack.physical.get('WebhookSecret')?.ref,
+        SecretString: JSON.stringify({ stripe: [secret], postbacks: {} }),
+      }),
+    );
+    // A real Stripe event (test/fixtures/real/stripe: from Stripe's own fixtures), sent now.
+    const fixtures = JSON.parse(
+      readFileSync(join(__dirname, '../fixtures/real/stripe/fixtures.json'), 'utf8'),
+    );
+    const event = { ...fixtures.event, id: 'evt_emulator_1' };
+    const body = JSON.stringify(event);
+    const now = Math.floor(Date.now() / 1000);
+    const post = () =>
+      invoke(
+        bundles.WebhooksFunction as string,
+        apiEvent({
+          path: '/webhooks/stripe',
+          body,
+          headers: { 'stripe-signature': sign.stripe(body, secret, now) },
+        }),
+        env('WebhooksFunction'),
+      );
+    const first = await post();
+    expect(first.ok ? (first.result as { statusCode: number }).statusCode : first).toBe(200);
+    const retry = await post();
+    expect(retry.ok ? JSON.parse((retry.result as { body: string }).body) : retry).toMatchObject({
+      success: true,
+      duplicate: true,
+    });
+    const onStream = await streamRecords(
+      stack.name('EventStream'),
+      stack.physical.get('EventStream')?.atts.Arn as string,
+    );
+    expect(onStream.Records).toHaveLength(1);
+    const claims = await stack.clients.dynamodb.send(
+      new ScanCommand({ TableName: stack.name('WebhookReplayTable') }),
+    );
+    expect(claims.Items?.map((i) => i.id?.S)).toEqual(['stripe:evt_emulator_1']);
+  });
+
+  it('batch files: an object landed under landing/orders/ is read from S3 and its rows put on the stream; bad rows go to rejects/', async () => {
+    await stack.create(['LakeKey', 'LakeBucket', 'EventStream']);
+    const bucket = stack.name('LakeBucket');
+    const key = 'landing/orders/currency=EUR/april orders.csv';
+    await stack.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: 'order_id,customer_id,ordered_at,amount\no1,u1,2026-04-01T10:00:00Z,19.99\no2,u2,2026-04-01,abc\no3,u3,2026-04-02T09:30:00Z,5.00\n',
+      }),
+    );
+    // EventBridge's "Object Created" event for it (S3 URL-encodes the key).
+    const out = await invoke(
+      bundles.FileIngestFunction as string,
+      {
+        version: '0',
+        'detail-type': 'Object Created',
+        source: 'aws.s3',
+        detail: { bucket: { name: bucket }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/') } },
+      },
+      env('FileIngestFunction'),
+    );
+    expect(out.ok ? out.result : out).toMatchObject({ rows: 3, accepted: 2, rejected: 1 });
+    const onStream = await streamRecords(
+      stack.name('EventStream'),
+      stack.physical.get('EventStream')?.atts.Arn as string,
+    );
+    const payloads = onStream.Records.map(
+      (r) =>
+        JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')).payload as Record<string, string>,
+    );
+    // The stream has several shards: order is per partition key, so compare as a set.
+    expect(payloads.map((p) => [p.order_id, p.amount, p.currency]).sort()).toEqual([
+      ['o1', '19.99', 'EUR'],
+      ['o3', '5.00', 'EUR'],
+    ]);
+    const rejectsKey = (out.ok ? (out.result as { rejectsKey: string }).rejectsKey : '') as string;
+    const rejects = await stack.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: rejectsKey }));
+    const lines = (await (rejects.Body as { transformToString(): Promise<string> }).transformToString())
+      .trim()
+      .split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ line: 3, field: 'amount' })]);
+  });
+
+  it('redrive: `c360 redrive --queue-url --stream-arn` reads the on-failure record from SQS, the range back from Kinesis by sequence number, and puts it on the stream again', async () => {
+    await stack.create(['LakeKey', 'EventStream', 'EnrichFailureQueue']);
+    const streamName = stack.name('EventStream');
+    const streamArn = stack.physical.get('EventStream')?.atts.Arn as string;
+    const put = await stack.clients.kinesis.send(
+      new PutRecordsCommand({
+        StreamName: streamName,
+        // One partition key: one shard, so the batch is one sequence range as Lambda reports it.
+        Records: ['a', 'b', 'c'].map((x) => ({
+          PartitionKey: 'one-user',
+          Data: Buffer.from(JSON.stringify({ x })),
+        })),
+      }),
+    );
+    const seqs = (put.Records ?? []).map((r) => r.SequenceNumber as string);
+    const shardId = put.Records?.[0]?.ShardId as string;
+    // What Lambda writes to the on-failure destination when it gives up on a batch.
+    const queueUrl = stack.physical.get('EnrichFailureQueue')?.ref as string;
+    await stack.clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({
+          requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 11 },
+          KinesisBatchInfo: {
+            shardId,
+            startSequenceNumber: seqs[0],
+            endSequenceNumber: seqs[2],
+            batchSize: 3,
+            streamArn,
+          },
+        }),
+      }),
+    );
+    const cli = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          join(__dirname, '../../dist/cli.mjs'),
+          'redrive',
+          '--queue-url',
+          queueUrl,
+          '--stream-arn',
+          streamArn,
+        ],
+        { env: { PATH: process.env.PATH ?? '', ...emulatorEnv(moto.endpoint) } },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      );
+    });
+    expect(cli).toEqual({ code: 0, out: expect.stringContaining('redrove') });
+    expect(cli.out).toContain('redrove 3 records in 1 batches');
+    const all = await streamRecords(streamName, streamArn);
+    const xs = all.Records.map((r) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')).x);
+    expect(xs).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+    const left = await stack.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 }),
+    );
+    expect(left.Messages ?? []).toEqual([]);
   });
 
   it('no delivery stream: the whole batch fails for a retry, nothing committed as seen', async () => {
