@@ -120,6 +120,7 @@ beforeAll(async () => {
     'PipelineStepsFunction',
     'ScoreFunction',
     'FileIngestFunction',
+    'PrivacyFunction',
   ])
     bundles[fn] = await buildFunction(fn);
   // The c360 CLI, as `npm start` builds it (redrive in AWS mode runs from an operator's machine).
@@ -473,6 +474,111 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 }),
     );
     expect(left.Messages ?? []).toEqual([]);
+  });
+
+  it('forget: the privacy steps crypto-shred the person in the vault tables and suppress them; their next event is dropped at enrich', async () => {
+    await stack.create([
+      'LakeKey',
+      'VaultKey',
+      'LakeBucket',
+      'EventStream',
+      'PseudonymizationKeySecret',
+      'DedupeTable',
+      'VaultKeysTable',
+      'VaultEntriesTable',
+      'EnrichFailureQueue',
+      'BronzeDeliveryStream',
+      'QuarantineDeliveryStream',
+    ]);
+    const envelope = (user: string, id: string, traits?: Record<string, string>) => ({
+      v: 1,
+      kind: 'segment',
+      source: 'web',
+      receivedAt: '2026-11-30T10:00:02.000Z',
+      requestId: `r-${id}`,
+      ip: '203.0.113.7',
+      userAgent: 'curl/8',
+      payload: traits
+        ? { type: 'identify', userId: user, messageId: id, traits }
+        : { type: 'track', event: 'Product Viewed', userId: user, messageId: id },
+      eventId: id,
+    });
+    const asEvent = (items: unknown[], from: number): KinesisStreamEvent => ({
+      Records: items.map((e, i) => ({
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `shardId-000000000000:${from + i}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/enrich`,
+        awsRegion: REGION,
+        eventSourceARN: stack.physical.get('EventStream')?.atts.Arn as string,
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: 'pk',
+          sequenceNumber: String(from + i).padStart(20, '0'),
+          approximateArrivalTimestamp: 1764496800,
+          data: Buffer.from(JSON.stringify(e)).toString('base64'),
+        },
+      })),
+    });
+    const people = ['ada', 'grace', 'alan'];
+    await invoke(
+      bundles.EnrichFunction as string,
+      asEvent(
+        people.map((p) => envelope(p, `id-${p}`, { email: `${p}@example.com`, firstName: p })),
+        1,
+      ),
+      env('EnrichFunction'),
+    );
+    const vaultOf = async () =>
+      (
+        await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.name('VaultEntriesTable') }))
+      ).Items?.map((i) => i.subject?.S) ?? [];
+    expect(new Set(await vaultOf())).toEqual(new Set(people.map((p) => `user_id:${p}`)));
+
+    // The forget state machine's erase step, with the identity-map rows Athena returned for Grace.
+    const erased = await invoke(
+      bundles.PrivacyFunction as string,
+      {
+        step: 'erase',
+        request: { userId: 'grace' },
+        rows: [
+          {
+            Data: [
+              { VarCharValue: 'id_type' },
+              { VarCharValue: 'id_value' },
+              { VarCharValue: 'customer_id' },
+            ],
+          },
+          { Data: [{ VarCharValue: 'user_id' }, { VarCharValue: 'grace' }, { VarCharValue: 'cust-grace' }] },
+        ],
+      },
+      env('PrivacyFunction'),
+    );
+    expect(erased.ok ? erased.result : erased).toMatchObject({
+      customerIds: ['cust-grace'],
+      vaultSubjectsShredded: 1,
+    });
+    expect(new Set(await vaultOf())).toEqual(new Set(['user_id:ada', 'user_id:alan']));
+    const keys = await stack.clients.dynamodb.send(
+      new ScanCommand({ TableName: stack.name('VaultKeysTable') }),
+    );
+    expect(keys.Items?.map((i) => i.subject?.S).sort()).toEqual(['user_id:ada', 'user_id:alan']);
+
+    // Grace sends another event: enrich reads the suppression list from S3 and drops it.
+    const stored = async () =>
+      (await lakeLines('bronze/'))
+        .map((l) => JSON.parse(l) as { eventId?: string; messageId?: string })
+        .map((e) => String(e.messageId ?? e.eventId));
+    const before = await stored();
+    const next = await invoke(
+      bundles.EnrichFunction as string,
+      asEvent([envelope('grace', 'id-grace-2'), envelope('ada', 'id-ada-2')], 100),
+      env('EnrichFunction'),
+    );
+    expect(next.ok ? next.result : next).toEqual({ batchItemFailures: [] });
+    const added = (await stored()).filter((id) => !before.includes(id));
+    expect(added).toEqual(['id-ada-2']);
   });
 
   it('no delivery stream: the whole batch fails for a retry, nothing committed as seen', async () => {
