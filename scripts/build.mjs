@@ -32,6 +32,7 @@ await build({
     'gen-quicksight': 'scripts/gen-quicksight.ts',
     'gen-warehouse-setup': 'scripts/gen-warehouse-setup.ts',
     'gen-validators': 'scripts/gen-validators.ts',
+    'gen-artifacts': 'scripts/gen-artifacts.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

@@ -45,40 +45,51 @@ const RERUN =
 
 class SetupDeadline extends Error {}
 
-export const createWarehouseSetupResource =
-  (deps: WarehouseSetupResourceDeps) =>
+/**
+ * A CloudFormation custom resource around one idempotent action: it runs on Create and Update,
+ * never on Delete (what it made is kept), and always answers CloudFormation's presigned URL:
+ * SUCCESS, or FAILED with the cause and how to rerun, also shortly before the function times out.
+ */
+export interface CustomResourceSpec {
+  /** "the warehouse setup", "the lake artifacts upload": named in logs and FAILED reasons. */
+  what: string;
+  /** How to run it again by hand, for a FAILED answer's reason. */
+  rerun: string;
+  physicalId: (event: CloudFormationCustomResourceEvent) => string;
+  run: (event: CloudFormationCustomResourceEvent) => Promise<void>;
+  logger: LoggerPort;
+  respond?: (url: string, body: string) => Promise<void>;
+  marginMs?: number;
+}
+
+export const createCustomResource =
+  (spec: CustomResourceSpec) =>
   async (event: CloudFormationCustomResourceEvent, context?: Context): Promise<{ status: string }> => {
-    const workgroup = String(event.ResourceProperties.Workgroup ?? '');
-    // Stable across updates of the same workgroup; a new workgroup is a replacement (CloudFormation
-    // then sends a Delete for the old id, which does nothing).
-    const physicalId =
-      event.RequestType === 'Create' || (event.RequestType === 'Update' && workgroup)
-        ? `warehouse-setup:${workgroup || 'default'}`
-        : event.PhysicalResourceId;
+    const physicalId = spec.physicalId(event);
     let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
     let reason: string | undefined;
     if (event.RequestType !== 'Delete') {
-      const budget = context ? context.getRemainingTimeInMillis() - (deps.marginMs ?? 30_000) : null;
+      const budget = context ? context.getRemainingTimeInMillis() - (spec.marginMs ?? 30_000) : null;
       let timer: NodeJS.Timeout | undefined;
       try {
-        const setup = deps.setupWarehouse();
-        if (budget === null) await setup;
+        const work = spec.run(event);
+        if (budget === null) await work;
         else {
           const deadline = new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new SetupDeadline()), Math.max(0, budget));
           });
-          await Promise.race([setup, deadline]);
+          await Promise.race([work, deadline]);
         }
-        deps.logger.info('warehouse set up', { requestType: event.RequestType, workgroup });
+        spec.logger.info(`${spec.what} done`, { requestType: event.RequestType, physicalId });
       } catch (err) {
         status = 'FAILED';
         const cause =
           err instanceof SetupDeadline
-            ? `the warehouse setup did not finish within the function's timeout (${Math.round((budget ?? 0) / 1000)} s)`
-            : `the warehouse setup failed: ${err instanceof Error ? err.message : String(err)}`;
+            ? `${spec.what} did not finish within the function's timeout (${Math.round((budget ?? 0) / 1000)} s)`
+            : `${spec.what} failed: ${err instanceof Error ? err.message : String(err)}`;
         const log = context ? ` (log stream ${context.logStreamName})` : '';
-        reason = `${cause.length > MAX_REASON_CHARS ? `${cause.slice(0, MAX_REASON_CHARS)}…` : cause}${log}; ${RERUN}`;
-        deps.logger.error('warehouse setup failed', err instanceof Error ? err : { err });
+        reason = `${cause.length > MAX_REASON_CHARS ? `${cause.slice(0, MAX_REASON_CHARS)}…` : cause}${log}; ${spec.rerun}`;
+        spec.logger.error(`${spec.what} failed`, err instanceof Error ? err : { err });
       } finally {
         clearTimeout(timer);
       }
@@ -91,9 +102,27 @@ export const createWarehouseSetupResource =
       RequestId: event.RequestId,
       LogicalResourceId: event.LogicalResourceId,
     } as CloudFormationCustomResourceResponse;
-    await (deps.respond ?? putResponse)(event.ResponseURL, JSON.stringify(response));
+    await (spec.respond ?? putResponse)(event.ResponseURL, JSON.stringify(response));
     return { status };
   };
+
+export const createWarehouseSetupResource = (deps: WarehouseSetupResourceDeps) =>
+  createCustomResource({
+    what: 'the warehouse setup',
+    rerun: RERUN,
+    // Stable across updates of the same workgroup; a new workgroup is a replacement (CloudFormation
+    // then sends a Delete for the old id, which does nothing).
+    physicalId: (event) => {
+      const workgroup = String(event.ResourceProperties.Workgroup ?? '');
+      return event.RequestType === 'Create' || (event.RequestType === 'Update' && workgroup)
+        ? `warehouse-setup:${workgroup || 'default'}`
+        : event.PhysicalResourceId;
+    },
+    run: () => deps.setupWarehouse(),
+    logger: deps.logger,
+    ...(deps.respond ? { respond: deps.respond } : {}),
+    ...(deps.marginMs !== undefined ? { marginMs: deps.marginMs } : {}),
+  });
 
 /**
  * The answer, PUT to the presigned S3 URL: no content type (the URL is signed without one).

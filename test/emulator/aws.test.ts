@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -24,6 +25,7 @@ import {
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { CHURN_FEATURES } from '../../src/domain/models/features';
 import { sign } from '../../src/domain/webhooks/signatures';
+import { ARTIFACTS, ARTIFACTS_FINGERPRINT } from '../../src/infra/lake-artifacts.generated';
 import { apiEvent } from '../helpers/http';
 import { countingProxy } from './count-proxy';
 import { buildFunction, invoke } from './lambda';
@@ -121,6 +123,7 @@ beforeAll(async () => {
     'ScoreFunction',
     'FileIngestFunction',
     'PrivacyFunction',
+    'ArtifactsFunction',
   ])
     bundles[fn] = await buildFunction(fn);
   // The c360 CLI, as `npm start` builds it (redrive in AWS mode runs from an operator's machine).
@@ -717,6 +720,58 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     expect(body).toContain(run.JobRunId);
     expect(body).toContain('2026-11-29 to 2026-11-30');
     expect(body).toContain('Out of memory');
+  });
+
+  it('the deploy uploads the SQL plan and the job scripts: the LakeArtifacts custom resource answers CloudFormation SUCCESS and the objects are in the bucket', async () => {
+    await stack.create(['LakeKey', 'LakeBucket']);
+    // CloudFormation's presigned response URL, on loopback.
+    const answers: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        answers.push(body);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const out = await invoke(
+        bundles.ArtifactsFunction as string,
+        {
+          RequestType: 'Create',
+          ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:artifacts',
+          ResponseURL: `http://127.0.0.1:${port}/cfn-response`,
+          StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/c360/1',
+          RequestId: 'req-1',
+          LogicalResourceId: 'LakeArtifacts',
+          ResourceType: 'Custom::LakeArtifacts',
+          ResourceProperties: { ServiceToken: 'x', Fingerprint: ARTIFACTS_FINGERPRINT },
+        },
+        env('ArtifactsFunction'),
+      );
+      expect(out.ok ? out.result : out).toEqual({ status: 'SUCCESS' });
+      expect(answers.map((a) => JSON.parse(a).Status)).toEqual(['SUCCESS']);
+      const listed = await stack.clients.s3.send(
+        new ListObjectsV2Command({ Bucket: stack.name('LakeBucket'), Prefix: 'artifacts/' }),
+      );
+      expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(
+        Object.keys(ARTIFACTS)
+          .map((k) => `artifacts/${k}`)
+          .sort(),
+      );
+      const script = await stack.clients.s3.send(
+        new GetObjectCommand({ Bucket: stack.name('LakeBucket'), Key: 'artifacts/glue/run_sql.py' }),
+      );
+      expect(await (script.Body as { transformToString(): Promise<string> }).transformToString()).toBe(
+        ARTIFACTS['glue/run_sql.py'],
+      );
+    } finally {
+      server.close();
+    }
   });
 
   it('the state machines are accepted by Step Functions with the substitutions the template gives them', async () => {

@@ -17,9 +17,10 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the nine functions', () => {
+  it('the template declares the ten functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'AlertFunction',
+      'ArtifactsFunction',
       'EnrichFunction',
       'FileIngestFunction',
       'IngestFunction',
