@@ -76,6 +76,8 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   MinChurnAuc: '0.75',
   ChurnEndpointName: 'c360-churn',
   ModelVersionParameterName: '/c360/local/churn-model-version',
+  CuratedCrawlerName: 'c360-local-curated',
+  GoldCrawlerName: 'c360-local-gold',
 };
 
 export async function loadDefinition(
@@ -326,6 +328,13 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
       return {};
     },
     Alert: alertTask(opts.dataDir, alerts),
+    // CatalogLake: embedded, the lake views read the folders directly; nothing to crawl.
+    ...Object.fromEntries(
+      ['Curated', 'Gold'].flatMap((c) => [
+        [`Start${c}Crawl`, async () => ({})],
+        [`Check${c}Crawl`, async () => ({ Crawler: { State: 'READY' } })],
+      ]),
+    ),
   };
   for (const [name, wrap] of Object.entries(opts.wrap ?? {})) {
     const next = handlers[name];
@@ -351,7 +360,8 @@ export async function execute(
     overrides: {
       taskResourceLocalHandlers: handlers as never,
       retryIntervalOverrides: Object.fromEntries(retryStates.map((s) => [s, opts.retryWaitMs ?? 0])),
-      ...(opts.waitMs ? { waitTimeOverrides: opts.waitMs } : {}),
+      // The crawler polls wait for nothing embedded (their checks answer READY at once).
+      waitTimeOverrides: { WaitCuratedCrawl: 0, WaitGoldCrawl: 0, ...opts.waitMs },
     },
   });
   const logs = (async () => {
