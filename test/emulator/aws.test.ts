@@ -14,7 +14,12 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -37,13 +42,19 @@ import { ACCOUNT, EmulatorStack, REGION, template } from './stack';
  * built as `sam build` builds them (minified) and run in their own processes with the template's
  * environment, the real SDK v3 talking HTTP to the emulator.
  *
- * What the emulator cannot do, and where it is covered instead: Firehose's dynamic partitioning
- * and GZIP (moto writes each batch as it came; the partition layout is checked against the
- * embedded delivery in test/unit/firehose-delivery.test.ts), IAM and key-policy enforcement
- * (src/infra/key-access.ts checks every call path statically), Redshift Data BatchExecuteStatement
- * and Athena results (aws-sdk-client-mock in redshift-warehouse and pipeline-steps tests), and
- * executing the state machines (moto accepts and stores the definitions; the same files are
- * executed by the embedded interpreter in test/integration/pipeline.test.ts).
+ * What the emulator cannot do, and where it is covered instead:
+ * - Firehose's dynamic partitioning and GZIP: moto writes each batch as it came (the partition
+ *   layout is the embedded delivery's, test/unit/firehose-delivery.test.ts; the partition key's
+ *   value is the same by construction, test/unit/write-keys.test.ts).
+ * - IAM and key-policy enforcement: src/infra/key-access.ts and the template checks reason out
+ *   every call path statically, each with a planted violation (test/unit/template.test.ts).
+ * - Redshift Data BatchExecuteStatement and Athena results: aws-sdk-client-mock in the
+ *   redshift-warehouse, pipeline-steps and sql-grammar tests.
+ * - Lambda invocation (moto runs functions in Docker, absent here): the bundles run as processes
+ *   here instead, and the state machines' Lambda tasks fail on moto's engine, which is how their
+ *   failure paths are executed below; their success paths run on the embedded interpreter
+ *   (test/integration/pipeline.test.ts), the same ASL files.
+ * - SageMaker InvokeEndpoint answers a fixed body: only the scorer's failure path is real here.
  */
 const WRITE_KEY = 'emulator-write-key';
 let moto: Moto;
@@ -774,7 +785,7 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     }
   });
 
-  it('the state machines are accepted by Step Functions with the substitutions the template gives them', async () => {
+  it("the state machines run on moto's Step Functions engine: accepted with the template's substitutions, and a failing first step goes to Catch → alert on SNS → the failed end", async () => {
     const sfn = new SFNClient({
       endpoint: moto.endpoint,
       region: REGION,
@@ -784,7 +795,44 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       ([, r]) => r.Type === 'AWS::Serverless::StateMachine',
     );
     expect(machines.length).toBe(4);
+    // What each machine's failure looks like: its Fail state's error, and the state its alert names.
+    const failing: Record<string, { error: string; alert: RegExp } | undefined> = {
+      DailyPipeline: {
+        error: 'PipelineFailed',
+        alert: /daily pipeline .*failed in state ResolveDate: Lambda\.\w+/,
+      },
+      TrainingStateMachine: { error: 'TrainingFailed', alert: /failed in state ResolveDate/ },
+      // (moto leaves $$.Execution.Name null, which AWS fills; the message is otherwise the same.)
+      ForgetStateMachine: {
+        error: 'PipelineFailed',
+        alert: /^c360 erasure \(execution \w*\) failed: Lambda\.\w+/,
+      },
+    };
     for (const [id, r] of machines) {
+      // One execution per emulator state (moto's engine fails a second one on the same server).
+      await moto.reset();
+      stack = new EmulatorStack(moto.endpoint);
+      // moto executes ASL when told to; Lambda tasks fail there (no Lambda runtime), which is the
+      // failure path under test: the first Task's error must reach the alert topic, naming it.
+      await fetch(`${moto.endpoint}/moto-api/config`, {
+        method: 'POST',
+        body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
+      });
+      await stack.create(['LakeKey', 'AlertTopic']);
+      const inbox = await stack.clients.sqs.send(new CreateQueueCommand({ QueueName: 'alerts-inbox' }));
+      const inboxArn = (
+        await stack.clients.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: inbox.QueueUrl, AttributeNames: ['QueueArn'] }),
+        )
+      ).Attributes?.QueueArn;
+      await stack.clients.sns.send(
+        new SubscribeCommand({
+          TopicArn: stack.physical.get('AlertTopic')?.ref,
+          Protocol: 'sqs',
+          Endpoint: inboxArn,
+          Attributes: { RawMessageDelivery: 'true' },
+        }),
+      );
       const props = r.Properties as {
         DefinitionUri: string;
         DefinitionSubstitutions?: Record<string, unknown>;
@@ -797,14 +845,34 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
           return String(subs[k]);
         },
       );
-      const out = await sfn.send(
+      const created = await sfn.send(
         new CreateStateMachineCommand({
           name: stack.name(id),
           definition: text,
           roleArn: `arn:aws:iam::${ACCOUNT}:role/${stack.name(id)}`,
         }),
       );
-      expect(out.stateMachineArn).toContain(stack.name(id));
+      expect(created.stateMachineArn).toContain(stack.name(id));
+      const expected = failing[id];
+      if (!expected) continue; // the backfill only starts the daily machine: nothing of its own to alert
+      const input = id === 'ForgetStateMachine' ? '{"userId": "u-1"}' : '{}';
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: created.stateMachineArn, input }),
+      );
+      let status = 'RUNNING';
+      let error: string | undefined;
+      while (status === 'RUNNING') {
+        const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        status = d.status as string;
+        error = d.error;
+        if (status === 'RUNNING') await new Promise((res) => setTimeout(res, 100));
+      }
+      expect({ id, status, error }).toEqual({ id, status: 'FAILED', error: expected.error });
+      const got = await stack.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: inbox.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      const bodies = (got.Messages ?? []).map((m) => m.Body ?? '');
+      expect({ id, bodies }).toEqual({ id, bodies: [expect.stringMatching(expected.alert)] });
     }
   });
 });
