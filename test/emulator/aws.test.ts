@@ -123,6 +123,77 @@ async function lakeLines(prefix: string): Promise<string[]> {
   return lines;
 }
 
+/** What the enrich path needs, keys before what they encrypt (the order CloudFormation would take). */
+const ENRICH_STACK = [
+  'LakeKey',
+  'VaultKey',
+  'LakeBucket',
+  'EventStream',
+  'PseudonymizationKeySecret',
+  'DedupeTable',
+  'VaultKeysTable',
+  'VaultEntriesTable',
+  'EnrichFailureQueue',
+  'BronzeDeliveryStream',
+  'QuarantineDeliveryStream',
+];
+
+/** A stream envelope as the ingest function writes it: a Segment identify (with traits) or track. */
+function envelope(user: string, id: string, traits?: Record<string, string>) {
+  return {
+    v: 1,
+    kind: 'segment',
+    source: 'web',
+    receivedAt: '2026-11-30T10:00:02.000Z',
+    requestId: `r-${id}`,
+    ip: '203.0.113.7',
+    userAgent: 'curl/8',
+    payload: traits
+      ? { type: 'identify', userId: user, messageId: id, traits }
+      : { type: 'track', event: 'Product Viewed', userId: user, messageId: id },
+    eventId: id,
+  };
+}
+
+/** A Kinesis event as Lambda's event source mapping delivers it, one record per item. */
+function asKinesisEvent(items: unknown[], firstSeq: number, streamArn: string): KinesisStreamEvent {
+  return {
+    Records: items.map((e, i) => ({
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `shardId-000000000000:${firstSeq + i}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/enrich`,
+      awsRegion: REGION,
+      eventSourceARN: streamArn,
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: 'pk',
+        sequenceNumber: String(firstSeq + i).padStart(20, '0'),
+        approximateArrivalTimestamp: 1764496800,
+        data: Buffer.from(typeof e === 'string' ? e : JSON.stringify(e)).toString('base64'),
+      },
+    })),
+  };
+}
+
+/** An SQS queue subscribed to the stack's alert topic (raw delivery): what an operator receives. */
+async function alertInbox(): Promise<{ QueueUrl?: string }> {
+  const inbox = await stack.clients.sqs.send(new CreateQueueCommand({ QueueName: 'alert-inbox' }));
+  const attrs = await stack.clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: inbox.QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await stack.clients.sns.send(
+    new SubscribeCommand({
+      TopicArn: stack.physical.get('AlertTopic')?.ref,
+      Protocol: 'sqs',
+      Endpoint: attrs.Attributes?.QueueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  return inbox;
+}
+
 beforeAll(async () => {
   moto = await startMoto();
   for (const fn of [
@@ -245,66 +316,20 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
   });
 
   it('the vault is batched: a batch of many people costs one key read per 100 of them, one KMS data key and one conditional write per new person, one write per 25 values; duplicates cost nothing', async () => {
-    await stack.create([
-      'LakeKey',
-      'VaultKey',
-      'LakeBucket',
-      'EventStream',
-      'PseudonymizationKeySecret',
-      'DedupeTable',
-      'VaultKeysTable',
-      'VaultEntriesTable',
-      'EnrichFailureQueue',
-      'BronzeDeliveryStream',
-      'QuarantineDeliveryStream',
-    ]);
+    await stack.create(ENRICH_STACK);
     const PEOPLE = 120; // over 100: two key reads
     const PER_PERSON = 5;
-    const envelopes = Array.from({ length: PEOPLE }, (_, p) =>
-      Array.from({ length: PER_PERSON }, (_, j) => ({
-        v: 1,
-        kind: 'segment',
-        source: 'web',
-        receivedAt: '2026-11-30T10:00:02.000Z',
-        requestId: `r${p}`,
-        ip: '203.0.113.7',
-        userAgent: 'curl/8',
-        payload:
+    const event = asKinesisEvent(
+      Array.from({ length: PEOPLE }, (_, p) =>
+        Array.from({ length: PER_PERSON }, (_, j) =>
           j === 0
-            ? {
-                type: 'identify',
-                userId: `u${p}`,
-                messageId: `m${p}-${j}`,
-                traits: { email: `p${p}@example.com`, firstName: `Name${p}` },
-              }
-            : {
-                type: 'track',
-                event: 'Product Viewed',
-                userId: `u${p}`,
-                messageId: `m${p}-${j}`,
-                properties: { sku: `s${j}` },
-              },
-        eventId: `m${p}-${j}`,
-      })),
-    ).flat();
-    const event: KinesisStreamEvent = {
-      Records: envelopes.map((e, i) => ({
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `shardId-000000000000:${i}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/enrich`,
-        awsRegion: REGION,
-        eventSourceARN: stack.physical.get('EventStream')?.atts.Arn as string,
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: String(e.payload.userId),
-          sequenceNumber: String(10_000 + i).padStart(20, '0'),
-          approximateArrivalTimestamp: 1764496800,
-          data: Buffer.from(JSON.stringify(e)).toString('base64'),
-        },
-      })),
-    };
+            ? envelope(`u${p}`, `m${p}-${j}`, { email: `p${p}@example.com`, firstName: `Name${p}` })
+            : envelope(`u${p}`, `m${p}-${j}`),
+        ),
+      ).flat(),
+      10_000,
+      stack.physical.get('EventStream')?.atts.Arn as string,
+    );
     const proxy = await countingProxy(moto.endpoint);
     try {
       const viaProxy = () => ({ ...env('EnrichFunction'), AWS_ENDPOINT_URL: proxy.endpoint });
@@ -491,50 +516,9 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
   });
 
   it('forget: the privacy steps crypto-shred the person in the vault tables and suppress them; their next event is dropped at enrich', async () => {
-    await stack.create([
-      'LakeKey',
-      'VaultKey',
-      'LakeBucket',
-      'EventStream',
-      'PseudonymizationKeySecret',
-      'DedupeTable',
-      'VaultKeysTable',
-      'VaultEntriesTable',
-      'EnrichFailureQueue',
-      'BronzeDeliveryStream',
-      'QuarantineDeliveryStream',
-    ]);
-    const envelope = (user: string, id: string, traits?: Record<string, string>) => ({
-      v: 1,
-      kind: 'segment',
-      source: 'web',
-      receivedAt: '2026-11-30T10:00:02.000Z',
-      requestId: `r-${id}`,
-      ip: '203.0.113.7',
-      userAgent: 'curl/8',
-      payload: traits
-        ? { type: 'identify', userId: user, messageId: id, traits }
-        : { type: 'track', event: 'Product Viewed', userId: user, messageId: id },
-      eventId: id,
-    });
-    const asEvent = (items: unknown[], from: number): KinesisStreamEvent => ({
-      Records: items.map((e, i) => ({
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `shardId-000000000000:${from + i}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/enrich`,
-        awsRegion: REGION,
-        eventSourceARN: stack.physical.get('EventStream')?.atts.Arn as string,
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: 'pk',
-          sequenceNumber: String(from + i).padStart(20, '0'),
-          approximateArrivalTimestamp: 1764496800,
-          data: Buffer.from(JSON.stringify(e)).toString('base64'),
-        },
-      })),
-    });
+    await stack.create(ENRICH_STACK);
+    const asEvent = (items: unknown[], from: number) =>
+      asKinesisEvent(items, from, stack.physical.get('EventStream')?.atts.Arn as string);
     const people = ['ada', 'grace', 'alan'];
     await invoke(
       bundles.EnrichFunction as string,
@@ -596,47 +580,13 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
   });
 
   it('no delivery stream: the whole batch fails for a retry, nothing committed as seen', async () => {
-    await stack.create([
-      'LakeKey',
-      'VaultKey',
-      'LakeBucket',
-      'EventStream',
-      'PseudonymizationKeySecret',
-      'DedupeTable',
-      'VaultKeysTable',
-      'VaultEntriesTable',
-    ]);
-    // The delivery streams are left out: Firehose answers ResourceNotFoundException.
-    const records: KinesisStreamEvent = {
-      Records: [0, 1].map((i) => ({
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `shardId-000000000000:${i}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/enrich`,
-        awsRegion: REGION,
-        eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/x',
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: 'pk',
-          sequenceNumber: String(1000 + i).padStart(20, '0'),
-          approximateArrivalTimestamp: 1764496800,
-          data: Buffer.from(
-            JSON.stringify({
-              v: 1,
-              kind: 'segment',
-              source: 'web',
-              receivedAt: '2026-11-30T10:00:02.000Z',
-              requestId: 'r',
-              ip: '203.0.113.7',
-              userAgent: 'curl/8',
-              payload: { type: 'track', event: 'Product Viewed', userId: `u${i}`, messageId: `m${i}` },
-              eventId: `m${i}`,
-            }),
-          ).toString('base64'),
-        },
-      })),
-    };
+    // The delivery streams (and the failure queue) are left out: Firehose answers ResourceNotFoundException.
+    await stack.create(ENRICH_STACK.filter((r) => !/DeliveryStream$|FailureQueue$/.test(r)));
+    const records = asKinesisEvent(
+      [envelope('u0', 'm0'), envelope('u1', 'm1')],
+      1000,
+      stack.physical.get('EventStream')?.atts.Arn as string,
+    );
     const out = await invoke(bundles.EnrichFunction as string, records, env('EnrichFunction'));
     // Every record failed: Powertools' batch processor fails the invocation so Lambda retries
     // (and bisects) the batch, and nothing was marked seen: the retry can still store them.
@@ -683,20 +633,7 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
 
   it('alerts reach the topic: a failed Glue run of the ETL job is published with its run dates (GetJobRun over HTTP)', async () => {
     await stack.create(['LakeKey', 'LakeBucket', 'AlertTopic', 'EtlJob']);
-    const inbox = await stack.clients.sqs.send(new CreateQueueCommand({ QueueName: 'alert-inbox' }));
-    const inboxArn = (
-      await stack.clients.sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: inbox.QueueUrl, AttributeNames: ['QueueArn'] }),
-      )
-    ).Attributes?.QueueArn;
-    await stack.clients.sns.send(
-      new SubscribeCommand({
-        TopicArn: stack.physical.get('AlertTopic')?.ref,
-        Protocol: 'sqs',
-        Endpoint: inboxArn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
+    const inbox = await alertInbox();
     const run = await stack.clients.glue.send(
       new StartJobRunCommand({
         JobName: stack.name('EtlJob'),
@@ -819,20 +756,7 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
         body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
       });
       await stack.create(['LakeKey', 'AlertTopic']);
-      const inbox = await stack.clients.sqs.send(new CreateQueueCommand({ QueueName: 'alerts-inbox' }));
-      const inboxArn = (
-        await stack.clients.sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: inbox.QueueUrl, AttributeNames: ['QueueArn'] }),
-        )
-      ).Attributes?.QueueArn;
-      await stack.clients.sns.send(
-        new SubscribeCommand({
-          TopicArn: stack.physical.get('AlertTopic')?.ref,
-          Protocol: 'sqs',
-          Endpoint: inboxArn,
-          Attributes: { RawMessageDelivery: 'true' },
-        }),
-      );
+      const inbox = await alertInbox();
       const props = r.Properties as {
         DefinitionUri: string;
         DefinitionSubstitutions?: Record<string, unknown>;
