@@ -27,4 +27,9 @@ describe('write-key sources', () => {
       expect(p.source).toBe(source);
     },
   );
+
+  it('a source that is not text (a secret edited by hand) is refused too', () => {
+    for (const bad of [42, null, ['web'], { name: 'web' }])
+      expect(() => new HashedWriteKeys({ [hashWriteKey('k')]: bad as never })).toThrow(/partition-safe name/);
+  });
 });
