@@ -130,6 +130,58 @@ describe('PII vault (embedded)', () => {
   });
 });
 
+describe('enrich and the vault', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'c360-vault-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const identify = (id: string) =>
+    segmentEnvelope({ type: 'identify', userId: 'u-1', messageId: id, traits: { email: 'ada@example.com' } });
+
+  it('a redelivered event costs no vault call (dedupe drops it before the vault)', async () => {
+    const vault = new PiiVault(new FileVaultStore(dir), new LocalKeyWrapper(key));
+    const puts: number[] = [];
+    const counting = Object.assign(Object.create(vault), {
+      put: async (m: Map<string, unknown[]>) => {
+        puts.push(m.size);
+        return vault.put(m as never);
+      },
+    }) as PiiVault;
+    const { handler, delivery } = enrichUnderTest({
+      privacy: { vault: counting, keys: new LocalKeyWrapper(key) },
+    });
+    await handler.process(kinesisEvent([identify('m-1')]).Records);
+    await handler.process(kinesisEvent([identify('m-1')], 2).Records);
+    expect(puts).toEqual([1]);
+    expect(delivery.items).toHaveLength(1);
+  });
+
+  it('a vault failure fails the batch and releases its claims, so the redelivery stores the events', async () => {
+    const vault = new PiiVault(new FileVaultStore(dir), new LocalKeyWrapper(key));
+    let failing = true;
+    const flaky = Object.assign(Object.create(vault), {
+      put: async (m: Map<string, unknown[]>) => {
+        if (failing) throw new Error('DynamoDB throttled the vault');
+        return vault.put(m as never);
+      },
+    }) as PiiVault;
+    const { handler, delivery } = enrichUnderTest({
+      privacy: { vault: flaky, keys: new LocalKeyWrapper(key) },
+    });
+    const records = kinesisEvent([identify('m-1'), identify('m-2')]).Records;
+    await expect(handler.process(records)).rejects.toThrow('DynamoDB throttled the vault');
+    expect(delivery.items).toHaveLength(0);
+    failing = false;
+    const again = await handler.process(records);
+    expect(again.failed.size).toBe(0);
+    expect(delivery.items).toHaveLength(2);
+    expect(await vault.reveal('user_id:u-1')).toEqual([
+      { kind: 'email', field: 'email', value: 'ada@example.com' },
+    ]);
+  });
+});
+
 describe('PII vault on AWS (KMS + DynamoDB)', () => {
   const kms = mockClient(KMSClient);
   const ddb = mockClient(DynamoDBClient);
@@ -188,5 +240,137 @@ describe('PII vault on AWS (KMS + DynamoDB)', () => {
     expect(await vault.shred('user_id:42')).toBe(true);
     const deletes = ddb.commandCalls(DeleteItemCommand).map((c) => c.args[0].input.TableName);
     expect(deletes).toEqual(['keys', 'entries']);
+  });
+
+  describe('batched', () => {
+    const store = () =>
+      new DynamoVaultStore(
+        { keysTable: 'keys', entriesTable: 'entries', retentionDays: 30 },
+        new DynamoDBClient({}),
+        () => 1_000_000,
+        {
+          sleep: async () => {},
+        },
+      );
+    const subjects = (n: number) => Array.from({ length: n }, (_, i) => `user_id:${i}`);
+
+    it('reads keys 100 subjects a call (consistently), resends only the unprocessed ones, and leaves unknown subjects out', async () => {
+      let call = 0;
+      ddb
+        .on(BatchGetItemCommand)
+        .callsFake((input: { RequestItems: Record<string, { Keys: { subject: { S: string } }[] }> }) => {
+          call++;
+          const keys = input.RequestItems.keys?.Keys ?? [];
+          // The first call leaves its last key unprocessed; odd subjects have no key.
+          const answered = call === 1 ? keys.slice(0, -1) : keys;
+          return {
+            Responses: {
+              keys: answered
+                .filter((k) => Number(k.subject.S.split(':')[1]) % 2 === 0)
+                .map((k) => ({ subject: k.subject, wrappedKey: { B: Buffer.from(k.subject.S) } })),
+            },
+            UnprocessedKeys: call === 1 ? { keys: { Keys: keys.slice(-1) } } : {},
+          };
+        });
+      const wanted = [...subjects(150), 'user_id:0'];
+      const found = await store().getKeys(wanted);
+      const calls = ddb.commandCalls(BatchGetItemCommand).map((c) => c.args[0].input.RequestItems?.keys);
+      expect(calls.map((c) => c?.Keys?.length)).toEqual([100, 1, 50]);
+      expect(calls.every((c) => c?.ConsistentRead === true)).toBe(true);
+      expect([...found.keys()].sort()).toEqual(
+        subjects(150)
+          .filter((_, i) => i % 2 === 0)
+          .sort(),
+      );
+      expect(found.get('user_id:98')?.toString()).toBe('user_id:98');
+    });
+
+    it('a read still unprocessed after its retries is a DownstreamUnavailableError naming the table', async () => {
+      ddb
+        .on(BatchGetItemCommand)
+        .callsFake((input: { RequestItems: Record<string, { Keys: unknown[] }> }) => ({
+          Responses: { keys: [] },
+          UnprocessedKeys: { keys: { Keys: input.RequestItems.keys?.Keys } },
+        }));
+      await expect(store().getKeys(['user_id:1'])).rejects.toThrow(
+        expect.objectContaining({
+          name: 'DownstreamUnavailableError',
+          message: expect.stringContaining('vault keys table keys'),
+        }),
+      );
+    });
+
+    it('writes entries 25 a call with their TTL, one put per subject and id, resending only the unprocessed ones', async () => {
+      let call = 0;
+      ddb.on(BatchWriteItemCommand).callsFake((input: { RequestItems: Record<string, unknown[]> }) => {
+        call++;
+        const puts = input.RequestItems.entries ?? [];
+        return { UnprocessedItems: call === 1 ? { entries: puts.slice(0, 2) } : {} };
+      });
+      const bySubject = new Map(
+        subjects(30).map((s) => [
+          s,
+          [
+            { id: 'a', sealed: 'x' },
+            { id: 'a', sealed: 'x' },
+            { id: 'b', sealed: 'y' },
+          ],
+        ]),
+      );
+      await store().putAllEntries(bySubject);
+      const calls = ddb
+        .commandCalls(BatchWriteItemCommand)
+        .map((c) => c.args[0].input.RequestItems?.entries ?? []);
+      // 60 distinct (subject, id) puts: 25 + 2 resent + 25 + 10.
+      expect(calls.map((c) => c.length)).toEqual([25, 2, 25, 10]);
+      const items = calls.flat().map((r) => r.PutRequest?.Item);
+      const keysOf = new Set(items.map((i) => `${i?.subject?.S}/${i?.id?.S}`));
+      expect(keysOf.size).toBe(60);
+      expect(items[0]?.expiresAt?.N).toBe(String(1000 + 30 * 86_400));
+      ddb.reset();
+      ddb.on(BatchWriteItemCommand).callsFake((input: { RequestItems: Record<string, unknown[]> }) => ({
+        UnprocessedItems: { entries: input.RequestItems.entries },
+      }));
+      await expect(
+        store().putAllEntries(new Map([['user_id:1', [{ id: 'a', sealed: 'x' }]]])),
+      ).rejects.toThrow(/vault entries table entries: 1 write\(s\) still unprocessed after 5 calls/);
+    });
+
+    it("puts many subjects at once: one key read, a data key only for new subjects, a known subject's key unwrapped once per container", async () => {
+      const dataKey = Buffer.alloc(32, 3);
+      kms.on(GenerateDataKeyCommand).callsFake((input: { EncryptionContext: { subject: string } }) => ({
+        Plaintext: dataKey,
+        CiphertextBlob: Buffer.from(`wrapped:${input.EncryptionContext.subject}`),
+      }));
+      kms.on(DecryptCommand).resolves({ Plaintext: dataKey });
+      // user_id:0 is known already; the others are new.
+      ddb.on(BatchGetItemCommand).resolves({
+        Responses: {
+          keys: [{ subject: { S: 'user_id:0' }, wrappedKey: { B: Buffer.from('wrapped:user_id:0') } }],
+        },
+      });
+      ddb.on(PutItemCommand).resolves({});
+      ddb.on(BatchWriteItemCommand).resolves({});
+      const vault = new PiiVault(store(), new KmsKeyWrapper('k', new KMSClient({})));
+      const email = (s: string) => ({ kind: 'email' as const, field: 'email', value: `${s}@example.com` });
+      const batch = new Map(subjects(40).map((s) => [s, [email(s), email(s)]]));
+      batch.set('user_id:empty', []);
+      expect(await vault.put(batch)).toBe(40);
+      expect(ddb.commandCalls(BatchGetItemCommand)).toHaveLength(1);
+      expect(ddb.commandCalls(BatchGetItemCommand)[0]?.args[0].input.RequestItems?.keys?.Keys).toHaveLength(
+        40,
+      );
+      expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(39);
+      expect(ddb.commandCalls(PutItemCommand)).toHaveLength(39);
+      expect(kms.commandCalls(DecryptCommand)).toHaveLength(1);
+      expect(ddb.commandCalls(BatchWriteItemCommand)).toHaveLength(2);
+      // The same container again: the known key is not unwrapped twice.
+      await vault.put(new Map([['user_id:0', [email('user_id:0')]]]));
+      expect(kms.commandCalls(DecryptCommand)).toHaveLength(1);
+      // Nothing to store: no call at all.
+      ddb.resetHistory();
+      expect(await vault.put(new Map([['user_id:9', []]]))).toBe(0);
+      expect(ddb.commandCalls(BatchGetItemCommand)).toHaveLength(0);
+    });
   });
 });
