@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
+import { lit } from '../domain/sql';
 
 /**
  * The embedded SQL engine (DuckDB) with the few Spark SQL functions c360's SQL uses that DuckDB
@@ -15,14 +16,17 @@ export const SPARK_COMPAT_MACROS = [
 export interface Engine {
   run(sql: string): Promise<void>;
   rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** The kind of each statement in `sql` (SELECT, DELETE, COPY …), as DuckDB parses it, without running it. */
+  statementKinds(sql: string): Promise<string[]>;
   close(): void;
 }
 
 export async function openDuckDb(
   path = ':memory:',
-  opts: { threads?: number; memoryLimit?: string } = {},
+  opts: { threads?: number; memoryLimit?: string; readOnly?: boolean } = {},
 ): Promise<Engine> {
   const instance = await DuckDBInstance.create(path, {
+    ...(opts.readOnly ? { access_mode: 'READ_ONLY' } : {}),
     threads: String(opts.threads ?? 2),
     memory_limit: opts.memoryLimit ?? '3GB',
     preserve_insertion_order: 'false',
@@ -32,17 +36,43 @@ export async function openDuckDb(
   const conn: DuckDBConnection = await instance.connect();
   // Timestamps are UTC whatever the host's zone (the Glue job pins spark.sql.session.timeZone too).
   await conn.run("SET TimeZone = 'UTC'");
-  for (const m of SPARK_COMPAT_MACROS) await conn.run(m);
+  // A read-only database takes no new objects: the macros then live in the session's temp catalog.
+  for (const m of SPARK_COMPAT_MACROS)
+    await conn.run(opts.readOnly ? m.replace('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO') : m);
   return {
     run: async (sql) => {
       await conn.run(sql);
     },
     rows: async <T>(sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJson() as unknown as T[],
+    statementKinds: async (sql) => {
+      const extracted = await conn.extractStatements(sql);
+      const kinds: string[] = [];
+      for (let i = 0; i < extracted.count; i++)
+        kinds.push(StatementType[(await extracted.prepare(i)).statementType] ?? 'UNKNOWN');
+      return kinds;
+    },
     close: () => {
       conn.closeSync();
       instance.closeSync();
     },
   };
+}
+
+/**
+ * Confines what SQL run on `engine` from now on may touch on disk: only files under
+ * `directories` and the exact `paths`, and no setting can be changed back (DuckDB's
+ * enable_external_access off, lock_configuration on). Views registered before keep working
+ * when they read inside those directories.
+ */
+export async function confineFiles(
+  engine: Engine,
+  allowed: { directories?: string[]; paths?: string[] },
+): Promise<void> {
+  const list = (xs: string[]) => `[${xs.map(lit).join(', ')}]`;
+  if (allowed.directories?.length) await engine.run(`SET allowed_directories = ${list(allowed.directories)}`);
+  if (allowed.paths?.length) await engine.run(`SET allowed_paths = ${list(allowed.paths)}`);
+  await engine.run('SET enable_external_access = false');
+  await engine.run('SET lock_configuration = true');
 }
 
 /** Runs `work` in one transaction: committed when it resolves, rolled back (the error rethrown) when it throws. */

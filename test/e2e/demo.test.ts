@@ -464,6 +464,57 @@ describe('c360 demo (npm start)', () => {
     }
   });
 
+  it('c360 query is read-only and confined: no writes to the lake or warehouse, no file outside the lake, --out the only file written', async () => {
+    const data = join(dir, 'demo');
+    const said: string[] = [];
+    const capture = (chunk: unknown) => {
+      said.push(String(chunk));
+      return true;
+    };
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const orders = async () => {
+      const wh = await openWarehouse(data, { readOnly: true });
+      try {
+        return (await wh.rows<{ n: string }>('SELECT count(*) AS n FROM gold.fact_orders'))[0]?.n;
+      } finally {
+        wh.close();
+      }
+    };
+    try {
+      const before = await orders();
+      expect(Number(before)).toBeGreaterThan(0);
+      const stray = join(dir, 'stray.csv');
+      const cases: [string[], number][] = [
+        [['--warehouse', 'DELETE FROM gold.fact_orders'], 2],
+        [['--warehouse', 'SELECT 1; DROP TABLE gold.fact_orders'], 2],
+        [['--warehouse', `ATTACH ${lit(join(dir, 'other.duckdb'))} AS o`], 2],
+        [[`COPY (SELECT 1) TO ${lit(stray)}`], 2],
+        [[`COPY (SELECT 1) TO ${lit(join(data, 'lake', 'gold', 'x.csv'))}`], 2],
+        [[`SELECT * FROM read_text(${lit(join(data, 'state', 'vault.key'))})`], 1],
+        [['--warehouse', `SELECT * FROM read_text(${lit(join(data, 'state', 'vault.key'))})`], 1],
+        [
+          [
+            `SELECT count(*) AS n FROM read_csv_auto(${lit(join(__dirname, '../../sql/reference/currencies.csv'))})`,
+          ],
+          1,
+        ],
+      ];
+      for (const [args, code] of cases)
+        expect({ args, code: await query(['--data', data, ...args]).catch(() => 1) }).toEqual({ args, code });
+      expect(existsSync(stray)).toBe(false);
+      expect(existsSync(join(data, 'lake', 'gold', 'x.csv'))).toBe(false);
+      expect(await orders()).toBe(before);
+      expect(said.join('')).not.toMatch(/[0-9a-f]{64}/);
+      // What it is for still works: a SELECT over the lake, an EXPLAIN, an export to --out.
+      expect(await query(['--data', data, 'SELECT count(*) AS n FROM gold.dim_customer'])).toBe(0);
+      expect(await query(['--data', data, 'EXPLAIN SELECT count(*) FROM gold.fact_orders'])).toBe(0);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  });
+
   it('writes the daily summary and weekly digest with numbers equal to the warehouse facts', async () => {
     const data = join(dir, 'demo');
     const wh = await openWarehouse(data, { readOnly: true });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
+  ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -216,6 +217,7 @@ describe('PII vault on AWS (KMS + DynamoDB)', () => {
     expect(puts[0]).toMatchObject({
       TableName: 'keys',
       ConditionExpression: 'attribute_not_exists(subject)',
+      Item: { subject: { S: 'user_id:42' }, wrappedKey: { B: Buffer.from('wrapped') } },
     });
     const writes = ddb.commandCalls(BatchWriteItemCommand).map((c) => c.args[0].input);
     expect(writes).toHaveLength(1);
@@ -371,6 +373,60 @@ describe('PII vault on AWS (KMS + DynamoDB)', () => {
       ddb.resetHistory();
       expect(await vault.put(new Map([['user_id:9', []]]))).toBe(0);
       expect(ddb.commandCalls(BatchGetItemCommand)).toHaveLength(0);
+    });
+
+    it("two writers racing on a new subject: the loser seals with the winner's key, never its own", async () => {
+      const mine = Buffer.alloc(32, 1);
+      const theirs = Buffer.alloc(32, 2);
+      kms.on(GenerateDataKeyCommand).resolves({ Plaintext: mine, CiphertextBlob: Buffer.from('mine') });
+      kms.on(DecryptCommand).resolves({ Plaintext: theirs });
+      ddb.on(BatchGetItemCommand).resolves({ Responses: { keys: [] } });
+      // The conditional put fails: the other writer's key is stored.
+      ddb
+        .on(PutItemCommand)
+        .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+      ddb
+        .on(GetItemCommand)
+        .resolves({ Item: { subject: { S: 'user_id:1' }, wrappedKey: { B: Buffer.from('theirs') } } });
+      ddb.on(BatchWriteItemCommand).resolves({});
+      const vault = new PiiVault(store(), new KmsKeyWrapper('k', new KMSClient({})));
+      await vault.put(
+        new Map([['user_id:1', [{ kind: 'name' as const, field: 'firstName', value: 'Ada' }]]]),
+      );
+      expect(kms.commandCalls(DecryptCommand)[0]?.args[0].input.CiphertextBlob).toEqual(
+        Buffer.from('theirs'),
+      );
+      const sealed = ddb.commandCalls(BatchWriteItemCommand)[0]?.args[0].input.RequestItems?.entries?.[0]
+        ?.PutRequest?.Item?.sealed?.S as string;
+      expect(open(sealed, theirs, 'user_id:1').toString()).toContain('Ada');
+      expect(() => open(sealed, mine, 'user_id:1')).toThrow();
+    });
+
+    it('the unwrapped-key cache holds at most its size, the oldest leaving first', async () => {
+      const dataKey = Buffer.alloc(32, 3);
+      kms.on(DecryptCommand).resolves({ Plaintext: dataKey });
+      ddb
+        .on(BatchGetItemCommand)
+        .callsFake((input: { RequestItems: Record<string, { Keys: { subject: { S: string } }[] }> }) => ({
+          Responses: {
+            keys: (input.RequestItems.keys?.Keys ?? []).map((k) => ({
+              subject: k.subject,
+              wrappedKey: { B: Buffer.from(k.subject.S) },
+            })),
+          },
+        }));
+      ddb.on(BatchWriteItemCommand).resolves({});
+      const vault = new PiiVault(store(), new KmsKeyWrapper('k', new KMSClient({})), 2);
+      const put = (s: string) => vault.put(new Map([[s, [{ kind: 'name' as const, field: 'f', value: s }]]]));
+      await put('user_id:a');
+      await put('user_id:b');
+      await put('user_id:a');
+      expect(kms.commandCalls(DecryptCommand)).toHaveLength(2);
+      await put('user_id:c'); // evicts a
+      await put('user_id:b');
+      expect(kms.commandCalls(DecryptCommand)).toHaveLength(3);
+      await put('user_id:a');
+      expect(kms.commandCalls(DecryptCommand)).toHaveLength(4);
     });
   });
 });

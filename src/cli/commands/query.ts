@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { type Engine, lit, openDuckDb } from '../../etl/duckdb';
+import { confineFiles, type Engine, lit, openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
-import { openWarehouse } from '../../warehouse/embedded';
+import { warehouseFile } from '../../warehouse/embedded';
 import { parseWith } from '../parse';
 
 /** The --format option every command that prints rows shares. */
@@ -31,7 +32,9 @@ export async function run(argv: string[]): Promise<number> {
     .description(
       "Ad-hoc SQL over the local lake (Athena's role, embedded): bronze.events, quarantine.events, silver.events, " +
         'silver.identity_map, silver.sessions, gold.dim_customer, gold.fact_orders, gold.kpi_daily, gold.customer_rfm, ' +
-        'gold.customer_features, ...',
+        'gold.customer_features, ... Read-only: SELECT and EXPLAIN only (change data with c360 etl, warehouse load ' +
+        'or forget); the query reads the lake folder and nothing else on disk (the vault, state and stream stay out ' +
+        'of reach); the only file it writes is --out. With --warehouse the warehouse is opened read-only.',
     )
     .argument('<sql...>', 'the query, e.g. "SELECT segment, count(*) FROM gold.customer_rfm GROUP BY 1"')
     .addOption(
@@ -50,6 +53,22 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write('c360 query: --format parquet writes a file: add --out FILE.parquet\n');
     return 2;
   }
+  const outFile = out ? resolve(out) : undefined;
+  /** Read-only and confined: only a SELECT or EXPLAIN runs, reading `readable` and writing --out. */
+  const guard = async (engine: Engine, readable: string[]): Promise<string | null> => {
+    let kinds: string[];
+    try {
+      kinds = await engine.statementKinds(sql);
+    } catch (err) {
+      return `the query cannot run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+    }
+    const refused = kinds.filter((k) => k !== 'SELECT' && k !== 'EXPLAIN');
+    if (kinds.length === 0) return 'no statement to run';
+    if (refused.length)
+      return `only SELECT and EXPLAIN run here (got ${refused.join(', ')}): change data with c360 etl, c360 warehouse load or c360 forget`;
+    await confineFiles(engine, { directories: readable, ...(outFile ? { paths: [outFile] } : {}) });
+    return null;
+  };
   /** Prints the rows, or exports them: DuckDB's COPY writes CSV, JSON lines or Parquet itself. */
   const emit = async (engine: Engine) => {
     if (!out) {
@@ -58,16 +77,29 @@ export async function run(argv: string[]): Promise<number> {
     }
     const fmt = format === 'parquet' ? 'parquet' : format === 'json' ? 'json' : 'csv';
     await engine.run(
-      `COPY (${sql.replace(/;\s*$/, '')}) TO ${lit(resolve(out))} (FORMAT ${fmt}${fmt === 'csv' ? ', HEADER' : ''})`,
+      `COPY (${sql.replace(/;\s*$/, '')}) TO ${lit(outFile as string)} (FORMAT ${fmt}${fmt === 'csv' ? ', HEADER' : ''})`,
     );
     const [n] = await engine.rows<{ n: string }>(
-      `SELECT count(*) AS n FROM ${fmt === 'parquet' ? 'read_parquet' : fmt === 'json' ? 'read_json_auto' : 'read_csv_auto'}(${lit(resolve(out))})`,
+      `SELECT count(*) AS n FROM ${fmt === 'parquet' ? 'read_parquet' : fmt === 'json' ? 'read_json_auto' : 'read_csv_auto'}(${lit(outFile as string)})`,
     );
     process.stdout.write(`wrote ${n?.n ?? 0} row(s) to ${out} (${fmt})\n`);
   };
+  const refuse = (why: string) => {
+    process.stderr.write(`c360 query: ${why}\n`);
+    return 2;
+  };
   if (parsed.opts.warehouse) {
-    const wh = await openWarehouse(data, { readOnly: true });
+    const file = warehouseFile(data);
+    if (!existsSync(file)) {
+      process.stderr.write(
+        `c360 query: no warehouse under ${data}: run "c360 warehouse load" (or "npm start") first\n`,
+      );
+      return 1;
+    }
+    const wh = await openDuckDb(file, { readOnly: true });
     try {
+      const why = await guard(wh, []);
+      if (why) return refuse(why);
       await emit(wh);
       return 0;
     } finally {
@@ -84,6 +116,8 @@ export async function run(argv: string[]): Promise<number> {
       );
       return 1;
     }
+    const why = await guard(engine, [resolve(lake)]);
+    if (why) return refuse(why);
     await emit(engine);
     return 0;
   } finally {
