@@ -15,7 +15,34 @@ function parseNumber(digits: string): number | string {
   return isInteger(digits) && !isSafeNumber(digits) ? digits : Number(digits);
 }
 
+/**
+ * A `\uD800`-`\uDFFF` escape may leave a lone surrogate in a string: valid for JSON.parse, but
+ * not Unicode, and DuckDB's and Spark's JSON readers refuse the whole file it ends up in (one
+ * such event stopped every run over its day). Such strings, keys included, are made well formed
+ * (each lone surrogate becomes U+FFFD, as an invalid UTF-8 byte already does when the body is
+ * decoded). A text without such an escape cannot hold one: a decoded UTF-8 body never does.
+ */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const wellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();
+
+function wellFormedValue(v: unknown): unknown {
+  if (typeof v === 'string') return wellFormed(v);
+  if (Array.isArray(v)) return v.map(wellFormedValue);
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v))
+      Object.defineProperty(out, wellFormed(k), {
+        value: wellFormedValue(x),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    return out;
+  }
+  return v;
+}
+
 export function parseJsonLossless(text: string): unknown {
-  if (!SIXTEEN_DIGITS.test(text)) return JSON.parse(text);
-  return parse(text, null, parseNumber);
+  const value = SIXTEEN_DIGITS.test(text) ? parse(text, null, parseNumber) : JSON.parse(text);
+  return SURROGATE_ESCAPE.test(text) ? wellFormedValue(value) : value;
 }
