@@ -6,7 +6,9 @@ import { parseJsonLossless } from './json';
  * 2^53 keep every digit); the record text itself stays untouched for quarantine.
  */
 export function decodeEnvelope(text: string): RawEnvelope {
-  const envelope = JSON.parse(text) as RawEnvelope;
+  // As the edge parses: nesting limited, lone surrogates made well formed (a record another
+  // producer put on the stream gets no easier path into bronze).
+  const envelope = parseJsonLossless(text) as RawEnvelope;
   if (typeof envelope !== 'object' || envelope === null || envelope.v !== 1 || !envelope.receivedAt) {
     throw new Error('not a c360 stream envelope (v: 1 with receivedAt)');
   }

@@ -42,7 +42,34 @@ function wellFormedValue(v: unknown): unknown {
   return v;
 }
 
+/**
+ * How deep a JSON text nests (arrays and objects), by one scan of the text, without recursion: a
+ * 10,000-deep body must be answered with a 400, not a stack overflow in a later recursive walk.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
+/** Deepest nesting any record may have: PII is checked to this depth (src/domain/enrich/pii.ts). */
+export const MAX_JSON_DEPTH = 64;
+
 export function parseJsonLossless(text: string): unknown {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   const value = SIXTEEN_DIGITS.test(text) ? parse(text, null, parseNumber) : JSON.parse(text);
   return SURROGATE_ESCAPE.test(text) ? wellFormedValue(value) : value;
 }

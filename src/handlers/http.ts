@@ -7,7 +7,11 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../domain/errors';
-import { parseJsonLossless } from '../domain/json';
+import { jsonDepth, MAX_JSON_DEPTH, parseJsonLossless } from '../domain/json';
+
+/** Deepest request body accepted: half a record's limit, so what the edge takes, enrich can read. */
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH / 2;
+
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 
 /** Shared HTTP plumbing for the API Gateway HTTP API (payload v2) handlers. */
@@ -92,6 +96,14 @@ export function parseJson(body: Buffer): unknown {
     ]);
   }
   const text = body.toString('utf8');
+  // Requests nest far less than records may (the stream envelope and the enrich stage add levels).
+  const depth = jsonDepth(text);
+  if (depth > MAX_BODY_DEPTH) {
+    throw new BadRequestError(
+      `request body nests ${depth} levels deep; at most ${MAX_BODY_DEPTH} are accepted`,
+      [{ field: 'body', rule: 'maxDepth', message: `nesting deeper than ${MAX_BODY_DEPTH} levels` }],
+    );
+  }
   try {
     return parseJsonLossless(text);
   } catch (err) {

@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LakeDelivery } from '../../src/adapters/local/lake-delivery';
-import { parseJsonLossless } from '../../src/domain/json';
+import { MAX_JSON_DEPTH, parseJsonLossless } from '../../src/domain/json';
 import { runEtl } from '../../src/etl/runner';
+import { MAX_BODY_DEPTH } from '../../src/handlers/http';
 import { enrichUnderTest } from '../helpers/enrich';
 import { apiEvent } from '../helpers/http';
 import { ingestUnderTest, WRITE_KEY } from '../helpers/ingest';
@@ -82,5 +83,80 @@ describe('poison records', () => {
     expect(silver.map((r) => r.source_event_id)).toEqual(['fine-1', 'poison-1']);
     const bronze = await queryLake(lake, "SELECT properties FROM bronze.events WHERE eventId = 'poison-1'");
     expect(JSON.stringify(bronze[0]?.properties)).toContain('bad \ufffd name');
+  });
+
+  it('deep nesting: a request body deeper than the edge takes is a 400 naming the rule (10,000 levels too), and a record deeper than PII can be checked is quarantined, never stored in clear', async () => {
+    const { handler: ingest, stream } = ingestUnderTest();
+    const post = (depth: number) =>
+      ingest(
+        apiEvent({
+          path: '/v1/batch',
+          body: `{"batch":[{"type":"track","event":"x","userId":"u","messageId":"d${depth}","properties":{"a":${'['.repeat(depth)}"ada@example.com"${']'.repeat(depth)}}}]}`,
+          headers: { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` },
+        }),
+      );
+    // The body nests depth + 4 levels (the object, batch, the event, properties).
+    expect((await post(MAX_BODY_DEPTH - 4)).statusCode).toBe(200);
+    for (const depth of [MAX_BODY_DEPTH - 3, 10_000]) {
+      const res = await post(depth);
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(String(res.body))).toMatchObject({
+        success: false,
+        rejected: [{ field: 'body', rule: 'maxDepth' }],
+      });
+    }
+    expect(stream.records).toHaveLength(1);
+
+    // A record put on the stream by something else than the edge, nesting past the PII check.
+    const deep = {
+      v: 1,
+      kind: 'segment',
+      source: 'web',
+      receivedAt: '2026-01-01T10:00:02.000Z',
+      requestId: 'r',
+      payload: {
+        type: 'track',
+        event: 'x',
+        userId: 'u',
+        messageId: 'deep-1',
+        properties: JSON.parse(
+          `${'{"a":'.repeat(MAX_JSON_DEPTH)}"ada@example.com"${'}'.repeat(MAX_JSON_DEPTH)}`,
+        ),
+      },
+      eventId: 'deep-1',
+    };
+    const { handler: enrich, delivery, quarantine } = enrichUnderTest();
+    const out = await enrich.process([
+      {
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: 'shardId-000000000000:1',
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::1:role/enrich',
+        awsRegion: 'us-east-1',
+        eventSourceARN: 'arn:aws:kinesis:us-east-1:1:stream/s',
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: 'p',
+          sequenceNumber: '1'.padStart(20, '0'),
+          approximateArrivalTimestamp: 1767261602,
+          data: Buffer.from(JSON.stringify(deep)).toString('base64'),
+        },
+      },
+    ]);
+    expect(out.failed.size).toBe(0);
+    expect(delivery.items).toHaveLength(0);
+    expect(quarantine.items).toHaveLength(1);
+    const q = JSON.parse(quarantine.items[0]?.line as string);
+    expect(q.reason).toBe('parse_error');
+    expect(q.detail).toBe(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+
+    // And the PII check itself never passes a value it could not walk (were a deeper one to reach it).
+    const { deps } = enrichUnderTest();
+    let nested: unknown = 'ada@example.com';
+    for (let i = 0; i <= MAX_JSON_DEPTH + 1; i++) nested = { a: nested };
+    expect(() => deps.enrich.pseudonymizer.scrub(nested, { values: [], identities: [] } as never)).toThrow(
+      /nests deeper than 64 levels/,
+    );
   });
 });

@@ -37,6 +37,15 @@ describe('sealed values (AES-256-GCM)', () => {
     expect(() =>
       open([...parts.slice(0, 3), body.toString('base64url')].join('.'), key, 'user_id:42'),
     ).toThrow();
+    // A truncated tag (GCM would check only its first bytes) is refused, whatever its length.
+    for (const bytes of [4, 8, 12, 15]) {
+      const short = Buffer.from(parts[2] as string, 'base64url')
+        .subarray(0, bytes)
+        .toString('base64url');
+      expect(() => open([parts[0], parts[1], short, parts[3]].join('.'), key, 'user_id:42')).toThrow(
+        `its tag is ${bytes} bytes, not 16`,
+      );
+    }
   });
 });
 

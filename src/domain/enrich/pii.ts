@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
 import { type CountryCode, findPhoneNumbersInText } from 'libphonenumber-js/min';
 import { LRUCache } from 'lru-cache';
+import { MAX_JSON_DEPTH } from '../json';
 import type { VaultValue } from '../privacy/vault';
 import { anonymizeIp } from './ip';
 
@@ -220,7 +221,13 @@ export class Pseudonymizer {
    */
   scrub(value: unknown, found: PiiFound, key = '', depth = 0, inTraits = false): unknown {
     if (typeof value === 'string') return this.scrubString(value, key, found, inTraits);
-    if (value === null || typeof value !== 'object' || depth > 64) return value;
+    if (value === null || typeof value !== 'object') return value;
+    // Deeper than any record may nest (src/domain/json.ts): never stored unchecked, the record is
+    // quarantined (sealed) with this reason.
+    if (depth > MAX_JSON_DEPTH)
+      throw new Error(
+        `a value nests deeper than ${MAX_JSON_DEPTH} levels: its PII cannot be checked, not stored`,
+      );
     if (Array.isArray(value)) {
       let copy: unknown[] | null = null;
       for (let i = 0; i < value.length; i++) {

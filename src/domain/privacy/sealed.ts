@@ -19,9 +19,14 @@ export function open(sealed: string, key: Buffer, aad = ''): Buffer {
   const [v, iv, tag, body] = sealed.split('.');
   if (v !== 'v1' || iv === undefined || tag === undefined || body === undefined)
     throw new Error('not a sealed value (expected v1.<iv>.<tag>.<ciphertext>)');
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  // GCM accepts tags as short as 4 bytes unless told otherwise: a truncated tag is a forgery
+  // made easier, so only the full 16 bytes `seal` writes open anything.
+  const authTag = Buffer.from(tag, 'base64url');
+  if (authTag.length !== 16)
+    throw new Error(`not a sealed value: its tag is ${authTag.length} bytes, not 16`);
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
   decipher.setAAD(Buffer.from(aad, 'utf8'));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  decipher.setAuthTag(authTag);
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
 }
 
