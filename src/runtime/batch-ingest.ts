@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { decodeMixed, parseCsv } from '../domain/batch/csv';
 import { type BatchKind, columnMap, rowEventId, validateRow } from '../domain/batch/rows';
@@ -194,14 +194,16 @@ export async function ingestBatchFile(opts: {
   const text = decodeMixed(await readFile(opts.file));
   const dt = opts.clock.now().toISOString().slice(0, 10);
   const landingDir = join(opts.lakeDir, 'landing', opts.kind, `dt=${dt}`);
-  await mkdir(landingDir, { recursive: true });
+  // Batch files hold personal data in clear until the ETL reads them: owner-only.
+  await mkdir(landingDir, { recursive: true, mode: 0o700 });
   const landed = join(landingDir, basename(opts.file));
   await copyFile(opts.file, landed);
+  await chmod(landed, 0o600);
   const r = await ingestBatchText({ ...opts, text, name: opts.file });
   let errorsFile: string | null = null;
   if (r.errors.length) {
     errorsFile = `${landed}.errors.ndjson`;
-    await writeFile(errorsFile, `${r.errors.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    await writeFile(errorsFile, `${r.errors.map((e) => JSON.stringify(e)).join('\n')}\n`, { mode: 0o600 });
   }
   const { format, rows, accepted } = r;
   return {

@@ -46,8 +46,8 @@ export interface OnFailureDestination {
 export class FileFailureDestination implements OnFailureDestination {
   constructor(readonly file: string) {}
   async send(record: OnFailureRecord): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
-    await appendFile(this.file, `${JSON.stringify(record)}\n`);
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    await appendFile(this.file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
   }
 }
 

@@ -56,7 +56,8 @@ export class FileEventStream implements ReadableEventStream {
 
   private init(): Promise<void> {
     this.ready ??= (async () => {
-      await mkdir(this.dir, { recursive: true });
+      // The stream holds events as sent, personal data in clear: owner-only, like the vault.
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
       // A data folder from before segments: its single file becomes the first segment.
       const legacy = join(this.dir, LEGACY_FILE);
       if (existsSync(legacy) && (await this.segments()).length === 0) {
@@ -94,7 +95,7 @@ export class FileEventStream implements ReadableEventStream {
 
   private async writeHead(head: Head): Promise<void> {
     const tmp = join(this.dir, `.head.${process.pid}.tmp`);
-    await writeFile(tmp, JSON.stringify(head));
+    await writeFile(tmp, JSON.stringify(head), { mode: 0o600 });
     await rename(tmp, join(this.dir, 'head.json'));
   }
 
@@ -167,7 +168,7 @@ export class FileEventStream implements ReadableEventStream {
         parts.push(JSON.stringify(stored));
       }
       const out = `${parts.join('\n')}\n`;
-      const fh = await open(join(this.dir, segment), 'a');
+      const fh = await open(join(this.dir, segment), 'a', 0o600);
       try {
         await fh.write(out);
         if (this.durable) await fh.sync();
