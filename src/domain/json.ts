@@ -68,8 +68,19 @@ export function jsonDepth(text: string): number {
 /** Deepest nesting any record may have: PII is checked to this depth (src/domain/enrich/pii.ts). */
 export const MAX_JSON_DEPTH = 64;
 
+/** More than `limit` brackets opened anywhere? (native indexOf jumps: a few calls per event) */
+function bracketsExceed(text: string, limit: number): boolean {
+  let n = 0;
+  for (const ch of ['{', '[']) {
+    for (let i = text.indexOf(ch); i !== -1; i = text.indexOf(ch, i + 1)) if (++n > limit) return true;
+  }
+  return false;
+}
+
 export function parseJsonLossless(text: string): unknown {
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  // The depth scan runs only when the text opens enough brackets to be that deep at all.
+  if (bracketsExceed(text, MAX_JSON_DEPTH) && jsonDepth(text) > MAX_JSON_DEPTH)
+    throw new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   const value = SIXTEEN_DIGITS.test(text) ? parse(text, null, parseNumber) : JSON.parse(text);
-  return SURROGATE_ESCAPE.test(text) ? wellFormedValue(value) : value;
+  return text.includes('\\u') && SURROGATE_ESCAPE.test(text) ? wellFormedValue(value) : value;
 }
