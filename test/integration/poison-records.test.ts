@@ -8,6 +8,7 @@ import { MAX_BODY_DEPTH } from '../../src/handlers/http';
 import { enrichUnderTest } from '../helpers/enrich';
 import { apiEvent } from '../helpers/http';
 import { ingestUnderTest, WRITE_KEY } from '../helpers/ingest';
+import { kinesisEvent } from '../helpers/kinesis';
 import { queryLake } from '../helpers/lake';
 
 /**
@@ -56,22 +57,9 @@ describe('poison records', () => {
     );
     expect(res.statusCode).toBe(200);
     const { handler: enrich, delivery } = enrichUnderTest();
-    const records = stream.records.map((r, i) => ({
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `shardId-000000000000:${i}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::1:role/enrich',
-      awsRegion: 'us-east-1',
-      eventSourceARN: 'arn:aws:kinesis:us-east-1:1:stream/s',
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: r.partitionKey,
-        sequenceNumber: String(i + 1).padStart(20, '0'),
-        approximateArrivalTimestamp: 1767261602,
-        data: r.data,
-      },
-    }));
+    const records = kinesisEvent(
+      stream.records.map((r) => Buffer.from(r.data, 'base64').toString('utf8')),
+    ).Records;
     const out = await enrich.process(records);
     expect(out.failed.size).toBe(0);
     expect(delivery.items).toHaveLength(2);
@@ -126,24 +114,7 @@ describe('poison records', () => {
       eventId: 'deep-1',
     };
     const { handler: enrich, delivery, quarantine } = enrichUnderTest();
-    const out = await enrich.process([
-      {
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: 'shardId-000000000000:1',
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::1:role/enrich',
-        awsRegion: 'us-east-1',
-        eventSourceARN: 'arn:aws:kinesis:us-east-1:1:stream/s',
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: 'p',
-          sequenceNumber: '1'.padStart(20, '0'),
-          approximateArrivalTimestamp: 1767261602,
-          data: Buffer.from(JSON.stringify(deep)).toString('base64'),
-        },
-      },
-    ]);
+    const out = await enrich.process(kinesisEvent([JSON.stringify(deep)]).Records);
     expect(out.failed.size).toBe(0);
     expect(delivery.items).toHaveLength(0);
     expect(quarantine.items).toHaveLength(1);
