@@ -1,4 +1,4 @@
-import { decodeMixed } from '../domain/batch/csv';
+import { CsvFormatError, decodeMixed } from '../domain/batch/csv';
 import { BATCH_KINDS, type BatchKind } from '../domain/batch/rows';
 import { C360Error } from '../domain/errors';
 import type { Clock } from '../ports/clock';
@@ -36,17 +36,39 @@ export const createFileIngestHandler = (deps: FileIngestDeps) => async (event: S
   const kind = m[1] as BatchKind;
   const name = m[3] as string;
   const text = decodeMixed(await deps.objects.get(key));
-  const r = await ingestBatchText({
-    text,
-    name,
-    kind,
-    ...(m[2] ? { defaultCurrency: m[2] } : {}),
-    stream: deps.stream,
-    clock: deps.clock,
-  });
+  const rejects = `rejects/${kind}/dt=${deps.clock.now().toISOString().slice(0, 10)}/${name.split('/').at(-1)}.errors.ndjson`;
+  let r: Awaited<ReturnType<typeof ingestBatchText>>;
+  try {
+    r = await ingestBatchText({
+      text,
+      name,
+      kind,
+      ...(m[2] ? { defaultCurrency: m[2] } : {}),
+      stream: deps.stream,
+      clock: deps.clock,
+    });
+  } catch (err) {
+    // A file that is not CSV is refused whole (nothing reached the stream); retrying cannot help,
+    // so the reason goes to rejects/ and the event is done, instead of failing into the DLQ.
+    if (!(err instanceof CsvFormatError)) throw err;
+    await deps.objects.put(
+      rejects,
+      `${JSON.stringify({ line: err.line, field: 'file', rule: err.rule, message: err.message })}\n`,
+    );
+    deps.logger.warn('batch file refused: not readable as CSV', { key, line: err.line, rule: err.rule });
+    return {
+      key,
+      format: 'csv',
+      rows: 0,
+      accepted: 0,
+      rejected: 0,
+      rejectsKey: rejects,
+      refused: err.message,
+    };
+  }
   let rejectsKey: string | null = null;
   if (r.errors.length) {
-    rejectsKey = `rejects/${kind}/dt=${deps.clock.now().toISOString().slice(0, 10)}/${name.split('/').at(-1)}.errors.ndjson`;
+    rejectsKey = rejects;
     await deps.objects.put(rejectsKey, `${r.errors.map((e) => JSON.stringify(e)).join('\n')}\n`);
   }
   deps.metrics.addDimension('kind', kind);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { decodeMixed, parseCsv } from '../domain/batch/csv';
@@ -191,9 +192,13 @@ export async function ingestBatchFile(opts: {
   clock: Clock;
   onProgress?: (rows: number) => void;
 }): Promise<BatchIngestReport> {
-  const text = decodeMixed(await readFile(opts.file));
+  const bytes = await readFile(opts.file);
+  const text = decodeMixed(bytes);
   const dt = opts.clock.now().toISOString().slice(0, 10);
-  const landingDir = join(opts.lakeDir, 'landing', opts.kind, `dt=${dt}`);
+  // Landed under its content's hash: two different files with one name never overwrite each
+  // other, and the same file ingested twice lands once.
+  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const landingDir = join(opts.lakeDir, 'landing', opts.kind, `dt=${dt}`, digest);
   // Batch files hold personal data in clear until the ETL reads them: owner-only.
   await mkdir(landingDir, { recursive: true, mode: 0o700 });
   const landed = join(landingDir, basename(opts.file));

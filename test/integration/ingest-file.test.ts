@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryEventStream } from '../../src/adapters/local/file-stream';
@@ -39,7 +40,12 @@ describe('batch file ingestion', () => {
       rejected: 0,
       errorsFile: null,
     });
-    expect(report.landedAt).toBe(join(dir, 'lake/landing/orders/dt=2026-05-01/cdnow_sample.txt'));
+    // Landed under the file's content hash (sha256, first 16 hex digits).
+    const digest = createHash('sha256')
+      .update(await readFile(CDNOW))
+      .digest('hex')
+      .slice(0, 16);
+    expect(report.landedAt).toBe(join(dir, `lake/landing/orders/dt=2026-05-01/${digest}/cdnow_sample.txt`));
     const first = JSON.parse(Buffer.from(stream.records[0]!.data, 'base64').toString()) as RawEnvelope;
     // " 00004 0001 19970101  2   29.33" → sample customer 1
     expect(first).toMatchObject({
@@ -175,5 +181,75 @@ describe('batch file ingestion', () => {
     await expect(handler(landed('rejects/orders/x.csv'))).rejects.toThrow(
       'landing/<orders|crm|tickets|social>/',
     );
+  });
+
+  it('a malformed CSV is refused whole, naming the line where the broken record starts; nothing of it reaches the stream', async () => {
+    const rows = ['order_id,customer_id,ordered_at,amount,currency'];
+    for (let i = 1; i <= 1000; i++) rows.push(`o${i},u${i},2026-04-01T10:00:00Z,${i}.00,EUR`);
+    // Row 11 (line 12) opens a quote it never closes: read leniently, the 990 rows after it
+    // would become one field of one row.
+    rows[11] = 'o11,u11,"2026-04-01T10:00:00Z,11.00,EUR';
+    const file = join(dir, 'unbalanced.csv');
+    await writeFile(file, `${rows.join('\n')}\n`);
+    const stream = new MemoryEventStream();
+    await expect(
+      ingestBatchFile({ file, kind: 'orders', lakeDir: join(dir, 'lake'), stream, clock }),
+    ).rejects.toThrow(
+      expect.objectContaining({ name: 'CsvFormatError', line: 12, rule: 'csv_quote_not_closed' }),
+    );
+    expect(stream.records).toHaveLength(0);
+    // The file-ingest Lambda refuses it the same way, with the reason in rejects/ (no retry).
+    const objects = new FolderObjectStore(join(dir, 'bucket'));
+    await objects.put('landing/orders/unbalanced.csv', `${rows.join('\n')}\n`);
+    const lambda = createFileIngestHandler({
+      objects,
+      stream,
+      clock,
+      logger: new LocalLogger('test', 'silent'),
+      metrics: new EmfMetrics('c360', 'file-ingest-test'),
+    });
+    const out = await lambda({ detail: { object: { key: 'landing/orders/unbalanced.csv' } } });
+    expect(out).toMatchObject({ rows: 0, accepted: 0, refused: expect.stringContaining('line 12') });
+    expect(JSON.parse((await objects.get(out.rejectsKey as string)).toString())).toMatchObject({
+      line: 12,
+      field: 'file',
+      rule: 'csv_quote_not_closed',
+    });
+    expect(stream.records).toHaveLength(0);
+    // A quote in the middle of a field, likewise.
+    expect(() => parseCsv('a,b\n1,x"y\n')).toThrow(
+      expect.objectContaining({ line: 2, rule: 'invalid_opening_quote' }),
+    );
+    // And well-formed CSV keeps every RFC 4180 case, with the line each row starts on.
+    expect(parseCsv('a,b\r\n1,"x, ""q""\ny"\n\n3,4\n5')).toEqual([
+      { line: 1, cells: ['a', 'b'] },
+      { line: 2, cells: ['1', 'x, "q"\ny'] },
+      { line: 5, cells: ['3', '4'] },
+      { line: 6, cells: ['5'] },
+    ]);
+  });
+
+  it('two different files with the same name land side by side; the same file twice lands once', async () => {
+    const a = join(dir, 'a', 'orders.csv');
+    const b = join(dir, 'b', 'orders.csv');
+    await mkdir(join(dir, 'a'));
+    await mkdir(join(dir, 'b'));
+    await writeFile(
+      a,
+      'order_id,customer_id,ordered_at,amount,currency\no1,u1,2026-04-01T10:00:00Z,1.00,EUR\n',
+    );
+    await writeFile(
+      b,
+      'order_id,customer_id,ordered_at,amount,currency\no2,u2,2026-04-01T10:00:00Z,2.00,EUR\n',
+    );
+    const lake = join(dir, 'lake');
+    const stream = new MemoryEventStream();
+    const ra = await ingestBatchFile({ file: a, kind: 'orders', lakeDir: lake, stream, clock });
+    const rb = await ingestBatchFile({ file: b, kind: 'orders', lakeDir: lake, stream, clock });
+    const again = await ingestBatchFile({ file: a, kind: 'orders', lakeDir: lake, stream, clock });
+    expect(ra.landedAt).not.toBe(rb.landedAt);
+    expect(again.landedAt).toBe(ra.landedAt);
+    expect((await readFile(ra.landedAt, 'utf8')).includes('o1')).toBe(true);
+    expect((await readFile(rb.landedAt, 'utf8')).includes('o2')).toBe(true);
   });
 });

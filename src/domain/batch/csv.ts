@@ -1,51 +1,60 @@
+import { type Options, parse } from 'csv-parse/sync';
+import { C360Error } from '../errors';
+
 /**
- * RFC 4180 CSV: quoted fields with commas, quotes ("") and newlines; CRLF or LF. Returns rows
- * with the 1-based line each row starts on.
+ * A CSV text that cannot be read as CSV (an unclosed quote, a quote in the middle of a field):
+ * the whole file is refused, naming the line, rather than rows silently merged into one field.
+ */
+export class CsvFormatError extends C360Error {
+  override name = 'CsvFormatError';
+  constructor(
+    readonly line: number,
+    readonly rule: string,
+    detail: string,
+  ) {
+    super(`line ${line}: ${detail}`);
+  }
+}
+
+/**
+ * RFC 4180 CSV, strictly (csv-parse): quoted fields with commas, quotes ("") and newlines; CRLF or
+ * LF; blank lines skipped; rows may have fewer or more cells than the header (the caller checks
+ * fields). Returns rows with the 1-based line each row starts on. Malformed quoting throws a
+ * CsvFormatError naming the line where the broken record starts.
  */
 export function parseCsv(text: string, delimiter = ','): { line: number; cells: string[] }[] {
   const rows: { line: number; cells: string[] }[] = [];
-  let cells: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  let i = 0;
-  const endRow = () => {
-    cells.push(field);
-    if (!(cells.length === 1 && cells[0] === '')) rows.push({ line: rowLine, cells });
-    cells = [];
-    field = '';
-  };
-  while (i < text.length) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        if (c === '\n') line++;
-        field += c;
-      }
-      i++;
-      continue;
-    }
-    if (c === '"' && field === '') quoted = true;
-    else if (c === delimiter) {
-      cells.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      endRow();
-      line++;
-      rowLine = line;
-    } else field += c;
-    i++;
+  let lastEnd = 0;
+  try {
+    const options = {
+      delimiter,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      raw: true,
+      info: true,
+      on_record: ({ record, info, raw }: { record: string[]; info: { lines: number }; raw: string }) => {
+        const inner = raw.replace(/^(\r\n|\n|\r)+/, '').replace(/(\r\n|\n|\r)$/, '');
+        const newlines = (inner.match(/\r\n|\n|\r/g) ?? []).length;
+        rows.push({ line: info.lines - newlines, cells: record });
+        lastEnd = info.lines;
+        return null;
+      },
+    };
+    // With info and raw on, each record reaches on_record as { record, info, raw }.
+    parse(text, options as unknown as Options);
+  } catch (err) {
+    const e = err as { code?: string; message?: string; lines?: number };
+    if (typeof e.code !== 'string' || (!e.code.startsWith('CSV_') && !e.code.startsWith('INVALID_')))
+      throw err;
+    // Where the broken record starts: after the last good one (an unclosed quote runs to the end).
+    const line = e.code === 'CSV_QUOTE_NOT_CLOSED' ? lastEnd + 1 : (e.lines ?? lastEnd + 1);
+    const what =
+      e.code === 'CSV_QUOTE_NOT_CLOSED'
+        ? 'a quoted field opened here is never closed (every row after it would be read as one field)'
+        : (e.message ?? e.code);
+    throw new CsvFormatError(line, e.code.toLowerCase(), what);
   }
-  if (field !== '' || cells.length > 0) endRow();
   return rows;
 }
 
