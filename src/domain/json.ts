@@ -77,10 +77,13 @@ function bracketsExceed(text: string, limit: number): boolean {
   return false;
 }
 
-export function parseJsonLossless(text: string): unknown {
-  // The depth scan runs only when the text opens enough brackets to be that deep at all.
-  if (bracketsExceed(text, MAX_JSON_DEPTH) && jsonDepth(text) > MAX_JSON_DEPTH)
-    throw new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+/** Does the JSON text nest deeper than `max`? (the depth scan runs only when it could) */
+export function deeperThan(text: string, max: number): boolean {
+  return bracketsExceed(text, max) && jsonDepth(text) > max;
+}
+
+export function parseJsonLossless(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  if (deeperThan(text, maxDepth)) throw new Error(`JSON nested deeper than ${maxDepth} levels`);
   const value = SIXTEEN_DIGITS.test(text) ? parse(text, null, parseNumber) : JSON.parse(text);
   return text.includes('\\u') && SURROGATE_ESCAPE.test(text) ? wellFormedValue(value) : value;
 }

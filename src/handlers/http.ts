@@ -7,10 +7,14 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../domain/errors';
-import { jsonDepth, MAX_JSON_DEPTH, parseJsonLossless } from '../domain/json';
+import { deeperThan, jsonDepth, MAX_JSON_DEPTH, parseJsonLossless } from '../domain/json';
 
-/** Deepest request body accepted: half a record's limit, so what the edge takes, enrich can read. */
-export const MAX_BODY_DEPTH = MAX_JSON_DEPTH / 2;
+/**
+ * Deepest request body read at all (a guard against nesting bombs before any recursive walk).
+ * Each event is then held to the record limit on its own (the ingest handler rejects a deeper
+ * one alone), so one deep event does not cost its batch.
+ */
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH * 2;
 
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 
@@ -96,8 +100,7 @@ export function parseJson(body: Buffer): unknown {
     ]);
   }
   const text = body.toString('utf8');
-  // Requests nest far less than records may (the stream envelope and the enrich stage add levels).
-  const depth = jsonDepth(text);
+  const depth = deeperThan(text, MAX_BODY_DEPTH) ? jsonDepth(text) : 0;
   if (depth > MAX_BODY_DEPTH) {
     throw new BadRequestError(
       `request body nests ${depth} levels deep; at most ${MAX_BODY_DEPTH} are accepted`,
@@ -105,7 +108,7 @@ export function parseJson(body: Buffer): unknown {
     );
   }
   try {
-    return parseJsonLossless(text);
+    return parseJsonLossless(text, MAX_BODY_DEPTH);
   } catch (err) {
     throw new BadRequestError(
       'request body is not valid JSON',

@@ -8,6 +8,7 @@ import {
   ThrottledError,
 } from '../domain/errors';
 import type { RawEnvelope, SegmentType } from '../domain/event';
+import { deeperThan, MAX_JSON_DEPTH } from '../domain/json';
 import {
   checkSegmentMessage,
   isSegmentType,
@@ -195,13 +196,24 @@ export const createIngestHandler = (deps: IngestDeps) => {
           payload: message,
           eventId: message.messageId,
         };
-        const data = Buffer.from(JSON.stringify(envelope), 'utf8');
+        const text = JSON.stringify(envelope);
+        const data = Buffer.from(text, 'utf8');
         if (data.length > limits.maxEventBytes + 2048) {
           rejected.push({
             index,
             field: '/',
             rule: 'maxEventBytes',
             message: `event is ${data.length} bytes; the limit is ${limits.maxEventBytes} bytes per event`,
+          });
+          return;
+        }
+        // Every later stage reads the record as the stream carries it: no deeper than that allows.
+        if (deeperThan(text, MAX_JSON_DEPTH)) {
+          rejected.push({
+            index,
+            field: '/',
+            rule: 'maxDepth',
+            message: `event nests deeper than the ${MAX_JSON_DEPTH - 2} levels an event may use`,
           });
           return;
         }

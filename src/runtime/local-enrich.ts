@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
@@ -7,6 +7,7 @@ import { GeoipLiteLookup } from '../adapters/geoip';
 import { LocalDedupeStore } from '../adapters/local/dedupe';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { FileVaultStore } from '../adapters/local/file-vault';
+import { createExclusiveSync } from '../adapters/local/files';
 import { LakeDelivery } from '../adapters/local/lake-delivery';
 import { LocalKeyWrapper } from '../adapters/local/local-key-wrapper';
 import { FolderObjectStore } from '../adapters/local/object-store';
@@ -52,12 +53,12 @@ export function localPrivacy(dataDir?: string): { vault: PiiVault; keys: KeyWrap
 
 function localKeyFile(stateDir: string, name: string): Buffer {
   const file = join(stateDir, name);
-  mkdirSync(stateDir, { recursive: true });
-  try {
-    writeFileSync(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  // An empty file is what a crash while an older build wrote the key in place leaves: no key was
+  // ever in it, so nothing was sealed or tokenized with it and a new one may take its place.
+  if (existsSync(file) && statSync(file).size === 0) unlinkSync(file);
+  // Written whole, then linked into place: a crash now leaves no file or the whole key.
+  createExclusiveSync(file, randomBytes(32).toString('hex'));
   const hex = readFileSync(file, 'utf8').trim();
   if (!/^[0-9a-f]{64}$/.test(hex))
     throw new Error(

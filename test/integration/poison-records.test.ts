@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LakeDelivery } from '../../src/adapters/local/lake-delivery';
-import { MAX_JSON_DEPTH, parseJsonLossless } from '../../src/domain/json';
+import { jsonDepth, MAX_JSON_DEPTH, parseJsonLossless } from '../../src/domain/json';
 import { runEtl } from '../../src/etl/runner';
 import { MAX_BODY_DEPTH } from '../../src/handlers/http';
 import { enrichUnderTest } from '../helpers/enrich';
@@ -73,27 +73,44 @@ describe('poison records', () => {
     expect(JSON.stringify(bronze[0]?.properties)).toContain('bad \ufffd name');
   });
 
-  it('deep nesting: a request body deeper than the edge takes is a 400 naming the rule (10,000 levels too), and a record deeper than PII can be checked is quarantined, never stored in clear', async () => {
+  it('deep nesting: a body deeper than the edge reads at all is a 400 naming the rule (10,000 levels too); an event deeper than a record may be is rejected alone, the rest of its batch accepted; a record deeper than PII can be checked is quarantined, never stored in clear', async () => {
     const { handler: ingest, stream } = ingestUnderTest();
-    const post = (depth: number) =>
-      ingest(
-        apiEvent({
-          path: '/v1/batch',
-          body: `{"batch":[{"type":"track","event":"x","userId":"u","messageId":"d${depth}","properties":{"a":${'['.repeat(depth)}"ada@example.com"${']'.repeat(depth)}}}]}`,
-          headers: { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` },
-        }),
+    const auth = { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` };
+    const event = (id: string, depth: number) =>
+      `{"type":"track","event":"x","userId":"u","messageId":"${id}","properties":{"a":${'['.repeat(depth)}"ada@example.com"${']'.repeat(depth)}}}`;
+    for (const depth of [MAX_BODY_DEPTH, 10_000]) {
+      const res = await ingest(
+        apiEvent({ path: '/v1/batch', body: `{"batch":[${event('bomb', depth)}]}`, headers: auth }),
       );
-    // The body nests depth + 4 levels (the object, batch, the event, properties).
-    expect((await post(MAX_BODY_DEPTH - 4)).statusCode).toBe(200);
-    for (const depth of [MAX_BODY_DEPTH - 3, 10_000]) {
-      const res = await post(depth);
       expect(res.statusCode).toBe(400);
       expect(JSON.parse(String(res.body))).toMatchObject({
         success: false,
         rejected: [{ field: 'body', rule: 'maxDepth' }],
       });
     }
-    expect(stream.records).toHaveLength(1);
+    expect(stream.records).toHaveLength(0);
+    // In a batch: the event that nests past what a record may is rejected alone.
+    // On the stream the arrays sit under the envelope, its payload and properties: 3 levels.
+    const fits = MAX_JSON_DEPTH - 3;
+    const res = await ingest(
+      apiEvent({
+        path: '/v1/batch',
+        body: `{"batch":[${event('deep', fits + 1)},${event('fits', fits)}]}`,
+        headers: auth,
+      }),
+    );
+    // As for any invalid event in a batch: 400 naming it, the others accepted.
+    expect({ status: res.statusCode, body: JSON.parse(String(res.body)) }).toMatchObject({
+      status: 400,
+      body: { accepted: 1, rejected: [{ index: 0, rule: 'maxDepth' }] },
+    });
+    expect(
+      stream.records.map((r) => JSON.parse(Buffer.from(r.data, 'base64').toString('utf8')).eventId),
+    ).toEqual(['fits']);
+    // What the edge accepts, enrich reads.
+    expect(jsonDepth(Buffer.from(stream.records[0]?.data as string, 'base64').toString('utf8'))).toBe(
+      MAX_JSON_DEPTH,
+    );
 
     // A record put on the stream by something else than the edge, nesting past the PII check.
     const deep = {

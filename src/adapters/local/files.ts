@@ -1,6 +1,7 @@
-import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { closeSync, type Dirent, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { link, open, readdir, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /**
  * Files under `root` ending in `suffix` (sorted), descending only into folders `enter` accepts
@@ -28,4 +29,74 @@ export async function listFiles(
   };
   await walk(root, 0);
   return out.sort();
+}
+
+/**
+ * Creates `file` with `data` only if it does not exist, atomically: the content is written and
+ * flushed to a temporary file first, then hard-linked into place (link fails if the name exists),
+ * and the folder is flushed. A crash at any point leaves either no file or the whole file, never
+ * an empty one. Returns false when the file already existed.
+ */
+export async function createExclusive(
+  file: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  const fh = await open(tmp, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(tmp, file);
+    await syncDir(dirname(file));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+/** The same, synchronously (cold-start paths that cannot await). */
+export function createExclusiveSync(file: string, data: string | Uint8Array, mode = 0o600): boolean {
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, file);
+    const dfd = openSync(dirname(file), 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {}
+  }
+}
+
+/** Flushes a folder's entries (a rename or link in it) to disk. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }

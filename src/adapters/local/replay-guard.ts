@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ReplayClaim, ReplayGuard } from '../../ports/replay-guard';
+import { createExclusive, syncDir } from './files';
 
 interface Marker {
   state: 'pending' | 'done';
@@ -38,13 +39,24 @@ export class LocalReplayGuard implements ReplayGuard {
     return join(this.opts.dir as string, name);
   }
 
-  private async read(provider: string, key: string): Promise<Marker | null> {
+  /**
+   * The key's marker; `stale` when the file is there but unreadable (an empty marker a crashed
+   * older build left while writing in place): it guards nothing and may be taken over.
+   */
+  private async read(provider: string, key: string): Promise<Marker | null | 'stale'> {
     if (!this.opts.dir) return this.memory.get(`${provider}\u0000${key}`) ?? null;
+    let text: string;
     try {
-      return JSON.parse(await readFile(this.fileOf(provider, key), 'utf8')) as Marker;
+      text = await readFile(this.fileOf(provider, key), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
+    }
+    try {
+      const m = JSON.parse(text) as Marker;
+      return typeof m?.expiresAt === 'number' && typeof m.owner === 'string' ? m : 'stale';
+    } catch {
+      return 'stale';
     }
   }
 
@@ -55,8 +67,9 @@ export class LocalReplayGuard implements ReplayGuard {
     }
     const file = this.fileOf(provider, key);
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(m));
+    await writeFile(tmp, JSON.stringify(m), { mode: 0o600 });
     await rename(tmp, file);
+    await syncDir(dirname(file));
   }
 
   async claim(provider: string, key: string, owner: string): Promise<ReplayClaim> {
@@ -74,16 +87,11 @@ export class LocalReplayGuard implements ReplayGuard {
         this.memory.set(`${provider}\u0000${key}`, marker);
         return 'claimed';
       }
-      try {
-        const fh = await open(this.fileOf(provider, key), 'wx');
-        await fh.writeFile(JSON.stringify(marker));
-        await fh.close();
-        return 'claimed';
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
+      // Written whole, then linked into place: a crash never leaves an empty marker behind.
+      if (await createExclusive(this.fileOf(provider, key), JSON.stringify(marker))) return 'claimed';
       const existing = await this.read(provider, key);
-      if (existing && existing.expiresAt > now) return existing.state === 'done' ? 'duplicate' : 'in_flight';
+      if (existing && existing !== 'stale' && existing.expiresAt > now)
+        return existing.state === 'done' ? 'duplicate' : 'in_flight';
       // Expired: remove it and try the exclusive create once more (a racing claimer may win).
       await unlink(this.fileOf(provider, key)).catch(() => {});
     }
@@ -92,7 +100,7 @@ export class LocalReplayGuard implements ReplayGuard {
 
   async confirm(provider: string, key: string, owner: string): Promise<void> {
     const m = await this.read(provider, key);
-    if (m?.owner !== owner) return;
+    if (m === 'stale' || m?.owner !== owner) return;
     await this.write(provider, key, {
       state: 'done',
       owner,
@@ -102,7 +110,7 @@ export class LocalReplayGuard implements ReplayGuard {
 
   async release(provider: string, key: string, owner: string): Promise<void> {
     const m = await this.read(provider, key);
-    if (m?.owner !== owner || m.state !== 'pending') return;
+    if (m === 'stale' || m?.owner !== owner || m.state !== 'pending') return;
     if (this.opts.dir) await unlink(this.fileOf(provider, key)).catch(() => {});
     else this.memory.delete(`${provider}\u0000${key}`);
   }
