@@ -75,6 +75,13 @@ export interface EventSourceOptions {
   /** Called on every poll, e.g. to close a tumbling window whose time is up. */
   onIdle?: () => Promise<void>;
   streamArn?: string;
+  /**
+   * The mapping's own failures in a row (a stream it cannot read, a checkpoint it cannot write,
+   * not the handler's: those are retried and sent on) after which it stops for good (default 5).
+   */
+  maxConsecutiveErrors?: number;
+  /** Called once when the mapping stopped for good: whoever feeds the stream must stop accepting. */
+  onFatal?: (err: unknown) => void;
 }
 
 export interface MappingStats {
@@ -93,8 +100,12 @@ export class EventSourceMapping {
   private loaded = false;
   private running = false;
   private loop: Promise<void> | null = null;
-  private readonly o: Required<Omit<EventSourceOptions, 'logger' | 'onCheckpoint' | 'tap' | 'onIdle'>> &
-    Pick<EventSourceOptions, 'logger' | 'onCheckpoint' | 'tap' | 'onIdle'>;
+  private readonly o: Required<
+    Omit<EventSourceOptions, 'logger' | 'onCheckpoint' | 'tap' | 'onIdle' | 'onFatal'>
+  > &
+    Pick<EventSourceOptions, 'logger' | 'onCheckpoint' | 'tap' | 'onIdle' | 'onFatal'>;
+  /** Why the mapping stopped for good, or null while it runs. */
+  failure: unknown = null;
 
   constructor(opts: EventSourceOptions) {
     this.o = {
@@ -103,6 +114,7 @@ export class EventSourceMapping {
       maximumRetryAttempts: 3,
       bisectBatchOnFunctionError: true,
       pollIntervalMs: 200,
+      maxConsecutiveErrors: 5,
       streamArn: 'arn:aws:kinesis:local:000000000000:stream/c360-events',
       ...opts,
     };
@@ -234,11 +246,13 @@ export class EventSourceMapping {
     if (this.loop) return;
     this.running = true;
     this.loop = (async () => {
-      await this.load();
+      let errors = 0;
       while (this.running) {
         try {
+          await this.load();
           await this.o.onIdle?.();
           const batch = await this.nextBatch();
+          errors = 0;
           if (batch.length === 0) {
             await sleep(this.o.pollIntervalMs);
             continue;
@@ -246,8 +260,16 @@ export class EventSourceMapping {
           this.stats.batches++;
           await this.process(batch);
         } catch (err) {
-          // The mapping itself must not die (a full disk, a stream read error): log and poll again.
+          // A passing failure (a full disk for a moment) is logged and polled again; one that
+          // keeps failing stops the mapping and says so, rather than events piling up unread.
+          errors++;
           this.o.logger?.error('event source mapping error', err instanceof Error ? err : { err });
+          if (errors >= this.o.maxConsecutiveErrors) {
+            this.failure = err;
+            this.running = false;
+            this.o.onFatal?.(err);
+            break;
+          }
           await sleep(this.o.pollIntervalMs * 5);
         }
       }

@@ -136,6 +136,8 @@ export async function startHttpServer(opts: {
   /** Bytes read from a request at most (API Gateway's own limit is 10 MB). */
   maxBodyBytes?: number;
   logger?: LoggerPort;
+  /** Why the server takes no more requests (answered 503 with it), or null while it does. */
+  unavailable?: () => string | null;
 }): Promise<HttpServerHandle> {
   const routes = opts.routes.map(compile);
   const maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
@@ -158,6 +160,8 @@ export async function startHttpServer(opts: {
       req.on('end', () => {
         // Everything below runs in an event callback: any throw would kill the process, so none escapes.
         try {
+          const down = opts.unavailable?.();
+          if (down) return fail(503, down);
           if (tooLarge) return fail(413, `request body exceeds ${maxBody} bytes`);
           const path = new URL(req.url ?? '/', 'http://localhost').pathname;
           const candidates = routes.filter((r) => r.regex.test(path));

@@ -37,16 +37,25 @@ export interface ServeOptions {
 /** Starts the server in-process (used by the CLI, the demo and the tests). */
 export async function startServe(
   options: ServeOptions = {},
-): Promise<HttpServerHandle & { dataDir: string; mapping: EventSourceMapping | null }> {
+): Promise<
+  HttpServerHandle & { dataDir: string; mapping: EventSourceMapping | null; failed: Promise<string> }
+> {
   const ingest = createLocalIngest({
     dataDir: options.dataDir,
     writeKeys: options.writeKeys,
     corsOrigins: options.corsOrigins,
   });
   const webhooks = createLocalWebhooks({ dataDir: options.dataDir, stream: ingest.stream });
+  // Fail closed: once enrich has stopped for good, nothing more is accepted (503) and the CLI exits.
+  let down: string | null = null;
+  let fatal: (reason: string) => void = () => {};
+  const failed = new Promise<string>((resolve) => {
+    fatal = resolve;
+  });
   const server = await startHttpServer({
     port: options.port ?? 8088,
     routes: [...ingestRoutes(ingest.handler), ...webhookRoutes(webhooks)],
+    unavailable: () => down,
   });
   let mapping: EventSourceMapping | null = null;
   // The real-time tier: tumbling windows over what enrich consumed (a second Kinesis consumer in AWS).
@@ -66,6 +75,10 @@ export async function startServe(
       },
       tap: (records) => (realtime as TumblingWindows).feed(records),
       onIdle: () => (realtime as TumblingWindows).tick(),
+      onFatal: (err) => {
+        down = `enrich stopped after repeated errors (${err instanceof Error ? err.message : String(err)}): no events are accepted; fix the cause and restart c360 serve (what was accepted is in ${paths.root}/stream and is enriched on restart)`;
+        fatal(down);
+      },
       ...options.mapping,
     });
     mapping.start();
@@ -74,6 +87,7 @@ export async function startServe(
     ...server,
     dataDir: ingest.paths.root,
     mapping,
+    failed,
     close: async () => {
       await server.close();
       await mapping?.stop();
@@ -126,11 +140,18 @@ export async function run(argv: string[]): Promise<number> {
       ? `events go through enrich into ${server.dataDir}/lake/bronze as they arrive; stop with Ctrl-C\n`
       : `events land in ${server.dataDir}/stream/events (run "c360 enrich" to process them); stop with Ctrl-C\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  const outcome = await Promise.race([
+    new Promise<null>((resolve) => {
+      const stop = () => resolve(null);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }),
+    server.failed,
+  ]);
   await server.close();
+  if (outcome !== null) {
+    process.stderr.write(`c360 serve: ${outcome}\n`);
+    return 1;
+  }
   return 0;
 }
