@@ -9,16 +9,14 @@ import { C360Error } from '../../src/domain/errors';
 import { CHURN_FEATURES } from '../../src/domain/models/features';
 import { dashboardLatencySql } from '../../src/domain/warehouse/dashboard-latency';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
+import { isCustomResourceEvent } from '../../src/handlers/custom-resource';
 import {
   createPipelineStepsHandler,
   lakeKey,
   type PipelineStepEvent,
   splitFeatures,
 } from '../../src/handlers/pipeline-steps';
-import {
-  createWarehouseSetupResource,
-  isCustomResourceEvent,
-} from '../../src/handlers/warehouse-setup-resource';
+import { createWarehouseSetupResource } from '../../src/handlers/warehouse-setup-resource';
 
 /**
  * Lambda entry: the daily pipeline's small steps (date, backfill range, Redshift setup and loads,

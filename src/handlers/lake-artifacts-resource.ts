@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../ports/object-store';
 import type { LoggerPort } from '../ports/telemetry';
-import { createCustomResource } from './warehouse-setup-resource';
+import { createCustomResource } from './custom-resource';
 
 /**
  * The LakeArtifacts custom resource: on Create and on every Update (its Fingerprint property

@@ -18,12 +18,8 @@ import {
   withDefinition,
 } from '../../src/domain/warehouse/definition';
 import { REPORTING_VIEWS } from '../../src/domain/warehouse/reporting';
-import {
-  createWarehouseSetupResource,
-  isCustomResourceEvent,
-  MAX_RESPONSE_BYTES,
-  putResponse,
-} from '../../src/handlers/warehouse-setup-resource';
+import { isCustomResourceEvent, MAX_RESPONSE_BYTES, putResponse } from '../../src/handlers/custom-resource';
+import { createWarehouseSetupResource } from '../../src/handlers/warehouse-setup-resource';
 
 /**
  * The WarehouseSetup custom resource: CloudFormation's request in, the setup run, and the answer
