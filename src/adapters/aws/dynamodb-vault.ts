@@ -16,8 +16,6 @@ import { type RetryOptions, sendWithPartialRetry } from '../retry';
 /** DynamoDB's limits per call: BatchGetItem 100 keys, BatchWriteItem 25 puts. */
 const GET_BATCH = 100;
 const WRITE_BATCH = 25;
-const chunk = <T>(xs: readonly T[], n: number): T[][] =>
-  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 /**
  * The vault on DynamoDB: `keysTable` (pk `subject`, `wrappedKey` binary; no point-in-time
@@ -48,32 +46,53 @@ export class DynamoVaultStore implements VaultStore {
     return b ? Buffer.from(b) : null;
   }
 
-  /** BatchGetItem (consistent reads) by 100, resending only the keys DynamoDB left unprocessed. */
-  async getKeys(subjects: readonly string[]) {
-    const found = new Map<string, Buffer>();
-    const table = this.tables.keysTable;
-    for (const part of chunk([...new Set(subjects)], GET_BATCH)) {
+  /**
+   * Sends `items` in parts of `size`; `send` answers what DynamoDB left unprocessed, which is
+   * resent with backoff. Still unprocessed after the retries: DownstreamUnavailableError.
+   */
+  private async inBatches<T>(
+    items: readonly T[],
+    size: number,
+    what: { table: string; done: string; left: string },
+    send: (part: T[]) => Promise<T[]>,
+  ): Promise<void> {
+    for (let i = 0; i < items.length; i += size) {
       const out = await sendWithPartialRetry(
-        part.map((s) => ({ subject: { S: s } }) as Record<string, AttributeValue>),
-        async (keys) => {
-          const res = await this.client.send(
-            new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
-          );
-          for (const item of res.Responses?.[table] ?? []) {
-            const b = item.wrappedKey?.B;
-            if (item.subject?.S && b) found.set(item.subject.S, Buffer.from(b));
-          }
-          const left = res.UnprocessedKeys?.[table]?.Keys ?? [];
-          return { failed: left, error: left.length ? `${left.length} key(s) unprocessed` : null };
+        items.slice(i, i + size),
+        async (pending) => {
+          const left = await send(pending);
+          return { failed: left, error: left.length ? `${left.length} ${what.left} unprocessed` : null };
         },
         this.retry,
         { baseDelayMs: 50, maxDelayMs: 2000 },
       );
       if (out.failed.length)
         throw new DownstreamUnavailableError(
-          `vault keys table ${table}: ${out.failed.length} read(s) still unprocessed after ${out.calls} calls (${out.lastError})`,
+          `${what.table}: ${out.failed.length} ${what.done} still unprocessed after ${out.calls} calls (${out.lastError})`,
         );
     }
+  }
+
+  /** BatchGetItem (consistent reads) by 100, resending only the keys DynamoDB left unprocessed. */
+  async getKeys(subjects: readonly string[]) {
+    const found = new Map<string, Buffer>();
+    const table = this.tables.keysTable;
+    const keys = [...new Set(subjects)].map((s) => ({ subject: { S: s } }) as Record<string, AttributeValue>);
+    await this.inBatches(
+      keys,
+      GET_BATCH,
+      { table: `vault keys table ${table}`, done: 'read(s)', left: 'key(s)' },
+      async (part) => {
+        const res = await this.client.send(
+          new BatchGetItemCommand({ RequestItems: { [table]: { Keys: part, ConsistentRead: true } } }),
+        );
+        for (const item of res.Responses?.[table] ?? []) {
+          const b = item.wrappedKey?.B;
+          if (item.subject?.S && b) found.set(item.subject.S, Buffer.from(b));
+        }
+        return res.UnprocessedKeys?.[table]?.Keys ?? [];
+      },
+    );
     return found;
   }
 
@@ -81,32 +100,23 @@ export class DynamoVaultStore implements VaultStore {
   async putAllEntries(bySubject: ReadonlyMap<string, VaultEntry[]>) {
     const table = this.tables.entriesTable;
     const seen = new Set<string>();
-    const puts: Record<string, AttributeValue>[] = [];
+    const puts: { PutRequest: { Item: Record<string, AttributeValue> } }[] = [];
     for (const [subject, entries] of bySubject)
       for (const e of entries) {
         // One request may not hold the same key twice.
         if (seen.has(`${subject}\u0000${e.id}`)) continue;
         seen.add(`${subject}\u0000${e.id}`);
-        puts.push(this.entryItem(subject, e));
+        puts.push({ PutRequest: { Item: this.entryItem(subject, e) } });
       }
-    for (const part of chunk(puts, WRITE_BATCH)) {
-      const out = await sendWithPartialRetry(
-        part.map((Item) => ({ PutRequest: { Item } })),
-        async (requests) => {
-          const res = await this.client.send(
-            new BatchWriteItemCommand({ RequestItems: { [table]: requests } }),
-          );
-          const left = (res.UnprocessedItems?.[table] ?? []) as typeof requests;
-          return { failed: left, error: left.length ? `${left.length} write(s) unprocessed` : null };
-        },
-        this.retry,
-        { baseDelayMs: 50, maxDelayMs: 2000 },
-      );
-      if (out.failed.length)
-        throw new DownstreamUnavailableError(
-          `vault entries table ${table}: ${out.failed.length} write(s) still unprocessed after ${out.calls} calls (${out.lastError})`,
-        );
-    }
+    await this.inBatches(
+      puts,
+      WRITE_BATCH,
+      { table: `vault entries table ${table}`, done: 'write(s)', left: 'write(s)' },
+      async (part) => {
+        const res = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [table]: part } }));
+        return (res.UnprocessedItems?.[table] ?? []) as typeof part;
+      },
+    );
   }
 
   private entryItem(subject: string, e: VaultEntry): Record<string, AttributeValue> {
