@@ -82,8 +82,22 @@ export function deeperThan(text: string, max: number): boolean {
   return bracketsExceed(text, max) && jsonDepth(text) > max;
 }
 
+/** A JSON text nesting deeper than the limit it was read with (refused before parsing). */
+export class JsonTooDeepError extends Error {
+  override name = 'JsonTooDeepError';
+  constructor(
+    readonly depth: number,
+    readonly limit: number,
+  ) {
+    super(`JSON nested deeper than ${limit} levels`);
+  }
+}
+
 export function parseJsonLossless(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
-  if (deeperThan(text, maxDepth)) throw new Error(`JSON nested deeper than ${maxDepth} levels`);
+  if (bracketsExceed(text, maxDepth)) {
+    const depth = jsonDepth(text);
+    if (depth > maxDepth) throw new JsonTooDeepError(depth, maxDepth);
+  }
   const value = SIXTEEN_DIGITS.test(text) ? parse(text, null, parseNumber) : JSON.parse(text);
   return text.includes('\\u') && SURROGATE_ESCAPE.test(text) ? wellFormedValue(value) : value;
 }

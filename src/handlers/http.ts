@@ -7,7 +7,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../domain/errors';
-import { deeperThan, jsonDepth, MAX_JSON_DEPTH, parseJsonLossless } from '../domain/json';
+import { JsonTooDeepError, MAX_JSON_DEPTH, parseJsonLossless } from '../domain/json';
 
 /**
  * Deepest request body read at all (a guard against nesting bombs before any recursive walk).
@@ -100,16 +100,14 @@ export function parseJson(body: Buffer): unknown {
     ]);
   }
   const text = body.toString('utf8');
-  const depth = deeperThan(text, MAX_BODY_DEPTH) ? jsonDepth(text) : 0;
-  if (depth > MAX_BODY_DEPTH) {
-    throw new BadRequestError(
-      `request body nests ${depth} levels deep; at most ${MAX_BODY_DEPTH} are accepted`,
-      [{ field: 'body', rule: 'maxDepth', message: `nesting deeper than ${MAX_BODY_DEPTH} levels` }],
-    );
-  }
   try {
     return parseJsonLossless(text, MAX_BODY_DEPTH);
   } catch (err) {
+    if (err instanceof JsonTooDeepError)
+      throw new BadRequestError(
+        `request body nests ${err.depth} levels deep; at most ${MAX_BODY_DEPTH} are accepted`,
+        [{ field: 'body', rule: 'maxDepth', message: `nesting deeper than ${MAX_BODY_DEPTH} levels` }],
+      );
     throw new BadRequestError(
       'request body is not valid JSON',
       [{ field: 'body', rule: 'json', message: err instanceof Error ? err.message : 'invalid JSON' }],
