@@ -30,13 +30,21 @@ export function warehouseFile(dataDir: string): string {
   return join(dataDir, 'warehouse', 'c360.duckdb');
 }
 
-export async function openWarehouse(dataDir: string, opts: { readOnly?: boolean } = {}): Promise<Engine> {
+/**
+ * `readOnly`: the caller only reads (the warehouse must exist). `locked`: DuckDB itself opens it
+ * read-only, so no statement can change it (c360 query); other readers in a process that also
+ * writes the file leave it off, as DuckDB opens one file with one configuration per process.
+ */
+export async function openWarehouse(
+  dataDir: string,
+  opts: { readOnly?: boolean; locked?: boolean } = {},
+): Promise<Engine> {
   const file = warehouseFile(dataDir);
-  if (opts.readOnly && !existsSync(file)) {
+  if ((opts.readOnly || opts.locked) && !existsSync(file)) {
     throw new C360Error(`no warehouse under ${dataDir}: run "c360 warehouse load" (or "npm start") first`);
   }
   await mkdir(join(dataDir, 'warehouse'), { recursive: true });
-  return openDuckDb(file);
+  return openDuckDb(file, { readOnly: opts.locked === true });
 }
 
 /**

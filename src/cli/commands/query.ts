@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { confineFiles, type Engine, lit, openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
-import { warehouseFile } from '../../warehouse/embedded';
+import { openWarehouse } from '../../warehouse/embedded';
 import { parseWith } from '../parse';
 
 /** The --format option every command that prints rows shares. */
@@ -89,14 +88,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   };
   if (parsed.opts.warehouse) {
-    const file = warehouseFile(data);
-    if (!existsSync(file)) {
-      process.stderr.write(
-        `c360 query: no warehouse under ${data}: run "c360 warehouse load" (or "npm start") first\n`,
-      );
-      return 1;
-    }
-    const wh = await openDuckDb(file, { readOnly: true });
+    const wh = await openWarehouse(data, { locked: true });
     try {
       const why = await guard(wh, []);
       if (why) return refuse(why);
