@@ -9,6 +9,17 @@ import { startServe } from '../../src/cli/commands/serve';
  * checkpoint cannot be read or written), it stops for good, the server answers 503 with why and
  * what to do instead of accepting events nobody will read, and the command ends non-zero.
  */
+/** One Segment track event to /v1/batch with the test's write key. */
+const postTrack = (url: string) =>
+  fetch(`${url}/v1/batch`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from('k:').toString('base64')}`,
+    },
+    body: JSON.stringify({ batch: [{ type: 'track', event: 'x', userId: 'u', messageId: 'm1' }] }),
+  });
+
 describe('serve fails closed', () => {
   let dir: string;
   beforeEach(async () => {
@@ -30,14 +41,7 @@ describe('serve fails closed', () => {
       const reason = await server.failed;
       expect(reason).toMatch(/enrich stopped after repeated errors .*EISDIR.*restart c360 serve/);
       expect(server.mapping?.failure).toBeTruthy();
-      const res = await fetch(`${server.url}/v1/batch`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from('k:').toString('base64')}`,
-        },
-        body: JSON.stringify({ batch: [{ type: 'track', event: 'x', userId: 'u', messageId: 'm1' }] }),
-      });
+      const res = await postTrack(server.url);
       expect(res.status).toBe(503);
       expect(((await res.json()) as { error: string }).error).toBe(reason);
     } finally {
@@ -55,14 +59,7 @@ describe('serve fails closed', () => {
     });
     try {
       await new Promise((r) => setTimeout(r, 200));
-      const res = await fetch(`${server.url}/v1/batch`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from('k:').toString('base64')}`,
-        },
-        body: JSON.stringify({ batch: [{ type: 'track', event: 'x', userId: 'u', messageId: 'm1' }] }),
-      });
+      const res = await postTrack(server.url);
       expect(res.status).toBe(200);
       expect(server.mapping?.failure).toBeNull();
     } finally {
