@@ -3,7 +3,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
-import { listFiles } from '../adapters/local/files';
+import { listFiles, replaceFile } from '../adapters/local/files';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { dashboardCacheDir } from '../dashboards/cache';
@@ -278,7 +278,7 @@ async function rewriteLake(
       if (keep.length === lines.length) continue;
       report.quarantineRecordsRemoved += lines.length - keep.length;
       report.filesRewritten++;
-      await replaceFile(f, keep.length ? gzipSync(`${keep.join('\n')}\n`) : null);
+      await rewriteOrRemove(f, keep.length ? gzipSync(`${keep.join('\n')}\n`) : null);
     }
   }
   const engine = await openDuckDb();
@@ -315,7 +315,7 @@ async function filterLines(file: string, drop: (line: string) => boolean, gz: bo
   const removed = lines.length - keep.length;
   if (!removed) return 0;
   const out = keep.join('\n');
-  await replaceFile(file, out.trim() ? (gz ? gzipSync(out) : out) : null);
+  await rewriteOrRemove(file, out.trim() ? (gz ? gzipSync(out) : out) : null);
   return removed;
 }
 
@@ -334,12 +334,8 @@ async function filterParquet(engine: Engine, file: string, pattern: string): Pro
   return removed;
 }
 
-async function replaceFile(file: string, body: Buffer | string | null): Promise<void> {
-  if (body === null) {
-    await rm(file, { force: true });
-    return;
-  }
-  const tmp = `${file}.forget.tmp`;
-  await writeFile(tmp, body);
-  await rename(tmp, file);
+/** Rewrites a file whole (or removes it when nothing is left): a crash leaves old or new. */
+async function rewriteOrRemove(file: string, body: Buffer | string | null): Promise<void> {
+  if (body === null) await rm(file, { force: true });
+  else await replaceFile(file, body);
 }

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FileEventStream } from '../adapters/local/file-stream';
 import { C360Error } from '../domain/errors';
 import { projectRoot } from '../paths';
 import { localPaths } from './local';
@@ -13,6 +14,13 @@ import { localPaths } from './local';
  */
 export interface RetentionPolicy {
   layers: Record<string, number | null>;
+  /** Hours the raw event stream keeps a record (Kinesis RetentionPeriodHours). */
+  stream_hours?: number;
+}
+
+/** The stream's retention in milliseconds (7 days when the file does not say). */
+export function streamRetentionMs(policy: RetentionPolicy): number {
+  return (policy.stream_hours ?? 168) * 3_600_000;
 }
 
 export interface RetentionRow {
@@ -26,6 +34,10 @@ export interface RetentionRow {
 export function loadRetention(root = projectRoot()): RetentionPolicy {
   const file = join(root, 'config', 'retention.json');
   const p = JSON.parse(readFileSync(file, 'utf8')) as RetentionPolicy;
+  if (p.stream_hours !== undefined && !(Number.isInteger(p.stream_hours) && p.stream_hours >= 24))
+    throw new C360Error(
+      `${file}: stream_hours must be a whole number of hours (≥ 24), got ${p.stream_hours}`,
+    );
   for (const [layer, days] of Object.entries(p.layers ?? {}))
     if (days !== null && (!Number.isInteger(days) || days < 1))
       throw new C360Error(`${file}: ${layer} must keep a whole number of days (≥ 1) or null, got ${days}`);
@@ -101,5 +113,31 @@ export async function applyRetention(opts: {
     }
     rows.push(row);
   }
+  rows.push(await trimStream(paths, policy, now, opts.dryRun ?? false));
   return rows;
+}
+
+/**
+ * The raw stream holds events as sent, personal data in clear: its segments go once enrich has
+ * consumed them and they are older than the stream's retention, as Kinesis ages records out.
+ * Records enrich has not consumed yet are kept (they would be lost, not expired).
+ */
+async function trimStream(
+  paths: ReturnType<typeof localPaths>,
+  policy: RetentionPolicy,
+  now: number,
+  dryRun: boolean,
+): Promise<RetentionRow> {
+  let checkpoint: string | null = null;
+  try {
+    checkpoint = (await readFile(join(paths.state, 'enrich.checkpoint'), 'utf8')).trim() || null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const hours = policy.stream_hours ?? 168;
+  const row: RetentionRow = { layer: 'stream', days: hours / 24, partitions: 0, dropped: 0, bytes: 0 };
+  if (!existsSync(paths.stream)) return row;
+  const stream = new FileEventStream(paths.stream, { now: () => new Date(now) });
+  const r = await stream.trim(checkpoint, hours * 3_600_000, { dryRun });
+  return { ...row, partitions: r.segments + r.kept, dropped: r.segments, bytes: r.bytes };
 }

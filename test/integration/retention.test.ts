@@ -1,12 +1,33 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { FileEventStream } from '../../src/adapters/local/file-stream';
 import { run } from '../../src/cli/commands/retention';
 import { loadRetention } from '../../src/runtime/retention';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000);
+
+async function capture(
+  fn: () => Promise<number>,
+): Promise<{ code: number; rows: Record<string, unknown>[] }> {
+  let out = '';
+  const w = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+    out += String(c);
+    return true;
+  });
+  try {
+    const code = await fn();
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { code, rows };
+  } finally {
+    w.mockRestore();
+  }
+}
 
 describe('c360 retention apply', () => {
   let dir: string;
@@ -75,6 +96,27 @@ describe('c360 retention apply', () => {
       const expected = keep === null || keep === undefined || age < keep;
       expect({ p, exists: existsSync(join(dir, partition)) }).toEqual({ p, exists: expected });
     }
+  });
+
+  it('ages the raw stream out: consumed segments past stream_hours go, unconsumed ones stay', async () => {
+    const streamDir = join(dir, 'stream', 'events');
+    const stream = new FileEventStream(streamDir, undefined, { segmentBytes: 1, durable: false });
+    for (const email of ['a@example.com', 'b@example.com', 'c@example.com'])
+      await stream.put([{ partitionKey: email, data: Buffer.from(JSON.stringify({ email })) }]);
+    const segments = () => readdir(streamDir).then((f) => f.filter((n) => n.startsWith('seg-')).sort());
+    expect(await segments()).toHaveLength(3);
+    const old = daysAgo((policy.stream_hours ?? 0) / 24 + 1);
+    for (const f of await segments()) await utimes(join(streamDir, f), old, old);
+    // enrich has consumed the first two records only.
+    await mkdir(join(dir, 'state'), { recursive: true });
+    await writeFile(join(dir, 'state', 'enrich.checkpoint'), '00000000000000000002');
+    const json = await capture(() =>
+      run(['apply', '--as-of', '2026-11-30', '--data', dir, '--format', 'json']),
+    );
+    expect(json.rows.find((r) => r.layer === 'stream')).toMatchObject({ partitions: 3, dropped: 2 });
+    expect(await segments()).toEqual(['seg-00000000000000000003.ndjson']);
+    const left = await new FileEventStream(streamDir).read(null, 10);
+    expect(left.map((r) => r.partitionKey)).toEqual(['c@example.com']);
   });
 
   it('refuses an unknown action with what to run', async () => {

@@ -80,10 +80,9 @@ describe('template.yaml', () => {
   });
 
   it('keeps each layer exactly as long as config/retention.json says', () => {
-    const layers = JSON.parse(readFileSync(join(root, 'config/retention.json'), 'utf8')).layers as Record<
-      string,
-      number | null
-    >;
+    const policy = JSON.parse(readFileSync(join(root, 'config/retention.json'), 'utf8'));
+    const layers = policy.layers as Record<string, number | null>;
+    expect(template).toContain(`RetentionPeriodHours: ${policy.stream_hours}`);
     for (const [layer, days] of Object.entries(layers)) {
       if (layer === 'vault') {
         expect(template).toContain(`VAULT_RETENTION_DAYS: '${days}'`);

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { DownstreamUnavailableError } from '../../domain/errors';
 import type { Clock } from '../../ports/clock';
 import { systemClock } from '../../ports/clock';
 import type { PutResult, ReadableEventStream, StoredStreamRecord, StreamRecord } from '../../ports/stream';
+import { replaceFile, syncDir } from './files';
 
 /**
  * Embedded event stream: Kinesis-shaped records (base64 data, sequence number, arrival time) in
@@ -31,10 +32,9 @@ export interface FileStreamOptions {
   segmentBytes?: number;
 }
 
+/** `head.json`: only where a stream whose segments were all trimmed continues its sequence. */
 interface Head {
   seq: string;
-  segment: string | null;
-  bytes: number;
 }
 
 const pad = (n: bigint) => n.toString().padStart(20, '0');
@@ -69,7 +69,7 @@ export class FileEventStream implements ReadableEventStream {
           : pad(0n);
         const name = `seg-${first}.ndjson`;
         await rename(legacy, join(this.dir, name));
-        await this.writeHead({ seq: last, segment: name, bytes: Buffer.byteLength(text) });
+        await this.writeHead({ seq: last });
       }
     })();
     return this.ready;
@@ -84,19 +84,8 @@ export class FileEventStream implements ReadableEventStream {
     }
   }
 
-  private async readHead(): Promise<Head> {
-    try {
-      return JSON.parse(await readFile(join(this.dir, 'head.json'), 'utf8')) as Head;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { seq: pad(0n), segment: null, bytes: 0 };
-      throw err;
-    }
-  }
-
   private async writeHead(head: Head): Promise<void> {
-    const tmp = join(this.dir, `.head.${process.pid}.tmp`);
-    await writeFile(tmp, JSON.stringify(head), { mode: 0o600 });
-    await rename(tmp, join(this.dir, 'head.json'));
+    await replaceFile(join(this.dir, 'head.json'), JSON.stringify(head));
   }
 
   /**
@@ -139,17 +128,9 @@ export class FileEventStream implements ReadableEventStream {
   }
 
   private async append(records: StreamRecord[]): Promise<void> {
-    const release = await lock(this.dir, {
-      lockfilePath: join(this.dir, '.lock'),
-      realpath: false,
-      stale: 10_000,
-      retries: { retries: 1000, factor: 1.2, minTimeout: 1, maxTimeout: 20, randomize: true },
-    });
+    const release = await this.lock();
     try {
-      const head = await this.readHead();
-      let seq = BigInt(head.seq);
-      let segment = head.segment;
-      let bytes = head.bytes;
+      let { seq, segment, bytes } = await this.tail();
       if (!segment || bytes >= this.segmentBytes) {
         segment = `seg-${pad(seq + 1n)}.ndjson`;
         bytes = 0;
@@ -167,7 +148,7 @@ export class FileEventStream implements ReadableEventStream {
         };
         parts.push(JSON.stringify(stored));
       }
-      const out = `${parts.join('\n')}\n`;
+      const out = Buffer.from(`${parts.join('\n')}\n`);
       const fh = await open(join(this.dir, segment), 'a', 0o600);
       try {
         await fh.write(out);
@@ -175,9 +156,75 @@ export class FileEventStream implements ReadableEventStream {
       } finally {
         await fh.close();
       }
-      await this.writeHead({ seq: pad(seq), segment, bytes: bytes + Buffer.byteLength(out) });
+      this.known = { segment, bytes: bytes + out.length, seq };
     } finally {
       await release();
+    }
+  }
+
+  /** What this process last appended (a hint: trusted only while the segment still has that size). */
+  private known: { segment: string; bytes: number; seq: bigint } | null = null;
+
+  /**
+   * The stream's true end, read from the last segment itself (called under the lock): its last
+   * complete record's sequence number and its size. There is no separate "head" to fall behind
+   * the data: a writer killed after its append but before any bookkeeping leaves nothing a later
+   * writer could reuse a sequence number from. A torn last line (a write cut short, never
+   * acknowledged because put() resolves only after it) is cut off first, so the next record
+   * starts on a line of its own. An empty segment's name says where its records start.
+   */
+  private async tail(): Promise<{ seq: bigint; segment: string | null; bytes: number }> {
+    const segments = await this.segments();
+    const segment = segments.at(-1);
+    if (!segment) return { seq: await this.floor(), segment: null, bytes: 0 };
+    const file = join(this.dir, segment);
+    const size = (await stat(file)).size;
+    if (this.known?.segment === segment && this.known.bytes === size) return { ...this.known };
+    const first = BigInt(SEGMENT.exec(segment)?.[1] ?? '1');
+    const fh = await open(file, 'r+');
+    try {
+      // Backwards, one chunk at a time, to the last two newlines (or the file's start).
+      let end = size;
+      let lastNl = -1;
+      let prevNl = -1;
+      let pos = size;
+      while (pos > 0 && prevNl < 0) {
+        const from = Math.max(0, pos - CHUNK);
+        const buf = Buffer.alloc(pos - from);
+        await fh.read(buf, 0, buf.length, from);
+        for (let i = buf.length - 1; i >= 0; i--) {
+          if (buf[i] !== 10) continue;
+          if (lastNl < 0) lastNl = from + i;
+          else {
+            prevNl = from + i;
+            break;
+          }
+        }
+        pos = from;
+      }
+      if (lastNl !== size - 1) {
+        end = lastNl + 1;
+        await fh.truncate(end);
+        await fh.sync();
+      }
+      if (lastNl < 0) return { seq: first - 1n, segment, bytes: 0 };
+      const line = Buffer.alloc(lastNl - (prevNl + 1));
+      await fh.read(line, 0, line.length, prevNl + 1);
+      const seq = BigInt((JSON.parse(line.toString('utf8')) as StoredStreamRecord).sequenceNumber);
+      return { seq, segment, bytes: end };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** The sequence number a stream with no segment left (all trimmed) continues after. */
+  private async floor(): Promise<bigint> {
+    try {
+      const head = JSON.parse(await readFile(join(this.dir, 'head.json'), 'utf8')) as { seq: string };
+      return BigInt(head.seq);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0n;
+      throw err;
     }
   }
 
@@ -246,24 +293,57 @@ export class FileEventStream implements ReadableEventStream {
     return out;
   }
 
+  private lock(): Promise<() => Promise<void>> {
+    return lock(this.dir, {
+      lockfilePath: join(this.dir, '.lock'),
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 1000, factor: 1.2, minTimeout: 1, maxTimeout: 20, randomize: true },
+    });
+  }
+
   /**
    * Deletes whole segments whose records are all at or before `consumedThrough` and whose last
-   * write is older than `retentionMs` (the active segment is never deleted). Returns how many.
+   * write is older than `retentionMs`, as Kinesis ages records out. The active segment goes too
+   * once it qualifies (what it held is personal data in clear, kept no longer than the stream's
+   * retention): its last sequence number is recorded first, so the sequence never restarts.
+   * Returns how many segments (and bytes) were deleted, or with `dryRun` would be.
    */
-  async trim(consumedThrough: string, retentionMs = 24 * 3600_000): Promise<number> {
+  async trim(
+    consumedThrough: string | null,
+    retentionMs: number,
+    opts: { dryRun?: boolean } = {},
+  ): Promise<{ segments: number; bytes: number; kept: number }> {
     await this.init();
-    const segments = await this.segments();
-    const now = this.clock.now().getTime();
-    let removed = 0;
-    for (let i = 0; i < segments.length - 1; i++) {
-      const nextFirst = BigInt(SEGMENT.exec(segments[i + 1] as string)?.[1] ?? '0');
-      if (nextFirst - 1n > BigInt(consumedThrough)) break;
-      const file = join(this.dir, segments[i] as string);
-      if (now - (await stat(file)).mtimeMs < retentionMs) break;
-      await unlink(file);
-      removed++;
+    const release = await this.lock();
+    try {
+      const segments = await this.segments();
+      const now = this.clock.now().getTime();
+      const consumed = consumedThrough === null ? 0n : BigInt(consumedThrough);
+      let removed = 0;
+      let bytes = 0;
+      for (let i = 0; i < segments.length; i++) {
+        const file = join(this.dir, segments[i] as string);
+        const info = await stat(file);
+        if (now - info.mtimeMs < retentionMs) break;
+        if (i < segments.length - 1) {
+          const nextFirst = BigInt(SEGMENT.exec(segments[i + 1] as string)?.[1] ?? '0');
+          if (nextFirst - 1n > consumed) break;
+        } else {
+          const { seq } = await this.tail();
+          if (seq > consumed) break;
+          if (!opts.dryRun) await this.writeHead({ seq: pad(seq) });
+          this.known = null;
+        }
+        if (!opts.dryRun) await unlink(file);
+        removed++;
+        bytes += info.size;
+      }
+      if (removed && !opts.dryRun) await syncDir(this.dir);
+      return { segments: removed, bytes, kept: segments.length - removed };
+    } finally {
+      await release();
     }
-    return removed;
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, type Dirent, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { link, open, readdir, unlink } from 'node:fs/promises';
+import { link, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -99,4 +99,26 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Replaces `file` with `data` atomically: written and flushed under a temporary name, renamed
+ * over the old one, and the folder flushed. A crash leaves the old content or the new, whole.
+ */
+export async function replaceFile(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  const fh = await open(tmp, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await syncDir(dirname(file));
 }

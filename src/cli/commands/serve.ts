@@ -17,6 +17,7 @@ import {
 } from '../../runtime/local';
 import { createLocalEnrichHandler } from '../../runtime/local-enrich';
 import { createLocalRealtime, type TumblingWindows } from '../../runtime/local-realtime';
+import { loadRetention, streamRetentionMs } from '../../runtime/retention';
 import { intOption, parseWith } from '../parse';
 
 export interface ServeOptions {
@@ -63,15 +64,16 @@ export async function startServe(
   if (options.enrich !== false) {
     const paths = ingest.paths;
     const stream = ingest.stream;
+    const retentionMs = streamRetentionMs(loadRetention());
     mapping = new EventSourceMapping({
       stream,
       handler: createLocalEnrichHandler(options.dataDir, { geo: options.geo }),
       checkpointFile: join(paths.state, 'enrich.checkpoint'),
       onFailure: new FileFailureDestination(join(paths.state, 'enrich-on-failure.ndjson')),
       logger: new LocalLogger('c360-event-source'),
-      // Consumed segments older than a day go, as Kinesis' 24 h retention would drop them.
+      // Consumed segments older than the stream's retention go, as Kinesis ages records out.
       onCheckpoint: async (seq) => {
-        if (stream instanceof FileEventStream) await stream.trim(seq);
+        if (stream instanceof FileEventStream) await stream.trim(seq, retentionMs);
       },
       tap: (records) => (realtime as TumblingWindows).feed(records),
       onIdle: () => (realtime as TumblingWindows).tick(),

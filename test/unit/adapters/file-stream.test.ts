@@ -31,6 +31,7 @@ describe('FileEventStream', () => {
     expect(await reopened.read(all[2]!.sequenceNumber, 10)).toEqual([]);
   });
 
+  const pad = (n: number) => String(n).padStart(20, '0');
   const rec = (i: number) => ({ partitionKey: `k${i}`, data: Buffer.from(JSON.stringify({ i })) });
 
   it('several writers share one gap-free sequence (no record skipped by a checkpoint)', async () => {
@@ -74,7 +75,70 @@ describe('FileEventStream', () => {
     expect(await new FileEventStream(dir).read(null, 10)).toHaveLength(1);
   });
 
-  it('trim deletes consumed segments older than the retention, never the active one', async () => {
+  it('the next sequence number comes from the segment itself, not from bookkeeping a crash can leave behind', async () => {
+    // A writer killed after its append and fsync but before it advanced head.json (issue 26,
+    // defect 2) left a head one put behind the data: the next writer must not reuse those numbers.
+    const stream = new FileEventStream(dir);
+    await stream.put([rec(1), rec(2)]);
+    const [segment] = (await readdir(dir)).filter((f) => f.startsWith('seg-'));
+    await writeFile(join(dir, 'head.json'), JSON.stringify({ seq: pad(1), segment, bytes: 10 }));
+    const next = new FileEventStream(dir);
+    await next.put([rec(3)]);
+    const all = await new FileEventStream(dir).read(null, 10);
+    expect(all.map((r) => [Number(r.sequenceNumber), r.partitionKey])).toEqual([
+      [1, 'k1'],
+      [2, 'k2'],
+      [3, 'k3'],
+    ]);
+    // A reader checkpointed at 2 still gets the record written after the crash.
+    expect((await new FileEventStream(dir).read(pad(2), 10)).map((r) => r.partitionKey)).toEqual(['k3']);
+  });
+
+  it('a torn last line (a write cut short) is cut off before the next append, never joined to it', async () => {
+    const stream = new FileEventStream(dir);
+    await stream.put([rec(1)]);
+    const [segment] = (await readdir(dir)).filter((f) => f.startsWith('seg-'));
+    await appendFile(
+      join(dir, segment as string),
+      '{"sequenceNumber":"00000000000000000002","partitionKey":"k',
+    );
+    await new FileEventStream(dir).put([rec(2), rec(3)]);
+    const all = await new FileEventStream(dir).read(null, 10);
+    expect(all.map((r) => [Number(r.sequenceNumber), r.partitionKey])).toEqual([
+      [1, 'k1'],
+      [2, 'k2'],
+      [3, 'k3'],
+    ]);
+  });
+
+  it('an empty segment (created, then the writer died) continues from the number in its name', async () => {
+    const stream = new FileEventStream(dir, undefined, { segmentBytes: 1 });
+    await stream.put([rec(1)]);
+    await writeFile(join(dir, `seg-${pad(2)}.ndjson`), '');
+    await new FileEventStream(dir).put([rec(2)]);
+    expect((await new FileEventStream(dir).read(null, 10)).map((r) => Number(r.sequenceNumber))).toEqual([
+      1, 2,
+    ]);
+  });
+
+  it('retention trims the active segment too, and the sequence continues after it', async () => {
+    // The clock reads now: the files' modification times are real.
+    const clock = fixedClock(new Date().toISOString());
+    const stream = new FileEventStream(dir, clock, { durable: false });
+    await stream.put([rec(1), rec(2)]);
+    clock.advance(60_000);
+    // Not consumed yet: kept whatever its age.
+    expect(await stream.trim(pad(1), 0)).toBe(0);
+    // Consumed but younger than the retention: kept.
+    expect(await stream.trim(pad(2), 3_600_000)).toBe(0);
+    expect(await stream.trim(pad(2), 0)).toBe(1);
+    expect((await readdir(dir)).filter((f) => f.startsWith('seg-'))).toEqual([]);
+    await new FileEventStream(dir).put([rec(3)]);
+    const left = await new FileEventStream(dir).read(pad(2), 10);
+    expect(left.map((r) => [Number(r.sequenceNumber), r.partitionKey])).toEqual([[3, 'k3']]);
+  });
+
+  it('trim deletes consumed segments older than the retention, never one holding unconsumed records', async () => {
     const stream = new FileEventStream(dir, fixedClock('2030-01-01T00:00:00Z'), {
       segmentBytes: 300,
       durable: false,
@@ -86,8 +150,11 @@ describe('FileEventStream', () => {
     expect(Number(left[0]?.sequenceNumber)).toBeLessThanOrEqual(5);
     expect(left.at(-1)?.partitionKey).toBe('k9');
     expect((await readdir(dir)).filter((f) => f.startsWith('seg-')).length).toBeLessThan(before);
-    expect(await stream.trim('00000000000000000010', 0)).toBeGreaterThanOrEqual(0);
-    expect((await readdir(dir)).filter((f) => f.startsWith('seg-')).length).toBeGreaterThanOrEqual(1);
+    // The segment holding record 10 is kept until record 10 is consumed.
+    expect(await stream.trim('00000000000000000009', 0)).toBeGreaterThanOrEqual(0);
+    expect(
+      (await new FileEventStream(dir).read('00000000000000000009', 10)).map((r) => r.partitionKey),
+    ).toEqual(['k9']);
   });
 
   it('a data folder written before segments is read as the first segment', async () => {
