@@ -25,6 +25,11 @@ export class C360Error extends Error {
   readonly retryable: boolean = false;
 }
 
+/** Another process consumes this data folder's stream: one consumer at a time (exit 75, try later). */
+export class ConsumerBusyError extends C360Error {
+  override name = 'ConsumerBusyError';
+}
+
 /** The caller sent something we cannot accept (400). */
 export class BadRequestError extends C360Error {
   override name = 'BadRequestError';

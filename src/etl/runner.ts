@@ -7,6 +7,14 @@ import { C360Error } from '../domain/errors';
 import { projectRoot } from '../paths';
 import { type Engine, lit, openDuckDb } from './duckdb';
 import { codeVersion, planLineage, runEvents, writeRunEvents } from './lineage';
+import {
+  KEYED_VERSION_FILE,
+  publish,
+  recoverInterruptedRuns,
+  type Staged,
+  stagingRoot,
+  withLakeLock,
+} from './publish';
 import { referenceFile } from './reference';
 
 /**
@@ -260,20 +268,6 @@ async function registerStored(engine: Engine, name: string, dir: string, templat
 const count = async (engine: Engine, sql: string) =>
   Number((await engine.rows<{ n: string }>(`SELECT count(*) AS n FROM (${sql})`))[0]?.n ?? 0);
 
-/** An output built in staging, moved into the lake only when every check of the run passed. */
-type Staged =
-  | { kind: 'partitions'; staged: string; target: string; dts: string[] }
-  | {
-      kind: 'file';
-      staged: string;
-      target: string;
-      /** A keyed table's SQL version, written next to it (KEYED_VERSION_FILE). */
-      version?: string;
-    };
-
-/** Next to a keyed table: the version of the SQL that wrote its rows (readers skip `_` files). */
-const KEYED_VERSION_FILE = '_sql_version';
-
 /** A keyed step's SQL version: its own SQL and its touched list's, hashed. */
 function keyedVersion(sql: string, touchedSql: string | undefined): string {
   return createHash('sha256')
@@ -297,32 +291,6 @@ async function stageTable(
   return { kind: 'file', staged, target: join(target, 'data.parquet') };
 }
 
-/**
- * Publishes staged outputs: the event-date partitions a run touched replace the stored ones
- * (each a directory rename; a touched partition left empty is removed), a whole table replaces
- * its data.parquet (a file rename).
- */
-async function publish(outputs: Staged[]): Promise<void> {
-  for (const o of outputs) {
-    if (o.kind === 'file') {
-      await mkdir(join(o.target, '..'), { recursive: true });
-      await rename(o.staged, o.target);
-      if (o.version) await writeFile(join(o.target, '..', KEYED_VERSION_FILE), `${o.version}\n`);
-      else await rm(join(o.target, '..', KEYED_VERSION_FILE), { force: true });
-      continue;
-    }
-    await mkdir(o.target, { recursive: true });
-    const touched = new Set(o.dts);
-    for (const d of await readdir(o.target)) {
-      if (d.startsWith('dt=') && touched.has(d.slice(3))) await rm(join(o.target, d), { recursive: true });
-    }
-    if (existsSync(o.staged)) {
-      for (const d of await readdir(o.staged))
-        if (d.startsWith('dt=')) await rename(join(o.staged, d), join(o.target, d));
-    }
-  }
-}
-
 /** OpenLineage run events for this run (src/etl/lineage.ts), into the lake's lineage/ prefix. */
 async function emitLineage(
   root: string,
@@ -342,6 +310,16 @@ async function emitLineage(
 }
 
 export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
+  return withLakeLock(opts.lakeDir, async () => {
+    // What a crashed run left: a publish it began is finished, staging it never published goes.
+    const repaired = await recoverInterruptedRuns(opts.lakeDir);
+    if (repaired.rolledForward)
+      opts.onProgress?.(`finished ${repaired.rolledForward} publish(es) a crashed run had begun`);
+    return runEtlLocked(opts);
+  });
+}
+
+async function runEtlLocked(opts: EtlOptions): Promise<EtlReport> {
   if (!DATE.test(opts.from) || !DATE.test(opts.to) || opts.from > opts.to) {
     throw new C360Error(`the run needs --from <= --to as YYYY-MM-DD dates, got ${opts.from} .. ${opts.to}`);
   }
@@ -371,7 +349,7 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
     ms: 0,
   };
   // Everything this run writes goes to staging first; nothing in the lake changes unless every check passes.
-  const staging = join(opts.lakeDir, '_staging', `run-${process.pid}-${Date.now()}`);
+  const staging = join(stagingRoot(opts.lakeDir), `run-${Date.now()}-${process.pid}`);
   const outputs: Staged[] = [];
   try {
     // Records Firehose could not deliver or partition land under firehose-errors/: they were
@@ -549,7 +527,7 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
         );
       }
     }
-    await publish(outputs);
+    await publish(opts.lakeDir, staging, outputs);
     await emitLineage(root, opts.lakeDir, report);
   } catch (err) {
     if (err instanceof DataQualityError)
@@ -557,9 +535,11 @@ export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
     throw err;
   } finally {
     if (!opts.engine) engine.close();
-    await rm(staging, { recursive: true, force: true });
-    // The staging root goes too once no other run is using it.
-    await rmdir(join(opts.lakeDir, '_staging')).catch(() => {});
+    // A publish that failed part way keeps its journal and staging: the next run finishes it.
+    if (!existsSync(join(staging, 'PUBLISH.json'))) {
+      await rm(staging, { recursive: true, force: true });
+      await rmdir(stagingRoot(opts.lakeDir)).catch(() => {});
+    }
   }
   report.ms = Math.round(performance.now() - started);
   return report;

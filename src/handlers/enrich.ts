@@ -122,7 +122,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     const stats = emptyStats(records.length);
     const suppressed = deps.suppression ? await deps.suppression.load() : null;
     const pending: Pending[] = [];
-    const quarantine: { recordIndex: number; q: QuarantineRecord }[] = [];
+    let quarantine: { recordIndex: number; q: QuarantineRecord }[] = [];
     const seenInBatch = new Set<string>();
 
     const toQuarantine = (
@@ -282,7 +282,15 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
         }
       }
     }
-    const items: DeliveryItem[] = toDeliver.map((p) => ({ prefix: p.prefix, line: p.line }));
+    const origin = (i: number) => {
+      const r = records[i] as KinesisStreamRecord;
+      return `${r.eventID.split(':')[0] ?? 'shard'}/${r.kinesis.sequenceNumber}`;
+    };
+    const items: DeliveryItem[] = toDeliver.map((p) => ({
+      prefix: p.prefix,
+      line: p.line,
+      origin: origin(p.recordIndex),
+    }));
     const result = items.length
       ? await deliverOrFail(deps.delivery, items, deps.logger)
       : { failed: [] as number[] };
@@ -298,6 +306,13 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     if (released.length) await deps.dedupe.release(released, owner);
     if (committed.length) await deps.dedupe.commit(committed, owner);
     stats.delivered = committed.length;
+
+    // Kinesis redelivers from the first failed record on: a quarantine line written now for a
+    // later record would be written again then. Those records are quarantined on their retry.
+    const firstFailed = failed.size ? Math.min(...failed) : records.length;
+    const later = quarantine.filter((q) => q.recordIndex >= firstFailed);
+    for (const q of later) failed.add(q.recordIndex);
+    if (later.length) quarantine = quarantine.filter((q) => q.recordIndex < firstFailed);
 
     if (quarantine.length) {
       // Originals are sealed with the vault key: they may hold anything the sender put in them.
@@ -324,9 +339,10 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
         if (q.sealedOriginal !== undefined) q.sealedOriginal = '';
         else q.original = '';
       }
-      const qItems = quarantine.map(({ q }) => ({
+      const qItems = quarantine.map(({ q, recordIndex }) => ({
         prefix: quarantinePrefix(quarantinePartition(q)),
         line: JSON.stringify(q),
+        origin: origin(recordIndex),
       }));
       const qResult = await deliverOrFail(deps.quarantine, qItems, deps.logger);
       const qFailed = new Set(qResult.failed);

@@ -9,6 +9,13 @@ export interface DeliveryItem {
   prefix: string;
   /** One JSON document (no trailing newline). */
   line: string;
+  /**
+   * Where the item came from in the stream (`<shardId>/<sequenceNumber>`), when it did. The
+   * embedded lake names its files after their first item's origin, so a batch redelivered after a
+   * crash replaces what the crashed attempt wrote instead of adding to it. Firehose ignores it:
+   * its own delivery is at-least-once, and silver dedupes.
+   */
+  origin?: string;
 }
 
 export interface DeliveryResult {

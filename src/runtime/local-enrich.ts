@@ -3,11 +3,12 @@ import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { lock } from 'proper-lockfile';
 import { GeoipLiteLookup } from '../adapters/geoip';
 import { LocalDedupeStore } from '../adapters/local/dedupe';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { FileVaultStore } from '../adapters/local/file-vault';
-import { createExclusiveSync } from '../adapters/local/files';
+import { createExclusiveSync, replaceFile } from '../adapters/local/files';
 import { LakeDelivery } from '../adapters/local/lake-delivery';
 import { LocalKeyWrapper } from '../adapters/local/local-key-wrapper';
 import { FolderObjectStore } from '../adapters/local/object-store';
@@ -15,6 +16,7 @@ import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { noGeo } from '../domain/enrich/geo';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { UserAgentCache } from '../domain/enrich/useragent';
+import { ConsumerBusyError } from '../domain/errors';
 import type { QuarantineReason } from '../domain/event';
 import { PiiVault } from '../domain/privacy/vault';
 import { createEnrichHandler, type EnrichStats, emptyStats } from '../handlers/enrich';
@@ -69,17 +71,27 @@ function localKeyFile(stateDir: string, name: string): Buffer {
 
 export type EnrichHandler = ReturnType<typeof createEnrichHandler>;
 
-export function createLocalEnrichHandler(
-  dataDir?: string,
-  opts: { clock?: Clock; geo?: boolean; piiKey?: string; lateWindowHours?: number } = {},
-): EnrichHandler {
+export interface LocalEnrichOptions {
+  clock?: Clock;
+  geo?: boolean;
+  piiKey?: string;
+  lateWindowHours?: number;
+  /** Drop leases a dead consumer left pending (only while holding the consumer lock). */
+  takeOver?: boolean;
+}
+
+export function createLocalEnrichHandler(dataDir?: string, opts: LocalEnrichOptions = {}): EnrichHandler {
   const paths = localPaths(dataDir);
   const clock = opts.clock ?? systemClock;
   return createEnrichHandler({
     delivery: new LakeDelivery(paths.lake, () => clock.now()),
     quarantine: new LakeDelivery(paths.lake, () => clock.now()),
     originals: new FolderObjectStore(paths.lake),
-    dedupe: new LocalDedupeStore({ file: join(paths.state, 'dedupe.log'), now: () => clock.now().getTime() }),
+    dedupe: new LocalDedupeStore({
+      file: join(paths.state, 'dedupe.log'),
+      now: () => clock.now().getTime(),
+      takeOver: opts.takeOver ?? false,
+    }),
     enrich: {
       ua: new UserAgentCache(),
       geo: opts.geo === false ? noGeo : new GeoipLiteLookup(),
@@ -92,6 +104,41 @@ export function createLocalEnrichHandler(
     logger: new LocalLogger('c360-enrich'),
     metrics: new EmfMetrics('c360', 'c360-enrich', paths.metrics),
   });
+}
+
+/**
+ * The data folder's one stream consumer, as a Kinesis shard has one Lambda invocation at a time:
+ * `c360 serve`, `c360 enrich`, `ingest-file`, `redrive` and the demo take this lock before they
+ * enrich. Holding it, leases a crashed consumer left pending are its own to take over, at once,
+ * instead of blocking their records for the lease. A consumer killed with the lock held leaves
+ * it stale within `staleMs`; the next one waits that long, then takes over.
+ */
+export async function openLocalConsumer(
+  dataDir: string | undefined,
+  who: string,
+  opts: LocalEnrichOptions & { staleMs?: number } = {},
+): Promise<{ handler: EnrichHandler; release: () => Promise<void> }> {
+  const paths = localPaths(dataDir);
+  await mkdir(paths.state, { recursive: true, mode: 0o700 });
+  const ownerFile = join(paths.state, 'enrich.owner');
+  const staleMs = opts.staleMs ?? 20_000;
+  let release: () => Promise<void>;
+  try {
+    release = await lock(paths.state, {
+      lockfilePath: join(paths.state, 'enrich.lock'),
+      realpath: false,
+      stale: staleMs,
+      retries: { retries: Math.ceil((staleMs * 1.5) / 500), minTimeout: 500, maxTimeout: 500 },
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+    const holder = existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : 'another c360 process';
+    throw new ConsumerBusyError(
+      `${holder} is enriching ${paths.root} (one consumer per data folder, as one Lambda per shard): it enriches these events too; let it finish, or stop it and rerun`,
+    );
+  }
+  await replaceFile(ownerFile, `${who} (pid ${process.pid})`);
+  return { handler: createLocalEnrichHandler(dataDir, { ...opts, takeOver: true }), release };
 }
 
 export function toKinesisRecord(r: StoredStreamRecord): KinesisStreamRecord {

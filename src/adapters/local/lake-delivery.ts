@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Delivery, DeliveryItem, DeliveryResult } from '../../ports/delivery';
+import { replaceFile } from './files';
 
 /**
  * Embedded Firehose: writes each call's records as gzip NDJSON, one file per key prefix, under
  * the lake folder, with the same key layout Firehose dynamic partitioning produces in S3.
- * A file is written under a temporary name and renamed, so readers never see half a file.
+ * A file is written under a temporary name, flushed and renamed, so readers never see half a file.
+ *
+ * Idempotent by origin: items that came from the stream name their file after the first item's
+ * origin (shard and sequence number). A batch redelivered after a crash between delivery and the
+ * dedupe commit starts at the same record, so its file replaces the crashed attempt's instead of
+ * doubling it; a later batch starts at a later record and cannot collide with a committed file.
  */
 export class LakeDelivery implements Delivery {
   private seq = 0;
@@ -24,22 +30,32 @@ export class LakeDelivery implements Delivery {
       else byPrefix.set(item.prefix, [i]);
     });
     const failed: number[] = [];
+    let lastError: string | undefined;
     const stamp = this.now().toISOString().replace(/[-:.]/g, '');
     for (const [prefix, indexes] of byPrefix) {
       const dir = join(this.lakeDir, prefix);
-      const name = `part-${stamp}-${String(++this.seq).padStart(6, '0')}-${randomBytes(4).toString('hex')}.ndjson.gz`;
+      const origins = indexes.map((i) => (items[i] as DeliveryItem).origin);
+      const name = origins.every((o) => o !== undefined)
+        ? `part-${originName(origins as string[])}.ndjson.gz`
+        : `part-${stamp}-${String(++this.seq).padStart(6, '0')}-${randomBytes(4).toString('hex')}.ndjson.gz`;
       try {
         await mkdir(dir, { recursive: true });
         const body = gzipSync(`${indexes.map((i) => (items[i] as DeliveryItem).line).join('\n')}\n`);
-        const tmp = join(dir, `.${name}.tmp`);
-        await writeFile(tmp, body);
-        await rename(tmp, join(dir, name));
-      } catch {
+        await replaceFile(join(dir, name), body, 0o644);
+      } catch (err) {
+        lastError = err instanceof Error ? err.message : String(err);
         failed.push(...indexes);
       }
     }
-    return { failed, calls: byPrefix.size, retried: 0 };
+    return { failed, calls: byPrefix.size, retried: 0, ...(lastError ? { lastError } : {}) };
   }
+}
+
+/** `<shard>-<first sequence number>` of a file's items, safe as a file name. */
+function originName(origins: string[]): string {
+  let first = origins[0] as string;
+  for (const o of origins) if (o < first) first = o;
+  return first.replace(/[^A-Za-z0-9_-]/g, '-');
 }
 
 /** In-memory delivery for tests and benchmarks; `failOnce` makes chosen items fail on their first delivery. */

@@ -16,7 +16,7 @@ import { projectRoot } from '../../paths';
 import { systemClock } from '../../ports/clock';
 import { ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths } from '../../runtime/local';
-import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
+import { drainStream, openLocalConsumer } from '../../runtime/local-enrich';
 import { createLocalRealtime } from '../../runtime/local-realtime';
 import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
 import {
@@ -241,13 +241,14 @@ export async function run(argv: string[]): Promise<number> {
   const realtime = createLocalRealtime(dataDir);
   const enriching = stageBar('  enrich');
   const streamed = enriching ? (await stream.read(null, Number.MAX_SAFE_INTEGER)).length : 0;
+  const consumer = await openLocalConsumer(dataDir, 'c360 demo');
   const drained = await drainStream({
     stream,
-    handler: createLocalEnrichHandler(dataDir),
+    handler: consumer.handler,
     checkpointFile: join(paths.state, 'enrich.checkpoint'),
     tap: (records) => realtime.feed(records),
     onProgress: (r) => enriching?.update(r.records, streamed, 'stream records'),
-  });
+  }).finally(() => consumer.release());
   enriching?.done();
   await realtime.close();
   const reasons =

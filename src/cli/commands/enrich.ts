@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
-import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
+import { drainStream, openLocalConsumer } from '../../runtime/local-enrich';
 import { createLocalRealtime } from '../../runtime/local-realtime';
 import { intOption, parseWith } from '../parse';
 import { progressReporter } from '../progress';
@@ -27,17 +27,23 @@ export async function run(argv: string[]): Promise<number> {
   const values = parsed.opts;
   const paths = localPaths(values.data);
   const progress = progressReporter('enrich');
-  const realtime = createLocalRealtime(values.data);
-  const report = await drainStream({
-    stream: new FileEventStream(paths.stream),
-    handler: createLocalEnrichHandler(values.data, { geo: values.geo }),
-    checkpointFile: join(paths.state, 'enrich.checkpoint'),
-    batchSize: values.batchSize,
-    onProgress: (r) =>
-      progress.line(`${r.records} records, ${r.delivered} delivered, ${r.quarantined} quarantined`),
-    tap: (records) => realtime.feed(records),
-  });
-  await realtime.close();
+  const consumer = await openLocalConsumer(values.data, 'c360 enrich', { geo: values.geo });
+  let report: Awaited<ReturnType<typeof drainStream>>;
+  try {
+    const realtime = createLocalRealtime(values.data);
+    report = await drainStream({
+      stream: new FileEventStream(paths.stream),
+      handler: consumer.handler,
+      checkpointFile: join(paths.state, 'enrich.checkpoint'),
+      batchSize: values.batchSize,
+      onProgress: (r) =>
+        progress.line(`${r.records} records, ${r.delivered} delivered, ${r.quarantined} quarantined`),
+      tap: (records) => realtime.feed(records),
+    });
+    await realtime.close();
+  } finally {
+    await consumer.release();
+  }
   progress.done();
   process.stdout.write(`${JSON.stringify(report)}\n`);
   if (report.failedRecords > 0) {

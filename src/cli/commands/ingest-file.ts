@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
 import { BATCH_KINDS, type BatchKind } from '../../domain/batch/rows';
+import { ConsumerBusyError } from '../../domain/errors';
 import { isCurrency } from '../../domain/money';
 import { systemClock } from '../../ports/clock';
 import { type BatchFormat, ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
-import { createLocalEnrichHandler, drainStream } from '../../runtime/local-enrich';
+import { drainStream, openLocalConsumer } from '../../runtime/local-enrich';
 import { parseWith } from '../parse';
 import { progressReporter } from '../progress';
 
@@ -78,14 +79,31 @@ export async function run(argv: string[]): Promise<number> {
     onProgress: (n) => progress.line(`${n} rows read`),
   });
   progress.done();
-  const drained = await drainStream({
-    stream,
-    handler: createLocalEnrichHandler(values.data),
-    checkpointFile: join(paths.state, 'enrich.checkpoint'),
-  });
-  process.stdout.write(
+  const head =
     `${report.file} (${report.format}): ${report.rows} rows, ${report.accepted} accepted, ${report.rejected} rejected` +
-      `${report.errorsFile ? ` (see ${report.errorsFile})` : ''}; enrich: ${drained.delivered} delivered, ${drained.duplicates} duplicates, ${drained.quarantined} quarantined\n`,
-  );
+    `${report.errorsFile ? ` (see ${report.errorsFile})` : ''}`;
+  let consumer: Awaited<ReturnType<typeof openLocalConsumer>>;
+  try {
+    consumer = await openLocalConsumer(values.data, 'c360 ingest-file');
+  } catch (err) {
+    // c360 serve (or another enrich) is running: the rows are in the stream, and it enriches them.
+    if (!(err instanceof ConsumerBusyError)) throw err;
+    process.stdout.write(
+      `${head}; enrich: left to the running consumer (${err.message.split(' is enriching')[0]})\n`,
+    );
+    return 0;
+  }
+  try {
+    const drained = await drainStream({
+      stream,
+      handler: consumer.handler,
+      checkpointFile: join(paths.state, 'enrich.checkpoint'),
+    });
+    process.stdout.write(
+      `${head}; enrich: ${drained.delivered} delivered, ${drained.duplicates} duplicates, ${drained.quarantined} quarantined\n`,
+    );
+  } finally {
+    await consumer.release();
+  }
   return 0;
 }

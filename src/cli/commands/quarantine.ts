@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
-import { createLocalEnrichHandler, localVaultKeys } from '../../runtime/local-enrich';
+import { localVaultKeys, openLocalConsumer } from '../../runtime/local-enrich';
 import { listQuarantineFiles, readQuarantineFile, replayQuarantine } from '../../runtime/quarantine';
 import { parseWith } from '../parse';
 import { formatOption, formatRows } from './query';
@@ -47,14 +47,15 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (action === 'replay') {
+    const consumer = await openLocalConsumer(values.data, 'c360 quarantine replay');
     const report = await replayQuarantine({
       lakeDir: paths.lake,
-      handler: createLocalEnrichHandler(values.data),
+      handler: consumer.handler,
       reason: values.reason,
       since: values.since,
       now: () => new Date(),
       keys: localVaultKeys(paths.state),
-    });
+    }).finally(() => consumer.release());
     process.stdout.write(
       `replayed ${report.records} event(s) from ${report.files} file(s): ${report.passed} passed, ${report.duplicates} already in the lake, ${report.stillFailing} still failing (quarantined again)\n`,
     );

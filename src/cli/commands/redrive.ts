@@ -7,7 +7,7 @@ import { FileFailureSource, LocalRangeReader } from '../../adapters/local/redriv
 import { LocalLogger } from '../../adapters/local/telemetry';
 import { EventSourceMapping, FileFailureDestination } from '../../runtime/event-source';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
-import { createLocalEnrichHandler } from '../../runtime/local-enrich';
+import { openLocalConsumer } from '../../runtime/local-enrich';
 import { redrive } from '../../runtime/redrive';
 import { parseWith } from '../parse';
 
@@ -68,13 +68,16 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   if (!values['no-enrich'] && report.records > 0) {
+    const consumer = await openLocalConsumer(values.data, 'c360 redrive');
     const stats = await new EventSourceMapping({
       stream,
-      handler: createLocalEnrichHandler(values.data),
+      handler: consumer.handler,
       checkpointFile: join(paths.state, 'enrich.checkpoint'),
       onFailure: new FileFailureDestination(failuresFile),
       logger: new LocalLogger('c360-redrive'),
-    }).drain();
+    })
+      .drain()
+      .finally(() => consumer.release());
     say(
       `enrich: ${stats.records} records processed, ${stats.sentToOnFailure} failed again (see ${failuresFile})`,
     );

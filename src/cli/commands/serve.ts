@@ -15,7 +15,7 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_WRITE_KEYS,
 } from '../../runtime/local';
-import { createLocalEnrichHandler } from '../../runtime/local-enrich';
+import { openLocalConsumer } from '../../runtime/local-enrich';
 import { createLocalRealtime, type TumblingWindows } from '../../runtime/local-realtime';
 import { loadRetention, streamRetentionMs } from '../../runtime/retention';
 import { intOption, parseWith } from '../parse';
@@ -47,6 +47,11 @@ export async function startServe(
     corsOrigins: options.corsOrigins,
   });
   const webhooks = createLocalWebhooks({ dataDir: options.dataDir, stream: ingest.stream });
+  // The data folder's one stream consumer, taken before accepting anything.
+  const consumer =
+    options.enrich !== false
+      ? await openLocalConsumer(options.dataDir, 'c360 serve', { geo: options.geo })
+      : null;
   // Fail closed: once enrich has stopped for good, nothing more is accepted (503) and the CLI exits.
   let down: string | null = null;
   let fatal: (reason: string) => void = () => {};
@@ -57,17 +62,20 @@ export async function startServe(
     port: options.port ?? 8088,
     routes: [...ingestRoutes(ingest.handler), ...webhookRoutes(webhooks)],
     unavailable: () => down,
+  }).catch(async (err) => {
+    await consumer?.release();
+    throw err;
   });
   let mapping: EventSourceMapping | null = null;
   // The real-time tier: tumbling windows over what enrich consumed (a second Kinesis consumer in AWS).
   const realtime = options.enrich !== false ? createLocalRealtime(options.dataDir) : null;
-  if (options.enrich !== false) {
+  if (consumer) {
     const paths = ingest.paths;
     const stream = ingest.stream;
     const retentionMs = streamRetentionMs(loadRetention());
     mapping = new EventSourceMapping({
       stream,
-      handler: createLocalEnrichHandler(options.dataDir, { geo: options.geo }),
+      handler: consumer.handler,
       checkpointFile: join(paths.state, 'enrich.checkpoint'),
       onFailure: new FileFailureDestination(join(paths.state, 'enrich-on-failure.ndjson')),
       logger: new LocalLogger('c360-event-source'),
@@ -94,6 +102,7 @@ export async function startServe(
       await server.close();
       await mapping?.stop();
       await realtime?.close();
+      await consumer?.release();
     },
   };
 }
