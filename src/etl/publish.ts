@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { lock } from 'proper-lockfile';
 import { replaceFile, syncDir } from '../adapters/local/files';
+import { holdProcessLock } from '../adapters/local/process-lock';
 import { C360Error } from '../domain/errors';
 import { failpoint } from '../failpoint';
 
@@ -57,24 +57,19 @@ export function stagingRoot(lakeDir: string): string {
 
 /**
  * One ETL run at a time per lake (a run's publish and another's staging must not interleave).
- * A run killed with the lock held leaves it stale after `staleMs`; the next run waits that long.
+ * A run killed with the lock held leaves it behind: taken over at once once its process is gone.
  */
 export async function withLakeLock<T>(lakeDir: string, fn: () => Promise<T>, staleMs = 20_000): Promise<T> {
-  await mkdir(lakeDir, { recursive: true });
-  let release: () => Promise<void>;
-  try {
-    release = await lock(lakeDir, {
-      lockfilePath: join(lakeDir, '_etl.lock'),
-      realpath: false,
-      stale: staleMs,
-      retries: { retries: Math.ceil((staleMs * 1.5) / 500), minTimeout: 500, maxTimeout: 500 },
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-    throw new C360Error(
-      `another ETL run is working on ${lakeDir} (c360 etl, c360 pipeline run or c360 forget): let it finish, then rerun`,
-    );
-  }
+  const release = await holdProcessLock({
+    lockPath: join(lakeDir, '_etl.lock'),
+    ownerPath: join(lakeDir, '_etl.owner'),
+    who: 'an ETL run',
+    staleMs,
+    busy: (holder) =>
+      new C360Error(
+        `${holder} is working on ${lakeDir} (c360 etl, c360 pipeline run or c360 forget): let it finish, then rerun`,
+      ),
+  });
   try {
     return await fn();
   } finally {

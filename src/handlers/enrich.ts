@@ -22,6 +22,7 @@ import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } 
 import { suppressionHash } from '../domain/privacy/erasure';
 import { type PiiVault, sealOriginals, type VaultValue, vaultSubject } from '../domain/privacy/vault';
 import { SchemaRegistry } from '../domain/schema-registry';
+import { failpoint } from '../failpoint';
 import type { Clock } from '../ports/clock';
 import type { DedupeStore } from '../ports/dedupe';
 import type { Delivery, DeliveryItem } from '../ports/delivery';
@@ -294,6 +295,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     const result = items.length
       ? await deliverOrFail(deps.delivery, items, deps.logger)
       : { failed: [] as number[] };
+    failpoint('enrich.delivered');
     const failedItems = new Set(result.failed);
     const committed: string[] = [];
     const released: string[] = [];

@@ -3,15 +3,15 @@ import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { lock } from 'proper-lockfile';
 import { GeoipLiteLookup } from '../adapters/geoip';
 import { LocalDedupeStore } from '../adapters/local/dedupe';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { FileVaultStore } from '../adapters/local/file-vault';
-import { createExclusiveSync, replaceFile } from '../adapters/local/files';
+import { createExclusiveSync } from '../adapters/local/files';
 import { LakeDelivery } from '../adapters/local/lake-delivery';
 import { LocalKeyWrapper } from '../adapters/local/local-key-wrapper';
 import { FolderObjectStore } from '../adapters/local/object-store';
+import { holdProcessLock } from '../adapters/local/process-lock';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { noGeo } from '../domain/enrich/geo';
 import { Pseudonymizer } from '../domain/enrich/pii';
@@ -111,7 +111,7 @@ export function createLocalEnrichHandler(dataDir?: string, opts: LocalEnrichOpti
  * `c360 serve`, `c360 enrich`, `ingest-file`, `redrive` and the demo take this lock before they
  * enrich. Holding it, leases a crashed consumer left pending are its own to take over, at once,
  * instead of blocking their records for the lease. A consumer killed with the lock held leaves
- * it stale within `staleMs`; the next one waits that long, then takes over.
+ * behind, taken over at once once its process is gone (holdProcessLock).
  */
 export async function openLocalConsumer(
   dataDir: string | undefined,
@@ -120,24 +120,16 @@ export async function openLocalConsumer(
 ): Promise<{ handler: EnrichHandler; release: () => Promise<void> }> {
   const paths = localPaths(dataDir);
   await mkdir(paths.state, { recursive: true, mode: 0o700 });
-  const ownerFile = join(paths.state, 'enrich.owner');
-  const staleMs = opts.staleMs ?? 20_000;
-  let release: () => Promise<void>;
-  try {
-    release = await lock(paths.state, {
-      lockfilePath: join(paths.state, 'enrich.lock'),
-      realpath: false,
-      stale: staleMs,
-      retries: { retries: Math.ceil((staleMs * 1.5) / 500), minTimeout: 500, maxTimeout: 500 },
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-    const holder = existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : 'another c360 process';
-    throw new ConsumerBusyError(
-      `${holder} is enriching ${paths.root} (one consumer per data folder, as one Lambda per shard): it enriches these events too; let it finish, or stop it and rerun`,
-    );
-  }
-  await replaceFile(ownerFile, `${who} (pid ${process.pid})`);
+  const release = await holdProcessLock({
+    lockPath: join(paths.state, 'enrich.lock'),
+    ownerPath: join(paths.state, 'enrich.owner'),
+    who,
+    staleMs: opts.staleMs,
+    busy: (holder) =>
+      new ConsumerBusyError(
+        `${holder} is enriching ${paths.root} (one consumer per data folder, as one Lambda per shard): it enriches these events too; let it finish, or stop it and rerun`,
+      ),
+  });
   return { handler: createLocalEnrichHandler(dataDir, { ...opts, takeOver: true }), release };
 }
 

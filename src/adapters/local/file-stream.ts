@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/pr
 import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { DownstreamUnavailableError } from '../../domain/errors';
+import { failpoint } from '../../failpoint';
 import type { Clock } from '../../ports/clock';
 import { systemClock } from '../../ports/clock';
 import type { PutResult, ReadableEventStream, StoredStreamRecord, StreamRecord } from '../../ports/stream';
@@ -153,6 +154,7 @@ export class FileEventStream implements ReadableEventStream {
       try {
         await fh.write(out);
         if (this.durable) await fh.sync();
+        failpoint('stream.appended');
       } finally {
         await fh.close();
       }
