@@ -277,8 +277,12 @@ describe(`crash suite (seed ${seed})`, () => {
       // Accepted only (no enrich): the stream holds every acknowledged event for the kills below.
       const p = start(['serve', '--port', String(await freePort()), '--data', data(), '--no-enrich']);
       const url = await listening(p);
-      let sent = 0;
-      acked.push(...(await postUntil(url, 'e', () => (sent += 100) > 30_000, 4, 100)));
+      let batches = 0;
+      const enough = () => {
+        batches++;
+        return batches * 100 > 30_000;
+      };
+      acked.push(...(await postUntil(url, 'e', enough, 4, 100)));
       p.child.kill('SIGTERM');
       expect((await p.exited).code).toBe(0);
     });
