@@ -27,7 +27,9 @@ export async function copyGoldQuery(
 
 /**
  * Registers the lake as schemas for ad-hoc SQL (Athena's role embedded): bronze.events,
- * quarantine.events, silver.<table>, gold.<table>, all read in place.
+ * quarantine.events, silver.<table>, gold.<table>, all read in place. A bronze line the engine
+ * cannot read is skipped by bronze.events (ignore_errors) rather than failing every query over
+ * its day: the ETL parks such lines in quarantine with the reason (src/etl/salvage.ts).
  */
 export async function registerLakeViews(engine: Engine, lakeDir: string): Promise<string[]> {
   const names: string[] = [];
@@ -36,7 +38,7 @@ export async function registerLakeViews(engine: Engine, lakeDir: string): Promis
   const files = await bronzeFiles(lakeDir);
   if (files.length > 0) {
     await engine.run(
-      `CREATE OR REPLACE VIEW bronze.events AS SELECT * FROM read_json(${lit(`${lakeDir}/bronze/events/*/*/*/*/*.ndjson.gz`)}, format = 'newline_delimited', hive_partitioning = false, union_by_name = true)`,
+      `CREATE OR REPLACE VIEW bronze.events AS SELECT * FROM read_json(${lit(`${lakeDir}/bronze/events/*/*/*/*/*.ndjson.gz`)}, format = 'newline_delimited', hive_partitioning = false, union_by_name = true, ignore_errors = true)`,
     );
     names.push('bronze.events');
   }

@@ -118,7 +118,7 @@ async function rollForward(lakeDir: string, runDir: string): Promise<void> {
         await mkdir(join(target, '..'), { recursive: true });
         await rename(staged, target);
       }
-      if (op.version) await writeFile(versionFile, `${op.version}\n`);
+      if (op.version) await replaceFile(versionFile, `${op.version}\n`, 0o644);
       else await rm(versionFile, { force: true });
     } else if (op.staged === null) {
       // A touched partition the run left empty: the stored one goes.

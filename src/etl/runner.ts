@@ -16,6 +16,7 @@ import {
   withLakeLock,
 } from './publish';
 import { referenceFile } from './reference';
+import { salvageBronze } from './salvage';
 
 /**
  * Runs the ETL plan (sql/pipeline.json) embedded with DuckDB: bronze (gzip NDJSON) → silver and
@@ -81,6 +82,8 @@ export interface EtlReport {
   /** Parsing the run's bronze (gzip NDJSON) into the engine, once for every step that reads it. */
   bronzeMs: number;
   steps: StepReport[];
+  /** Bronze lines the engine could not read, parked in quarantine instead of stopping the run. */
+  parked?: number;
   /** Data quality warnings (warn steps with offending rows): the run still published. */
   warnings: { check: string; failures: number; example: string | null; rule: string }[];
   ms: number;
@@ -168,18 +171,28 @@ async function registerSources(
   files: string[],
   root: string,
   lakeDir: string,
+  workDir: string,
+  onParked: (lines: number) => void,
 ): Promise<void> {
   const source = await loadBronzeSource(root);
   const columns = Object.entries(source.columns).map(([k, t]) => [k, duckdbType(t)] as const);
   const eventKeySql = source.eventKey;
   const cols = `{${columns.map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(', ')}}`;
-  const raw =
-    files.length > 0
-      ? `read_json([${files.map(lit).join(', ')}], format = 'newline_delimited', columns = ${cols})`
+  const read = (list: string[]) =>
+    list.length > 0
+      ? `read_json([${list.map(lit).join(', ')}], format = 'newline_delimited', columns = ${cols})`
       : `(SELECT ${columns.map(([k, v]) => `CAST(NULL AS ${v}) AS "${k}"`).join(', ')} WHERE false)`;
   // Parsed once: silver events, identities and order lines all read this table (the JSON parse is
   // the costliest part of reading bronze; a view would parse it once per consumer).
-  await engine.run(`CREATE OR REPLACE TEMP TABLE bronze_raw AS SELECT * FROM ${raw}`);
+  try {
+    await engine.run(`CREATE OR REPLACE TEMP TABLE bronze_raw AS SELECT * FROM ${read(files)}`);
+  } catch (err) {
+    // A line the engine cannot read: parked in quarantine, the rest of the day goes on.
+    const salvaged = await salvageBronze({ engine, files, read, workDir, lakeDir, now: new Date() });
+    if (salvaged.parked === 0) throw err;
+    onParked(salvaged.parked);
+    await engine.run(`CREATE OR REPLACE TEMP TABLE bronze_raw AS SELECT * FROM ${read(salvaged.files)}`);
+  }
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_events AS
     SELECT ${eventKeySql} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind,
       userId AS user_id, anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
@@ -372,7 +385,10 @@ async function runEtlLocked(opts: EtlOptions): Promise<EtlReport> {
     report.bronzeFiles = files.length;
     progress(`reading ${files.length} bronze file(s) for ${opts.from} .. ${opts.to}`);
     const read0 = performance.now();
-    await registerSources(engine, files, root, opts.lakeDir);
+    await registerSources(engine, files, root, opts.lakeDir, join(staging, '_salvage'), (lines) => {
+      report.parked = lines;
+      progress(`${lines} bronze line(s) the engine cannot read: parked in quarantine (reason=parse_error)`);
+    });
     report.bronzeMs = Math.round(performance.now() - read0);
     progress(`bronze parsed in ${report.bronzeMs} ms`);
     const prior = await registerPrior(engine, opts.lakeDir);

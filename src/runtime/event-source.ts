@@ -1,6 +1,7 @@
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { replaceFile } from '../adapters/local/files';
 import type { ReadableEventStream, StoredStreamRecord } from '../ports/stream';
 import type { LoggerPort } from '../ports/telemetry';
 import { toKinesisRecord } from './local-enrich';
@@ -133,7 +134,7 @@ export class EventSourceMapping {
   private async advance(to: string): Promise<void> {
     this.checkpoint = to;
     await mkdir(dirname(this.o.checkpointFile), { recursive: true });
-    await writeFile(this.o.checkpointFile, to);
+    await replaceFile(this.o.checkpointFile, to);
     await this.o.onCheckpoint?.(to);
   }
 

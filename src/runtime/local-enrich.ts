@@ -7,7 +7,7 @@ import { GeoipLiteLookup } from '../adapters/geoip';
 import { LocalDedupeStore } from '../adapters/local/dedupe';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { FileVaultStore } from '../adapters/local/file-vault';
-import { createExclusiveSync } from '../adapters/local/files';
+import { createExclusiveSync, replaceFile } from '../adapters/local/files';
 import { LakeDelivery } from '../adapters/local/lake-delivery';
 import { LocalKeyWrapper } from '../adapters/local/local-key-wrapper';
 import { FolderObjectStore } from '../adapters/local/object-store';
@@ -195,7 +195,7 @@ export async function drainStream(opts: {
     if (firstFailed > 0) {
       checkpoint = (batch[firstFailed - 1] as StoredStreamRecord).sequenceNumber;
       await mkdir(dirname(opts.checkpointFile), { recursive: true });
-      await writeFile(opts.checkpointFile, checkpoint);
+      await replaceFile(opts.checkpointFile, checkpoint);
       await opts.tap?.(batch.slice(0, firstFailed));
       stuck = 0;
     } else if (++stuck >= (opts.maxStuckBatches ?? 3)) {

@@ -1,6 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { listFiles } from '../../src/adapters/local/files';
 import { LakeDelivery } from '../../src/adapters/local/lake-delivery';
 import { jsonDepth, MAX_JSON_DEPTH, parseJsonLossless } from '../../src/domain/json';
 import { runEtl } from '../../src/etl/runner';
@@ -9,7 +12,7 @@ import { enrichUnderTest } from '../helpers/enrich';
 import { apiEvent } from '../helpers/http';
 import { ingestUnderTest, WRITE_KEY } from '../helpers/ingest';
 import { kinesisEvent } from '../helpers/kinesis';
-import { queryLake } from '../helpers/lake';
+import { lakeEvent, queryLake, writeBronze } from '../helpers/lake';
 
 /**
  * A record the edge accepts must be readable by every later stage. A lone UTF-16 surrogate sent
@@ -71,6 +74,58 @@ describe('poison records', () => {
     expect(silver.map((r) => r.source_event_id)).toEqual(['fine-1', 'poison-1']);
     const bronze = await queryLake(lake, "SELECT properties FROM bronze.events WHERE eventId = 'poison-1'");
     expect(JSON.stringify(bronze[0]?.properties)).toContain('bad \ufffd name');
+  });
+
+  it('a bronze line the ETL engine cannot read is parked in quarantine with its reason; the day publishes the rest, once', async () => {
+    const lake = join(dir, 'lake');
+    const good = [1, 2, 3].map((i) =>
+      lakeEvent('track', `2026-01-01T10:0${i}:00.000Z`, [{ type: 'user_id', value: `u-${i}` }]),
+    );
+    await writeBronze(lake, good);
+    // What an older build (or a damaged file) left: a raw lone surrogate, a list that is a string,
+    // an object where a list of objects belongs, among readable lines in the same file.
+    const template = JSON.stringify(good[0]);
+    const as = (id: string) => template.replace(`"eventId":"${good[0]?.eventId}"`, `"eventId":"${id}"`);
+    const poison = [
+      as('surrogate').replace('"properties":{}', String.raw`"properties":{"x":"\ud800"}`),
+      as('wrong-list').replace(/"identities":\[[^\]]*\]/, '"identities":"nope"'),
+      as('fine-neighbour'),
+      as('wrong-items').replace('"properties":{}', '"properties":{"items":{"sku":1}}'),
+    ];
+    expect(new Set(poison).size).toBe(4);
+    const folder = join(lake, 'bronze/events/source=web/event_type=track/dt=2026-01-01/hour=10');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'part-old.ndjson.gz'), gzipSync(`${poison.join('\n')}\n`));
+
+    const parkedLines = async () =>
+      (await listFiles(join(lake, 'quarantine'), '.ndjson.gz')).flatMap((f) =>
+        gunzipSync(readFileSync(f))
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { reason: string; detail: string; original: string }),
+      );
+    for (let run = 0; run < 2; run++) {
+      const report = await runEtl({ lakeDir: lake, from: '2026-01-01', to: '2026-01-01' });
+      expect(report.parked).toBe(3);
+      const silver = await queryLake(lake, 'SELECT source_event_id FROM silver.events ORDER BY 1');
+      expect(silver.map((r) => r.source_event_id)).toEqual(
+        [...good.map((e) => e.eventId), 'fine-neighbour'].sort(),
+      );
+      const parked = await parkedLines();
+      // Once, however many runs: the quarantine file is named after the bronze file.
+      expect(parked.map((q) => (JSON.parse(q.original) as { eventId: string }).eventId).sort()).toEqual([
+        'surrogate',
+        'wrong-items',
+        'wrong-list',
+      ]);
+      for (const q of parked) {
+        expect(q.reason).toBe('parse_error');
+        expect(q.detail).toMatch(
+          /^the ETL engine cannot read line [124] of bronze\/events\/.*part-old\.ndjson\.gz: /,
+        );
+      }
+    }
   });
 
   it('deep nesting: a body deeper than the edge reads at all is a 400 naming the rule (10,000 levels too); an event deeper than a record may be is rejected alone, the rest of its batch accepted; a record deeper than PII can be checked is quarantined, never stored in clear', async () => {

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { FailureBatch, FailureSource, StreamRangeReader } from '../../ports/redrive';
 import type { ReadableEventStream, StoredStreamRecord } from '../../ports/stream';
 import type { OnFailureRecord } from '../../runtime/event-source';
+import { replaceFile } from './files';
 
 /** The embedded mapping's on-failure file (one OnFailureRecord a line) as a failure source. */
 export class FileFailureSource implements FailureSource {
@@ -22,7 +23,7 @@ export class FileFailureSource implements FailureSource {
 
   async acknowledge(batch: FailureBatch): Promise<void> {
     const rest = (await this.lines()).filter((l) => l !== batch.handle);
-    await writeFile(this.file, rest.length ? `${rest.join('\n')}\n` : '');
+    await replaceFile(this.file, rest.length ? `${rest.join('\n')}\n` : '');
   }
 }
 
