@@ -172,6 +172,97 @@ def stored(path):
         return None
 
 
+# Publishing is crash-safe (the embedded runner does the same with renames, src/etl/publish.ts).
+# A run stages every output under _staging/<run>/; to publish, it first writes its journal
+# (_staging/<run>/_PUBLISH.json: for each table prefix it replaces, the staged objects to copy in
+# and the keys that will then be the prefix's only objects), then carries it out: copy, delete
+# what is not in the new set, write the keyed versions, delete the journal, delete staging. Every
+# step is safe to repeat, so a job that dies midway (a timeout, a lost executor) is finished by the
+# next run before it reads anything: a table holds the whole run's output or none of it, never a
+# mix of two runs. Staging without a journal is a run that never published: deleted.
+JOURNAL = "_PUBLISH.json"
+_bucket = args["lake_bucket"]
+
+
+def _keys(pfx):
+    out = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=_bucket, Prefix=pfx):
+        out.extend(o["Key"] for o in page.get("Contents", []))
+    return out
+
+
+def _exists(key):
+    try:
+        s3.head_object(Bucket=_bucket, Key=key)
+        return True
+    except Exception:  # 404: not there
+        return False
+
+
+def _delete(keys):
+    for i in range(0, len(keys), 1000):
+        s3.delete_objects(Bucket=_bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
+
+
+def roll_forward(journal_key):
+    journal = json.loads(s3.get_object(Bucket=_bucket, Key=journal_key)["Body"].read())
+    for op in journal["ops"]:
+        targets = set()
+        for src, dst in op["copies"]:
+            targets.add(dst)
+            if _exists(src):
+                s3.copy_object(Bucket=_bucket, Key=dst, CopySource={"Bucket": _bucket, "Key": src})
+            elif not _exists(dst):
+                raise RuntimeError(f"publish journal {journal_key}: neither {src} nor {dst} exists; restore from a backup")
+        keep = targets | {op["prefix"] + KEYED_VERSION_FILE}
+        _delete([k for k in _keys(op["prefix"]) if k not in keep])
+        if op.get("version"):
+            s3.put_object(Bucket=_bucket, Key=op["prefix"] + KEYED_VERSION_FILE, Body=(op["version"] + "\n").encode())
+        elif op.get("whole"):
+            _delete([op["prefix"] + KEYED_VERSION_FILE])
+    s3.delete_object(Bucket=_bucket, Key=journal_key)
+    _delete(_keys(journal["staging"]))
+
+
+def recover_interrupted_runs():
+    """Finishes a publish a crashed run began; deletes staging no journal claims. Returns (finished, removed)."""
+    staged = _keys("_staging/")
+    journals = sorted(k for k in staged if k.endswith("/" + JOURNAL))
+    for j in journals:
+        roll_forward(j)
+    leftovers = [k for k in _keys("_staging/")]
+    _delete(leftovers)
+    return len(journals), len({k.split("/")[1] for k in leftovers})
+
+
+def publish(run_staging, outputs):
+    """Journal first, then roll it forward (run_staging: the run's staging key prefix, ending in /)."""
+    run = run_staging.rstrip("/").split("/")[-1]
+    ops = []
+    for step in outputs:
+        staged_prefix = f"{run_staging}{step['path']}/"
+        staged = [k for k in _keys(staged_prefix) if not k.rsplit("/", 1)[-1].startswith(("_", "."))]
+        if step["kind"] == "partitioned":
+            by_dt = {}
+            for k in staged:
+                d = k[len(staged_prefix):].split("/", 1)[0]
+                by_dt.setdefault(d, []).append(k)
+            for d in sorted(set(by_dt) | {f"dt={x}" for x in step["dts"]}):
+                prefix = f"{step['path']}/{d}/"
+                ops.append({"prefix": prefix, "copies": [[k, prefix + f"{run}-" + k.rsplit("/", 1)[-1]] for k in by_dt.get(d, [])]})
+        else:
+            prefix = f"{step['path']}/"
+            ops.append({"prefix": prefix, "whole": True, "version": step.get("version"),
+                        "copies": [[k, prefix + f"{run}-" + k.rsplit("/", 1)[-1]] for k in staged]})
+    journal_key = f"{run_staging}{JOURNAL}"
+    s3.put_object(Bucket=_bucket, Key=journal_key, Body=json.dumps({"staging": run_staging, "ops": ops}).encode())
+    roll_forward(journal_key)
+
+
+_finished, _removed = recover_interrupted_runs()
+if _finished or _removed:
+    print(json.dumps({"recovered": {"publishes_finished": _finished, "staging_runs_removed": _removed}}))
+
 # What earlier runs stored, read before anything is replaced: silver event ids (global dedupe) and
 # the previous identity map (stable customer ids).
 prior = stored(f"{lake}/silver/events")
@@ -294,27 +385,8 @@ for step in plan["steps"]:
     print(json.dumps({"step": name, "kind": kind}))
 
 # Every check passed: publish. Partitioned tables get the event-date partitions the run touched
-# (a touched partition with no rows left is removed), whole tables are replaced.
-for step in outputs:
-    target = f"{lake}/{step['path']}"
-    if step["kind"] == "partitioned":
-        touched = set(step["dts"])
-        paginator = s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=args["lake_bucket"], Prefix=f"{step['path']}/dt="):
-            stale = [o["Key"] for o in page.get("Contents", [])
-                     if o["Key"].split("dt=", 1)[1].split("/", 1)[0] in touched]
-            for i in range(0, len(stale), 1000):
-                s3.delete_objects(Bucket=args["lake_bucket"],
-                                  Delete={"Objects": [{"Key": k} for k in stale[i:i + 1000]]})
-        staged = stored(f"{staging}/{step['path']}")
-        if staged is not None:
-            staged.write.mode("append").partitionBy("dt").parquet(target)
-    else:
-        spark.read.parquet(f"{staging}/{step['path']}").coalesce(1).write.mode("overwrite").parquet(target)
-        if step.get("version"):
-            s3.put_object(Bucket=args["lake_bucket"], Key=f"{step['path']}/{KEYED_VERSION_FILE}",
-                          Body=(step["version"] + "\n").encode())
-
+# (a touched partition with no rows left is removed), whole tables are replaced: through the journal.
+publish(f"_staging/{run_id}/", outputs)
 
 def _completeness(frm, to):
     """(source, day) bronze partitions expected (sources that delivered in the week before the run) and present."""

@@ -30,27 +30,39 @@ class Row(dict):
 
 
 class Recorder:
-    def __init__(self, failing_check=None):
+    def __init__(self, failing_check=None, app="app-test"):
         self.sql = []
         self.writes = []
         self.views = []
         self.failing_check = failing_check
+        self.app = app
 
 
 class Writer:
+    """Records a write and leaves in (moto's) S3 the objects Spark would: a part file (under a
+    dt= folder when partitioned) and the _SUCCESS marker."""
+
     def __init__(self, rec):
         self.rec = rec
         self.mode_ = None
+        self.partitioned = False
 
     def mode(self, m):
         self.mode_ = m
         return self
 
     def partitionBy(self, *_):
+        self.partitioned = True
         return self
 
     def parquet(self, path):
         self.rec.writes.append((self.mode_, path))
+        if path.startswith(f"s3://{LAKE}/"):
+            key = path[len(f"s3://{LAKE}/"):]
+            part = f"{key}/dt=2026-11-29/part-00000-{self.rec.app}.parquet" if self.partitioned else f"{key}/part-00000-{self.rec.app}.parquet"
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.put_object(Bucket=LAKE, Key=part, Body=b"PAR1")
+            s3.put_object(Bucket=LAKE, Key=f"{key}/_SUCCESS", Body=b"")
 
 
 class Frame:
@@ -117,7 +129,7 @@ class Session:
     def __init__(self, rec):
         self.rec = rec
         self.conf = types.SimpleNamespace(set=lambda *_: None)
-        self.sparkContext = types.SimpleNamespace(applicationId="app-test")
+        self.sparkContext = types.SimpleNamespace(applicationId=rec.app)
         self.read = Reader(rec)
 
     def sql(self, text):
@@ -178,6 +190,11 @@ def plan():
     return json.loads((ROOT / "sql" / "pipeline.json").read_text())
 
 
+def objects(s3, prefix):
+    return sorted(o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=LAKE, Prefix=prefix)
+                  for o in page.get("Contents", []))
+
+
 def test_every_step_runs_rendered_and_publishes_after_the_checks(monkeypatch, aws):
     upload_plan(aws)
     rec = Recorder()
@@ -190,15 +207,17 @@ def test_every_step_runs_rendered_and_publishes_after_the_checks(monkeypatch, aw
         assert any(first_line.strip() in s for s in rec.sql), st["name"]
     assert not [s for s in rec.sql if "${" in s]
     assert any("2026-11-29" in s for s in rec.sql)
-    # Writes: every stored step to staging first, then to its table (published after the checks).
+    # Writes: every stored step to staging, then published into its table by S3 copies (the journal).
     stored = [st for st in steps if st.get("path")]
     staged = [p for _, p in rec.writes if "/_staging/" in p]
-    published = [p for _, p in rec.writes if "/_staging/" not in p]
     assert sorted({p.split("/_staging/run-2026-11-29-2026-11-30-app-test/")[1] for p in staged}) == sorted(st["path"] for st in stored)
-    assert sorted({p.replace(f"s3://{LAKE}/", "") for p in published}) == sorted(st["path"] for st in stored)
-    last_staging = max(i for i, (_, p) in enumerate(rec.writes) if "/_staging/" in p)
-    first_publish = min(i for i, (_, p) in enumerate(rec.writes) if "/_staging/" not in p)
-    assert last_staging < first_publish
+    assert all("/_staging/" in p for _, p in rec.writes), "Spark writes only to staging"
+    for st in stored:
+        keys = objects(aws, st["path"] + "/")
+        parts = [k for k in keys if k.endswith(".parquet")]
+        assert parts and all("/run-2026-11-29-2026-11-30-app-test-part-" in k for k in parts), (st["name"], keys)
+        assert not [k for k in keys if k.endswith("_SUCCESS")]
+    assert objects(aws, "_staging/") == []
     # Keyed steps: a fresh lake rebuilds all keys (full_rebuild rendered true).
     assert any("true" in s for s in rec.sql)
     # Lineage and the metrics went out.
@@ -217,7 +236,59 @@ def test_a_failing_check_stops_the_run_before_anything_is_published(monkeypatch,
         run_script(monkeypatch, rec)
     assert rec.writes, "steps before the check were staged"
     assert all("/_staging/" in p for _, p in rec.writes), "nothing published"
+    assert [k for k in objects(aws, "") if not k.startswith(("_staging/", "artifacts/"))] == [], "nothing published"
     assert not aws.list_objects_v2(Bucket=LAKE, Prefix="lineage/").get("Contents")
+    # The next run removes the staging the failed one left (no journal: it never published).
+    run_script(monkeypatch, Recorder(app="app-next"))
+    assert objects(aws, "_staging/") == []
+    assert not [k for k in objects(aws, "silver/") if "app-test" in k]
+
+
+def test_a_run_that_dies_inside_its_publish_is_finished_by_the_next_run(monkeypatch, aws):
+    """An executor lost after some of the publish's copies: the lake holds a mix of the stored
+    table and the run's output until the next run, which finishes the journal before it reads
+    anything, so no table is left holding two runs' rows."""
+    upload_plan(aws)
+    tables = [st for st in plan()["steps"] if st.get("path") and st["kind"] != "partitioned"]
+    # What an earlier run stored in each whole table.
+    for st in tables:
+        aws.put_object(Bucket=LAKE, Key=f"{st['path']}/run-earlier-part-00000.parquet", Body=b"PAR1")
+    real_client = boto3.client
+    copies = {"n": 0}
+
+    def dying_client(name, *a, **k):
+        c = real_client(name, *a, **k)
+        if name == "s3":
+            copy = c.copy_object
+
+            def copy_object(**kw):
+                copies["n"] += 1
+                if copies["n"] > 3:
+                    raise ConnectionError("executor lost")
+                return copy(**kw)
+
+            c.copy_object = copy_object
+        return c
+
+    monkeypatch.setattr(boto3, "client", dying_client)
+    with pytest.raises(ConnectionError):
+        run_script(monkeypatch, Recorder())
+    monkeypatch.setattr(boto3, "client", real_client)
+    journal = [k for k in objects(aws, "_staging/") if k.endswith("/_PUBLISH.json")]
+    assert len(journal) == 1
+    # Mid-publish: some tables already hold the dead run's parts, the whole tables still the earlier one.
+    published = [k for k in objects(aws, "") if k.endswith("app-test.parquet") and not k.startswith("_staging/")]
+    assert len(published) == 3
+    assert all(objects(aws, f"{st['path']}/run-earlier-part-00000.parquet") for st in tables)
+
+    rec = Recorder(app="app-next")
+    run_script(monkeypatch, rec)
+    assert objects(aws, "_staging/") == []
+    for st in tables:
+        parts = [k for k in objects(aws, st["path"] + "/") if k.endswith(".parquet")]
+        assert parts == [f"{st['path']}/run-2026-11-29-2026-11-30-app-next-part-00000-app-next.parquet"], parts
+    # The partitions the dead run had published were replaced whole by the next run's.
+    assert [k for k in objects(aws, "") if "app-test" in k] == []
 
 
 def test_bad_arguments_are_refused(monkeypatch, aws):

@@ -128,10 +128,10 @@ describe('FileEventStream', () => {
     await stream.put([rec(1), rec(2)]);
     clock.advance(60_000);
     // Not consumed yet: kept whatever its age.
-    expect(await stream.trim(pad(1), 0)).toBe(0);
+    expect((await stream.trim(pad(1), 0)).segments).toBe(0);
     // Consumed but younger than the retention: kept.
-    expect(await stream.trim(pad(2), 3_600_000)).toBe(0);
-    expect(await stream.trim(pad(2), 0)).toBe(1);
+    expect((await stream.trim(pad(2), 3_600_000)).segments).toBe(0);
+    expect(await stream.trim(pad(2), 0)).toEqual({ segments: 1, bytes: expect.any(Number), kept: 0 });
     expect((await readdir(dir)).filter((f) => f.startsWith('seg-'))).toEqual([]);
     await new FileEventStream(dir).put([rec(3)]);
     const left = await new FileEventStream(dir).read(pad(2), 10);
@@ -145,13 +145,13 @@ describe('FileEventStream', () => {
     });
     for (let i = 0; i < 10; i++) await stream.put([rec(i)]);
     const before = (await readdir(dir)).filter((f) => f.startsWith('seg-')).length;
-    expect(await stream.trim('00000000000000000004', 0)).toBeGreaterThan(0);
+    expect((await stream.trim('00000000000000000004', 0)).segments).toBeGreaterThan(0);
     const left = await new FileEventStream(dir).read(null, 100);
     expect(Number(left[0]?.sequenceNumber)).toBeLessThanOrEqual(5);
     expect(left.at(-1)?.partitionKey).toBe('k9');
     expect((await readdir(dir)).filter((f) => f.startsWith('seg-')).length).toBeLessThan(before);
     // The segment holding record 10 is kept until record 10 is consumed.
-    expect(await stream.trim('00000000000000000009', 0)).toBeGreaterThanOrEqual(0);
+    expect((await stream.trim('00000000000000000009', 0)).segments).toBeGreaterThanOrEqual(0);
     expect(
       (await new FileEventStream(dir).read('00000000000000000009', 10)).map((r) => r.partitionKey),
     ).toEqual(['k9']);
