@@ -106,3 +106,20 @@ export class ConfigError extends C360Error {
 export function httpStatusOf(err: unknown): number {
   return err instanceof C360Error ? err.status : 500;
 }
+
+/** A data quality check of the ETL plan failed: nothing of the run was published. */
+export class DataQualityError extends C360Error {
+  override name = 'DataQualityError';
+  constructor(
+    readonly check: string,
+    readonly failures: number,
+    /** What the check asserts (the SQL file's leading comment). */
+    readonly rule = '',
+    /** One offending value the check names (a currency, an order key …), when it gives one. */
+    readonly example: string | null = null,
+  ) {
+    super(
+      `data quality check ${check} failed: ${failures} offending row(s)${example ? ` (e.g. ${example})` : ''}${rule ? ` (rule: ${rule})` : ''}; the previous good output was left in place`,
+    );
+  }
+}

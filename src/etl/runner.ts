@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from '../adapters/local/files';
-import { C360Error } from '../domain/errors';
+import { C360Error, DataQualityError } from '../domain/errors';
 import { projectRoot } from '../paths';
 import { type Engine, lit, openDuckDb } from './duckdb';
 import { codeVersion, planLineage, runEvents, writeRunEvents } from './lineage';
@@ -37,22 +37,6 @@ export interface PipelineStep {
   key?: string;
   /** keyed: the temp step listing the touched values of `key`. */
   touched?: string;
-}
-
-export class DataQualityError extends C360Error {
-  override name = 'DataQualityError';
-  constructor(
-    readonly check: string,
-    readonly failures: number,
-    /** What the check asserts (the SQL file's leading comment). */
-    readonly rule = '',
-    /** One offending value the check names (a currency, an order key …), when it gives one. */
-    readonly example: string | null = null,
-  ) {
-    super(
-      `data quality check ${check} failed: ${failures} offending row(s)${example ? ` (e.g. ${example})` : ''}${rule ? ` (rule: ${rule})` : ''}; the previous good output was left in place`,
-    );
-  }
 }
 
 /** The leading `--` comment of a SQL file, as one line. */

@@ -7,12 +7,12 @@ import { LocalScorer } from '../adapters/local/local-scorer';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { writeReportsFor } from '../dashboards/reports';
-import { C360Error } from '../domain/errors';
+import { C360Error, DataQualityError } from '../domain/errors';
 import { loadXgboost } from '../domain/models/churn';
 import { CHURN_FEATURES } from '../domain/models/features';
 import { bronzePartitions, completeness } from '../etl/completeness';
 import { copyGoldQuery } from '../etl/lake-views';
-import { DataQualityError, runEtl } from '../etl/runner';
+import { runEtl } from '../etl/runner';
 import { ALERTED_FAILURE, createAlertHandler } from '../handlers/alert';
 import {
   dateRange,

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFiles } from '../../src/adapters/local/files';
 import { run as importRates } from '../../src/cli/commands/rates';
+import { DataQualityError } from '../../src/domain/errors';
 import type { CanonicalEvent, IdentityKey } from '../../src/domain/event';
 import { openDuckDb } from '../../src/etl/duckdb';
 import type { LineageEvent } from '../../src/etl/lineage';
-import { DataQualityError, runEtl } from '../../src/etl/runner';
+import { runEtl } from '../../src/etl/runner';
 import { canonical } from '../helpers/canonical';
 import { queryLake, writeBronze } from '../helpers/lake';
 

@@ -13,7 +13,6 @@ import { type SamBuildProperties, samBuildOptions } from '../../src/infra/lambda
 const root = join(__dirname, '../..');
 const modules: Record<string, string> = {
   errors: 'src/domain/errors.ts',
-  runner: 'src/etl/runner.ts',
   redshift: 'src/adapters/aws/redshift-warehouse.ts',
 };
 
