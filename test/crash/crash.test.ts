@@ -251,7 +251,7 @@ describe(`crash suite (seed ${seed})`, () => {
       let stopped = false;
       const posting = postUntil(url, `s${round}`, () => stopped);
       if (point) await p.exited;
-      else await sleep(between(200, 1500));
+      else await sleep(between(500, 2500));
       p.child.kill('SIGKILL');
       expect((await p.exited).signal).toBe('SIGKILL');
       stopped = true;
