@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDuckDb } from '../src/etl/duckdb';
-import { runEtl, type StepReport } from '../src/etl/runner';
+import type { StepReport } from '../src/etl/plan';
+import { runEtl } from '../src/etl/runner';
 import { generateBronze } from '../src/sample/bronze-generator';
 import { machine } from './harness';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { FlatCache } from 'flat-cache';
 import type { Engine } from '../etl/duckdb';
-import { localPaths } from '../runtime/local';
+import { localPaths } from '../paths';
 
 /**
  * Dashboard query results cached on disk (flat-cache: entries with a TTL, persisted between

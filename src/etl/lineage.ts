@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EtlReport, PipelineStep } from './runner';
+import type { EtlReport, PipelineStep } from './plan';
 
 /**
  * Lineage derived from the one SQL plan (sql/pipeline.json): a step reads the relations its SQL

@@ -7,6 +7,7 @@ import { C360Error, DataQualityError } from '../domain/errors';
 import { projectRoot } from '../paths';
 import { type Engine, lit, openDuckDb } from './duckdb';
 import { codeVersion, planLineage, runEvents, writeRunEvents } from './lineage';
+import { type EtlReport, loadPlan, type PipelineStep, renderSql, type StepReport } from './plan';
 import {
   KEYED_VERSION_FILE,
   publish,
@@ -26,19 +27,6 @@ import { salvageBronze } from './salvage';
  * keys the run touched and keep the rest; table steps are rebuilt in full from silver (identity
  * and profiles are global). Reruns are idempotent.
  */
-export interface PipelineStep {
-  name: string;
-  layer: 'silver' | 'gold';
-  kind: 'partitioned' | 'table' | 'keyed' | 'temp' | 'iterate' | 'check' | 'warn';
-  sql: string;
-  step?: string;
-  path?: string;
-  /** keyed: the column whose values a run recomputes. */
-  key?: string;
-  /** keyed: the temp step listing the touched values of `key`. */
-  touched?: string;
-}
-
 /** The leading `--` comment of a SQL file, as one line. */
 function leadingComment(sql: string): string {
   const lines: string[] = [];
@@ -47,30 +35,6 @@ function leadingComment(sql: string): string {
     lines.push(line.replace(/^--\s?/, '').trim());
   }
   return lines.join(' ');
-}
-
-export interface StepReport {
-  name: string;
-  kind: PipelineStep['kind'];
-  rows: number;
-  ms: number;
-  iterations?: number;
-  /** keyed steps run incrementally: the rows recomputed (the rest of `rows` were kept). */
-  recomputed?: number;
-}
-
-export interface EtlReport {
-  from: string;
-  to: string;
-  bronzeFiles: number;
-  /** Parsing the run's bronze (gzip NDJSON) into the engine, once for every step that reads it. */
-  bronzeMs: number;
-  steps: StepReport[];
-  /** Bronze lines the engine could not read, parked in quarantine instead of stopping the run. */
-  parked?: number;
-  /** Data quality warnings (warn steps with offending rows): the run still published. */
-  warnings: { check: string; failures: number; example: string | null; rule: string }[];
-  ms: number;
 }
 
 export interface EtlOptions {
@@ -99,22 +63,6 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * 2.5 GB keeps a 10M-event run under 4 GiB resident (`npm run bench -- etl`).
  */
 export const ETL_MEMORY_LIMIT = '2.5GB';
-
-export async function loadPlan(root = projectRoot()): Promise<PipelineStep[]> {
-  const plan = JSON.parse(await readFile(join(root, 'sql', 'pipeline.json'), 'utf8')) as {
-    steps: PipelineStep[];
-  };
-  return plan.steps;
-}
-
-/** Fills ${from} / ${to}; any other ${…} left is a bug in the SQL file. */
-export function renderSql(sql: string, params: Record<string, string>, file: string): string {
-  return sql.replace(/\$\{(\w+)\}/g, (_, k: string) => {
-    const v = params[k];
-    if (v === undefined) throw new C360Error(`${file}: unknown parameter \${${k}}`);
-    return v;
-  });
-}
 
 /** Bronze files under <lake>/bronze/events/source=*\/event_type=*\/dt=*\/hour=*\/, optionally only dt in range. */
 export async function bronzeFiles(lakeDir: string, range?: { from: string; to: string }): Promise<string[]> {

@@ -1,11 +1,11 @@
 import { CsvFormatError, decodeMixed } from '../domain/batch/csv';
+import { ingestBatchText } from '../domain/batch/ingest';
 import { BATCH_KINDS, type BatchKind } from '../domain/batch/rows';
 import { C360Error } from '../domain/errors';
 import type { Clock } from '../ports/clock';
 import type { ObjectStore } from '../ports/object-store';
 import type { EventStream } from '../ports/stream';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
-import { ingestBatchText } from '../runtime/batch-ingest';
 
 /**
  * Batch files in AWS: an object created under `landing/<kind>/…` (EventBridge "Object Created"

@@ -30,3 +30,23 @@ export interface StreamRangeReader {
     endSequenceNumber: string,
   ): Promise<StoredStreamRecord[]>;
 }
+
+/** What the on-failure destination receives for a batch whose retries ran out (Lambda writes it to SQS). */
+export interface OnFailureRecord {
+  requestContext: {
+    condition: 'RetryAttemptsExhausted';
+    approximateInvokeCount: number;
+    functionError?: string;
+  };
+  responseContext?: { statusCode: number };
+  KinesisBatchInfo: {
+    shardId: string;
+    startSequenceNumber: string;
+    endSequenceNumber: string;
+    batchSize: number;
+    streamArn: string;
+    approximateArrivalOfFirstRecord: string;
+    approximateArrivalOfLastRecord: string;
+  };
+  timestamp: string;
+}

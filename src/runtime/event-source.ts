@@ -2,6 +2,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { replaceFile } from '../adapters/local/files';
+import type { OnFailureRecord } from '../ports/redrive';
 import type { ReadableEventStream, StoredStreamRecord } from '../ports/stream';
 import type { LoggerPort } from '../ports/telemetry';
 import { toKinesisRecord } from './local-enrich';
@@ -20,24 +21,6 @@ import { toKinesisRecord } from './local-enrich';
  *   as Lambda writes it to SQS: shard and sequence range, never the data) and processing moves
  *   on; `c360 redrive` re-reads them from the stream by sequence number.
  */
-export interface OnFailureRecord {
-  requestContext: {
-    condition: 'RetryAttemptsExhausted';
-    approximateInvokeCount: number;
-    functionError?: string;
-  };
-  responseContext?: { statusCode: number };
-  KinesisBatchInfo: {
-    shardId: string;
-    startSequenceNumber: string;
-    endSequenceNumber: string;
-    batchSize: number;
-    streamArn: string;
-    approximateArrivalOfFirstRecord: string;
-    approximateArrivalOfLastRecord: string;
-  };
-  timestamp: string;
-}
 
 export interface OnFailureDestination {
   send(record: OnFailureRecord): Promise<void>;

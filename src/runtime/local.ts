@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { FileEventStream } from '../adapters/local/file-stream';
 import { LocalReplayGuard } from '../adapters/local/replay-guard';
 import { ConfigSecretStore } from '../adapters/local/secrets';
@@ -8,18 +8,16 @@ import { StaticWriteKeys } from '../adapters/write-keys';
 import { sha256Hex } from '../domain/webhooks/config';
 import { createIngestHandler } from '../handlers/ingest';
 import { createWebhookHandler } from '../handlers/webhooks';
+/**
+ * The embedded runtime: the same handlers as the Lambdas, wired to local adapters under one
+ * data folder (its layout: localPaths in src/paths.ts).
+ */
+import { localPaths } from '../paths';
 import type { Clock, IdGenerator } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { ReadableEventStream } from '../ports/stream';
 
-/**
- * The embedded runtime: the same handlers as the Lambdas, wired to local adapters under one
- * data folder (default `.c360`):
- *   <data>/stream/events   the event stream (Kinesis' role)
- *   <data>/lake            the lake (S3's role): bronze/, quarantine/, landing/, silver/, gold/
- *   <data>/metrics         EMF metric documents (CloudWatch's role)
- */
-export const DEFAULT_DATA_DIR = '.c360';
+export { DEFAULT_DATA_DIR, localPaths } from '../paths';
 /** Dev-only defaults: every local write key maps to a source name. */
 export const DEFAULT_WRITE_KEYS: Record<string, string> = {
   'c360-local-write-key': 'web',
@@ -54,19 +52,6 @@ export interface LocalRuntimeOptions {
   ids?: IdGenerator;
   /** Browser origins allowed per source (CORS), e.g. { web: ['http://localhost:3000'] }. */
   corsOrigins?: Record<string, string[]>;
-}
-
-export function localPaths(dataDir = DEFAULT_DATA_DIR) {
-  const root = resolve(dataDir);
-  return {
-    root,
-    stream: join(root, 'stream', 'events'),
-    lake: join(root, 'lake'),
-    metrics: join(root, 'metrics', 'emf.ndjson'),
-    state: join(root, 'state'),
-    /** The PII vault (the only embedded place clear PII is kept, sealed). */
-    vault: join(root, 'vault'),
-  };
 }
 
 export function createLocalIngest(opts: LocalRuntimeOptions = {}) {

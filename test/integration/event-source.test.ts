@@ -7,7 +7,8 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { MemoryEventStream } from '../../src/adapters/local/file-stream';
 import { startServe } from '../../src/cli/commands/serve';
 import { bronzeFiles } from '../../src/etl/runner';
-import { EventSourceMapping, type OnFailureRecord } from '../../src/runtime/event-source';
+import type { OnFailureRecord } from '../../src/ports/redrive';
+import { EventSourceMapping } from '../../src/runtime/event-source';
 
 const seqOf = (e: KinesisStreamEvent) => e.Records.map((r) => r.kinesis.sequenceNumber);
 

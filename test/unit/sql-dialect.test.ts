@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Parser } from 'node-sql-parser';
-import { loadPlan } from '../../src/etl/runner';
+import { loadPlan } from '../../src/etl/plan';
 
 /**
  * The SQL files must run on Spark (Glue) as well as DuckDB. DuckDB runs them in the ETL tests;

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { FailureBatch, FailureSource, StreamRangeReader } from '../../ports/redrive';
+import type { FailureBatch, FailureSource, OnFailureRecord, StreamRangeReader } from '../../ports/redrive';
 import type { ReadableEventStream, StoredStreamRecord } from '../../ports/stream';
-import type { OnFailureRecord } from '../../runtime/event-source';
 import { replaceFile } from './files';
 
 /** The embedded mapping's on-failure file (one OnFailureRecord a line) as a failure source. */

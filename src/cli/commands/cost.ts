@@ -5,8 +5,8 @@ import { yamlParse } from 'yaml-cfn';
 import { estimateCost, type PriceTable } from '../../domain/cost';
 import { projectRoot } from '../../paths';
 import { loadRetention } from '../../runtime/retention';
+import { formatRows } from '../format';
 import { intOption, parseWith } from '../parse';
-import { formatRows } from './query';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 cost')

@@ -4,8 +4,8 @@ import { DashboardCache, dashboardCacheDir } from '../../dashboards/cache';
 import { renderDashboards } from '../../dashboards/render';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { openWarehouse } from '../../warehouse/embedded';
+import { formatRows } from '../format';
 import { parseWith } from '../parse';
-import { formatRows } from './query';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 dashboard')

@@ -26,9 +26,9 @@ import {
   scaleCdnow,
 } from '../../sample/demo-data';
 import { openWarehouse } from '../../warehouse/embedded';
+import { formatRows } from '../format';
 import { intOption, parseWith } from '../parse';
 import { progressReporter } from '../progress';
-import { formatRows } from './query';
 import { startServe } from './serve';
 
 const say = (s: string) => process.stdout.write(`${s}\n`);

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { forgetLocal } from '../../runtime/forget';
 import { DEFAULT_DATA_DIR } from '../../runtime/local';
+import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
 import { progressReporter } from '../progress';
-import { formatOption, formatRows } from './query';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 forget')

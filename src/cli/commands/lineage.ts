@@ -2,8 +2,8 @@ import { Command, Option } from 'commander';
 import { latestRowCounts, neighbours, planLineage } from '../../etl/lineage';
 import { projectRoot } from '../../paths';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
+import { formatRows } from '../format';
 import { parseWith } from '../parse';
-import { formatRows } from './query';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 lineage')

@@ -7,9 +7,9 @@ import { parsePurchaseLog } from '../../domain/models/purchases';
 import { latestMetrics, trainModels } from '../../models/train';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { runTrainingMachine } from '../../runtime/train-machine';
+import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
 import { progressReporter } from '../progress';
-import { formatOption, formatRows } from './query';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

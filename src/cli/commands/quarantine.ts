@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { localVaultKeys, openLocalConsumer } from '../../runtime/local-enrich';
 import { listQuarantineFiles, readQuarantineFile, replayQuarantine } from '../../runtime/quarantine';
+import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
-import { formatOption, formatRows } from './query';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 quarantine')

@@ -4,27 +4,8 @@ import { confineFiles, type Engine, lit, openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { openWarehouse } from '../../warehouse/embedded';
+import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
-
-/** The --format option every command that prints rows shares. */
-export const formatOption = () =>
-  new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table');
-
-export function formatRows(rows: Record<string, unknown>[], format: string): string {
-  if (format === 'json') return `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
-  const cols = rows[0] ? Object.keys(rows[0]) : [];
-  const cell = (v: unknown) =>
-    v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  if (format === 'csv') {
-    const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-    return `${[cols.map(esc).join(','), ...rows.map((r) => cols.map((c) => esc(cell(r[c]))).join(','))].join('\n')}\n`;
-  }
-  if (cols.length === 0) return '(no rows)\n';
-  const widths = cols.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
-  const line = (vals: string[]) =>
-    vals.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i] ?? 0)).join(' │ ');
-  return `${[line(cols), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n')}\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 query')

@@ -6,8 +6,8 @@ import { C360Error } from '../../domain/errors';
 import { latestByCurrency, mergeRates, parseRatesCsv, ratesCsv, ratesFromEcbCsv } from '../../domain/rates';
 import { projectRoot } from '../../paths';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
+import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
-import { formatOption, formatRows } from './query';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 rates')

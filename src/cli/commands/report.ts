@@ -3,8 +3,8 @@ import { Command } from 'commander';
 import { buildReport, type ReportKind, writeReport } from '../../dashboards/reports';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { openWarehouse } from '../../warehouse/embedded';
+import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
-import { formatOption, formatRows } from './query';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 report')

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../../runtime/local';
 import { applyRetention } from '../../runtime/retention';
+import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
-import { formatOption, formatRows } from './query';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 retention')

@@ -3,8 +3,8 @@ import { Command, Option } from 'commander';
 import { evaluateSlos, loadSlos, observationsFromEmf } from '../../domain/slo';
 import { projectRoot } from '../../paths';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
+import { formatRows } from '../format';
 import { parseWith } from '../parse';
-import { formatRows } from './query';
 
 const pct = (v: number | null, digits = 2) => (v === null ? 'no data' : `${(v * 100).toFixed(digits)} %`);
 

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { loadWarehouse } from '../../warehouse/embedded';
+import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
 import { progressReporter } from '../progress';
-import { formatOption, formatRows } from './query';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { C360Error } from '../domain/errors';
+import { projectRoot } from '../paths';
+
+/**
+ * The ETL plan (sql/pipeline.json) and what a run reports: shared by the DuckDB runner
+ * (runner.ts), lineage (lineage.ts) and the tools that read the plan.
+ */
+export interface PipelineStep {
+  name: string;
+  layer: 'silver' | 'gold';
+  kind: 'partitioned' | 'table' | 'keyed' | 'temp' | 'iterate' | 'check' | 'warn';
+  sql: string;
+  step?: string;
+  path?: string;
+  /** keyed: the column whose values a run recomputes. */
+  key?: string;
+  /** keyed: the temp step listing the touched values of `key`. */
+  touched?: string;
+}
+
+export interface StepReport {
+  name: string;
+  kind: PipelineStep['kind'];
+  rows: number;
+  ms: number;
+  iterations?: number;
+  /** keyed steps run incrementally: the rows recomputed (the rest of `rows` were kept). */
+  recomputed?: number;
+}
+
+export interface EtlReport {
+  from: string;
+  to: string;
+  bronzeFiles: number;
+  /** Parsing the run's bronze (gzip NDJSON) into the engine, once for every step that reads it. */
+  bronzeMs: number;
+  steps: StepReport[];
+  /** Bronze lines the engine could not read, parked in quarantine instead of stopping the run. */
+  parked?: number;
+  /** Data quality warnings (warn steps with offending rows): the run still published. */
+  warnings: { check: string; failures: number; example: string | null; rule: string }[];
+  ms: number;
+}
+
+export async function loadPlan(root = projectRoot()): Promise<PipelineStep[]> {
+  const plan = JSON.parse(await readFile(join(root, 'sql', 'pipeline.json'), 'utf8')) as {
+    steps: PipelineStep[];
+  };
+  return plan.steps;
+}
+
+/** Fills ${from} / ${to}; any other ${…} left is a bug in the SQL file. */
+export function renderSql(sql: string, params: Record<string, string>, file: string): string {
+  return sql.replace(/\$\{(\w+)\}/g, (_, k: string) => {
+    const v = params[k];
+    if (v === undefined) throw new C360Error(`${file}: unknown parameter \${${k}}`);
+    return v;
+  });
+}
