@@ -3,7 +3,8 @@
  *
  * Layers, lowest first; a module may import its own layer and the ones below, never above:
  *
- *   domain      pure logic and types (src/domain, src/failpoint.ts, src/paths.ts)
+ *   domain      pure logic and types (src/domain, src/sources: one folder per webhook source,
+ *               src/failpoint.ts, src/paths.ts)
  *   ports       interfaces the domain needs from the world (src/ports)
  *   adapters    ports implemented for AWS and for the embedded run (src/adapters, src/config)
  *   engines     the embedded engines and the IaC model: etl, warehouse, models, dashboards,
@@ -20,7 +21,7 @@
  */
 const layer = (name, path) => ({ name, path });
 const layers = [
-  layer('domain', '^src/(domain/|failpoint\\.ts$|paths\\.ts$)'),
+  layer('domain', '^src/(domain/|sources/|failpoint\\.ts$|paths\\.ts$)'),
   layer('ports', '^src/ports/'),
   layer('adapters', '^src/(adapters|config)/'),
   layer('engines', '^src/(etl|warehouse|models|dashboards|sample|infra)/'),

@@ -5,8 +5,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sign } from '../src/domain/webhooks/signatures';
-import { LOCAL_WEBHOOK_SECRETS } from '../src/runtime/local';
+import { LOCAL_POSTBACK_TOKEN } from '../src/runtime/local';
+import { WEBHOOK_SOURCES } from '../src/sources';
+
+/** The headers a source sends for `body` at the sample time, signed with its dev key. */
+function signed(name: string, body: string, path: string): Record<string, string> {
+  const source = WEBHOOK_SOURCES[name];
+  if (!source) throw new Error(`no webhook source ${name}`);
+  return source.sign(body, source.localKeys.sign, Date.parse(at), `https://api.c360.example${path}`);
+}
 
 const dir = join(process.cwd(), 'events');
 const at = '2026-01-01T10:00:00.000Z';
@@ -123,7 +130,7 @@ const stripeBody = JSON.stringify({
 write(
   'webhook-stripe.json',
   apiEvent('POST', '/webhooks/stripe', stripeBody, {
-    'stripe-signature': sign.stripe(stripeBody, LOCAL_WEBHOOK_SECRETS.stripe, t),
+    ...signed('stripe', stripeBody, '/webhooks/stripe'),
   }),
 );
 const shopifyBody = JSON.stringify({
@@ -138,7 +145,7 @@ const shopifyBody = JSON.stringify({
 write(
   'webhook-shopify.json',
   apiEvent('POST', '/webhooks/shopify', shopifyBody, {
-    'x-shopify-hmac-sha256': sign.shopify(shopifyBody, LOCAL_WEBHOOK_SECRETS.shopify),
+    ...signed('shopify', shopifyBody, '/webhooks/shopify'),
     'x-shopify-topic': 'orders/create',
     'x-shopify-event-id': 'shopify-evt-1',
   }),
@@ -158,8 +165,7 @@ const zendeskBody = JSON.stringify({
 write(
   'webhook-zendesk.json',
   apiEvent('POST', '/webhooks/zendesk', zendeskBody, {
-    'x-zendesk-webhook-signature': sign.zendesk(zendeskBody, LOCAL_WEBHOOK_SECRETS.zendesk, at),
-    'x-zendesk-webhook-signature-timestamp': at,
+    ...signed('zendesk', zendeskBody, '/webhooks/zendesk'),
   }),
 );
 const hubspotBody = JSON.stringify([
@@ -174,21 +180,46 @@ const hubspotBody = JSON.stringify([
 write(
   'webhook-hubspot.json',
   apiEvent('POST', '/webhooks/hubspot', hubspotBody, {
-    'x-hubspot-signature-v3': sign.hubspot(
-      'POST',
-      'https://api.c360.example/webhooks/hubspot',
-      hubspotBody,
-      LOCAL_WEBHOOK_SECRETS.hubspot,
-      Date.parse(at),
-    ),
-    'x-hubspot-request-timestamp': String(Date.parse(at)),
+    ...signed('hubspot', hubspotBody, '/webhooks/hubspot'),
   }),
+);
+// SendGrid's Event Webhook: a batch as its documentation shows one (a delivery and an open).
+const sendgridBody = JSON.stringify([
+  {
+    email: 'ada@example.com',
+    timestamp: Date.parse(at) / 1000,
+    'smtp-id': '<14c5d75ce93.dfd.64b469@ismtpd-555>',
+    event: 'delivered',
+    category: 'cat facts',
+    sg_event_id: 'sg-evt-delivered-1',
+    sg_message_id: '14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0',
+    response: '250 OK',
+  },
+  {
+    email: 'ada@example.com',
+    timestamp: Date.parse(at) / 1000 + 60,
+    event: 'open',
+    category: 'cat facts',
+    sg_event_id: 'sg-evt-open-1',
+    sg_message_id: '14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0',
+    useragent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)',
+    ip: '203.0.113.7',
+  },
+]);
+write(
+  'webhook-sendgrid.json',
+  apiEvent(
+    'POST',
+    '/webhooks/sendgrid',
+    sendgridBody,
+    signed('sendgrid', sendgridBody, '/webhooks/sendgrid'),
+  ),
 );
 write(
   'postback-appsflyer.json',
   apiEvent(
     'GET',
-    `/postbacks/appsflyer/${LOCAL_WEBHOOK_SECRETS.postbackToken}`,
+    `/postbacks/appsflyer/${LOCAL_POSTBACK_TOKEN}`,
     undefined,
     {},
     'event_name=install&appsflyer_id=af-1&idfa=IDFA-1&customer_user_id=user-1&media_source=googleadwords_int&campaign=spring&af_cost_value=0.35&af_cost_currency=USD',
@@ -198,7 +229,7 @@ write(
   'postback-adjust.json',
   apiEvent(
     'POST',
-    `/postbacks/adjust/${LOCAL_WEBHOOK_SECRETS.postbackToken}`,
+    `/postbacks/adjust/${LOCAL_POSTBACK_TOKEN}`,
     JSON.stringify({
       activity_kind: 'install',
       adid: 'adj-1',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { replaceFile, syncDir } from '../adapters/local/files';
 import { holdProcessLock } from '../adapters/local/process-lock';

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from '../adapters/local/files';
 import { C360Error, DataQualityError } from '../domain/errors';
 import { projectRoot } from '../paths';
 import { type Engine, lit, openDuckDb } from './duckdb';
 import { codeVersion, planLineage, runEvents, writeRunEvents } from './lineage';
-import { type EtlReport, loadPlan, type PipelineStep, renderSql, type StepReport } from './plan';
+import { type EtlReport, loadPlan, renderSql } from './plan';
 import {
   KEYED_VERSION_FILE,
   publish,

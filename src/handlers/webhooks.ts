@@ -14,22 +14,15 @@ import {
   POSTBACK_NETWORKS,
   parseWebhookSecrets,
   tokenMatches,
-  WEBHOOK_PROVIDERS,
-  type WebhookProvider,
   type WebhookSecrets,
 } from '../domain/webhooks/config';
-import {
-  type Verification,
-  verifyHubspotV3,
-  verifyShopify,
-  verifyStripe,
-  verifyZendesk,
-} from '../domain/webhooks/signatures';
 import type { Clock, IdGenerator } from '../ports/clock';
 import type { ReplayGuard } from '../ports/replay-guard';
 import type { SecretStore } from '../ports/secrets';
 import type { EventStream } from '../ports/stream';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
+import { WEBHOOK_SOURCE_NAMES, webhookSource } from '../sources';
+import type { SignedRequest, WebhookSource } from '../sources/types';
 import {
   decodeBody,
   errorResponse,
@@ -64,14 +57,6 @@ export interface WebhookDeps {
 
 const WEBHOOK = /^\/webhooks\/([^/]+)\/?$/;
 const POSTBACK = /^\/postbacks\/([^/]+)\/([^/]+)\/?$/;
-/** Headers normalizers need, kept on the envelope. */
-const KEPT_HEADERS = [
-  'x-shopify-topic',
-  'x-shopify-shop-domain',
-  'x-shopify-event-id',
-  'x-shopify-webhook-id',
-];
-
 /** A path segment, percent-decoded; malformed encoding is the caller's error (400), not ours. */
 function decodePathPart(part: string): string {
   try {
@@ -87,32 +72,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The provider's own event id, used for dedupe downstream (and as the envelope's eventId). */
-function providerEventId(provider: WebhookProvider, payload: unknown, event: HttpEvent): string | null {
-  const p = isObject(payload) ? payload : {};
-  switch (provider) {
-    case 'stripe':
-    case 'zendesk':
-      return typeof p.id === 'string' ? p.id : null;
-    case 'shopify':
-      return header(event, 'x-shopify-event-id') ?? header(event, 'x-shopify-webhook-id') ?? null;
-    case 'hubspot': {
-      const list = Array.isArray(payload) ? payload : [payload];
-      const ids = list.map((e) => (isObject(e) ? String(e.eventId ?? '') : '')).filter(Boolean);
-      return ids.length ? ids.sort().join(',') : null;
-    }
-  }
-}
-
 /**
  * The replay key: something the signature covers, so a captured request sent again is caught
- * whatever headers it carries. Stripe, Zendesk and HubSpot sign bodies that hold their event ids.
- * Shopify's event and webhook id headers are not signed, so its key is the signed body itself
- * (a hash): the same body again is the same order state, never new information.
+ * whatever headers it carries. A source says its own (Shopify: the body); by default the event
+ * id its signed body holds, else the body's hash.
  */
-function replayKey(provider: WebhookProvider, eventId: string | null, body: Buffer): string {
-  if (provider === 'shopify' || !eventId) return `body:${createHash('sha256').update(body).digest('hex')}`;
-  return eventId;
+function replayKey(source: WebhookSource, eventId: string | null, body: Buffer): string {
+  if (source.replayKey) return source.replayKey(eventId, body);
+  return eventId ?? `body:${createHash('sha256').update(body).digest('hex')}`;
 }
 
 /** Kinesis takes 1 MiB per record (data + partition key); an envelope that cannot fit is a 413 at the edge. */
@@ -130,43 +97,6 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
       };
     }
     return cached.value;
-  };
-
-  const verify = (
-    provider: WebhookProvider,
-    event: HttpEvent,
-    body: Buffer,
-    keys: string[],
-  ): Verification => {
-    const now = deps.clock.now().getTime();
-    switch (provider) {
-      case 'stripe':
-        return verifyStripe(body, header(event, 'stripe-signature'), keys, now / 1000);
-      case 'shopify':
-        return verifyShopify(body, header(event, 'x-shopify-hmac-sha256'), keys);
-      case 'zendesk':
-        return verifyZendesk(
-          body,
-          header(event, 'x-zendesk-webhook-signature'),
-          header(event, 'x-zendesk-webhook-signature-timestamp'),
-          keys,
-          now / 1000,
-        );
-      case 'hubspot': {
-        const host = header(event, 'host') ?? event.requestContext?.domainName ?? '';
-        const qs = event.rawQueryString ? `?${event.rawQueryString}` : '';
-        const uri = `https://${host}${event.rawPath}${qs}`;
-        return verifyHubspotV3(
-          event.requestContext?.http?.method ?? 'POST',
-          uri,
-          body,
-          header(event, 'x-hubspot-signature-v3'),
-          header(event, 'x-hubspot-request-timestamp'),
-          keys,
-          now,
-        );
-      }
-    }
   };
 
   const write = async (envelope: RawEnvelope, partitionKey: string, bodyBytes: number) => {
@@ -208,12 +138,13 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
   };
 
   async function webhook(event: HttpEvent, providerName: string, requestId: string): Promise<HttpResult> {
-    if (!(WEBHOOK_PROVIDERS as readonly string[]).includes(providerName)) {
+    const source = webhookSource(providerName);
+    if (!source) {
       throw new NotFoundError(
-        `unknown webhook provider "${providerName}" (supported: ${WEBHOOK_PROVIDERS.join(', ')})`,
+        `unknown webhook provider "${providerName}" (supported: ${WEBHOOK_SOURCE_NAMES.join(', ')})`,
       );
     }
-    const provider = providerName as WebhookProvider;
+    const provider = source.name;
     const method = event.requestContext?.http?.method ?? 'POST';
     if (method !== 'POST') throw new MethodNotAllowedError(`${method} is not allowed on webhooks: use POST`);
     const body = decodeBody(event, maxBody);
@@ -221,12 +152,19 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
     // Own keys only: a path segment such as "valueOf" must not reach Object.prototype.
     const keys = Object.hasOwn(providers, provider) ? providers[provider] : undefined;
     if (!keys || keys.length === 0) throw new AuthError(`no ${provider} signing secret is configured`);
-    const verdict = verify(provider, event, body, keys);
+    const host = header(event, 'host') ?? event.requestContext?.domainName ?? '';
+    const request: SignedRequest = {
+      body,
+      header: (name) => header(event, name),
+      method,
+      url: `https://${host}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`,
+    };
+    const verdict = source.verify(request, keys, deps.clock.now().getTime());
     if (!verdict.ok) throw new AuthError(verdict.reason);
     const payload = parseJson(body);
-    const eventId = providerEventId(provider, payload, event);
+    const eventId = source.eventId(payload, request);
     const headers: Record<string, string> = {};
-    for (const h of KEPT_HEADERS) {
+    for (const h of source.keptHeaders ?? []) {
       const v = header(event, h);
       if (v !== undefined) headers[h] = v;
     }
@@ -243,7 +181,7 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
       ...(Object.keys(headers).length ? { headers } : {}),
       ...(eventId ? { eventId } : {}),
     };
-    const outcome = await acceptOnce(provider, replayKey(provider, eventId, body), requestId, () =>
+    const outcome = await acceptOnce(provider, replayKey(source, eventId, body), requestId, () =>
       write(envelope, eventId ?? requestId, body.length),
     );
     if (outcome === 'duplicate') {

@@ -16,6 +16,7 @@ import { localPaths } from '../paths';
 import type { Clock, IdGenerator } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { ReadableEventStream } from '../ports/stream';
+import { WEBHOOK_SOURCES } from '../sources';
 
 export { DEFAULT_DATA_DIR, localPaths } from '../paths';
 /** Dev-only defaults: every local write key maps to a source name. */
@@ -25,22 +26,17 @@ export const DEFAULT_WRITE_KEYS: Record<string, string> = {
   'c360-local-android-key': 'android',
 };
 
-/** Dev-only webhook secrets for the embedded runtime (docs/webhooks.md); AWS uses Secrets Manager. */
-export const LOCAL_WEBHOOK_SECRETS = {
-  stripe: 'whsec_c360_local_dev',
-  shopify: 'c360-local-shopify-secret',
-  zendesk: 'c360-local-zendesk-secret',
-  hubspot: 'c360-local-hubspot-secret',
-  postbackToken: 'c360-local-postback-token',
-} as const;
+/** Dev-only postback token of the embedded runtime (docs/webhooks.md); AWS uses Secrets Manager. */
+export const LOCAL_POSTBACK_TOKEN = 'c360-local-postback-token';
 
+/**
+ * The embedded webhook secret: every source's dev verification key (src/sources/<name>: the
+ * HMAC secret, or the public key of a dev key pair) and the postback token.
+ */
 export function localWebhookSecretJson(): string {
-  const token = sha256Hex(LOCAL_WEBHOOK_SECRETS.postbackToken);
+  const token = sha256Hex(LOCAL_POSTBACK_TOKEN);
   return JSON.stringify({
-    stripe: [LOCAL_WEBHOOK_SECRETS.stripe],
-    shopify: [LOCAL_WEBHOOK_SECRETS.shopify],
-    zendesk: [LOCAL_WEBHOOK_SECRETS.zendesk],
-    hubspot: [LOCAL_WEBHOOK_SECRETS.hubspot],
+    ...Object.fromEntries(Object.values(WEBHOOK_SOURCES).map((s) => [s.name, [s.localKeys.verify]])),
     postbacks: { appsflyer: { tokens: [token] }, adjust: { tokens: [token] }, generic: { tokens: [token] } },
   });
 }

@@ -6,12 +6,15 @@ import { sha256Hex } from '../../src/domain/webhooks/config';
 import { createWebhookHandler } from '../../src/handlers/webhooks';
 import { fixedClock, sequentialIds } from '../../src/ports/clock';
 import type { EventStream } from '../../src/ports/stream';
+import { WEBHOOK_SOURCES } from '../../src/sources';
 
 export const SECRETS = {
   stripe: ['whsec_old', 'whsec_test'],
   shopify: ['shpss_test'],
   zendesk: ['zd_test'],
   hubspot: ['hs_test'],
+  // SendGrid verifies with a public key: the dev key pair's (its private half signs in tests).
+  sendgrid: [WEBHOOK_SOURCES.sendgrid?.localKeys.verify as string],
   postbacks: {
     appsflyer: { tokens: [sha256Hex('af-token')] },
     adjust: { tokens: [sha256Hex('adj-token')], allowIps: ['198.51.100.0/24'] },

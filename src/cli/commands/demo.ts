@@ -15,7 +15,7 @@ import { latestMetrics } from '../../models/train';
 import { projectRoot } from '../../paths';
 import { systemClock } from '../../ports/clock';
 import { ingestBatchFile } from '../../runtime/batch-ingest';
-import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_WEBHOOK_SECRETS, localPaths } from '../../runtime/local';
+import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_POSTBACK_TOKEN, localPaths } from '../../runtime/local';
 import { drainStream, openLocalConsumer } from '../../runtime/local-enrich';
 import { createLocalRealtime } from '../../runtime/local-realtime';
 import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
@@ -25,6 +25,7 @@ import {
   parseCdnowPurchases,
   scaleCdnow,
 } from '../../sample/demo-data';
+import { webhookSource } from '../../sources';
 import { openWarehouse } from '../../warehouse/embedded';
 import { formatRows } from '../format';
 import { intOption, parseWith } from '../parse';
@@ -167,28 +168,12 @@ export async function run(argv: string[]): Promise<number> {
       else if (res.status === 200) http.webhooks++;
       else if (res.status === 401) http.unauthorized++;
     };
+    // Each source signs as the provider would, with its dev key (src/sources/<name>).
     const signed = (provider: string, body: string): Record<string, string> => {
-      if (provider === 'stripe')
-        return { 'stripe-signature': sign.stripe(body, LOCAL_WEBHOOK_SECRETS.stripe, now) };
-      if (provider === 'zendesk') {
-        const ts = new Date().toISOString();
-        return {
-          'x-zendesk-webhook-signature': sign.zendesk(body, LOCAL_WEBHOOK_SECRETS.zendesk, ts),
-          'x-zendesk-webhook-signature-timestamp': ts,
-        };
-      }
-      const ms = Date.now();
+      const source = webhookSource(provider);
+      if (!source) throw new Error(`the demo sample has a webhook for unknown source ${provider}`);
       const host = new URL(server.url).host;
-      return {
-        'x-hubspot-signature-v3': sign.hubspot(
-          'POST',
-          `https://${host}/webhooks/hubspot`,
-          body,
-          LOCAL_WEBHOOK_SECRETS.hubspot,
-          ms,
-        ),
-        'x-hubspot-request-timestamp': String(ms),
-      };
+      return source.sign(body, source.localKeys.sign, Date.now(), `https://${host}/webhooks/${provider}`);
     };
     for (const w of sample.webhooks) await postWebhook(w.provider, w.body, signed(w.provider, w.body));
     const first = sample.webhooks[0];
@@ -203,9 +188,7 @@ export async function run(argv: string[]): Promise<number> {
     await postWebhook('stripe', unknown, signed('stripe', unknown));
     await postWebhook('stripe', unknown, { 'stripe-signature': sign.stripe(unknown, 'whsec_not_ours', now) });
     for (const p of sample.postbacks) {
-      const res = await fetch(
-        `${server.url}/postbacks/${p.network}/${LOCAL_WEBHOOK_SECRETS.postbackToken}?${p.query}`,
-      );
+      const res = await fetch(`${server.url}/postbacks/${p.network}/${LOCAL_POSTBACK_TOKEN}?${p.query}`);
       if (res.status === 200) http.postbacks++;
     }
     say(

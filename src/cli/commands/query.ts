@@ -4,7 +4,7 @@ import { confineFiles, type Engine, lit, openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { openWarehouse } from '../../warehouse/embedded';
-import { formatOption, formatRows } from '../format';
+import { formatRows } from '../format';
 import { parseWith } from '../parse';
 
 export async function run(argv: string[]): Promise<number> {

@@ -3,7 +3,7 @@ import type { Clock } from '../../ports/clock';
 import type { EventStream, StreamRecord } from '../../ports/stream';
 import type { FieldProblem } from '../errors';
 import type { RawEnvelope } from '../event';
-import { decodeMixed, parseCsv } from './csv';
+import { parseCsv } from './csv';
 import { type BatchKind, columnMap, rowEventId, validateRow } from './rows';
 
 /**

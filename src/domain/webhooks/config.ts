@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIPv4 } from 'node:net';
+import { WEBHOOK_SOURCE_NAMES } from '../../sources';
 import { ConfigError } from '../errors';
 import { safeEqual } from './signatures';
 
@@ -8,12 +9,14 @@ import { safeEqual } from './signatures';
  * docs/webhooks.md:
  * {
  *   "stripe": ["whsec_…"], "shopify": ["…"], "zendesk": ["…"], "hubspot": ["…"],
+ *   "sendgrid": ["<the Signed Event Webhook's verification key, base64>"],
  *   "postbacks": { "appsflyer": { "tokens": ["<sha256 hex of token>"], "allowIps": ["203.0.113.0/24"] } }
  * }
  * Several secrets per provider are accepted during rotation.
  */
-export const WEBHOOK_PROVIDERS = ['stripe', 'shopify', 'zendesk', 'hubspot'] as const;
-export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
+/** The webhook sources (src/sources): each has a list of secrets (or verification keys) here. */
+export const WEBHOOK_PROVIDERS: readonly string[] = WEBHOOK_SOURCE_NAMES;
+export type WebhookProvider = string;
 export const POSTBACK_NETWORKS = ['appsflyer', 'adjust', 'generic'] as const;
 
 export interface WebhookSecrets {

@@ -1,16 +1,10 @@
+import { WEBHOOK_SOURCES } from '../../../sources';
 import type { Normalizer } from '../types';
-import { normalizeHubspot } from './hubspot';
 import { normalizeAdjust, normalizeAppsflyer, normalizeGenericPostback } from './postbacks';
-import { normalizeShopify } from './shopify';
-import { normalizeStripe } from './stripe';
-import { normalizeZendesk } from './zendesk';
 
-/** Normalizers for webhook providers and ad networks, keyed by RawEnvelope.provider. */
+/** Normalizers for webhook sources (their descriptors) and ad networks, keyed by RawEnvelope.provider. */
 export const providerNormalizers: Record<string, Normalizer> = {
-  stripe: normalizeStripe,
-  shopify: normalizeShopify,
-  zendesk: normalizeZendesk,
-  hubspot: normalizeHubspot,
+  ...Object.fromEntries(Object.values(WEBHOOK_SOURCES).map((s) => [s.name, s.normalize])),
   appsflyer: normalizeAppsflyer,
   adjust: normalizeAdjust,
   generic: normalizeGenericPostback,

@@ -1,0 +1,33 @@
+import { normalizeHubspot } from '../../domain/normalize/providers/hubspot';
+import { sign, verifyHubspotV3 } from '../../domain/webhooks/signatures';
+import type { WebhookSource } from '../types';
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** HubSpot v3: HMAC-SHA256 of method + URL + body + timestamp; a batch's event ids, sorted. */
+export const hubspot: WebhookSource = {
+  name: 'hubspot',
+  docs: 'https://developers.hubspot.com/docs/api/webhooks/validating-requests',
+  verify: (req, keys, nowMs) =>
+    verifyHubspotV3(
+      req.method,
+      req.url,
+      req.body,
+      req.header('x-hubspot-signature-v3'),
+      req.header('x-hubspot-request-timestamp'),
+      keys,
+      nowMs,
+    ),
+  eventId: (payload) => {
+    const list = Array.isArray(payload) ? payload : [payload];
+    const ids = list.map((e) => (isObject(e) ? String(e.eventId ?? '') : '')).filter(Boolean);
+    return ids.length ? ids.sort().join(',') : null;
+  },
+  normalize: normalizeHubspot,
+  sign: (body, key, nowMs, url) => ({
+    'x-hubspot-signature-v3': sign.hubspot('POST', url, body, key, nowMs),
+    'x-hubspot-request-timestamp': String(nowMs),
+  }),
+  localKeys: { verify: 'c360-local-hubspot-secret', sign: 'c360-local-hubspot-secret' },
+};

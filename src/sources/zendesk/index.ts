@@ -1,0 +1,30 @@
+import { normalizeZendesk } from '../../domain/normalize/providers/zendesk';
+import { sign, verifyZendesk } from '../../domain/webhooks/signatures';
+import type { WebhookSource } from '../types';
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Zendesk: base64 HMAC-SHA256 of timestamp + body, the event's id. */
+export const zendesk: WebhookSource = {
+  name: 'zendesk',
+  docs: 'https://developer.zendesk.com/documentation/webhooks/verifying/',
+  verify: (req, keys, nowMs) =>
+    verifyZendesk(
+      req.body,
+      req.header('x-zendesk-webhook-signature'),
+      req.header('x-zendesk-webhook-signature-timestamp'),
+      keys,
+      nowMs / 1000,
+    ),
+  eventId: (payload) => (isObject(payload) && typeof payload.id === 'string' ? payload.id : null),
+  normalize: normalizeZendesk,
+  sign: (body, key, nowMs) => {
+    const ts = new Date(nowMs).toISOString();
+    return {
+      'x-zendesk-webhook-signature': sign.zendesk(body, key, ts),
+      'x-zendesk-webhook-signature-timestamp': ts,
+    };
+  },
+  localKeys: { verify: 'c360-local-zendesk-secret', sign: 'c360-local-zendesk-secret' },
+};
