@@ -66,7 +66,7 @@ typed AS (
     CAST(r.flags.bot AS BOOLEAN) AS is_bot,
     CAST(r.flags.late AS BOOLEAN) AS is_late,
     coalesce(r.properties.orderId, r.properties.ticketId,
-      r.properties.mentionId, r.properties.contactId) AS entity_id,
+      r.properties.mentionId, r.properties.contactId, r.properties.messageId) AS entity_id,
     CAST(CASE WHEN r.event_type IN ('order_completed', 'order_refunded') THEN r.properties.amount END AS BIGINT) AS amount_minor,
     CASE WHEN r.event_type IN ('order_completed', 'order_refunded')
       THEN upper(trim(r.properties.currency)) END AS currency,

@@ -14,7 +14,7 @@ export interface CdnowPurchase {
 
 export interface DemoSample {
   segment: { writeKey: string; batch: Record<string, unknown>[] }[];
-  webhooks: { provider: 'stripe' | 'zendesk' | 'hubspot'; body: string }[];
+  webhooks: { provider: 'stripe' | 'zendesk' | 'hubspot' | 'sendgrid'; body: string }[];
   postbacks: { network: 'appsflyer'; query: string }[];
   crmCsv: string;
   invalidSegment: Record<string, unknown>[];
@@ -337,6 +337,45 @@ export function generateDemoSample(
           },
         ]),
       });
+    }
+    // SendGrid: a third of the customers got the welcome email after their first purchase; some
+    // opened it, fewer clicked. Chosen by the customer number, not the generator, so the rest of
+    // the sample stays as it was.
+    const mix = Math.imul(n, 2654435761) >>> 0;
+    if (mix % 3 === 0) {
+      const sent = Date.parse(`${first}T09:00:00Z`) / 1000 + 86_400;
+      const messageId = `demo-welcome-${n}.filter0001.0`;
+      const base = { email, category: ['welcome'], sg_message_id: messageId };
+      const events: Record<string, unknown>[] = [
+        { ...base, event: 'processed', timestamp: sent, sg_event_id: `sg-demo-${n}-processed` },
+        {
+          ...base,
+          event: 'delivered',
+          timestamp: sent + 4,
+          sg_event_id: `sg-demo-${n}-delivered`,
+          response: '250 OK',
+        },
+      ];
+      if ((mix >>> 4) % 2 === 0)
+        events.push({
+          ...base,
+          event: 'open',
+          timestamp: sent + 3_600,
+          sg_event_id: `sg-demo-${n}-open`,
+          useragent: ua,
+          ip,
+        });
+      if ((mix >>> 4) % 4 === 0)
+        events.push({
+          ...base,
+          event: 'click',
+          timestamp: sent + 3_660,
+          sg_event_id: `sg-demo-${n}-click`,
+          url: 'https://shop.example/new-releases',
+          useragent: ua,
+          ip,
+        });
+      webhooks.push({ provider: 'sendgrid', body: JSON.stringify(events) });
     }
     if (mobile) {
       const q = new URLSearchParams({
