@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from '../adapters/local/files';
 import { C360Error, DataQualityError } from '../domain/errors';
@@ -8,16 +7,10 @@ import { projectRoot } from '../paths';
 import { type Engine, lit, openDuckDb } from './duckdb';
 import { codeVersion, planLineage, runEvents, writeRunEvents } from './lineage';
 import { type EtlReport, loadPlan, renderSql } from './plan';
-import {
-  KEYED_VERSION_FILE,
-  publish,
-  recoverInterruptedRuns,
-  type Staged,
-  stagingRoot,
-  withLakeLock,
-} from './publish';
+import { publish, recoverInterruptedRuns, type Staged, stagingRoot, withLakeLock } from './publish';
 import { referenceFile } from './reference';
 import { salvageBronze } from './salvage';
+import { EXECUTORS } from './steps';
 
 /**
  * Runs the ETL plan (sql/pipeline.json) embedded with DuckDB: bronze (gzip NDJSON) → silver and
@@ -27,16 +20,6 @@ import { salvageBronze } from './salvage';
  * keys the run touched and keep the rest; table steps are rebuilt in full from silver (identity
  * and profiles are global). Reruns are idempotent.
  */
-/** The leading `--` comment of a SQL file, as one line. */
-function leadingComment(sql: string): string {
-  const lines: string[] = [];
-  for (const line of sql.split('\n')) {
-    if (!line.startsWith('--')) break;
-    lines.push(line.replace(/^--\s?/, '').trim());
-  }
-  return lines.join(' ');
-}
-
 export interface EtlOptions {
   lakeDir: string;
   from: string;
@@ -201,41 +184,6 @@ async function registerPrior(engine: Engine, lakeDir: string): Promise<{ hasEven
 }
 
 /** A view over a partitioned table's stored partitions, or an empty one shaped by `template`. */
-async function registerStored(engine: Engine, name: string, dir: string, template: string): Promise<void> {
-  const hasFiles = existsSync(dir) && (await readdir(dir)).some((d) => d.startsWith('dt='));
-  await engine.run(
-    hasFiles
-      ? `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_parquet(${lit(`${dir}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`
-      : `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM (${template}) WHERE false`,
-  );
-}
-
-const count = async (engine: Engine, sql: string) =>
-  Number((await engine.rows<{ n: string }>(`SELECT count(*) AS n FROM (${sql})`))[0]?.n ?? 0);
-
-/** A keyed step's SQL version: its own SQL and its touched list's, hashed. */
-function keyedVersion(sql: string, touchedSql: string | undefined): string {
-  return createHash('sha256')
-    .update(sql)
-    .update('\0')
-    .update(touchedSql ?? '')
-    .digest('hex');
-}
-
-/** A whole table written to staging (rows in a fixed order: a rerun writes the same file). */
-async function stageTable(
-  engine: Engine,
-  table: string,
-  staging: string,
-  path: string,
-  target: string,
-): Promise<Extract<Staged, { kind: 'file' }>> {
-  const staged = join(staging, path, 'data.parquet');
-  await mkdir(join(staging, path), { recursive: true });
-  await engine.run(`COPY (SELECT * FROM ${table} ORDER BY ALL) TO ${lit(staged)} (FORMAT parquet)`);
-  return { kind: 'file', staged, target: join(target, 'data.parquet') };
-}
-
 /** OpenLineage run events for this run (src/etl/lineage.ts), into the lake's lineage/ prefix. */
 async function emitLineage(
   root: string,
@@ -337,128 +285,24 @@ async function runEtlLocked(opts: EtlOptions): Promise<EtlReport> {
       const sql = renderSql(texts[index] as string, params, step.sql);
       const target = step.path ? join(opts.lakeDir, step.path) : '';
       const skip = !layers.has(step.layer);
-      let rows = 0;
-      let iterations: number | undefined;
-      /** keyed: the rows recomputed for the touched keys (the rest were kept). */
-      let recomputed: number | undefined;
-      if (step.kind === 'partitioned') {
-        if (skip) {
-          await registerStored(engine, step.name, target, `SELECT * FROM (${sql})`);
-          await registerStored(engine, `${step.name}__stored`, target, `SELECT * FROM (${sql})`);
-        } else {
-          // The run's rows (events that arrived in the range), merged into the event-date
-          // partitions they touch: stored rows that arrived outside the range stay, rows that
-          // arrived inside it are replaced (a rerun reprocesses, never doubles).
-          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__new AS ${sql}`);
-          rows = await count(engine, `SELECT * FROM ${step.name}__new`);
-          await registerStored(engine, `${step.name}__stored`, target, `SELECT * FROM ${step.name}__new`);
-          const inRange = `received_dt BETWEEN ${lit(opts.from)} AND ${lit(opts.to)}`;
-          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__dts AS
-            SELECT DISTINCT dt FROM ${step.name}__new
-            UNION SELECT DISTINCT dt FROM ${step.name}__stored WHERE ${inRange}`);
-          const keptSql = `SELECT * FROM ${step.name}__stored
-            WHERE dt IN (SELECT dt FROM ${step.name}__dts) AND NOT (${inRange})`;
-          // Nothing stored to keep in those partitions (a first run, a rebuild): the run's rows
-          // are the partitions, without copying them.
-          let merged = `${step.name}__new`;
-          if ((await count(engine, keptSql)) > 0) {
-            merged = `${step.name}__merged`;
-            await engine.run(`CREATE OR REPLACE TEMP TABLE ${merged} AS ${keptSql}
-              UNION ALL BY NAME SELECT * FROM ${step.name}__new`);
-          }
-          const dts = (await engine.rows<{ dt: string }>(`SELECT dt FROM ${step.name}__dts ORDER BY dt`)).map(
-            (r) => r.dt,
-          );
-          const staged = join(staging, step.path ?? step.name);
-          await mkdir(staged, { recursive: true });
-          if ((await count(engine, `SELECT * FROM ${merged}`)) > 0) {
-            await engine.run(
-              `COPY ${merged} TO ${lit(staged)} (FORMAT parquet, PARTITION_BY (dt), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part_{i}')`,
-            );
-          }
-          outputs.push({ kind: 'partitions', staged, target, dts });
-          // Later steps see the table as it will be: untouched stored partitions + the merged ones.
-          await engine.run(`CREATE OR REPLACE TEMP VIEW ${step.name} AS
-            SELECT * FROM ${step.name}__stored WHERE dt NOT IN (SELECT dt FROM ${step.name}__dts)
-            UNION ALL BY NAME SELECT * FROM ${merged}`);
-        }
-      } else if (step.kind === 'keyed' && !skip) {
-        if (!step.key || !step.touched || !step.path)
-          throw new C360Error(`step ${step.name}: a keyed step needs "key", "touched" and "path"`);
-        // The touched keys' rows recomputed over their whole history; every other key's stored
-        // rows kept as they are. Nothing stored (a first run, a table added since), or rows a
-        // different version of the SQL wrote: all keys.
-        const stored = join(target, 'data.parquet');
-        const version = keyedVersion(
-          texts[index] as string,
-          texts[plan.findIndex((p) => p.name === step.touched)],
-        );
-        const storedVersion = await readFile(join(target, KEYED_VERSION_FILE), 'utf8').catch(() => null);
-        const incremental =
-          params.full_rebuild === 'false' && existsSync(stored) && storedVersion?.trim() === version;
-        const stepSql = renderSql(
-          texts[index] as string,
-          { ...params, full_rebuild: String(!incremental) },
-          step.sql,
-        );
-        if (!incremental) await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name} AS ${stepSql}`);
-        else {
-          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__new AS ${stepSql}`);
-          recomputed = await count(engine, `SELECT * FROM ${step.name}__new`);
-          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name} AS
-            SELECT * FROM read_parquet(${lit(stored)}) s
-            WHERE NOT EXISTS (SELECT 1 FROM ${step.touched} t WHERE t.${step.key} = s.${step.key})
-            UNION ALL BY NAME SELECT * FROM ${step.name}__new`);
-          await engine.run(`DROP TABLE ${step.name}__new`);
-        }
-        rows = await count(engine, `SELECT * FROM ${step.name}`);
-        outputs.push({ ...(await stageTable(engine, step.name, staging, step.path, target)), version });
-      } else if (step.kind === 'temp' || step.kind === 'table' || step.kind === 'keyed') {
-        if (skip && step.path) {
-          // A layer not being rebuilt: later steps read what an earlier run stored, if any.
-          const stored = join(target, 'data.parquet');
-          if (existsSync(stored)) {
-            await engine.run(
-              `CREATE OR REPLACE TEMP VIEW ${step.name} AS SELECT * FROM read_parquet(${lit(stored)})`,
-            );
-          }
-        } else {
-          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name} AS ${sql}`);
-          rows = await count(engine, `SELECT * FROM ${step.name}`);
-          if (step.kind === 'table' && step.path)
-            outputs.push(await stageTable(engine, step.name, staging, step.path, target));
-        }
-      } else if (step.kind === 'iterate') {
-        if (!step.step) throw new C360Error(`step ${step.name}: an iterate step needs "step"`);
-        const stepSql = renderSql(await readFile(join(root, 'sql', step.step), 'utf8'), params, step.step);
-        await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name} AS ${sql}`);
-        iterations = 0;
-        for (;;) {
-          iterations++;
-          await engine.run(`CREATE OR REPLACE TEMP TABLE ${step.name}__next AS ${stepSql}`);
-          const changed = await count(
-            engine,
-            `SELECT 1 FROM ${step.name}__next x JOIN ${step.name} o ON o.node = x.node WHERE o.label <> x.label`,
-          );
-          await engine.run(`DROP TABLE ${step.name}`);
-          await engine.run(`ALTER TABLE ${step.name}__next RENAME TO ${step.name}`);
-          if (changed === 0) break;
-          if (iterations >= 50) throw new C360Error(`step ${step.name} did not converge in 50 iterations`);
-        }
-        rows = await count(engine, `SELECT * FROM ${step.name}`);
-      } else if (step.kind === 'check' || step.kind === 'warn') {
-        if (!skip) {
-          const [r] = await engine.rows<{ failures: string; example?: string | null }>(sql);
-          const failures = Number(r?.failures ?? 0);
-          if (failures > 0) {
-            const example = r?.example ?? null;
-            if (step.kind === 'check')
-              throw new DataQualityError(step.name, failures, leadingComment(sql), example);
-            report.warnings.push({ check: step.name, failures, example, rule: leadingComment(sql) });
-            progress(`warning: ${step.name}: ${failures} row(s)${example ? ` (e.g. ${example})` : ''}`);
-          }
-        }
-      }
+      const { rows, iterations, recomputed } = await EXECUTORS[step.kind]({
+        engine,
+        step,
+        sql,
+        text: texts[index] as string,
+        touchedText: step.touched ? texts[plan.findIndex((p) => p.name === step.touched)] : undefined,
+        params,
+        root,
+        target,
+        staging,
+        skip,
+        range,
+        outputs,
+        warn: (w) => {
+          report.warnings.push(w);
+          progress(`warning: ${w.check}: ${w.failures} row(s)${w.example ? ` (e.g. ${w.example})` : ''}`);
+        },
+      });
       if (index === lastBronzeReader) await engine.run('DROP TABLE IF EXISTS bronze_raw');
       const ms = Math.round(performance.now() - t0);
       report.steps.push({

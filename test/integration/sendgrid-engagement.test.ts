@@ -21,7 +21,13 @@ import { NOW, webhooksUnderTest } from '../helpers/webhooks';
 const REAL = join(__dirname, '../fixtures/real/sendgrid');
 const docs = (
   JSON.parse(readFileSync(join(REAL, 'docs-event-examples.json'), 'utf8')) as Record<string, unknown>[]
-).map((e, i) => ({ ...e, sg_event_id: `${e.sg_event_id}-${i}`, email: 'grace.hopper@c360.example' }));
+).map(
+  (e, i): Record<string, unknown> => ({
+    ...e,
+    sg_event_id: `${e.sg_event_id}-${i}`,
+    email: 'grace.hopper@c360.example',
+  }),
+);
 const bounce = JSON.parse(readFileSync(join(REAL, 'bounce-without-status.json'), 'utf8')) as Record<
   string,
   unknown
