@@ -202,6 +202,27 @@ async function emitLineage(
   );
 }
 
+/**
+ * Records Firehose could not deliver or partition land under firehose-errors/: they were accepted
+ * but are not in bronze, so the counts cannot reconcile. Stop and say where they are.
+ */
+async function assertNoDeliveryErrors(lakeDir: string, range: { from: string; to: string }): Promise<void> {
+  const deliveryErrors = await listFiles(
+    join(lakeDir, 'firehose-errors'),
+    '',
+    (name, depth) =>
+      depth !== 2 || (name.startsWith('dt=') && name.slice(3) >= range.from && name.slice(3) <= range.to),
+  );
+  if (deliveryErrors.length > 0) {
+    throw new DataQualityError(
+      'dq_no_firehose_errors',
+      deliveryErrors.length,
+      'every record Firehose received for the run is in bronze; re-drive the error output first',
+      deliveryErrors[0] ?? null,
+    );
+  }
+}
+
 export async function runEtl(opts: EtlOptions): Promise<EtlReport> {
   return withLakeLock(opts.lakeDir, async () => {
     // What a crashed run left: a publish it began is finished, staging it never published goes.
@@ -245,22 +266,7 @@ async function runEtlLocked(opts: EtlOptions): Promise<EtlReport> {
   const staging = join(stagingRoot(opts.lakeDir), `run-${Date.now()}-${process.pid}`);
   const outputs: Staged[] = [];
   try {
-    // Records Firehose could not deliver or partition land under firehose-errors/: they were
-    // accepted but are not in bronze, so the counts cannot reconcile. Stop and say where they are.
-    const deliveryErrors = await listFiles(
-      join(opts.lakeDir, 'firehose-errors'),
-      '',
-      (name, depth) =>
-        depth !== 2 || (name.startsWith('dt=') && name.slice(3) >= opts.from && name.slice(3) <= opts.to),
-    );
-    if (deliveryErrors.length > 0) {
-      throw new DataQualityError(
-        'dq_no_firehose_errors',
-        deliveryErrors.length,
-        'every record Firehose received for the run is in bronze; re-drive the error output first',
-        deliveryErrors[0] ?? null,
-      );
-    }
+    await assertNoDeliveryErrors(opts.lakeDir, range);
     const files = await bronzeFiles(opts.lakeDir, range);
     report.bronzeFiles = files.length;
     progress(`reading ${files.length} bronze file(s) for ${opts.from} .. ${opts.to}`);
