@@ -110,6 +110,149 @@ interface Pending {
   subject: string | null;
 }
 
+/** Collects the records (or payload items) that go to quarantine, each counted as an event. */
+function quarantineCollector(stats: EnrichStats, quarantinedAt: string) {
+  const quarantine: { recordIndex: number; q: QuarantineRecord }[] = [];
+  const toQuarantine = (
+    recordIndex: number,
+    original: string,
+    reason: QuarantineReason,
+    detail: string,
+    env: Partial<RawEnvelope> | null,
+    errors?: QuarantineRecord['errors'],
+  ) => {
+    stats.events++;
+    quarantine.push({
+      recordIndex,
+      q: {
+        reason,
+        detail,
+        ...(errors ? { errors } : {}),
+        source: env?.source ?? null,
+        receivedAt: env?.receivedAt ?? quarantinedAt,
+        quarantinedAt,
+        original,
+      },
+    });
+  };
+  return { quarantine, toQuarantine };
+}
+
+/**
+ * The hot loop: each record decoded, normalized, enriched, validated and serialized once. Events
+ * that pass become `pending` (what dedupe and delivery need, nothing more); records or payload
+ * items that cannot become events are collected for quarantine with their reason; suppressed
+ * people and in-batch duplicates are counted and dropped.
+ */
+async function routeRecords(
+  records: KinesisStreamRecord[],
+  deps: EnrichDeps,
+  opts: { registry: SchemaRegistry; maxEventBytes: number; quarantinedAt: string; stats: EnrichStats },
+): Promise<{ pending: Pending[]; quarantine: { recordIndex: number; q: QuarantineRecord }[] }> {
+  const { registry, maxEventBytes, quarantinedAt, stats } = opts;
+  const suppressed = deps.suppression ? await deps.suppression.load() : null;
+  const pending: Pending[] = [];
+  const seenInBatch = new Set<string>();
+  const { quarantine, toQuarantine } = quarantineCollector(stats, quarantinedAt);
+
+  records.forEach((record, recordIndex) => {
+    const bytes = Buffer.from(record.kinesis.data, 'base64');
+    const text = bytes.toString('utf8');
+    let envelope: RawEnvelope;
+    try {
+      envelope = decodeEnvelope(text);
+    } catch (err) {
+      const original = text.includes('\uFFFD') ? bytes.toString('base64') : text;
+      toQuarantine(
+        recordIndex,
+        original,
+        'parse_error',
+        err instanceof Error ? err.message : String(err),
+        null,
+      );
+      return;
+    }
+    let outcome: ReturnType<typeof normalize>;
+    try {
+      outcome = normalize(envelope);
+    } catch (err) {
+      // A normalizer bug must not poison the batch (Kinesis would redeliver it forever):
+      // the record is kept in quarantine, replayable once the normalizer is fixed.
+      deps.logger.error('normalizer threw; record quarantined', err instanceof Error ? err : { err });
+      const message = err instanceof Error ? err.message : String(err);
+      toQuarantine(recordIndex, text, 'schema_violation', `normalizer failed: ${message}`, envelope);
+      return;
+    }
+    if (!outcome.ok) {
+      toQuarantine(recordIndex, text, outcome.reason, outcome.detail, envelope, outcome.errors);
+      return;
+    }
+    for (const r of outcome.rejected ?? []) {
+      toQuarantine(recordIndex, text, r.reason, `${r.detail} (payload item ${r.at})`, envelope, r.errors);
+    }
+    for (const draft of outcome.events) {
+      let event: CanonicalEvent;
+      const clear: VaultValue[] = [];
+      try {
+        event = enrichDraft(draft, envelope, deps.enrich, deps.privacy ? clear : undefined);
+      } catch (err) {
+        toQuarantine(
+          recordIndex,
+          text,
+          'schema_violation',
+          err instanceof Error ? err.message : String(err),
+          envelope,
+        );
+        continue;
+      }
+      const valid = registry.validate(event.type, event);
+      if (!valid.ok) {
+        const paths = valid.errors.map((e) => `${e.path} (${e.rule})`).join(', ');
+        toQuarantine(
+          recordIndex,
+          text,
+          'schema_violation',
+          `invalid ${event.type}: ${paths}`,
+          envelope,
+          valid.errors,
+        );
+        continue;
+      }
+      const line = JSON.stringify(event);
+      if (line.length > maxEventBytes) {
+        toQuarantine(
+          recordIndex,
+          text,
+          'size',
+          `event is ${line.length} bytes; the limit is ${maxEventBytes}`,
+          envelope,
+        );
+        continue;
+      }
+      stats.events++;
+      if (suppressed?.size && isSuppressed(event, suppressed, deps.enrich.pseudonymizer)) {
+        stats.suppressed++;
+        continue;
+      }
+      const key = eventKey(event);
+      if (seenInBatch.has(key)) {
+        stats.duplicates++;
+        continue;
+      }
+      seenInBatch.add(key);
+      pending.push({
+        recordIndex,
+        key,
+        prefix: bronzePrefix(bronzePartition(event)),
+        line,
+        clear,
+        subject: clear.length ? vaultSubject(event.identities) : null,
+      });
+    }
+  });
+  return { pending, quarantine };
+}
+
 export const createEnrichHandler = (deps: EnrichDeps) => {
   const registry = deps.registry ?? SchemaRegistry.default();
   const maxEventBytes = deps.maxEventBytes ?? 256 * 1024;
@@ -121,193 +264,21 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
   ): Promise<{ failed: Set<number>; stats: EnrichStats }> {
     const quarantinedAt = deps.clock.now().toISOString();
     const stats = emptyStats(records.length);
-    const suppressed = deps.suppression ? await deps.suppression.load() : null;
-    const pending: Pending[] = [];
-    let quarantine: { recordIndex: number; q: QuarantineRecord }[] = [];
-    const seenInBatch = new Set<string>();
-
-    const toQuarantine = (
-      recordIndex: number,
-      original: string,
-      reason: QuarantineReason,
-      detail: string,
-      env: Partial<RawEnvelope> | null,
-      errors?: QuarantineRecord['errors'],
-    ) => {
-      stats.events++;
-      quarantine.push({
-        recordIndex,
-        q: {
-          reason,
-          detail,
-          ...(errors ? { errors } : {}),
-          source: env?.source ?? null,
-          receivedAt: env?.receivedAt ?? quarantinedAt,
-          quarantinedAt,
-          original,
-        },
-      });
-    };
-
-    records.forEach((record, recordIndex) => {
-      const bytes = Buffer.from(record.kinesis.data, 'base64');
-      const text = bytes.toString('utf8');
-      let envelope: RawEnvelope;
-      try {
-        envelope = decodeEnvelope(text);
-      } catch (err) {
-        const original = text.includes('\uFFFD') ? bytes.toString('base64') : text;
-        toQuarantine(
-          recordIndex,
-          original,
-          'parse_error',
-          err instanceof Error ? err.message : String(err),
-          null,
-        );
-        return;
-      }
-      let outcome: ReturnType<typeof normalize>;
-      try {
-        outcome = normalize(envelope);
-      } catch (err) {
-        // A normalizer bug must not poison the batch (Kinesis would redeliver it forever):
-        // the record is kept in quarantine, replayable once the normalizer is fixed.
-        deps.logger.error('normalizer threw; record quarantined', err instanceof Error ? err : { err });
-        const message = err instanceof Error ? err.message : String(err);
-        toQuarantine(recordIndex, text, 'schema_violation', `normalizer failed: ${message}`, envelope);
-        return;
-      }
-      if (!outcome.ok) {
-        toQuarantine(recordIndex, text, outcome.reason, outcome.detail, envelope, outcome.errors);
-        return;
-      }
-      for (const r of outcome.rejected ?? []) {
-        toQuarantine(recordIndex, text, r.reason, `${r.detail} (payload item ${r.at})`, envelope, r.errors);
-      }
-      for (const draft of outcome.events) {
-        let event: CanonicalEvent;
-        const clear: VaultValue[] = [];
-        try {
-          event = enrichDraft(draft, envelope, deps.enrich, deps.privacy ? clear : undefined);
-        } catch (err) {
-          toQuarantine(
-            recordIndex,
-            text,
-            'schema_violation',
-            err instanceof Error ? err.message : String(err),
-            envelope,
-          );
-          continue;
-        }
-        const valid = registry.validate(event.type, event);
-        if (!valid.ok) {
-          const paths = valid.errors.map((e) => `${e.path} (${e.rule})`).join(', ');
-          toQuarantine(
-            recordIndex,
-            text,
-            'schema_violation',
-            `invalid ${event.type}: ${paths}`,
-            envelope,
-            valid.errors,
-          );
-          continue;
-        }
-        const line = JSON.stringify(event);
-        if (line.length > maxEventBytes) {
-          toQuarantine(
-            recordIndex,
-            text,
-            'size',
-            `event is ${line.length} bytes; the limit is ${maxEventBytes}`,
-            envelope,
-          );
-          continue;
-        }
-        stats.events++;
-        if (suppressed?.size && isSuppressed(event, suppressed, deps.enrich.pseudonymizer)) {
-          stats.suppressed++;
-          continue;
-        }
-        const key = eventKey(event);
-        if (seenInBatch.has(key)) {
-          stats.duplicates++;
-          continue;
-        }
-        seenInBatch.add(key);
-        pending.push({
-          recordIndex,
-          key,
-          prefix: bronzePrefix(bronzePartition(event)),
-          line,
-          clear,
-          subject: clear.length ? vaultSubject(event.identities) : null,
-        });
-      }
+    const { pending, quarantine: routed } = await routeRecords(records, deps, {
+      registry,
+      maxEventBytes,
+      quarantinedAt,
+      stats,
     });
+    let quarantine = routed;
 
     const failed = new Set<number>();
 
-    // Cross-batch dedupe: claim, store the clear values, deliver, then commit (or release what
-    // failed). One lease owner per invocation: only it may commit or release these claims.
-    const owner = randomUUID();
-    const claim = await deps.dedupe.claim(
-      pending.map((p) => p.key),
-      owner,
-    );
-    const claimed = new Set(claim.claimed);
-    const inFlight = new Set(claim.inFlight);
-    stats.duplicates += claim.duplicates.length;
-    const toDeliver: Pending[] = [];
-    for (const p of pending) {
-      if (claimed.has(p.key)) toDeliver.push(p);
-      else if (inFlight.has(p.key)) failed.add(p.recordIndex);
-    }
-
-    // The clear values of the events this invocation will deliver go to the vault before their
-    // tokens reach the lake (duplicates cost no vault calls). A vault failure releases the claims
-    // and fails the batch, which Kinesis redelivers; vault entries are idempotent.
-    if (deps.privacy && toDeliver.length) {
-      const bySubject = new Map<string, VaultValue[]>();
-      for (const p of toDeliver) {
-        if (p.subject) bySubject.set(p.subject, [...(bySubject.get(p.subject) ?? []), ...p.clear]);
-      }
-      if (bySubject.size) {
-        try {
-          deps.metrics.addMetric('VaultValuesStored', 'Count', await deps.privacy.vault.put(bySubject));
-        } catch (err) {
-          await deps.dedupe.release(
-            toDeliver.map((p) => p.key),
-            owner,
-          );
-          throw err;
-        }
-      }
-    }
     const origin = (i: number) => {
       const r = records[i] as KinesisStreamRecord;
       return `${r.eventID.split(':')[0] ?? 'shard'}/${r.kinesis.sequenceNumber}`;
     };
-    const items: DeliveryItem[] = toDeliver.map((p) => ({
-      prefix: p.prefix,
-      line: p.line,
-      origin: origin(p.recordIndex),
-    }));
-    const result = items.length
-      ? await deliverOrFail(deps.delivery, items, deps.logger)
-      : { failed: [] as number[] };
-    failpoint('enrich.delivered');
-    const failedItems = new Set(result.failed);
-    const committed: string[] = [];
-    const released: string[] = [];
-    toDeliver.forEach((p, i) => {
-      if (failedItems.has(i)) {
-        failed.add(p.recordIndex);
-        released.push(p.key);
-      } else committed.push(p.key);
-    });
-    if (released.length) await deps.dedupe.release(released, owner);
-    if (committed.length) await deps.dedupe.commit(committed, owner);
-    stats.delivered = committed.length;
+    stats.delivered = await deliverPending(deps, pending, origin, failed, stats);
 
     // Kinesis redelivers from the first failed record on: a quarantine line written now for a
     // later record would be written again then. Those records are quarantined on their retry.
@@ -316,78 +287,11 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
     for (const q of later) failed.add(q.recordIndex);
     if (later.length) quarantine = quarantine.filter((q) => q.recordIndex < firstFailed);
 
-    if (quarantine.length) {
-      // Originals are sealed with the vault key: they may hold anything the sender put in them.
-      if (deps.privacy) {
-        const sealed = await sealOriginals(
-          deps.privacy.keys,
-          quarantine.map(({ q }) => q.original),
-        );
-        quarantine.forEach(({ q }, i) => {
-          Object.assign(q, sealed[i]);
-          q.original = '';
-        });
-      }
-      // An original that would make the quarantine line too large for Firehose is stored as an
-      // object and referenced: the line always fits, the original is never lost.
-      for (const { q } of quarantine) {
-        const body = q.sealedOriginal ?? q.original;
-        if (Buffer.byteLength(body) <= maxInline) continue;
-        if (!deps.originals) continue;
-        const key = `quarantine-originals/${quarantinedAt.slice(0, 10)}/${createHash('sha256').update(body).digest('hex')}`;
-        await deps.originals.put(key, body);
-        q.originalRef = key;
-        q.originalBytes = Buffer.byteLength(body);
-        if (q.sealedOriginal !== undefined) q.sealedOriginal = '';
-        else q.original = '';
-      }
-      const qItems = quarantine.map(({ q, recordIndex }) => ({
-        prefix: quarantinePrefix(quarantinePartition(q)),
-        line: JSON.stringify(q),
-        origin: origin(recordIndex),
-      }));
-      const qResult = await deliverOrFail(deps.quarantine, qItems, deps.logger);
-      const qFailed = new Set(qResult.failed);
-      quarantine.forEach(({ recordIndex, q }, i) => {
-        if (qFailed.has(i)) failed.add(recordIndex);
-        else {
-          stats.quarantined++;
-          stats.quarantinedByReason[q.reason] = (stats.quarantinedByReason[q.reason] ?? 0) + 1;
-        }
-      });
-    }
+    if (quarantine.length)
+      await deliverQuarantine(deps, quarantine, { quarantinedAt, maxInline, origin, failed, stats });
     stats.failedRecords = failed.size;
 
-    deps.metrics.addMetric('EnrichRecords', 'Count', stats.records);
-    deps.metrics.addMetric('EnrichEvents', 'Count', stats.events);
-    deps.metrics.addMetric('EnrichDelivered', 'Count', stats.delivered);
-    deps.metrics.addMetric('EnrichQuarantined', 'Count', stats.quarantined);
-    deps.metrics.addMetric('EnrichDuplicates', 'Count', stats.duplicates);
-    if (stats.suppressed) deps.metrics.addMetric('EventsSuppressed', 'Count', stats.suppressed);
-    deps.metrics.addMetric('EnrichFailedRecords', 'Count', stats.failedRecords);
-    const oldest = records.reduce(
-      (m, r) => Math.min(m, r.kinesis.approximateArrivalTimestamp),
-      Number.POSITIVE_INFINITY,
-    );
-    if (Number.isFinite(oldest)) {
-      deps.metrics.addMetric(
-        'EnrichLagMs',
-        'Milliseconds',
-        Math.max(0, deps.clock.now().getTime() - oldest * 1000),
-      );
-    }
-    deps.metrics.publishStoredMetrics();
-    // Quarantine by reason, one metric per reason (the on-call dashboard and runbooks use it).
-    for (const [reason, n] of Object.entries(stats.quarantinedByReason)) {
-      deps.metrics.addDimension('reason', reason);
-      deps.metrics.addMetric('QuarantinedByReason', 'Count', n as number);
-      deps.metrics.publishStoredMetrics();
-    }
-    if (stats.failedRecords > 0) {
-      deps.logger.warn('records not delivered; reported for redelivery', {
-        failedRecords: stats.failedRecords,
-      });
-    }
+    publishBatchMetrics(deps, stats, records);
     return { failed, stats };
   }
 
@@ -411,6 +315,163 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
   };
   return Object.assign(handler, { process: processBatch });
 };
+
+/**
+ * Cross-batch dedupe around the delivery: claim the batch's keys, store the clear values of the
+ * events this invocation will deliver in the vault, deliver, then commit what was delivered (or
+ * release what failed). One lease owner per invocation: only it may commit or release its claims.
+ * Records whose events are in flight elsewhere or failed to deliver go to `failed`. Returns how
+ * many events were delivered.
+ */
+async function deliverPending(
+  deps: EnrichDeps,
+  pending: Pending[],
+  origin: (recordIndex: number) => string,
+  failed: Set<number>,
+  stats: EnrichStats,
+): Promise<number> {
+  const owner = randomUUID();
+  const claim = await deps.dedupe.claim(
+    pending.map((p) => p.key),
+    owner,
+  );
+  const claimed = new Set(claim.claimed);
+  const inFlight = new Set(claim.inFlight);
+  stats.duplicates += claim.duplicates.length;
+  const toDeliver: Pending[] = [];
+  for (const p of pending) {
+    if (claimed.has(p.key)) toDeliver.push(p);
+    else if (inFlight.has(p.key)) failed.add(p.recordIndex);
+  }
+  // The clear values go to the vault before their tokens reach the lake (duplicates cost no vault
+  // calls). A vault failure releases the claims and fails the batch, which Kinesis redelivers;
+  // vault entries are idempotent.
+  if (deps.privacy && toDeliver.length) {
+    const bySubject = new Map<string, VaultValue[]>();
+    for (const p of toDeliver) {
+      if (p.subject) bySubject.set(p.subject, [...(bySubject.get(p.subject) ?? []), ...p.clear]);
+    }
+    if (bySubject.size) {
+      try {
+        deps.metrics.addMetric('VaultValuesStored', 'Count', await deps.privacy.vault.put(bySubject));
+      } catch (err) {
+        await deps.dedupe.release(
+          toDeliver.map((p) => p.key),
+          owner,
+        );
+        throw err;
+      }
+    }
+  }
+  const items: DeliveryItem[] = toDeliver.map((p) => ({
+    prefix: p.prefix,
+    line: p.line,
+    origin: origin(p.recordIndex),
+  }));
+  const result = items.length
+    ? await deliverOrFail(deps.delivery, items, deps.logger)
+    : { failed: [] as number[] };
+  failpoint('enrich.delivered');
+  const failedItems = new Set(result.failed);
+  const committed: string[] = [];
+  const released: string[] = [];
+  toDeliver.forEach((p, i) => {
+    if (failedItems.has(i)) {
+      failed.add(p.recordIndex);
+      released.push(p.key);
+    } else committed.push(p.key);
+  });
+  if (released.length) await deps.dedupe.release(released, owner);
+  if (committed.length) await deps.dedupe.commit(committed, owner);
+  return committed.length;
+}
+
+/**
+ * Quarantine lines for the batch's records that could not become events: originals sealed with
+ * the vault key (they may hold anything the sender put in them); an original too large for a
+ * quarantine line stored as an object and referenced, so the line always fits and the original
+ * is never lost. A record whose line could not be delivered goes to `failed`.
+ */
+async function deliverQuarantine(
+  deps: EnrichDeps,
+  quarantine: { recordIndex: number; q: QuarantineRecord }[],
+  ctx: {
+    quarantinedAt: string;
+    maxInline: number;
+    origin: (recordIndex: number) => string;
+    failed: Set<number>;
+    stats: EnrichStats;
+  },
+): Promise<void> {
+  if (deps.privacy) {
+    const sealed = await sealOriginals(
+      deps.privacy.keys,
+      quarantine.map(({ q }) => q.original),
+    );
+    quarantine.forEach(({ q }, i) => {
+      Object.assign(q, sealed[i]);
+      q.original = '';
+    });
+  }
+  for (const { q } of quarantine) {
+    const body = q.sealedOriginal ?? q.original;
+    if (Buffer.byteLength(body) <= ctx.maxInline) continue;
+    if (!deps.originals) continue;
+    const key = `quarantine-originals/${ctx.quarantinedAt.slice(0, 10)}/${createHash('sha256').update(body).digest('hex')}`;
+    await deps.originals.put(key, body);
+    q.originalRef = key;
+    q.originalBytes = Buffer.byteLength(body);
+    if (q.sealedOriginal !== undefined) q.sealedOriginal = '';
+    else q.original = '';
+  }
+  const qItems = quarantine.map(({ q, recordIndex }) => ({
+    prefix: quarantinePrefix(quarantinePartition(q)),
+    line: JSON.stringify(q),
+    origin: ctx.origin(recordIndex),
+  }));
+  const qResult = await deliverOrFail(deps.quarantine, qItems, deps.logger);
+  const qFailed = new Set(qResult.failed);
+  quarantine.forEach(({ recordIndex, q }, i) => {
+    if (qFailed.has(i)) ctx.failed.add(recordIndex);
+    else {
+      ctx.stats.quarantined++;
+      ctx.stats.quarantinedByReason[q.reason] = (ctx.stats.quarantinedByReason[q.reason] ?? 0) + 1;
+    }
+  });
+}
+
+/** The batch's counts as EMF metrics; quarantine per reason (the on-call dashboard and runbooks use it). */
+function publishBatchMetrics(deps: EnrichDeps, stats: EnrichStats, records: KinesisStreamRecord[]): void {
+  deps.metrics.addMetric('EnrichRecords', 'Count', stats.records);
+  deps.metrics.addMetric('EnrichEvents', 'Count', stats.events);
+  deps.metrics.addMetric('EnrichDelivered', 'Count', stats.delivered);
+  deps.metrics.addMetric('EnrichQuarantined', 'Count', stats.quarantined);
+  deps.metrics.addMetric('EnrichDuplicates', 'Count', stats.duplicates);
+  if (stats.suppressed) deps.metrics.addMetric('EventsSuppressed', 'Count', stats.suppressed);
+  deps.metrics.addMetric('EnrichFailedRecords', 'Count', stats.failedRecords);
+  const oldest = records.reduce(
+    (m, r) => Math.min(m, r.kinesis.approximateArrivalTimestamp),
+    Number.POSITIVE_INFINITY,
+  );
+  if (Number.isFinite(oldest)) {
+    deps.metrics.addMetric(
+      'EnrichLagMs',
+      'Milliseconds',
+      Math.max(0, deps.clock.now().getTime() - oldest * 1000),
+    );
+  }
+  deps.metrics.publishStoredMetrics();
+  for (const [reason, n] of Object.entries(stats.quarantinedByReason)) {
+    deps.metrics.addDimension('reason', reason);
+    deps.metrics.addMetric('QuarantinedByReason', 'Count', n as number);
+    deps.metrics.publishStoredMetrics();
+  }
+  if (stats.failedRecords > 0) {
+    deps.logger.warn('records not delivered; reported for redelivery', {
+      failedRecords: stats.failedRecords,
+    });
+  }
+}
 
 function isSuppressed(event: CanonicalEvent, list: ReadonlySet<string>, p: Pseudonymizer): boolean {
   return event.identities.some((k) => list.has(suppressionHash(p, k.type, k.value)));
