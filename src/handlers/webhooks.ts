@@ -85,6 +85,20 @@ function replayKey(source: WebhookSource, eventId: string | null, body: Buffer):
 /** Kinesis takes 1 MiB per record (data + partition key); an envelope that cannot fit is a 413 at the edge. */
 export const MAX_STREAM_RECORD_BYTES = 1024 * 1024;
 
+/** What the two routes share: dependencies, the body limit, the cached secret, the accept-once protocol. */
+interface Edge {
+  deps: WebhookDeps;
+  maxBody: number;
+  secrets: () => Promise<WebhookSecrets>;
+  acceptOnce: (
+    provider: string,
+    key: string,
+    requestId: string,
+    accept: () => Promise<void>,
+  ) => Promise<'accepted' | 'duplicate'>;
+  write: (envelope: RawEnvelope, partitionKey: string, bodyBytes: number) => Promise<void>;
+}
+
 export const createWebhookHandler = (deps: WebhookDeps) => {
   const maxBody = deps.maxBodyBytes ?? 1024 * 1024;
   let cached: { at: number; value: WebhookSecrets } | null = null;
@@ -137,163 +151,17 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
     return 'accepted';
   };
 
-  async function webhook(event: HttpEvent, providerName: string, requestId: string): Promise<HttpResult> {
-    const source = webhookSource(providerName);
-    if (!source) {
-      throw new NotFoundError(
-        `unknown webhook provider "${providerName}" (supported: ${WEBHOOK_SOURCE_NAMES.join(', ')})`,
-      );
-    }
-    const provider = source.name;
-    const method = event.requestContext?.http?.method ?? 'POST';
-    if (method !== 'POST') throw new MethodNotAllowedError(`${method} is not allowed on webhooks: use POST`);
-    const body = decodeBody(event, maxBody);
-    const { providers } = await secrets();
-    // Own keys only: a path segment such as "valueOf" must not reach Object.prototype.
-    const keys = Object.hasOwn(providers, provider) ? providers[provider] : undefined;
-    if (!keys || keys.length === 0) throw new AuthError(`no ${provider} signing secret is configured`);
-    const host = header(event, 'host') ?? event.requestContext?.domainName ?? '';
-    const request: SignedRequest = {
-      body,
-      header: (name) => header(event, name),
-      method,
-      url: `https://${host}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`,
-    };
-    const verdict = source.verify(request, keys, deps.clock.now().getTime());
-    if (!verdict.ok) throw new AuthError(verdict.reason);
-    const payload = parseJson(body);
-    const eventId = source.eventId(payload, request);
-    const headers: Record<string, string> = {};
-    for (const h of source.keptHeaders ?? []) {
-      const v = header(event, h);
-      if (v !== undefined) headers[h] = v;
-    }
-    const envelope: RawEnvelope = {
-      v: 1,
-      kind: 'webhook',
-      source: provider,
-      provider,
-      receivedAt: deps.clock.now().toISOString(),
-      requestId,
-      ...(event.requestContext?.http?.sourceIp ? { ip: event.requestContext.http.sourceIp } : {}),
-      ...(header(event, 'user-agent') ? { userAgent: header(event, 'user-agent') } : {}),
-      body: body.toString('utf8'),
-      ...(Object.keys(headers).length ? { headers } : {}),
-      ...(eventId ? { eventId } : {}),
-    };
-    const outcome = await acceptOnce(provider, replayKey(source, eventId, body), requestId, () =>
-      write(envelope, eventId ?? requestId, body.length),
-    );
-    if (outcome === 'duplicate') {
-      deps.metrics.addMetric('WebhookReplays', 'Count', 1);
-      deps.metrics.publishStoredMetrics();
-      return json(200, { success: true, duplicate: true, eventId });
-    }
-    deps.metrics.addDimension('provider', provider);
-    deps.metrics.addMetric('WebhookAccepted', 'Count', 1);
-    deps.metrics.publishStoredMetrics();
-    return json(200, { success: true, eventId });
-  }
-
-  async function postback(
-    event: HttpEvent,
-    network: string,
-    token: string,
-    requestId: string,
-  ): Promise<HttpResult> {
-    const { postbacks } = await secrets();
-    const cfg = Object.hasOwn(postbacks, network) ? postbacks[network] : undefined;
-    if (!cfg && !(POSTBACK_NETWORKS as readonly string[]).includes(network)) {
-      throw new NotFoundError(
-        `unknown postback network "${network}" (supported: ${POSTBACK_NETWORKS.join(', ')})`,
-      );
-    }
-    if (!cfg || !tokenMatches(token, cfg.tokens)) throw new AuthError('invalid postback token');
-    const ip = event.requestContext?.http?.sourceIp ?? '';
-    if (cfg.allowIps?.length && !ipAllowed(ip, cfg.allowIps)) {
-      throw new ForbiddenError(`source IP ${ip} is not in the ${network} allowlist`);
-    }
-    const method = event.requestContext?.http?.method ?? 'GET';
-    let fields: Record<string, unknown> = {};
-    for (const [k, v] of new URLSearchParams(event.rawQueryString ?? '')) fields[k] = v;
-    let rawBody: Buffer = Buffer.alloc(0);
-    if (method === 'POST') {
-      const body = decodeBody(event, maxBody);
-      rawBody = body;
-      if (body.length > 0) {
-        const ct = (header(event, 'content-type') ?? '').toLowerCase();
-        if (ct.startsWith('application/x-www-form-urlencoded')) {
-          for (const [k, v] of new URLSearchParams(body.toString('utf8'))) fields[k] = v;
-        } else {
-          const parsed = parseJson(body);
-          if (!isObject(parsed)) {
-            throw new BadRequestError('postback body must be a JSON object', [
-              { field: '/', rule: 'type', message: 'expected a JSON object' },
-            ]);
-          }
-          fields = { ...fields, ...parsed };
-        }
-      }
-    } else if (method !== 'GET') {
-      throw new MethodNotAllowedError(`${method} is not allowed on postbacks: use GET or POST`);
-    }
-    if (Object.keys(fields).length === 0) {
-      throw new BadRequestError('postback carries no fields', [
-        {
-          field: 'query',
-          rule: 'required',
-          message: 'send the postback fields as query parameters or a JSON body',
-        },
-      ]);
-    }
-    const envelope: RawEnvelope = {
-      v: 1,
-      kind: 'postback',
-      source: network,
-      provider: network,
-      receivedAt: deps.clock.now().toISOString(),
-      requestId,
-      ...(ip ? { ip } : {}),
-      ...(header(event, 'user-agent') ? { userAgent: header(event, 'user-agent') } : {}),
-      payload: fields,
-      rawQuery: event.rawQueryString ?? '',
-    };
-    // Postbacks carry no event id: the replay key is the request itself (a network's retry sends
-    // the same query and body; a captured URL sent again is caught too).
-    const key = `req:${createHash('sha256')
-      .update(method)
-      .update('\u0000')
-      .update(event.rawQueryString ?? '')
-      .update('\u0000')
-      .update(rawBody)
-      .digest('hex')}`;
-    const outcome = await acceptOnce(network, key, requestId, () =>
-      write(
-        envelope,
-        String(fields.appsflyer_id ?? fields.adid ?? fields.device_id ?? requestId),
-        rawBody.length,
-      ),
-    );
-    if (outcome === 'duplicate') {
-      deps.metrics.addMetric('PostbackReplays', 'Count', 1);
-      deps.metrics.publishStoredMetrics();
-      return json(200, { success: true, duplicate: true });
-    }
-    deps.metrics.addDimension('provider', network);
-    deps.metrics.addMetric('PostbackAccepted', 'Count', 1);
-    deps.metrics.publishStoredMetrics();
-    return json(200, { success: true });
-  }
-
+  const edge: Edge = { deps, maxBody, secrets, acceptOnce, write };
   return withEdgeMetrics(deps.metrics, async (event: HttpEvent): Promise<HttpResult> => {
     const requestId = event.requestContext?.requestId ?? deps.ids();
     try {
       const path = event.rawPath ?? '';
       const w = WEBHOOK.exec(path);
-      if (w) return await webhook(event, decodePathPart(w[1] as string), requestId);
+      if (w) return await webhook(edge, event, decodePathPart(w[1] as string), requestId);
       const p = POSTBACK.exec(path);
       if (p)
         return await postback(
+          edge,
           event,
           decodePathPart(p[1] as string),
           decodePathPart(p[2] as string),
@@ -312,3 +180,161 @@ export const createWebhookHandler = (deps: WebhookDeps) => {
     }
   });
 };
+
+/** POST /webhooks/{provider}: verified on the raw body by its source, then accepted once. */
+async function webhook(
+  edge: Edge,
+  event: HttpEvent,
+  providerName: string,
+  requestId: string,
+): Promise<HttpResult> {
+  const { deps, maxBody, secrets, acceptOnce, write } = edge;
+  const source = webhookSource(providerName);
+  if (!source) {
+    throw new NotFoundError(
+      `unknown webhook provider "${providerName}" (supported: ${WEBHOOK_SOURCE_NAMES.join(', ')})`,
+    );
+  }
+  const provider = source.name;
+  const method = event.requestContext?.http?.method ?? 'POST';
+  if (method !== 'POST') throw new MethodNotAllowedError(`${method} is not allowed on webhooks: use POST`);
+  const body = decodeBody(event, maxBody);
+  const { providers } = await secrets();
+  // Own keys only: a path segment such as "valueOf" must not reach Object.prototype.
+  const keys = Object.hasOwn(providers, provider) ? providers[provider] : undefined;
+  if (!keys || keys.length === 0) throw new AuthError(`no ${provider} signing secret is configured`);
+  const host = header(event, 'host') ?? event.requestContext?.domainName ?? '';
+  const request: SignedRequest = {
+    body,
+    header: (name) => header(event, name),
+    method,
+    url: `https://${host}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`,
+  };
+  const verdict = source.verify(request, keys, deps.clock.now().getTime());
+  if (!verdict.ok) throw new AuthError(verdict.reason);
+  const payload = parseJson(body);
+  const eventId = source.eventId(payload, request);
+  const headers: Record<string, string> = {};
+  for (const h of source.keptHeaders ?? []) {
+    const v = header(event, h);
+    if (v !== undefined) headers[h] = v;
+  }
+  const envelope: RawEnvelope = {
+    v: 1,
+    kind: 'webhook',
+    source: provider,
+    provider,
+    receivedAt: deps.clock.now().toISOString(),
+    requestId,
+    ...(event.requestContext?.http?.sourceIp ? { ip: event.requestContext.http.sourceIp } : {}),
+    ...(header(event, 'user-agent') ? { userAgent: header(event, 'user-agent') } : {}),
+    body: body.toString('utf8'),
+    ...(Object.keys(headers).length ? { headers } : {}),
+    ...(eventId ? { eventId } : {}),
+  };
+  const outcome = await acceptOnce(provider, replayKey(source, eventId, body), requestId, () =>
+    write(envelope, eventId ?? requestId, body.length),
+  );
+  if (outcome === 'duplicate') {
+    deps.metrics.addMetric('WebhookReplays', 'Count', 1);
+    deps.metrics.publishStoredMetrics();
+    return json(200, { success: true, duplicate: true, eventId });
+  }
+  deps.metrics.addDimension('provider', provider);
+  deps.metrics.addMetric('WebhookAccepted', 'Count', 1);
+  deps.metrics.publishStoredMetrics();
+  return json(200, { success: true, eventId });
+}
+
+/** GET|POST /postbacks/{network}/{token}: a partner's token (and allowlist), then accepted once. */
+async function postback(
+  edge: Edge,
+  event: HttpEvent,
+  network: string,
+  token: string,
+  requestId: string,
+): Promise<HttpResult> {
+  const { deps, maxBody, secrets, acceptOnce, write } = edge;
+  const { postbacks } = await secrets();
+  const cfg = Object.hasOwn(postbacks, network) ? postbacks[network] : undefined;
+  if (!cfg && !(POSTBACK_NETWORKS as readonly string[]).includes(network)) {
+    throw new NotFoundError(
+      `unknown postback network "${network}" (supported: ${POSTBACK_NETWORKS.join(', ')})`,
+    );
+  }
+  if (!cfg || !tokenMatches(token, cfg.tokens)) throw new AuthError('invalid postback token');
+  const ip = event.requestContext?.http?.sourceIp ?? '';
+  if (cfg.allowIps?.length && !ipAllowed(ip, cfg.allowIps)) {
+    throw new ForbiddenError(`source IP ${ip} is not in the ${network} allowlist`);
+  }
+  const method = event.requestContext?.http?.method ?? 'GET';
+  let fields: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(event.rawQueryString ?? '')) fields[k] = v;
+  let rawBody: Buffer = Buffer.alloc(0);
+  if (method === 'POST') {
+    const body = decodeBody(event, maxBody);
+    rawBody = body;
+    if (body.length > 0) {
+      const ct = (header(event, 'content-type') ?? '').toLowerCase();
+      if (ct.startsWith('application/x-www-form-urlencoded')) {
+        for (const [k, v] of new URLSearchParams(body.toString('utf8'))) fields[k] = v;
+      } else {
+        const parsed = parseJson(body);
+        if (!isObject(parsed)) {
+          throw new BadRequestError('postback body must be a JSON object', [
+            { field: '/', rule: 'type', message: 'expected a JSON object' },
+          ]);
+        }
+        fields = { ...fields, ...parsed };
+      }
+    }
+  } else if (method !== 'GET') {
+    throw new MethodNotAllowedError(`${method} is not allowed on postbacks: use GET or POST`);
+  }
+  if (Object.keys(fields).length === 0) {
+    throw new BadRequestError('postback carries no fields', [
+      {
+        field: 'query',
+        rule: 'required',
+        message: 'send the postback fields as query parameters or a JSON body',
+      },
+    ]);
+  }
+  const envelope: RawEnvelope = {
+    v: 1,
+    kind: 'postback',
+    source: network,
+    provider: network,
+    receivedAt: deps.clock.now().toISOString(),
+    requestId,
+    ...(ip ? { ip } : {}),
+    ...(header(event, 'user-agent') ? { userAgent: header(event, 'user-agent') } : {}),
+    payload: fields,
+    rawQuery: event.rawQueryString ?? '',
+  };
+  // Postbacks carry no event id: the replay key is the request itself (a network's retry sends
+  // the same query and body; a captured URL sent again is caught too).
+  const key = `req:${createHash('sha256')
+    .update(method)
+    .update('\u0000')
+    .update(event.rawQueryString ?? '')
+    .update('\u0000')
+    .update(rawBody)
+    .digest('hex')}`;
+  const outcome = await acceptOnce(network, key, requestId, () =>
+    write(
+      envelope,
+      String(fields.appsflyer_id ?? fields.adid ?? fields.device_id ?? requestId),
+      rawBody.length,
+    ),
+  );
+  if (outcome === 'duplicate') {
+    deps.metrics.addMetric('PostbackReplays', 'Count', 1);
+    deps.metrics.publishStoredMetrics();
+    return json(200, { success: true, duplicate: true });
+  }
+  deps.metrics.addDimension('provider', network);
+  deps.metrics.addMetric('PostbackAccepted', 'Count', 1);
+  deps.metrics.publishStoredMetrics();
+  return json(200, { success: true });
+}
