@@ -16,11 +16,12 @@ import { projectRoot } from '../../paths';
 import { systemClock } from '../../ports/clock';
 import { ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_POSTBACK_TOKEN, localPaths } from '../../runtime/local';
-import { drainStream, openLocalConsumer } from '../../runtime/local-enrich';
+import { type DrainReport, drainStream, openLocalConsumer } from '../../runtime/local-enrich';
 import { createLocalRealtime } from '../../runtime/local-realtime';
 import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
 import {
   cdnowOrdersWithLines,
+  type DemoSample,
   generateDemoSample,
   parseCdnowPurchases,
   scaleCdnow,
@@ -123,6 +124,53 @@ export async function run(argv: string[]): Promise<number> {
   );
 
   step(2, 'posting through the embedded ingest API (c360 serve)');
+  const http = await postSample(dataDir, sample, webKey);
+
+  step(3, 'loading batch files (real CDNOW orders with generated lines, real tweets, CRM export)');
+  const { stream, fileRows } = await loadBatchFiles(paths, sample, { cdnowText, seed, tweetsFile, root });
+
+  step(4, 'enriching the stream into the lake (Kinesis → enrich λ → Firehose, embedded)');
+  const { drained, reconciled } = await enrichStream(dataDir, stream);
+
+  step(
+    5,
+    'the daily pipeline state machine (statemachines/daily-pipeline.asl.json, embedded ASL interpreter)',
+  );
+  if (!(await runPipeline(dataDir))) return 1;
+
+  step(6, 'customer models (trained and scored by the pipeline)');
+  const m = await reportModels(dataDir);
+
+  step(7, 'the warehouse (loaded by the pipeline: staged, merged on keys, type-2 customers)');
+  const whKpis = await reportWarehouse(dataDir);
+
+  step(8, 'summary');
+  await summarizeLake(paths, { segmentEvents, sample, http, fileRows });
+  await renderOutputs(dataDir);
+  const slos = reportSlos(dataDir);
+  printRunSummary({ drained, http, whKpis, m, slos });
+  printNextSteps(dataDir, started);
+  return reconciled ? 0 : 1;
+}
+
+interface HttpCounts {
+  accepted: number;
+  rejected: number;
+  duplicateWebhooks: number;
+  unauthorized: number;
+  webhooks: number;
+  postbacks: number;
+}
+
+interface ModelMetrics {
+  churn: { holdout_auc: number; telco_auc: number };
+  sentiment: { macro_f1: number };
+  segments: { sizes: Record<string, number> };
+  recommendations: { hit_rate_at_5?: number; popular_hit_rate_at_5?: number };
+}
+
+/** Stage 2: the sample's SDK batches, webhooks and postbacks through the embedded ingest API. */
+async function postSample(dataDir: string, sample: DemoSample, webKey: string): Promise<HttpCounts> {
   const server = await startServe({ port: 0, dataDir, enrich: false });
   const http = { accepted: 0, rejected: 0, duplicateWebhooks: 0, unauthorized: 0, webhooks: 0, postbacks: 0 };
   try {
@@ -198,8 +246,20 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await server.close();
   }
+  return http;
+}
 
-  step(3, 'loading batch files (real CDNOW orders with generated lines, real tweets, CRM export)');
+/** Stage 3: the batch files (CDNOW orders with generated lines, real tweets, the CRM export) onto the stream. */
+async function loadBatchFiles(
+  paths: ReturnType<typeof localPaths>,
+  sample: DemoSample,
+  {
+    cdnowText,
+    seed,
+    tweetsFile,
+    root,
+  }: { cdnowText: string; seed: number; tweetsFile: string; root: string },
+): Promise<{ stream: FileEventStream; fileRows: number }> {
   const stream = new FileEventStream(paths.stream);
   const inbox = join(paths.root, 'inbox');
   await mkdir(inbox, { recursive: true });
@@ -219,8 +279,15 @@ export async function run(argv: string[]): Promise<number> {
       `  ${kind.padEnd(6)} ${r.file.replace(`${root}/`, '')}: ${r.rows} rows, ${r.accepted} accepted, ${r.rejected} rejected (${r.format})`,
     );
   }
+  return { stream, fileRows };
+}
 
-  step(4, 'enriching the stream into the lake (Kinesis → enrich λ → Firehose, embedded)');
+/** Stage 4: the stream drained through enrich into the lake (and the real-time tier), counts reconciled. */
+async function enrichStream(
+  dataDir: string,
+  stream: FileEventStream,
+): Promise<{ drained: DrainReport; reconciled: boolean }> {
+  const paths = localPaths(dataDir);
   const realtime = createLocalRealtime(dataDir);
   const enriching = stageBar('  enrich');
   const streamed = enriching ? (await stream.read(null, Number.MAX_SAFE_INTEGER)).length : 0;
@@ -246,11 +313,12 @@ export async function run(argv: string[]): Promise<number> {
   say(
     `  reconciliation: events = stored + duplicates + quarantined${drained.suppressed ? ` + suppressed (${drained.suppressed}, erased identities)` : ''} → ${reconciled ? 'OK' : 'MISMATCH'}`,
   );
+  return { drained, reconciled };
+}
 
-  step(
-    5,
-    'the daily pipeline state machine (statemachines/daily-pipeline.asl.json, embedded ASL interpreter)',
-  );
+/** Stage 5: the daily pipeline state machine, one run per arrival date. False (with the alerts said) when it failed. */
+async function runPipeline(dataDir: string): Promise<boolean> {
+  const paths = localPaths(dataDir);
   const dts = new Set<string>();
   for (const source of await readdir(join(paths.lake, 'bronze', 'events'))) {
     for (const type of await readdir(join(paths.lake, 'bronze', 'events', source))) {
@@ -275,13 +343,16 @@ export async function run(argv: string[]): Promise<number> {
   if (run.status !== 'SUCCEEDED') {
     for (const a of run.alerts) process.stderr.write(`c360 demo: ALERT ${a}\n`);
     process.stderr.write(`c360 demo: the pipeline failed: ${run.error?.name}: ${run.error?.cause}\n`);
-    return 1;
+    return false;
   }
   say(
     `  pipeline succeeded in ${((performance.now() - pipelineStarted) / 1000).toFixed(1)} s; all data quality checks passed`,
   );
+  return true;
+}
 
-  step(6, 'customer models (trained and scored by the pipeline)');
+/** Stage 6: the models the pipeline trained, with their holdout numbers. */
+async function reportModels(dataDir: string): Promise<ModelMetrics> {
   const { version, metrics } = await latestMetrics(dataDir);
   const m = metrics as {
     churn: { holdout_auc: number; telco_auc: number };
@@ -296,16 +367,19 @@ export async function run(argv: string[]): Promise<number> {
     say(
       `  recommendations: hit rate@5 ${m.recommendations.hit_rate_at_5.toFixed(3)} on the time holdout (most popular: ${m.recommendations.popular_hit_rate_at_5?.toFixed(3)})`,
     );
+  return m;
+}
 
-  step(7, 'the warehouse (loaded by the pipeline: staged, merged on keys, type-2 customers)');
+/** Stage 7: what the pipeline loaded into the warehouse. */
+async function reportWarehouse(dataDir: string): Promise<Record<string, string> | undefined> {
   const whOrders = await openWarehouse(dataDir, { readOnly: true });
   let whKpis: Record<string, string> | undefined;
   let tables: { t: string; n: string }[] = [];
   try {
     [whKpis] = await whOrders.rows<Record<string, string>>(
       `SELECT k.orders, CAST(k.net_usd AS VARCHAR) AS net_usd, k.customers,
-         (SELECT CAST(round(sum(clv_12m_usd), 2) AS VARCHAR) FROM reporting.customer_lifetime_value) AS clv_12m_usd
-       FROM reporting.kpis k`,
+       (SELECT CAST(round(sum(clv_12m_usd), 2) AS VARCHAR) FROM reporting.customer_lifetime_value) AS clv_12m_usd
+     FROM reporting.kpis k`,
     );
     tables = await whOrders.rows<{ t: string; n: string }>(
       'SELECT table_name AS t, CAST(rows_in_table AS VARCHAR) AS n FROM reporting.pipeline_health ORDER BY 1',
@@ -316,20 +390,31 @@ export async function run(argv: string[]): Promise<number> {
   say(
     `  ${tables.map((r) => `${r.t} ${r.n}`).join(', ')}; reporting.kpis: ${whKpis?.orders} orders, net $${whKpis?.net_usd}; total 12-month CLV $${whKpis?.clv_12m_usd}`,
   );
+  return whKpis;
+}
 
-  step(8, 'summary');
+/** Stage 8: the Customer 360 the lake now holds, and what went in. */
+async function summarizeLake(
+  paths: ReturnType<typeof localPaths>,
+  {
+    segmentEvents,
+    sample,
+    http,
+    fileRows,
+  }: { segmentEvents: number; sample: DemoSample; http: HttpCounts; fileRows: number },
+): Promise<void> {
   const engine = await openDuckDb();
   try {
     await registerLakeViews(engine, paths.lake);
     const [c] = await engine.rows<Record<string, string>>(`SELECT count(*) AS customers,
-        sum(CASE WHEN sources >= 2 THEN 1 ELSE 0 END) AS multi_source,
-        sum(CASE WHEN identity_keys >= 3 THEN 1 ELSE 0 END) AS three_plus_keys,
-        sum(gross_usd) AS gross_usd, sum(net_usd) AS net_usd, sum(orders) AS orders
-      FROM gold.dim_customer`);
+      sum(CASE WHEN sources >= 2 THEN 1 ELSE 0 END) AS multi_source,
+      sum(CASE WHEN identity_keys >= 3 THEN 1 ELSE 0 END) AS three_plus_keys,
+      sum(gross_usd) AS gross_usd, sum(net_usd) AS net_usd, sum(orders) AS orders
+    FROM gold.dim_customer`);
     const [k] = await engine.rows<
       Record<string, string>
     >(`SELECT round(sum(gross_usd) / sum(orders), 2) AS aov_usd,
-        max(mau) AS peak_mau, round(avg(conversion_rate), 3) AS avg_conversion FROM gold.kpi_daily`);
+      max(mau) AS peak_mau, round(avg(conversion_rate), 3) AS avg_conversion FROM gold.kpi_daily`);
     say(
       `  customers stitched: ${c?.customers} profiles (${c?.multi_source} seen in 2+ sources, ${c?.three_plus_keys} with 3+ identity keys)`,
     );
@@ -341,11 +426,16 @@ export async function run(argv: string[]): Promise<number> {
     );
     const seg =
       await engine.rows(`SELECT segment, count(*) AS customers, round(avg(monetary_usd), 2) AS avg_spend_usd
-      FROM gold.customer_rfm GROUP BY segment ORDER BY customers DESC`);
+    FROM gold.customer_rfm GROUP BY segment ORDER BY customers DESC`);
     process.stdout.write(formatRows(seg, 'table').replace(/^(?=.)/gm, '  '));
   } finally {
     engine.close();
   }
+}
+
+/** The business dashboards from the warehouse's reporting views (QuickSight's role), and the reports. */
+async function renderOutputs(dataDir: string): Promise<void> {
+  const paths = localPaths(dataDir);
   // The business dashboards, from the warehouse's reporting views (QuickSight's role).
   const dashboardsDir = join(paths.root, 'dashboards');
   const dashWh = await openWarehouse(dataDir, { readOnly: true });
@@ -370,6 +460,10 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     dashWh.close();
   }
+}
+
+/** The SLOs on the metrics this run emitted (the same objectives the CloudWatch alarms watch). */
+function reportSlos(dataDir: string): ReturnType<typeof evaluateSlos> {
   // The SLOs on the metrics this run emitted (the same objectives the CloudWatch alarms watch).
   const slos = evaluateSlos(
     loadSlos(projectRoot()),
@@ -395,6 +489,23 @@ export async function run(argv: string[]): Promise<number> {
       'table',
     ).replace(/^(?=.)/gm, '  '),
   );
+  return slos;
+}
+
+/** The closing summary: what went in and where it ended up, the models, the SLOs, and where the time went. */
+function printRunSummary({
+  drained,
+  http,
+  whKpis,
+  m,
+  slos,
+}: {
+  drained: DrainReport;
+  http: HttpCounts;
+  whKpis: Record<string, string> | undefined;
+  m: ModelMetrics;
+  slos: ReturnType<typeof evaluateSlos>;
+}): void {
   // The closing summary: what went in and where it ended up, the models, the SLOs, and where the time went.
   (stages.at(-1) as { seconds?: number; started: number }).seconds =
     (performance.now() - (stages.at(-1) as { started: number }).started) / 1000;
@@ -424,6 +535,11 @@ export async function run(argv: string[]): Promise<number> {
       'table',
     ).replace(/^(?=.)/gm, '  '),
   );
+}
+
+/** Where to look next. */
+function printNextSteps(dataDir: string, started: number): void {
+  const paths = localPaths(dataDir);
   say(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. Look further:`);
   say(
     `  open ${join(paths.root, 'dashboards', 'index.html')}   # the dashboards and the Customer 360 profile`,
@@ -435,5 +551,4 @@ export async function run(argv: string[]): Promise<number> {
   say(`  npx c360 quarantine list${dataFlag}`);
   say(`  npx c360 slo${dataFlag}          # SLIs, error budget and burn rates`);
   say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
-  return reconciled ? 0 : 1;
 }
