@@ -123,288 +123,16 @@ export function generateDemoSample(
     const first = days[0] as string;
     const ua = mobile ? IOS_UA : rng.pick(UAS);
     const ip = rng.pick(IPS);
-    const target = mobile ? ios : web;
-    for (const [i, day] of days.entries()) {
-      const hour = rng.int(9, 21);
-      const views = rng.int(1, 4);
-      const referrer = rng.pick(REFERRERS);
-      const utm = rng.chance(0.3)
-        ? `?utm_source=newsletter&utm_medium=email&utm_campaign=${day.slice(0, 7)}`
-        : '';
-      for (let v = 0; v < views; v++) {
-        const ts = `${day}T${String(hour).padStart(2, '0')}:${String(v * 7).padStart(2, '0')}:00.000Z`;
-        const context = {
-          ip,
-          userAgent: ua,
-          page: {
-            url: `https://www.cdnow.example/album/${rng.int(1, 5000)}${v === 0 ? utm : ''}`,
-            referrer: v === 0 ? referrer : 'https://www.cdnow.example/',
-          },
-        };
-        target.push(
-          mobile
-            ? {
-                type: 'screen',
-                name: 'Album',
-                anonymousId: anon,
-                userId: i > 0 ? customer : undefined,
-                messageId: id(),
-                timestamp: ts,
-                context: { ...context, device: { id: `dev-${n}`, advertisingId: `idfa-${n}` } },
-              }
-            : {
-                type: 'page',
-                name: 'Album',
-                anonymousId: anon,
-                userId: i > 0 ? customer : undefined,
-                messageId: id(),
-                timestamp: ts,
-                context,
-              },
-        );
-      }
-      target.push({
-        type: 'track',
-        event: 'Product Added',
-        anonymousId: anon,
-        userId: customer,
-        messageId: id(),
-        timestamp: `${day}T${String(hour).padStart(2, '0')}:30:00.000Z`,
-        properties: { sku: `CD-${rng.int(1, 5000)}`, price: 14.99, currency: 'USD' },
-        context: { ip, userAgent: ua },
-      });
-      if (i === 0) {
-        target.push({
-          type: 'identify',
-          anonymousId: anon,
-          userId: customer,
-          messageId: id(),
-          timestamp: `${day}T${String(hour).padStart(2, '0')}:31:00.000Z`,
-          traits: {
-            email,
-            firstName: FIRST[n % FIRST.length],
-            lastName: LAST[n % LAST.length],
-            phone: `+1 415 555 ${String(1000 + (n % 9000))}`,
-            address: { street: streetOf(n), city: 'San Francisco', postalCode: '94105', country: 'US' },
-            birthday: birthdayOf(n),
-          },
-          context: { ip, userAgent: ua },
-        });
-      }
-      // Browsing without buying: most purchases are preceded by a visit a few days earlier, so
-      // active customers are not all buyers (daily conversion is a real ratio, not 1).
-      if (rng.chance(0.7)) {
-        const back = new Date(Date.parse(`${day}T00:00:00Z`) - rng.int(1, 6) * 86_400_000)
-          .toISOString()
-          .slice(0, 10);
-        if (back >= '1997-01-01' && !days.includes(back)) {
-          target.push({
-            type: mobile ? 'screen' : 'page',
-            name: 'Album',
-            anonymousId: anon,
-            userId: i > 0 ? customer : undefined,
-            messageId: id(),
-            timestamp: `${back}T${String(rng.int(9, 21)).padStart(2, '0')}:15:00.000Z`,
-            context: {
-              ip,
-              userAgent: ua,
-              page: {
-                url: `https://www.cdnow.example/album/${rng.int(1, 5000)}`,
-                referrer: rng.pick(REFERRERS),
-              },
-              ...(mobile ? { device: { id: `dev-${n}`, advertisingId: `idfa-${n}` } } : {}),
-            },
-          });
-        }
-      }
-    }
-    const created = Math.floor(Date.parse(`${first}T12:00:00Z`) / 1000);
-    if (rng.chance(0.25)) {
-      webhooks.push({
-        provider: 'stripe',
-        body: JSON.stringify({
-          id: `evt_demo_cus_${n}`,
-          object: 'event',
-          type: 'customer.created',
-          created,
-          data: {
-            object: {
-              id: `cus_demo${n}`,
-              object: 'customer',
-              email,
-              name: `${FIRST[n % FIRST.length]} ${LAST[n % LAST.length]}`,
-            },
-          },
-        }),
-      });
-      webhooks.push({
-        provider: 'stripe',
-        body: JSON.stringify({
-          id: `evt_demo_ch_${n}`,
-          object: 'event',
-          type: 'charge.succeeded',
-          created: created + 3600,
-          data: {
-            object: {
-              id: `ch_demo${n}`,
-              object: 'charge',
-              amount: 1999,
-              currency: 'usd',
-              customer: `cus_demo${n}`,
-              payment_intent: `pi_demo${n}`,
-              description: 'CDNOW club membership',
-            },
-          },
-        }),
-      });
-      if (rng.chance(0.15)) {
-        // A partial refund, as Stripe reports it: the charge with its refunds list.
-        webhooks.push({
-          provider: 'stripe',
-          body: JSON.stringify({
-            id: `evt_demo_rf_${n}`,
-            object: 'event',
-            type: 'charge.refunded',
-            created: created + 7 * 86_400,
-            data: {
-              object: {
-                id: `ch_demo${n}`,
-                object: 'charge',
-                amount: 1999,
-                amount_refunded: 1000,
-                currency: 'usd',
-                customer: `cus_demo${n}`,
-                payment_intent: `pi_demo${n}`,
-                refunds: {
-                  object: 'list',
-                  data: [
-                    {
-                      id: `re_demo${n}`,
-                      object: 'refund',
-                      amount: 1000,
-                      currency: 'usd',
-                      status: 'succeeded',
-                      created: created + 7 * 86_400,
-                    },
-                  ],
-                },
-              },
-            },
-          }),
-        });
-      }
-    }
-    if (rng.chance(0.15)) {
-      const solved = rng.chance(0.7);
-      webhooks.push({
-        provider: 'zendesk',
-        body: JSON.stringify({
-          id: `zd-demo-${n}`,
-          type: solved ? 'zen:event-type:ticket.status_changed' : 'zen:event-type:ticket.created',
-          time: at(days.at(-1) ?? first, rng),
-          detail: {
-            id: String(10_000 + n),
-            status: solved ? 'solved' : 'open',
-            priority: rng.pick(['low', 'normal', 'high']),
-            subject: rng.pick(['Where is my order?', 'Wrong CD shipped', 'Refund please', 'Great service!']),
-            requester_id: String(90_000 + n),
-            requester: { email },
-            ...(solved ? { satisfaction_rating: { score: rng.pick(['good', 'good', 'bad']) } } : {}),
-          },
-        }),
-      });
-    }
-    if (rng.chance(0.2)) {
-      const ms = Date.parse(`${first}T08:00:00Z`);
-      webhooks.push({
-        provider: 'hubspot',
-        body: JSON.stringify([
-          {
-            eventId: 500_000 + n * 2,
-            subscriptionType: 'contact.creation',
-            objectId: 70_000 + n,
-            portalId: 42,
-            occurredAt: ms,
-          },
-          {
-            eventId: 500_001 + n * 2,
-            subscriptionType: 'contact.propertyChange',
-            objectId: 70_000 + n,
-            portalId: 42,
-            occurredAt: ms + 1000,
-            propertyName: 'email',
-            propertyValue: email,
-          },
-        ]),
-      });
-    }
-    // SendGrid: a third of the customers got the welcome email after their first purchase; some
-    // opened it, fewer clicked. Chosen by the customer number, not the generator, so the rest of
-    // the sample stays as it was.
-    const mix = Math.imul(n, 2654435761) >>> 0;
-    if (mix % 3 === 0) {
-      const sent = Date.parse(`${first}T09:00:00Z`) / 1000 + 86_400;
-      const messageId = `demo-welcome-${n}.filter0001.0`;
-      const base = { email, category: ['welcome'], sg_message_id: messageId };
-      const events: Record<string, unknown>[] = [
-        { ...base, event: 'processed', timestamp: sent, sg_event_id: `sg-demo-${n}-processed` },
-        {
-          ...base,
-          event: 'delivered',
-          timestamp: sent + 4,
-          sg_event_id: `sg-demo-${n}-delivered`,
-          response: '250 OK',
-        },
-      ];
-      if ((mix >>> 4) % 2 === 0)
-        events.push({
-          ...base,
-          event: 'open',
-          timestamp: sent + 3_600,
-          sg_event_id: `sg-demo-${n}-open`,
-          useragent: ua,
-          ip,
-        });
-      if ((mix >>> 4) % 4 === 0)
-        events.push({
-          ...base,
-          event: 'click',
-          timestamp: sent + 3_660,
-          sg_event_id: `sg-demo-${n}-click`,
-          url: 'https://shop.example/new-releases',
-          useragent: ua,
-          ip,
-        });
-      webhooks.push({ provider: 'sendgrid', body: JSON.stringify(events) });
-    }
-    if (mobile) {
-      const q = new URLSearchParams({
-        event_name: 'install',
-        appsflyer_id: `af-${n}`,
-        idfa: `idfa-${n}`,
-        customer_user_id: customer,
-        media_source: rng.pick(['googleadwords_int', 'Facebook Ads', 'organic']),
-        campaign: rng.pick(['spring_launch', 'jazz_week', 'brand']),
-        af_cost_value: (rng.int(50, 400) / 100).toFixed(2),
-        af_cost_currency: 'USD',
-        install_time: `${first} 07:00:00.000`,
-      });
-      postbacks.push({ network: 'appsflyer', query: q.toString() });
-    }
-    if (rng.chance(0.35)) {
-      crm.push(
-        [
-          `crm-${n}`,
-          customer,
-          email,
-          FIRST[n % FIRST.length],
-          LAST[n % LAST.length],
-          rng.pick(['US', 'US', 'CA', 'GB']),
-          rng.pick(['customer', 'lead', 'evangelist']),
-          `${first}T00:00:00Z`,
-        ].join(','),
-      );
-    }
+    const person: Person = { customer, n, days, mobile, anon, email, first, ua, ip };
+    browse(person, rng, id, mobile ? ios : web);
+    webhooks.push(
+      ...stripeWebhooks(person, rng),
+      ...zendeskWebhooks(person, rng),
+      ...hubspotWebhooks(person, rng),
+    );
+    webhooks.push(...sendgridWebhooks(person));
+    postbacks.push(...appsflyerPostbacks(person, rng));
+    crm.push(...crmRows(person, rng));
   }
   // Deliberately bad input: the API rejects these with field-level reasons.
   const invalidSegment = [
@@ -424,6 +152,351 @@ export function generateDemoSample(
     crmCsv: `${crm.join('\n')}\n`,
     invalidSegment,
   };
+}
+
+/** One generated customer: who they are and the device and network they use. */
+interface Person {
+  customer: string;
+  n: number;
+  days: string[];
+  mobile: boolean;
+  anon: string;
+  email: string;
+  first: string;
+  ua: string;
+  ip: string;
+}
+
+/**
+ * Web or app browsing around each purchase day: album views (the first with the campaign of a
+ * newsletter now and then), the product added, an identify on the first day, and most purchases
+ * preceded by a visit a few days earlier (so daily conversion is a real ratio, not 1).
+ */
+function browse(p: Person, rng: Rng, id: () => string, target: Record<string, unknown>[]): void {
+  const { customer, n, days, mobile, anon, email, ua, ip } = p;
+  for (const [i, day] of days.entries()) {
+    const hour = rng.int(9, 21);
+    const views = rng.int(1, 4);
+    const referrer = rng.pick(REFERRERS);
+    const utm = rng.chance(0.3)
+      ? `?utm_source=newsletter&utm_medium=email&utm_campaign=${day.slice(0, 7)}`
+      : '';
+    for (let v = 0; v < views; v++) {
+      const ts = `${day}T${String(hour).padStart(2, '0')}:${String(v * 7).padStart(2, '0')}:00.000Z`;
+      const context = {
+        ip,
+        userAgent: ua,
+        page: {
+          url: `https://www.cdnow.example/album/${rng.int(1, 5000)}${v === 0 ? utm : ''}`,
+          referrer: v === 0 ? referrer : 'https://www.cdnow.example/',
+        },
+      };
+      target.push(
+        mobile
+          ? {
+              type: 'screen',
+              name: 'Album',
+              anonymousId: anon,
+              userId: i > 0 ? customer : undefined,
+              messageId: id(),
+              timestamp: ts,
+              context: { ...context, device: { id: `dev-${n}`, advertisingId: `idfa-${n}` } },
+            }
+          : {
+              type: 'page',
+              name: 'Album',
+              anonymousId: anon,
+              userId: i > 0 ? customer : undefined,
+              messageId: id(),
+              timestamp: ts,
+              context,
+            },
+      );
+    }
+    target.push({
+      type: 'track',
+      event: 'Product Added',
+      anonymousId: anon,
+      userId: customer,
+      messageId: id(),
+      timestamp: `${day}T${String(hour).padStart(2, '0')}:30:00.000Z`,
+      properties: { sku: `CD-${rng.int(1, 5000)}`, price: 14.99, currency: 'USD' },
+      context: { ip, userAgent: ua },
+    });
+    if (i === 0) {
+      target.push({
+        type: 'identify',
+        anonymousId: anon,
+        userId: customer,
+        messageId: id(),
+        timestamp: `${day}T${String(hour).padStart(2, '0')}:31:00.000Z`,
+        traits: {
+          email,
+          firstName: FIRST[n % FIRST.length],
+          lastName: LAST[n % LAST.length],
+          phone: `+1 415 555 ${String(1000 + (n % 9000))}`,
+          address: { street: streetOf(n), city: 'San Francisco', postalCode: '94105', country: 'US' },
+          birthday: birthdayOf(n),
+        },
+        context: { ip, userAgent: ua },
+      });
+    }
+    // Browsing without buying: most purchases are preceded by a visit a few days earlier, so
+    // active customers are not all buyers (daily conversion is a real ratio, not 1).
+    if (rng.chance(0.7)) {
+      const back = new Date(Date.parse(`${day}T00:00:00Z`) - rng.int(1, 6) * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      if (back >= '1997-01-01' && !days.includes(back)) {
+        target.push({
+          type: mobile ? 'screen' : 'page',
+          name: 'Album',
+          anonymousId: anon,
+          userId: i > 0 ? customer : undefined,
+          messageId: id(),
+          timestamp: `${back}T${String(rng.int(9, 21)).padStart(2, '0')}:15:00.000Z`,
+          context: {
+            ip,
+            userAgent: ua,
+            page: {
+              url: `https://www.cdnow.example/album/${rng.int(1, 5000)}`,
+              referrer: rng.pick(REFERRERS),
+            },
+            ...(mobile ? { device: { id: `dev-${n}`, advertisingId: `idfa-${n}` } } : {}),
+          },
+        });
+      }
+    }
+  }
+}
+
+/** Stripe: a quarter of the customers are club members (customer, charge, now and then a partial refund). */
+function stripeWebhooks(p: Person, rng: Rng): DemoSample['webhooks'] {
+  const { n, email, first } = p;
+  const out: DemoSample['webhooks'] = [];
+  const created = Math.floor(Date.parse(`${first}T12:00:00Z`) / 1000);
+  if (rng.chance(0.25)) {
+    out.push({
+      provider: 'stripe',
+      body: JSON.stringify({
+        id: `evt_demo_cus_${n}`,
+        object: 'event',
+        type: 'customer.created',
+        created,
+        data: {
+          object: {
+            id: `cus_demo${n}`,
+            object: 'customer',
+            email,
+            name: `${FIRST[n % FIRST.length]} ${LAST[n % LAST.length]}`,
+          },
+        },
+      }),
+    });
+    out.push({
+      provider: 'stripe',
+      body: JSON.stringify({
+        id: `evt_demo_ch_${n}`,
+        object: 'event',
+        type: 'charge.succeeded',
+        created: created + 3600,
+        data: {
+          object: {
+            id: `ch_demo${n}`,
+            object: 'charge',
+            amount: 1999,
+            currency: 'usd',
+            customer: `cus_demo${n}`,
+            payment_intent: `pi_demo${n}`,
+            description: 'CDNOW club membership',
+          },
+        },
+      }),
+    });
+    if (rng.chance(0.15)) {
+      // A partial refund, as Stripe reports it: the charge with its refunds list.
+      out.push({
+        provider: 'stripe',
+        body: JSON.stringify({
+          id: `evt_demo_rf_${n}`,
+          object: 'event',
+          type: 'charge.refunded',
+          created: created + 7 * 86_400,
+          data: {
+            object: {
+              id: `ch_demo${n}`,
+              object: 'charge',
+              amount: 1999,
+              amount_refunded: 1000,
+              currency: 'usd',
+              customer: `cus_demo${n}`,
+              payment_intent: `pi_demo${n}`,
+              refunds: {
+                object: 'list',
+                data: [
+                  {
+                    id: `re_demo${n}`,
+                    object: 'refund',
+                    amount: 1000,
+                    currency: 'usd',
+                    status: 'succeeded',
+                    created: created + 7 * 86_400,
+                  },
+                ],
+              },
+            },
+          },
+        }),
+      });
+    }
+  }
+  return out;
+}
+
+/** Zendesk: a ticket for some customers, solved and rated most of the time. */
+function zendeskWebhooks(p: Person, rng: Rng): DemoSample['webhooks'] {
+  const { n, email, first, days } = p;
+  const out: DemoSample['webhooks'] = [];
+  if (rng.chance(0.15)) {
+    const solved = rng.chance(0.7);
+    out.push({
+      provider: 'zendesk',
+      body: JSON.stringify({
+        id: `zd-demo-${n}`,
+        type: solved ? 'zen:event-type:ticket.status_changed' : 'zen:event-type:ticket.created',
+        time: at(days.at(-1) ?? first, rng),
+        detail: {
+          id: String(10_000 + n),
+          status: solved ? 'solved' : 'open',
+          priority: rng.pick(['low', 'normal', 'high']),
+          subject: rng.pick(['Where is my order?', 'Wrong CD shipped', 'Refund please', 'Great service!']),
+          requester_id: String(90_000 + n),
+          requester: { email },
+          ...(solved ? { satisfaction_rating: { score: rng.pick(['good', 'good', 'bad']) } } : {}),
+        },
+      }),
+    });
+  }
+  return out;
+}
+
+/** HubSpot: a contact created, then its email set, for a fifth of the customers. */
+function hubspotWebhooks(p: Person, rng: Rng): DemoSample['webhooks'] {
+  const { n, email, first } = p;
+  const out: DemoSample['webhooks'] = [];
+  if (rng.chance(0.2)) {
+    const ms = Date.parse(`${first}T08:00:00Z`);
+    out.push({
+      provider: 'hubspot',
+      body: JSON.stringify([
+        {
+          eventId: 500_000 + n * 2,
+          subscriptionType: 'contact.creation',
+          objectId: 70_000 + n,
+          portalId: 42,
+          occurredAt: ms,
+        },
+        {
+          eventId: 500_001 + n * 2,
+          subscriptionType: 'contact.propertyChange',
+          objectId: 70_000 + n,
+          portalId: 42,
+          occurredAt: ms + 1000,
+          propertyName: 'email',
+          propertyValue: email,
+        },
+      ]),
+    });
+  }
+  return out;
+}
+
+/** SendGrid's Event Webhook: the welcome email. */
+function sendgridWebhooks(p: Person): DemoSample['webhooks'] {
+  const { n, email, first, ua, ip } = p;
+  const out: DemoSample['webhooks'] = [];
+  // SendGrid: a third of the customers got the welcome email after their first purchase; some
+  // opened it, fewer clicked. Chosen by the customer number, not the generator, so the rest of
+  // the sample stays as it was.
+  const mix = Math.imul(n, 2654435761) >>> 0;
+  if (mix % 3 === 0) {
+    const sent = Date.parse(`${first}T09:00:00Z`) / 1000 + 86_400;
+    const messageId = `demo-welcome-${n}.filter0001.0`;
+    const base = { email, category: ['welcome'], sg_message_id: messageId };
+    const events: Record<string, unknown>[] = [
+      { ...base, event: 'processed', timestamp: sent, sg_event_id: `sg-demo-${n}-processed` },
+      {
+        ...base,
+        event: 'delivered',
+        timestamp: sent + 4,
+        sg_event_id: `sg-demo-${n}-delivered`,
+        response: '250 OK',
+      },
+    ];
+    if ((mix >>> 4) % 2 === 0)
+      events.push({
+        ...base,
+        event: 'open',
+        timestamp: sent + 3_600,
+        sg_event_id: `sg-demo-${n}-open`,
+        useragent: ua,
+        ip,
+      });
+    if ((mix >>> 4) % 4 === 0)
+      events.push({
+        ...base,
+        event: 'click',
+        timestamp: sent + 3_660,
+        sg_event_id: `sg-demo-${n}-click`,
+        url: 'https://shop.example/new-releases',
+        useragent: ua,
+        ip,
+      });
+    out.push({ provider: 'sendgrid', body: JSON.stringify(events) });
+  }
+  return out;
+}
+
+/** AppsFlyer: the install postback of each app user. */
+function appsflyerPostbacks(p: Person, rng: Rng): DemoSample['postbacks'] {
+  const { n, customer, first, mobile } = p;
+  const out: DemoSample['postbacks'] = [];
+  if (mobile) {
+    const q = new URLSearchParams({
+      event_name: 'install',
+      appsflyer_id: `af-${n}`,
+      idfa: `idfa-${n}`,
+      customer_user_id: customer,
+      media_source: rng.pick(['googleadwords_int', 'Facebook Ads', 'organic']),
+      campaign: rng.pick(['spring_launch', 'jazz_week', 'brand']),
+      af_cost_value: (rng.int(50, 400) / 100).toFixed(2),
+      af_cost_currency: 'USD',
+      install_time: `${first} 07:00:00.000`,
+    });
+    out.push({ network: 'appsflyer', query: q.toString() });
+  }
+  return out;
+}
+
+/** The CRM export: a row for about a third of the customers. */
+function crmRows(p: Person, rng: Rng): string[] {
+  const { n, customer, email, first } = p;
+  const out: string[] = [];
+  if (rng.chance(0.35)) {
+    out.push(
+      [
+        `crm-${n}`,
+        customer,
+        email,
+        FIRST[n % FIRST.length],
+        LAST[n % LAST.length],
+        rng.pick(['US', 'US', 'CA', 'GB']),
+        rng.pick(['customer', 'lead', 'evangelist']),
+        `${first}T00:00:00Z`,
+      ].join(','),
+    );
+  }
+  return out;
 }
 
 /**
