@@ -55,32 +55,7 @@ export async function trainModels(opts: {
   const ordersFile = join(opts.lakeDir, 'gold', 'fact_orders', 'data.parquet');
   if (!existsSync(ordersFile))
     throw new C360Error(`gold is empty under ${opts.lakeDir}: run "c360 etl" (or "npm start") first`);
-  const engine = await openDuckDb();
-  let purchases: { customerId: string; date: string; amount: number }[];
-  let customers: { id: string; firstSeen: string | null }[];
-  let lines: Purchase[] = [];
-  const itemsFile = join(opts.lakeDir, 'gold', 'fact_order_items', 'data.parquet');
-  try {
-    if (existsSync(itemsFile)) {
-      lines = (
-        await engine.rows<{ c: string; p: string; d: string }>(
-          `SELECT customer_id AS c, product_id AS p, dt AS d FROM read_parquet(${lit(itemsFile)}) WHERE is_revenue AND customer_id IS NOT NULL ORDER BY 1, 3, 2`,
-        )
-      ).map((r) => ({ customerId: r.c, productId: r.p, date: r.d }));
-    }
-    purchases = (
-      await engine.rows<{ c: string; d: string; a: number }>(
-        `SELECT customer_id AS c, dt AS d, CAST(gross_usd AS DOUBLE) AS a FROM read_parquet(${lit(ordersFile)}) WHERE is_revenue AND customer_id IS NOT NULL ORDER BY 1, 2`,
-      )
-    ).map((r) => ({ customerId: r.c, date: r.d, amount: r.a }));
-    customers = (
-      await engine.rows<{ c: string; f: string | null }>(
-        `SELECT customer_id AS c, strftime(CAST(first_seen_at AS DATE), '%Y-%m-%d') AS f FROM read_parquet(${lit(join(opts.lakeDir, 'gold', 'dim_customer', 'data.parquet'))}) ORDER BY 1`,
-      )
-    ).map((r) => ({ id: r.c, firstSeen: r.f }));
-  } finally {
-    engine.close();
-  }
+  const { purchases, customers, lines } = await readGold(opts.lakeDir, ordersFile);
   if (purchases.length === 0) throw new C360Error('gold has no revenue orders to train on');
   const asOf = purchases
     .map((p) => p.date)
@@ -129,6 +104,215 @@ export async function trainModels(opts: {
 
   // Segments: k-means on scaled recency / frequency / monetary, named by rules on the centroids.
   say('segmenting (k-means)');
+  const { km, mean, sd, names, segmentOf } = fitSegments(summaryNow);
+
+  // Sentiment (social mentions and tickets): trained on the real airline tweets.
+  say('training sentiment');
+  const { sentiment, sentimentF1, majorityF1, actual } = await fitSentiment();
+
+  // Recommendations: item-to-item co-purchase, hit rate@5 on the same time holdout as churn.
+  say('fitting recommendations (item-to-item co-purchase)');
+  const recsHoldout = lines.length ? holdoutHitRate(lines, cutoff, 5) : null;
+  const items = fitItemModel(lines);
+
+  say('evaluating churn on the real Telco data');
+  const telco = await evaluateChurn(
+    telcoDataset(await readFile(join(projectRoot(), 'data', 'sample', 'telco_customer_churn.csv'), 'utf8')),
+  );
+
+  const { metrics, version, dir } = await saveModels(opts.dataDir, {
+    churn: {
+      holdoutAuc,
+      telco,
+      horizon,
+      y,
+      cutoff,
+      trainRows: train.length,
+      testRows: test.length,
+      model: churnModel,
+    },
+    clv: { bgnbd, gammagamma, customers: summaryNow.length },
+    segments: { km, mean, sd, names, segmentOf },
+    sentiment: { model: sentiment, f1: sentimentF1, majorityF1, testRows: actual.length },
+    recommendations: { holdout: recsHoldout, items },
+    gold: {
+      ordersFile,
+      revenueOrders: purchases.length,
+      customers: customers.length,
+      asOf,
+      orderLines: lines.length,
+    },
+  });
+
+  say('scoring customers');
+  const rows = await writeScores(opts.lakeDir, {
+    customers,
+    summaryNow,
+    prospects,
+    churn,
+    prospectChurn,
+    segment: (i) => segmentOf(km.clusters[i] as number),
+    bgnbd,
+    gammagamma,
+    asOf,
+    version,
+  });
+  await writeRecommendations(opts.lakeDir, { customers, lines, items, asOf, version });
+  return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir };
+}
+
+/**
+ * The trained models saved as a version: metrics and lineage first, the version id a hash of both
+ * (a rerun on the same gold is the same version), every artifact under models/<version>/, then
+ * LATEST pointed at it.
+ */
+async function saveModels(
+  dataDir: string,
+  m: {
+    churn: {
+      holdoutAuc: number;
+      telco: Awaited<ReturnType<typeof evaluateChurn>>;
+      horizon: number;
+      y: number[];
+      cutoff: string;
+      trainRows: number;
+      testRows: number;
+      model: unknown;
+    };
+    clv: {
+      bgnbd: ReturnType<typeof fitBgNbd>;
+      gammagamma: ReturnType<typeof fitGammaGamma>;
+      customers: number;
+    };
+    segments: ReturnType<typeof fitSegments>;
+    sentiment: { model: unknown; f1: number; majorityF1: number; testRows: number };
+    recommendations: {
+      holdout: ReturnType<typeof holdoutHitRate> | null;
+      items: ReturnType<typeof fitItemModel>;
+    };
+    gold: { ordersFile: string; revenueOrders: number; customers: number; asOf: string; orderLines: number };
+  },
+): Promise<{ metrics: Record<string, unknown>; version: string; dir: string }> {
+  const { holdoutAuc, telco, horizon, y, cutoff } = m.churn;
+  const { bgnbd, gammagamma } = m.clv;
+  const { km, mean, sd, names, segmentOf } = m.segments;
+  const { f1: sentimentF1, majorityF1 } = m.sentiment;
+  const recsHoldout = m.recommendations.holdout;
+  const items = m.recommendations.items;
+  const asOf = m.gold.asOf;
+  const metrics = {
+    churn: {
+      holdout_auc: holdoutAuc,
+      ...(telco
+        ? {
+            telco_auc: telco.auc,
+            telco_baseline_auc: telco.baselineAuc,
+            telco_brier: telco.brier,
+            telco_reliability: telco.reliability,
+            importance: telco.importance,
+          }
+        : {}),
+      horizon_days: horizon,
+      positives_share: y.filter((v) => v === 1).length / y.length,
+    },
+    clv: { bgnbd, gammagamma, customers: m.clv.customers },
+    segments: {
+      k: 4,
+      sizes: Object.fromEntries(names.map((n) => [n, km.clusters.filter((c) => segmentOf(c) === n).length])),
+    },
+    sentiment: { macro_f1: sentimentF1, majority_baseline_f1: majorityF1, test_rows: m.sentiment.testRows },
+    recommendations: recsHoldout
+      ? {
+          hit_rate_at_5: recsHoldout.hitRate,
+          popular_hit_rate_at_5: recsHoldout.popularHitRate,
+          holdout_customers: recsHoldout.customers,
+          holdout_cutoff: recsHoldout.cutoff,
+          products: items.popular.length,
+        }
+      : { products: 0, note: 'gold.fact_order_items has no order lines: no recommendations' },
+  };
+  const lineage = {
+    gold: {
+      fact_orders: m.gold.ordersFile,
+      revenue_orders: m.gold.revenueOrders,
+      customers: m.gold.customers,
+      as_of: asOf,
+      order_lines: m.gold.orderLines,
+    },
+    churn: {
+      features: CHURN_FEATURES,
+      cutoff,
+      horizon_days: horizon,
+      train_rows: m.churn.trainRows,
+      test_rows: m.churn.testRows,
+    },
+  };
+  const version = `v${asOf.replace(/-/g, '')}-${createHash('sha256').update(JSON.stringify({ metrics, lineage })).digest('hex').slice(0, 8)}`;
+  const dir = join(dataDir, 'models', version);
+  await mkdir(dir, { recursive: true });
+  const artifacts: Record<string, unknown> = {
+    'churn-xgboost.json': m.churn.model,
+    'clv.json': { bgnbd, gammagamma },
+    'segments-kmeans.json': {
+      centroids: km.centroids,
+      mean,
+      sd,
+      names: km.centroids.map((_, i) => segmentOf(i)),
+    },
+    'sentiment-nb.json': m.sentiment.model,
+    'recommendations-item2item.json': {
+      popular: items.popular,
+      neighbours: Object.fromEntries(items.neighbours),
+    },
+    'metrics.json': metrics,
+    'lineage.json': lineage,
+  };
+  for (const [name, body] of Object.entries(artifacts))
+    await writeFile(join(dir, name), JSON.stringify(body));
+  await writeFile(join(dataDir, 'models', 'LATEST'), version);
+  return { metrics, version, dir };
+}
+
+/** What the models train on, from gold: revenue orders, customers (first seen) and order lines. */
+async function readGold(
+  lakeDir: string,
+  ordersFile: string,
+): Promise<{
+  purchases: { customerId: string; date: string; amount: number }[];
+  customers: { id: string; firstSeen: string | null }[];
+  lines: Purchase[];
+}> {
+  const engine = await openDuckDb();
+  let purchases: { customerId: string; date: string; amount: number }[];
+  let customers: { id: string; firstSeen: string | null }[];
+  let lines: Purchase[] = [];
+  const itemsFile = join(lakeDir, 'gold', 'fact_order_items', 'data.parquet');
+  try {
+    if (existsSync(itemsFile)) {
+      lines = (
+        await engine.rows<{ c: string; p: string; d: string }>(
+          `SELECT customer_id AS c, product_id AS p, dt AS d FROM read_parquet(${lit(itemsFile)}) WHERE is_revenue AND customer_id IS NOT NULL ORDER BY 1, 3, 2`,
+        )
+      ).map((r) => ({ customerId: r.c, productId: r.p, date: r.d }));
+    }
+    purchases = (
+      await engine.rows<{ c: string; d: string; a: number }>(
+        `SELECT customer_id AS c, dt AS d, CAST(gross_usd AS DOUBLE) AS a FROM read_parquet(${lit(ordersFile)}) WHERE is_revenue AND customer_id IS NOT NULL ORDER BY 1, 2`,
+      )
+    ).map((r) => ({ customerId: r.c, date: r.d, amount: r.a }));
+    customers = (
+      await engine.rows<{ c: string; f: string | null }>(
+        `SELECT customer_id AS c, strftime(CAST(first_seen_at AS DATE), '%Y-%m-%d') AS f FROM read_parquet(${lit(join(lakeDir, 'gold', 'dim_customer', 'data.parquet'))}) ORDER BY 1`,
+      )
+    ).map((r) => ({ id: r.c, firstSeen: r.f }));
+  } finally {
+    engine.close();
+  }
+  return { purchases, customers, lines };
+}
+
+/** Segments: k-means on scaled recency / frequency / monetary, named by rules on the centroids. */
+function fitSegments(summaryNow: RfmSummary[]) {
   const raw = summaryNow.map((s) => [s.T - s.recency, Math.log1p(s.frequency), Math.log1p(s.monetary)]);
   const mean = [0, 1, 2].map((j) => raw.reduce((a, r) => a + (r[j] as number), 0) / raw.length);
   const sd = [0, 1, 2].map(
@@ -143,9 +327,11 @@ export async function trainModels(opts: {
   const names = ['champions', 'loyal', 'needs_attention', 'at_risk'];
   const rankOf = value.map((v) => value.filter((w) => w > v).length);
   const segmentOf = (cluster: number) => names[rankOf[cluster] as number] as string;
+  return { km, mean, sd, names, segmentOf };
+}
 
-  // Sentiment (social mentions and tickets): trained on the real airline tweets.
-  say('training sentiment');
+/** Sentiment (social mentions and tickets): naive Bayes on the real airline tweets, macro-F1 on a holdout. */
+async function fitSentiment() {
   const tweets = parseCsv(
     decodeMixed(await readFile(join(projectRoot(), 'data', 'sample', 'airline_tweets.csv'))),
   );
@@ -166,94 +352,44 @@ export async function trainModels(opts: {
     actual.map(() => 'negative'),
     actual,
   );
+  return { sentiment, sentimentF1, majorityF1, actual };
+}
 
-  // Recommendations: item-to-item co-purchase, hit rate@5 on the same time holdout as churn.
-  say('fitting recommendations (item-to-item co-purchase)');
-  const recsHoldout = lines.length ? holdoutHitRate(lines, cutoff, 5) : null;
-  const items = fitItemModel(lines);
-
-  say('evaluating churn on the real Telco data');
-  const telco = await evaluateChurn(
-    telcoDataset(await readFile(join(projectRoot(), 'data', 'sample', 'telco_customer_churn.csv'), 'utf8')),
-  );
-
-  const metrics = {
-    churn: {
-      holdout_auc: holdoutAuc,
-      ...(telco
-        ? {
-            telco_auc: telco.auc,
-            telco_baseline_auc: telco.baselineAuc,
-            telco_brier: telco.brier,
-            telco_reliability: telco.reliability,
-            importance: telco.importance,
-          }
-        : {}),
-      horizon_days: horizon,
-      positives_share: y.filter((v) => v === 1).length / y.length,
-    },
-    clv: { bgnbd, gammagamma, customers: summaryNow.length },
-    segments: {
-      k: 4,
-      sizes: Object.fromEntries(names.map((n) => [n, km.clusters.filter((c) => segmentOf(c) === n).length])),
-    },
-    sentiment: { macro_f1: sentimentF1, majority_baseline_f1: majorityF1, test_rows: actual.length },
-    recommendations: recsHoldout
-      ? {
-          hit_rate_at_5: recsHoldout.hitRate,
-          popular_hit_rate_at_5: recsHoldout.popularHitRate,
-          holdout_customers: recsHoldout.customers,
-          holdout_cutoff: recsHoldout.cutoff,
-          products: items.popular.length,
-        }
-      : { products: 0, note: 'gold.fact_order_items has no order lines: no recommendations' },
-  };
-  const lineage = {
-    gold: {
-      fact_orders: ordersFile,
-      revenue_orders: purchases.length,
-      customers: customers.length,
-      as_of: asOf,
-      order_lines: lines.length,
-    },
-    churn: {
-      features: CHURN_FEATURES,
-      cutoff,
-      horizon_days: horizon,
-      train_rows: train.length,
-      test_rows: test.length,
-    },
-  };
-  const version = `v${asOf.replace(/-/g, '')}-${createHash('sha256').update(JSON.stringify({ metrics, lineage })).digest('hex').slice(0, 8)}`;
-  const dir = join(opts.dataDir, 'models', version);
-  await mkdir(dir, { recursive: true });
-  const artifacts: Record<string, unknown> = {
-    'churn-xgboost.json': churnModel,
-    'clv.json': { bgnbd, gammagamma },
-    'segments-kmeans.json': {
-      centroids: km.centroids,
-      mean,
-      sd,
-      names: km.centroids.map((_, i) => segmentOf(i)),
-    },
-    'sentiment-nb.json': sentiment,
-    'recommendations-item2item.json': {
-      popular: items.popular,
-      neighbours: Object.fromEntries(items.neighbours),
-    },
-    'metrics.json': metrics,
-    'lineage.json': lineage,
-  };
-  for (const [name, body] of Object.entries(artifacts))
-    await writeFile(join(dir, name), JSON.stringify(body));
-  await writeFile(join(opts.dataDir, 'models', 'LATEST'), version);
-
-  // Scores for every customer in gold. A prospect (no revenue order yet) enters the models at
-  // first contact as if it were a first purchase: no repeat days, T = weeks since first seen. So
-  // its churn probability is the model's for that profile, P(alive) is 1 (BG/NBD has no dropout
-  // before a first purchase), expected purchases follow the population rate, and its CLV prices
-  // them at Gamma-Gamma's population mean spend. Its segment is the rule-based "prospect".
-  say('scoring customers');
+/**
+ * Scores for every customer in gold. A prospect (no revenue order yet) enters the models at first
+ * contact as if it were a first purchase: no repeat days, T = weeks since first seen. So its churn
+ * probability is the model's for that profile, P(alive) is 1 (BG/NBD has no dropout before a
+ * first purchase), expected purchases follow the population rate, and its CLV prices them at
+ * Gamma-Gamma's population mean spend. Its segment is the rule-based "prospect".
+ */
+async function writeScores(
+  lakeDir: string,
+  m: {
+    customers: { id: string }[];
+    summaryNow: RfmSummary[];
+    prospects: RfmSummary[];
+    churn: number[];
+    prospectChurn: number[];
+    segment: (summaryIndex: number) => string;
+    bgnbd: ReturnType<typeof fitBgNbd>;
+    gammagamma: ReturnType<typeof fitGammaGamma>;
+    asOf: string;
+    version: string;
+  },
+) {
+  const {
+    customers,
+    summaryNow,
+    prospects,
+    churn,
+    prospectChurn,
+    segment,
+    bgnbd,
+    gammagamma,
+    asOf,
+    version,
+  } = m;
+  const bySummary = new Map(summaryNow.map((s, i) => [s.customerId, i]));
   const byProspect = new Map(prospects.map((s, i) => [s.customerId, i]));
   const rows = customers.map(({ id }) => {
     const i = bySummary.get(id);
@@ -263,7 +399,7 @@ export async function trainModels(opts: {
       customer_id: id,
       scored_at: asOf,
       churn_probability: (i === undefined ? prospectChurn[p as number] : churn[i]) as number,
-      segment: i === undefined ? 'prospect' : segmentOf(km.clusters[i] as number),
+      segment: i === undefined ? 'prospect' : segment(i),
       clv_12m_usd: Math.round(clv(bgnbd, gammagamma, s) * 100) / 100,
       p_alive: pAlive(bgnbd, s),
       expected_purchases_90d: expectedPurchases(bgnbd, s, 90 / 7),
@@ -271,14 +407,29 @@ export async function trainModels(opts: {
     };
   });
   await writeGold(
-    opts.lakeDir,
+    lakeDir,
     'customer_scores',
     rows,
     `SELECT customer_id, CAST(scored_at AS DATE) AS scored_at, CAST(churn_probability AS DOUBLE) AS churn_probability, segment,
-       CAST(clv_12m_usd AS DECIMAL(18,2)) AS clv_12m_usd, CAST(p_alive AS DOUBLE) AS p_alive,
-       CAST(expected_purchases_90d AS DOUBLE) AS expected_purchases_90d, model_version`,
+     CAST(clv_12m_usd AS DECIMAL(18,2)) AS clv_12m_usd, CAST(p_alive AS DOUBLE) AS p_alive,
+     CAST(expected_purchases_90d AS DOUBLE) AS expected_purchases_90d, model_version`,
     'customer_id',
   );
+  return rows;
+}
+
+/** The top 5 for every customer (a prospect or a customer without lines gets the most popular). */
+async function writeRecommendations(
+  lakeDir: string,
+  m: {
+    customers: { id: string }[];
+    lines: Purchase[];
+    items: ReturnType<typeof fitItemModel>;
+    asOf: string;
+    version: string;
+  },
+): Promise<void> {
+  const { customers, lines, items, asOf, version } = m;
   // Top 5 for every customer (a prospect or a customer without lines gets the most popular).
   const recs = lines.length
     ? customers.flatMap(({ id }) =>
@@ -294,14 +445,13 @@ export async function trainModels(opts: {
       )
     : [];
   await writeGold(
-    opts.lakeDir,
+    lakeDir,
     'customer_recommendations',
     recs,
     `SELECT customer_id, CAST(scored_at AS DATE) AS scored_at, CAST(rec_rank AS INTEGER) AS rec_rank, product_id,
-       CAST(score AS DOUBLE) AS score, reason, model_version`,
+     CAST(score AS DOUBLE) AS score, reason, model_version`,
     'customer_id, rec_rank',
   );
-  return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir };
 }
 
 /** Rows → gold/<table>/data.parquet (typed by `select` over the rows), replaced atomically. */
