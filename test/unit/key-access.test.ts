@@ -1,4 +1,4 @@
-import { checkKeyAccess } from '../../src/infra/key-access';
+import { checkKeyAccess } from '../../tools/template-check/key-access';
 
 /**
  * The key-access rules on small templates, one call path at a time: each case names what AWS would

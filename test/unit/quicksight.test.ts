@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { yamlParse } from 'yaml-cfn';
 import { DASHBOARDS } from '../../src/dashboards/definitions';
-import { checkTemplate } from '../../src/infra/check-template';
 import { quicksightResources, renderQuickSightBlock } from '../../src/infra/quicksight';
 import { reportingViewColumns } from '../../src/warehouse/embedded';
+import { checkTemplate } from '../../tools/template-check/check-template';
 
 const root = join(__dirname, '../..');
 const template = readFileSync(join(root, 'template.yaml'), 'utf8');

@@ -1,4 +1,4 @@
-import { checkStageNames } from '../../src/infra/stage-names';
+import { checkStageNames } from '../../tools/template-check/stage-names';
 
 /** Names unique per account and region, on small templates: which carry the stage and which do not. */
 type Json = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkTemplate, envNamesRead } from '../../src/infra/check-template';
+import { checkTemplate, envNamesRead } from '../../tools/template-check/check-template';
 
 const root = join(__dirname, '../..');
 const template = readFileSync(join(root, 'template.yaml'), 'utf8');
