@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ClaimResult, DedupeStore } from '../../ports/dedupe';
+import { syncDirSync } from './files';
 
 /**
  * Embedded dedupe store: a map of event id → state with expiry, optionally persisted as an
@@ -137,12 +138,7 @@ export class LocalDedupeStore implements DedupeStore {
       closeSync(fd);
     }
     renameSync(tmp, file);
-    const dfd = openSync(dirname(file), 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+    syncDirSync(dirname(file));
     this.logLines = this.entries.size;
   }
 

@@ -42,14 +42,7 @@ export async function createExclusive(
   data: string | Uint8Array,
   mode = 0o600,
 ): Promise<boolean> {
-  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  const fh = await open(tmp, 'wx', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  const tmp = await writeFlushedTemp(file, data, mode);
   try {
     await link(tmp, file);
     await syncDir(dirname(file));
@@ -74,12 +67,7 @@ export function createExclusiveSync(file: string, data: string | Uint8Array, mod
   }
   try {
     linkSync(tmp, file);
-    const dfd = openSync(dirname(file), 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+    syncDirSync(dirname(file));
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -106,6 +94,18 @@ export async function syncDir(dir: string): Promise<void> {
  * over the old one, and the folder flushed. A crash leaves the old content or the new, whole.
  */
 export async function replaceFile(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const tmp = await writeFlushedTemp(file, data, mode);
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await syncDir(dirname(file));
+}
+
+/** `data` written and flushed under a fresh temporary name beside `file`; returns that name. */
+async function writeFlushedTemp(file: string, data: string | Uint8Array, mode: number): Promise<string> {
   const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
   const fh = await open(tmp, 'wx', mode);
   try {
@@ -114,11 +114,15 @@ export async function replaceFile(file: string, data: string | Uint8Array, mode 
   } finally {
     await fh.close();
   }
+  return tmp;
+}
+
+/** Flushes a folder's entries to disk, synchronously. */
+export function syncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
   try {
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
-  await syncDir(dirname(file));
 }

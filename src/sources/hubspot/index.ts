@@ -1,9 +1,7 @@
+import { obj } from '../../domain/normalize/providers/common';
 import { normalizeHubspot } from '../../domain/normalize/providers/hubspot';
 import { sign, verifyHubspotV3 } from '../../domain/webhooks/signatures';
 import type { WebhookSource } from '../types';
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** HubSpot v3: HMAC-SHA256 of method + URL + body + timestamp; a batch's event ids, sorted. */
 export const hubspot: WebhookSource = {
@@ -21,7 +19,7 @@ export const hubspot: WebhookSource = {
     ),
   eventId: (payload) => {
     const list = Array.isArray(payload) ? payload : [payload];
-    const ids = list.map((e) => (isObject(e) ? String(e.eventId ?? '') : '')).filter(Boolean);
+    const ids = list.map((e) => String(obj(e).eventId ?? '')).filter(Boolean);
     return ids.length ? ids.sort().join(',') : null;
   },
   normalize: normalizeHubspot,

@@ -5,8 +5,16 @@ import {
   verify as ecdsaVerify,
   type KeyObject,
 } from 'node:crypto';
-import { contentHash, draft, enumValue, isoTime, obj, str } from '../../domain/normalize/providers/common';
-import type { CanonicalDraft, NormalizeOutcome, Normalizer, Rejection } from '../../domain/normalize/types';
+import {
+  contentHash,
+  draft,
+  enumValue,
+  isoTime,
+  normalizeEach,
+  obj,
+  str,
+} from '../../domain/normalize/providers/common';
+import type { CanonicalDraft, Normalizer, Rejection } from '../../domain/normalize/types';
 import type { Verification } from '../../domain/webhooks/signatures';
 import type { WebhookSource } from '../types';
 
@@ -142,26 +150,7 @@ function normalizeOne(
   });
 }
 
-export const normalizeSendgrid: Normalizer = (env): NormalizeOutcome => {
-  const list = Array.isArray(env.payload) ? env.payload : [env.payload];
-  const events: CanonicalDraft[] = [];
-  const rejected: Rejection[] = [];
-  list.forEach((raw, i) => {
-    const out = normalizeOne(env, obj(raw));
-    if ('reason' in out) rejected.push({ at: `/${i}`, ...out });
-    else events.push(out);
-  });
-  if (events.length === 0 && rejected.length > 0) {
-    const first = rejected[0] as Rejection;
-    return {
-      ok: false,
-      reason: first.reason,
-      detail: first.detail,
-      ...(first.errors ? { errors: first.errors } : {}),
-    };
-  }
-  return { ok: true, events, ...(rejected.length ? { rejected } : {}) };
-};
+export const normalizeSendgrid: Normalizer = (env) => normalizeEach(env, normalizeOne);
 
 export const sendgrid: WebhookSource = {
   name: 'sendgrid',

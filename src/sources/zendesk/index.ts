@@ -1,9 +1,7 @@
+import { obj } from '../../domain/normalize/providers/common';
 import { normalizeZendesk } from '../../domain/normalize/providers/zendesk';
 import { sign, verifyZendesk } from '../../domain/webhooks/signatures';
 import type { WebhookSource } from '../types';
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Zendesk: base64 HMAC-SHA256 of timestamp + body, the event's id. */
 export const zendesk: WebhookSource = {
@@ -17,7 +15,7 @@ export const zendesk: WebhookSource = {
       keys,
       nowMs / 1000,
     ),
-  eventId: (payload) => (isObject(payload) && typeof payload.id === 'string' ? payload.id : null),
+  eventId: (payload) => (typeof obj(payload).id === 'string' ? (obj(payload).id as string) : null),
   normalize: normalizeZendesk,
   sign: (body, key, nowMs) => {
     const ts = new Date(nowMs).toISOString();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EventType, IdentityKey, RawEnvelope } from '../../event';
 import { parseInstant } from '../../instant';
-import type { CanonicalDraft, NormalizeOutcome } from '../types';
+import type { CanonicalDraft, NormalizeOutcome, Normalizer, Rejection } from '../types';
 
 /** Helpers shared by the provider normalizers. */
 export function obj(v: unknown): Record<string, unknown> {
@@ -105,3 +105,32 @@ export const invalid = (provider: string, path: string, message: string): Normal
   detail: `${provider}: ${path} ${message}`,
   errors: [{ path, rule: 'required', message }],
 });
+
+/**
+ * A payload that is a list of events (HubSpot, SendGrid): each normalized on its own; one c360
+ * does not model is rejected alone (quarantined with its position) while the rest is stored. A
+ * payload that is one rejected event is refused as a whole, with its reason.
+ */
+export function normalizeEach(
+  env: Parameters<Normalizer>[0],
+  one: (env: Parameters<Normalizer>[0], e: Record<string, unknown>) => CanonicalDraft | Omit<Rejection, 'at'>,
+): NormalizeOutcome {
+  const list = Array.isArray(env.payload) ? env.payload : [env.payload];
+  const events: CanonicalDraft[] = [];
+  const rejected: Rejection[] = [];
+  list.forEach((raw, i) => {
+    const out = one(env, obj(raw));
+    if ('reason' in out) rejected.push({ at: `/${i}`, ...out });
+    else events.push(out);
+  });
+  if (events.length === 0 && rejected.length === 1) {
+    const only = rejected[0] as Rejection;
+    return {
+      ok: false,
+      reason: only.reason,
+      detail: only.detail,
+      ...(only.errors ? { errors: only.errors } : {}),
+    };
+  }
+  return { ok: true, events, ...(rejected.length ? { rejected } : {}) };
+}

@@ -1,7 +1,7 @@
 import { keyClass } from '../../enrich/pii';
 import { own } from '../../own';
-import type { CanonicalDraft, NormalizeOutcome, Normalizer, Rejection } from '../types';
-import { draft, enumValue, identities, isoTime, obj, str } from './common';
+import type { CanonicalDraft, Normalizer, Rejection } from '../types';
+import { draft, enumValue, identities, isoTime, normalizeEach, str } from './common';
 
 /**
  * HubSpot webhooks: a JSON array of events, normalized one by one (an event c360 does not model
@@ -96,23 +96,4 @@ function normalizeOne(
   });
 }
 
-export const normalizeHubspot: Normalizer = (env): NormalizeOutcome => {
-  const list = Array.isArray(env.payload) ? env.payload : [env.payload];
-  const events: CanonicalDraft[] = [];
-  const rejected: Rejection[] = [];
-  list.forEach((raw, i) => {
-    const out = normalizeOne(env, obj(raw));
-    if ('reason' in out) rejected.push({ at: `/${i}`, ...out });
-    else events.push(out);
-  });
-  if (events.length === 0 && rejected.length === 1) {
-    const only = rejected[0] as Rejection;
-    return {
-      ok: false,
-      reason: only.reason,
-      detail: only.detail,
-      ...(only.errors ? { errors: only.errors } : {}),
-    };
-  }
-  return { ok: true, events, ...(rejected.length ? { rejected } : {}) };
-};
+export const normalizeHubspot: Normalizer = (env) => normalizeEach(env, normalizeOne);
