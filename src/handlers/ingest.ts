@@ -57,9 +57,110 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export const createIngestHandler = (deps: IngestDeps) => {
-  const limits = { ...SEGMENT_LIMITS, ...deps.limits };
-  const cors = deps.corsOrigins ?? {};
+/** The request's messages: a batch's list (an array, within the limit) or the one event sent. */
+function messagesOf(parsed: Record<string, unknown>, isBatch: boolean, maxBatchEvents: number): unknown[] {
+  if (!isBatch) return [parsed];
+  if (!Array.isArray(parsed.batch)) {
+    throw new BadRequestError('"batch" must be an array of events', [
+      {
+        field: '/batch',
+        rule: parsed.batch === undefined ? 'required' : 'type',
+        message: 'expected an array',
+      },
+    ]);
+  }
+  const messages: unknown[] = parsed.batch;
+  if (messages.length > maxBatchEvents) {
+    throw new BadRequestError(`batch has ${messages.length} events; the limit is ${maxBatchEvents}`, [
+      {
+        field: '/batch',
+        rule: 'maxItems',
+        message: `at most ${maxBatchEvents} events per batch`,
+      },
+    ]);
+  }
+  return messages;
+}
+
+/**
+ * Each message checked (field, rule) and, when valid, wrapped in its stream envelope: the batch's
+ * context and sentAt apply to its events, an event over the size or depth limit is rejected alone.
+ */
+function toStreamRecords(
+  messages: unknown[],
+  ctx: {
+    source: string;
+    requestId: string;
+    receivedAt: string;
+    ip: string | undefined;
+    userAgent: string | undefined;
+    batchContext: Record<string, unknown> | undefined;
+    batchSentAt: string | undefined;
+    typeFromPath: SegmentType | undefined;
+    maxEventBytes: number;
+  },
+): { records: StreamRecord[]; rejected: FieldProblem[]; bytes: number } {
+  const { source, requestId, receivedAt, ip, userAgent, batchContext, batchSentAt, typeFromPath } = ctx;
+  const rejected: FieldProblem[] = [];
+  const records: StreamRecord[] = [];
+  let bytes = 0;
+  messages.forEach((raw, index) => {
+    let msg = raw;
+    if (isObject(msg) && (batchContext || (batchSentAt && msg.sentAt === undefined))) {
+      msg = {
+        ...msg,
+        ...(batchSentAt && msg.sentAt === undefined ? { sentAt: batchSentAt } : {}),
+        ...(batchContext
+          ? { context: { ...batchContext, ...(isObject(msg.context) ? msg.context : {}) } }
+          : {}),
+      };
+    }
+    const problems = checkSegmentMessage(msg, index, typeFromPath);
+    if (problems.length > 0) {
+      rejected.push(...problems);
+      return;
+    }
+    const message = normalizeIds(msg as Record<string, unknown>, typeFromPath, source);
+    const envelope: RawEnvelope = {
+      v: 1,
+      kind: 'segment',
+      source,
+      receivedAt,
+      requestId,
+      ...(ip ? { ip } : {}),
+      ...(userAgent ? { userAgent } : {}),
+      payload: message,
+      eventId: message.messageId,
+    };
+    const text = JSON.stringify(envelope);
+    const data = Buffer.from(text, 'utf8');
+    if (data.length > ctx.maxEventBytes + 2048) {
+      rejected.push({
+        index,
+        field: '/',
+        rule: 'maxEventBytes',
+        message: `event is ${data.length} bytes; the limit is ${ctx.maxEventBytes} bytes per event`,
+      });
+      return;
+    }
+    // Every later stage reads the record as the stream carries it: no deeper than that allows.
+    if (deeperThan(text, MAX_JSON_DEPTH)) {
+      rejected.push({
+        index,
+        field: '/',
+        rule: 'maxDepth',
+        message: `event nests deeper than the ${MAX_JSON_DEPTH - 2} levels an event may use`,
+      });
+      return;
+    }
+    bytes += data.length;
+    records.push({ partitionKey: partitionKeyOf(message), data });
+  });
+  return { records, rejected, bytes };
+}
+
+/** CORS per source: browsers may call only from a source's own origins. */
+function corsPolicy(cors: Record<string, string[]>) {
   const anyOrigin = new Set(Object.values(cors).flat());
 
   /** CORS preflight: the write key is not sent yet, so any source's origin may ask. */
@@ -87,6 +188,12 @@ export const createIngestHandler = (deps: IngestDeps) => {
     origin && cors[source]?.includes(origin)
       ? { ...result, headers: { ...result.headers, 'access-control-allow-origin': origin, vary: 'Origin' } }
       : result;
+  return { preflight, withCors };
+}
+
+export const createIngestHandler = (deps: IngestDeps) => {
+  const limits = { ...SEGMENT_LIMITS, ...deps.limits };
+  const { preflight, withCors } = corsPolicy(deps.corsOrigins ?? {});
 
   return withEdgeMetrics(deps.metrics, async (event: HttpEvent): Promise<HttpResult> => {
     const requestId = event.requestContext?.requestId ?? deps.ids();
@@ -126,33 +233,7 @@ export const createIngestHandler = (deps: IngestDeps) => {
       const source = await deps.writeKeys.resolve(key);
       if (!source) throw new AuthError('unknown write key');
 
-      let messages: unknown[];
-      if (isBatch) {
-        if (!Array.isArray(parsed.batch)) {
-          throw new BadRequestError('"batch" must be an array of events', [
-            {
-              field: '/batch',
-              rule: parsed.batch === undefined ? 'required' : 'type',
-              message: 'expected an array',
-            },
-          ]);
-        }
-        messages = parsed.batch;
-        if (messages.length > limits.maxBatchEvents) {
-          throw new BadRequestError(
-            `batch has ${messages.length} events; the limit is ${limits.maxBatchEvents}`,
-            [
-              {
-                field: '/batch',
-                rule: 'maxItems',
-                message: `at most ${limits.maxBatchEvents} events per batch`,
-              },
-            ],
-          );
-        }
-      } else {
-        messages = [parsed];
-      }
+      const messages = messagesOf(parsed, isBatch, limits.maxBatchEvents);
 
       if (deps.rateLimiter && !deps.rateLimiter.tryTake(source, messages.length)) {
         throw new ThrottledError(`source "${source}" is over its rate limit; retry with backoff`);
@@ -165,60 +246,16 @@ export const createIngestHandler = (deps: IngestDeps) => {
       const batchSentAt = typeof parsed.sentAt === 'string' ? parsed.sentAt : undefined;
       const typeFromPath: SegmentType | undefined = isBatch ? undefined : (route as SegmentType);
 
-      const rejected: FieldProblem[] = [];
-      const records: StreamRecord[] = [];
-      let bytes = 0;
-      messages.forEach((raw, index) => {
-        let msg = raw;
-        if (isObject(msg) && (batchContext || (batchSentAt && msg.sentAt === undefined))) {
-          msg = {
-            ...msg,
-            ...(batchSentAt && msg.sentAt === undefined ? { sentAt: batchSentAt } : {}),
-            ...(batchContext
-              ? { context: { ...batchContext, ...(isObject(msg.context) ? msg.context : {}) } }
-              : {}),
-          };
-        }
-        const problems = checkSegmentMessage(msg, index, typeFromPath);
-        if (problems.length > 0) {
-          rejected.push(...problems);
-          return;
-        }
-        const message = normalizeIds(msg as Record<string, unknown>, typeFromPath, source);
-        const envelope: RawEnvelope = {
-          v: 1,
-          kind: 'segment',
-          source,
-          receivedAt,
-          requestId,
-          ...(ip ? { ip } : {}),
-          ...(userAgent ? { userAgent } : {}),
-          payload: message,
-          eventId: message.messageId,
-        };
-        const text = JSON.stringify(envelope);
-        const data = Buffer.from(text, 'utf8');
-        if (data.length > limits.maxEventBytes + 2048) {
-          rejected.push({
-            index,
-            field: '/',
-            rule: 'maxEventBytes',
-            message: `event is ${data.length} bytes; the limit is ${limits.maxEventBytes} bytes per event`,
-          });
-          return;
-        }
-        // Every later stage reads the record as the stream carries it: no deeper than that allows.
-        if (deeperThan(text, MAX_JSON_DEPTH)) {
-          rejected.push({
-            index,
-            field: '/',
-            rule: 'maxDepth',
-            message: `event nests deeper than the ${MAX_JSON_DEPTH - 2} levels an event may use`,
-          });
-          return;
-        }
-        bytes += data.length;
-        records.push({ partitionKey: partitionKeyOf(message), data });
+      const { records, rejected, bytes } = toStreamRecords(messages, {
+        source,
+        requestId,
+        receivedAt,
+        ip,
+        userAgent,
+        batchContext,
+        batchSentAt,
+        typeFromPath,
+        maxEventBytes: limits.maxEventBytes,
       });
 
       if (!isBatch && rejected.length > 0 && rejected[0]?.rule === 'maxEventBytes') {
