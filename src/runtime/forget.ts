@@ -95,8 +95,71 @@ export async function forgetLocal(opts: {
     logger: new LocalLogger('c360-privacy', 'warn'),
     metrics: new EmfMetrics('c360', 'c360-privacy', paths.metrics),
   });
-  let rows: ResultRow[] = [];
   const alerts: string[] = [];
+  const handlers = forgetStateHandlers({ paths, say, report, clear, steps, alerts });
+  const r = await execute(await loadDefinition('forget'), opts.request, handlers, {
+    dataDir: paths.root,
+    waitMs: { WaitForEnrich: 0, WaitForStatement: 0 },
+  });
+  if (r.status === 'FAILED') {
+    // The alert names the state's error and cause; the Fail state's own cause is generic.
+    throw new C360Error(`forget failed: ${alerts.at(-1) ?? r.error?.cause ?? 'unknown error'}`);
+  }
+  // Cached dashboard results and rendered dashboards hold customer ids (top customers): drop the
+  // cache, render them again without the person.
+  await rm(dashboardCacheDir(paths.root), { recursive: true, force: true });
+  const dashboards = join(paths.root, 'dashboards');
+  if (existsSync(dashboards) && existsSync(warehouseFile(paths.root))) {
+    say('rendering the dashboards again');
+    const wh = await openWarehouse(paths.root, { readOnly: true });
+    try {
+      await renderDashboards({ warehouse: wh, outDir: dashboards });
+    } finally {
+      wh.close();
+    }
+  }
+  report.ms = Math.round(performance.now() - started);
+  return report;
+}
+
+/** Athena's role in the forget machine: its query over the silver identity map, with DuckDB, as Athena's result rows. */
+async function findIdentities(lakeDir: string, query: string): Promise<ResultRow[]> {
+  const mapFile = join(lakeDir, 'silver', 'identity_map', 'data.parquet');
+  if (!existsSync(mapFile))
+    throw new C360Error(
+      `no identity map under ${lakeDir}: run "c360 etl" (or "npm start") first, then forget`,
+    );
+  const engine = await openDuckDb();
+  try {
+    await engine.run(`CREATE VIEW identity_map AS SELECT * FROM read_parquet(${lit(mapFile)})`);
+    const found = await engine.rows<{ id_type: string; id_value: string; customer_id: string }>(query);
+    return [
+      {
+        Data: [{ VarCharValue: 'id_type' }, { VarCharValue: 'id_value' }, { VarCharValue: 'customer_id' }],
+      },
+      ...found.map((r) => ({
+        Data: [{ VarCharValue: r.id_type }, { VarCharValue: r.id_value }, { VarCharValue: r.customer_id }],
+      })),
+    ];
+  } finally {
+    engine.close();
+  }
+}
+
+/**
+ * The forget state machine's tasks, embedded (statemachines/forget.asl.json): the privacy steps
+ * handler, Athena's identity query on DuckDB, the lake and warehouse rewrites, the alert.
+ */
+function forgetStateHandlers(ctx: {
+  paths: ReturnType<typeof localPaths>;
+  say: (m: string) => void;
+  report: ForgetReport;
+  clear: Set<string>;
+  steps: ReturnType<typeof createPrivacyStepsHandler>;
+  alerts: string[];
+}): Record<string, (input: unknown) => Promise<unknown>> {
+  const { paths, say, report, clear, steps, alerts } = ctx;
+  let rows: ResultRow[] = [];
   const payload = (i: unknown) => (i as { Payload: PrivacyStepEvent }).Payload;
   const asTask = async <T>(f: () => Promise<T>) => {
     try {
@@ -105,41 +168,12 @@ export async function forgetLocal(opts: {
       throw new StepError('States.TaskFailed', err instanceof Error ? err.message : String(err));
     }
   };
-  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
+  return {
     Subject: (i) => asTask(async () => ({ Payload: await steps(payload(i)) })),
     // Athena's role: the same query over the silver identity map, with DuckDB.
     FindIdentities: (i) =>
       asTask(async () => {
-        const mapFile = join(paths.lake, 'silver', 'identity_map', 'data.parquet');
-        if (!existsSync(mapFile))
-          throw new C360Error(
-            `no identity map under ${paths.lake}: run "c360 etl" (or "npm start") first, then forget`,
-          );
-        const engine = await openDuckDb();
-        try {
-          await engine.run(`CREATE VIEW identity_map AS SELECT * FROM read_parquet(${lit(mapFile)})`);
-          const found = await engine.rows<{ id_type: string; id_value: string; customer_id: string }>(
-            (i as { QueryString: string }).QueryString,
-          );
-          rows = [
-            {
-              Data: [
-                { VarCharValue: 'id_type' },
-                { VarCharValue: 'id_value' },
-                { VarCharValue: 'customer_id' },
-              ],
-            },
-            ...found.map((r) => ({
-              Data: [
-                { VarCharValue: r.id_type },
-                { VarCharValue: r.id_value },
-                { VarCharValue: r.customer_id },
-              ],
-            })),
-          ];
-        } finally {
-          engine.close();
-        }
+        rows = await findIdentities(paths.lake, (i as { QueryString: string }).QueryString);
         return { QueryExecution: { QueryExecutionId: 'local', Status: { State: 'SUCCEEDED' } } };
       }),
     ReadIdentities: async () => ({ ResultSet: { Rows: rows } }),
@@ -212,29 +246,6 @@ export async function forgetLocal(opts: {
     DescribeStatement: async (i) => ({ Id: (i as { Id: string }).Id, Status: 'FINISHED' }),
     Alert: alertTask(paths.root, alerts),
   };
-  const r = await execute(await loadDefinition('forget'), opts.request, handlers, {
-    dataDir: paths.root,
-    waitMs: { WaitForEnrich: 0, WaitForStatement: 0 },
-  });
-  if (r.status === 'FAILED') {
-    // The alert names the state's error and cause; the Fail state's own cause is generic.
-    throw new C360Error(`forget failed: ${alerts.at(-1) ?? r.error?.cause ?? 'unknown error'}`);
-  }
-  // Cached dashboard results and rendered dashboards hold customer ids (top customers): drop the
-  // cache, render them again without the person.
-  await rm(dashboardCacheDir(paths.root), { recursive: true, force: true });
-  const dashboards = join(paths.root, 'dashboards');
-  if (existsSync(dashboards) && existsSync(warehouseFile(paths.root))) {
-    say('rendering the dashboards again');
-    const wh = await openWarehouse(paths.root, { readOnly: true });
-    try {
-      await renderDashboards({ warehouse: wh, outDir: dashboards });
-    } finally {
-      wh.close();
-    }
-  }
-  report.ms = Math.round(performance.now() - started);
-  return report;
 }
 
 async function rewriteLake(
