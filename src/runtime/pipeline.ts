@@ -164,10 +164,15 @@ export interface PipelineResult {
   alerts: string[];
 }
 
-function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
+/** The model a run's scoring Map uses, set by PrepareScoring and read by every ScoreBatch. */
+interface ScoringState {
+  scoring: { version: string; model: unknown } | null;
+}
+
+/** The pipeline-steps Lambda's steps, embedded (the same step names its handler switches on). */
+function localPipelineSteps(opts: PipelineOptions, state: ScoringState) {
   const paths = localPaths(opts.dataDir);
-  let scoring: { version: string; model: unknown } | null = null;
-  const steps = async (input: PipelineStepEvent) => {
+  return async (input: PipelineStepEvent) => {
     switch (input.step) {
       case 'resolve-date':
         return { Payload: asStep(() => resolveRun(input.input, new Date())) };
@@ -198,7 +203,7 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
           lakeDir: paths.lake,
           benchmarks: opts.benchmarks,
         });
-        scoring = {
+        state.scoring = {
           version: models.version,
           model: JSON.parse(await readFile(join(models.artifactsDir, 'churn-xgboost.json'), 'utf8')),
         };
@@ -216,9 +221,16 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
         throw new StepError('UnknownStep', `no pipeline step "${input.step}"`);
     }
   };
-  // The ETL's own metrics (the Glue script emits the same with PutMetricData).
+}
+
+/**
+ * The Glue job's role, embedded: the ETL for a date range, with the ETL's own metrics (the Glue
+ * script emits the same with PutMetricData); a failure fails the task as the .sync integration
+ * does (States.TaskFailed, the job's error as cause).
+ */
+function localEtlTask(paths: ReturnType<typeof localPaths>) {
   const etlMetrics = new EmfMetrics('c360', 'c360-etl', paths.metrics);
-  const etl = async (from: string, to: string) => {
+  return async (from: string, to: string): Promise<void> => {
     try {
       const r = await runEtl({ lakeDir: paths.lake, from, to });
       etlMetrics.addMetric('EtlSeconds', 'Seconds', r.ms / 1000);
@@ -241,6 +253,13 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
       throw new StepError('States.TaskFailed', err instanceof Error ? err.message : String(err));
     }
   };
+}
+
+function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
+  const paths = localPaths(opts.dataDir);
+  const state: ScoringState = { scoring: null };
+  const steps = localPipelineSteps(opts, state);
+  const etl = localEtlTask(paths);
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
     ResolveDate: (i) => steps((i as { Payload: Parameters<typeof steps>[0] }).Payload),
     LoadWarehouse: (i) => steps((i as { Payload: Parameters<typeof steps>[0] }).Payload),
@@ -302,8 +321,9 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
       }
     },
     ScoreBatch: async (i) => {
-      if (!scoring) throw new StepError('States.TaskFailed', 'no trained model: PrepareScoring did not run');
-      const { version, model } = scoring;
+      if (!state.scoring)
+        throw new StepError('States.TaskFailed', 'no trained model: PrepareScoring did not run');
+      const { version, model } = state.scoring;
       const booster = await loadXgboost(model);
       try {
         const handler = createScoreHandler({
