@@ -39,6 +39,73 @@ async function csvRows(dir: string): Promise<number[][]> {
   return rows;
 }
 
+/** Athena's UNLOAD to the lake, embedded: the SELECT run on gold, written as one headerless CSV (TEXTFILE). */
+async function athenaUnload(query: string, lakeDir: string, inLake: (uri: string) => string, n: number) {
+  const m = UNLOAD.exec(query);
+  if (!m) throw new StepError('Athena.InvalidRequestException', 'only UNLOAD (SELECT …) TO … is emulated');
+  const target = inLake(m[2] as string);
+  if (!/format = 'TEXTFILE'/.test(m[3] as string))
+    throw new StepError('Athena.InvalidRequestException', 'TEXTFILE only');
+  if ((await readdir(target).catch(() => [])).length > 0)
+    throw new StepError('Athena.InvalidRequestException', `UNLOAD target ${m[2]} is not empty`);
+  await copyGoldQuery(lakeDir, m[1] as string, join(target, 'part-0.csv'), 'HEADER false');
+  return {
+    QueryExecution: { QueryExecutionId: `local-${n}`, Status: { State: 'SUCCEEDED' } },
+  };
+}
+
+interface TrainingJobRequest {
+  TrainingJobName: string;
+  HyperParameters: Record<string, string>;
+  InputDataConfig: { ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }[];
+  OutputDataConfig: { S3OutputPath: string };
+}
+
+/**
+ * SageMaker's built-in XGBoost training job, embedded: the train and validation channels read
+ * from the lake (label first), the hyperparameters as SageMaker takes them, the model written
+ * where the job's output would be, validation AUC reported as the job's final metric.
+ */
+async function sagemakerTrainingJob(p: TrainingJobRequest, inLake: (uri: string) => string) {
+  const channel = async (name: string) => {
+    const c = p.InputDataConfig.find((x) => x.ChannelName === name);
+    if (!c) throw new StepError('SageMaker.ValidationException', `no ${name} channel`);
+    return csvRows(inLake(c.DataSource.S3DataSource.S3Uri));
+  };
+  const [train, validation] = [await channel('train'), await channel('validation')];
+  if (train.length === 0) throw new StepError('SageMaker.ValidationException', 'the train channel is empty');
+  const h = p.HyperParameters;
+  const model = await trainXgboost(
+    { features: CHURN_FEATURES, X: train.map((r) => r.slice(1)), y: train.map((r) => r[0] as number) },
+    {
+      ...XGB_PARAMS,
+      objective: h.objective ?? XGB_PARAMS.objective,
+      max_depth: Number(h.max_depth ?? XGB_PARAMS.max_depth),
+      eta: Number(h.eta ?? XGB_PARAMS.eta),
+      min_child_weight: Number(h.min_child_weight ?? XGB_PARAMS.min_child_weight),
+      subsample: Number(h.subsample ?? XGB_PARAMS.subsample),
+      iterations: Number(h.num_round ?? XGB_PARAMS.iterations),
+    },
+  );
+  try {
+    const value = auc(
+      model.predict(validation.map((r) => r.slice(1))),
+      validation.map((r) => r[0] as number),
+    );
+    const artifacts = `${p.OutputDataConfig.S3OutputPath}${p.TrainingJobName}/output/model.json`;
+    await mkdir(dirname(inLake(artifacts)), { recursive: true });
+    await writeFile(inLake(artifacts), JSON.stringify(model.model));
+    return {
+      TrainingJobName: p.TrainingJobName,
+      TrainingJobStatus: 'Completed',
+      ModelArtifacts: { S3ModelArtifacts: artifacts },
+      FinalMetricDataList: Number.isFinite(value) ? [{ MetricName: 'validation:auc', Value: value }] : [],
+    };
+  } finally {
+    model.free();
+  }
+}
+
 export async function runTrainingMachine(opts: {
   dataDir: string;
   minAuc?: number;
@@ -70,74 +137,17 @@ export async function runTrainingMachine(opts: {
     }
   };
   const unload = (i: unknown) =>
-    task(async () => {
-      const m = UNLOAD.exec((i as { QueryString: string }).QueryString);
-      if (!m)
-        throw new StepError('Athena.InvalidRequestException', 'only UNLOAD (SELECT …) TO … is emulated');
-      const target = inLake(m[2] as string);
-      if (!/format = 'TEXTFILE'/.test(m[3] as string))
-        throw new StepError('Athena.InvalidRequestException', 'TEXTFILE only');
-      if ((await readdir(target).catch(() => [])).length > 0)
-        throw new StepError('Athena.InvalidRequestException', `UNLOAD target ${m[2]} is not empty`);
-      await copyGoldQuery(paths.lake, m[1] as string, join(target, 'part-0.csv'), 'HEADER false');
-      return {
-        QueryExecution: { QueryExecutionId: `local-${states.length}`, Status: { State: 'SUCCEEDED' } },
-      };
-    });
+    task(() => athenaUnload((i as { QueryString: string }).QueryString, paths.lake, inLake, states.length));
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
     ResolveDate: (i) => task(async () => ({ Payload: resolveRun(payload(i).input as never, new Date()) })),
     UnloadTrain: unload,
     UnloadValidation: unload,
     TrainChurn: (i) =>
       task(async () => {
-        const p = i as {
-          TrainingJobName: string;
-          HyperParameters: Record<string, string>;
-          InputDataConfig: { ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }[];
-          OutputDataConfig: { S3OutputPath: string };
-        };
-        const channel = async (name: string) => {
-          const c = p.InputDataConfig.find((x) => x.ChannelName === name);
-          if (!c) throw new StepError('SageMaker.ValidationException', `no ${name} channel`);
-          return csvRows(inLake(c.DataSource.S3DataSource.S3Uri));
-        };
-        const [train, validation] = [await channel('train'), await channel('validation')];
-        if (train.length === 0)
-          throw new StepError('SageMaker.ValidationException', 'the train channel is empty');
-        const h = p.HyperParameters;
-        const model = await trainXgboost(
-          { features: CHURN_FEATURES, X: train.map((r) => r.slice(1)), y: train.map((r) => r[0] as number) },
-          {
-            ...XGB_PARAMS,
-            objective: h.objective ?? XGB_PARAMS.objective,
-            max_depth: Number(h.max_depth ?? XGB_PARAMS.max_depth),
-            eta: Number(h.eta ?? XGB_PARAMS.eta),
-            min_child_weight: Number(h.min_child_weight ?? XGB_PARAMS.min_child_weight),
-            subsample: Number(h.subsample ?? XGB_PARAMS.subsample),
-            iterations: Number(h.num_round ?? XGB_PARAMS.iterations),
-          },
-        );
-        try {
-          const value = auc(
-            model.predict(validation.map((r) => r.slice(1))),
-            validation.map((r) => r[0] as number),
-          );
-          const artifacts = `${p.OutputDataConfig.S3OutputPath}${p.TrainingJobName}/output/model.json`;
-          await mkdir(dirname(inLake(artifacts)), { recursive: true });
-          await writeFile(inLake(artifacts), JSON.stringify(model.model));
-          out.job = p.TrainingJobName;
-          out.auc = value;
-          return {
-            TrainingJobName: p.TrainingJobName,
-            TrainingJobStatus: 'Completed',
-            ModelArtifacts: { S3ModelArtifacts: artifacts },
-            FinalMetricDataList: Number.isFinite(value)
-              ? [{ MetricName: 'validation:auc', Value: value }]
-              : [],
-          };
-        } finally {
-          model.free();
-        }
+        const job = await sagemakerTrainingJob(i as TrainingJobRequest, inLake);
+        out.job = job.TrainingJobName;
+        out.auc = job.FinalMetricDataList[0]?.Value ?? Number.NaN;
+        return job;
       }),
     EvaluateChurn: (i) =>
       task(async () => ({

@@ -40,6 +40,64 @@ function orderStatus(topic: string, o: Record<string, unknown>): string {
   }
 }
 
+/** An orders/* topic → order_completed: amounts in minor units of the order's currency, its lines and state. */
+function shopifyOrder(
+  env: Parameters<Normalizer>[0],
+  topic: string,
+  eventId: string,
+  o: Record<string, unknown>,
+  customer: Record<string, unknown>,
+): NormalizeOutcome {
+  const orderId = str(o.id);
+  if (!orderId) return invalid('shopify', '/id', 'the order id is required');
+  const currency = normalizeCurrency(o.currency ?? o.presentment_currency);
+  if (!currency) return invalid('shopify', '/currency', 'an ISO-4217 currency is required');
+  const amount = toMinorUnits(o.total_price ?? o.current_total_price, currency);
+  if (amount === null) return invalid('shopify', '/total_price', 'total_price must be a decimal amount');
+  const items = (Array.isArray(o.line_items) ? o.line_items : []).map((l) => {
+    const line = obj(l);
+    return {
+      productId: str(line.product_id),
+      sku: str(line.sku),
+      name: str(line.title) ?? str(line.name),
+      price: toMinorUnits(line.price, currency) ?? 0,
+      quantity: num(line.quantity) ?? 1,
+    };
+  });
+  const email = str(o.email) ?? str(customer.email);
+  const status = orderStatus(topic, o);
+  return {
+    ok: true,
+    events: [
+      draft(env, {
+        eventId,
+        type: 'order_completed',
+        event: topic,
+        originalTimestamp: isoTime(o.processed_at) ?? isoTime(o.created_at),
+        properties: {
+          orderId,
+          orderNumber: str(o.order_number) ?? str(o.name),
+          amount,
+          currency,
+          status,
+          stateAt: isoTime(o.cancelled_at) ?? isoTime(o.updated_at) ?? isoTime(o.created_at),
+          subtotal: toMinorUnits(o.subtotal_price, currency) ?? undefined,
+          tax: toMinorUnits(o.total_tax, currency) ?? undefined,
+          discount: toMinorUnits(o.total_discounts, currency) ?? undefined,
+          itemCount: items.reduce((s, i) => s + i.quantity, 0),
+          items,
+          financialStatus: enumValue(o.financial_status),
+          cancelReason: enumValue(o.cancel_reason),
+          provider: 'shopify',
+          shop: env.headers?.['x-shopify-shop-domain'] ?? null,
+        },
+        traits: email ? { email } : {},
+        identities: identities(['shopify_customer', customer.id]),
+      }),
+    ],
+  };
+}
+
 export const normalizeShopify: Normalizer = (env): NormalizeOutcome => {
   const topic = env.headers?.['x-shopify-topic'] ?? null;
   const o = obj(env.payload);
@@ -50,56 +108,7 @@ export const normalizeShopify: Normalizer = (env): NormalizeOutcome => {
     (str(o.id) ? `${topic}:${str(o.id)}:${str(o.updated_at) ?? str(o.created_at) ?? ''}` : null);
   if (!eventId) return invalid('shopify', '/id', 'id (or X-Shopify-Event-Id) is required');
   const customer = obj(o.customer);
-  if (topic && ORDER_TOPICS.has(topic)) {
-    const orderId = str(o.id);
-    if (!orderId) return invalid('shopify', '/id', 'the order id is required');
-    const currency = normalizeCurrency(o.currency ?? o.presentment_currency);
-    if (!currency) return invalid('shopify', '/currency', 'an ISO-4217 currency is required');
-    const amount = toMinorUnits(o.total_price ?? o.current_total_price, currency);
-    if (amount === null) return invalid('shopify', '/total_price', 'total_price must be a decimal amount');
-    const items = (Array.isArray(o.line_items) ? o.line_items : []).map((l) => {
-      const line = obj(l);
-      return {
-        productId: str(line.product_id),
-        sku: str(line.sku),
-        name: str(line.title) ?? str(line.name),
-        price: toMinorUnits(line.price, currency) ?? 0,
-        quantity: num(line.quantity) ?? 1,
-      };
-    });
-    const email = str(o.email) ?? str(customer.email);
-    const status = orderStatus(topic, o);
-    return {
-      ok: true,
-      events: [
-        draft(env, {
-          eventId,
-          type: 'order_completed',
-          event: topic,
-          originalTimestamp: isoTime(o.processed_at) ?? isoTime(o.created_at),
-          properties: {
-            orderId,
-            orderNumber: str(o.order_number) ?? str(o.name),
-            amount,
-            currency,
-            status,
-            stateAt: isoTime(o.cancelled_at) ?? isoTime(o.updated_at) ?? isoTime(o.created_at),
-            subtotal: toMinorUnits(o.subtotal_price, currency) ?? undefined,
-            tax: toMinorUnits(o.total_tax, currency) ?? undefined,
-            discount: toMinorUnits(o.total_discounts, currency) ?? undefined,
-            itemCount: items.reduce((s, i) => s + i.quantity, 0),
-            items,
-            financialStatus: enumValue(o.financial_status),
-            cancelReason: enumValue(o.cancel_reason),
-            provider: 'shopify',
-            shop: env.headers?.['x-shopify-shop-domain'] ?? null,
-          },
-          traits: email ? { email } : {},
-          identities: identities(['shopify_customer', customer.id]),
-        }),
-      ],
-    };
-  }
+  if (topic && ORDER_TOPICS.has(topic)) return shopifyOrder(env, topic, eventId, o, customer);
   switch (topic) {
     case 'refunds/create': {
       const tx = (Array.isArray(o.transactions) ? o.transactions : [])

@@ -120,6 +120,62 @@ function refundDraft(
   });
 }
 
+/** A paid (or voided, refunded …) payment object → order_completed with its lines, tax and status. */
+function orderCompleted(
+  env: Parameters<Normalizer>[0],
+  base: { eventId: string; event: string | null; originalTimestamp: string | null },
+  o: Record<string, unknown>,
+  state: NonNullable<ReturnType<typeof orderState>>,
+  customer: string | null,
+): NormalizeOutcome {
+  const currency = normalizeCurrency(o.currency);
+  if (!currency) return invalid('stripe', '/data/object/currency', 'an ISO-4217 currency is required');
+  const amount = num(state.amount);
+  if (amount === null) return invalid('stripe', '/data/object/amount', 'amount is required');
+  const orderId = stripeOrderId(o);
+  if (!orderId) return invalid('stripe', '/data/object/id', 'the payment has no id');
+  const billing = obj(o.billing_details);
+  const details = obj(o.customer_details);
+  const email = str(billing.email) ?? str(o.receipt_email) ?? str(details.email) ?? str(o.customer_email);
+  const lines = obj(o.lines).data;
+  const items = Array.isArray(lines)
+    ? lines.map((l) => {
+        const line = obj(l);
+        return {
+          productId: ref(obj(line.price).product) ?? str(line.id),
+          name: str(line.description),
+          price: num(obj(line.price).unit_amount) ?? num(line.amount) ?? 0,
+          quantity: num(line.quantity) ?? 1,
+        };
+      })
+    : [];
+  const tax = num(obj(o.total_details).amount_tax) ?? num(o.tax);
+  return {
+    ok: true,
+    events: [
+      draft(env, {
+        ...base,
+        type: 'order_completed',
+        properties: {
+          orderId,
+          amount,
+          currency,
+          status: state.status,
+          ...(num(o.amount_subtotal) !== null ? { subtotal: num(o.amount_subtotal) } : {}),
+          ...(tax !== null ? { tax } : {}),
+          itemCount: items.reduce((s, i) => s + i.quantity, 0),
+          items,
+          provider: 'stripe',
+          stripeObject: str(o.object),
+          stripeObjectId: str(o.id),
+        },
+        traits: email ? { email } : {},
+        identities: identities(['stripe_customer', customer]),
+      }),
+    ],
+  };
+}
+
 export const normalizeStripe: Normalizer = (env): NormalizeOutcome => {
   const event = obj(env.payload);
   const type = str(event.type);
@@ -131,54 +187,7 @@ export const normalizeStripe: Normalizer = (env): NormalizeOutcome => {
   const base = { eventId: id, event: type, originalTimestamp: created };
 
   const state = type ? orderState(type, o) : null;
-  if (state) {
-    const currency = normalizeCurrency(o.currency);
-    if (!currency) return invalid('stripe', '/data/object/currency', 'an ISO-4217 currency is required');
-    const amount = num(state.amount);
-    if (amount === null) return invalid('stripe', '/data/object/amount', 'amount is required');
-    const orderId = stripeOrderId(o);
-    if (!orderId) return invalid('stripe', '/data/object/id', 'the payment has no id');
-    const billing = obj(o.billing_details);
-    const details = obj(o.customer_details);
-    const email = str(billing.email) ?? str(o.receipt_email) ?? str(details.email) ?? str(o.customer_email);
-    const lines = obj(o.lines).data;
-    const items = Array.isArray(lines)
-      ? lines.map((l) => {
-          const line = obj(l);
-          return {
-            productId: ref(obj(line.price).product) ?? str(line.id),
-            name: str(line.description),
-            price: num(obj(line.price).unit_amount) ?? num(line.amount) ?? 0,
-            quantity: num(line.quantity) ?? 1,
-          };
-        })
-      : [];
-    const tax = num(obj(o.total_details).amount_tax) ?? num(o.tax);
-    return {
-      ok: true,
-      events: [
-        draft(env, {
-          ...base,
-          type: 'order_completed',
-          properties: {
-            orderId,
-            amount,
-            currency,
-            status: state.status,
-            ...(num(o.amount_subtotal) !== null ? { subtotal: num(o.amount_subtotal) } : {}),
-            ...(tax !== null ? { tax } : {}),
-            itemCount: items.reduce((s, i) => s + i.quantity, 0),
-            items,
-            provider: 'stripe',
-            stripeObject: str(o.object),
-            stripeObjectId: str(o.id),
-          },
-          traits: email ? { email } : {},
-          identities: identities(['stripe_customer', customer]),
-        }),
-      ],
-    };
-  }
+  if (state) return orderCompleted(env, base, o, state, customer);
 
   switch (type) {
     case 'charge.refunded': {
