@@ -3,6 +3,8 @@
 // `npm run gen:check` (CI): the same, then fails when that changed a tracked file: a definition
 // was edited without regenerating what is derived from it.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,23 +19,41 @@ const steps = [
 ];
 const run = (args) => execFileSync(args[0], args.slice(1), { cwd: root, stdio: 'inherit' });
 
+// What the generators may write, as it is before they run: --check compares after.
+const watched = () => {
+  const out = new Map();
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(p, createHash('sha256').update(readFileSync(p)).digest('hex'));
+    }
+  };
+  walk(join(root, 'src'));
+  walk(join(root, 'sql'));
+  out.set(
+    join(root, 'template.yaml'),
+    createHash('sha256')
+      .update(readFileSync(join(root, 'template.yaml')))
+      .digest('hex'),
+  );
+  return out;
+};
+const before = watched();
+
 run([process.execPath, join(root, 'scripts', 'build.mjs')]);
 for (const step of steps) {
   process.stdout.write(`gen: ${step}\n`);
   run([process.execPath, join(root, 'dist', `${step}.mjs`)]);
 }
 if (process.argv.includes('--check')) {
-  const changed = execFileSync(
-    'git',
-    ['status', '--porcelain', '--untracked-files=all', '--', 'src', 'sql', 'template.yaml'],
-    {
-      cwd: root,
-      encoding: 'utf8',
-    },
-  ).trim();
-  if (changed) {
+  const after = watched();
+  const changed = [...new Set([...before.keys(), ...after.keys()])].filter(
+    (f) => before.get(f) !== after.get(f),
+  );
+  if (changed.length) {
     process.stderr.write(
-      `gen:check: these files differ from what their definitions generate:\n${changed}\nRun "npm run gen" and commit the result.\n`,
+      `gen:check: these files differ from what their definitions generate:\n${changed.map((f) => `  ${f.slice(root.length + 1)}`).join('\n')}\nRun "npm run gen" and commit the result.\n`,
     );
     process.exit(1);
   }

@@ -35,6 +35,36 @@ export interface CostEstimate {
 const round = (v: number) => Math.round(v * 100) / 100;
 const GB = 1024 ** 3;
 
+/** What watching and securing the stack costs: CloudWatch alarms, dashboards, metrics and logs; KMS keys and requests. */
+function operationsCosts(c: {
+  add: (component: string, usd: number, basis: string) => void;
+  count: (type: string) => number;
+  p: (k: string) => number;
+  w: (k: string) => number;
+  batches: number;
+}): void {
+  const { add, count, p, w, batches } = c;
+  const alarms = count('AWS::CloudWatch::Alarm');
+  const composites = count('AWS::CloudWatch::CompositeAlarm');
+  const dashboards = count('AWS::CloudWatch::Dashboard');
+  const logGb = (batches * w('logBytesPerBatch')) / GB;
+  add(
+    'CloudWatch',
+    alarms * p('cloudwatchAlarmMonth') +
+      composites * p('cloudwatchCompositeAlarmMonth') +
+      dashboards * p('cloudwatchDashboardMonth') +
+      w('customMetrics') * p('cloudwatchCustomMetricMonth') +
+      logGb * p('cloudwatchLogsPerGbIngested'),
+    `${alarms} alarms, ${composites} composite, ${dashboards} dashboards, ${w('customMetrics')} metrics, ${logGb.toFixed(2)} GB logs`,
+  );
+  const keys = count('AWS::KMS::Key');
+  add(
+    'KMS',
+    keys * p('kmsKeyMonth') + ((batches * w('kmsRequestsPerBatch')) / 10_000) * p('kmsPer10kRequests'),
+    `${keys} keys`,
+  );
+}
+
 export function estimateCost(
   template: Json,
   retention: Record<string, number | null>,
@@ -142,25 +172,7 @@ export function estimateCost(
     ((30 * w('stateTransitionsPerDailyRun')) / 1000) * p('stepFunctionsPer1000Transitions'),
     `${30 * w('stateTransitionsPerDailyRun')} transitions`,
   );
-  const alarms = count('AWS::CloudWatch::Alarm');
-  const composites = count('AWS::CloudWatch::CompositeAlarm');
-  const dashboards = count('AWS::CloudWatch::Dashboard');
-  const logGb = (batches * w('logBytesPerBatch')) / GB;
-  add(
-    'CloudWatch',
-    alarms * p('cloudwatchAlarmMonth') +
-      composites * p('cloudwatchCompositeAlarmMonth') +
-      dashboards * p('cloudwatchDashboardMonth') +
-      w('customMetrics') * p('cloudwatchCustomMetricMonth') +
-      logGb * p('cloudwatchLogsPerGbIngested'),
-    `${alarms} alarms, ${composites} composite, ${dashboards} dashboards, ${w('customMetrics')} metrics, ${logGb.toFixed(2)} GB logs`,
-  );
-  const keys = count('AWS::KMS::Key');
-  add(
-    'KMS',
-    keys * p('kmsKeyMonth') + ((batches * w('kmsRequestsPerBatch')) / 10_000) * p('kmsPer10kRequests'),
-    `${keys} keys`,
-  );
+  operationsCosts({ add, count, p, w, batches });
 
   const total = round(lines.reduce((a, l) => a + l.monthly_usd, 0));
   return {

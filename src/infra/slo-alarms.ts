@@ -95,6 +95,77 @@ function burnMetrics(slo: Slo, window: string): Json[] {
   ];
 }
 
+/**
+ * The platform alarms beside the SLOs: the stream's consumer falling behind, Firehose holding
+ * stale records, and every function's errors and throttles.
+ */
+function platformAlarms(functions: string[]): Record<string, Json> {
+  const alarms: Record<string, Json> = {};
+  interface Platform {
+    description: string;
+    namespace: string;
+    metric: string;
+    dimension: [string, string];
+    stat: string;
+    threshold: number;
+    periods: number;
+    topic: 'PageTopic' | 'TicketTopic';
+  }
+  const platform: Record<string, Platform> = {
+    StreamIteratorAgeAlarm: {
+      description: 'Enrich is more than 10 minutes behind the event stream for 15 minutes',
+      namespace: 'AWS/Kinesis',
+      metric: 'GetRecords.IteratorAgeMilliseconds',
+      dimension: ['StreamName', 'EventStream'],
+      stat: 'Maximum',
+      threshold: 600_000,
+      periods: 3,
+      topic: 'PageTopic',
+    },
+    BronzeFreshnessAlarm: {
+      description: 'Firehose holds bronze records older than 15 minutes',
+      namespace: 'AWS/Firehose',
+      metric: 'DeliveryToS3.DataFreshness',
+      dimension: ['DeliveryStreamName', 'BronzeDeliveryStream'],
+      stat: 'Maximum',
+      threshold: 900,
+      periods: 1,
+      topic: 'TicketTopic',
+    },
+  };
+  for (const f of functions)
+    for (const metric of ['Errors', 'Throttles']) {
+      platform[`${f}${metric}Alarm`] = {
+        description: `${f} ${metric === 'Errors' ? 'invocations failed' : 'was throttled'}`,
+        namespace: 'AWS/Lambda',
+        metric,
+        dimension: ['FunctionName', f],
+        stat: 'Sum',
+        threshold: 0,
+        periods: 1,
+        topic: 'TicketTopic',
+      };
+    }
+  for (const [name, a] of Object.entries(platform))
+    alarms[name] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: a.description,
+        Namespace: a.namespace,
+        MetricName: a.metric,
+        Dimensions: [{ Name: a.dimension[0], Value: { Ref: a.dimension[1] } }],
+        Statistic: a.stat,
+        Period: 300,
+        EvaluationPeriods: a.periods,
+        Threshold: a.threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: a.topic }],
+      },
+    };
+  return alarms;
+}
+
 export function sloAlarmResources(
   cfg: SloConfig,
   functions: string[],
@@ -153,68 +224,7 @@ export function sloAlarmResources(
     };
   }
   /** Platform alarms: one AWS metric over 5-minute periods against a threshold, to a topic. */
-  interface Platform {
-    description: string;
-    namespace: string;
-    metric: string;
-    dimension: [string, string];
-    stat: string;
-    threshold: number;
-    periods: number;
-    topic: 'PageTopic' | 'TicketTopic';
-  }
-  const platform: Record<string, Platform> = {
-    StreamIteratorAgeAlarm: {
-      description: 'Enrich is more than 10 minutes behind the event stream for 15 minutes',
-      namespace: 'AWS/Kinesis',
-      metric: 'GetRecords.IteratorAgeMilliseconds',
-      dimension: ['StreamName', 'EventStream'],
-      stat: 'Maximum',
-      threshold: 600_000,
-      periods: 3,
-      topic: 'PageTopic',
-    },
-    BronzeFreshnessAlarm: {
-      description: 'Firehose holds bronze records older than 15 minutes',
-      namespace: 'AWS/Firehose',
-      metric: 'DeliveryToS3.DataFreshness',
-      dimension: ['DeliveryStreamName', 'BronzeDeliveryStream'],
-      stat: 'Maximum',
-      threshold: 900,
-      periods: 1,
-      topic: 'TicketTopic',
-    },
-  };
-  for (const f of functions)
-    for (const metric of ['Errors', 'Throttles']) {
-      platform[`${f}${metric}Alarm`] = {
-        description: `${f} ${metric === 'Errors' ? 'invocations failed' : 'was throttled'}`,
-        namespace: 'AWS/Lambda',
-        metric,
-        dimension: ['FunctionName', f],
-        stat: 'Sum',
-        threshold: 0,
-        periods: 1,
-        topic: 'TicketTopic',
-      };
-    }
-  for (const [name, a] of Object.entries(platform))
-    out[name] = {
-      Type: 'AWS::CloudWatch::Alarm',
-      Properties: {
-        AlarmDescription: a.description,
-        Namespace: a.namespace,
-        MetricName: a.metric,
-        Dimensions: [{ Name: a.dimension[0], Value: { Ref: a.dimension[1] } }],
-        Statistic: a.stat,
-        Period: 300,
-        EvaluationPeriods: a.periods,
-        Threshold: a.threshold,
-        ComparisonOperator: 'GreaterThanThreshold',
-        TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: a.topic }],
-      },
-    };
+  Object.assign(out, platformAlarms(functions));
   const boards = dashboardBodies(cfg, functions);
   out.ExecutiveDashboard = {
     Type: 'AWS::CloudWatch::Dashboard',
