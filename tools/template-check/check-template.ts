@@ -180,23 +180,12 @@ function checkSamPolicies(policies: unknown[], where: string, out: TemplateProbl
 
 const mentions = (v: unknown, text: string) => JSON.stringify(v ?? null).includes(text);
 
-/**
- * Privacy, encryption and least privilege, resource by resource: log groups and tables encrypted,
- * the logs grant of a key bound to log groups, access logging, no client IPs in access logs, Glue
- * encrypted, Lake Formation governing the lake with analysts reaching only gold (and not its
- * restricted columns), the vault and quarantine audited with an alarm.
- */
-function checkGovernance(
+/** Resource by resource: encryption, access logging, key grants and the other per-resource rules. */
+function checkEachResource(
   resources: Record<string, Json>,
   out: TemplateProblem[],
-  conditions: Json = {},
+  logDestinations: Set<string>,
 ): void {
-  const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-  const logDestinations = new Set(
-    of('AWS::S3::Bucket').map(([, r]) =>
-      JSON.stringify(((r.Properties ?? {}) as Json).LoggingConfiguration ?? null),
-    ),
-  );
   for (const [name, r] of Object.entries(resources)) {
     const props = (r.Properties ?? {}) as Json;
     switch (r.Type) {
@@ -292,6 +281,56 @@ function checkGovernance(
       }
     }
   }
+}
+
+/**
+ * Athena refuses a query on a table with an injected projected partition unless the WHERE clause
+ * pins each injected column with an equality (a literal or an execution parameter).
+ */
+function checkAthenaQueries(resources: Record<string, Json>, out: TemplateProblem[]): void {
+  const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const injected = new Map<string, string[]>();
+  for (const [, r] of of('AWS::Glue::Table')) {
+    const input = ((r.Properties ?? {}) as Json).TableInput as Json | undefined;
+    const params = (input?.Parameters ?? {}) as Record<string, unknown>;
+    const cols = Object.entries(params)
+      .filter(([k, v]) => /^projection\.[^.]+\.type$/.test(k) && v === 'injected')
+      .map(([k]) => k.split('.')[1] as string);
+    if (cols.length && typeof input?.Name === 'string') injected.set(input.Name, cols);
+  }
+  for (const [name, r] of of('AWS::Athena::NamedQuery')) {
+    const sql = String(((r.Properties ?? {}) as Json).QueryString ?? '');
+    for (const [table, cols] of injected) {
+      if (!new RegExp(`\\b${table}\\b`, 'i').test(sql)) continue;
+      const where = /\bwhere\b([\s\S]*)/i.exec(sql)?.[1] ?? '';
+      for (const c of cols)
+        if (!new RegExp(`\\b${c}\\s*=\\s*('[^']*'|\\?)`, 'i').test(where))
+          out.push({
+            where: name,
+            problem: `${table}.${c} is an injected projected partition: the query needs WHERE ${c} = '…' (or = ?), or Athena refuses it`,
+          });
+    }
+  }
+}
+
+/**
+ * Privacy, encryption and least privilege, resource by resource: log groups and tables encrypted,
+ * the logs grant of a key bound to log groups, access logging, no client IPs in access logs, Glue
+ * encrypted, Lake Formation governing the lake with analysts reaching only gold (and not its
+ * restricted columns), the vault and quarantine audited with an alarm.
+ */
+function checkGovernance(
+  resources: Record<string, Json>,
+  out: TemplateProblem[],
+  conditions: Json = {},
+): void {
+  const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const logDestinations = new Set(
+    of('AWS::S3::Bucket').map(([, r]) =>
+      JSON.stringify(((r.Properties ?? {}) as Json).LoggingConfiguration ?? null),
+    ),
+  );
+  checkEachResource(resources, out, logDestinations);
   if (!of('AWS::LakeFormation::Resource').some(([, r]) => mentions(r.Properties, 'LakeBucket')))
     out.push({ where: 'Resources', problem: 'the lake bucket is not registered with Lake Formation' });
   const analyst = resources.AnalystRole;
@@ -366,30 +405,7 @@ function checkGovernance(
           'enhanced VPC routing without an S3 gateway endpoint in its VPC: COPY and UNLOAD would have no route to S3',
       });
   }
-  // Athena refuses a query on a table with an injected projected partition unless the WHERE
-  // clause pins each injected column with an equality (a literal or an execution parameter).
-  const injected = new Map<string, string[]>();
-  for (const [, r] of of('AWS::Glue::Table')) {
-    const input = ((r.Properties ?? {}) as Json).TableInput as Json | undefined;
-    const params = (input?.Parameters ?? {}) as Record<string, unknown>;
-    const cols = Object.entries(params)
-      .filter(([k, v]) => /^projection\.[^.]+\.type$/.test(k) && v === 'injected')
-      .map(([k]) => k.split('.')[1] as string);
-    if (cols.length && typeof input?.Name === 'string') injected.set(input.Name, cols);
-  }
-  for (const [name, r] of of('AWS::Athena::NamedQuery')) {
-    const sql = String(((r.Properties ?? {}) as Json).QueryString ?? '');
-    for (const [table, cols] of injected) {
-      if (!new RegExp(`\\b${table}\\b`, 'i').test(sql)) continue;
-      const where = /\bwhere\b([\s\S]*)/i.exec(sql)?.[1] ?? '';
-      for (const c of cols)
-        if (!new RegExp(`\\b${c}\\s*=\\s*('[^']*'|\\?)`, 'i').test(where))
-          out.push({
-            where: name,
-            problem: `${table}.${c} is an injected projected partition: the query needs WHERE ${c} = '…' (or = ?), or Athena refuses it`,
-          });
-    }
-  }
+  checkAthenaQueries(resources, out);
   const trails = of('AWS::CloudTrail::Trail').map(([, r]) => r.Properties);
   for (const watched of ['/quarantine/', 'VaultKeysTable', 'VaultEntriesTable'])
     if (!trails.some((t) => mentions((t as Json).AdvancedEventSelectors, watched)))
