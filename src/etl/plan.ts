@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadJsonConfig } from '../config/json-config';
 import { C360Error } from '../domain/errors';
 import { projectRoot } from '../paths';
 
@@ -45,10 +45,7 @@ export interface EtlReport {
 }
 
 export async function loadPlan(root = projectRoot()): Promise<PipelineStep[]> {
-  const plan = JSON.parse(await readFile(join(root, 'sql', 'pipeline.json'), 'utf8')) as {
-    steps: PipelineStep[];
-  };
-  return plan.steps;
+  return loadJsonConfig<{ steps: PipelineStep[] }>(join(root, 'sql', 'pipeline.json')).steps;
 }
 
 /** Fills ${from} / ${to}; any other ${…} left is a bug in the SQL file. */

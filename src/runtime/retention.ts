@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileEventStream } from '../adapters/local/file-stream';
-import { C360Error } from '../domain/errors';
+import { loadJsonConfig } from '../config/json-config';
 import { projectRoot } from '../paths';
 import { localPaths } from './local';
 
@@ -32,16 +32,7 @@ export interface RetentionRow {
 }
 
 export function loadRetention(root = projectRoot()): RetentionPolicy {
-  const file = join(root, 'config', 'retention.json');
-  const p = JSON.parse(readFileSync(file, 'utf8')) as RetentionPolicy;
-  if (p.stream_hours !== undefined && !(Number.isInteger(p.stream_hours) && p.stream_hours >= 24))
-    throw new C360Error(
-      `${file}: stream_hours must be a whole number of hours (≥ 24), got ${p.stream_hours}`,
-    );
-  for (const [layer, days] of Object.entries(p.layers ?? {}))
-    if (days !== null && (!Number.isInteger(days) || days < 1))
-      throw new C360Error(`${file}: ${layer} must keep a whole number of days (≥ 1) or null, got ${days}`);
-  return p;
+  return loadJsonConfig<RetentionPolicy>(join(root, 'config', 'retention.json'));
 }
 
 /** A layer's partitions: the folders that expire whole. */
