@@ -35,6 +35,7 @@ const entries = {
   'gen-warehouse-setup': 'scripts/gen-warehouse-setup.ts',
   'gen-validators': 'scripts/gen-validators.ts',
   'gen-artifacts': 'scripts/gen-artifacts.ts',
+  'gen-checks': 'scripts/gen-checks.ts',
 };
 
 await build({

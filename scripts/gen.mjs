@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const steps = [
   'gen-validators',
+  'gen-checks',
   'gen-reference',
   'gen-slo-alarms',
   'gen-quicksight',
