@@ -415,13 +415,8 @@ def _completeness(frm, to):
 # OpenLineage run events, as the embedded runner writes them (src/etl/lineage.ts): a step reads the
 # plan relations its SQL names and writes its dataset. Row counts are not counted here (a Spark
 # action each); the embedded runner reports them.
-_SOURCE_DATASETS = {
-    "bronze_events": "bronze/events", "bronze_identities": "bronze/events",
-    "bronze_order_lines": "bronze/events", "quarantine_events": "quarantine",
-    "silver_event_ids_prior": "silver/events", "identity_map_previous": "silver/identity_map",
-    "ref_currencies": "reference/currencies", "ref_currency_rates": "reference/currency_rates",
-    "ref_countries": "reference/countries",
-}
+# The plan's sources: each relation registered above, with the lake dataset it stands for.
+_SOURCE_DATASETS = plan["sources"]
 
 
 def _lineage_events(run_id, now):

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadJsonConfig } from '../config/json-config';
 import type { EtlReport, PipelineStep } from './plan';
 
 /**
@@ -14,19 +15,6 @@ import type { EtlReport, PipelineStep } from './plan';
 export const NAMESPACE = 'c360-lake';
 const PRODUCER = 'https://github.com/c360/c360/blob/main/src/etl/lineage.ts';
 const SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent';
-
-/** The relations the plan's sources stand for in the lake. */
-const SOURCE_DATASETS: Record<string, string> = {
-  bronze_events: 'bronze/events',
-  bronze_identities: 'bronze/events',
-  bronze_order_lines: 'bronze/events',
-  quarantine_events: 'quarantine',
-  silver_event_ids_prior: 'silver/events',
-  identity_map_previous: 'silver/identity_map',
-  ref_currencies: 'reference/currencies',
-  ref_currency_rates: 'reference/currency_rates',
-  ref_countries: 'reference/countries',
-};
 
 export interface StepLineage {
   step: string;
@@ -43,10 +31,10 @@ const datasetOf = (s: PipelineStep) =>
 
 /** The plan's lineage graph, from sql/pipeline.json and the SQL files it names. */
 export function planLineage(root: string): StepLineage[] {
-  const { steps: plan, sources } = JSON.parse(readFileSync(join(root, 'sql', 'pipeline.json'), 'utf8')) as {
-    steps: PipelineStep[];
-    sources: string[];
-  };
+  // The plan's sources: each relation the runners register, with the lake dataset it stands for.
+  const { steps: plan, sources } = loadJsonConfig<{ steps: PipelineStep[]; sources: Record<string, string> }>(
+    join(root, 'sql', 'pipeline.json'),
+  );
   const produced = new Map<string, string>();
   for (const s of plan) {
     const d = datasetOf(s);
@@ -57,10 +45,10 @@ export function planLineage(root: string): StepLineage[] {
     const sql = files.map((f) => readFileSync(join(root, 'sql', f), 'utf8')).join('\n');
     const code = sql.replace(/--.*$/gm, '');
     const inputs = new Set<string>();
-    for (const name of [...sources, ...plan.map((p) => p.name)]) {
+    for (const name of [...Object.keys(sources), ...plan.map((p) => p.name)]) {
       if (name === s.name && s.kind !== 'iterate') continue;
       if (!new RegExp(`\\b${name}\\b`).test(code)) continue;
-      const d = produced.get(name) ?? SOURCE_DATASETS[name];
+      const d = produced.get(name) ?? (Object.hasOwn(sources, name) ? sources[name] : undefined);
       if (d && d !== datasetOf(s)) inputs.add(d);
     }
     return {
