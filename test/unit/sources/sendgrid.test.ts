@@ -157,3 +157,81 @@ describe('SendGrid Event Webhook', () => {
     expect(stored.identities.map((i) => i.type)).toContain('email_hash');
   });
 });
+
+describe('SendGrid Event Webhook: edges (from StrykerJS survivors)', () => {
+  const key = vector.publicKey as string;
+  const body = Buffer.from(vector.payload as string);
+  const ts = vector.timestamp as string;
+  const sig = vector.signature as string;
+  const at = Number(ts) * 1000;
+
+  it('says which header is missing or malformed, and the replay window is ±300 s inclusive', () => {
+    expect(verifySendgrid(body, undefined, ts, [key], at)).toEqual({
+      ok: false,
+      reason: 'missing x-twilio-email-event-webhook-signature header',
+    });
+    for (const bad of [undefined, '', '15887883x7', 'x1588788367', '1588788367x'])
+      expect(verifySendgrid(body, sig, bad, [key], at)).toEqual({
+        ok: false,
+        reason: 'missing or malformed x-twilio-email-event-webhook-timestamp header',
+      });
+    expect(verifySendgrid(body, sig, ts, [key], at + 300_000)).toEqual({ ok: true });
+    expect(verifySendgrid(body, sig, ts, [key], at - 300_000)).toEqual({ ok: true });
+    expect(verifySendgrid(body, sig, ts, [key], at + 300_001).ok).toBe(false);
+  });
+
+  it('takes the key and the signature with surrounding whitespace, as pasted from the console', () => {
+    expect(verifySendgrid(body, ` ${sig}\n`, ts, [` ${key}\n`], at)).toEqual({ ok: true });
+  });
+
+  it('an event without a recipient, or of a type named like an object property, is rejected with why', () => {
+    const env = (payload: unknown[]) => ({
+      v: 1 as const,
+      kind: 'webhook' as const,
+      source: 'sendgrid',
+      provider: 'sendgrid',
+      receivedAt: NOW,
+      requestId: 'r',
+      body: JSON.stringify(payload),
+      payload,
+    });
+    const fine = { event: 'open', email: 'a@c360.example', sg_event_id: 'e1', url: 'https://x.example/' };
+    const out = normalize(
+      env([fine, { event: 'delivered', sg_event_id: 'e2' }, { event: 'toString', email: 'a@c360.example' }]),
+    );
+    if (!out.ok) throw new Error(out.detail);
+    // An open carries no link: the url is a click's only. No category: an empty list.
+    expect(out.events[0]?.properties).toMatchObject({ url: null, categories: [] });
+    expect(out.rejected).toEqual([
+      {
+        at: '/1',
+        reason: 'schema_violation',
+        detail: 'sendgrid: /email is required',
+        errors: [{ path: '/email', rule: 'required', message: 'the recipient is required' }],
+      },
+      { at: '/2', reason: 'unknown_type', detail: 'sendgrid event "toString" is not normalized' },
+    ]);
+    // Without an sg_event_id (older payloads), the id is derived from the event's content.
+    const [a, b] = [
+      { ...fine, sg_event_id: undefined },
+      { ...fine, sg_event_id: undefined, url: 'https://y.example/' },
+    ];
+    const ids = [a, b].map(
+      (e) => (normalize(env([e])) as { events: { eventId: string }[] }).events[0]?.eventId,
+    );
+    expect(ids[0]).toMatch(/^sendgrid:[0-9a-f]{32}$/);
+    expect(ids[1]).not.toBe(ids[0]);
+  });
+
+  it("a batch's event id: its events' ids, each once, sorted", () => {
+    const req = { body, header: () => undefined, method: 'POST', url: '' };
+    expect(
+      source.eventId(
+        [{ sg_event_id: 'b' }, { sg_event_id: 'a' }, { sg_event_id: 'b' }, { event: 'open' }],
+        req,
+      ),
+    ).toBe('a,b');
+    expect(source.eventId([{ event: 'open' }], req)).toBeNull();
+    expect(source.eventId({ sg_event_id: 'solo' }, req)).toBe('solo');
+  });
+});
