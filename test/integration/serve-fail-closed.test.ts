@@ -26,17 +26,20 @@ describe('serve fails closed', () => {
     dir = await mkdtemp(join(tmpdir(), 'c360-failclosed-'));
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
-
-  it('once enrich has stopped for good, answers 503 naming the cause and what to do', async () => {
-    // A folder where the checkpoint file should be: every read and write of it fails.
-    mkdirSync(join(dir, 'state', 'enrich.checkpoint'), { recursive: true });
-    const server = await startServe({
+  /** The server on the test's folder, its mapping polling fast. */
+  const serve = () =>
+    startServe({
       port: 0,
       dataDir: dir,
       writeKeys: { k: 'web' },
       geo: false,
       mapping: { pollIntervalMs: 5 },
     });
+
+  it('once enrich has stopped for good, answers 503 naming the cause and what to do', async () => {
+    // A folder where the checkpoint file should be: every read and write of it fails.
+    mkdirSync(join(dir, 'state', 'enrich.checkpoint'), { recursive: true });
+    const server = await serve();
     try {
       const reason = await server.failed;
       expect(reason).toMatch(/enrich stopped after repeated errors .*EISDIR.*restart c360 serve/);
@@ -50,13 +53,7 @@ describe('serve fails closed', () => {
   });
 
   it('a healthy server keeps answering (no false alarm)', async () => {
-    const server = await startServe({
-      port: 0,
-      dataDir: dir,
-      writeKeys: { k: 'web' },
-      geo: false,
-      mapping: { pollIntervalMs: 5 },
-    });
+    const server = await serve();
     try {
       await new Promise((r) => setTimeout(r, 200));
       const res = await postTrack(server.url);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CanonicalEvent } from '../../../src/domain/event';
+import type { CanonicalEvent, RawEnvelope } from '../../../src/domain/event';
 import { normalize } from '../../../src/domain/normalize';
 import { WEBHOOK_SOURCES } from '../../../src/sources';
 import { verifySendgrid } from '../../../src/sources/sendgrid';
@@ -17,6 +17,17 @@ import { NOW, webhooksUnderTest } from '../../helpers/webhooks';
 const REAL = join(__dirname, '../../fixtures/real/sendgrid');
 const raw = (f: string) => readFileSync(join(REAL, f), 'utf8');
 const vector = JSON.parse(raw('signed-test-vector.json')) as Record<string, string>;
+/** A SendGrid batch as the webhook handler puts it on the stream. */
+const sendgridEnvelope = (payload: unknown[]): RawEnvelope => ({
+  v: 1,
+  kind: 'webhook',
+  source: 'sendgrid',
+  provider: 'sendgrid',
+  receivedAt: NOW,
+  requestId: 'r',
+  body: JSON.stringify(payload),
+  payload,
+});
 const source = WEBHOOK_SOURCES.sendgrid as NonNullable<(typeof WEBHOOK_SOURCES)['sendgrid']>;
 
 describe('SendGrid Event Webhook', () => {
@@ -61,16 +72,7 @@ describe('SendGrid Event Webhook', () => {
 
   it('normalizes each documented event to a track event with its recipient, message and details', () => {
     const events = JSON.parse(raw('docs-event-examples.json')) as Record<string, unknown>[];
-    const out = normalize({
-      v: 1,
-      kind: 'webhook',
-      source: 'sendgrid',
-      provider: 'sendgrid',
-      receivedAt: NOW,
-      requestId: 'r1',
-      body: raw('docs-event-examples.json'),
-      payload: events,
-    });
+    const out = normalize(sendgridEnvelope(events));
     if (!out.ok) throw new Error(out.detail);
     expect(out.events.map((e) => [e.type, e.event, e.properties.emailEvent])).toEqual([
       ['track', 'Email Processed', 'processed'],
@@ -101,16 +103,7 @@ describe('SendGrid Event Webhook', () => {
       bounce,
       { event: 'account_status_change', email: 'x@example.com', sg_event_id: 'acc-1' },
     ];
-    const out = normalize({
-      v: 1,
-      kind: 'webhook',
-      source: 'sendgrid',
-      provider: 'sendgrid',
-      receivedAt: NOW,
-      requestId: 'r2',
-      body: JSON.stringify(payload),
-      payload,
-    });
+    const out = normalize(sendgridEnvelope(payload));
     if (!out.ok) throw new Error(out.detail);
     expect(out.events).toHaveLength(1);
     expect(out.events[0]).toMatchObject({
@@ -185,16 +178,7 @@ describe('SendGrid Event Webhook: edges (from StrykerJS survivors)', () => {
   });
 
   it('an event without a recipient, or of a type named like an object property, is rejected with why', () => {
-    const env = (payload: unknown[]) => ({
-      v: 1 as const,
-      kind: 'webhook' as const,
-      source: 'sendgrid',
-      provider: 'sendgrid',
-      receivedAt: NOW,
-      requestId: 'r',
-      body: JSON.stringify(payload),
-      payload,
-    });
+    const env = sendgridEnvelope;
     const fine = { event: 'open', email: 'a@c360.example', sg_event_id: 'e1', url: 'https://x.example/' };
     const out = normalize(
       env([fine, { event: 'delivered', sg_event_id: 'e2' }, { event: 'toString', email: 'a@c360.example' }]),
