@@ -36,6 +36,7 @@ const entries = {
   'gen-validators': 'scripts/gen-validators.ts',
   'gen-artifacts': 'scripts/gen-artifacts.ts',
   'gen-checks': 'scripts/gen-checks.ts',
+  'gen-identity': 'scripts/gen-identity.ts',
 };
 
 await build({

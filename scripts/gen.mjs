@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const steps = [
+  'gen-identity',
   'gen-validators',
   'gen-checks',
   'gen-reference',
@@ -32,6 +33,7 @@ const watched = () => {
   };
   walk(join(root, 'src'));
   walk(join(root, 'sql'));
+  walk(join(root, 'schemas'));
   out.set(
     join(root, 'template.yaml'),
     createHash('sha256')

@@ -5,6 +5,7 @@ SELECT e.src AS node, count(DISTINCT e.dst) AS linked_accounts
 FROM identity_edges e
 WHERE e.src <> e.dst
   AND substr(e.dst, 1, instr(e.dst, ':') - 1) IN
-    ('user_id', 'stripe_customer', 'shopify_customer', 'crm_contact', 'hubspot_contact', 'zendesk_user')
+    -- account identity types (generated: npm run gen)
+    ('user_id', 'crm_contact', 'stripe_customer', 'shopify_customer', 'zendesk_user', 'hubspot_contact')
 GROUP BY e.src
 HAVING count(DISTINCT e.dst) > ${hub_limit}

@@ -70,19 +70,9 @@ export interface RawEnvelope {
   eventId?: string;
 }
 
-/** An identity key carried forward for stitching customers across sources. */
-export type IdentityType =
-  | 'user_id'
-  | 'anonymous_id'
-  | 'email_hash'
-  | 'phone_hash'
-  | 'stripe_customer'
-  | 'shopify_customer'
-  | 'crm_contact'
-  | 'hubspot_contact'
-  | 'zendesk_user'
-  | 'device_id'
-  | 'advertising_id';
+import type { IdentityType } from './identity-types.generated';
+
+export type { IdentityType };
 
 export interface IdentityKey {
   type: IdentityType;

@@ -31,6 +31,12 @@ export interface WebhookSource {
    * whatever headers it carries. Default: the event id when there is one, else the body's hash.
    */
   replayKey?(eventId: string | null, body: Buffer): string;
+  /**
+   * The identity type of this source's own customer id (e.g. `shopify_customer`): an account key
+   * in stitching and the hub guard. Omitted when the source names people only by the core keys
+   * (src/domain/identity-types.ts). `npm run gen` adds it to `IdentityType` and the schema.
+   */
+  accountIdentity?: string;
   /** Headers the normalizer needs, kept on the envelope. */
   keptHeaders?: readonly string[];
   normalize: Normalizer;

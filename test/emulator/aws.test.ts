@@ -29,8 +29,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { CHURN_FEATURES } from '../../src/domain/models/features';
-import { sign } from '../../src/domain/webhooks/signatures';
 import { ARTIFACTS, ARTIFACTS_FINGERPRINT } from '../../src/infra/lake-artifacts.generated';
+import { signStripe } from '../../src/sources/stripe/signature';
 import { apiEvent } from '../helpers/http';
 import { countingProxy } from './count-proxy';
 import { buildFunction, invoke } from './lambda';
@@ -389,7 +389,7 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
         apiEvent({
           path: '/webhooks/stripe',
           body,
-          headers: { 'stripe-signature': sign.stripe(body, secret, now) },
+          headers: { 'stripe-signature': signStripe(body, secret, now) },
         }),
         env('WebhooksFunction'),
       );

@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FolderObjectStore } from '../../src/adapters/local/object-store';
 import type { QuarantineRecord } from '../../src/domain/event';
-import { sign } from '../../src/domain/webhooks/signatures';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { runEtl } from '../../src/etl/runner';
 import { fixedClock } from '../../src/ports/clock';
 import { createLocalEnrichHandler, drainStream, localVaultKeys } from '../../src/runtime/local-enrich';
 import { listQuarantineFiles, originalOf, readQuarantineFile } from '../../src/runtime/quarantine';
+import { signHubspot } from '../../src/sources/hubspot/signature';
+import { signShopify } from '../../src/sources/shopify/signature';
+import { signStripe } from '../../src/sources/stripe/signature';
+import { signZendesk } from '../../src/sources/zendesk/signature';
 import { apiEvent } from '../helpers/http';
 import { NOW, NOW_S, webhooksUnderTest } from '../helpers/webhooks';
 
@@ -62,7 +65,7 @@ describe('real provider payloads end to end (signed → bronze → silver → go
       [twin, 'orders/paid', 'shop-evt-3'],
     ] as const) {
       await post(handler, 'shopify', body, {
-        'x-shopify-hmac-sha256': sign.shopify(body, 'shpss_test'),
+        'x-shopify-hmac-sha256': signShopify(body, 'shpss_test'),
         'x-shopify-topic': topic,
         'x-shopify-event-id': eventId,
       });
@@ -118,7 +121,7 @@ describe('real provider payloads end to end (signed → bronze → silver → go
       stripeEvent('evt_real_3', 'charge.refunded', refunded1),
       stripeEvent('evt_real_4', 'charge.refunded', refunded2),
     ]) {
-      await post(handler, 'stripe', body, { 'stripe-signature': sign.stripe(body, 'whsec_test', NOW_S) });
+      await post(handler, 'stripe', body, { 'stripe-signature': signStripe(body, 'whsec_test', NOW_S) });
     }
 
     // HubSpot: the documented batch, a delivered change, and a batch where one event is a company
@@ -146,7 +149,7 @@ describe('real provider payloads end to end (signed → bronze → silver → go
       await post(handler, 'hubspot', body, {
         host: 'localhost',
         'x-hubspot-request-timestamp': String(ts),
-        'x-hubspot-signature-v3': sign.hubspot('POST', uri, body, 'hs_test', ts),
+        'x-hubspot-signature-v3': signHubspot('POST', uri, body, 'hs_test', ts),
       });
     }
 
@@ -156,7 +159,7 @@ describe('real provider payloads end to end (signed → bronze → silver → go
       raw('zendesk/user-active-changed.json').trim(),
     ]) {
       await post(handler, 'zendesk', body, {
-        'x-zendesk-webhook-signature': sign.zendesk(body, 'zd_test', NOW),
+        'x-zendesk-webhook-signature': signZendesk(body, 'zd_test', NOW),
         'x-zendesk-webhook-signature-timestamp': NOW,
       });
     }

@@ -13,7 +13,7 @@ import {
   toMinorUnits,
 } from '../../src/domain/money';
 import { normalize } from '../../src/domain/normalize';
-import { stripeOrderId } from '../../src/domain/normalize/providers/stripe';
+import { stripeOrderId } from '../../src/sources/stripe/normalize';
 import { enrichUnderTest } from '../helpers/enrich';
 import { providerEnvelope } from '../helpers/envelopes';
 

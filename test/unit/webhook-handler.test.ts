@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DownstreamUnavailableError } from '../../src/domain/errors';
 import type { RawEnvelope } from '../../src/domain/event';
-import { sign } from '../../src/domain/webhooks/signatures';
+import { signHubspot } from '../../src/sources/hubspot/signature';
+import { signShopify } from '../../src/sources/shopify/signature';
+import { signStripe } from '../../src/sources/stripe/signature';
+import { signZendesk } from '../../src/sources/zendesk/signature';
 import { apiEvent, parseBody } from '../helpers/http';
 import { envelopes } from '../helpers/ingest';
 import { NOW, NOW_S, webhooksUnderTest } from '../helpers/webhooks';
@@ -53,15 +56,15 @@ const cases: Case[] = [
     provider: 'stripe',
     valid: () => {
       const body = stripeEvent('charge.succeeded', 'charge');
-      return { body, headers: { 'stripe-signature': sign.stripe(body, 'whsec_test', NOW_S) } };
+      return { body, headers: { 'stripe-signature': signStripe(body, 'whsec_test', NOW_S) } };
     },
     badSignature: () => {
       const body = stripeEvent('charge.succeeded', 'charge');
-      return { body, headers: { 'stripe-signature': sign.stripe(body, 'whsec_wrong', NOW_S) } };
+      return { body, headers: { 'stripe-signature': signStripe(body, 'whsec_wrong', NOW_S) } };
     },
     stale: () => {
       const body = stripeEvent('charge.succeeded', 'charge');
-      return { body, headers: { 'stripe-signature': sign.stripe(body, 'whsec_test', NOW_S - 301) } };
+      return { body, headers: { 'stripe-signature': signStripe(body, 'whsec_test', NOW_S - 301) } };
     },
   },
   {
@@ -69,7 +72,7 @@ const cases: Case[] = [
     valid: () => ({
       body: shopifyBody,
       headers: {
-        'x-shopify-hmac-sha256': sign.shopify(shopifyBody, 'shpss_test'),
+        'x-shopify-hmac-sha256': signShopify(shopifyBody, 'shpss_test'),
         'x-shopify-topic': 'orders/create',
         'x-shopify-event-id': 'shop-evt-1',
       },
@@ -84,14 +87,14 @@ const cases: Case[] = [
     valid: () => ({
       body: zendeskBody,
       headers: {
-        'x-zendesk-webhook-signature': sign.zendesk(zendeskBody, 'zd_test', NOW),
+        'x-zendesk-webhook-signature': signZendesk(zendeskBody, 'zd_test', NOW),
         'x-zendesk-webhook-signature-timestamp': NOW,
       },
     }),
     badSignature: () => ({
       body: zendeskBody,
       headers: {
-        'x-zendesk-webhook-signature': sign.zendesk(zendeskBody, 'nope', NOW),
+        'x-zendesk-webhook-signature': signZendesk(zendeskBody, 'nope', NOW),
         'x-zendesk-webhook-signature-timestamp': NOW,
       },
     }),
@@ -100,7 +103,7 @@ const cases: Case[] = [
       return {
         body: zendeskBody,
         headers: {
-          'x-zendesk-webhook-signature': sign.zendesk(zendeskBody, 'zd_test', ts),
+          'x-zendesk-webhook-signature': signZendesk(zendeskBody, 'zd_test', ts),
           'x-zendesk-webhook-signature-timestamp': ts,
         },
       };
@@ -112,7 +115,7 @@ const cases: Case[] = [
       body: hubspotBody,
       headers: {
         host: 'api.c360.example',
-        'x-hubspot-signature-v3': sign.hubspot(
+        'x-hubspot-signature-v3': signHubspot(
           'POST',
           'https://api.c360.example/webhooks/hubspot',
           hubspotBody,
@@ -136,7 +139,7 @@ const cases: Case[] = [
         body: hubspotBody,
         headers: {
           host: 'api.c360.example',
-          'x-hubspot-signature-v3': sign.hubspot(
+          'x-hubspot-signature-v3': signHubspot(
             'POST',
             'https://api.c360.example/webhooks/hubspot',
             hubspotBody,
@@ -218,7 +221,7 @@ describe('webhook edge cases', () => {
       apiEvent({
         path: '/webhooks/stripe',
         body,
-        headers: { 'stripe-signature': sign.stripe(body, 'whsec_test', NOW_S) },
+        headers: { 'stripe-signature': signStripe(body, 'whsec_test', NOW_S) },
       }),
     );
     expect(res.statusCode).toBe(400);
@@ -228,7 +231,7 @@ describe('webhook edge cases', () => {
   it('accepts any v1 during secret rotation, and an old secret still configured', async () => {
     const { handler } = webhooksUnderTest();
     const body = stripeEvent('charge.succeeded', 'charge', 'evt_rot');
-    const header = `${sign.stripe(body, 'whsec_unknown', NOW_S)},v1=${sign.stripe(body, 'whsec_old', NOW_S).split('v1=')[1]}`;
+    const header = `${signStripe(body, 'whsec_unknown', NOW_S)},v1=${signStripe(body, 'whsec_old', NOW_S).split('v1=')[1]}`;
     const res = await handler(
       apiEvent({ path: '/webhooks/stripe', body, headers: { 'stripe-signature': header } }),
     );
@@ -251,7 +254,7 @@ describe('webhook edge cases', () => {
       apiEvent({
         path: '/webhooks/stripe',
         body,
-        headers: { 'stripe-signature': sign.stripe(body, 'whsec_test', NOW_S) },
+        headers: { 'stripe-signature': signStripe(body, 'whsec_test', NOW_S) },
       }),
     );
     expect(res.statusCode).toBe(503);
@@ -260,7 +263,7 @@ describe('webhook edge cases', () => {
       apiEvent({
         path: '/webhooks/stripe',
         body,
-        headers: { 'stripe-signature': sign.stripe(body, 'whsec_test', NOW_S) },
+        headers: { 'stripe-signature': signStripe(body, 'whsec_test', NOW_S) },
       }),
     );
     expect(retry.statusCode).toBe(503);
@@ -273,7 +276,7 @@ describe('replay protection that holds', () => {
       path: '/webhooks/shopify',
       body,
       headers: {
-        'x-shopify-hmac-sha256': sign.shopify(body, 'shpss_test'),
+        'x-shopify-hmac-sha256': signShopify(body, 'shpss_test'),
         'x-shopify-topic': 'orders/paid',
         'x-shopify-event-id': eventId,
       },
@@ -319,7 +322,7 @@ describe('replay protection that holds', () => {
         apiEvent({
           path: '/webhooks/stripe',
           body,
-          headers: { 'stripe-signature': sign.stripe(body, 'whsec_test', NOW_S) },
+          headers: { 'stripe-signature': signStripe(body, 'whsec_test', NOW_S) },
         }),
       );
     const first = req();
@@ -344,7 +347,7 @@ describe('replay protection that holds', () => {
       apiEvent({
         path: '/webhooks/stripe',
         body,
-        headers: { 'stripe-signature': sign.stripe(body, 'whsec_test', NOW_S) },
+        headers: { 'stripe-signature': signStripe(body, 'whsec_test', NOW_S) },
       }),
     );
     expect(res.statusCode).toBe(413);
@@ -358,7 +361,7 @@ describe('replay protection that holds', () => {
           apiEvent({
             path: '/webhooks/stripe',
             body: small,
-            headers: { 'stripe-signature': sign.stripe(small, 'whsec_test', NOW_S) },
+            headers: { 'stripe-signature': signStripe(small, 'whsec_test', NOW_S) },
           }),
         )
       ).statusCode,

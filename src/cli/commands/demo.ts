@@ -8,7 +8,6 @@ import { DashboardCache, dashboardCacheDir } from '../../dashboards/cache';
 import { renderDashboards } from '../../dashboards/render';
 import { buildReport, writeReport } from '../../dashboards/reports';
 import { evaluateSlos, loadSlos, observationsFromEmf } from '../../domain/slo';
-import { sign } from '../../domain/webhooks/signatures';
 import { openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
 import { latestMetrics } from '../../models/train';
@@ -27,6 +26,7 @@ import {
   scaleCdnow,
 } from '../../sample/demo-data';
 import { webhookSource } from '../../sources';
+import { signStripe } from '../../sources/stripe/signature';
 import { openWarehouse } from '../../warehouse/embedded';
 import { formatRows } from '../format';
 import { intOption, parseWith } from '../parse';
@@ -234,7 +234,7 @@ async function postSample(dataDir: string, sample: DemoSample, webKey: string): 
       data: { object: {} },
     });
     await postWebhook('stripe', unknown, signed('stripe', unknown));
-    await postWebhook('stripe', unknown, { 'stripe-signature': sign.stripe(unknown, 'whsec_not_ours', now) });
+    await postWebhook('stripe', unknown, { 'stripe-signature': signStripe(unknown, 'whsec_not_ours', now) });
     for (const p of sample.postbacks) {
       const res = await fetch(`${server.url}/postbacks/${p.network}/${LOCAL_POSTBACK_TOKEN}?${p.query}`);
       if (res.status === 200) http.postbacks++;

@@ -1,12 +1,13 @@
 import { obj } from '../../domain/normalize/providers/common';
-import { normalizeHubspot } from '../../domain/normalize/providers/hubspot';
-import { sign, verifyHubspotV3 } from '../../domain/webhooks/signatures';
 import type { WebhookSource } from '../types';
+import { normalizeHubspot } from './normalize';
+import { signHubspot, verifyHubspotV3 } from './signature';
 
 /** HubSpot v3: HMAC-SHA256 of method + URL + body + timestamp; a batch's event ids, sorted. */
 export const hubspot: WebhookSource = {
   name: 'hubspot',
   docs: 'https://developers.hubspot.com/docs/api/webhooks/validating-requests',
+  accountIdentity: 'hubspot_contact',
   verify: (req, keys, nowMs) =>
     verifyHubspotV3(
       req.method,
@@ -24,7 +25,7 @@ export const hubspot: WebhookSource = {
   },
   normalize: normalizeHubspot,
   sign: (body, key, nowMs, url) => ({
-    'x-hubspot-signature-v3': sign.hubspot('POST', url, body, key, nowMs),
+    'x-hubspot-signature-v3': signHubspot('POST', url, body, key, nowMs),
     'x-hubspot-request-timestamp': String(nowMs),
   }),
   localKeys: { verify: 'c360-local-hubspot-secret', sign: 'c360-local-hubspot-secret' },

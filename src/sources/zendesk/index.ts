@@ -1,12 +1,13 @@
 import { obj } from '../../domain/normalize/providers/common';
-import { normalizeZendesk } from '../../domain/normalize/providers/zendesk';
-import { sign, verifyZendesk } from '../../domain/webhooks/signatures';
 import type { WebhookSource } from '../types';
+import { normalizeZendesk } from './normalize';
+import { signZendesk, verifyZendesk } from './signature';
 
 /** Zendesk: base64 HMAC-SHA256 of timestamp + body, the event's id. */
 export const zendesk: WebhookSource = {
   name: 'zendesk',
   docs: 'https://developer.zendesk.com/documentation/webhooks/verifying/',
+  accountIdentity: 'zendesk_user',
   verify: (req, keys, nowMs) =>
     verifyZendesk(
       req.body,
@@ -20,7 +21,7 @@ export const zendesk: WebhookSource = {
   sign: (body, key, nowMs) => {
     const ts = new Date(nowMs).toISOString();
     return {
-      'x-zendesk-webhook-signature': sign.zendesk(body, key, ts),
+      'x-zendesk-webhook-signature': signZendesk(body, key, ts),
       'x-zendesk-webhook-signature-timestamp': ts,
     };
   },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CanonicalEvent, RawEnvelope } from '../../../src/domain/event';
 import { normalize } from '../../../src/domain/normalize';
 import { WEBHOOK_SOURCES } from '../../../src/sources';
-import { verifySendgrid } from '../../../src/sources/sendgrid';
+import { verifySendgrid } from '../../../src/sources/sendgrid/signature';
 import { enrichUnderTest } from '../../helpers/enrich';
 import { apiEvent } from '../../helpers/http';
 import { kinesisEvent } from '../../helpers/kinesis';

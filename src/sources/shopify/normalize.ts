@@ -1,6 +1,16 @@
-import { normalizeCurrency, toMinorUnits } from '../../money';
-import type { NormalizeOutcome, Normalizer } from '../types';
-import { draft, enumValue, identities, invalid, isoTime, num, obj, str, unknownType } from './common';
+import { normalizeCurrency, toMinorUnits } from '../../domain/money';
+import {
+  draft,
+  enumValue,
+  identities,
+  invalid,
+  isoTime,
+  num,
+  obj,
+  str,
+  unknownType,
+} from '../../domain/normalize/providers/common';
+import type { NormalizeOutcome, Normalizer } from '../../domain/normalize/types';
 
 /**
  * Shopify webhooks (topic in X-Shopify-Topic) → canonical events; prices are decimal strings,

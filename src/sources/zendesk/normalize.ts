@@ -1,5 +1,14 @@
-import type { NormalizeOutcome, Normalizer } from '../types';
-import { draft, enumValue, identities, invalid, isoTime, obj, str, unknownType } from './common';
+import {
+  draft,
+  enumValue,
+  identities,
+  invalid,
+  isoTime,
+  obj,
+  str,
+  unknownType,
+} from '../../domain/normalize/providers/common';
+import type { NormalizeOutcome, Normalizer } from '../../domain/normalize/types';
 
 /**
  * Zendesk event webhooks (`type: "zen:event-type:ticket.created"`, `detail` = the ticket) →

@@ -1,7 +1,14 @@
-import { keyClass } from '../../enrich/pii';
-import { own } from '../../own';
-import type { CanonicalDraft, Normalizer, Rejection } from '../types';
-import { draft, enumValue, identities, isoTime, normalizeEach, str } from './common';
+import { keyClass } from '../../domain/enrich/pii';
+import {
+  draft,
+  enumValue,
+  identities,
+  isoTime,
+  normalizeEach,
+  str,
+} from '../../domain/normalize/providers/common';
+import type { CanonicalDraft, Normalizer, Rejection } from '../../domain/normalize/types';
+import { own } from '../../domain/own';
 
 /**
  * HubSpot webhooks: a JSON array of events, normalized one by one (an event c360 does not model

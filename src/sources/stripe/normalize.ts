@@ -1,6 +1,16 @@
-import { normalizeCurrency } from '../../money';
-import type { CanonicalDraft, NormalizeOutcome, Normalizer } from '../types';
-import { draft, enumValue, identities, invalid, isoTime, num, obj, str, unknownType } from './common';
+import { normalizeCurrency } from '../../domain/money';
+import {
+  draft,
+  enumValue,
+  identities,
+  invalid,
+  isoTime,
+  num,
+  obj,
+  str,
+  unknownType,
+} from '../../domain/normalize/providers/common';
+import type { CanonicalDraft, NormalizeOutcome, Normalizer } from '../../domain/normalize/types';
 
 /**
  * Stripe events (https://docs.stripe.com/api/events/types) → canonical events. Amounts are
