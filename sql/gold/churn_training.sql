@@ -1,8 +1,9 @@
 -- gold.churn_training: the churn model's training set, one row per customer who had bought by the
 -- cutoff (the last revenue order day minus 90 days): label 1 when they bought nothing in the 90
 -- days after it (churned), 0 otherwise; the features as of the cutoff, defined as in
--- gold.churn_features (and src/models/train.ts, which a test checks it equals). `split` puts every
--- fourth customer (by id) in the validation channel of the SageMaker training job.
+-- gold.churn_features. The SageMaker training job and the embedded trainer (src/models/train.ts)
+-- both train on it; a test checks it against the CLV summary computed in TypeScript. `split` puts
+-- every fourth customer (by id) in the validation channel, where the holdout AUC is measured.
 WITH revenue AS (
   SELECT customer_id, dt, gross_usd FROM fact_orders WHERE is_revenue AND customer_id IS NOT NULL
 ),

@@ -39,14 +39,14 @@ export interface ModelsReport {
   artifactsDir: string;
 }
 
-const features = (s: RfmSummary) => [s.frequency, s.recency, s.T, s.monetary, s.T - s.recency];
+/** The churn label's horizon: gold.churn_training's (sql/gold/churn_training.sql). */
+const CHURN_HORIZON_DAYS = 90;
 
 export async function trainModels(opts: {
   dataDir: string;
   lakeDir: string;
   /** Scores churn through this scorer (a SageMaker endpoint in AWS); default: the model in-process. */
   scorer?: Scorer;
-  churnHorizonDays?: number;
   /** Also evaluate churn on the real Telco data (≈10 s; default true). */
   benchmarks?: boolean;
   onProgress?: (m: string) => void;
@@ -68,26 +68,28 @@ export async function trainModels(opts: {
   const bgnbd = fitBgNbd(summaryNow);
   const gammagamma = fitGammaGamma(summaryNow);
 
-  // Churn: a time-based label (no purchase in the horizon after a cutoff), XGBoost on RFM features.
-  say('training churn (XGBoost) with a time-based label');
-  const horizon = opts.churnHorizonDays ?? 90;
+  // Churn: XGBoost on the ETL's own feature tables, as the SageMaker job trains and the scoring
+  // Map scores: gold.churn_training (features as of the cutoff, the 90-day label, the train /
+  // validation split) and gold.churn_features (every customer's features now).
+  say('training churn (XGBoost) on gold.churn_training');
+  const horizon = CHURN_HORIZON_DAYS;
   const cutoff = addDays(asOf, -horizon);
-  const atCutoff = summarize(purchases, cutoff);
-  const boughtAfter = new Set(
-    purchases.filter((p) => p.date > cutoff && p.date <= asOf).map((p) => p.customerId),
-  );
-  const y = atCutoff.map((s) => (boughtAfter.has(s.customerId) ? 0 : 1));
-  const { train, test } = split(atCutoff.length, 0.25, 360);
+  const { training, scoring } = await readChurnTables(opts.lakeDir);
+  const y = training.map((t) => t.label);
+  const train = training.filter((t) => t.split === 'train');
+  const test = training.filter((t) => t.split === 'validation');
   const xgb = await trainXgboost({
     features: CHURN_FEATURES,
-    X: train.map((i) => features(atCutoff[i] as RfmSummary)),
-    y: train.map((i) => y[i] as number),
+    X: train.map((t) => t.x),
+    y: train.map((t) => t.label),
   });
   const holdoutAuc = auc(
-    xgb.predict(test.map((i) => features(atCutoff[i] as RfmSummary))),
-    test.map((i) => y[i] as number),
+    xgb.predict(test.map((t) => t.x)),
+    test.map((t) => t.label),
   );
   const scorer = opts.scorer ?? new LocalScorer((X) => xgb.predict(X));
+  const scored = await scorer.score(scoring.map((s) => s.x.join(',')));
+  const churnOf = new Map(scoring.map((s, i) => [s.customerId, scored[i] as number]));
   const bySummary = new Map(summaryNow.map((s, i) => [s.customerId, i]));
   const weeksTo = (from: string | null) =>
     from && from < asOf
@@ -96,9 +98,6 @@ export async function trainModels(opts: {
   const prospects: RfmSummary[] = customers
     .filter((c) => !bySummary.has(c.id))
     .map((c) => ({ customerId: c.id, frequency: 0, recency: 0, T: weeksTo(c.firstSeen), monetary: 0 }));
-  const scored = await scorer.score([...summaryNow, ...prospects].map((s) => features(s).join(',')));
-  const churn = scored.slice(0, summaryNow.length);
-  const prospectChurn = scored.slice(summaryNow.length);
   const churnModel = xgb.model;
   xgb.free();
 
@@ -149,8 +148,7 @@ export async function trainModels(opts: {
     customers,
     summaryNow,
     prospects,
-    churn,
-    prospectChurn,
+    churnOf,
     segment: (i) => segmentOf(km.clusters[i] as number),
     bgnbd,
     gammagamma,
@@ -311,6 +309,42 @@ async function readGold(
   return { purchases, customers, lines };
 }
 
+interface ChurnRow {
+  customerId: string;
+  x: number[];
+}
+
+/** gold.churn_training and gold.churn_features as the trainer and the scorer read them. */
+async function readChurnTables(lakeDir: string): Promise<{
+  training: (ChurnRow & { label: number; split: string })[];
+  scoring: ChurnRow[];
+}> {
+  const file = (t: string) => join(lakeDir, 'gold', t, 'data.parquet');
+  for (const t of ['churn_training', 'churn_features'])
+    if (!existsSync(file(t)))
+      throw new C360Error(`gold.${t} is missing under ${lakeDir}: run "c360 etl" first`);
+  const cols = CHURN_FEATURES.map((f) => `CAST(${f} AS DOUBLE) AS ${f}`).join(', ');
+  const row = (r: Record<string, unknown>): ChurnRow => ({
+    customerId: r.customer_id as string,
+    x: CHURN_FEATURES.map((f) => r[f] as number),
+  });
+  const engine = await openDuckDb();
+  try {
+    const training = await engine.rows<Record<string, unknown>>(
+      `SELECT customer_id, CAST(label AS INTEGER) AS label, split, ${cols} FROM read_parquet(${lit(file('churn_training'))}) ORDER BY customer_id`,
+    );
+    const scoring = await engine.rows<Record<string, unknown>>(
+      `SELECT customer_id, ${cols} FROM read_parquet(${lit(file('churn_features'))}) ORDER BY customer_id`,
+    );
+    return {
+      training: training.map((r) => ({ ...row(r), label: r.label as number, split: r.split as string })),
+      scoring: scoring.map(row),
+    };
+  } finally {
+    engine.close();
+  }
+}
+
 /** Segments: k-means on scaled recency / frequency / monetary, named by rules on the centroids. */
 function fitSegments(summaryNow: RfmSummary[]) {
   const raw = summaryNow.map((s) => [s.T - s.recency, Math.log1p(s.frequency), Math.log1p(s.monetary)]);
@@ -368,8 +402,7 @@ async function writeScores(
     customers: { id: string }[];
     summaryNow: RfmSummary[];
     prospects: RfmSummary[];
-    churn: number[];
-    prospectChurn: number[];
+    churnOf: Map<string, number>;
     segment: (summaryIndex: number) => string;
     bgnbd: ReturnType<typeof fitBgNbd>;
     gammagamma: ReturnType<typeof fitGammaGamma>;
@@ -377,18 +410,7 @@ async function writeScores(
     version: string;
   },
 ) {
-  const {
-    customers,
-    summaryNow,
-    prospects,
-    churn,
-    prospectChurn,
-    segment,
-    bgnbd,
-    gammagamma,
-    asOf,
-    version,
-  } = m;
+  const { customers, summaryNow, prospects, churnOf, segment, bgnbd, gammagamma, asOf, version } = m;
   const bySummary = new Map(summaryNow.map((s, i) => [s.customerId, i]));
   const byProspect = new Map(prospects.map((s, i) => [s.customerId, i]));
   const rows = customers.map(({ id }) => {
@@ -398,7 +420,7 @@ async function writeScores(
     return {
       customer_id: id,
       scored_at: asOf,
-      churn_probability: (i === undefined ? prospectChurn[p as number] : churn[i]) as number,
+      churn_probability: churnOf.get(id) ?? null,
       segment: i === undefined ? 'prospect' : segment(i),
       clv_12m_usd: Math.round(clv(bgnbd, gammagamma, s) * 100) / 100,
       p_alive: pAlive(bgnbd, s),
