@@ -2,7 +2,7 @@
  * Renders sql/ and the Glue scripts into src/infra/lake-artifacts.generated.ts (the artifacts
  * function uploads them at deploy) and their fingerprint into template.yaml's LakeArtifacts
  * resource. Run after changing sql/ or glue/: `node scripts/build.mjs && node dist/gen-artifacts.mjs`
- * (test/unit/lake-artifacts.test.ts fails while either is stale).
+ * (test/unit/handlers/lake-artifacts-resource.test.ts fails while either is stale).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * Renders the dashboards of src/dashboards/definitions.ts as QuickSight data source, datasets and
- * dashboards into template.yaml's generated block (test/unit/quicksight.test.ts fails when they
+ * dashboards into template.yaml's generated block (test/unit/infra/quicksight.test.ts fails when they
  * drift). The datasets' columns are typed from the reporting views of an empty embedded
  * warehouse. Run: `node scripts/build.mjs && node dist/gen-quicksight.mjs`.
  */

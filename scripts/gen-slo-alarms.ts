@@ -1,6 +1,6 @@
 /**
  * Renders the burn-rate and platform alarms of config/slos.json into template.yaml's generated
- * block (test/unit/slo.test.ts fails when they drift). Run:
+ * block (test/unit/domain/slo.test.ts fails when they drift). Run:
  * `node scripts/build.mjs && node dist/gen-slo-alarms.mjs`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Writes the schema registry's precompiled validators (src/domain/schema-validators.generated.ts)
- * from schemas/*.json; test/unit/schema-registry.test.ts fails when they are stale. Run after
+ * from schemas/*.json; test/unit/domain/schema-registry.test.ts fails when they are stale. Run after
  * changing a schema: `node scripts/build.mjs && node dist/gen-validators.mjs`.
  */
 import { writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Writes the warehouse definition's fingerprint into template.yaml's WarehouseSetup resource, so
- * the next `sam deploy` sets the warehouse up again (test/unit/warehouse-setup-resource.test.ts
+ * the next `sam deploy` sets the warehouse up again (test/unit/handlers/warehouse-setup-resource.test.ts
  * fails when it is stale). Run after changing the table model or the reporting SQL:
  * `node scripts/build.mjs && node dist/gen-warehouse-setup.mjs`.
  */

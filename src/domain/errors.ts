@@ -17,7 +17,7 @@ export interface FieldProblem {
  * Every error class spells its own name: `sam build` minifies, so a name taken from the class
  * (`new.target.name`) comes out as two letters, Lambda reports that as the error type, and the
  * state machines' Retry/Catch on "DownstreamUnavailableError" would never match in AWS
- * (test/unit/error-names.test.ts checks a minified bundle).
+ * (test/unit/domain/errors.test.ts checks a minified bundle).
  */
 export class C360Error extends Error {
   override name = 'C360Error';

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
  * What the Glue and EMR jobs read from the lake bucket's `artifacts/` prefix: the SQL plan
  * (sql/, with its reference CSVs) and the job scripts (glue/run_sql.py, glue/forget.py). The deploy
  * uploads them (the LakeArtifacts custom resource, functions/artifacts), from a module generated
- * from those files (scripts/gen-artifacts.ts; test/unit/lake-artifacts.test.ts fails when it is
+ * from those files (scripts/gen-artifacts.ts; test/unit/handlers/lake-artifacts-resource.test.ts fails when it is
  * stale), so the first scheduled run after `sam deploy` finds them.
  */
 export const ARTIFACT_SOURCES = ['sql', 'glue/run_sql.py', 'glue/forget.py'] as const;

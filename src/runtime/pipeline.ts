@@ -96,7 +96,7 @@ export async function loadDefinition(
 /**
  * AWS applies no time limit to a Task that sets no TimeoutSeconds (its documented default is
  * 99999999 s); the interpreter applies the specification's 60 s, which fails slow steps on a busy
- * machine. Every Task of ours sets its own (test/unit/state-machine-timeouts.test.ts); this makes
+ * machine. Every Task of ours sets its own (test/unit/statemachines/task-timeouts.test.ts); this makes
  * the embedded run behave as AWS would for any that does not.
  */
 export const AWS_DEFAULT_TASK_TIMEOUT_S = 99_999_999;

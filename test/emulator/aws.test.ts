@@ -44,10 +44,10 @@ import { ACCOUNT, EmulatorStack, REGION, template } from './stack';
  *
  * What the emulator cannot do, and where it is covered instead:
  * - Firehose's dynamic partitioning and GZIP: moto writes each batch as it came (the partition
- *   layout is the embedded delivery's, test/unit/firehose-delivery.test.ts; the partition key's
- *   value is the same by construction, test/unit/write-keys.test.ts).
+ *   layout is the embedded delivery's, test/unit/adapters/aws/firehose-delivery.test.ts; the partition key's
+ *   value is the same by construction, test/unit/domain/write-keys.test.ts).
  * - IAM and key-policy enforcement: src/infra/key-access.ts and the template checks reason out
- *   every call path statically, each with a planted violation (test/unit/template.test.ts).
+ *   every call path statically, each with a planted violation (test/template/checks.test.ts).
  * - Redshift Data BatchExecuteStatement and Athena results: aws-sdk-client-mock in the
  *   redshift-warehouse, pipeline-steps and sql-grammar tests.
  * - Lambda invocation (moto runs functions in Docker, absent here): the bundles run as processes

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { yamlParse } from 'yaml-cfn';
+import { run } from '../../../src/cli/commands/cost';
+import { estimateCost, type PriceTable } from '../../../src/domain/cost';
+import { loadRetention } from '../../../src/runtime/retention';
+
+const root = join(__dirname, '../../..');
+const templateText = readFileSync(join(root, 'template.yaml'), 'utf8');
+const template = yamlParse(templateText) as Record<string, unknown>;
+const prices = JSON.parse(readFileSync(join(root, 'config/prices.json'), 'utf8')) as PriceTable;
+const retention = loadRetention(root).layers;
+const line = (e: ReturnType<typeof estimateCost>, c: string) =>
+  e.components.find((l) => l.component === c)?.monthly_usd;
+
+describe('c360 cost', () => {
+  const one = estimateCost(template, retention, prices, 1_000_000);
+  const two = estimateCost(template, retention, prices, 2_000_000);
+
+  it('prices requests from the price table: 2M events a day in batches of 20 is 3M requests a month', () => {
+    const requests = (2_000_000 * 30) / (prices.assumed.eventsPerRequest as number);
+    expect(line(two, 'API Gateway (HTTP API)')).toBeCloseTo(
+      (requests / 1e6) * (prices.prices.httpApiPerMillionRequests as number),
+      2,
+    );
+  });
+
+  it('variable costs scale with traffic, fixed ones do not; lines add up to the total; per million is total / events', () => {
+    expect(line(two, 'DynamoDB (dedupe, vault)')).toBeCloseTo(
+      2 * (line(one, 'DynamoDB (dedupe, vault)') as number),
+      1,
+    );
+    for (const fixed of ['Redshift Serverless', 'SageMaker endpoint'])
+      expect(line(two, fixed)).toBe(line(one, fixed));
+    expect(one.monthly_usd).toBeCloseTo(
+      one.components.reduce((a, l) => a + l.monthly_usd, 0),
+      1,
+    );
+    expect(one.per_million_events).toBeCloseTo(one.monthly_usd / 30, 1);
+    expect(one.prices_as_of).toBe(prices.asOf);
+  });
+
+  it("reads the deployed configuration: the enrich function's memory and the number of alarms come from template.yaml", () => {
+    const bigger = yamlParse(
+      templateText.replace(
+        'Description: Validate, enrich, dedupe and pseudonymize stream events into the lake\n      CodeUri: ./\n      Handler: index.handler\n      MemorySize: 1024',
+        'Description: Validate, enrich, dedupe and pseudonymize stream events into the lake\n      CodeUri: ./\n      Handler: index.handler\n      MemorySize: 4096',
+      ),
+    ) as Record<string, unknown>;
+    const big = estimateCost(bigger, retention, prices, 1e9);
+    const base = estimateCost(template, retention, prices, 1e9);
+    const gbSeconds = (1e9 * 30 * (prices.measured.enrichMsPerEvent as number)) / 1000;
+    const price = prices.prices.lambdaArmPerGbSecond as number;
+    expect((line(big, 'Lambda enrich') as number) - (line(base, 'Lambda enrich') as number)).toBeCloseTo(
+      gbSeconds * 3 * price,
+      0,
+    );
+    const alarms = (templateText.match(/Type: AWS::CloudWatch::Alarm\n/g) ?? []).length;
+    expect(base.components.find((l) => l.component === 'CloudWatch')?.basis).toContain(`${alarms} alarms`);
+  });
+
+  it('prints JSON with per_million_events and a line per component; refuses a bad volume', async () => {
+    let out = '';
+    const w = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+      out += String(c);
+      return true;
+    });
+    const e = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await run(['--events-per-day', '5000000', '--format', 'json'])).toBe(0);
+      const j = JSON.parse(out) as {
+        per_million_events: number;
+        components: unknown[];
+        events_per_day: number;
+      };
+      expect(j.events_per_day).toBe(5_000_000);
+      expect(j.per_million_events).toBeGreaterThan(0);
+      expect(j.components.length).toBeGreaterThan(10);
+      expect(await run(['--events-per-day', '0'])).not.toBe(0);
+    } finally {
+      w.mockRestore();
+      e.mockRestore();
+    }
+  });
+});

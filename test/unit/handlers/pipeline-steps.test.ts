@@ -1,0 +1,103 @@
+import { Parser } from 'node-sql-parser';
+import { dashboardLatencySql } from '../../../src/domain/warehouse/dashboard-latency';
+import { WAREHOUSE_TABLES } from '../../../src/domain/warehouse/model';
+import { createPipelineStepsHandler } from '../../../src/handlers/pipeline-steps';
+
+/** The daily pipeline's load steps: every table of the step, then the reporting tables refilled once. */
+function underTest(refresh: () => Promise<void> = async () => {}) {
+  const calls: string[] = [];
+  const handler = createPipelineStepsHandler({
+    now: () => new Date('2026-03-02T03:00:00Z'),
+    logger: { info: () => {}, warn: () => {}, error: () => {} } as never,
+    loadTable: async (t, date) => {
+      calls.push(`load ${t} ${date}`);
+    },
+    refreshReporting: async () => {
+      calls.push('refresh');
+      await refresh();
+    },
+    setupWarehouse: async () => {
+      calls.push('setup');
+    },
+    writeReports: async () => [],
+    prepareScoring: async () => ({ batches: [], modelVersion: 'v1' }),
+  });
+  return { handler, calls };
+}
+
+describe('pipeline steps: warehouse loads', () => {
+  it('load-warehouse loads every gold table, then refills the reporting tables once, after the last load', async () => {
+    const { handler, calls } = underTest();
+    const out = await handler({ step: 'load-warehouse', date: '2026-03-01', scheduled: 1 });
+    const gold = WAREHOUSE_TABLES.filter((t) => 'gold' in t.source).map((t) => t.name);
+    expect(calls).toEqual([...gold.map((t) => `load ${t} 2026-03-01`), 'refresh']);
+    // Loaded at 03:00 UTC the day after: 27 h after the day began (event to queryable).
+    expect(out).toEqual({ tables: gold, scheduled: 1, onTime: 1, queryableLagMs: 27 * 3600_000 });
+  });
+
+  it('load-scores loads the model outputs and refreshes too; a failed refresh fails the step', async () => {
+    const { handler, calls } = underTest();
+    await handler({ step: 'load-scores', date: '2026-03-01' });
+    const scores = WAREHOUSE_TABLES.filter((t) => 'optionalGold' in t.source).map((t) => t.name);
+    expect(scores.length).toBeGreaterThan(0);
+    expect(calls).toEqual([...scores.map((t) => `load ${t} 2026-03-01`), 'refresh']);
+    const failing = underTest(async () => {
+      throw new Error('Redshift statement "refresh-reporting" failed: disk full');
+    });
+    await expect(failing.handler({ step: 'load-scores', date: '2026-03-01' })).rejects.toThrow('disk full');
+  });
+
+  it('setup-warehouse sets the warehouse up and loads nothing; an unknown step is refused by name', async () => {
+    const { handler, calls } = underTest();
+    expect(await handler({ step: 'setup-warehouse' })).toEqual({ setUp: true });
+    expect(calls).toEqual(['setup']);
+    await expect(handler({ step: 'setup-warehouses' })).rejects.toThrow(
+      'no pipeline step "setup-warehouses"',
+    );
+  });
+});
+
+describe('pipeline steps: dashboard latency (the SLI in AWS)', () => {
+  it("emits each of QuickSight's recent warehouse query times as DashboardQueryMs, for the schedule's window", async () => {
+    const times = [120.5, 980, 1500.25];
+    const seen: { name: string; value: number }[] = [];
+    let published = 0;
+    const windows: number[] = [];
+    const handler = createPipelineStepsHandler({
+      now: () => new Date('2026-03-02T03:00:00Z'),
+      logger: { info: () => {}, warn: () => {}, error: () => {} } as never,
+      loadTable: async () => {},
+      refreshReporting: async () => {},
+      setupWarehouse: async () => {},
+      writeReports: async () => [],
+      prepareScoring: async () => ({ batches: [], modelVersion: 'v1' }),
+      dashboardQueryMs: async (w) => {
+        windows.push(w);
+        return times;
+      },
+      metrics: {
+        addMetric: (name, _u, value) => seen.push({ name, value }),
+        addDimension: () => {},
+        publishStoredMetrics: () => {
+          published++;
+        },
+      },
+    });
+    expect(await handler({ step: 'dashboard-latency', windowMinutes: 5 })).toEqual({
+      queries: 3,
+      windowMinutes: 5,
+    });
+    expect(windows).toEqual([5]);
+    expect(seen).toEqual(times.map((value) => ({ name: 'DashboardQueryMs', value })));
+    expect(published).toBe(1);
+  });
+
+  it('reads the window from SYS_QUERY_HISTORY for the QuickSight user only, successful SELECTs', () => {
+    const sql = dashboardLatencySql(5);
+    expect(sql).toContain("u.usename = 'quicksight'");
+    expect(sql).toContain('dateadd(minute, -5, getdate())');
+    expect(() => new Parser().astify(sql, { database: 'postgresql' })).not.toThrow();
+    expect(() => dashboardLatencySql(0)).toThrow(RangeError);
+    expect(() => dashboardLatencySql(5, "x'; drop table y; --")).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { yamlParse } from 'yaml-cfn';
+import { DASHBOARDS } from '../../../src/dashboards/definitions';
+import { quicksightResources, renderQuickSightBlock } from '../../../src/infra/quicksight';
+import { reportingViewColumns } from '../../../src/warehouse/embedded';
+import { checkTemplate } from '../../../tools/template-check/check-template';
+
+const root = join(__dirname, '../../..');
+const template = readFileSync(join(root, 'template.yaml'), 'utf8');
+type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
+const resources = (yamlParse(template) as { Resources: Record<string, Resource> }).Resources;
+
+describe('QuickSight dashboards generated from the dashboard definitions', () => {
+  let views: Awaited<ReturnType<typeof reportingViewColumns>>;
+  beforeAll(async () => {
+    views = await reportingViewColumns();
+  });
+
+  it('template.yaml holds exactly what the definitions render (run gen-quicksight after editing them)', () => {
+    expect(renderQuickSightBlock(template, quicksightResources(DASHBOARDS, views))).toBe(template);
+  });
+
+  it('every visual of every definition is in its QuickSight dashboard, with its title and units, over a dataset of its view', () => {
+    for (const d of DASHBOARDS) {
+      const board = Object.values(resources).find(
+        (r) => r.Type === 'AWS::QuickSight::Dashboard' && r.Properties.Name === d.title,
+      );
+      expect(board?.Condition).toBe('CreateQuickSight');
+      const def = board?.Properties.Definition as {
+        DataSetIdentifierDeclarations: { Identifier: string }[];
+        Sheets: { Visuals: Record<string, { VisualId: string; Title: unknown; Subtitle: unknown }>[] }[];
+      };
+      const visuals = def.Sheets.flatMap((s) => s.Visuals.map((v) => Object.values(v)[0]));
+      expect(visuals.map((v) => v?.VisualId)).toEqual(d.visuals.map((v) => `${d.id}-${v.id}`));
+      d.visuals.forEach((v, i) => {
+        expect(visuals[i]?.Title).toEqual({ Visibility: 'VISIBLE', FormatText: { PlainText: v.title } });
+        expect(visuals[i]?.Subtitle).toEqual({ Visibility: 'VISIBLE', FormatText: { PlainText: v.units } });
+      });
+      expect(def.DataSetIdentifierDeclarations.map((x) => x.Identifier).sort()).toEqual(
+        [...new Set(d.visuals.map((v) => v.qs.view))].sort(),
+      );
+    }
+  });
+
+  it("each dataset reads its reporting view in place, with the view's columns and types", () => {
+    const datasets = Object.values(resources).filter((r) => r.Type === 'AWS::QuickSight::DataSet');
+    expect(datasets.length).toBe(new Set(DASHBOARDS.flatMap((d) => d.visuals.map((v) => v.qs.view))).size);
+    for (const ds of datasets) {
+      const table = Object.values(
+        ds.Properties.PhysicalTableMap as Record<
+          string,
+          {
+            RelationalTable: { Schema: string; Name: string; InputColumns: { Name: string; Type: string }[] };
+          }
+        >,
+      )[0]?.RelationalTable;
+      expect(table?.Schema).toBe('reporting');
+      // CreateDataSet refuses PhysicalTableMap keys outside [0-9a-zA-Z-] (cfn-lint E3002).
+      for (const key of Object.keys(ds.Properties.PhysicalTableMap as object))
+        expect(key).toMatch(/^[0-9a-zA-Z-]+$/);
+      expect(ds.Properties.ImportMode).toBe('DIRECT_QUERY');
+      expect(table?.InputColumns.map((c) => c.Name)).toEqual(
+        views[table?.Name as string]?.map((c) => c.name),
+      );
+      // Money stays exact decimal; timestamps are dates; counts integers.
+      const types = Object.fromEntries((table?.InputColumns ?? []).map((c) => [c.Name, c.Type]));
+      for (const c of views[table?.Name as string] ?? []) {
+        if (c.type.startsWith('DECIMAL')) expect(types[c.name]).toBe('DECIMAL');
+        if (c.type === 'BIGINT') expect(types[c.name]).toBe('INTEGER');
+        if (c.type.startsWith('TIMESTAMP') || c.type === 'DATE') expect(types[c.name]).toBe('DATETIME');
+      }
+    }
+  });
+
+  it('the template checker catches a misspelled visual property, a bad enum value and a missing required one', () => {
+    const plant = (from: string, to: string) => {
+      expect(template).toContain(from);
+      return checkTemplate(template.replace(from, to), root).map((p) => `${p.where}: ${p.problem}`);
+    };
+    expect(plant('Orientation: VERTICAL', 'Orientaton: VERTICAL').join('\n')).toMatch(
+      /unknown property Orientaton/,
+    );
+    expect(plant('Orientation: VERTICAL', 'Orientation: SIDEWAYS').join('\n')).toMatch(
+      /SIDEWAYS is not one of HORIZONTAL, VERTICAL/,
+    );
+    expect(plant('            DataSetArn: !GetAtt', '            DataSetArm: !GetAtt').join('\n')).toMatch(
+      /missing required property DataSetArn/,
+    );
+  });
+
+  it('a visual over a column its view does not have is refused, naming it', () => {
+    const [first, ...rest] = DASHBOARDS;
+    const broken = {
+      ...(first as (typeof DASHBOARDS)[number]),
+      visuals: [
+        {
+          ...(first?.visuals[0] as (typeof DASHBOARDS)[number]['visuals'][number]),
+          qs: { view: 'customer_segments', values: [{ column: 'no_such_column', agg: 'SUM' as const }] },
+        },
+      ],
+    };
+    expect(() => quicksightResources([broken, ...rest], views)).toThrow(
+      /segments\/customers: reporting.customer_segments has no column no_such_column/,
+    );
+  });
+});
