@@ -5,13 +5,15 @@
  *   sql/warehouse/ddl/redshift.sql      ← src/domain/warehouse/model.ts
  *   sql/warehouse/ddl/duckdb.sql        ← src/domain/warehouse/model.ts
  *   src/domain/warehouse/reporting.generated.ts ← sql/warehouse/reporting/*.sql (so Lambdas carry it)
+ *   docs/warehouse-tables.md            ← both (every table, view and column described)
  * Run: `node scripts/build.mjs && node dist/gen-reference.mjs`.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { currenciesCsv } from '../src/domain/money';
-import { warehouseDdl } from '../src/domain/warehouse/model';
-import { renderReportingModule } from '../src/domain/warehouse/reporting';
+import { renderWarehouseDocs } from '../src/domain/warehouse/docs';
+import { WAREHOUSE_TABLES, warehouseDdl } from '../src/domain/warehouse/model';
+import { orderViews, parseReportingFile, renderReportingModule } from '../src/domain/warehouse/reporting';
 import { projectRoot } from '../src/paths';
 
 const root = projectRoot();
@@ -29,4 +31,12 @@ const files = Object.fromEntries(
 writeFileSync(
   join(root, 'src', 'domain', 'warehouse', 'reporting.generated.ts'),
   renderReportingModule(files),
+);
+const views = orderViews(Object.entries(files).map(([name, text]) => parseReportingFile(name, text)));
+writeFileSync(
+  join(root, 'docs', 'warehouse-tables.md'),
+  renderWarehouseDocs(
+    WAREHOUSE_TABLES,
+    views.map((view) => ({ view, text: files[view.name] as string })),
+  ),
 );

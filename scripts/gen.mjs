@@ -34,6 +34,7 @@ const watched = () => {
   walk(join(root, 'src'));
   walk(join(root, 'sql'));
   walk(join(root, 'schemas'));
+  walk(join(root, 'docs'));
   out.set(
     join(root, 'template.yaml'),
     createHash('sha256')
@@ -44,9 +45,10 @@ const watched = () => {
 };
 const before = watched();
 
-run([process.execPath, join(root, 'scripts', 'build.mjs')]);
 for (const step of steps) {
   process.stdout.write(`gen: ${step}\n`);
+  // Bundled again before each step: a step may read what the one before it generated.
+  run([process.execPath, join(root, 'scripts', 'build.mjs')]);
   run([process.execPath, join(root, 'dist', `${step}.mjs`)]);
 }
 if (process.argv.includes('--check')) {

@@ -17,6 +17,8 @@ export const QS_END = '  # <<< end of generated QuickSight resources';
 export interface ViewColumn {
   name: string;
   type: string;
+  /** What it holds (the view file's `-- column` line): shown in QuickSight's field list. */
+  description: string;
 }
 
 type Json = Record<string, unknown>;
@@ -198,6 +200,19 @@ export function quicksightResources(dashboards: Dashboard[], views: Record<strin
               Name: view,
               InputColumns: cols.map((c) => ({ Name: c.name, ...quicksightType(c.type) })),
             },
+          },
+        },
+        // The columns' descriptions, as QuickSight shows them beside each field.
+        LogicalTableMap: {
+          [physicalTableId(view)]: {
+            Alias: view,
+            Source: { PhysicalTableId: physicalTableId(view) },
+            DataTransforms: cols.map((c) => ({
+              TagColumnOperation: {
+                ColumnName: c.name,
+                Tags: [{ ColumnDescription: { Text: c.description } }],
+              },
+            })),
           },
         },
         Permissions: permissions(DATASET_ACTIONS),

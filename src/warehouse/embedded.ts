@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { C360Error } from '../domain/errors';
 import {
+  commentStatements,
   duckdbDdl,
   exportSelect,
   mergeStatements,
@@ -56,6 +57,7 @@ export async function setupWarehouse(engine: Engine): Promise<void> {
     await engine.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   for (const t of WAREHOUSE_TABLES) {
     await engine.run(duckdbDdl(t));
+    for (const comment of commentStatements(t)) await engine.run(comment);
     await engine.run(stagingDdl(t, 'duckdb'));
   }
   const existing = await reportingRelations(engine);
@@ -86,15 +88,25 @@ export async function refreshReporting(engine: Engine): Promise<void> {
 }
 
 /** The columns of every reporting view (an empty in-memory warehouse described), for QuickSight's datasets. */
-export async function reportingViewColumns(): Promise<Record<string, { name: string; type: string }[]>> {
+export async function reportingViewColumns(): Promise<
+  Record<string, { name: string; type: string; description: string }[]>
+> {
   const engine = await openDuckDb();
   try {
     await setupWarehouse(engine);
-    const out: Record<string, { name: string; type: string }[]> = {};
+    const out: Record<string, { name: string; type: string; description: string }[]> = {};
     for (const v of REPORTING_VIEWS) {
-      out[v.name] = (
-        await engine.rows<{ column_name: string; column_type: string }>(`DESCRIBE reporting.${v.name}`)
-      ).map((c) => ({ name: c.column_name, type: c.column_type }));
+      const described = await engine.rows<{ column_name: string; column_type: string }>(
+        `DESCRIBE reporting.${v.name}`,
+      );
+      out[v.name] = described.map((c) => {
+        const description = v.columns[c.column_name];
+        if (!description)
+          throw new C360Error(
+            `sql/warehouse/reporting/${v.name}.sql: column ${c.column_name} is not described: add a "-- column ${c.column_name}: <what it holds>" line to its header`,
+          );
+        return { name: c.column_name, type: c.column_type, description };
+      });
     }
     return out;
   } finally {

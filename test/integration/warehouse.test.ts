@@ -9,7 +9,7 @@ import { WAREHOUSE_TABLES, warehouseDdl } from '../../src/domain/warehouse/model
 import { REPORTING_VIEWS, renderReportingModule } from '../../src/domain/warehouse/reporting';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { runEtl } from '../../src/etl/runner';
-import { loadWarehouse, openWarehouse } from '../../src/warehouse/embedded';
+import { loadWarehouse, openWarehouse, setupWarehouse } from '../../src/warehouse/embedded';
 import { lakeEvent, queryLake, writeBronze } from '../helpers/lake';
 
 const user = (v: string) => ({ type: 'user_id', value: v }) as const;
@@ -47,12 +47,36 @@ describe('warehouse DDL (one table model, two engines)', () => {
     expect(ddl).toMatch(/attributes SUPER/);
   });
 
+  it('every table and column carries its description from the model (COMMENT ON), as SQL clients see it', async () => {
+    const engine = await openDuckDb();
+    try {
+      await setupWarehouse(engine);
+      const tables = await engine.rows<{ table_name: string; comment: string | null }>(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'gold' ORDER BY table_name",
+      );
+      const columns = await engine.rows<{ table_name: string; column_name: string; comment: string | null }>(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'gold' ORDER BY table_name, column_index",
+      );
+      const byName = [...WAREHOUSE_TABLES].sort((a, b) => a.name.localeCompare(b.name));
+      expect(tables).toEqual(byName.map((t) => ({ table_name: t.name, comment: t.description })));
+      expect(columns).toEqual(
+        byName.flatMap((t) =>
+          t.columns.map((c) => ({ table_name: t.name, column_name: c.name, comment: c.description })),
+        ),
+      );
+      expect(columns.every((c) => (c.comment ?? '').length > 0)).toBe(true);
+    } finally {
+      engine.close();
+    }
+  });
+
   it('the DuckDB DDL runs', async () => {
     const engine = await openDuckDb();
     try {
       const statements = warehouseDdl('duckdb')
         .replace(/^--.*$/gm, '')
-        .split(';');
+        // Statements end a line (a description may hold a semicolon).
+        .split(/;\n/);
       for (const stmt of statements.map((s) => s.trim()).filter(Boolean)) {
         await engine.run(stmt);
       }

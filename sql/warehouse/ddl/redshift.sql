@@ -26,6 +26,23 @@ CREATE TABLE IF NOT EXISTS gold.fact_orders (
 DISTSTYLE KEY DISTKEY (customer_id)
 COMPOUND SORTKEY (order_date, customer_id)
 ENCODE AUTO;
+COMMENT ON TABLE gold.fact_orders IS 'One row per order (provider:order id), its latest state; revenue only when paid.';
+COMMENT ON COLUMN gold.fact_orders.order_key IS 'provider:order id, the order''s unique key (a Stripe PaymentIntent, a Shopify order id).';
+COMMENT ON COLUMN gold.fact_orders.order_id IS 'The order id exactly as the provider sent it.';
+COMMENT ON COLUMN gold.fact_orders.provider IS 'Where the order came from (stripe, shopify, segment, a batch order file).';
+COMMENT ON COLUMN gold.fact_orders.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
+COMMENT ON COLUMN gold.fact_orders.ordered_at IS 'When the order was placed (UTC).';
+COMMENT ON COLUMN gold.fact_orders.order_date IS 'The order''s date (UTC): the sort key and the dashboards'' time filter.';
+COMMENT ON COLUMN gold.fact_orders.source IS 'The c360 source that sent it (a write key''s source, a webhook provider, a batch file kind).';
+COMMENT ON COLUMN gold.fact_orders.status IS 'The order''s latest state: paid, pending, authorized, failed, cancelled or voided.';
+COMMENT ON COLUMN gold.fact_orders.is_revenue IS 'True when the latest state is paid: only these count as revenue.';
+COMMENT ON COLUMN gold.fact_orders.currency IS 'ISO-4217 currency the order was paid in.';
+COMMENT ON COLUMN gold.fact_orders.amount_minor IS 'The amount in the currency''s minor units (cents; yen have none), exact.';
+COMMENT ON COLUMN gold.fact_orders.amount_usd IS 'The amount in USD at the rate of the order date.';
+COMMENT ON COLUMN gold.fact_orders.item_count IS 'Number of line items.';
+COMMENT ON COLUMN gold.fact_orders.gross_usd IS 'Revenue before refunds, USD (DECIMAL(18,2)), valued at the ECB rate in force on the order date.';
+COMMENT ON COLUMN gold.fact_orders.refunded_usd IS 'Refunds counted once each by refund id (failed or cancelled ones excluded), USD.';
+COMMENT ON COLUMN gold.fact_orders.net_usd IS 'Revenue after refunds (gross − refunds), USD.';
 CREATE TABLE IF NOT EXISTS staging.fact_orders (
   order_key VARCHAR(512),
   order_id VARCHAR(512),
@@ -66,6 +83,20 @@ CREATE TABLE IF NOT EXISTS gold.fact_sessions (
 DISTSTYLE KEY DISTKEY (customer_id)
 COMPOUND SORTKEY (session_date)
 ENCODE AUTO;
+COMMENT ON TABLE gold.fact_sessions IS 'One row per web/mobile session (bots excluded).';
+COMMENT ON COLUMN gold.fact_sessions.session_id IS 'Session id: a hash of the customer (or device) key and the session''s number; a session ends after 30 minutes without an event.';
+COMMENT ON COLUMN gold.fact_sessions.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
+COMMENT ON COLUMN gold.fact_sessions.started_at IS 'First event of the session (UTC).';
+COMMENT ON COLUMN gold.fact_sessions.ended_at IS 'Last event of the session (UTC).';
+COMMENT ON COLUMN gold.fact_sessions.session_date IS 'The session''s start date (UTC).';
+COMMENT ON COLUMN gold.fact_sessions.events IS 'Events in the session.';
+COMMENT ON COLUMN gold.fact_sessions.source IS 'The c360 source that sent it (a write key''s source, a webhook provider, a batch file kind).';
+COMMENT ON COLUMN gold.fact_sessions.device_type IS 'desktop, mobile, tablet, tv, console, wearable, bot or other (from the user agent).';
+COMMENT ON COLUMN gold.fact_sessions.referrer_class IS 'Where the session came from: direct, internal, search, social, email, paid or referral.';
+COMMENT ON COLUMN gold.fact_sessions.campaign_source IS 'utm_source of the first event, when tagged.';
+COMMENT ON COLUMN gold.fact_sessions.country IS 'ISO-3166 alpha-2 country (geo-IP or the profile''s address, normalized), NULL when unknown.';
+COMMENT ON COLUMN gold.fact_sessions.duration_s IS 'Seconds from the first to the last event.';
+COMMENT ON COLUMN gold.fact_sessions.converted IS '1 when the customer placed a revenue order during the session.';
 CREATE TABLE IF NOT EXISTS staging.fact_sessions (
   session_id VARCHAR(512),
   customer_id VARCHAR(512),
@@ -98,6 +129,15 @@ CREATE TABLE IF NOT EXISTS gold.fact_support_tickets (
 DISTSTYLE KEY DISTKEY (customer_id)
 COMPOUND SORTKEY (created_at)
 ENCODE AUTO;
+COMMENT ON TABLE gold.fact_support_tickets IS 'One row per support ticket, latest state, CSAT when rated.';
+COMMENT ON COLUMN gold.fact_support_tickets.ticket_id IS 'The support tool''s ticket id, as sent.';
+COMMENT ON COLUMN gold.fact_support_tickets.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
+COMMENT ON COLUMN gold.fact_support_tickets.created_at IS 'When the ticket was opened (UTC).';
+COMMENT ON COLUMN gold.fact_support_tickets.solved_at IS 'When it was solved or closed (UTC), NULL while open.';
+COMMENT ON COLUMN gold.fact_support_tickets.status IS 'open, pending, solved or closed.';
+COMMENT ON COLUMN gold.fact_support_tickets.priority IS 'The ticket''s priority as the support tool sets it.';
+COMMENT ON COLUMN gold.fact_support_tickets.csat_score IS 'Customer satisfaction: 1 good, 0 bad, NULL when not rated.';
+COMMENT ON COLUMN gold.fact_support_tickets.updates IS 'Number of ticket events received.';
 CREATE TABLE IF NOT EXISTS staging.fact_support_tickets (
   ticket_id VARCHAR(512),
   customer_id VARCHAR(512),
@@ -127,6 +167,17 @@ CREATE TABLE IF NOT EXISTS gold.fact_ad_attribution (
 DISTSTYLE KEY DISTKEY (customer_id)
 COMPOUND SORTKEY (attributed_date)
 ENCODE AUTO;
+COMMENT ON TABLE gold.fact_ad_attribution IS 'One row per ad-network postback (install, event, conversion) with cost and revenue.';
+COMMENT ON COLUMN gold.fact_ad_attribution.event_id IS 'The postback''s event key (namespaced by network).';
+COMMENT ON COLUMN gold.fact_ad_attribution.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
+COMMENT ON COLUMN gold.fact_ad_attribution.attributed_at IS 'When the install or event was attributed (UTC).';
+COMMENT ON COLUMN gold.fact_ad_attribution.attributed_date IS 'Its date (UTC).';
+COMMENT ON COLUMN gold.fact_ad_attribution.network IS 'The ad network (appsflyer, adjust, …).';
+COMMENT ON COLUMN gold.fact_ad_attribution.action IS 'install, reattribution, session, click, impression, uninstall, in_app_event or conversion.';
+COMMENT ON COLUMN gold.fact_ad_attribution.media_source IS 'The media source the network credits.';
+COMMENT ON COLUMN gold.fact_ad_attribution.campaign IS 'The campaign name the network reports.';
+COMMENT ON COLUMN gold.fact_ad_attribution.cost_usd IS 'Cost reported by the network, USD.';
+COMMENT ON COLUMN gold.fact_ad_attribution.revenue_usd IS 'Revenue reported by the network, USD.';
 CREATE TABLE IF NOT EXISTS staging.fact_ad_attribution (
   event_id VARCHAR(512),
   customer_id VARCHAR(512),
@@ -170,6 +221,29 @@ CREATE TABLE IF NOT EXISTS gold.dim_customer (
 DISTSTYLE KEY DISTKEY (customer_id)
 COMPOUND SORTKEY (customer_id, valid_from)
 ENCODE AUTO;
+COMMENT ON TABLE gold.dim_customer IS 'The Customer 360 profile, type-2 history: a new version when the segment, lifecycle stage or country changes.';
+COMMENT ON COLUMN gold.dim_customer.customer_key IS 'Surrogate key of this version of the profile (type-2).';
+COMMENT ON COLUMN gold.dim_customer.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
+COMMENT ON COLUMN gold.dim_customer.valid_from IS 'When this version took effect (UTC).';
+COMMENT ON COLUMN gold.dim_customer.valid_to IS 'When it was superseded (UTC), NULL for the current version.';
+COMMENT ON COLUMN gold.dim_customer.is_current IS 'True for the current version of the profile.';
+COMMENT ON COLUMN gold.dim_customer.segment IS 'Customer segment: champions, loyal, needs_attention, at_risk (k-means on recency, frequency, monetary) or prospect (no revenue order yet).';
+COMMENT ON COLUMN gold.dim_customer.lifecycle_stage IS 'The CRM lifecycle stage (HubSpot lifecyclestage or the CRM file''s).';
+COMMENT ON COLUMN gold.dim_customer.country IS 'ISO-3166 alpha-2 country (geo-IP or the profile''s address, normalized), NULL when unknown.';
+COMMENT ON COLUMN gold.dim_customer.first_seen_at IS 'First event of any key of the customer (UTC).';
+COMMENT ON COLUMN gold.dim_customer.last_seen_at IS 'Latest event (UTC).';
+COMMENT ON COLUMN gold.dim_customer.identity_keys IS 'Number of identity keys stitched into the customer.';
+COMMENT ON COLUMN gold.dim_customer.sources IS 'Number of distinct sources that know the customer.';
+COMMENT ON COLUMN gold.dim_customer.orders IS 'Number of revenue orders.';
+COMMENT ON COLUMN gold.dim_customer.gross_usd IS 'Revenue before refunds, USD (DECIMAL(18,2)), valued at the ECB rate in force on the order date.';
+COMMENT ON COLUMN gold.dim_customer.refunds_usd IS 'Refunds over all orders, USD.';
+COMMENT ON COLUMN gold.dim_customer.net_usd IS 'Revenue after refunds (gross − refunds), USD.';
+COMMENT ON COLUMN gold.dim_customer.first_order_at IS 'First revenue order (UTC).';
+COMMENT ON COLUMN gold.dim_customer.last_order_at IS 'Latest revenue order (UTC).';
+COMMENT ON COLUMN gold.dim_customer.tickets IS 'Support tickets opened.';
+COMMENT ON COLUMN gold.dim_customer.csat IS 'Share of rated tickets rated good (0–1).';
+COMMENT ON COLUMN gold.dim_customer.avg_sentiment IS 'Mean sentiment (−1 to 1) of the customer''s social mentions and ticket text.';
+COMMENT ON COLUMN gold.dim_customer.attributes IS 'Latest traits, pseudonymized as in the lake (SUPER / JSON).';
 CREATE TABLE IF NOT EXISTS staging.dim_customer (
   customer_key VARCHAR(512),
   customer_id VARCHAR(512),
@@ -209,6 +283,13 @@ CREATE TABLE IF NOT EXISTS gold.dim_date (
 DISTSTYLE ALL
 COMPOUND SORTKEY (date_key)
 ENCODE AUTO;
+COMMENT ON TABLE gold.dim_date IS 'Calendar: one row per day the data covers.';
+COMMENT ON COLUMN gold.dim_date.date_key IS 'The calendar day.';
+COMMENT ON COLUMN gold.dim_date.year IS 'Calendar year.';
+COMMENT ON COLUMN gold.dim_date.quarter IS 'Calendar quarter (1–4).';
+COMMENT ON COLUMN gold.dim_date.month IS 'Month (1–12).';
+COMMENT ON COLUMN gold.dim_date.day_of_week IS 'Day of week, 0 Sunday … 6 Saturday.';
+COMMENT ON COLUMN gold.dim_date.is_weekend IS 'True on Saturday and Sunday.';
 CREATE TABLE IF NOT EXISTS staging.dim_date (
   date_key DATE,
   year INTEGER,
@@ -234,6 +315,15 @@ CREATE TABLE IF NOT EXISTS gold.customer_scores (
 DISTSTYLE KEY DISTKEY (customer_id)
 COMPOUND SORTKEY (scored_at)
 ENCODE AUTO;
+COMMENT ON TABLE gold.customer_scores IS 'Model scores per customer and scoring date (churn, segment, CLV) written back by the scoring step.';
+COMMENT ON COLUMN gold.customer_scores.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
+COMMENT ON COLUMN gold.customer_scores.scored_at IS 'The scoring date (UTC): the last revenue order day of the data the models were fitted on.';
+COMMENT ON COLUMN gold.customer_scores.churn_probability IS 'P(no revenue order in the next 90 days), XGBoost on gold.churn_features.';
+COMMENT ON COLUMN gold.customer_scores.segment IS 'Customer segment: champions, loyal, needs_attention, at_risk (k-means on recency, frequency, monetary) or prospect (no revenue order yet).';
+COMMENT ON COLUMN gold.customer_scores.clv_12m_usd IS 'Expected value of the next 12 months'' purchases (BG/NBD × Gamma-Gamma), USD.';
+COMMENT ON COLUMN gold.customer_scores.p_alive IS 'P(the customer is still active), BG/NBD.';
+COMMENT ON COLUMN gold.customer_scores.expected_purchases_90d IS 'Expected purchase days in the next 90 days, BG/NBD.';
+COMMENT ON COLUMN gold.customer_scores.model_version IS 'The model version that produced the row (models/<version>/ and c360 models list).';
 CREATE TABLE IF NOT EXISTS staging.customer_scores (
   customer_id VARCHAR(512),
   scored_at DATE,
@@ -260,6 +350,14 @@ CREATE TABLE IF NOT EXISTS gold.customer_recommendations (
 DISTSTYLE KEY DISTKEY (customer_id)
 COMPOUND SORTKEY (scored_at)
 ENCODE AUTO;
+COMMENT ON TABLE gold.customer_recommendations IS 'Top-5 products per customer and scoring date from co-purchase behaviour (item-to-item), written back by the scoring step.';
+COMMENT ON COLUMN gold.customer_recommendations.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
+COMMENT ON COLUMN gold.customer_recommendations.scored_at IS 'The scoring date (UTC): the last revenue order day of the data the models were fitted on.';
+COMMENT ON COLUMN gold.customer_recommendations.rec_rank IS 'Rank 1–5 of the recommendation.';
+COMMENT ON COLUMN gold.customer_recommendations.product_id IS 'The product recommended, id as in the order lines.';
+COMMENT ON COLUMN gold.customer_recommendations.score IS 'Item-to-item co-purchase similarity summed over the customer''s products (popularity for a fill).';
+COMMENT ON COLUMN gold.customer_recommendations.reason IS 'similar (co-purchased with what the customer bought) or popular (a fill when the history says too little).';
+COMMENT ON COLUMN gold.customer_recommendations.model_version IS 'The model version that produced the row (models/<version>/ and c360 models list).';
 CREATE TABLE IF NOT EXISTS staging.customer_recommendations (
   customer_id VARCHAR(512),
   scored_at DATE,
@@ -282,6 +380,11 @@ CREATE TABLE IF NOT EXISTS gold.quarantine_daily (
 DISTSTYLE ALL
 COMPOUND SORTKEY (dt)
 ENCODE AUTO;
+COMMENT ON TABLE gold.quarantine_daily IS 'Quarantined events per day, reason and source (Pipeline Health); the originals stay sealed in the lake.';
+COMMENT ON COLUMN gold.quarantine_daily.dt IS 'The day the events were quarantined (UTC).';
+COMMENT ON COLUMN gold.quarantine_daily.reason IS 'The quarantine reason code (docs/data-contract.md).';
+COMMENT ON COLUMN gold.quarantine_daily.source IS 'The c360 source that sent it (a write key''s source, a webhook provider, a batch file kind).';
+COMMENT ON COLUMN gold.quarantine_daily.events IS 'Events quarantined for that reason and source that day.';
 CREATE TABLE IF NOT EXISTS staging.quarantine_daily (
   dt DATE,
   reason VARCHAR(512),
@@ -306,6 +409,16 @@ CREATE TABLE IF NOT EXISTS gold.realtime_minute (
 DISTSTYLE AUTO
 COMPOUND SORTKEY (window_start)
 ENCODE AUTO;
+COMMENT ON TABLE gold.realtime_minute IS 'Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).';
+COMMENT ON COLUMN gold.realtime_minute.window_start IS 'Start of the 60-second tumbling window of arrival (UTC).';
+COMMENT ON COLUMN gold.realtime_minute.shard_id IS 'The stream shard the window counts.';
+COMMENT ON COLUMN gold.realtime_minute.events IS 'Events that arrived in the window (before deduplication).';
+COMMENT ON COLUMN gold.realtime_minute.late_events IS 'Of those, events whose own time is outside the window.';
+COMMENT ON COLUMN gold.realtime_minute.orders IS 'Paid orders that arrived.';
+COMMENT ON COLUMN gold.realtime_minute.active_customers IS 'Distinct customers with an interactive event (capped).';
+COMMENT ON COLUMN gold.realtime_minute.customers_capped IS 'True when the distinct count hit its cap (the count is a lower bound).';
+COMMENT ON COLUMN gold.realtime_minute.revenue_minor IS 'Revenue of those orders in USD cents, exact.';
+COMMENT ON COLUMN gold.realtime_minute.revenue_usd IS 'The same in USD.';
 CREATE TABLE IF NOT EXISTS staging.realtime_minute (
   window_start TIMESTAMP,
   shard_id VARCHAR(512),
@@ -332,6 +445,13 @@ CREATE TABLE IF NOT EXISTS gold.load_audit (
 DISTSTYLE ALL
 COMPOUND SORTKEY (loaded_at)
 ENCODE AUTO;
+COMMENT ON TABLE gold.load_audit IS 'One row per table load: when, which dates, rows loaded and rows in the table after.';
+COMMENT ON COLUMN gold.load_audit.table_name IS 'The warehouse table loaded.';
+COMMENT ON COLUMN gold.load_audit.loaded_at IS 'When the load committed (UTC).';
+COMMENT ON COLUMN gold.load_audit.date_from IS 'First date of the load''s range.';
+COMMENT ON COLUMN gold.load_audit.date_to IS 'Last date of the range.';
+COMMENT ON COLUMN gold.load_audit.rows_loaded IS 'Rows the load merged.';
+COMMENT ON COLUMN gold.load_audit.rows_in_table IS 'Rows in the table after the load.';
 CREATE TABLE IF NOT EXISTS staging.load_audit (
   table_name VARCHAR(512),
   loaded_at TIMESTAMP,

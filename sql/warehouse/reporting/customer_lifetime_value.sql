@@ -1,5 +1,15 @@
 -- reporting.customer_lifetime_value: per current customer, net revenue to date and the latest model scores (CLV, P(alive), churn).
 -- materialized: refilled after every load (the latest score per customer joined once, not per visual).
+-- column customer_id: The stitched customer id.
+-- column segment: The customer's current segment.
+-- column orders: Revenue orders to date.
+-- column net_usd: Net revenue to date, USD.
+-- column clv_12m_usd: Expected value of the next 12 months' purchases (latest score), USD.
+-- column clv_band: 12-month CLV band label.
+-- column clv_band_order: Sort order of the band (low to high).
+-- column p_alive: P(still active), latest score.
+-- column churn_probability: P(no order in the next 90 days), latest score.
+-- column scored_at: Date of the latest score.
 SELECT
   d.customer_id,
   d.segment,

@@ -1,5 +1,13 @@
 -- reporting.realtime_trends: the real-time tier per minute of arrival over the last hour of data (summed over stream shards), next to the same minute a week earlier (QuickSight: Real-Time Purchase Trends). Counts are before deduplication; the daily tables are the exact ones.
 -- materialized: refilled at every load and, in AWS, by the real-time Lambda in the transaction that writes its windows (only the two hours it shows are grouped).
+-- column minute: Minute of arrival (UTC).
+-- column orders: Paid orders that arrived in the minute (before deduplication).
+-- column revenue_usd: Their revenue, USD.
+-- column active_customers: Distinct active customers in the minute (a lower bound when capped).
+-- column events: Events that arrived in the minute.
+-- column late_events: Of those, events whose own time is outside the minute.
+-- column orders_week_before: Orders in the same minute a week earlier.
+-- column revenue_usd_week_before: Revenue in the same minute a week earlier, USD.
 WITH latest AS (SELECT max(window_start) AS t FROM gold.realtime_minute),
 m AS (
   SELECT r.window_start, sum(r.orders) AS orders, sum(r.revenue_usd) AS revenue_usd,

@@ -9,6 +9,7 @@ import {
 import { C360Error, DownstreamUnavailableError } from '../../domain/errors';
 import { lit } from '../../domain/sql';
 import {
+  commentStatements,
   mergeStatements,
   redshiftDdl,
   stagingDdl,
@@ -166,7 +167,11 @@ export class RedshiftWarehouse {
       `CREATE EXTERNAL SCHEMA IF NOT EXISTS lake FROM DATA CATALOG DATABASE '${opts.glueDatabase}' IAM_ROLE '${this.o.copyRoleArn}'`,
     ]);
     for (const t of WAREHOUSE_TABLES) {
-      await this.run(`create-${t.name}`, [redshiftDdl(t), stagingDdl(t, 'redshift')]);
+      await this.run(`create-${t.name}`, [
+        redshiftDdl(t),
+        ...commentStatements(t),
+        stagingDdl(t, 'redshift'),
+      ]);
     }
     // Standard (schema-bound) views and materialized tables: a reader needs SELECT on them only,
     // never on gold. A materialized table is created again from its SELECT (its columns may have

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { redshiftDdl, stagingDdl, WAREHOUSE_TABLES } from './model';
+import { commentStatements, redshiftDdl, stagingDdl, WAREHOUSE_TABLES } from './model';
 import { REPORTING_VIEWS, type ReportingView } from './reporting';
 
 /**
@@ -10,7 +10,8 @@ import { REPORTING_VIEWS, type ReportingView } from './reporting';
  */
 export function warehouseDefinition(views: readonly ReportingView[] = REPORTING_VIEWS): string {
   const h = createHash('sha256');
-  for (const t of WAREHOUSE_TABLES) h.update(`table\n${redshiftDdl(t)}\n${stagingDdl(t, 'redshift')}\n`);
+  for (const t of WAREHOUSE_TABLES)
+    h.update(`table\n${redshiftDdl(t)}\n${commentStatements(t).join('\n')}\n${stagingDdl(t, 'redshift')}\n`);
   for (const v of views) h.update(`view ${v.name} ${v.materialized ? 'materialized' : 'plain'}\n${v.sql}\n`);
   return h.digest('hex').slice(0, 16);
 }

@@ -18,6 +18,8 @@ export type ColumnType =
 export interface Column {
   name: string;
   type: ColumnType;
+  /** What the column holds: rendered into the DDL's COMMENTs, QuickSight and docs/warehouse-tables.md. */
+  description: string;
   /** Key columns are NOT NULL. */
   notNull?: boolean;
 }
@@ -44,9 +46,10 @@ export interface WarehouseTable {
   scd2?: { tracked: string[] };
 }
 
-const c = (name: string, type: ColumnType, notNull = false): Column => ({
+const c = (name: string, type: ColumnType, description: string, notNull = false): Column => ({
   name,
   type,
+  description,
   ...(notNull ? { notNull } : {}),
 });
 
@@ -56,22 +59,47 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     name: 'fact_orders',
     description: 'One row per order (provider:order id), its latest state; revenue only when paid.',
     columns: [
-      c('order_key', 'varchar', true),
-      c('order_id', 'varchar'),
-      c('provider', 'varchar'),
-      c('customer_id', 'varchar'),
-      c('ordered_at', 'timestamp'),
-      c('order_date', 'date'),
-      c('source', 'varchar'),
-      c('status', 'varchar'),
-      c('is_revenue', 'boolean'),
-      c('currency', 'varchar'),
-      c('amount_minor', 'bigint'),
-      c('amount_usd', 'money'),
-      c('item_count', 'int'),
-      c('gross_usd', 'money'),
-      c('refunded_usd', 'money'),
-      c('net_usd', 'money'),
+      c(
+        'order_key',
+        'varchar',
+        "provider:order id, the order's unique key (a Stripe PaymentIntent, a Shopify order id).",
+        true,
+      ),
+      c('order_id', 'varchar', 'The order id exactly as the provider sent it.'),
+      c('provider', 'varchar', 'Where the order came from (stripe, shopify, segment, a batch order file).'),
+      c(
+        'customer_id',
+        'varchar',
+        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
+      ),
+      c('ordered_at', 'timestamp', 'When the order was placed (UTC).'),
+      c('order_date', 'date', "The order's date (UTC): the sort key and the dashboards' time filter."),
+      c(
+        'source',
+        'varchar',
+        "The c360 source that sent it (a write key's source, a webhook provider, a batch file kind).",
+      ),
+      c(
+        'status',
+        'varchar',
+        "The order's latest state: paid, pending, authorized, failed, cancelled or voided.",
+      ),
+      c('is_revenue', 'boolean', 'True when the latest state is paid: only these count as revenue.'),
+      c('currency', 'varchar', 'ISO-4217 currency the order was paid in.'),
+      c('amount_minor', 'bigint', "The amount in the currency's minor units (cents; yen have none), exact."),
+      c('amount_usd', 'money', 'The amount in USD at the rate of the order date.'),
+      c('item_count', 'int', 'Number of line items.'),
+      c(
+        'gross_usd',
+        'money',
+        'Revenue before refunds, USD (DECIMAL(18,2)), valued at the ECB rate in force on the order date.',
+      ),
+      c(
+        'refunded_usd',
+        'money',
+        'Refunds counted once each by refund id (failed or cancelled ones excluded), USD.',
+      ),
+      c('net_usd', 'money', 'Revenue after refunds (gross − refunds), USD.'),
     ],
     key: ['order_key'],
     dist: { style: 'KEY', key: 'customer_id' },
@@ -83,19 +111,44 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     name: 'fact_sessions',
     description: 'One row per web/mobile session (bots excluded).',
     columns: [
-      c('session_id', 'varchar', true),
-      c('customer_id', 'varchar'),
-      c('started_at', 'timestamp'),
-      c('ended_at', 'timestamp'),
-      c('session_date', 'date'),
-      c('events', 'bigint'),
-      c('source', 'varchar'),
-      c('device_type', 'varchar'),
-      c('referrer_class', 'varchar'),
-      c('campaign_source', 'varchar'),
-      c('country', 'varchar'),
-      c('duration_s', 'double'),
-      c('converted', 'int'),
+      c(
+        'session_id',
+        'varchar',
+        "Session id: a hash of the customer (or device) key and the session's number; a session ends after 30 minutes without an event.",
+        true,
+      ),
+      c(
+        'customer_id',
+        'varchar',
+        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
+      ),
+      c('started_at', 'timestamp', 'First event of the session (UTC).'),
+      c('ended_at', 'timestamp', 'Last event of the session (UTC).'),
+      c('session_date', 'date', "The session's start date (UTC)."),
+      c('events', 'bigint', 'Events in the session.'),
+      c(
+        'source',
+        'varchar',
+        "The c360 source that sent it (a write key's source, a webhook provider, a batch file kind).",
+      ),
+      c(
+        'device_type',
+        'varchar',
+        'desktop, mobile, tablet, tv, console, wearable, bot or other (from the user agent).',
+      ),
+      c(
+        'referrer_class',
+        'varchar',
+        'Where the session came from: direct, internal, search, social, email, paid or referral.',
+      ),
+      c('campaign_source', 'varchar', 'utm_source of the first event, when tagged.'),
+      c(
+        'country',
+        'varchar',
+        "ISO-3166 alpha-2 country (geo-IP or the profile's address, normalized), NULL when unknown.",
+      ),
+      c('duration_s', 'double', 'Seconds from the first to the last event.'),
+      c('converted', 'int', '1 when the customer placed a revenue order during the session.'),
     ],
     key: ['session_id'],
     dist: { style: 'KEY', key: 'customer_id' },
@@ -107,14 +160,18 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     name: 'fact_support_tickets',
     description: 'One row per support ticket, latest state, CSAT when rated.',
     columns: [
-      c('ticket_id', 'varchar', true),
-      c('customer_id', 'varchar'),
-      c('created_at', 'timestamp'),
-      c('solved_at', 'timestamp'),
-      c('status', 'varchar'),
-      c('priority', 'varchar'),
-      c('csat_score', 'double'),
-      c('updates', 'bigint'),
+      c('ticket_id', 'varchar', "The support tool's ticket id, as sent.", true),
+      c(
+        'customer_id',
+        'varchar',
+        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
+      ),
+      c('created_at', 'timestamp', 'When the ticket was opened (UTC).'),
+      c('solved_at', 'timestamp', 'When it was solved or closed (UTC), NULL while open.'),
+      c('status', 'varchar', 'open, pending, solved or closed.'),
+      c('priority', 'varchar', "The ticket's priority as the support tool sets it."),
+      c('csat_score', 'double', 'Customer satisfaction: 1 good, 0 bad, NULL when not rated.'),
+      c('updates', 'bigint', 'Number of ticket events received.'),
     ],
     key: ['ticket_id'],
     dist: { style: 'KEY', key: 'customer_id' },
@@ -129,16 +186,24 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     name: 'fact_ad_attribution',
     description: 'One row per ad-network postback (install, event, conversion) with cost and revenue.',
     columns: [
-      c('event_id', 'varchar', true),
-      c('customer_id', 'varchar'),
-      c('attributed_at', 'timestamp'),
-      c('attributed_date', 'date'),
-      c('network', 'varchar'),
-      c('action', 'varchar'),
-      c('media_source', 'varchar'),
-      c('campaign', 'varchar'),
-      c('cost_usd', 'money'),
-      c('revenue_usd', 'money'),
+      c('event_id', 'varchar', "The postback's event key (namespaced by network).", true),
+      c(
+        'customer_id',
+        'varchar',
+        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
+      ),
+      c('attributed_at', 'timestamp', 'When the install or event was attributed (UTC).'),
+      c('attributed_date', 'date', 'Its date (UTC).'),
+      c('network', 'varchar', 'The ad network (appsflyer, adjust, …).'),
+      c(
+        'action',
+        'varchar',
+        'install, reattribution, session, click, impression, uninstall, in_app_event or conversion.',
+      ),
+      c('media_source', 'varchar', 'The media source the network credits.'),
+      c('campaign', 'varchar', 'The campaign name the network reports.'),
+      c('cost_usd', 'money', 'Cost reported by the network, USD.'),
+      c('revenue_usd', 'money', 'Revenue reported by the network, USD.'),
     ],
     key: ['event_id'],
     dist: { style: 'KEY', key: 'customer_id' },
@@ -151,28 +216,49 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     description:
       'The Customer 360 profile, type-2 history: a new version when the segment, lifecycle stage or country changes.',
     columns: [
-      c('customer_key', 'varchar', true),
-      c('customer_id', 'varchar', true),
-      c('valid_from', 'timestamp', true),
-      c('valid_to', 'timestamp'),
-      c('is_current', 'boolean', true),
-      c('segment', 'varchar'),
-      c('lifecycle_stage', 'varchar'),
-      c('country', 'varchar'),
-      c('first_seen_at', 'timestamp'),
-      c('last_seen_at', 'timestamp'),
-      c('identity_keys', 'bigint'),
-      c('sources', 'bigint'),
-      c('orders', 'bigint'),
-      c('gross_usd', 'money'),
-      c('refunds_usd', 'money'),
-      c('net_usd', 'money'),
-      c('first_order_at', 'timestamp'),
-      c('last_order_at', 'timestamp'),
-      c('tickets', 'bigint'),
-      c('csat', 'double'),
-      c('avg_sentiment', 'double'),
-      c('attributes', 'super'),
+      c('customer_key', 'varchar', 'Surrogate key of this version of the profile (type-2).', true),
+      c(
+        'customer_id',
+        'varchar',
+        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
+        true,
+      ),
+      c('valid_from', 'timestamp', 'When this version took effect (UTC).', true),
+      c('valid_to', 'timestamp', 'When it was superseded (UTC), NULL for the current version.'),
+      c('is_current', 'boolean', 'True for the current version of the profile.', true),
+      c(
+        'segment',
+        'varchar',
+        'Customer segment: champions, loyal, needs_attention, at_risk (k-means on recency, frequency, monetary) or prospect (no revenue order yet).',
+      ),
+      c('lifecycle_stage', 'varchar', "The CRM lifecycle stage (HubSpot lifecyclestage or the CRM file's)."),
+      c(
+        'country',
+        'varchar',
+        "ISO-3166 alpha-2 country (geo-IP or the profile's address, normalized), NULL when unknown.",
+      ),
+      c('first_seen_at', 'timestamp', 'First event of any key of the customer (UTC).'),
+      c('last_seen_at', 'timestamp', 'Latest event (UTC).'),
+      c('identity_keys', 'bigint', 'Number of identity keys stitched into the customer.'),
+      c('sources', 'bigint', 'Number of distinct sources that know the customer.'),
+      c('orders', 'bigint', 'Number of revenue orders.'),
+      c(
+        'gross_usd',
+        'money',
+        'Revenue before refunds, USD (DECIMAL(18,2)), valued at the ECB rate in force on the order date.',
+      ),
+      c('refunds_usd', 'money', 'Refunds over all orders, USD.'),
+      c('net_usd', 'money', 'Revenue after refunds (gross − refunds), USD.'),
+      c('first_order_at', 'timestamp', 'First revenue order (UTC).'),
+      c('last_order_at', 'timestamp', 'Latest revenue order (UTC).'),
+      c('tickets', 'bigint', 'Support tickets opened.'),
+      c('csat', 'double', 'Share of rated tickets rated good (0–1).'),
+      c(
+        'avg_sentiment',
+        'double',
+        "Mean sentiment (−1 to 1) of the customer's social mentions and ticket text.",
+      ),
+      c('attributes', 'super', 'Latest traits, pseudonymized as in the lake (SUPER / JSON).'),
     ],
     key: ['customer_id'],
     dist: { style: 'KEY', key: 'customer_id' },
@@ -185,12 +271,12 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     name: 'dim_date',
     description: 'Calendar: one row per day the data covers.',
     columns: [
-      c('date_key', 'date', true),
-      c('year', 'int'),
-      c('quarter', 'int'),
-      c('month', 'int'),
-      c('day_of_week', 'int'),
-      c('is_weekend', 'boolean'),
+      c('date_key', 'date', 'The calendar day.', true),
+      c('year', 'int', 'Calendar year.'),
+      c('quarter', 'int', 'Calendar quarter (1–4).'),
+      c('month', 'int', 'Month (1–12).'),
+      c('day_of_week', 'int', 'Day of week, 0 Sunday … 6 Saturday.'),
+      c('is_weekend', 'boolean', 'True on Saturday and Sunday.'),
     ],
     key: ['date_key'],
     dist: { style: 'ALL' },
@@ -203,14 +289,40 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     description:
       'Model scores per customer and scoring date (churn, segment, CLV) written back by the scoring step.',
     columns: [
-      c('customer_id', 'varchar', true),
-      c('scored_at', 'date', true),
-      c('churn_probability', 'double'),
-      c('segment', 'varchar'),
-      c('clv_12m_usd', 'money'),
-      c('p_alive', 'double'),
-      c('expected_purchases_90d', 'double'),
-      c('model_version', 'varchar'),
+      c(
+        'customer_id',
+        'varchar',
+        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
+        true,
+      ),
+      c(
+        'scored_at',
+        'date',
+        'The scoring date (UTC): the last revenue order day of the data the models were fitted on.',
+        true,
+      ),
+      c(
+        'churn_probability',
+        'double',
+        'P(no revenue order in the next 90 days), XGBoost on gold.churn_features.',
+      ),
+      c(
+        'segment',
+        'varchar',
+        'Customer segment: champions, loyal, needs_attention, at_risk (k-means on recency, frequency, monetary) or prospect (no revenue order yet).',
+      ),
+      c(
+        'clv_12m_usd',
+        'money',
+        "Expected value of the next 12 months' purchases (BG/NBD × Gamma-Gamma), USD.",
+      ),
+      c('p_alive', 'double', 'P(the customer is still active), BG/NBD.'),
+      c('expected_purchases_90d', 'double', 'Expected purchase days in the next 90 days, BG/NBD.'),
+      c(
+        'model_version',
+        'varchar',
+        'The model version that produced the row (models/<version>/ and c360 models list).',
+      ),
     ],
     key: ['customer_id', 'scored_at'],
     dist: { style: 'KEY', key: 'customer_id' },
@@ -223,13 +335,35 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     description:
       'Top-5 products per customer and scoring date from co-purchase behaviour (item-to-item), written back by the scoring step.',
     columns: [
-      c('customer_id', 'varchar', true),
-      c('scored_at', 'date', true),
-      c('rec_rank', 'int', true),
-      c('product_id', 'varchar'),
-      c('score', 'double'),
-      c('reason', 'varchar'),
-      c('model_version', 'varchar'),
+      c(
+        'customer_id',
+        'varchar',
+        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
+        true,
+      ),
+      c(
+        'scored_at',
+        'date',
+        'The scoring date (UTC): the last revenue order day of the data the models were fitted on.',
+        true,
+      ),
+      c('rec_rank', 'int', 'Rank 1–5 of the recommendation.', true),
+      c('product_id', 'varchar', 'The product recommended, id as in the order lines.'),
+      c(
+        'score',
+        'double',
+        "Item-to-item co-purchase similarity summed over the customer's products (popularity for a fill).",
+      ),
+      c(
+        'reason',
+        'varchar',
+        'similar (co-purchased with what the customer bought) or popular (a fill when the history says too little).',
+      ),
+      c(
+        'model_version',
+        'varchar',
+        'The model version that produced the row (models/<version>/ and c360 models list).',
+      ),
     ],
     key: ['customer_id', 'scored_at', 'rec_rank'],
     dist: { style: 'KEY', key: 'customer_id' },
@@ -242,10 +376,15 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     description:
       'Quarantined events per day, reason and source (Pipeline Health); the originals stay sealed in the lake.',
     columns: [
-      c('dt', 'date', true),
-      c('reason', 'varchar', true),
-      c('source', 'varchar', true),
-      c('events', 'bigint'),
+      c('dt', 'date', 'The day the events were quarantined (UTC).', true),
+      c('reason', 'varchar', 'The quarantine reason code (docs/data-contract.md).', true),
+      c(
+        'source',
+        'varchar',
+        "The c360 source that sent it (a write key's source, a webhook provider, a batch file kind).",
+        true,
+      ),
+      c('events', 'bigint', 'Events quarantined for that reason and source that day.'),
     ],
     key: ['dt', 'reason', 'source'],
     dist: { style: 'ALL' },
@@ -258,15 +397,19 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     description:
       'Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).',
     columns: [
-      c('window_start', 'timestamp', true),
-      c('shard_id', 'varchar', true),
-      c('events', 'bigint'),
-      c('late_events', 'bigint'),
-      c('orders', 'bigint'),
-      c('active_customers', 'bigint'),
-      c('customers_capped', 'boolean'),
-      c('revenue_minor', 'super'),
-      c('revenue_usd', 'money'),
+      c('window_start', 'timestamp', 'Start of the 60-second tumbling window of arrival (UTC).', true),
+      c('shard_id', 'varchar', 'The stream shard the window counts.', true),
+      c('events', 'bigint', 'Events that arrived in the window (before deduplication).'),
+      c('late_events', 'bigint', 'Of those, events whose own time is outside the window.'),
+      c('orders', 'bigint', 'Paid orders that arrived.'),
+      c('active_customers', 'bigint', 'Distinct customers with an interactive event (capped).'),
+      c(
+        'customers_capped',
+        'boolean',
+        'True when the distinct count hit its cap (the count is a lower bound).',
+      ),
+      c('revenue_minor', 'super', 'Revenue of those orders in USD cents, exact.'),
+      c('revenue_usd', 'money', 'The same in USD.'),
     ],
     key: ['window_start', 'shard_id'],
     dist: { style: 'AUTO' },
@@ -278,12 +421,12 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     name: 'load_audit',
     description: 'One row per table load: when, which dates, rows loaded and rows in the table after.',
     columns: [
-      c('table_name', 'varchar', true),
-      c('loaded_at', 'timestamp', true),
-      c('date_from', 'date'),
-      c('date_to', 'date'),
-      c('rows_loaded', 'bigint'),
-      c('rows_in_table', 'bigint'),
+      c('table_name', 'varchar', 'The warehouse table loaded.', true),
+      c('loaded_at', 'timestamp', 'When the load committed (UTC).', true),
+      c('date_from', 'date', "First date of the load's range."),
+      c('date_to', 'date', 'Last date of the range.'),
+      c('rows_loaded', 'bigint', 'Rows the load merged.'),
+      c('rows_in_table', 'bigint', 'Rows in the table after the load.'),
     ],
     key: ['table_name', 'loaded_at'],
     dist: { style: 'ALL' },
@@ -327,6 +470,20 @@ export function redshiftDdl(t: WarehouseTable): string {
 /** DuckDB DDL for the embedded warehouse (same columns; DECIMAL money; JSON for SUPER). */
 export function duckdbDdl(t: WarehouseTable): string {
   return `CREATE TABLE IF NOT EXISTS ${t.schema}.${t.name} (\n${cols(t, DUCKDB).join(',\n')}\n);\n`;
+}
+
+const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * The table's and its columns' descriptions as COMMENT statements (Redshift and DuckDB share the
+ * syntax): what the SQL clients and the catalog views (SVV_ALL_COLUMNS, duckdb_columns) show.
+ */
+export function commentStatements(t: WarehouseTable): string[] {
+  const table = `${t.schema}.${t.name}`;
+  return [
+    `COMMENT ON TABLE ${table} IS ${quoted(t.description)}`,
+    ...t.columns.map((col) => `COMMENT ON COLUMN ${table}.${col.name} IS ${quoted(col.description)}`),
+  ];
 }
 
 /** The staging twin a load COPYs into (same columns, no constraints). */
@@ -435,7 +592,11 @@ export function warehouseDdl(engine: 'redshift' | 'duckdb'): string {
   const header = `-- Generated from src/domain/warehouse/model.ts by scripts/gen-reference.ts: do not edit.\nCREATE SCHEMA IF NOT EXISTS gold;\nCREATE SCHEMA IF NOT EXISTS staging;\nCREATE SCHEMA IF NOT EXISTS reporting;\n`;
   const tables = WAREHOUSE_TABLES.map(
     (t) =>
-      `\n-- ${t.schema}.${t.name}: ${t.description}\n${engine === 'redshift' ? redshiftDdl(t) : duckdbDdl(t)}${stagingDdl(t, engine)}`,
+      `\n-- ${t.schema}.${t.name}: ${t.description}\n${engine === 'redshift' ? redshiftDdl(t) : duckdbDdl(t)}${commentStatements(
+        t,
+      )
+        .map((x) => `${x};\n`)
+        .join('')}${stagingDdl(t, engine)}`,
   );
   return header + tables.join('');
 }

@@ -5,7 +5,8 @@
  * SELECT after every warehouse load and every erasure (and, for the real-time trends, by the
  * real-time Lambda as it writes its windows), in the same transaction as the change in Redshift
  * and DuckDB alike, so a dashboard reads a few rows instead of scanning the facts. The others stay
- * plain views (small inputs).
+ * plain views (small inputs). Every column is described in the header (`-- column <name>: <text>`):
+ * QuickSight's datasets and docs/warehouse-tables.md show those descriptions.
  */
 import { lit } from '../sql';
 import { REPORTING_FILES } from './reporting.generated';
@@ -15,6 +16,8 @@ export interface ReportingView {
   /** The SELECT, comments removed. */
   sql: string;
   materialized: boolean;
+  /** Each column's description, from the header's `-- column <name>: <text>` lines. */
+  columns: Record<string, string>;
 }
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
@@ -26,6 +29,12 @@ export function parseReportingFile(name: string, text: string): ReportingView {
     name,
     sql: text.replace(/^\s*--.*$/gm, '').trim(),
     materialized: /^-- materialized:/m.test(header),
+    columns: Object.fromEntries(
+      [...header.matchAll(/^-- column ([a-z_][a-z0-9_]*): (.+)$/gm)].map((m) => [
+        m[1] as string,
+        m[2] as string,
+      ]),
+    ),
   };
 }
 

@@ -73,6 +73,45 @@ describe('QuickSight dashboards generated from the dashboard definitions', () =>
     }
   });
 
+  it("each dataset describes every column with the view file's `-- column` line", () => {
+    const datasets = Object.values(resources).filter((r) => r.Type === 'AWS::QuickSight::DataSet');
+    for (const ds of datasets) {
+      const [physical] = Object.values(
+        ds.Properties.PhysicalTableMap as Record<
+          string,
+          { RelationalTable: { Name: string; InputColumns: { Name: string }[] } }
+        >,
+      );
+      const view = physical?.RelationalTable.Name as string;
+      const header = readFileSync(join(root, 'sql', 'warehouse', 'reporting', `${view}.sql`), 'utf8');
+      const lines = Object.fromEntries(
+        [...header.matchAll(/^-- column (\w+): (.+)$/gm)].map((m) => [m[1], m[2]]),
+      );
+      const [logical] = Object.values(
+        ds.Properties.LogicalTableMap as Record<
+          string,
+          {
+            DataTransforms: {
+              TagColumnOperation: { ColumnName: string; Tags: { ColumnDescription: { Text: string } }[] };
+            }[];
+          }
+        >,
+      );
+      const described = Object.fromEntries(
+        (logical?.DataTransforms ?? []).map((t) => [
+          t.TagColumnOperation.ColumnName,
+          t.TagColumnOperation.Tags[0]?.ColumnDescription.Text,
+        ]),
+      );
+      const columns = physical?.RelationalTable.InputColumns.map((c) => c.Name) ?? [];
+      expect({ view, described }).toEqual({
+        view,
+        described: Object.fromEntries(columns.map((c) => [c, lines[c]])),
+      });
+      expect(columns.every((c) => typeof lines[c] === 'string')).toBe(true);
+    }
+  });
+
   it('the template checker catches a misspelled visual property, a bad enum value and a missing required one', () => {
     const plant = (from: string, to: string) => {
       expect(template).toContain(from);

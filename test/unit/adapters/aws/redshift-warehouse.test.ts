@@ -98,7 +98,7 @@ describe('Redshift loads through the Data API', () => {
     });
     await warehouse().setup({
       glueDatabase: 'c360_lake',
-      reportingViews: [{ name: 'kpis', sql: 'SELECT 1 AS one', materialized: false }],
+      reportingViews: [{ name: 'kpis', sql: 'SELECT 1 AS one', materialized: false, columns: {} }],
     });
     expect(rs.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input.StatementName)).toEqual([
       'create-spectrum-schema',
@@ -145,9 +145,10 @@ describe('Redshift loads through the Data API', () => {
         name: 'trends',
         sql: 'SELECT order_date, count(*) AS orders FROM gold.fact_orders GROUP BY 1',
         materialized: true,
+        columns: {},
       },
-      { name: 'health', sql: 'SELECT 1 AS one', materialized: false },
-      { name: 'fresh', sql: 'SELECT 2 AS two', materialized: true },
+      { name: 'health', sql: 'SELECT 1 AS one', materialized: false, columns: {} },
+      { name: 'fresh', sql: 'SELECT 2 AS two', materialized: true, columns: {} },
     ];
     await warehouse().setup({ glueDatabase: 'c360_lake', reportingViews: views });
     const batches = rs.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input);

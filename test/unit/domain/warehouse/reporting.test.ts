@@ -6,18 +6,19 @@ import {
   viewsReading,
 } from '../../../../src/domain/warehouse/reporting';
 
-const view = (name: string, sql: string, materialized: boolean) => ({ name, sql, materialized });
+const view = (name: string, sql: string, materialized: boolean) => ({ name, sql, materialized, columns: {} });
 
 describe('reporting layer definitions', () => {
   it('a -- materialized: line in the header makes a table; comments are not part of the SELECT', () => {
     const v = parseReportingFile(
       'trends',
-      '-- reporting.trends: per day.\n-- materialized: refilled at load.\nSELECT\n  -- the day\n  order_date\nFROM gold.fact_orders\n',
+      '-- reporting.trends: per day.\n-- materialized: refilled at load.\n-- column order_date: The day (UTC).\nSELECT\n  -- the day\n  order_date\n  -- column not_header: a comment in the body\nFROM gold.fact_orders\n',
     );
     expect(v).toEqual({
       name: 'trends',
-      sql: 'SELECT\n\n  order_date\nFROM gold.fact_orders',
+      sql: 'SELECT\n\n  order_date\n\nFROM gold.fact_orders',
       materialized: true,
+      columns: { order_date: 'The day (UTC).' },
     });
     expect(parseReportingFile('v', '-- a view\nSELECT 1').materialized).toBe(false);
     // The word further down (not in the header) does not count.
