@@ -66,6 +66,18 @@ export function parseInstant(text: string): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
+/**
+ * A date-time as sent, with its zone made explicit: one written without a zone gets "Z" (UTC, the
+ * rule above); anything else (with a zone, a date alone, not a date-time) is returned as it is.
+ * The edges keep what the sender wrote and state what it means.
+ */
+export function withExplicitZone(text: string | null): string | null {
+  if (text === null || !DATE_TIME.test(text)) return text;
+  const v = text.trim();
+  if (UTC_WORD.test(v) || HAS_ZONE.test(v.slice(10))) return text;
+  return `${v.replace(' ', 'T')}Z`;
+}
+
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 

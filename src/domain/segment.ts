@@ -32,7 +32,8 @@ export interface SegmentMessage {
 }
 
 const TYPES = new Set<string>(SEGMENT_TYPES);
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+// A date-time with or without a zone: one without is UTC (src/domain/instant.ts), at every edge.
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const MAX_ID = 256;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -1,4 +1,5 @@
 import type { IdentityKey, RawEnvelope, SegmentType } from '../event';
+import { withExplicitZone } from '../instant';
 import { normalizeCurrency, toMinorUnits } from '../money';
 import { own } from '../own';
 import { isSegmentType } from '../segment';
@@ -167,8 +168,9 @@ export function normalizeSegment(envelope: RawEnvelope): NormalizeOutcome {
     kind: envelope.kind,
     userId,
     anonymousId,
-    originalTimestamp: str(msg.originalTimestamp) ?? str(msg.timestamp),
-    sentAt: str(msg.sentAt),
+    // A time sent without a zone is UTC: written with its "Z" so every stage reads it so.
+    originalTimestamp: withExplicitZone(str(msg.originalTimestamp) ?? str(msg.timestamp)),
+    sentAt: withExplicitZone(str(msg.sentAt)),
     receivedAt: envelope.receivedAt,
     context,
     properties,

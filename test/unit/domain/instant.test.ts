@@ -1,4 +1,4 @@
-import { formatInstant, parseInstant } from '../../../src/domain/instant';
+import { formatInstant, parseInstant, withExplicitZone } from '../../../src/domain/instant';
 
 describe('parseInstant', () => {
   it('reads ISO UTC instants exactly as Date.parse does (calendar edges, fractions, hour 24, old years)', () => {
@@ -48,5 +48,26 @@ describe('parseInstant', () => {
       samples.push(Math.floor(-30610224000000 + (x / 2 ** 31) * (253402300800000 + 30610224000000)));
     }
     expect(samples.filter((t) => formatInstant(t) !== new Date(t).toISOString())).toEqual([]);
+  });
+});
+
+describe('withExplicitZone', () => {
+  it('gives a zone-less date-time its UTC "Z" and leaves everything else as sent', () => {
+    expect(withExplicitZone('2026-01-01T09:59:58')).toBe('2026-01-01T09:59:58Z');
+    expect(withExplicitZone('2026-01-01 09:59:58.5')).toBe('2026-01-01T09:59:58.5Z');
+    for (const kept of [
+      '2026-01-01T09:59:58Z',
+      '2026-01-01T09:59:58+02:00',
+      '2026-01-01T09:59:58-0500',
+      '2026-01-01 09:59:58 UTC',
+      '2026-01-01',
+      'yesterday',
+    ])
+      expect(withExplicitZone(kept)).toBe(kept);
+    expect(withExplicitZone(null)).toBeNull();
+    // What it returns means what parseInstant reads from the text as sent.
+    expect(parseInstant(withExplicitZone('2026-01-01T09:59:58') as string)).toBe(
+      parseInstant('2026-01-01T09:59:58'),
+    );
   });
 });

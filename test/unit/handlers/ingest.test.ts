@@ -1,8 +1,11 @@
 import { TokenBucketLimiter } from '../../../src/adapters/write-keys';
 import { DownstreamUnavailableError } from '../../../src/domain/errors';
+import type { CanonicalEvent } from '../../../src/domain/event';
 import { fixedClock } from '../../../src/ports/clock';
+import { enrichUnderTest } from '../../helpers/enrich';
 import { apiEvent, basic, parseBody } from '../../helpers/http';
 import { envelopes, ingestUnderTest, WRITE_KEY } from '../../helpers/ingest';
+import { kinesisEvent } from '../../helpers/kinesis';
 
 const track = (i: number) => ({
   type: 'track',
@@ -281,5 +284,33 @@ describe('ingest handler (Segment tracking API)', () => {
     expect(envelopes(stream)[0]?.payload).toMatchObject({
       context: { app: { name: 'shop' }, library: { name: 'analytics-node', version: '1.0' } },
     });
+  });
+
+  it('a time sent without a zone is UTC (the data contract), as on the webhook path: accepted and stored as that instant', async () => {
+    const { handler, stream } = ingestUnderTest();
+    // Zone-less, as a server library or a hand-written client may send them; the host's zone
+    // (the time-zone run sets America/New_York) must not matter.
+    const event = {
+      ...track(1),
+      originalTimestamp: '2026-01-01T09:59:58',
+      sentAt: '2026-01-01T10:00:00.250',
+    };
+    const res = await handler(
+      apiEvent({ path: '/v1/batch', body: JSON.stringify({ batch: [event] }), headers: basic(WRITE_KEY) }),
+    );
+    expect({ status: res.statusCode, body: parseBody(res) }).toEqual({
+      status: 200,
+      body: { success: true, accepted: 1 },
+    });
+    const { handler: enrich, delivery, quarantine } = enrichUnderTest();
+    const out = await enrich(kinesisEvent(envelopes(stream)));
+    expect(out.batchItemFailures).toEqual([]);
+    expect(quarantine.items).toHaveLength(0);
+    const stored = JSON.parse(delivery.items[0]?.line as string) as CanonicalEvent;
+    expect(stored.originalTimestamp).toBe('2026-01-01T09:59:58Z');
+    expect(stored.sentAt).toBe('2026-01-01T10:00:00.250Z');
+    // The event happened 2.25 s before it was sent; the server received it at 10:00:02 (the
+    // test clock), so its time is 09:59:59.750 UTC after the clock-skew correction.
+    expect(stored.timestamp).toBe(new Date(Date.UTC(2026, 0, 1, 10, 0, 2) - 2250).toISOString());
   });
 });
