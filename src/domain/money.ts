@@ -86,6 +86,23 @@ export function toMinorUnits(value: unknown, currency: string | null): number | 
 }
 
 /**
+ * An amount sent in hundredths of the unit (Adjust's `{revenue}` placeholder, documented "in
+ * cents" whatever the currency) as decimal text in whole units, exactly: 345 → "3.45",
+ * "1999.5" → "19.995". Null for anything that is not a plain decimal number.
+ */
+export function hundredthsToUnits(value: unknown): string | null {
+  let text: string;
+  if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
+  else if (typeof value === 'string') text = value.trim();
+  else return null;
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) return null;
+  const whole = (m[2] as string).padStart(3, '0');
+  const units = `${whole.slice(0, -2).replace(/^0+(?=\d)/, '')}.${whole.slice(-2)}${m[3] ?? ''}`;
+  return `${m[1]}${units}`;
+}
+
+/**
  * A currency code as sent ("usd", " EUR ") → the ISO-4217 code, or the explicit default the
  * source is configured with, or null when there is neither (callers quarantine money without a
  * currency rather than guessing one).

@@ -1,5 +1,5 @@
 import type { RawEnvelope } from '../../event';
-import { normalizeCurrency, toMinorUnits } from '../../money';
+import { hundredthsToUnits, normalizeCurrency, toMinorUnits } from '../../money';
 import { own } from '../../own';
 import type { NormalizeOutcome, Normalizer } from '../types';
 import {
@@ -19,10 +19,10 @@ import {
  * Ad-network postbacks → ad_attribution. Unknown fields are kept under properties.raw.
  *   AppsFlyer: event_name (install | in-app name), appsflyer_id, advertising_id/idfa,
  *     customer_user_id, media_source, campaign, af_adset, af_ad, af_cost_value/af_cost_currency,
- *     event_revenue/event_revenue_currency, install_time, event_time.
+ *     revenue (appsflyerRevenue below), install_time, event_time.
  *   Adjust: activity_kind (install | event | …), adid, idfa/gps_adid, network_name,
- *     campaign_name, adgroup_name, creative_name, cost_amount/cost_currency, revenue_float or
- *     revenue/currency, event_name, created_at (unix), user_id.
+ *     campaign_name, adgroup_name, creative_name, cost_amount/cost_currency, revenue
+ *     (adjustRevenue below), event_name, created_at (unix), user_id.
  *   generic (docs/webhooks.md): action, event_name, user_id, device_id, advertising_id,
  *     media_source, campaign, adset, ad, cost, cost_currency, revenue, revenue_currency, timestamp.
  */
@@ -68,6 +68,14 @@ function build(env: RawEnvelope, network: string, f: Fields): NormalizeOutcome {
   }
   const cost = toMinorUnits(f.cost, costCurrency);
   const revenue = toMinorUnits(f.revenue, revenueCurrency);
+  // An amount that is there but not a number is said, not dropped.
+  for (const [field, value, minor] of [
+    ['cost', f.cost, cost],
+    ['revenue', f.revenue, revenue],
+  ] as const) {
+    if (str(value) !== null && minor === null)
+      return invalid(network, `/${field}`, `${field} "${String(value)}" is not a decimal amount`);
+  }
   const userId = str(f.userId);
   return {
     ok: true,
@@ -99,12 +107,43 @@ function build(env: RawEnvelope, network: string, f: Fields): NormalizeOutcome {
 const revenueAction = (revenue: unknown, fallback: Fields['action']): Fields['action'] =>
   (num(revenue) ?? 0) > 0 ? 'conversion' : fallback;
 
+/** A JSON object from a field that may hold one as text (AppsFlyer's event_value); else {}. */
+function jsonObject(v: unknown): Record<string, unknown> {
+  if (typeof v !== 'string') return obj(v);
+  try {
+    return obj(JSON.parse(v));
+  } catch {
+    return {}; // "not always JSON": free text or an empty string carries no revenue
+  }
+}
+
+/**
+ * AppsFlyer's revenue, by the fields each Push API version fills (support.appsflyer.com, Push
+ * API V2.0 and the raw data field dictionary): `event_revenue` in `event_revenue_currency` (V2,
+ * raw data V5); otherwise `af_revenue` (in `af_currency`) inside `event_value`, which is what
+ * AppsFlyer reports as event_revenue and is all a message without that field selected carries;
+ * otherwise V1.0's `revenue_in_selected_currency` in `selected_currency`; otherwise
+ * `event_revenue_usd`. A currency left out is USD, AppsFlyer's documented default.
+ */
+function appsflyerRevenue(p: Record<string, unknown>): { revenue: unknown; currency: unknown } {
+  const present = (v: unknown) => str(v) !== null;
+  if (present(p.event_revenue)) return { revenue: p.event_revenue, currency: p.event_revenue_currency };
+  const value = jsonObject(p.event_value);
+  if (present(value.af_revenue))
+    return { revenue: value.af_revenue, currency: value.af_currency ?? p.event_revenue_currency };
+  if (present(p.revenue_in_selected_currency))
+    return { revenue: p.revenue_in_selected_currency, currency: p.selected_currency };
+  if (present(p.event_revenue_usd)) return { revenue: p.event_revenue_usd, currency: 'USD' };
+  return { revenue: undefined, currency: undefined };
+}
+
 export const normalizeAppsflyer: Normalizer = (env) => {
   const p = obj(env.payload);
   const name = str(p.event_name) ?? 'install';
   const install = name.toLowerCase() === 'install';
+  const { revenue, currency } = appsflyerRevenue(p);
   return build(env, 'appsflyer', {
-    action: install ? 'install' : revenueAction(p.event_revenue, 'in_app_event'),
+    action: install ? 'install' : revenueAction(revenue, 'in_app_event'),
     eventName: name,
     mediaSource: str(p.media_source) ?? str(p.pid),
     campaign: str(p.campaign) ?? str(p.c),
@@ -112,8 +151,8 @@ export const normalizeAppsflyer: Normalizer = (env) => {
     ad: str(p.af_ad),
     cost: p.af_cost_value,
     costCurrency: p.af_cost_currency,
-    revenue: p.event_revenue,
-    revenueCurrency: p.event_revenue_currency,
+    revenue,
+    revenueCurrency: currency,
     defaultCurrency: 'USD',
     time: p.event_time ?? p.install_time,
     userId: p.customer_user_id,
@@ -139,6 +178,22 @@ const ADJUST_KINDS: Record<string, Fields['action']> = {
   event: 'in_app_event',
 };
 
+/**
+ * Adjust's revenue, by its callback placeholders (help.adjust.com, "Ad revenue callbacks" and the
+ * callback placeholder list): `{revenue_float}` is in whole units of `{currency}`, `{revenue}` in
+ * cents (hundredths) of it — `revenue=345` is 3.45 —, `{reporting_revenue}` in whole units of
+ * `{reporting_currency}`. The first one present wins; never a unit from one with the currency of
+ * another.
+ */
+function adjustRevenue(p: Record<string, unknown>): { revenue: unknown; currency: unknown } {
+  if (str(p.revenue_float) !== null) return { revenue: p.revenue_float, currency: p.currency };
+  if (str(p.revenue) !== null)
+    return { revenue: hundredthsToUnits(p.revenue) ?? p.revenue, currency: p.currency };
+  if (str(p.reporting_revenue) !== null)
+    return { revenue: p.reporting_revenue, currency: p.reporting_currency };
+  return { revenue: undefined, currency: undefined };
+}
+
 export const normalizeAdjust: Normalizer = (env) => {
   const p = obj(env.payload);
   const kind = enumValue(p.activity_kind) ?? (str(p.event_token) || str(p.event_name) ? 'event' : null);
@@ -151,7 +206,7 @@ export const normalizeAdjust: Normalizer = (env) => {
   }
   const mapped = own(ADJUST_KINDS, kind);
   if (!mapped) return unknownType('adjust', p.activity_kind);
-  const revenue = p.revenue_float ?? p.revenue;
+  const { revenue, currency } = adjustRevenue(p);
   return build(env, 'adjust', {
     action: mapped === 'in_app_event' ? revenueAction(revenue, 'in_app_event') : mapped,
     eventName: str(p.event_name) ?? str(p.event_token) ?? kind,
@@ -162,7 +217,7 @@ export const normalizeAdjust: Normalizer = (env) => {
     cost: p.cost_amount,
     costCurrency: p.cost_currency,
     revenue,
-    revenueCurrency: p.currency ?? p.reporting_currency,
+    revenueCurrency: currency,
     time: p.created_at ?? p.installed_at,
     userId: p.user_id ?? p.customer_user_id,
     deviceId: p.adid,
