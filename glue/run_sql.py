@@ -166,8 +166,9 @@ def stored_version(path):
 
 
 def stored(path):
+    # Partitions written before a column was added lack it: read them by name (missing = NULL).
     try:
-        return spark.read.parquet(path)
+        return spark.read.option("mergeSchema", "true").parquet(path)
     except Exception:  # nothing stored yet
         return None
 
@@ -325,11 +326,11 @@ for step in plan["steps"]:
         if old is not None:
             dts |= {r["dt"] for r in old.where(in_range).select("dt").distinct().collect()}
         dt_list = ", ".join(f"'{d}'" for d in sorted(dts)) or "''"
-        merged = new if old is None else old.where(f"dt IN ({dt_list}) AND NOT ({in_range})").unionByName(new)
+        merged = new if old is None else old.where(f"dt IN ({dt_list}) AND NOT ({in_range})").unionByName(new, allowMissingColumns=True)
         merged = merged.localCheckpoint()
         merged.write.mode("overwrite").partitionBy("dt").parquet(f"{staging}/{step['path']}")
         outputs.append({**step, "dts": sorted(dts)})
-        view = merged if old is None else old.where(f"dt NOT IN ({dt_list})").unionByName(merged)
+        view = merged if old is None else old.where(f"dt NOT IN ({dt_list})").unionByName(merged, allowMissingColumns=True)
         view.createOrReplaceTempView(name)
         # What was stored before the run (session_keys_touched reads the run's replaced rows).
         (old if old is not None else new.limit(0)).createOrReplaceTempView(f"{name}__stored")
@@ -344,7 +345,7 @@ for step in plan["steps"]:
         df = spark.sql(render(text, step["sql"], {"full_rebuild": "false" if incremental else "true"}))
         if incremental:
             touched = spark.table(step["touched"]).select(step["key"])
-            df = old.join(touched, step["key"], "left_anti").unionByName(df)
+            df = old.join(touched, step["key"], "left_anti").unionByName(df, allowMissingColumns=True)
         df = df.localCheckpoint()
         df.createOrReplaceTempView(name)
         df.coalesce(1).write.mode("overwrite").parquet(f"{staging}/{step['path']}")

@@ -1,6 +1,7 @@
 -- silver.events: one row per event id (earliest received wins), typed and standardized.
--- event_id is the namespaced key (segment:<messageId>, stripe:<evt id>, orders:<row hash> …);
--- source_event_id the id exactly as sent. Dedupe is global: an id already stored from an
+-- event_id is the namespaced key (segment:<messageId>, stripe:<evt id>, orders:<row hash> …):
+-- event_namespace, ':', source_event_id; source_event_id is the id exactly as the provider sent it
+-- (or, for a provider that sends none, the content hash c360 derived), event_namespace in its own column. Dedupe is global: an id already stored from an
 -- arrival window outside the run's is a duplicate here too (silver_event_ids_prior).
 -- Money: amounts stay in exact minor units; *_usd is DECIMAL(18,2) at the rate in force on the
 -- event's date (ref_currency_rates is dated; a missing rate leaves NULL and fails dq_silver_money_has_rate).
@@ -97,6 +98,7 @@ typed AS (
 SELECT
   t.event_id,
   t.source_event_id,
+  substr(t.event_id, 1, instr(t.event_id, ':') - 1) AS event_namespace,
   t.event_type,
   t.event_name,
   t.source,

@@ -55,7 +55,7 @@ export async function registerLakeViews(engine: Engine, lakeDir: string): Promis
       const tdir = join(dir, table);
       const partitioned = readdirSync(tdir).some((d) => d.startsWith('dt='));
       const src = partitioned
-        ? `read_parquet(${lit(`${tdir}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`
+        ? `read_parquet(${lit(`${tdir}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR}, union_by_name = true)`
         : `read_parquet(${lit(join(tdir, 'data.parquet'))})`;
       if (!partitioned && !existsSync(join(tdir, 'data.parquet'))) continue;
       await engine.run(`CREATE OR REPLACE VIEW ${layer}.${table} AS SELECT * FROM ${src}`);

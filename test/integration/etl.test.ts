@@ -373,10 +373,54 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
     await writeBronze(lake, [segment, stripe]);
     await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
     expect(
-      await query(lake, 'SELECT event_id, source_event_id FROM silver.events ORDER BY event_id'),
+      await query(
+        lake,
+        'SELECT event_id, event_namespace, source_event_id FROM silver.events ORDER BY event_id',
+      ),
     ).toEqual([
-      { event_id: 'segment:evt_1', source_event_id: 'evt_1' },
-      { event_id: 'stripe:evt_1', source_event_id: 'evt_1' },
+      { event_id: 'segment:evt_1', event_namespace: 'segment', source_event_id: 'evt_1' },
+      { event_id: 'stripe:evt_1', event_namespace: 'stripe', source_event_id: 'evt_1' },
+    ]);
+  });
+
+  it('partitions stored before a column was added are read by name: the run merges them, the old rows get NULL', async () => {
+    await writeBronze(lake, [
+      ev('page', '2026-03-01T10:00:00.000Z', [a1]),
+      ev('page', '2026-03-01T11:00:00.000Z', [a1]),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
+    // Rewrite the stored partition as an older release wrote it: without event_namespace.
+    const part = join(lake, 'silver', 'events', 'dt=2026-03-01');
+    const [file] = await listFiles(part, '.parquet');
+    const engine = await openDuckDb();
+    try {
+      await engine.run(
+        `COPY (SELECT * EXCLUDE (event_namespace) FROM read_parquet('${file}', hive_partitioning = false)) TO '${file}.old' (FORMAT parquet)`,
+      );
+    } finally {
+      engine.close();
+    }
+    await rm(file as string);
+    await cp(`${file}.old`, file as string);
+    await rm(`${file}.old`);
+    // A run of the next day writes a new partition beside the old one: silver reads both.
+    await writeBronze(lake, [ev('page', '2026-03-02T09:00:00.000Z', [a1])]);
+    await runEtl({ lakeDir: lake, from: '2026-03-02', to: '2026-03-02' });
+    const byNamespace = () =>
+      query(lake, 'SELECT dt, event_namespace, count(*) AS n FROM silver.events GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST');
+    expect(await byNamespace()).toEqual([
+      { dt: '2026-03-01', event_namespace: null, n: '2' },
+      { dt: '2026-03-02', event_namespace: 'segment', n: '1' },
+    ]);
+    // A late event of the old day arrives later: the run merges it into the old partition.
+    await writeBronze(lake, [
+      { ...ev('page', '2026-03-01T12:00:00.000Z', [a1]), receivedAt: '2026-03-03T09:00:00.000Z' },
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-03', to: '2026-03-03' });
+    expect(await byNamespace()).toEqual([
+      { dt: '2026-03-01', event_namespace: null, n: '2' },
+      { dt: '2026-03-01', event_namespace: 'segment', n: '1' },
+      { dt: '2026-03-02', event_namespace: 'segment', n: '1' },
     ]);
   });
 

@@ -22,7 +22,7 @@ export async function registerStored(
   const hasFiles = existsSync(dir) && (await readdir(dir)).some((d) => d.startsWith('dt='));
   await engine.run(
     hasFiles
-      ? `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_parquet(${lit(`${dir}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`
+      ? `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_parquet(${lit(`${dir}/*/*.parquet`)}, hive_partitioning = true, hive_types = {'dt': VARCHAR}, union_by_name = true)`
       : `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM (${template}) WHERE false`,
   );
 }

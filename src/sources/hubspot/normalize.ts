@@ -72,7 +72,7 @@ function normalizeOne(
   const personal = prop !== 'email' && !!prop && keyClass(prop) !== 'other' && str(value) !== null;
   const merged = Array.isArray(e.mergedObjectIds) ? e.mergedObjectIds.map(str) : [];
   return draft(env, {
-    eventId: `hubspot:${eventId}`,
+    eventId, // as HubSpot sent it: the namespace is the source's (event keys are hubspot:<id>)
     type: 'crm_contact',
     event: `contact.${action}`,
     originalTimestamp: isoTime(e.occurredAt),

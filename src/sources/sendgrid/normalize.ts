@@ -50,7 +50,7 @@ function normalizeOne(
       : [];
   return draft(env, {
     // sg_event_id is SendGrid's unique id of the event; older payloads without one get a content id.
-    eventId: str(e.sg_event_id) ?? `sendgrid:${contentHash(JSON.stringify(e))}`,
+    eventId: str(e.sg_event_id) ?? contentHash(JSON.stringify(e)),
     type: 'track',
     event: name,
     originalTimestamp: isoTime(e.timestamp),

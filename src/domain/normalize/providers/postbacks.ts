@@ -81,7 +81,7 @@ function build(env: RawEnvelope, network: string, f: Fields): NormalizeOutcome {
     ok: true,
     events: [
       draft(env, {
-        eventId: env.eventId ?? `${network}:${contentHash(env.rawQuery ?? '', JSON.stringify(raw))}`,
+        eventId: env.eventId ?? contentHash(env.rawQuery ?? '', JSON.stringify(raw)),
         type: 'ad_attribution',
         event: f.action,
         originalTimestamp: isoTime(f.time),
