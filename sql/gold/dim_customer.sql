@@ -18,6 +18,9 @@ activity AS (
     max_by(campaign_name, CASE WHEN campaign_name IS NOT NULL THEN ts END) AS last_campaign,
     max_by(country, CASE WHEN country IS NOT NULL THEN ts END) AS country,
     max_by(lifecycle_stage, CASE WHEN lifecycle_stage IS NOT NULL THEN ts END) AS lifecycle_stage,
+    -- The current user id: the latest event's own userId. After a Segment alias the old id is
+    -- still a key of the customer (its earlier events join), but the profile shows the new one.
+    max_by(user_id, CASE WHEN user_id IS NOT NULL THEN ts END) AS current_user_id,
     avg(CASE WHEN event_type = 'social_mention' THEN sentiment_score END) AS avg_sentiment,
     sum(CASE WHEN event_type = 'social_mention' THEN 1 ELSE 0 END) AS social_mentions
   FROM ev
@@ -40,7 +43,7 @@ ids AS (
 )
 SELECT
   a.customer_id,
-  i.user_id,
+  coalesce(a.current_user_id, i.user_id) AS user_id,
   i.identity_keys,
   a.first_seen_at,
   a.last_seen_at,

@@ -407,7 +407,10 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
     await writeBronze(lake, [ev('page', '2026-03-02T09:00:00.000Z', [a1])]);
     await runEtl({ lakeDir: lake, from: '2026-03-02', to: '2026-03-02' });
     const byNamespace = () =>
-      query(lake, 'SELECT dt, event_namespace, count(*) AS n FROM silver.events GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST');
+      query(
+        lake,
+        'SELECT dt, event_namespace, count(*) AS n FROM silver.events GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST',
+      );
     expect(await byNamespace()).toEqual([
       { dt: '2026-03-01', event_namespace: null, n: '2' },
       { dt: '2026-03-02', event_namespace: 'segment', n: '1' },
@@ -422,6 +425,45 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
       { dt: '2026-03-01', event_namespace: 'segment', n: '1' },
       { dt: '2026-03-02', event_namespace: 'segment', n: '1' },
     ]);
+  });
+
+  it("after a Segment alias the profile's user_id is the current id, not previousId, and the history stays one customer", async () => {
+    // Segment's alias spec: alias(userId: new, previousId: old); the normalizer keys previousId both ways.
+    const old = { type: 'user_id', value: 'zz-old-login' } as const;
+    const current = { type: 'user_id', value: 'aa-new-login' } as const; // sorts first: min() would pick it either way round
+    await writeBronze(lake, [
+      ev('identify', '2026-03-01T09:00:00.000Z', [old, a1]),
+      ev('page', '2026-03-01T09:30:00.000Z', [old]),
+      ev(
+        'alias',
+        '2026-03-01T10:00:00.000Z',
+        [current, old, { type: 'anonymous_id', value: old.value }],
+        {},
+        { userId: current.value },
+      ),
+      ev('page', '2026-03-01T11:00:00.000Z', [current]),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
+    expect(await query(lake, 'SELECT user_id, identity_keys FROM gold.dim_customer')).toEqual([
+      { user_id: current.value, identity_keys: '4' },
+    ]);
+    // The other way round: the old id sorting first must not win either.
+    const lake2 = join(lake, '..', 'lake2');
+    await writeBronze(lake2, [
+      ev('identify', '2026-03-01T09:00:00.000Z', [{ type: 'user_id', value: 'aa-old' }]),
+      ev(
+        'alias',
+        '2026-03-01T10:00:00.000Z',
+        [
+          { type: 'user_id', value: 'zz-new' },
+          { type: 'user_id', value: 'aa-old' },
+        ],
+        {},
+        { userId: 'zz-new' },
+      ),
+    ]);
+    await runEtl({ lakeDir: lake2, from: '2026-03-01', to: '2026-03-01' });
+    expect(await query(lake2, 'SELECT user_id FROM gold.dim_customer')).toEqual([{ user_id: 'zz-new' }]);
   });
 
   it('customer ids are stable when new keys join, and a merge keeps the oldest id', async () => {
