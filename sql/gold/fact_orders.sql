@@ -3,7 +3,9 @@
 -- is its first event; its status and amount are the latest state's (by the provider's state
 -- time). Only a paid order is revenue (gross_usd); voided, cancelled, failed, pending and
 -- authorized orders are kept with gross_usd 0. Refunds count once each, by refund id (latest
--- state; failed/cancelled refunds not netted), and only against revenue. Money is DECIMAL(18,2).
+-- state; failed/cancelled refunds not netted), or as the charge's latest cumulative refunded
+-- total when that says more (Stripe since API 2022-11-15 reports only the total), and only
+-- against revenue. Money is DECIMAL(18,2).
 WITH ev AS (
   SELECT
     concat(coalesce(e.provider, e.source), ':', e.entity_id) AS order_key,
@@ -44,10 +46,14 @@ first_event AS (
   SELECT order_key, event_id, source, row_number() OVER (PARTITION BY order_key ORDER BY ts, event_id) AS rn FROM ev
 ),
 refund_states AS (
+  -- Each refund's latest state (by when the provider reported it), and each charge's latest
+  -- cumulative refunded total (refund id cumulative:<charge>, Stripe's amount_refunded).
   SELECT
     concat(coalesce(provider, source), ':', entity_id) AS order_key,
     amount_usd,
     coalesce(status, 'succeeded') AS status,
+    coalesce(refund_id, '') LIKE 'cumulative:%' AS is_cumulative,
+    coalesce(state_at, ts) AS reported_at,
     row_number() OVER (
       PARTITION BY coalesce(provider, source), coalesce(refund_id, event_id)
       ORDER BY coalesce(state_at, ts) DESC, event_id DESC
@@ -55,10 +61,38 @@ refund_states AS (
   FROM silver_events
   WHERE event_type = 'order_refunded' AND entity_id IS NOT NULL
 ),
-refunds AS (
+cumulative_refunds AS (
+  SELECT order_key, sum(amount_usd) AS total_usd, max(reported_at) AS reported_at
+  FROM refund_states WHERE rn = 1 AND is_cumulative GROUP BY order_key
+),
+-- A refund that failed or was canceled after a cumulative total was reported had been counted in
+-- it: that total is reduced by it. One that failed before was never in it.
+failed_after_total AS (
+  SELECT s.order_key, sum(s.amount_usd) AS failed_usd
+  FROM refund_states s JOIN cumulative_refunds c ON c.order_key = s.order_key
+  WHERE s.rn = 1 AND NOT s.is_cumulative AND s.status IN ('failed', 'canceled', 'cancelled')
+    AND s.reported_at > c.reported_at
+  GROUP BY s.order_key
+),
+known_refunds AS (
   SELECT order_key, sum(amount_usd) AS refunded_usd, count(*) AS refunds
-  FROM refund_states WHERE rn = 1 AND status IN ('succeeded', 'pending')
+  FROM refund_states WHERE rn = 1 AND NOT is_cumulative AND status IN ('succeeded', 'pending')
   GROUP BY order_key
+),
+refunds AS (
+  -- The refunds known one by one, or the charge's latest total when that says more (a refund
+  -- reported only as a total, or beyond the first page of an embedded list).
+  SELECT
+    o.order_key,
+    greatest(coalesce(kr.refunded_usd, 0), coalesce(c.total_usd, 0) - coalesce(f.failed_usd, 0)) AS refunded_usd,
+    greatest(
+      coalesce(kr.refunds, 0),
+      CASE WHEN coalesce(c.total_usd, 0) - coalesce(f.failed_usd, 0) > 0 THEN 1 ELSE 0 END
+    ) AS refunds
+  FROM (SELECT DISTINCT order_key FROM refund_states) o
+  LEFT JOIN known_refunds kr ON kr.order_key = o.order_key
+  LEFT JOIN cumulative_refunds c ON c.order_key = o.order_key
+  LEFT JOIN failed_after_total f ON f.order_key = o.order_key
 ),
 orders AS (
   SELECT

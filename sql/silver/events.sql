@@ -75,7 +75,7 @@ typed AS (
     lower(trim(r.properties.status)) AS status,
     lower(trim(r.properties.provider)) AS provider,
     r.properties.refundId AS refund_id,
-    CAST(CASE WHEN r.event_type = 'order_completed' THEN r.properties.stateAt END AS TIMESTAMP) AS state_at,
+    CAST(CASE WHEN r.event_type IN ('order_completed', 'order_refunded') THEN r.properties.stateAt END AS TIMESTAMP) AS state_at,
     lower(trim(r.properties.action)) AS action,
     lower(trim(r.properties.satisfaction)) AS satisfaction,
     CAST(CASE WHEN r.event_type = 'support_ticket' THEN r.properties.satisfactionScore END AS DOUBLE) AS satisfaction_score,

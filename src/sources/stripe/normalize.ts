@@ -125,6 +125,9 @@ function refundDraft(
       status: enumValue(refund.status) ?? 'succeeded',
       reason: str(refund.reason),
       provider: 'stripe',
+      // When Stripe reported this state (the event's time): a refund's later states (updated,
+      // failed) replace earlier ones in that order, whatever order they arrive in.
+      ...(created ? { stateAt: created } : {}),
     },
     identities: identities(['stripe_customer', ref(customer)]),
   });
@@ -151,10 +154,19 @@ function orderCompleted(
   const items = Array.isArray(lines)
     ? lines.map((l) => {
         const line = obj(l);
+        // The product by API version: price.product (2018-02-05 on), pricing.price_details.product
+        // (2025-03-31 on), plan.product (before prices existed); the line id only when none says.
+        const priceDetails = obj(obj(line.pricing).price_details);
+        const plan = obj(line.plan);
         return {
-          productId: ref(obj(line.price).product) ?? str(line.id),
+          productId:
+            ref(obj(line.price).product) ??
+            ref(priceDetails.product) ??
+            ref(plan.product) ??
+            str(plan.id) ??
+            str(line.id),
           name: str(line.description),
-          price: num(obj(line.price).unit_amount) ?? num(line.amount) ?? 0,
+          price: num(obj(line.price).unit_amount) ?? num(plan.amount) ?? num(line.amount) ?? 0,
           quantity: num(line.quantity) ?? 1,
         };
       })
@@ -204,12 +216,10 @@ export const normalizeStripe: Normalizer = (env): NormalizeOutcome => {
       const orderId = stripeOrderId(o) ?? id;
       const list = obj(o.refunds).data;
       const refunds = (Array.isArray(list) ? list : []).map(obj);
-      if (refunds.length === 0) {
-        return invalid('stripe', '/data/object/refunds/data', 'charge.refunded lists no refund');
-      }
       const events: CanonicalDraft[] = [];
       for (const r of refunds) {
-        // One event per refund; the refund id is its dedupe key, so the same refund seen again
+        // API versions before 2022-11-15 embed the charge's refunds (the first page of them):
+        // one event per refund; the refund id is its dedupe key, so the same refund seen again
         // in a later charge.refunded (the list is cumulative) is stored once.
         const d = refundDraft(
           env,
@@ -222,6 +232,39 @@ export const normalizeStripe: Normalizer = (env): NormalizeOutcome => {
         );
         if ('error' in d) return invalid('stripe', '/data/object/refunds/data', d.error);
         events.push(d);
+      }
+      // Every version carries amount_refunded, the charge's cumulative refunded total; from
+      // 2022-11-15 on it is all there is. Kept as the charge's refund total at this event's time
+      // (refund id cumulative:<charge>): gold nets the latest total against the refunds it
+      // knows one by one (sql/gold/fact_orders.sql), so neither a redelivery, an older total
+      // arriving late nor a refund also sent as refund.created is counted twice.
+      const total = num(o.amount_refunded);
+      if (total !== null && total > 0) {
+        const d = refundDraft(
+          env,
+          id,
+          type,
+          created,
+          {
+            id: `cumulative:${str(o.id) ?? orderId}`,
+            amount: total,
+            currency: o.currency,
+            status: 'succeeded',
+            created: event.created,
+          },
+          orderId,
+          customer,
+        );
+        if ('error' in d) return invalid('stripe', '/data/object/amount_refunded', d.error);
+        d.properties.stripeApiVersion = str(event.api_version);
+        events.push(d);
+      }
+      if (events.length === 0) {
+        return invalid(
+          'stripe',
+          '/data/object/amount_refunded',
+          'charge.refunded carries neither refunds nor an amount_refunded above 0',
+        );
       }
       return { ok: true, events };
     }

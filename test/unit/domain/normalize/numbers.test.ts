@@ -177,7 +177,7 @@ describe('Stripe', () => {
     expect(status('charge.succeeded', { captured: false })).toBe('authorized');
     expect(status('charge.succeeded', { captured: true })).toBe('paid');
   });
-  it('charge.refunded yields one event per refund (its own amount, keyed by refund id), never amount_refunded', () => {
+  it('charge.refunded yields one event per refund (its own amount, keyed by refund id) and the cumulative amount_refunded as a record of its own, never summed with them', () => {
     const refund = (id: string, amount: number) => ({ ...stripe.refund, id, amount });
     const events = drafts(
       env('stripe', {
@@ -193,9 +193,11 @@ describe('Stripe', () => {
         },
       }),
     );
+    // gold nets the greater of the refunds' sum and the latest total (sql/gold/fact_orders.sql).
     expect(events.map((e) => [e.eventId, e.properties.refundId, e.properties.amount])).toEqual([
       ['refund:re_2', 're_2', 1500],
       ['refund:re_1', 're_1', 1000],
+      ['evt_r', `cumulative:${stripe.charge?.id}`, 2500],
     ]);
   });
   it('refund.updated and charge.refund.updated carry the refund state', () => {
