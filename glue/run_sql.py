@@ -449,6 +449,8 @@ s3.put_object(
     Body="\n".join(json.dumps(e) for e in _lineage_events(_lineage_run, _now)) + "\n",
 )
 _expected, _present = _completeness(_frm, _to)
-put_metrics(EtlSeconds=time.time() - _started, DataQualityFailures=0,
+# Rows a row-level rule flagged (published as sent): the DataQualityRowsFlagged alarm.
+_flagged = spark.table("dq_row_flags").count() if any(s["name"] == "dq_row_flags" for s in plan["steps"]) else 0
+put_metrics(EtlSeconds=time.time() - _started, DataQualityFailures=0, DataQualityRowsFlagged=_flagged,
             PartitionsExpected=_expected, PartitionsPresent=_present)
 print(json.dumps({"published": [s["name"] for s in outputs], "warnings": warnings}))

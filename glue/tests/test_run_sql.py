@@ -30,8 +30,9 @@ class Row(dict):
 
 
 class Recorder:
-    def __init__(self, failing_check=None, app="app-test"):
+    def __init__(self, failing_check=None, app="app-test", flagged=2):
         self.sql = []
+        self.flagged = flagged  # rows the fake dq_row_flags table holds
         self.writes = []
         self.views = []
         self.failing_check = failing_check
@@ -88,6 +89,9 @@ class Frame:
 
     def collect(self):
         return []
+
+    def count(self):
+        return self.rec.flagged
 
     def first(self):
         if self.rec.failing_check and f"-- check:{self.rec.failing_check}" in self.text:
@@ -223,6 +227,16 @@ def test_every_step_runs_rendered_and_publishes_after_the_checks(monkeypatch, aw
     # Lineage and the metrics went out.
     keys = [o["Key"] for o in aws.list_objects_v2(Bucket=LAKE, Prefix="lineage/").get("Contents", [])]
     assert len(keys) == 1
+    # Rows flagged by row-level rules: the count of gold.dq_row_flags, for the alarm.
+    import datetime
+    cw = boto3.client("cloudwatch", region_name="us-east-1")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stats = cw.get_metric_statistics(
+        Namespace="c360", MetricName="DataQualityRowsFlagged", Dimensions=[{"Name": "service", "Value": "c360"}],
+        StartTime=now - datetime.timedelta(hours=1), EndTime=now + datetime.timedelta(hours=1), Period=3600,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    assert [d["Maximum"] for d in stats] == [float(rec.flagged)]
     out = os.environ.get("C360_SPARK_SQL_OUT")
     if out:
         pathlib.Path(out).write_text(json.dumps(rec.sql))

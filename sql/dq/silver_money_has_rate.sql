@@ -1,4 +1,4 @@
--- Every amount converts to USD: a currency with no rate in force on the event's date fails the run (load its rates).
+-- Row-level (gold.dq_row_flags lists each row): every amount converts to USD; a currency with no rate in force on the event's date is flagged, the rest publishes (load its rates and rerun the day).
 SELECT count(*) AS failures,
   min(concat(coalesce(CASE WHEN amount_minor IS NOT NULL AND amount_usd IS NULL THEN currency END,
     CASE WHEN cost_minor IS NOT NULL AND cost_usd IS NULL THEN cost_currency END,

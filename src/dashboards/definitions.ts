@@ -324,6 +324,28 @@ export const DASHBOARDS: Dashboard[] = [
         y: ['events'],
       },
       {
+        id: 'rows_flagged',
+        qs: { view: 'pipeline_row_flags', values: [{ column: 'rows_flagged', agg: 'SUM' }] },
+        title: 'Rows flagged by data quality',
+        units: 'rows',
+        kind: 'kpi',
+        sql: 'SELECT coalesce(sum(rows_flagged), 0) AS value FROM reporting.pipeline_row_flags',
+      },
+      {
+        id: 'flags_by_rule',
+        qs: {
+          view: 'pipeline_row_flags',
+          x: { column: 'check_name', kind: 'category' },
+          values: [{ column: 'rows_flagged', agg: 'SUM' }],
+        },
+        title: 'Flagged rows by rule (published as sent, see gold.dq_row_flags)',
+        units: 'rows',
+        kind: 'bar',
+        sql: 'SELECT check_name, rows_flagged FROM reporting.pipeline_row_flags ORDER BY rows_flagged DESC, check_name',
+        x: 'check_name',
+        y: ['rows_flagged'],
+      },
+      {
         id: 'last_loads',
         qs: {
           view: 'pipeline_health',

@@ -240,6 +240,12 @@ function localEtlTask(paths: ReturnType<typeof localPaths>) {
         r.steps.filter((s) => s.kind === 'partitioned' || s.kind === 'table').reduce((a, s) => a + s.rows, 0),
       );
       etlMetrics.addMetric('DataQualityFailures', 'Count', 0);
+      // Rows a row-level rule flagged (published as sent): the DataQualityRowsFlagged alarm.
+      etlMetrics.addMetric(
+        'DataQualityRowsFlagged',
+        'Count',
+        r.steps.find((s) => s.name === 'dq_row_flags')?.rows ?? 0,
+      );
       const c = completeness(await bronzePartitions(paths.lake), from, to);
       etlMetrics.addMetric('PartitionsExpected', 'Count', c.expected);
       etlMetrics.addMetric('PartitionsPresent', 'Count', c.present);

@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFiles } from '../../src/adapters/local/files';
 import { run as importRates } from '../../src/cli/commands/rates';
+import { enrichDraft } from '../../src/domain/enrich/pipeline';
 import { DataQualityError } from '../../src/domain/errors';
-import type { CanonicalEvent, IdentityKey } from '../../src/domain/event';
+import type { CanonicalEvent, IdentityKey, RawEnvelope } from '../../src/domain/event';
+import { normalize } from '../../src/domain/normalize';
 import { openDuckDb } from '../../src/etl/duckdb';
 import type { LineageEvent } from '../../src/etl/lineage';
 import { runEtl } from '../../src/etl/runner';
 import { canonical } from '../helpers/canonical';
+import { enrichUnderTest } from '../helpers/enrich';
 import { queryLake, writeBronze } from '../helpers/lake';
 
 let n = 0;
@@ -199,16 +202,25 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
     await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' });
     const before = await query(lake, 'SELECT * FROM gold.fact_orders ORDER BY order_key');
     const beforeSilver = await query(lake, 'SELECT count(*) AS n FROM silver.events');
-    // XOF is ISO-4217 but the reference rates have no XOF rate: the order cannot be valued.
-    const unpriced = paidOrder('2026-03-02T12:00:00.000Z', [u2], 'xof-1', 5000, 'XOF');
-    await writeBronze(lake, [unpriced]);
-    const err = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' }).catch(
-      (e: unknown) => e,
-    );
+    await writeBronze(lake, [paidOrder('2026-03-02T12:00:00.000Z', [u2], 'late-1', 5000)]);
+    // A table-level failure (a bug that loses a row between bronze and silver) stops the run.
+    const engine = await openDuckDb();
+    const lossy = {
+      ...engine,
+      run: async (sql: string) => {
+        await engine.run(sql);
+        if (sql.startsWith('CREATE OR REPLACE TEMP TABLE silver_events__new'))
+          await engine.run(
+            'DELETE FROM silver_events__new WHERE event_id = (SELECT min(event_id) FROM silver_events__new)',
+          );
+      },
+    };
+    const err = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03', engine: lossy })
+      .catch((e: unknown) => e)
+      .finally(() => engine.close());
     expect(err).toBeInstanceOf(DataQualityError);
-    expect((err as DataQualityError).check).toBe('dq_silver_money_has_rate');
-    expect((err as DataQualityError).failures).toBe(1);
-    expect((err as Error).message).toContain('(e.g. XOF on 2026-03-02)');
+    expect((err as DataQualityError).check).toBe('dq_silver_reconciles_bronze');
+    expect((err as Error).message).toContain('(e.g. bronze');
     expect((err as Error).message).toContain('the previous good output was left in place');
     expect(await query(lake, 'SELECT * FROM gold.fact_orders ORDER BY order_key')).toEqual(before);
     expect(await query(lake, 'SELECT count(*) AS n FROM silver.events')).toEqual(beforeSilver);
@@ -228,8 +240,91 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
     expect(complete?.inputs.map((i) => i.name)).toContain('silver/events');
     expect(complete?.schemaURL).toMatch(/openlineage\.io\/spec/);
     const failed = events.filter((e) => e.eventType === 'FAIL');
-    expect(failed.map((e) => e.job.name)).toEqual(['etl.dq_silver_money_has_rate']);
+    expect(failed.map((e) => e.job.name)).toEqual(['etl.dq_silver_reconciles_bronze']);
     expect(failed[0]?.run.runId).not.toBe(complete?.run.runId);
+  });
+
+  it('a row-level rule flags the row and the rest of the day publishes (a currency without a rate)', async () => {
+    await writeBronze(lake, dataset());
+    // XOF is ISO-4217 but the reference rates have no XOF rate: the order cannot be valued.
+    await writeBronze(lake, [paidOrder('2026-03-02T12:00:00.000Z', [u2], 'xof-1', 5000, 'XOF')]);
+    const r = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' });
+    expect(r.warnings.map((w) => [w.check, w.failures, w.example])).toEqual([
+      ['dq_silver_money_has_rate', 1, 'XOF on 2026-03-02'],
+    ]);
+    // Published: every order of the day, the unvalued one kept as sent (its amount exact, no USD).
+    expect(
+      await query(
+        lake,
+        "SELECT order_id, currency, amount_minor, amount_usd FROM gold.fact_orders WHERE order_id = 'xof-1'",
+      ),
+    ).toEqual([{ order_id: 'xof-1', currency: 'XOF', amount_minor: '5000', amount_usd: null }]);
+    const flags = await query(lake, 'SELECT check_name, table_name, detail, dt FROM gold.dq_row_flags');
+    expect(flags).toEqual([
+      {
+        check_name: 'money_has_rate',
+        table_name: 'silver.events',
+        detail: expect.stringMatching(/^XOF has no USD rate in force on 2026-03-02/),
+        dt: '2026-03-02',
+      },
+    ]);
+  });
+
+  it("Segment's own spec: a full refund larger than its order is flagged, the order kept as sent, the day published", async () => {
+    const spec = JSON.parse(
+      readFileSync(join(__dirname, '../fixtures/real/segment/ecommerce-v2-spec.json'), 'utf8'),
+    );
+    const full = JSON.parse(
+      readFileSync(join(__dirname, '../fixtures/real/segment/order-refunded-full.json'), 'utf8'),
+    );
+    const { deps } = enrichUnderTest();
+    const fromSegment = (
+      messageId: string,
+      event: string,
+      properties: unknown,
+      at: string,
+    ): CanonicalEvent => {
+      const envelope: RawEnvelope = {
+        v: 1,
+        kind: 'segment',
+        source: 'web',
+        receivedAt: at,
+        requestId: 'r',
+        payload: { type: 'track', event, messageId, userId: 'spec-user', properties, timestamp: at },
+      };
+      const out = normalize(envelope);
+      if (!out.ok || !out.events[0]) throw new Error(`not normalized: ${JSON.stringify(out)}`);
+      return enrichDraft(out.events[0], envelope, deps.enrich);
+    };
+    await writeBronze(lake, [
+      ...dataset(),
+      fromSegment('spec-1', 'Order Completed', spec['Order Completed'], '2026-03-02T10:00:00.000Z'),
+      fromSegment('spec-2', 'Order Refunded', full, '2026-03-02T11:00:00.000Z'),
+    ]);
+    const r = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-03' });
+    expect(r.warnings.map((w) => [w.check, w.failures])).toEqual([
+      ['dq_fact_orders_refunds_within_amount', 1],
+    ]);
+    const [order] = await query(
+      lake,
+      `SELECT order_key, CAST(gross_usd AS VARCHAR) AS gross, CAST(refunded_usd AS VARCHAR) AS refunded FROM gold.fact_orders WHERE order_id = '${full.order_id}'`,
+    );
+    expect(order).toEqual({
+      order_key: expect.any(String),
+      gross: spec['Order Completed'].total.toFixed(2),
+      refunded: full.total.toFixed(2),
+    });
+    expect(await query(lake, 'SELECT check_name, row_key, detail FROM gold.dq_row_flags')).toEqual([
+      {
+        check_name: 'refunds_within_amount',
+        row_key: order?.order_key,
+        detail: `refunded ${full.total.toFixed(2)} USD of an order of ${spec['Order Completed'].total.toFixed(2)} USD`,
+      },
+    ]);
+    // The rest of the day is there: every other order of the dataset published.
+    expect(Number((await query(lake, 'SELECT count(*) AS n FROM gold.fact_orders'))[0]?.n)).toBeGreaterThan(
+      1,
+    );
   });
 
   it('an empty date range fails the freshness check instead of writing nothing silently', async () => {

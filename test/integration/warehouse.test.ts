@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DashboardCache, dashboardCacheDir } from '../../src/dashboards/cache';
 import { DASHBOARDS } from '../../src/dashboards/definitions';
 import { renderDashboards } from '../../src/dashboards/render';
-import { WAREHOUSE_TABLES, warehouseDdl } from '../../src/domain/warehouse/model';
+import { mergeStatements, WAREHOUSE_TABLES, warehouseDdl } from '../../src/domain/warehouse/model';
 import { REPORTING_VIEWS, renderReportingModule } from '../../src/domain/warehouse/reporting';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { runEtl } from '../../src/etl/runner';
@@ -109,6 +109,37 @@ describe('embedded warehouse loads (same merge semantics as Redshift)', () => {
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a table gold rebuilds whole (data quality flags) holds exactly the last load: a resolved flag goes', async () => {
+    const t = WAREHOUSE_TABLES.find((x) => x.name === 'dq_row_flags');
+    expect(t?.replace).toBe(true);
+    const engine = await openDuckDb();
+    try {
+      await setupWarehouse(engine);
+      const load = async (rows: [string, string][]) => {
+        for (const [key, day] of rows)
+          await engine.run(
+            `INSERT INTO staging.dq_row_flags VALUES ('money_has_rate', 'silver.events', '${key}', 'XOF has no USD rate', DATE '${day}')`,
+          );
+        for (const sql of mergeStatements(t as NonNullable<typeof t>, '2026-03-03T00:00:00Z'))
+          await engine.run(sql);
+        return (
+          await engine.rows<{ row_key: string }>('SELECT row_key FROM gold.dq_row_flags ORDER BY row_key')
+        ).map((r) => r.row_key);
+      };
+      expect(
+        await load([
+          ['web:e1', '2026-03-01'],
+          ['web:e2', '2026-03-02'],
+        ]),
+      ).toEqual(['web:e1', 'web:e2']);
+      // e1's rate was loaded and its day rerun: gold no longer flags it.
+      expect(await load([['web:e2', '2026-03-02']])).toEqual(['web:e2']);
+      expect(await load([])).toEqual([]);
+    } finally {
+      engine.close();
+    }
   });
 
   it('orders and revenue equal gold; loading twice changes nothing', async () => {

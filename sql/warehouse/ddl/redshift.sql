@@ -393,6 +393,33 @@ CREATE TABLE IF NOT EXISTS staging.quarantine_daily (
 )
 DISTSTYLE AUTO ENCODE AUTO;
 
+-- gold.dq_row_flags: Rows that break a row-level data quality rule, with the rule and why (Pipeline Health); the rows themselves are published as sent.
+CREATE TABLE IF NOT EXISTS gold.dq_row_flags (
+  check_name VARCHAR(512) NOT NULL,
+  table_name VARCHAR(512) NOT NULL,
+  row_key VARCHAR(512) NOT NULL,
+  detail VARCHAR(512),
+  dt DATE,
+  PRIMARY KEY (check_name, table_name, row_key)
+)
+DISTSTYLE ALL
+COMPOUND SORTKEY (dt)
+ENCODE AUTO;
+COMMENT ON TABLE gold.dq_row_flags IS 'Rows that break a row-level data quality rule, with the rule and why (Pipeline Health); the rows themselves are published as sent.';
+COMMENT ON COLUMN gold.dq_row_flags.check_name IS 'The row-level rule broken (refunds_within_amount, money_has_rate).';
+COMMENT ON COLUMN gold.dq_row_flags.table_name IS 'Where the row is (gold.fact_orders, silver.events).';
+COMMENT ON COLUMN gold.dq_row_flags.row_key IS 'The row''s key in that table (order_key, event_id).';
+COMMENT ON COLUMN gold.dq_row_flags.detail IS 'What breaks the rule, and what to do about it.';
+COMMENT ON COLUMN gold.dq_row_flags.dt IS 'The row''s date (UTC).';
+CREATE TABLE IF NOT EXISTS staging.dq_row_flags (
+  check_name VARCHAR(512),
+  table_name VARCHAR(512),
+  row_key VARCHAR(512),
+  detail VARCHAR(512),
+  dt DATE
+)
+DISTSTYLE AUTO ENCODE AUTO;
+
 -- gold.realtime_minute: Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).
 CREATE TABLE IF NOT EXISTS gold.realtime_minute (
   window_start TIMESTAMP NOT NULL,

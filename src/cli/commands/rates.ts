@@ -15,7 +15,8 @@ export async function run(argv: string[]): Promise<number> {
       'Exchange rates the ETL values money with (USD per unit, per day). "import FILE" reads the ECB\'s euro ' +
         'reference rates (eurofxref-hist.csv, from ecb.europa.eu) into DIR/lake/reference/currency_rates.csv: the ' +
         'shipped reference rates plus one rate per currency and ECB business day. Rerun the ETL for the affected ' +
-        'dates afterwards; an order whose currency has no rate in force fails dq_silver_money_has_rate naming it. ' +
+        'dates afterwards; an order whose currency has no rate in force is published without a USD value and ' +
+        'flagged in gold.dq_row_flags (money_has_rate) until its rate is loaded and its day rerun. ' +
         '"show" lists the latest rate of each currency.',
     )
     .argument('<action>', 'import or show')

@@ -44,6 +44,11 @@ export interface WarehouseTable {
     | { stream: 'realtime' };
   /** Type-2 history: tracked attributes open a new version when they change. */
   scd2?: { tracked: string[] };
+  /**
+   * A small table gold rebuilds whole each run: a load replaces every row (a row gone from gold,
+   * a data quality flag resolved, goes from the warehouse too) instead of merging on the key.
+   */
+  replace?: true;
 }
 
 const c = (name: string, type: ColumnType, description: string, notNull = false): Column => ({
@@ -393,6 +398,24 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
   },
   {
     schema: 'gold',
+    name: 'dq_row_flags',
+    description:
+      'Rows that break a row-level data quality rule, with the rule and why (Pipeline Health); the rows themselves are published as sent.',
+    columns: [
+      c('check_name', 'varchar', 'The row-level rule broken (refunds_within_amount, money_has_rate).', true),
+      c('table_name', 'varchar', 'Where the row is (gold.fact_orders, silver.events).', true),
+      c('row_key', 'varchar', "The row's key in that table (order_key, event_id).", true),
+      c('detail', 'varchar', 'What breaks the rule, and what to do about it.'),
+      c('dt', 'date', "The row's date (UTC)."),
+    ],
+    key: ['check_name', 'table_name', 'row_key'],
+    dist: { style: 'ALL' },
+    sortKey: ['dt'],
+    source: { gold: 'dq_row_flags' },
+    replace: true,
+  },
+  {
+    schema: 'gold',
     name: 'realtime_minute',
     description:
       'Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).',
@@ -544,6 +567,13 @@ export function mergeStatements(t: WarehouseTable, loadedAt: string): string[] {
   const staging = stagingName(t);
   const names = t.columns.map((col) => col.name);
   const dedup = `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${t.key.join(', ')} ORDER BY ${t.key.join(', ')}) AS rn__ FROM ${staging}) d WHERE rn__ = 1`;
+  if (t.replace) {
+    return [
+      `DELETE FROM ${target}`,
+      `INSERT INTO ${target} (${names.join(', ')}) SELECT ${names.join(', ')} FROM (${dedup}) x`,
+      `DELETE FROM ${staging}`,
+    ];
+  }
   if (!t.scd2) {
     const on = t.key.map((k) => `${target}.${k} = s.${k}`).join(' AND ');
     return [
