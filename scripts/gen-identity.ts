@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { projectRoot } from '../src/paths';
 import {
   IDENTITY_TYPES_MODULE,
+  IDENTITY_TYPES_SQL,
   renderIdentityTypesModule,
+  renderIdentityTypesSql,
   withAccountTypesSql,
   withIdentityEnum,
 } from '../src/sources/identity-codegen';
@@ -19,5 +21,6 @@ const update = (rel: string, f: (text: string) => string) => {
   writeFileSync(path, f(readFileSync(path, 'utf8')));
 };
 writeFileSync(join(root, IDENTITY_TYPES_MODULE), renderIdentityTypesModule());
+writeFileSync(join(root, IDENTITY_TYPES_SQL), renderIdentityTypesSql());
 update('schemas/common.v1.json', withIdentityEnum);
 update('sql/silver/identity_hubs.sql', (sql) => withAccountTypesSql(sql, 'sql/silver/identity_hubs.sql'));

@@ -3,14 +3,15 @@
 -- the oldest id wins (earliest customer_since, then the smaller id); a component with no
 -- previous id gets a new deterministic id (a hash of its smallest key). If a split leaves two
 -- components claiming one old id, the component holding the id's oldest key keeps it.
--- Hub keys (identity_hubs) map to their own customer but are flagged and never attribute events.
+-- Components are identity_resolved's (precedence and limits). Hub keys (identity_hubs) map to
+-- their own customer but are flagged and never attribute events.
 WITH node_first AS (
   SELECT concat(id_type, ':', id_value) AS node, min(dt) AS first_dt
   FROM silver_identities GROUP BY concat(id_type, ':', id_value)
 ),
 comp AS (
   SELECT l.node, l.label, coalesce(f.first_dt, '9999-12-31') AS first_dt
-  FROM identity_labels l LEFT JOIN node_first f ON f.node = l.node
+  FROM identity_resolved l LEFT JOIN node_first f ON f.node = l.node
 ),
 claims AS (
   SELECT c.label, p.customer_id, p.customer_since,

@@ -608,9 +608,81 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
       expect.objectContaining({ check: 'dq_identity_hubs', failures: 1, example: 'email_hash:support-desk' }),
     ]);
     expect(await query(lake, 'SELECT count(*) AS n FROM gold.dim_customer')).toEqual([{ n: '4' }]);
-    // Under the limit the shared key merges them, as any shared identity key does.
-    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01', hubLimit: 50 });
-    expect(await query(lake, 'SELECT count(*) AS n FROM gold.dim_customer')).toEqual([{ n: '1' }]);
+    // Under the hub limit the resolution limits still hold: one email shared by four user ids
+    // does not make them one person (at most one user id per profile); the refusal is reported.
+    const under = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01', hubLimit: 50 });
+    expect(under.warnings).toEqual([
+      expect.objectContaining({
+        check: 'dq_identity_refused_merges',
+        failures: 1,
+        example: 'email_hash:support-desk',
+      }),
+    ]);
+    expect(await query(lake, 'SELECT count(*) AS n FROM gold.dim_customer')).toEqual([{ n: '4' }]);
+  });
+
+  it('identity resolution: shared phones, devices and emails never merge two accounts; one person across sources still does', async () => {
+    const u = (v: string) => ({ type: 'user_id', value: v }) as const;
+    const email = (v: string) => ({ type: 'email_hash', value: v }) as const;
+    const phone = (v: string) => ({ type: 'phone_hash', value: v }) as const;
+    const device = (v: string) => ({ type: 'device_id', value: v }) as const;
+    const at = (m: number) => `2026-03-01T10:${String(m).padStart(2, '0')}:00.000Z`;
+    await writeBronze(lake, [
+      // A household: two people, their own emails, one landline.
+      ev('identify', at(1), [u('ann'), email('ann@'), phone('home')]),
+      ev('identify', at(2), [u('bob'), email('bob@'), phone('home')]),
+      // A company phone on three employees' profiles.
+      ...['cy', 'di', 'ed'].map((p, i) => ev('identify', at(3 + i), [u(p), phone('switchboard')])),
+      // A shared tablet: two accounts sign in on it.
+      ev('identify', at(10), [u('fay'), device('tablet')]),
+      ev('identify', at(11), [u('gus'), device('tablet')]),
+      ev('page', at(12), [device('tablet')]),
+      // A reused email: two accounts registered with one family address.
+      ev('identify', at(13), [u('hal'), email('family@')]),
+      ev('identify', at(14), [u('ivy'), email('family@')]),
+      // One person across sources: a web account and a Stripe customer with the same email, and
+      // a device used only by them: one profile.
+      ev('identify', at(20), [u('joe'), email('joe@'), device('joe-phone')]),
+      ev('identify', at(21), [{ type: 'stripe_customer', value: 'cus_joe' }, email('joe@')]),
+      // An alias still merges two user ids of one person.
+      ev('identify', at(30), [u('kim-old')]),
+      ev('alias', at(31), [u('kim'), u('kim-old')]),
+      // Bob orders, his order carrying the household phone too.
+      ev('order_completed', at(40), [u('bob'), phone('home')], {
+        orderId: 'bob-1',
+        amount: 1000,
+        currency: 'USD',
+        status: 'paid',
+      }),
+    ]);
+    const report = await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
+    const customer = async (node: string) =>
+      (await query(lake, `SELECT customer_id FROM silver.identity_map WHERE node = '${node}'`))[0]
+        ?.customer_id;
+    const people = ['ann', 'bob', 'cy', 'di', 'ed', 'fay', 'gus', 'hal', 'ivy', 'joe', 'kim'];
+    const ids = await Promise.all(people.map((p) => customer(`user_id:${p}`)));
+    // Every account its own profile (no two people merged through a shared key)...
+    expect(new Set(ids).size).toBe(people.length);
+    // ...and each keeps what is its own.
+    expect(await customer('email_hash:ann@')).toBe(await customer('user_id:ann'));
+    expect(await customer('email_hash:bob@')).toBe(await customer('user_id:bob'));
+    expect(await customer('stripe_customer:cus_joe')).toBe(await customer('user_id:joe'));
+    expect(await customer('device_id:joe-phone')).toBe(await customer('user_id:joe'));
+    expect(await customer('user_id:kim-old')).toBe(await customer('user_id:kim'));
+    // The shared keys stand alone, and each refusal is counted.
+    for (const shared of [
+      'phone_hash:home',
+      'phone_hash:switchboard',
+      'device_id:tablet',
+      'email_hash:family@',
+    ])
+      expect(people.map((_, i) => ids[i])).not.toContain(await customer(shared));
+    expect(report.warnings).toEqual([
+      expect.objectContaining({ check: 'dq_identity_refused_merges', failures: 4 }),
+    ]);
+    // An event of a shared key and an account belongs to the account (precedence), not the key.
+    const [order] = await query(lake, "SELECT customer_id FROM gold.fact_orders WHERE order_id = 'bob-1'");
+    expect(order?.customer_id).toBe(await customer('user_id:bob'));
   });
 
   it('bots are not active customers; conversion is active buyers over active customers', async () => {
@@ -787,15 +859,15 @@ describe('lake ETL: incremental sessions (keyed steps)', () => {
     await runEtl({ lakeDir: lake, from: '2026-05-01', to: '2026-05-05' });
 
     // Day 6's arrivals: a page of a1; a late page of a2 inside its day-2 session; a new device of
-    // u3; a4's device signing in as u5 (customers 4 and 5 merge: a5, untouched by any event, gets
-    // another customer id); a late order of u6 five minutes after its day-5 session (converted).
+    // u3; an alias of u4 to u5 (customers 4 and 5 merge: a5, untouched by any event, gets another
+    // customer id); a late order of u6 five minutes after its day-5 session (converted).
     const late = { receivedAt: at(6, '08:00') };
     await writeBronze(lake, [
       ev('page', at(6, '09:00'), [anon('a1')]),
       ev('page', at(2, '12:30'), [anon('a2')], {}, late),
       ev('identify', at(6, '09:30'), [user('u3'), anon('a7')]),
       ev('page', at(6, '09:31'), [anon('a7')]),
-      ev('identify', at(6, '10:00'), [user('u5'), anon('a4')]),
+      ev('alias', at(6, '10:00'), [user('u5'), user('u4')]),
       ev(
         'order_completed',
         at(5, '16:25'),
@@ -869,34 +941,34 @@ describe('lake ETL: incremental sessions (keyed steps)', () => {
   });
 
   it('a customer split by a new hub key reaches the stored sessions of keys with no event in the run', async () => {
-    // u10 and u11 share a support mailbox: one customer while it links two accounts. On day 6 a
-    // third account uses it, it becomes a hub (limit 2) and the customer splits; u11's sessions
-    // (server-side events keyed by its user id) have no event that day.
+    // u10 and an anonymous visitor v11 give the same support mailbox: one customer while it links
+    // one account. On day 6 a second account uses it, it becomes a hub (limit 1) and the customer
+    // splits; v11's sessions have no event that day.
     const lake = join(root, 'lake');
     const desk = { type: 'email_hash', value: 'desk' } as const;
     await writeBronze(lake, [
       ev('identify', at(1, '10:00'), [user('u10'), desk]),
-      ev('identify', at(1, '11:00'), [user('u11'), desk]),
-      ev('track', at(2, '10:00'), [user('u11')]),
+      ev('identify', at(1, '11:00'), [anon('v11'), desk]),
+      ev('track', at(2, '10:00'), [anon('v11')]),
       ev('track', at(3, '10:00'), [user('u10')]),
     ]);
-    await runEtl({ lakeDir: lake, from: '2026-05-01', to: '2026-05-05', hubLimit: 2 });
+    await runEtl({ lakeDir: lake, from: '2026-05-01', to: '2026-05-05', hubLimit: 1 });
     const customerOf = async (key: string) =>
       (
         await query(lake, `SELECT DISTINCT customer_id FROM silver.sessions WHERE session_key = '${key}'`)
       ).map((r) => r.customer_id);
-    expect(await customerOf('u11')).toEqual(await customerOf('u10'));
+    expect(await customerOf('v11')).toEqual(await customerOf('u10'));
 
     await writeBronze(lake, [ev('identify', at(6, '10:00'), [user('u12'), desk])]);
     const reference = join(root, 'reference');
     await cp(lake, reference, { recursive: true });
     await rm(join(reference, 'silver/sessions'), { recursive: true });
     await rm(join(reference, 'gold/fact_sessions'), { recursive: true });
-    const day = await runEtl({ lakeDir: lake, from: '2026-05-06', to: '2026-05-06', hubLimit: 2 });
-    await runEtl({ lakeDir: reference, from: '2026-05-06', to: '2026-05-06', hubLimit: 2 });
+    const day = await runEtl({ lakeDir: lake, from: '2026-05-06', to: '2026-05-06', hubLimit: 1 });
+    await runEtl({ lakeDir: reference, from: '2026-05-06', to: '2026-05-06', hubLimit: 1 });
 
     expect(day.steps.find((s) => s.name === 'sessions')?.recomputed).toBeGreaterThan(0);
-    expect(await customerOf('u11')).not.toEqual(await customerOf('u10'));
+    expect(await customerOf('v11')).not.toEqual(await customerOf('u10'));
     for (const table of ['silver.sessions', 'gold.fact_sessions'])
       expect(await query(lake, `SELECT * FROM ${table} ORDER BY ALL`)).toEqual(
         await query(reference, `SELECT * FROM ${table} ORDER BY ALL`),

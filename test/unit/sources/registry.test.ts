@@ -92,7 +92,7 @@ describe('webhook source registry', () => {
     expect([...IDENTITY_TYPES]).toEqual(expected);
     expect([...common.properties.identities.items.properties.type.enum].sort()).toEqual([...expected].sort());
     const accounts = [
-      ...Object.entries(CORE_IDENTITY_TYPES).flatMap(([t, role]) => (role === 'account' ? [t] : [])),
+      ...Object.entries(CORE_IDENTITY_TYPES).flatMap(([t, rule]) => (rule.role === 'account' ? [t] : [])),
       ...declared,
     ];
     expect([...ACCOUNT_IDENTITY_TYPES]).toEqual(accounts);

@@ -143,6 +143,8 @@ describe('Stripe invoice lines by API version', () => {
         data: { object: { ...invoice, lines: { data: [line] } } },
       }),
     );
-    expect((order?.properties.items as { productId: string }[] | undefined)?.[0]?.productId).toBe(line.plan.id);
+    expect((order?.properties.items as { productId: string }[] | undefined)?.[0]?.productId).toBe(
+      line.plan.id,
+    );
   });
 });
