@@ -15,7 +15,8 @@ import { anonymizeIp } from './ip';
  * Beyond emails and phones, the policy classifies fields by their key (anywhere in the tree;
  * keys compared lower-case without separators or digits, so `mobilePhone`, `home_phone` and
  * `phone1` are all phones) and treats each class:
- *   name     (firstName, last_name, surname, …; bare `name` only inside `traits`) → "name:<hmac>"
+ *   name     (firstName, last_name, surname, …; a bare `name` only where it names a person: directly
+ *            in a person's traits or in an object about a person, see PERSON_CONTEXT) → "name:<hmac>"
  *   address  (street, address1, addressLine2, …; a string `address`)             → "addr:<hmac>"
  *   birthdate (birthday, dateOfBirth, dob)                                       → its year only
  *   postcode (postalCode, zip, …)                 → generalized: the outward part / first 3 chars
@@ -31,6 +32,14 @@ const PHONE_IN_TEXT = /\+\d[\d ().-]{6,18}\d/g;
 /** Keys (normalized: lower case, letters only) that hold a phone number. */
 const PHONE_KEY = /^(?:[a-z]*phone(?:number)?|mobile(?:number)?|cell|tel|telephone|fax|msisdn|whatsapp)$/;
 const NAME_KEY = /^(?:firstname|lastname|fullname|givenname|familyname|surname|middlename|maidenname)$/;
+/**
+ * Objects about a person (key lower-cased, letters only): their bare `name` is that person's.
+ * Everywhere else (`traits.company`, a product, a line item, a shop, a `group` call's traits,
+ * which describe an account) a bare `name` names a thing and is kept as sent.
+ */
+const PERSON_CONTEXT =
+  /^(?:traits|customer|customers|contact|contacts|requester|recipient|recipients|buyer|user|person|people|billingaddress|shippingaddress|sender|submitter|assignee|author)$/;
+const personContext = (key: string) => PERSON_CONTEXT.test(key.toLowerCase().replace(/[^a-z]/g, ''));
 const ADDRESS_KEY =
   /^(?:street|streetaddress|address|addressline|line|homeaddress|shippingaddress|billingaddress)$/;
 const BIRTH_KEY = /^(?:birthday|birthdate|dateofbirth|dob)$/;
@@ -133,12 +142,12 @@ export class Pseudonymizer {
   }
 
   /** Replaces PII in a string; records what it found. */
-  private scrubString(s: string, key: string, found: PiiFound, inTraits: boolean): string {
+  private scrubString(s: string, key: string, found: PiiFound, inPerson: boolean): string {
     const c = keyClass(key);
     // Most strings are under keys of no PII class and hold no '@', '%40', '+' or IP: as they are.
     if (
       c === 'other' &&
-      !(inTraits && key === 'name') &&
+      !(inPerson && key === 'name') &&
       !s.includes('@') &&
       !s.includes('%40') &&
       !s.includes('+') &&
@@ -153,7 +162,7 @@ export class Pseudonymizer {
       return p.token;
     }
     if (!s.trim()) return s;
-    if (c === 'name' || (inTraits && key === 'name')) {
+    if (c === 'name' || (inPerson && key === 'name')) {
       found.clear.push({ kind: 'name', field: key, value: s });
       return this.token('name', s);
     }
@@ -217,10 +226,11 @@ export class Pseudonymizer {
    * `value` with its PII replaced (objects, arrays, strings; other values as they are). Copy on
    * write: an object or array is copied only when something inside it changed, so the input is
    * never modified and a value without PII comes back as the same object, allocation-free.
-   * `inTraits`: the value is (inside) a person's traits, where a bare `name` is their name.
+   * `inPerson`: the value is an object about a person (a person's traits, a customer, a contact,
+   * an address), or a string directly in one, where a bare `name` is their name.
    */
-  scrub(value: unknown, found: PiiFound, key = '', depth = 0, inTraits = false): unknown {
-    if (typeof value === 'string') return this.scrubString(value, key, found, inTraits);
+  scrub(value: unknown, found: PiiFound, key = '', depth = 0, inPerson = false): unknown {
+    if (typeof value === 'string') return this.scrubString(value, key, found, inPerson);
     if (value === null || typeof value !== 'object') return value;
     // Deeper than any record may nest (src/domain/json.ts): never stored unchecked, the record is
     // quarantined (sealed) with this reason.
@@ -232,7 +242,7 @@ export class Pseudonymizer {
       let copy: unknown[] | null = null;
       for (let i = 0; i < value.length; i++) {
         const v = value[i];
-        const out = this.scrub(v, found, key, depth + 1, inTraits);
+        const out = this.scrub(v, found, key, depth + 1, inPerson);
         if (copy) copy.push(out);
         else if (out !== v) {
           copy = value.slice(0, i);
@@ -246,7 +256,8 @@ export class Pseudonymizer {
     for (const k in source) {
       if (!Object.hasOwn(source, k)) continue;
       const v = source[k];
-      const out = this.scrub(v, found, k, depth + 1, inTraits || k === 'traits');
+      // A string is judged by the object it is in; an object or array by its own key.
+      const out = this.scrub(v, found, k, depth + 1, typeof v === 'string' ? inPerson : personContext(k));
       // The first change copies the object (keys in their order); changes are defined, never
       // assigned, so a "__proto__" key sent as data stays data (assigning it would drop it).
       if (out !== v) {

@@ -52,7 +52,8 @@ export function enrichDraft(
   const p = ctx.pseudonymizer;
   const scrubbedContext = p.scrub(context, found) as JsonObject;
   const properties = p.scrub(draft.properties, found) as JsonObject;
-  const traits = p.scrub(draft.traits, found, 'traits', 0, true) as JsonObject;
+  // A group call's traits describe the account (its `name` is a company's), not a person.
+  const traits = p.scrub(draft.traits, found, 'traits', 0, draft.type !== 'group') as JsonObject;
   // Ids can carry emails too (userId = "ada@example.com" is common).
   const userId = draft.userId === null ? null : (p.scrub(draft.userId, found) as string);
   const anonymousId = draft.anonymousId === null ? null : (p.scrub(draft.anonymousId, found) as string);
