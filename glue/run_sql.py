@@ -314,7 +314,8 @@ def put_metrics(**values):
 plan = json.loads(read_text("pipeline.json"))
 for step in plan["steps"]:
     text = read_text(step["sql"])
-    sql = render(text, step["sql"])
+    step_params = step.get("params") or {}  # this step's own ${...}, beside the run's
+    sql = render(text, step["sql"], step_params)
     kind, name = step["kind"], step["name"]
     if kind == "partitioned":
         # The run's rows (events that ARRIVED in the range; bronze dt is arrival), merged into the
@@ -342,7 +343,7 @@ for step in plan["steps"]:
         touched_step = next(p for p in plan["steps"] if p["name"] == step["touched"])
         version = hashlib.sha256(text.encode() + b"\0" + read_text(touched_step["sql"]).encode()).hexdigest()
         incremental = full_rebuild == "false" and old is not None and stored_version(step["path"]) == version
-        df = spark.sql(render(text, step["sql"], {"full_rebuild": "false" if incremental else "true"}))
+        df = spark.sql(render(text, step["sql"], {**step_params, "full_rebuild": "false" if incremental else "true"}))
         if incremental:
             touched = spark.table(step["touched"]).select(step["key"])
             df = old.join(touched, step["key"], "left_anti").unionByName(df, allowMissingColumns=True)
@@ -357,7 +358,7 @@ for step in plan["steps"]:
             df.coalesce(1).write.mode("overwrite").parquet(f"{staging}/{step['path']}")
             outputs.append(step)
     elif kind == "iterate":
-        step_sql = render(read_text(step["step"]), step["step"])
+        step_sql = render(read_text(step["step"]), step["step"], step_params)
         spark.sql(sql).cache().createOrReplaceTempView(name)
         for iteration in range(1, 51):
             nxt = spark.sql(step_sql).localCheckpoint()

@@ -18,6 +18,8 @@ export interface PipelineStep {
   key?: string;
   /** keyed: the temp step listing the touched values of `key`. */
   touched?: string;
+  /** Parameters of this step's SQL (`${name}`), beside the run's: one SQL file serves several steps. */
+  params?: Record<string, string>;
 }
 
 export interface StepReport {

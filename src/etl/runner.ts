@@ -288,7 +288,8 @@ async function runEtlLocked(opts: EtlOptions): Promise<EtlReport> {
     const lastBronzeReader = texts.findLastIndex((t) => /\bbronze_\w+/.test(t.replace(/^--.*$/gm, '')));
     for (const [index, step] of plan.entries()) {
       const t0 = performance.now();
-      const sql = renderSql(texts[index] as string, params, step.sql);
+      const stepParams = step.params ? { ...params, ...step.params } : params;
+      const sql = renderSql(texts[index] as string, stepParams, step.sql);
       const target = step.path ? join(opts.lakeDir, step.path) : '';
       const skip = !layers.has(step.layer);
       const { rows, iterations, recomputed } = await EXECUTORS[step.kind]({
@@ -297,7 +298,7 @@ async function runEtlLocked(opts: EtlOptions): Promise<EtlReport> {
         sql,
         text: texts[index] as string,
         touchedText: step.touched ? texts[plan.findIndex((p) => p.name === step.touched)] : undefined,
-        params,
+        params: stepParams,
         root,
         target,
         staging,
