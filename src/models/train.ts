@@ -19,7 +19,7 @@ import {
 } from '../domain/models/clv';
 import { CHURN_FEATURES } from '../domain/models/features';
 import { auc, macroF1, seeded, split } from '../domain/models/metrics';
-import { fitItemModel, holdoutHitRate, type Purchase, recommend } from '../domain/models/recommend';
+import { fitItemModel, holdoutHitRate, type Purchase } from '../domain/models/recommend';
 import { classify, trainSentiment } from '../domain/models/sentiment';
 import { lit, openDuckDb } from '../etl/duckdb';
 import { projectRoot } from '../paths';
@@ -155,7 +155,6 @@ export async function trainModels(opts: {
     asOf,
     version,
   });
-  await writeRecommendations(opts.lakeDir, { customers, lines, items, asOf, version });
   return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir };
 }
 
@@ -438,42 +437,6 @@ async function writeScores(
     'customer_id',
   );
   return rows;
-}
-
-/** The top 5 for every customer (a prospect or a customer without lines gets the most popular). */
-async function writeRecommendations(
-  lakeDir: string,
-  m: {
-    customers: { id: string }[];
-    lines: Purchase[];
-    items: ReturnType<typeof fitItemModel>;
-    asOf: string;
-    version: string;
-  },
-): Promise<void> {
-  const { customers, lines, items, asOf, version } = m;
-  // Top 5 for every customer (a prospect or a customer without lines gets the most popular).
-  const recs = lines.length
-    ? customers.flatMap(({ id }) =>
-        recommend(items, id, 5).map((r, i) => ({
-          customer_id: id,
-          scored_at: asOf,
-          rec_rank: i + 1,
-          product_id: r.productId,
-          score: r.score,
-          reason: r.reason,
-          model_version: version,
-        })),
-      )
-    : [];
-  await writeGold(
-    lakeDir,
-    'customer_recommendations',
-    recs,
-    `SELECT customer_id, CAST(scored_at AS DATE) AS scored_at, CAST(rec_rank AS INTEGER) AS rec_rank, product_id,
-     CAST(score AS DOUBLE) AS score, reason, model_version`,
-    'customer_id, rec_rank',
-  );
 }
 
 /** Rows → gold/<table>/data.parquet (typed by `select` over the rows), replaced atomically. */

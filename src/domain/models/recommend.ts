@@ -5,7 +5,9 @@
  * when the same customers bought both: cosine similarity co(i, j) / √(n_i · n_j). A customer's
  * score for a product they have not bought is the sum of its similarities to what they bought;
  * ties and customers with too little history are filled by popularity (distinct buyers).
- * Deterministic: every ordering breaks ties by product id.
+ * Deterministic: every ordering breaks ties by product id. The ETL computes the same in SQL for
+ * gold.customer_recommendations (both engines); this module measures it (hit rate@5) and is the
+ * reference a test holds the SQL to.
  */
 export interface Purchase {
   customerId: string;
@@ -78,7 +80,10 @@ export function recommend(model: ItemModel, customerId: string, k = 5): Recommen
       if (!owned.has(j)) scores.set(j, (scores.get(j) ?? 0) + s);
     }
   }
+  // Scores rounded to 10 decimals: sums of the same similarities in another order (the ETL's SQL,
+  // sql/gold/customer_recommendations.sql) differ in the last bits, and must order ties alike.
   const out: Recommendation[] = [...scores]
+    .map(([p, v]): [string, number] => [p, Math.round(v * 1e10) / 1e10])
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, k)
     .map(([productId, score]) => ({ productId, score, reason: 'similar' }));

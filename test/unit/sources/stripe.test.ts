@@ -148,3 +148,79 @@ describe('Stripe invoice lines by API version', () => {
     );
   });
 });
+
+describe('Stripe refunds that cannot be valued are quarantined naming where and why', () => {
+  const charge = { ...current.charge, amount_refunded: 0 } as Record<string, unknown>;
+  const out = (type: string, object: Record<string, unknown>) =>
+    normalize(providerEnvelope('stripe', { id: 'evt_q', type, created: 1767261600, data: { object } }));
+  it('an embedded refund without an amount, a total without a currency, a refund event without one', () => {
+    expect(
+      out('charge.refunded', { ...charge, refunds: { data: [{ id: 're_x', currency: 'usd' }] } }),
+    ).toEqual({
+      ok: false,
+      reason: 'schema_violation',
+      detail: 'stripe: /data/object/refunds/data refund re_x has no amount',
+      errors: [{ path: '/data/object/refunds/data', rule: 'required', message: 'refund re_x has no amount' }],
+    });
+    expect(out('charge.refunded', { ...charge, currency: null, amount_refunded: 500 })).toMatchObject({
+      ok: false,
+      errors: [
+        {
+          path: '/data/object/amount_refunded',
+          message: expect.stringContaining('has no ISO-4217 currency'),
+        },
+      ],
+    });
+    expect(out('refund.created', { ...current.refund, currency: null })).toMatchObject({
+      ok: false,
+      errors: [{ path: '/data/object', message: `refund ${current.refund?.id} has no ISO-4217 currency` }],
+    });
+  });
+
+  it("a refund's defaults: its order's refund when it has no id, succeeded when no status, the customer's identity", () => {
+    const [d] = drafts(
+      providerEnvelope('stripe', {
+        id: 'evt_d',
+        type: 'refund.created',
+        created: 1767261600,
+        data: { object: { amount: 700, currency: 'eur', charge: 'ch_9', customer: 'cus_9' } },
+      }),
+    );
+    expect(d?.properties).toMatchObject({
+      orderId: 'ch_9',
+      refundId: 'ch_9:refund',
+      amount: 700,
+      currency: 'EUR',
+      status: 'succeeded',
+      provider: 'stripe',
+    });
+    expect(d?.identities).toEqual([{ type: 'stripe_customer', value: 'cus_9' }]);
+  });
+});
+
+describe('Stripe invoice line fields by precedence', () => {
+  const invoice = json('invoice-plan-line-2019.json');
+  const base = invoice.lines.data[0];
+  const items = (line: Record<string, unknown>) =>
+    drafts(
+      providerEnvelope('stripe', {
+        id: 'evt_l',
+        type: 'invoice.paid',
+        created: 1507273919,
+        data: { object: { ...invoice, lines: { data: [line] } } },
+      }),
+    )[0]?.properties.items;
+  it('price before pricing before plan; unit_amount before plan amount before line amount; quantity 1 when absent', () => {
+    const price = { product: 'prod_price', unit_amount: 300 };
+    const pricing = { price_details: { product: 'prod_pricing' } };
+    expect(items({ ...base, price, pricing })).toEqual([
+      { productId: 'prod_price', name: base.description, price: 300, quantity: 1 },
+    ]);
+    expect(
+      items({ ...base, pricing, plan: { ...base.plan, product: 'prod_plan' }, quantity: undefined }),
+    ).toEqual([{ productId: 'prod_pricing', name: base.description, price: base.plan.amount, quantity: 1 }]);
+    expect(items({ ...base, plan: undefined, quantity: 2 })).toEqual([
+      { productId: base.id, name: base.description, price: base.amount, quantity: 2 },
+    ]);
+  });
+});
