@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { emptyFound, Pseudonymizer } from '../../../../src/domain/enrich/pii';
 import { enrichDraft } from '../../../../src/domain/enrich/pipeline';
 import type { RawEnvelope } from '../../../../src/domain/event';
 import { normalize } from '../../../../src/domain/normalize';
-import { enrichUnderTest } from '../../../helpers/enrich';
+import { enrichUnderTest, TEST_PII_KEY } from '../../../helpers/enrich';
 import { providerEnvelope } from '../../../helpers/envelopes';
 
 /**
@@ -122,5 +123,55 @@ describe('PII policy on names: precise as well as safe', () => {
   it('a company that is a thing, not a person: traits.company.name and a group call keep "Initech"', () => {
     expect(texts.split('\n')[0]).toContain('"company":{"name":"Initech"');
     expect(texts.split('\n')[1]).toContain('"name":"Initech"');
+  });
+});
+
+describe('where a bare name names a person', () => {
+  const p = new Pseudonymizer(TEST_PII_KEY);
+  const scrubbed = (value: unknown, inPerson = false) => p.scrub(value, emptyFound(), '', 0, inPerson);
+  const PEOPLE = [
+    'traits',
+    'customer',
+    'customers',
+    'contact',
+    'contacts',
+    'requester',
+    'recipient',
+    'recipients',
+    'buyer',
+    'user',
+    'person',
+    'people',
+    'billing_address',
+    'shippingAddress',
+    'sender',
+    'submitter',
+    'assignee',
+    'author',
+  ];
+  it.each(PEOPLE)('an object under "%s" is about a person: its name is tokenized', (key) => {
+    const out = scrubbed({ [key]: { name: 'Ada Lovelace', plan: 'pro' } }) as Record<
+      string,
+      Record<string, string>
+    >;
+    expect(out[key]?.name).toMatch(/^name:[0-9a-f]{64}$/);
+    expect(out[key]?.plan).toBe('pro');
+    // In an array of them too.
+    const many = scrubbed({ [key]: [{ name: 'Ada Lovelace' }] }) as Record<string, Record<string, string>[]>;
+    expect(many[key]?.[0]?.name).toMatch(/^name:/);
+  });
+  it.each(['company', 'product', 'products', 'shop', 'store', 'merchant', 'organization', 'item', 'brand'])(
+    'an object under "%s" is a thing: its name is kept as sent',
+    (key) => {
+      const value = { [key]: { name: 'Initech' } };
+      expect(scrubbed(value)).toBe(value);
+    },
+  );
+  it("a thing inside a person's traits stays a thing, and a bare name outside any person is kept", () => {
+    const traits = { name: 'Peter Gibbons', company: { name: 'Initech' } };
+    const out = scrubbed(traits, true) as { name: string; company: { name: string } };
+    expect(out.name).toMatch(/^name:/);
+    expect(out.company.name).toBe('Initech');
+    expect(scrubbed({ name: 'Monopoly: 3rd Edition' })).toEqual({ name: 'Monopoly: 3rd Edition' });
   });
 });
