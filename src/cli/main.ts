@@ -92,6 +92,11 @@ const COMMANDS: Record<string, CommandEntry> = {
       'service level objectives on the embedded metrics: SLIs, error budget, burn rates (slo [--window 1h|1d|30d])',
     load: () => import('./commands/slo'),
   },
+  dq: {
+    summary:
+      'rows a row-level data quality rule flagged in the last ETL run, published as sent (dq [--check NAME] [--summary])',
+    load: () => import('./commands/dq'),
+  },
   query: {
     summary: 'run ad-hoc SQL over the lake, or the warehouse with --warehouse (--format table|csv|json)',
     load: () => import('./commands/query'),
