@@ -135,7 +135,6 @@ export async function trainModels(opts: {
     sentiment: { model: sentiment, f1: sentimentF1, majorityF1, testRows: actual.length },
     recommendations: { holdout: recsHoldout, items },
     gold: {
-      ordersFile,
       revenueOrders: purchases.length,
       customers: customers.length,
       asOf,
@@ -187,7 +186,7 @@ async function saveModels(
       holdout: ReturnType<typeof holdoutHitRate> | null;
       items: ReturnType<typeof fitItemModel>;
     };
-    gold: { ordersFile: string; revenueOrders: number; customers: number; asOf: string; orderLines: number };
+    gold: { revenueOrders: number; customers: number; asOf: string; orderLines: number };
   },
 ): Promise<{ metrics: Record<string, unknown>; version: string; dir: string }> {
   const { holdoutAuc, telco, horizon, y, cutoff } = m.churn;
@@ -230,7 +229,8 @@ async function saveModels(
   };
   const lineage = {
     gold: {
-      fact_orders: m.gold.ordersFile,
+      // The dataset, not where this machine keeps it: the same gold gives the same version anywhere.
+      fact_orders: 'gold/fact_orders',
       revenue_orders: m.gold.revenueOrders,
       customers: m.gold.customers,
       as_of: asOf,

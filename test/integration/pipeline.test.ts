@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
@@ -10,6 +10,7 @@ import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { runEtl } from '../../src/etl/runner';
 import { SCORING_BATCH_ROWS } from '../../src/handlers/pipeline-steps';
+import { trainModels } from '../../src/models/train';
 import { localPaths } from '../../src/runtime/local';
 import { LOCAL_SUBSTITUTIONS, runBackfill, runDailyPipeline, StepError } from '../../src/runtime/pipeline';
 import { runTrainingMachine } from '../../src/runtime/train-machine';
@@ -149,6 +150,24 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       expect(scored.length).toBe(Math.ceil(sql.length / SCORING_BATCH_ROWS));
     } finally {
       engine.close();
+    }
+  });
+
+  it('the same gold trains the same model version wherever the data folder is', async () => {
+    await runEtl({ lakeDir: join(dir, 'lake'), from: DAY, to: DAY });
+    const elsewhere = await mkdtemp(join(tmpdir(), 'c360-models-elsewhere-'));
+    try {
+      await cp(join(dir, 'lake', 'gold'), join(elsewhere, 'lake', 'gold'), { recursive: true });
+      const here = await trainModels({ dataDir: dir, lakeDir: join(dir, 'lake'), benchmarks: false });
+      const there = await trainModels({
+        dataDir: elsewhere,
+        lakeDir: join(elsewhere, 'lake'),
+        benchmarks: false,
+      });
+      expect(there.version).toBe(here.version);
+      expect(there.customersScored).toBe(here.customersScored);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
     }
   });
 
