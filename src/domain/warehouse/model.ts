@@ -51,6 +51,21 @@ export interface WarehouseTable {
   replace?: true;
 }
 
+/** Columns several tables share, described once. */
+const SHARED = {
+  customer_id:
+    'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
+  source: "The c360 source that sent it (a write key's source, a webhook provider, a batch file kind).",
+  gross_usd:
+    'Revenue before refunds, USD (DECIMAL(18,2)), valued at the ECB rate in force on the order date.',
+  net_usd: 'Revenue after refunds (gross − refunds), USD.',
+  country: "ISO-3166 alpha-2 country (geo-IP or the profile's address, normalized), NULL when unknown.",
+  segment:
+    'Customer segment: champions, loyal, needs_attention, at_risk (k-means on recency, frequency, monetary) or prospect (no revenue order yet).',
+  scored_at: 'The scoring date (UTC): the last revenue order day of the data the models were fitted on.',
+  model_version: 'The model version that produced the row (models/<version>/ and c360 models list).',
+} as const;
+
 const c = (name: string, type: ColumnType, description: string, notNull = false): Column => ({
   name,
   type,
@@ -72,18 +87,10 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
       ),
       c('order_id', 'varchar', 'The order id exactly as the provider sent it.'),
       c('provider', 'varchar', 'Where the order came from (stripe, shopify, segment, a batch order file).'),
-      c(
-        'customer_id',
-        'varchar',
-        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
-      ),
+      c('customer_id', 'varchar', SHARED.customer_id),
       c('ordered_at', 'timestamp', 'When the order was placed (UTC).'),
       c('order_date', 'date', "The order's date (UTC): the sort key and the dashboards' time filter."),
-      c(
-        'source',
-        'varchar',
-        "The c360 source that sent it (a write key's source, a webhook provider, a batch file kind).",
-      ),
+      c('source', 'varchar', SHARED.source),
       c(
         'status',
         'varchar',
@@ -94,17 +101,13 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
       c('amount_minor', 'bigint', "The amount in the currency's minor units (cents; yen have none), exact."),
       c('amount_usd', 'money', 'The amount in USD at the rate of the order date.'),
       c('item_count', 'int', 'Number of line items.'),
-      c(
-        'gross_usd',
-        'money',
-        'Revenue before refunds, USD (DECIMAL(18,2)), valued at the ECB rate in force on the order date.',
-      ),
+      c('gross_usd', 'money', SHARED.gross_usd),
       c(
         'refunded_usd',
         'money',
         'Refunds counted once each by refund id (failed or cancelled ones excluded), USD.',
       ),
-      c('net_usd', 'money', 'Revenue after refunds (gross − refunds), USD.'),
+      c('net_usd', 'money', SHARED.net_usd),
     ],
     key: ['order_key'],
     dist: { style: 'KEY', key: 'customer_id' },
@@ -122,20 +125,12 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
         "Session id: a hash of the customer (or device) key and the session's number; a session ends after 30 minutes without an event.",
         true,
       ),
-      c(
-        'customer_id',
-        'varchar',
-        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
-      ),
+      c('customer_id', 'varchar', SHARED.customer_id),
       c('started_at', 'timestamp', 'First event of the session (UTC).'),
       c('ended_at', 'timestamp', 'Last event of the session (UTC).'),
       c('session_date', 'date', "The session's start date (UTC)."),
       c('events', 'bigint', 'Events in the session.'),
-      c(
-        'source',
-        'varchar',
-        "The c360 source that sent it (a write key's source, a webhook provider, a batch file kind).",
-      ),
+      c('source', 'varchar', SHARED.source),
       c(
         'device_type',
         'varchar',
@@ -147,11 +142,7 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
         'Where the session came from: direct, internal, search, social, email, paid or referral.',
       ),
       c('campaign_source', 'varchar', 'utm_source of the first event, when tagged.'),
-      c(
-        'country',
-        'varchar',
-        "ISO-3166 alpha-2 country (geo-IP or the profile's address, normalized), NULL when unknown.",
-      ),
+      c('country', 'varchar', SHARED.country),
       c('duration_s', 'double', 'Seconds from the first to the last event.'),
       c('converted', 'int', '1 when the customer placed a revenue order during the session.'),
     ],
@@ -166,11 +157,7 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     description: 'One row per support ticket, latest state, CSAT when rated.',
     columns: [
       c('ticket_id', 'varchar', "The support tool's ticket id, as sent.", true),
-      c(
-        'customer_id',
-        'varchar',
-        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
-      ),
+      c('customer_id', 'varchar', SHARED.customer_id),
       c('created_at', 'timestamp', 'When the ticket was opened (UTC).'),
       c('solved_at', 'timestamp', 'When it was solved or closed (UTC), NULL while open.'),
       c('status', 'varchar', 'open, pending, solved or closed.'),
@@ -192,11 +179,7 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     description: 'One row per ad-network postback (install, event, conversion) with cost and revenue.',
     columns: [
       c('event_id', 'varchar', "The postback's event key (namespaced by network).", true),
-      c(
-        'customer_id',
-        'varchar',
-        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
-      ),
+      c('customer_id', 'varchar', SHARED.customer_id),
       c('attributed_at', 'timestamp', 'When the install or event was attributed (UTC).'),
       c('attributed_date', 'date', 'Its date (UTC).'),
       c('network', 'varchar', 'The ad network (appsflyer, adjust, …).'),
@@ -222,38 +205,21 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
       'The Customer 360 profile, type-2 history: a new version when the segment, lifecycle stage or country changes.',
     columns: [
       c('customer_key', 'varchar', 'Surrogate key of this version of the profile (type-2).', true),
-      c(
-        'customer_id',
-        'varchar',
-        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
-        true,
-      ),
+      c('customer_id', 'varchar', SHARED.customer_id, true),
       c('valid_from', 'timestamp', 'When this version took effect (UTC).', true),
       c('valid_to', 'timestamp', 'When it was superseded (UTC), NULL for the current version.'),
       c('is_current', 'boolean', 'True for the current version of the profile.', true),
-      c(
-        'segment',
-        'varchar',
-        'Customer segment: champions, loyal, needs_attention, at_risk (k-means on recency, frequency, monetary) or prospect (no revenue order yet).',
-      ),
+      c('segment', 'varchar', SHARED.segment),
       c('lifecycle_stage', 'varchar', "The CRM lifecycle stage (HubSpot lifecyclestage or the CRM file's)."),
-      c(
-        'country',
-        'varchar',
-        "ISO-3166 alpha-2 country (geo-IP or the profile's address, normalized), NULL when unknown.",
-      ),
+      c('country', 'varchar', SHARED.country),
       c('first_seen_at', 'timestamp', 'First event of any key of the customer (UTC).'),
       c('last_seen_at', 'timestamp', 'Latest event (UTC).'),
       c('identity_keys', 'bigint', 'Number of identity keys stitched into the customer.'),
       c('sources', 'bigint', 'Number of distinct sources that know the customer.'),
       c('orders', 'bigint', 'Number of revenue orders.'),
-      c(
-        'gross_usd',
-        'money',
-        'Revenue before refunds, USD (DECIMAL(18,2)), valued at the ECB rate in force on the order date.',
-      ),
+      c('gross_usd', 'money', SHARED.gross_usd),
       c('refunds_usd', 'money', 'Refunds over all orders, USD.'),
-      c('net_usd', 'money', 'Revenue after refunds (gross − refunds), USD.'),
+      c('net_usd', 'money', SHARED.net_usd),
       c('first_order_at', 'timestamp', 'First revenue order (UTC).'),
       c('last_order_at', 'timestamp', 'Latest revenue order (UTC).'),
       c('tickets', 'bigint', 'Support tickets opened.'),
@@ -294,28 +260,14 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     description:
       'Model scores per customer and scoring date (churn, segment, CLV) written back by the scoring step.',
     columns: [
-      c(
-        'customer_id',
-        'varchar',
-        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
-        true,
-      ),
-      c(
-        'scored_at',
-        'date',
-        'The scoring date (UTC): the last revenue order day of the data the models were fitted on.',
-        true,
-      ),
+      c('customer_id', 'varchar', SHARED.customer_id, true),
+      c('scored_at', 'date', SHARED.scored_at, true),
       c(
         'churn_probability',
         'double',
         'P(no revenue order in the next 90 days), XGBoost on gold.churn_features.',
       ),
-      c(
-        'segment',
-        'varchar',
-        'Customer segment: champions, loyal, needs_attention, at_risk (k-means on recency, frequency, monetary) or prospect (no revenue order yet).',
-      ),
+      c('segment', 'varchar', SHARED.segment),
       c(
         'clv_12m_usd',
         'money',
@@ -323,11 +275,7 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
       ),
       c('p_alive', 'double', 'P(the customer is still active), BG/NBD.'),
       c('expected_purchases_90d', 'double', 'Expected purchase days in the next 90 days, BG/NBD.'),
-      c(
-        'model_version',
-        'varchar',
-        'The model version that produced the row (models/<version>/ and c360 models list).',
-      ),
+      c('model_version', 'varchar', SHARED.model_version),
     ],
     key: ['customer_id', 'scored_at'],
     dist: { style: 'KEY', key: 'customer_id' },
@@ -340,18 +288,8 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     description:
       'Top-5 products per customer and scoring date from co-purchase behaviour (item-to-item), written back by the scoring step.',
     columns: [
-      c(
-        'customer_id',
-        'varchar',
-        'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
-        true,
-      ),
-      c(
-        'scored_at',
-        'date',
-        'The scoring date (UTC): the last revenue order day of the data the models were fitted on.',
-        true,
-      ),
+      c('customer_id', 'varchar', SHARED.customer_id, true),
+      c('scored_at', 'date', SHARED.scored_at, true),
       c('rec_rank', 'int', 'Rank 1–5 of the recommendation.', true),
       c('product_id', 'varchar', 'The product recommended, id as in the order lines.'),
       c(
@@ -364,11 +302,7 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
         'varchar',
         'similar (co-purchased with what the customer bought) or popular (a fill when the history says too little).',
       ),
-      c(
-        'model_version',
-        'varchar',
-        'The model version that produced the row (models/<version>/ and c360 models list).',
-      ),
+      c('model_version', 'varchar', SHARED.model_version),
     ],
     key: ['customer_id', 'scored_at', 'rec_rank'],
     dist: { style: 'KEY', key: 'customer_id' },
@@ -383,12 +317,7 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     columns: [
       c('dt', 'date', 'The day the events were quarantined (UTC).', true),
       c('reason', 'varchar', 'The quarantine reason code (docs/data-contract.md).', true),
-      c(
-        'source',
-        'varchar',
-        "The c360 source that sent it (a write key's source, a webhook provider, a batch file kind).",
-        true,
-      ),
+      c('source', 'varchar', SHARED.source, true),
       c('events', 'bigint', 'Events quarantined for that reason and source that day.'),
     ],
     key: ['dt', 'reason', 'source'],
