@@ -55,7 +55,7 @@ export async function trainModels(opts: {
   const ordersFile = join(opts.lakeDir, 'gold', 'fact_orders', 'data.parquet');
   if (!existsSync(ordersFile))
     throw new C360Error(`gold is empty under ${opts.lakeDir}: run "c360 etl" (or "npm start") first`);
-  const { purchases, customers, lines } = await readGold(opts.lakeDir, ordersFile);
+  const { purchases, customers, lines, training, scoring } = await readGold(opts.lakeDir, ordersFile);
   if (purchases.length === 0) throw new C360Error('gold has no revenue orders to train on');
   const asOf = purchases
     .map((p) => p.date)
@@ -74,7 +74,6 @@ export async function trainModels(opts: {
   say('training churn (XGBoost) on gold.churn_training');
   const horizon = CHURN_HORIZON_DAYS;
   const cutoff = addDays(asOf, -horizon);
-  const { training, scoring } = await readChurnTables(opts.lakeDir);
   const y = training.map((t) => t.label);
   const train = training.filter((t) => t.split === 'train');
   const test = training.filter((t) => t.split === 'validation');
@@ -278,6 +277,9 @@ async function readGold(
   purchases: { customerId: string; date: string; amount: number }[];
   customers: { id: string; firstSeen: string | null }[];
   lines: Purchase[];
+  /** gold.churn_training and gold.churn_features as the trainer and the scorer read them. */
+  training: (ChurnRow & { label: number; split: string })[];
+  scoring: ChurnRow[];
 }> {
   const engine = await openDuckDb();
   let purchases: { customerId: string; date: string; amount: number }[];
@@ -302,10 +304,10 @@ async function readGold(
         `SELECT customer_id AS c, strftime(CAST(first_seen_at AS DATE), '%Y-%m-%d') AS f FROM read_parquet(${lit(join(lakeDir, 'gold', 'dim_customer', 'data.parquet'))}) ORDER BY 1`,
       )
     ).map((r) => ({ id: r.c, firstSeen: r.f }));
+    return { purchases, customers, lines, ...(await readChurnTables(engine, lakeDir)) };
   } finally {
     engine.close();
   }
-  return { purchases, customers, lines };
 }
 
 interface ChurnRow {
@@ -313,11 +315,11 @@ interface ChurnRow {
   x: number[];
 }
 
-/** gold.churn_training and gold.churn_features as the trainer and the scorer read them. */
-async function readChurnTables(lakeDir: string): Promise<{
-  training: (ChurnRow & { label: number; split: string })[];
-  scoring: ChurnRow[];
-}> {
+/** gold.churn_training and gold.churn_features, on the engine readGold has open. */
+async function readChurnTables(
+  engine: Awaited<ReturnType<typeof openDuckDb>>,
+  lakeDir: string,
+): Promise<{ training: (ChurnRow & { label: number; split: string })[]; scoring: ChurnRow[] }> {
   const file = (t: string) => join(lakeDir, 'gold', t, 'data.parquet');
   for (const t of ['churn_training', 'churn_features'])
     if (!existsSync(file(t)))
@@ -327,21 +329,16 @@ async function readChurnTables(lakeDir: string): Promise<{
     customerId: r.customer_id as string,
     x: CHURN_FEATURES.map((f) => r[f] as number),
   });
-  const engine = await openDuckDb();
-  try {
-    const training = await engine.rows<Record<string, unknown>>(
-      `SELECT customer_id, CAST(label AS INTEGER) AS label, split, ${cols} FROM read_parquet(${lit(file('churn_training'))}) ORDER BY customer_id`,
-    );
-    const scoring = await engine.rows<Record<string, unknown>>(
-      `SELECT customer_id, ${cols} FROM read_parquet(${lit(file('churn_features'))}) ORDER BY customer_id`,
-    );
-    return {
-      training: training.map((r) => ({ ...row(r), label: r.label as number, split: r.split as string })),
-      scoring: scoring.map(row),
-    };
-  } finally {
-    engine.close();
-  }
+  const training = await engine.rows<Record<string, unknown>>(
+    `SELECT customer_id, CAST(label AS INTEGER) AS label, split, ${cols} FROM read_parquet(${lit(file('churn_training'))}) ORDER BY customer_id`,
+  );
+  const scoring = await engine.rows<Record<string, unknown>>(
+    `SELECT customer_id, ${cols} FROM read_parquet(${lit(file('churn_features'))}) ORDER BY customer_id`,
+  );
+  return {
+    training: training.map((r) => ({ ...row(r), label: r.label as number, split: r.split as string })),
+    scoring: scoring.map(row),
+  };
 }
 
 /** Segments: k-means on scaled recency / frequency / monetary, named by rules on the centroids. */
