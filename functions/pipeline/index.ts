@@ -1,4 +1,3 @@
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { RedshiftWarehouse } from '../../src/adapters/aws/redshift-warehouse';
@@ -6,14 +5,17 @@ import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
 import { readEnv } from '../../src/config/env';
 import { writeReportsFor } from '../../src/dashboards/reports';
 import { C360Error } from '../../src/domain/errors';
-import { CHURN_FEATURES } from '../../src/domain/models/features';
+import { ModelRegistry } from '../../src/domain/models/registry';
 import { dashboardLatencySql } from '../../src/domain/warehouse/dashboard-latency';
 import { WAREHOUSE_TABLES } from '../../src/domain/warehouse/model';
 import { isCustomResourceEvent } from '../../src/handlers/custom-resource';
 import {
   createPipelineStepsHandler,
   lakeKey,
+  liveScoringModels,
   type PipelineStepEvent,
+  SCORES_TABLE,
+  scoresManifest,
   splitFeatures,
 } from '../../src/handlers/pipeline-steps';
 import { createWarehouseSetupResource } from '../../src/handlers/warehouse-setup-resource';
@@ -24,15 +26,7 @@ import { createWarehouseSetupResource } from '../../src/handlers/warehouse-setup
  */
 export const loadConfig = () =>
   readEnv(
-    [
-      'LAKE_BUCKET',
-      'REDSHIFT_WORKGROUP',
-      'REDSHIFT_SECRET_ARN',
-      'REDSHIFT_COPY_ROLE_ARN',
-      'MODEL_VERSION',
-      'MODEL_VERSION_PARAMETER',
-      'GLUE_DATABASE',
-    ],
+    ['LAKE_BUCKET', 'REDSHIFT_WORKGROUP', 'REDSHIFT_SECRET_ARN', 'REDSHIFT_COPY_ROLE_ARN', 'GLUE_DATABASE'],
     {
       REDSHIFT_DATABASE: 'c360',
     },
@@ -41,7 +35,6 @@ export const loadConfig = () =>
 const config = loadConfig();
 const { logger, metrics } = powertools();
 const lake = new S3ObjectStore(config.LAKE_BUCKET);
-const ssm = new SSMClient({});
 const warehouse = new RedshiftWarehouse({
   workgroupName: config.REDSHIFT_WORKGROUP,
   database: config.REDSHIFT_DATABASE,
@@ -69,17 +62,30 @@ const steps = correlated(
         new Date().toISOString().replace('T', ' ').replace('Z', ''),
       );
     },
+    loadScores: async (date, batches) => {
+      const table = WAREHOUSE_TABLES.find(
+        (t) => t.name === SCORES_TABLE,
+      ) as (typeof WAREHOUSE_TABLES)[number];
+      const manifest = `export/${SCORES_TABLE}/dt=${date}/manifest.json`;
+      await lake.put(manifest, scoresManifest(config.LAKE_BUCKET, date, batches));
+      await warehouse.loadTable(
+        table,
+        `s3://${config.LAKE_BUCKET}/${manifest}`,
+        new Date().toISOString().replace('T', ' ').replace('Z', ''),
+        'csv',
+      );
+    },
     refreshReporting: () => warehouse.refreshReporting(),
+    // The training state machine's fit and register steps: artifacts and the registry in the lake.
+    models: { lake, registry: new ModelRegistry(lake), lakeKey: (uri) => lakeKey(uri, config.LAKE_BUCKET) },
     setupWarehouse,
     // The day's summary and its week's digest, from Redshift, to reports/ in the lake bucket.
     writeReports: (date) => writeReportsFor(warehouse, lake, date),
-    // The batches are the endpoint's input; the version is the one the training state machine
-    // last deployed (its SSM parameter, which starts as the stack's ModelVersion).
+    // The batches are the Map's input; the versions are the registry's live ones (the training
+    // state machine registers and promotes them; `c360 models rollback` moves them back).
     prepareScoring: async (date, featuresUri) => ({
-      batches: await splitFeatures(lake, lakeKey(featuresUri, config.LAKE_BUCKET), date, CHURN_FEATURES),
-      modelVersion:
-        (await ssm.send(new GetParameterCommand({ Name: config.MODEL_VERSION_PARAMETER }))).Parameter
-          ?.Value ?? config.MODEL_VERSION,
+      batches: await splitFeatures(lake, lakeKey(featuresUri, config.LAKE_BUCKET), date),
+      ...(await liveScoringModels(new ModelRegistry(lake))),
     }),
   }),
   (e) => ({ execution: field(e, 'execution'), step: field(e, 'step') }),

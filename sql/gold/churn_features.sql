@@ -7,6 +7,8 @@
 -- monetary = mean daily spend over the repeat days (USD); weeks_since_last = tenure − recency.
 -- A prospect (no revenue order) enters as at first contact: no repeat days, tenure = weeks from
 -- the day it was first seen (0 if that is after the as-of day).
+-- is_buyer (has a revenue order) and as_of (the scoring date, YYYY-MM-DD) are the customer models'
+-- inputs besides the features (src/domain/models/customer-models.ts: prospects are not in the fits).
 WITH revenue AS (
   SELECT customer_id, dt, gross_usd FROM fact_orders WHERE is_revenue AND customer_id IS NOT NULL
 ),
@@ -30,10 +32,13 @@ weeks AS (
       WHEN b.customer_id IS NOT NULL THEN (unix_timestamp(CAST(a.d AS TIMESTAMP)) - unix_timestamp(CAST(b.first_dt AS TIMESTAMP))) / 604800.0
       ELSE greatest((unix_timestamp(CAST(a.d AS TIMESTAMP)) - unix_timestamp(CAST(CAST(d.first_seen_at AS DATE) AS TIMESTAMP))) / 604800.0, 0)
     END AS tenure_weeks,
-    coalesce(b.monetary, 0) AS monetary
+    coalesce(b.monetary, 0) AS monetary,
+    b.customer_id IS NOT NULL AS is_buyer,
+    a.d AS as_of
   FROM dim_customer d
   CROSS JOIN as_of a
   LEFT JOIN buyers b ON b.customer_id = d.customer_id
 )
-SELECT customer_id, frequency, recency_weeks, tenure_weeks, monetary, tenure_weeks - recency_weeks AS weeks_since_last
+SELECT customer_id, frequency, recency_weeks, tenure_weeks, monetary, tenure_weeks - recency_weeks AS weeks_since_last,
+  is_buyer, CAST(as_of AS STRING) AS as_of
 FROM weeks

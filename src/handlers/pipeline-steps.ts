@@ -1,9 +1,15 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'csv-stringify/sync';
 import { parseCsv } from '../domain/batch/csv';
 import { C360Error } from '../domain/errors';
 import { addDays } from '../domain/instant';
+import { CUSTOMER_MODELS_CODE, fitCustomerModels } from '../domain/models/customer-models';
+import { SCORING_COLUMNS } from '../domain/models/features';
+import { type ModelRegistry, scoreVersion } from '../domain/models/registry';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import type { ObjectStore } from '../ports/object-store';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
+import { readScoringRows, type ScoringModels, scoreBatchKey } from './score';
 
 /**
  * The daily pipeline's small steps in AWS (one Lambda, `step` says which): resolve the run's date,
@@ -15,6 +21,11 @@ export interface PipelineStepsDeps {
   logger: LoggerPort;
   /** Loads one warehouse table for a date (Redshift Data API: COPY the export, merge). */
   loadTable: (table: string, date: string) => Promise<void>;
+  /**
+   * Loads the day's score files (the scoring Map's `batches` outputs under scores/model=customer/)
+   * into customer_scores (Redshift: a manifest of them, COPY as CSV, merge).
+   */
+  loadScores: (date: string, batches: number) => Promise<void>;
   /** Refills the materialized reporting tables (after the loads of a step). */
   refreshReporting: () => Promise<void>;
   /** Creates the warehouse's schemas, tables and reporting layer (after a deploy; idempotent). */
@@ -23,47 +34,138 @@ export interface PipelineStepsDeps {
    * Splits the day's feature export (the Athena result of gold.churn_features at `featuresUri`)
    * into scoring batches (splitFeatures) and names the model version they are scored with.
    */
-  prepareScoring: (date: string, featuresUri: string) => Promise<{ batches: number[]; modelVersion: string }>;
+  prepareScoring: (
+    date: string,
+    featuresUri: string,
+  ) => Promise<{ batches: number[]; modelVersion: string; models: ScoringModels }>;
   /** Writes the day's summary and its week's digest (writeReportsFor); returns their keys. */
   writeReports: (date: string) => Promise<string[]>;
   /** The elapsed times (ms) of the dashboards' warehouse queries that ended in the last minutes. */
   dashboardQueryMs?: (windowMinutes: number) => Promise<number[]>;
   metrics?: MetricsPort;
+  /** The model registry and the lake it keeps artifacts in (the training state machine's steps). */
+  models?: { lake: ObjectStore; registry: ModelRegistry; lakeKey: (uri: string) => string };
 }
+
+/** The warehouse table the scoring Map's files load into. */
+export const SCORES_TABLE = 'customer_scores';
 
 /** Rows per scoring batch: one score Lambda invocation, well under the endpoint's 6 MB payload. */
 export const SCORING_BATCH_ROWS = 500;
 
 /**
- * The feature export (CSV with a header, customer_id first: Athena quotes every field, DuckDB
- * does not) → `features/model=churn/dt=<date>/batch-<n>.csv` of SCORING_BATCH_ROWS rows each,
- * for the scoring Map. Returns the batch numbers.
+ * The feature export (CSV with a header, SCORING_COLUMNS: Athena quotes every field, DuckDB does
+ * not) → `features/model=customer/dt=<date>/batch-<n>.csv` of SCORING_BATCH_ROWS rows each, for
+ * the scoring Map (quoted where a value needs it: an id is kept as sent). Returns the batch numbers.
  */
 export async function splitFeatures(
   objects: ObjectStore,
   exportKey: string,
   date: string,
-  features: readonly string[],
 ): Promise<number[]> {
   const rows = parseCsv((await objects.get(exportKey)).toString('utf8')).filter((r) =>
     r.cells.some((c) => c !== ''),
   );
   const header = rows[0]?.cells ?? [];
-  const expected = ['customer_id', ...features];
-  if (header.join(',') !== expected.join(','))
+  if (header.join(',') !== SCORING_COLUMNS.join(','))
     throw new C360Error(
-      `${exportKey}: the feature export's columns are ${header.join(',') || '(none)'}, expected ${expected.join(',')} (gold.churn_features is out of step with the model)`,
+      `${exportKey}: the feature export's columns are ${header.join(',') || '(none)'}, expected ${SCORING_COLUMNS.join(',')} (gold.churn_features is out of step with the models)`,
     );
-  const body = rows.slice(1).map((r) => r.cells.join(','));
+  const body = rows.slice(1).map((r) => r.cells);
   const batches: number[] = [];
   for (let i = 0; i * SCORING_BATCH_ROWS < body.length; i++) {
     await objects.put(
-      `features/model=churn/dt=${date}/batch-${i}.csv`,
-      `${[expected.join(','), ...body.slice(i * SCORING_BATCH_ROWS, (i + 1) * SCORING_BATCH_ROWS)].join('\n')}\n`,
+      scoreBatchKey('features', date, i),
+      stringify(body.slice(i * SCORING_BATCH_ROWS, (i + 1) * SCORING_BATCH_ROWS), {
+        header: true,
+        columns: SCORING_COLUMNS,
+      }),
     );
     batches.push(i);
   }
   return batches;
+}
+
+/**
+ * What the day's scoring uses: the registry's live churn and customer-model versions (the score
+ * rows carry both), or "none" while either was never deployed (a fresh stack: the day publishes
+ * without scores).
+ */
+export async function liveScoringModels(
+  registry: ModelRegistry,
+): Promise<{ modelVersion: string; models: ScoringModels }> {
+  const [churn, customer] = [await registry.live('churn'), await registry.live('customer')];
+  if (!churn || !customer)
+    return { modelVersion: 'none', models: { version: 'none', customerModelsKey: '' } };
+  const version = scoreVersion(churn.version, customer.version);
+  return { modelVersion: version, models: { version, customerModelsKey: customer.artifact } };
+}
+
+/**
+ * The training state machine's fit step (AWS: the pipeline-steps Lambda over the Athena export of
+ * gold.churn_features; embedded: the same function over DuckDB's): the customer models fitted by
+ * the code the embedded trainer runs, written to `models/customer/<version>/customer-models.json`
+ * in the lake, registered and made live. The version is the as-of day and a hash of the fitted
+ * models, so a retried step registers the same version again.
+ */
+export async function fitAndRegisterCustomerModels(o: {
+  /** Where the export is (the lake) and where artifacts go (the lake in AWS, the data folder embedded). */
+  exports: ObjectStore;
+  artifacts: ObjectStore;
+  registry: ModelRegistry;
+  exportKey: string;
+  now: Date;
+}): Promise<{ version: string; buyers: number; customers: number }> {
+  const { exportKey, registry, now } = o;
+  const rows = readScoringRows((await o.exports.get(exportKey)).toString('utf8'), exportKey);
+  const asOf = rows[0]?.asOf;
+  if (!asOf)
+    throw new C360Error(`${exportKey}: gold.churn_features is empty: nothing to fit the customer models on`);
+  const models = fitCustomerModels(rows.map((r) => r.rfm));
+  const version = `v${asOf.replace(/-/g, '')}-${createHash('sha256').update(JSON.stringify(models)).digest('hex').slice(0, 8)}`;
+  const artifact = `models/customer/${version}/customer-models.json`;
+  await o.artifacts.put(artifact, JSON.stringify(models));
+  await registry.register(
+    {
+      model: 'customer',
+      version,
+      registeredAt: now.toISOString(),
+      codeVersion: CUSTOMER_MODELS_CODE,
+      training: { asOf, rows: models.fitted.buyers },
+      metrics: { ...models.clv, customers: models.fitted.buyers, segments: models.fitted.sizes },
+      artifact,
+    },
+    { promote: true },
+  );
+  return { version, buyers: models.fitted.buyers, customers: rows.length };
+}
+
+/**
+ * The training state machine's last step: the churn model the endpoint now serves, registered and
+ * made live (the version is the training job's name; its deployment is the endpoint
+ * configuration of the same name, which a rollback points the endpoint back to).
+ */
+export async function registerChurn(
+  registry: ModelRegistry,
+  e: { job?: string; artifacts?: string; auc?: number; date?: string; image?: string },
+  now: Date,
+): Promise<{ version: string }> {
+  if (!e.job || !e.artifacts || typeof e.auc !== 'number' || !e.date || !DATE.test(e.date))
+    throw new C360Error('register-churn needs {job, artifacts, auc, date: YYYY-MM-DD}');
+  await registry.register(
+    {
+      model: 'churn',
+      version: e.job,
+      registeredAt: now.toISOString(),
+      codeVersion: `sagemaker xgboost ${e.image ?? ''}`.trim(),
+      training: { asOf: e.date },
+      metrics: { validation_auc: e.auc },
+      artifact: e.artifacts,
+      deployment: { endpointConfig: e.job },
+    },
+    { promote: true },
+  );
+  return { version: e.job };
 }
 
 /**
@@ -83,6 +185,19 @@ export function evaluateModel(
       `the training job reported no validation:auc (metrics: ${(metrics ?? []).map((m) => m.MetricName).join(', ') || 'none'}); set eval_metric=auc and a validation channel`,
     );
   return { accept: auc >= floor, auc };
+}
+
+/**
+ * A Redshift COPY manifest of the day's score files (every batch mandatory: a missing one fails the
+ * load instead of loading part of the day).
+ */
+export function scoresManifest(bucket: string, date: string, batches: number): string {
+  return JSON.stringify({
+    entries: Array.from({ length: batches }, (_, b) => ({
+      url: `s3://${bucket}/${scoreBatchKey('scores', date, b)}`,
+      mandatory: true,
+    })),
+  });
 }
 
 /** s3://bucket/key → key, for an export in the lake bucket. */
@@ -159,6 +274,13 @@ export interface PipelineStepEvent extends RunInput {
   /** evaluate-model: the training job's FinalMetricDataList and the AUC floor. */
   metrics?: { MetricName?: string; Value?: number }[];
   minAuc?: string | number;
+  /** load-scores: the scoring Map's results, one per batch (empty when no model was live). */
+  scored?: unknown[];
+  /** register-churn: the training job, its model artifacts, its validation AUC and image. */
+  job?: string;
+  artifacts?: string;
+  auc?: number;
+  image?: string;
   /** dashboard-latency: how many minutes back to read (the schedule's rate). */
   windowMinutes?: number;
 }
@@ -176,8 +298,14 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       const tables = WAREHOUSE_TABLES.filter((t) =>
         event.step === 'load-scores' ? 'optionalGold' in t.source : 'gold' in t.source,
       ).map((t) => t.name);
-      // One table at a time: a load per table never overlaps another of the same table.
-      for (const t of tables) await deps.loadTable(t, event.date);
+      // One table at a time: a load per table never overlaps another of the same table. The
+      // scores come from the Map's files (none when no model was live: the table keeps its rows).
+      const scored = event.step === 'load-scores' ? (event.scored?.length ?? 0) : 0;
+      for (const t of tables) {
+        if (t === SCORES_TABLE) {
+          if (scored > 0) await deps.loadScores(event.date, scored);
+        } else await deps.loadTable(t, event.date);
+      }
       // The dashboards' pre-aggregated tables follow the loaded rows.
       await deps.refreshReporting();
       deps.logger.info('warehouse loaded', { date: event.date, tables });
@@ -200,6 +328,23 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
     }
     case 'evaluate-model':
       return evaluateModel(event.metrics, event.minAuc);
+    case 'fit-customer-models': {
+      if (!deps.models) throw new C360Error('fit-customer-models needs the lake (not configured here)');
+      if (!event.featuresUri?.startsWith('s3://'))
+        throw new C360Error(
+          'fit-customer-models needs {featuresUri: s3://…} (the Athena export of gold.churn_features)',
+        );
+      return fitAndRegisterCustomerModels({
+        exports: deps.models.lake,
+        artifacts: deps.models.lake,
+        registry: deps.models.registry,
+        exportKey: deps.models.lakeKey(event.featuresUri),
+        now: deps.now(),
+      });
+    }
+    case 'register-churn':
+      if (!deps.models) throw new C360Error('register-churn needs the registry (not configured here)');
+      return registerChurn(deps.models.registry, event, deps.now());
     case 'write-reports': {
       if (!event.date || !DATE.test(event.date))
         throw new C360Error('write-reports needs {date: YYYY-MM-DD}');

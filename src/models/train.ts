@@ -1,25 +1,26 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { kmeans } from 'ml-kmeans';
 import { LocalScorer } from '../adapters/local/local-scorer';
+import { FolderObjectStore } from '../adapters/local/object-store';
 import { decodeMixed, parseCsv } from '../domain/batch/csv';
 import { C360Error } from '../domain/errors';
 import { addDays } from '../domain/instant';
-import { evaluateChurn, telcoDataset, trainXgboost } from '../domain/models/churn';
+import { evaluateChurn, loadXgboost, telcoDataset, trainXgboost, XGB_PARAMS } from '../domain/models/churn';
 import {
-  clv,
-  expectedPurchases,
-  fitBgNbd,
-  fitGammaGamma,
-  pAlive,
-  type RfmSummary,
-  summarize,
-} from '../domain/models/clv';
+  CUSTOMER_MODELS_CODE,
+  type CustomerModels,
+  fitCustomerModels,
+  type RfmRow,
+  scoreCustomer,
+  scoresCsv,
+} from '../domain/models/customer-models';
+import { featureReference } from '../domain/models/drift';
 import { CHURN_FEATURES } from '../domain/models/features';
-import { auc, macroF1, seeded, split } from '../domain/models/metrics';
+import { auc, macroF1, split } from '../domain/models/metrics';
 import { fitItemModel, holdoutHitRate, type Purchase } from '../domain/models/recommend';
+import { type ModelName, ModelRegistry } from '../domain/models/registry';
 import { classify, trainSentiment } from '../domain/models/sentiment';
 import { lit, openDuckDb } from '../etl/duckdb';
 import { projectRoot } from '../paths';
@@ -49,6 +50,11 @@ export async function trainModels(opts: {
   scorer?: Scorer;
   /** Also evaluate churn on the real Telco data (≈10 s; default true). */
   benchmarks?: boolean;
+  /**
+   * Score every customer into gold.customer_scores too (default true: `c360 models train`). The
+   * daily pipeline says false: its scoring Map scores, once, with the versions the registry has live.
+   */
+  score?: boolean;
   onProgress?: (m: string) => void;
 }): Promise<ModelsReport> {
   const say = opts.onProgress ?? (() => {});
@@ -56,17 +62,14 @@ export async function trainModels(opts: {
   if (!existsSync(ordersFile))
     throw new C360Error(`gold is empty under ${opts.lakeDir}: run "c360 etl" (or "npm start") first`);
   const { purchases, customers, lines, training, scoring } = await readGold(opts.lakeDir, ordersFile);
-  if (purchases.length === 0) throw new C360Error('gold has no revenue orders to train on');
-  const asOf = purchases
-    .map((p) => p.date)
-    .sort()
-    .at(-1) as string;
+  if (purchases.length === 0 || !scoring.some((s) => s.rfm.buyer))
+    throw new C360Error('gold has no revenue orders to train on');
+  const asOf = scoring[0]?.asOf as string;
 
-  // CLV
-  say('fitting BG/NBD and Gamma-Gamma');
-  const summaryNow = summarize(purchases, asOf);
-  const bgnbd = fitBgNbd(summaryNow);
-  const gammagamma = fitGammaGamma(summaryNow);
+  // CLV and segments: the customer models, on gold.churn_features' RFM columns (the same module
+  // the AWS fit step and the scoring Map run).
+  say('fitting BG/NBD, Gamma-Gamma and k-means segments');
+  const customerModels = fitCustomerModels(scoring.map((s) => s.rfm));
 
   // Churn: XGBoost on the ETL's own feature tables, as the SageMaker job trains and the scoring
   // Map scores: gold.churn_training (features as of the cutoff, the 90-day label, the train /
@@ -86,23 +89,10 @@ export async function trainModels(opts: {
     xgb.predict(test.map((t) => t.x)),
     test.map((t) => t.label),
   );
-  const scorer = opts.scorer ?? new LocalScorer((X) => xgb.predict(X));
-  const scored = await scorer.score(scoring.map((s) => s.x.join(',')));
-  const churnOf = new Map(scoring.map((s, i) => [s.customerId, scored[i] as number]));
-  const bySummary = new Map(summaryNow.map((s, i) => [s.customerId, i]));
-  const weeksTo = (from: string | null) =>
-    from && from < asOf
-      ? (Date.parse(`${asOf}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 604_800_000
-      : 0;
-  const prospects: RfmSummary[] = customers
-    .filter((c) => !bySummary.has(c.id))
-    .map((c) => ({ customerId: c.id, frequency: 0, recency: 0, T: weeksTo(c.firstSeen), monetary: 0 }));
+  // What churn score drift is measured against: the scores of the population it scores now.
+  const reference = { score: featureReference(xgb.predict(scoring.map((s) => s.x))) };
   const churnModel = xgb.model;
   xgb.free();
-
-  // Segments: k-means on scaled recency / frequency / monetary, named by rules on the centroids.
-  say('segmenting (k-means)');
-  const { km, mean, sd, names, segmentOf } = fitSegments(summaryNow);
 
   // Sentiment (social mentions and tickets): trained on the real airline tweets.
   say('training sentiment');
@@ -128,9 +118,9 @@ export async function trainModels(opts: {
       trainRows: train.length,
       testRows: test.length,
       model: churnModel,
+      reference,
     },
-    clv: { bgnbd, gammagamma, customers: summaryNow.length },
-    segments: { km, mean, sd, names, segmentOf },
+    customer: customerModels,
     sentiment: { model: sentiment, f1: sentimentF1, majorityF1, testRows: actual.length },
     recommendations: { holdout: recsHoldout, items },
     gold: {
@@ -141,25 +131,76 @@ export async function trainModels(opts: {
     },
   });
 
+  if (opts.score === false) return { version, asOf, customersScored: 0, metrics, artifactsDir: dir };
   say('scoring customers');
-  const rows = await writeScores(opts.lakeDir, {
-    customers,
-    summaryNow,
-    prospects,
-    churnOf,
-    segment: (i) => segmentOf(km.clusters[i] as number),
-    bgnbd,
-    gammagamma,
-    asOf,
-    version,
-  });
-  return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir };
+  const booster = await loadXgboost(churnModel);
+  try {
+    const scorer = opts.scorer ?? new LocalScorer((X) => booster.predict(X));
+    const churn = await scorer.score(scoring.map((s) => s.x.join(',')));
+    const rows = scoring.map((s, i) =>
+      scoreCustomer(customerModels, s.rfm, churn[i] ?? null, s.asOf, version),
+    );
+    const csv = join(opts.lakeDir, 'gold', '.customer_scores.csv');
+    await writeFile(csv, scoresCsv(rows));
+    await materializeScores(opts.lakeDir, [csv]);
+    await unlink(csv);
+    return { version, asOf, customersScored: rows.length, metrics, artifactsDir: dir };
+  } finally {
+    booster.free();
+  }
 }
+
+/**
+ * The day's score files (customer_scores rows as CSV, the scoring Map's output or the trainer's)
+ * → gold/customer_scores/data.parquet, typed as the warehouse table, ordered by customer, replaced
+ * atomically. In AWS the score files themselves are the table (a Glue table over scores/, which
+ * Athena reads and Redshift COPYs); embedded readers take Parquet as for every gold table.
+ */
+export async function materializeScores(lakeDir: string, files: string[]): Promise<number> {
+  const target = join(lakeDir, 'gold', 'customer_scores');
+  await mkdir(target, { recursive: true });
+  const w = await openDuckDb();
+  try {
+    const types = {
+      customer_id: 'VARCHAR',
+      scored_at: 'DATE',
+      churn_probability: 'DOUBLE',
+      segment: 'VARCHAR',
+      clv_12m_usd: 'DECIMAL(18,2)',
+      p_alive: 'DOUBLE',
+      expected_purchases_90d: 'DOUBLE',
+      model_version: 'VARCHAR',
+    };
+    const columns = `{${Object.entries(types)
+      .map(([k, v]) => `${lit(k)}: ${lit(v)}`)
+      .join(', ')}}`;
+    await w.run(
+      `COPY (SELECT * FROM read_csv([${files.map(lit).join(', ')}], header = true, columns = ${columns}, quote = '"', escape = '"')
+         ORDER BY customer_id)
+       TO ${lit(join(target, '.data.parquet.tmp'))} (FORMAT parquet)`,
+    );
+    const [n] = await w.rows<{ n: string }>(
+      `SELECT count(*) AS n FROM read_parquet(${lit(join(target, '.data.parquet.tmp'))})`,
+    );
+    await rename(join(target, '.data.parquet.tmp'), join(target, 'data.parquet'));
+    return Number(n?.n ?? 0);
+  } finally {
+    w.close();
+  }
+}
+
+/** The code that trains each model: the algorithm and its fixed parameters (the registry's codeVersion). */
+export const CODE_VERSIONS: Record<ModelName, string> = {
+  churn: `xgboost-1.7 ${createHash('sha256').update(JSON.stringify(XGB_PARAMS)).digest('hex').slice(0, 8)}`,
+  customer: CUSTOMER_MODELS_CODE,
+  recommendations: 'item2item cosine, 50 neighbours, popularity fill',
+  sentiment: 'multinomial naive bayes, negation marking',
+};
 
 /**
  * The trained models saved as a version: metrics and lineage first, the version id a hash of both
  * (a rerun on the same gold is the same version), every artifact under models/<version>/, then
- * LATEST pointed at it.
+ * LATEST pointed at it and every model registered and made live in the registry.
  */
 async function saveModels(
   dataDir: string,
@@ -173,13 +214,9 @@ async function saveModels(
       trainRows: number;
       testRows: number;
       model: unknown;
+      reference: { score: ReturnType<typeof featureReference> };
     };
-    clv: {
-      bgnbd: ReturnType<typeof fitBgNbd>;
-      gammagamma: ReturnType<typeof fitGammaGamma>;
-      customers: number;
-    };
-    segments: ReturnType<typeof fitSegments>;
+    customer: CustomerModels;
     sentiment: { model: unknown; f1: number; majorityF1: number; testRows: number };
     recommendations: {
       holdout: ReturnType<typeof holdoutHitRate> | null;
@@ -189,8 +226,7 @@ async function saveModels(
   },
 ): Promise<{ metrics: Record<string, unknown>; version: string; dir: string }> {
   const { holdoutAuc, telco, horizon, y, cutoff } = m.churn;
-  const { bgnbd, gammagamma } = m.clv;
-  const { km, mean, sd, names, segmentOf } = m.segments;
+  const { bgnbd, gammagamma } = m.customer.clv;
   const { f1: sentimentF1, majorityF1 } = m.sentiment;
   const recsHoldout = m.recommendations.holdout;
   const items = m.recommendations.items;
@@ -210,11 +246,8 @@ async function saveModels(
       horizon_days: horizon,
       positives_share: y.filter((v) => v === 1).length / y.length,
     },
-    clv: { bgnbd, gammagamma, customers: m.clv.customers },
-    segments: {
-      k: 4,
-      sizes: Object.fromEntries(names.map((n) => [n, km.clusters.filter((c) => segmentOf(c) === n).length])),
-    },
+    clv: { bgnbd, gammagamma, customers: m.customer.fitted.buyers },
+    segments: { k: m.customer.segments.centroids.length, sizes: m.customer.fitted.sizes },
     sentiment: { macro_f1: sentimentF1, majority_baseline_f1: majorityF1, test_rows: m.sentiment.testRows },
     recommendations: recsHoldout
       ? {
@@ -248,13 +281,7 @@ async function saveModels(
   await mkdir(dir, { recursive: true });
   const artifacts: Record<string, unknown> = {
     'churn-xgboost.json': m.churn.model,
-    'clv.json': { bgnbd, gammagamma },
-    'segments-kmeans.json': {
-      centroids: km.centroids,
-      mean,
-      sd,
-      names: km.centroids.map((_, i) => segmentOf(i)),
-    },
+    'customer-models.json': m.customer,
     'sentiment-nb.json': m.sentiment.model,
     'recommendations-item2item.json': {
       popular: items.popular,
@@ -266,6 +293,46 @@ async function saveModels(
   for (const [name, body] of Object.entries(artifacts))
     await writeFile(join(dir, name), JSON.stringify(body));
   await writeFile(join(dataDir, 'models', 'LATEST'), version);
+  // The registry (models/registry/<model>.json under the data folder): one entry per model.
+  const registry = new ModelRegistry(new FolderObjectStore(dataDir));
+  const registeredAt = new Date().toISOString();
+  const entry = (
+    model: ModelName,
+    artifact: string,
+    rows: number,
+    modelMetrics: Record<string, unknown>,
+  ) => ({
+    model,
+    version,
+    registeredAt,
+    codeVersion: CODE_VERSIONS[model],
+    training: { asOf, rows },
+    metrics: modelMetrics,
+    artifact: `models/${version}/${artifact}`,
+  });
+  const { telco_reliability: _r, importance: _i, ...churnMetrics } = metrics.churn as Record<string, unknown>;
+  await registry.register(
+    {
+      ...entry('churn', 'churn-xgboost.json', m.churn.trainRows + m.churn.testRows, churnMetrics),
+      training: { asOf, rows: m.churn.trainRows + m.churn.testRows, cutoff, horizonDays: horizon },
+      reference: m.churn.reference,
+    },
+    { promote: true },
+  );
+  await registry.register(
+    entry('customer', 'customer-models.json', m.customer.fitted.buyers, {
+      ...metrics.clv,
+      segments: metrics.segments.sizes,
+    }),
+    { promote: true },
+  );
+  await registry.register(
+    entry('recommendations', 'recommendations-item2item.json', m.gold.orderLines, metrics.recommendations),
+    { promote: true },
+  );
+  await registry.register(entry('sentiment', 'sentiment-nb.json', m.sentiment.testRows, metrics.sentiment), {
+    promote: true,
+  });
   return { metrics, version, dir };
 }
 
@@ -279,7 +346,7 @@ async function readGold(
   lines: Purchase[];
   /** gold.churn_training and gold.churn_features as the trainer and the scorer read them. */
   training: (ChurnRow & { label: number; split: string })[];
-  scoring: ChurnRow[];
+  scoring: ScoringRow[];
 }> {
   const engine = await openDuckDb();
   let purchases: { customerId: string; date: string; amount: number }[];
@@ -315,11 +382,17 @@ interface ChurnRow {
   x: number[];
 }
 
+/** A row of gold.churn_features: the churn features and the customer models' RFM inputs. */
+interface ScoringRow extends ChurnRow {
+  rfm: RfmRow;
+  asOf: string;
+}
+
 /** gold.churn_training and gold.churn_features, on the engine readGold has open. */
 async function readChurnTables(
   engine: Awaited<ReturnType<typeof openDuckDb>>,
   lakeDir: string,
-): Promise<{ training: (ChurnRow & { label: number; split: string })[]; scoring: ChurnRow[] }> {
+): Promise<{ training: (ChurnRow & { label: number; split: string })[]; scoring: ScoringRow[] }> {
   const file = (t: string) => join(lakeDir, 'gold', t, 'data.parquet');
   for (const t of ['churn_training', 'churn_features'])
     if (!existsSync(file(t)))
@@ -333,31 +406,20 @@ async function readChurnTables(
     `SELECT customer_id, CAST(label AS INTEGER) AS label, split, ${cols} FROM read_parquet(${lit(file('churn_training'))}) ORDER BY customer_id`,
   );
   const scoring = await engine.rows<Record<string, unknown>>(
-    `SELECT customer_id, ${cols} FROM read_parquet(${lit(file('churn_features'))}) ORDER BY customer_id`,
+    `SELECT customer_id, ${cols}, is_buyer, CAST(as_of AS VARCHAR) AS as_of FROM read_parquet(${lit(file('churn_features'))}) ORDER BY customer_id`,
   );
   return {
     training: training.map((r) => ({ ...row(r), label: r.label as number, split: r.split as string })),
-    scoring: scoring.map(row),
+    scoring: scoring.map((r) => {
+      const base = row(r);
+      const [frequency, recency, T, monetary] = base.x as [number, number, number, number];
+      return {
+        ...base,
+        rfm: { customerId: base.customerId, frequency, recency, T, monetary, buyer: r.is_buyer === true },
+        asOf: r.as_of as string,
+      };
+    }),
   };
-}
-
-/** Segments: k-means on scaled recency / frequency / monetary, named by rules on the centroids. */
-function fitSegments(summaryNow: RfmSummary[]) {
-  const raw = summaryNow.map((s) => [s.T - s.recency, Math.log1p(s.frequency), Math.log1p(s.monetary)]);
-  const mean = [0, 1, 2].map((j) => raw.reduce((a, r) => a + (r[j] as number), 0) / raw.length);
-  const sd = [0, 1, 2].map(
-    (j) =>
-      Math.sqrt(raw.reduce((a, r) => a + ((r[j] as number) - (mean[j] as number)) ** 2, 0) / raw.length) || 1,
-  );
-  const scaled = raw.map((r) => r.map((v, j) => (v - (mean[j] as number)) / (sd[j] as number)));
-  const rnd = seeded(360);
-  const km = kmeans(scaled, 4, { seed: Math.floor(rnd() * 1e6), initialization: 'kmeans++' });
-  // Value of a centroid: more purchases and spend, less time since the last one.
-  const value = km.centroids.map((c) => (c[1] as number) + (c[2] as number) - (c[0] as number));
-  const names = ['champions', 'loyal', 'needs_attention', 'at_risk'];
-  const rankOf = value.map((v) => value.filter((w) => w > v).length);
-  const segmentOf = (cluster: number) => names[rankOf[cluster] as number] as string;
-  return { km, mean, sd, names, segmentOf };
 }
 
 /** Sentiment (social mentions and tickets): naive Bayes on the real airline tweets, macro-F1 on a holdout. */
@@ -383,87 +445,6 @@ async function fitSentiment() {
     actual,
   );
   return { sentiment, sentimentF1, majorityF1, actual };
-}
-
-/**
- * Scores for every customer in gold. A prospect (no revenue order yet) enters the models at first
- * contact as if it were a first purchase: no repeat days, T = weeks since first seen. So its churn
- * probability is the model's for that profile, P(alive) is 1 (BG/NBD has no dropout before a
- * first purchase), expected purchases follow the population rate, and its CLV prices them at
- * Gamma-Gamma's population mean spend. Its segment is the rule-based "prospect".
- */
-async function writeScores(
-  lakeDir: string,
-  m: {
-    customers: { id: string }[];
-    summaryNow: RfmSummary[];
-    prospects: RfmSummary[];
-    churnOf: Map<string, number>;
-    segment: (summaryIndex: number) => string;
-    bgnbd: ReturnType<typeof fitBgNbd>;
-    gammagamma: ReturnType<typeof fitGammaGamma>;
-    asOf: string;
-    version: string;
-  },
-) {
-  const { customers, summaryNow, prospects, churnOf, segment, bgnbd, gammagamma, asOf, version } = m;
-  const bySummary = new Map(summaryNow.map((s, i) => [s.customerId, i]));
-  const byProspect = new Map(prospects.map((s, i) => [s.customerId, i]));
-  const rows = customers.map(({ id }) => {
-    const i = bySummary.get(id);
-    const p = byProspect.get(id);
-    const s = (i === undefined ? prospects[p as number] : summaryNow[i]) as RfmSummary;
-    return {
-      customer_id: id,
-      scored_at: asOf,
-      churn_probability: churnOf.get(id) ?? null,
-      segment: i === undefined ? 'prospect' : segment(i),
-      clv_12m_usd: Math.round(clv(bgnbd, gammagamma, s) * 100) / 100,
-      p_alive: pAlive(bgnbd, s),
-      expected_purchases_90d: expectedPurchases(bgnbd, s, 90 / 7),
-      model_version: version,
-    };
-  });
-  await writeGold(
-    lakeDir,
-    'customer_scores',
-    rows,
-    `SELECT customer_id, CAST(scored_at AS DATE) AS scored_at, CAST(churn_probability AS DOUBLE) AS churn_probability, segment,
-     CAST(clv_12m_usd AS DECIMAL(18,2)) AS clv_12m_usd, CAST(p_alive AS DOUBLE) AS p_alive,
-     CAST(expected_purchases_90d AS DOUBLE) AS expected_purchases_90d, model_version`,
-    'customer_id',
-  );
-  return rows;
-}
-
-/** Rows → gold/<table>/data.parquet (typed by `select` over the rows), replaced atomically. */
-async function writeGold(
-  lakeDir: string,
-  table: string,
-  rows: Record<string, unknown>[],
-  select: string,
-  orderBy: string,
-): Promise<void> {
-  const target = join(lakeDir, 'gold', table);
-  if (rows.length === 0) {
-    // Nothing to score (e.g. no order lines): no table, rather than a stale one.
-    await rm(target, { recursive: true, force: true });
-    return;
-  }
-  await mkdir(target, { recursive: true });
-  const tmpJson = join(target, '.rows.json');
-  await writeFile(tmpJson, rows.map((r) => JSON.stringify(r)).join('\n'));
-  const w = await openDuckDb();
-  try {
-    await w.run(
-      `COPY (${select} FROM read_json(${lit(tmpJson)}, format = 'newline_delimited') ORDER BY ${orderBy})
-       TO ${lit(join(target, '.data.parquet.tmp'))} (FORMAT parquet)`,
-    );
-  } finally {
-    w.close();
-  }
-  await rename(join(target, '.data.parquet.tmp'), join(target, 'data.parquet'));
-  await unlink(tmpJson);
 }
 
 export async function latestMetrics(dataDir: string): Promise<{ version: string; metrics: unknown }> {

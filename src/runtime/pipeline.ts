@@ -9,7 +9,7 @@ import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { writeReportsFor } from '../dashboards/reports';
 import { C360Error, DataQualityError } from '../domain/errors';
 import { loadXgboost } from '../domain/models/churn';
-import { CHURN_FEATURES } from '../domain/models/features';
+import { ModelRegistry } from '../domain/models/registry';
 import { bronzePartitions, completeness } from '../etl/completeness';
 import { copyGoldQuery } from '../etl/lake-views';
 import { runEtl } from '../etl/runner';
@@ -17,14 +17,15 @@ import { ALERTED_FAILURE, createAlertHandler } from '../handlers/alert';
 import {
   dateRange,
   lakeKey,
+  liveScoringModels,
   onTime,
   type PipelineStepEvent,
   queryableLagMs,
   resolveRun,
   splitFeatures,
 } from '../handlers/pipeline-steps';
-import { createScoreHandler } from '../handlers/score';
-import { trainModels } from '../models/train';
+import { createScoreHandler, readScoringRows, type ScoreInput, scoreBatchKey } from '../handlers/score';
+import { materializeScores, trainModels } from '../models/train';
 import { projectRoot } from '../paths';
 import { loadWarehouse, openWarehouse } from '../warehouse/embedded';
 import { localPaths } from './local';
@@ -164,6 +165,28 @@ export interface PipelineResult {
   alerts: string[];
 }
 
+/**
+ * A registered model's artifact, embedded: a key under the data folder (the trainer's
+ * models/<version>/…) or an s3:// URI of the local lake bucket (the training state machine's job output).
+ */
+export async function readArtifact(dataDir: string, artifact: string): Promise<Buffer> {
+  const bucket = `s3://${LOCAL_SUBSTITUTIONS.LakeBucketName}/`;
+  return artifact.startsWith(bucket)
+    ? readFile(join(localPaths(dataDir).lake, artifact.slice(bucket.length)))
+    : new FolderObjectStore(dataDir).get(artifact);
+}
+
+/** The as-of day of a date's scoring batches (gold.churn_features' as_of), or null when there are none. */
+async function featuresAsOf(
+  lake: FolderObjectStore,
+  date: string,
+  batches: number[],
+): Promise<string | null> {
+  if (batches.length === 0) return null;
+  const key = scoreBatchKey('features', date, 0);
+  return readScoringRows((await lake.get(key)).toString('utf8'), key)[0]?.asOf ?? null;
+}
+
 /** The model a run's scoring Map uses, set by PrepareScoring and read by every ScoreBatch. */
 interface ScoringState {
   scoring: { version: string; model: unknown } | null;
@@ -178,6 +201,16 @@ function localPipelineSteps(opts: PipelineOptions, state: ScoringState) {
         return { Payload: asStep(() => resolveRun(input.input, new Date())) };
       case 'load-warehouse':
       case 'load-scores': {
+        // The day's score files are gold.customer_scores (AWS: a Glue table over them; here
+        // Parquet, as every embedded gold table), loaded with the rest.
+        const scored = input.step === 'load-scores' ? (input.scored?.length ?? 0) : 0;
+        if (scored > 0)
+          await materializeScores(
+            paths.lake,
+            Array.from({ length: scored }, (_, b) =>
+              join(paths.lake, scoreBatchKey('scores', input.date as string, b)),
+            ),
+          );
         const r = await loadWarehouse({ dataDir: opts.dataDir, lakeDir: paths.lake });
         const m = new EmfMetrics('c360', 'c360-pipeline-steps', paths.metrics);
         m.addMetric(
@@ -197,23 +230,35 @@ function localPipelineSteps(opts: PipelineOptions, state: ScoringState) {
         };
       }
       case 'prepare-scoring': {
-        // Embedded, the models are trained here (in AWS the endpoint serves the deployed version).
-        const models = await trainModels({
-          dataDir: opts.dataDir,
-          lakeDir: paths.lake,
-          benchmarks: opts.benchmarks,
-        });
-        state.scoring = {
-          version: models.version,
-          model: JSON.parse(await readFile(join(models.artifactsDir, 'churn-xgboost.json'), 'utf8')),
-        };
-        const batches = await splitFeatures(
-          new FolderObjectStore(paths.lake),
-          lakeKey(input.featuresUri ?? '', LOCAL_SUBSTITUTIONS.LakeBucketName as string),
-          input.date as string,
-          CHURN_FEATURES,
-        );
-        return { Payload: { batches, modelVersion: models.version } };
+        // Embedded, this is also where models are trained (the weekly training state machine's
+        // stand-in): when nothing is live yet, or gold has data the live models were not fitted
+        // on. Otherwise the registry's live versions score, as in AWS (a rollback holds).
+        const lake = new FolderObjectStore(paths.lake);
+        const exportKey = lakeKey(input.featuresUri ?? '', LOCAL_SUBSTITUTIONS.LakeBucketName as string);
+        const batches = await splitFeatures(lake, exportKey, input.date as string);
+        const registry = new ModelRegistry(new FolderObjectStore(opts.dataDir));
+        const asOf = await featuresAsOf(lake, input.date as string, batches);
+        let [churn, customer] = [await registry.live('churn'), await registry.live('customer')];
+        if (asOf && (!churn || !customer || customer.training.asOf !== asOf)) {
+          await trainModels({
+            dataDir: opts.dataDir,
+            lakeDir: paths.lake,
+            benchmarks: opts.benchmarks,
+            score: false,
+          });
+          [churn, customer] = [await registry.live('churn'), await registry.live('customer')];
+        }
+        const live = await liveScoringModels(registry);
+        state.scoring =
+          churn && live.modelVersion !== 'none'
+            ? {
+                version: churn.version,
+                model: JSON.parse(
+                  (await new FolderObjectStore(opts.dataDir).get(churn.artifact)).toString('utf8'),
+                ),
+              }
+            : null;
+        return { Payload: { batches, ...live } };
       }
       case 'date-range':
         return { Payload: asStep(() => dateRange(input)) };
@@ -329,18 +374,16 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
     ScoreBatch: async (i) => {
       if (!state.scoring)
         throw new StepError('States.TaskFailed', 'no trained model: PrepareScoring did not run');
-      const { version, model } = state.scoring;
-      const booster = await loadXgboost(model);
+      const booster = await loadXgboost(state.scoring.model);
       try {
         const handler = createScoreHandler({
           objects: new FolderObjectStore(paths.lake),
+          models: new FolderObjectStore(opts.dataDir),
           scorer: new LocalScorer((X) => booster.predict(X)),
-          model: 'churn',
-          modelVersion: version,
           logger: new LocalLogger('c360-score', 'warn'),
           metrics: new EmfMetrics('c360', 'c360-score', paths.metrics),
         });
-        return { Payload: await handler((i as { Payload: { date: string; batch: number } }).Payload) };
+        return { Payload: await handler((i as { Payload: ScoreInput }).Payload) };
       } finally {
         booster.free();
       }

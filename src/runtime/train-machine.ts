@@ -1,11 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { FolderObjectStore } from '../adapters/local/object-store';
 import { C360Error } from '../domain/errors';
 import { trainXgboost, XGB_PARAMS } from '../domain/models/churn';
 import { CHURN_FEATURES } from '../domain/models/features';
 import { auc } from '../domain/models/metrics';
+import { ModelRegistry } from '../domain/models/registry';
 import { copyGoldQuery } from '../etl/lake-views';
-import { evaluateModel, resolveRun } from '../handlers/pipeline-steps';
+import {
+  evaluateModel,
+  fitAndRegisterCustomerModels,
+  lakeKey,
+  registerChurn,
+  resolveRun,
+} from '../handlers/pipeline-steps';
 import { localPaths } from './local';
 import { alertTask, execute, LOCAL_SUBSTITUTIONS, loadDefinition, StepError } from './pipeline';
 
@@ -15,7 +24,8 @@ import { alertTask, execute, LOCAL_SUBSTITUTIONS, loadDefinition, StepError } fr
  * header, under training/churn/<execution>/<channel>/), SageMaker's XGBoost container with the
  * same library the scorer uses and the job's hyperparameters (the model under
  * models/churn/<job>/output/), the model, endpoint configuration and endpoint as JSON records under
- * DIR/state/sagemaker/, and the SSM parameter under DIR/state/ssm/. The AUC gate is the shared
+ * DIR/state/sagemaker/; the customer models' fit and both registrations are the shared
+ * pipeline steps, with the registry under DIR/models/registry/. The AUC gate is the shared
  * pipeline step.
  */
 export interface TrainMachineResult {
@@ -189,14 +199,37 @@ export async function runTrainingMachine(opts: {
         await record('endpoints', p.EndpointName, i);
         return { EndpointArn: `arn:aws:sagemaker:local:000000000000:endpoint/${p.EndpointName}` };
       }),
-    RecordVersion: (i) =>
+    // Athena's role for the customer models' inputs: the SELECT over gold, CSV with a header.
+    ExportRfm: (i) =>
       task(async () => {
-        const p = i as { Name: string; Value: string };
-        const file = join(paths.state, 'ssm', `${p.Name.replace(/^\//, '').replace(/\//g, '__')}.txt`);
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(file, p.Value);
-        return { Version: 1 };
+        const key = `athena-results/train-${randomUUID()}.csv`;
+        await copyGoldQuery(
+          paths.lake,
+          (i as { QueryString: string }).QueryString,
+          join(paths.lake, key),
+          'HEADER, FORCE_QUOTE *',
+        );
+        return { QueryExecution: { ResultConfiguration: { OutputLocation: `s3://${bucket}/${key}` } } };
       }),
+    // The pipeline-steps Lambda's fit and register steps, with the registry in the data folder.
+    FitCustomerModels: (i) =>
+      task(async () => ({
+        Payload: await fitAndRegisterCustomerModels({
+          exports: new FolderObjectStore(paths.lake),
+          artifacts: new FolderObjectStore(opts.dataDir),
+          registry: new ModelRegistry(new FolderObjectStore(opts.dataDir)),
+          exportKey: lakeKey(payload(i).featuresUri as string, bucket),
+          now: new Date(),
+        }),
+      })),
+    RegisterChurn: (i) =>
+      task(async () => ({
+        Payload: await registerChurn(
+          new ModelRegistry(new FolderObjectStore(opts.dataDir)),
+          payload(i) as Parameters<typeof registerChurn>[1],
+          new Date(),
+        ),
+      })),
     Rejected: alertTask(opts.dataDir, alerts),
     Alert: alertTask(opts.dataDir, alerts),
   };

@@ -3,8 +3,10 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
+import { FolderObjectStore } from '../../src/adapters/local/object-store';
 import { addDays } from '../../src/domain/instant';
 import { summarize } from '../../src/domain/models/clv';
+import { ModelRegistry } from '../../src/domain/models/registry';
 import { observationsFromEmf } from '../../src/domain/slo';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
@@ -111,7 +113,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
         orders.map((o) => ({ customerId: o.c, date: o.d, amount: o.a })),
         asOf,
       );
-      const sql = await engine.rows<Record<string, number | string>>(
+      const sql = await engine.rows<Record<string, number | string | boolean>>(
         'SELECT * FROM gold.churn_features ORDER BY customer_id',
       );
       expect(sql.map((s) => s.customer_id)).toEqual(expected.map((e) => e.customerId));
@@ -122,6 +124,9 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
         expect(Number(s.tenure_weeks)).toBeCloseTo(e.T, 9);
         expect(Number(s.monetary)).toBeCloseTo(e.monetary, 9);
         expect(Number(s.weeks_since_last)).toBeCloseTo(e.T - e.recency, 9);
+        // Every customer of the summary has a revenue order; the as-of day is the last order day.
+        expect(s.is_buyer).toBe(true);
+        expect(s.as_of).toBe(asOf);
       });
       // The training set (gold.churn_training, what the SageMaker training job reads): the
       // features as of the cutoff and the 90-day label, as src/models/train.ts computes them.
@@ -146,7 +151,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       });
       expect(new Set(training.map((t) => Number(t.label)))).toEqual(new Set([0, 1]));
       // The scoring Map scored exactly these rows, split into batches.
-      const scored = readdirSync(join(dir, 'lake', 'scores', 'model=churn', `dt=${DAY}`));
+      const scored = readdirSync(join(dir, 'lake', 'scores', 'model=customer', `dt=${DAY}`));
       expect(scored.length).toBe(Math.ceil(sql.length / SCORING_BATCH_ROWS));
     } finally {
       engine.close();
@@ -171,14 +176,14 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     }
   });
 
-  it('training state machine: training set via Athena, XGBoost job, AUC gate, model → endpoint → version; a weak model is rejected', async () => {
+  it('training state machine: training set via Athena, XGBoost job, AUC gate, model → endpoint → registry; the customer models fitted and registered beside it; a weak model is rejected', async () => {
     await runEtl({ lakeDir: join(dir, 'lake'), from: DAY, to: DAY });
     const r = await runTrainingMachine({ dataDir: dir, minAuc: 0.5 });
     expect({ status: r.status, error: r.error, alerts: r.alerts }).toEqual({
       status: 'SUCCEEDED',
       alerts: [],
     });
-    expect(r.states.filter((s) => !s.startsWith('Unload'))).toEqual([
+    expect(r.states.filter((s) => !/^(Unload|ExportRfm|FitCustomerModels)/.test(s))).toEqual([
       'ResolveDate',
       'ExportTrainingSet',
       'TrainChurn',
@@ -190,9 +195,10 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'EndpointExists',
       // A fresh stack has no endpoint: the first accepted model creates it.
       'CreateEndpoint',
-      'RecordVersion',
+      'RegisterChurn',
       'Done',
     ]);
+    expect(r.states).toEqual(expect.arrayContaining(['ExportRfm', 'FitCustomerModels']));
     // The channels are gold.churn_training's rows as SageMaker's XGBoost reads them: label first, no header.
     const engine = await openDuckDb();
     let counts: Record<string, number>;
@@ -230,8 +236,21 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(
       existsSync(join(dir, 'lake', model.PrimaryContainer.ModelDataUrl.replace('s3://c360-lake-local/', ''))),
     ).toBe(true);
-    expect(readFileSync(join(dir, 'state', 'ssm', 'c360__local__churn-model-version.txt'), 'utf8')).toBe(
-      r.job,
+    // The registry: the job's model live for churn with its validation AUC and its endpoint
+    // configuration; the customer models fitted on gold.churn_features, live, their artifact there.
+    const registry = new ModelRegistry(new FolderObjectStore(dir));
+    const churn = await registry.live('churn');
+    expect(churn).toMatchObject({
+      version: r.job,
+      metrics: { validation_auc: r.auc },
+      artifact: model.PrimaryContainer.ModelDataUrl,
+      deployment: { endpointConfig: r.job },
+    });
+    const customer = await registry.live('customer');
+    const fitted = JSON.parse(readFileSync(join(dir, customer?.artifact as string), 'utf8'));
+    expect(fitted.fitted.buyers).toBe(customer?.training.rows);
+    expect(Object.values(fitted.fitted.sizes as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(
+      customer?.training.rows,
     );
 
     // Under the floor: alerted, not deployed; the endpoint keeps the first model.
@@ -251,6 +270,9 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(
       JSON.parse(readFileSync(join(dir, 'state', 'sagemaker', 'endpoints', 'c360-churn.json'), 'utf8')),
     ).toEqual({ EndpointName: 'c360-churn', EndpointConfigName: second.job });
+    // The registry keeps both churn versions; the first is what a rollback returns to.
+    expect((await registry.record('churn')).previous[0]).toBe(r.job);
+    expect((await registry.live('churn'))?.version).toBe(second.job);
   });
 
   it('happy path: ETL → warehouse → scoring Map → scores → metrics; a rerun leaves the warehouse identical', async () => {

@@ -206,11 +206,18 @@ export class RedshiftWarehouse {
    * Loads one table: COPY its export Parquet (manifest) into staging, then merge in one
    * transaction. The staging table is emptied inside the same transaction, so a retry starts clean.
    */
-  async loadTable(t: WarehouseTable, manifestUrl: string, loadedAt: string): Promise<void> {
-    await this.run(`copy-${t.name}`, [
-      `DELETE FROM ${stagingName(t)}`,
-      `COPY ${stagingName(t)} FROM '${manifestUrl}' IAM_ROLE '${this.o.copyRoleArn}' FORMAT AS PARQUET MANIFEST`,
-    ]);
+  async loadTable(
+    t: WarehouseTable,
+    manifestUrl: string,
+    loadedAt: string,
+    format: 'parquet' | 'csv' = 'parquet',
+  ): Promise<void> {
+    // CSV files (the scoring Map's) have a header and the table's columns by name, in its order.
+    const copy =
+      format === 'csv'
+        ? `COPY ${stagingName(t)} (${t.columns.map((c) => c.name).join(', ')}) FROM '${manifestUrl}' IAM_ROLE '${this.o.copyRoleArn}' FORMAT AS CSV IGNOREHEADER 1 MANIFEST`
+        : `COPY ${stagingName(t)} FROM '${manifestUrl}' IAM_ROLE '${this.o.copyRoleArn}' FORMAT AS PARQUET MANIFEST`;
+    await this.run(`copy-${t.name}`, [`DELETE FROM ${stagingName(t)}`, copy]);
     await this.run(`merge-${t.name}`, mergeStatements(t, loadedAt));
   }
 

@@ -20,7 +20,14 @@ function underTest(refresh: () => Promise<void> = async () => {}) {
       calls.push('setup');
     },
     writeReports: async () => [],
-    prepareScoring: async () => ({ batches: [], modelVersion: 'v1' }),
+    prepareScoring: async () => ({
+      batches: [],
+      modelVersion: 'v1',
+      models: { version: 'v1', customerModelsKey: 'k' },
+    }),
+    loadScores: async (date, batches) => {
+      calls.push(`scores ${date} ${batches}`);
+    },
   });
   return { handler, calls };
 }
@@ -35,12 +42,19 @@ describe('pipeline steps: warehouse loads', () => {
     expect(out).toEqual({ tables: gold, scheduled: 1, onTime: 1, queryableLagMs: 27 * 3600_000 });
   });
 
-  it('load-scores loads the model outputs and refreshes too; a failed refresh fails the step', async () => {
+  it("load-scores loads the model outputs (the scoring Map's files: one per batch) and refreshes too; a failed refresh fails the step", async () => {
     const { handler, calls } = underTest();
-    await handler({ step: 'load-scores', date: '2026-03-01' });
-    const scores = WAREHOUSE_TABLES.filter((t) => 'optionalGold' in t.source).map((t) => t.name);
-    expect(scores.length).toBeGreaterThan(0);
-    expect(calls).toEqual([...scores.map((t) => `load ${t} 2026-03-01`), 'refresh']);
+    await handler({ step: 'load-scores', date: '2026-03-01', scored: [{ rows: 500 }, { rows: 7 }] });
+    const outputs = WAREHOUSE_TABLES.filter((t) => 'optionalGold' in t.source).map((t) => t.name);
+    expect(outputs).toContain('customer_scores');
+    const loads = outputs.map((t) =>
+      t === 'customer_scores' ? 'scores 2026-03-01 2' : `load ${t} 2026-03-01`,
+    );
+    expect(calls).toEqual([...loads, 'refresh']);
+    // No model live (the Map did not run): the scores table keeps its rows, the rest loads.
+    const none = underTest();
+    await none.handler({ step: 'load-scores', date: '2026-03-01', scored: [] });
+    expect(none.calls).toEqual([...loads.filter((l) => !l.startsWith('scores')), 'refresh']);
     const failing = underTest(async () => {
       throw new Error('Redshift statement "refresh-reporting" failed: disk full');
     });
@@ -70,7 +84,12 @@ describe('pipeline steps: dashboard latency (the SLI in AWS)', () => {
       refreshReporting: async () => {},
       setupWarehouse: async () => {},
       writeReports: async () => [],
-      prepareScoring: async () => ({ batches: [], modelVersion: 'v1' }),
+      prepareScoring: async () => ({
+        batches: [],
+        modelVersion: 'v1',
+        models: { version: 'v1', customerModelsKey: 'k' },
+      }),
+      loadScores: async () => {},
       dashboardQueryMs: async (w) => {
         windows.push(w);
         return times;

@@ -8,7 +8,8 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { mockClient } from 'aws-sdk-client-mock';
 import { S3ObjectStore } from '../../../src/adapters/aws/s3-object-store';
 import { writeReportsFor } from '../../../src/dashboards/reports';
-import { CHURN_FEATURES } from '../../../src/domain/models/features';
+import { parseCsv } from '../../../src/domain/batch/csv';
+import { SCORING_COLUMNS } from '../../../src/domain/models/features';
 import {
   createPipelineStepsHandler,
   lakeKey,
@@ -26,8 +27,21 @@ const s3 = mockClient(S3Client);
 const quoted = (cells: (string | number)[]) => cells.map((c) => `"${c}"`).join(',');
 
 function athenaExport(rows: number): string {
-  const lines = [quoted(['customer_id', ...CHURN_FEATURES])];
-  for (let i = 0; i < rows; i++) lines.push(quoted([`c${i}`, i % 4, 1.5, 3.25, i % 4 ? 20.1 : 0, 1.75]));
+  const lines = [quoted(SCORING_COLUMNS)];
+  // An id with a comma and a quote is kept as sent (quoted in the batch).
+  for (let i = 0; i < rows; i++)
+    lines.push(
+      quoted([
+        i === 3 ? 'c,3 ""x""' : `c${i}`,
+        i % 4,
+        1.5,
+        3.25,
+        i % 4 ? 20.1 : 0,
+        1.75,
+        i % 4 ? 'true' : 'false',
+        '2026-02-28',
+      ]),
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -46,12 +60,14 @@ describe('prepare-scoring (AWS): the Athena feature export → scoring batches',
       now: () => new Date('2026-03-02T03:00:00Z'),
       logger: { info: () => {}, warn: () => {}, error: () => {} } as never,
       loadTable: async () => {},
+      loadScores: async () => {},
       refreshReporting: async () => {},
       setupWarehouse: async () => {},
       writeReports: async () => [],
       prepareScoring: async (date, uri) => ({
-        batches: await splitFeatures(objects, lakeKey(uri, 'lake'), date, CHURN_FEATURES),
+        batches: await splitFeatures(objects, lakeKey(uri, 'lake'), date),
         modelVersion: 'v1',
+        models: { version: 'v1', customerModelsKey: 'models/customer/v1/customer-models.json' },
       }),
     });
     const out = await handler({
@@ -59,23 +75,26 @@ describe('prepare-scoring (AWS): the Athena feature export → scoring batches',
       date: '2026-03-01',
       featuresUri: 's3://lake/athena-results/q1.csv',
     });
-    expect(out).toEqual({ batches: [0, 1, 2], modelVersion: 'v1' });
+    expect(out).toEqual({
+      batches: [0, 1, 2],
+      modelVersion: 'v1',
+      models: { version: 'v1', customerModelsKey: 'models/customer/v1/customer-models.json' },
+    });
 
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(puts.map((p) => p.Key)).toEqual(
-      [0, 1, 2].map((i) => `features/model=churn/dt=2026-03-01/batch-${i}.csv`),
+      [0, 1, 2].map((i) => `features/model=customer/dt=2026-03-01/batch-${i}.csv`),
     );
-    const bodies = puts.map((p) => String(p.Body).trim().split('\n'));
-    for (const b of bodies) expect(b[0]).toBe(`customer_id,${CHURN_FEATURES.join(',')}`);
-    // Every exported row once, in order, unquoted.
+    const bodies = puts.map((p) => parseCsv(String(p.Body)).map((r) => r.cells));
+    for (const b of bodies) expect(b[0]).toEqual(SCORING_COLUMNS);
+    // Every exported row once, in order, every value as exported.
     const rows = bodies.flatMap((b) => b.slice(1));
     expect(rows).toEqual(
-      text
-        .trim()
-        .split('\n')
+      parseCsv(text)
         .slice(1)
-        .map((l) => l.replace(/"/g, '')),
+        .map((r) => r.cells),
     );
+    expect(rows[3]?.[0]).toBe('c,3 "x"');
     expect(bodies.map((b) => b.length - 1)).toEqual([SCORING_BATCH_ROWS, SCORING_BATCH_ROWS, 7]);
   });
 
@@ -86,9 +105,9 @@ describe('prepare-scoring (AWS): the Athena feature export → scoring batches',
       } as never,
     });
     const objects = new S3ObjectStore('lake', new S3Client({}));
-    await expect(
-      splitFeatures(objects, 'athena-results/q2.csv', '2026-03-01', CHURN_FEATURES),
-    ).rejects.toThrow(/columns are customer_id,frequency, expected customer_id,frequency,recency_weeks/);
+    await expect(splitFeatures(objects, 'athena-results/q2.csv', '2026-03-01')).rejects.toThrow(
+      /columns are customer_id,frequency, expected customer_id,frequency,recency_weeks/,
+    );
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
@@ -100,7 +119,12 @@ describe('prepare-scoring (AWS): the Athena feature export → scoring batches',
       refreshReporting: async () => {},
       setupWarehouse: async () => {},
       writeReports: async () => [],
-      prepareScoring: async () => ({ batches: [], modelVersion: 'v1' }),
+      prepareScoring: async () => ({
+        batches: [],
+        modelVersion: 'v1',
+        models: { version: 'v1', customerModelsKey: 'k' },
+      }),
+      loadScores: async () => {},
     });
     await expect(handler({ step: 'prepare-scoring', date: '2026-03-01' })).rejects.toThrow(
       /featuresUri: s3:/,

@@ -7,6 +7,10 @@ import { SageMakerScorer } from '../../../src/adapters/aws/sagemaker-scorer';
 import { LocalScorer } from '../../../src/adapters/local/local-scorer';
 import { FolderObjectStore } from '../../../src/adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../../../src/adapters/local/telemetry';
+import { parseCsv } from '../../../src/domain/batch/csv';
+import { clv, expectedPurchases, pAlive } from '../../../src/domain/models/clv';
+import { fitCustomerModels, type RfmRow, SCORE_COLUMNS } from '../../../src/domain/models/customer-models';
+import { SCORING_COLUMNS } from '../../../src/domain/models/features';
 import { createScoreHandler } from '../../../src/handlers/score';
 import type { Scorer } from '../../../src/ports/scorer';
 
@@ -41,28 +45,86 @@ describe.each([
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('reads a feature batch, writes its scores under scores/model=…/dt=…, idempotently', async () => {
+  it('reads a feature batch, writes every customer score (churn, segment, CLV, P(alive)) under scores/model=customer/dt=…, idempotently', async () => {
     const objects = new FolderObjectStore(dir);
+    // The customer models, fitted on a small population (two groups of buyers and a prospect).
+    const population: RfmRow[] = Array.from({ length: 40 }, (_, i) => ({
+      customerId: `p${String(i).padStart(2, '0')}`,
+      frequency: i % 2 ? 6 + (i % 5) : i % 3,
+      recency: i % 2 ? 40 + (i % 7) : 2 + (i % 4),
+      T: 52,
+      monetary: i % 2 ? 80 + i : i % 3 ? 15 : 0,
+      buyer: true,
+    }));
+    const models = fitCustomerModels(population);
+    await objects.put('models/customer/m1/customer-models.json', JSON.stringify(models));
     await objects.put(
-      'features/model=churn/dt=2026-03-01/batch-0.csv',
-      'customer_id,frequency,recency\nc_1,3,10\nc_2,0,40\n',
+      'features/model=customer/dt=2026-03-01/batch-0.csv',
+      [
+        SCORING_COLUMNS.join(','),
+        '"c,1",3,10,52,25.5,42,true,2026-02-28',
+        'c_2,0,0,7,0,7,false,2026-02-28',
+      ].join('\n'),
     );
     const handler = createScoreHandler({
       objects,
+      models: objects,
       scorer: scorer(),
-      model: 'churn',
-      modelVersion: 'v1',
       logger: new LocalLogger('test', 'silent'),
       metrics: new EmfMetrics('c360', 'score-test'),
     });
-    const out = await handler({ date: '2026-03-01', batch: 0 });
-    expect(out).toEqual({ scoresKey: 'scores/model=churn/dt=2026-03-01/batch-0.csv', rows: 2 });
+    const input = {
+      date: '2026-03-01',
+      batch: 0,
+      models: {
+        version: 'churn=j1;customer=m1',
+        customerModelsKey: 'models/customer/m1/customer-models.json',
+      },
+    };
+    const out = await handler(input);
+    expect(out).toEqual({ scoresKey: 'scores/model=customer/dt=2026-03-01/batch-0.csv', rows: 2 });
     const written = (await objects.get(out.scoresKey)).toString();
-    expect(written).toBe(
-      `customer_id,score,model_version\nc_1,${model([[3, 10]])[0]},v1\nc_2,${model([[0, 40]])[0]},v1\n`,
+    const rows = parseCsv(written).map((r) => r.cells);
+    expect(rows[0]).toEqual([...SCORE_COLUMNS]);
+    const buyer = { customerId: 'c,1', frequency: 3, recency: 10, T: 52, monetary: 25.5 };
+    const { bgnbd, gammagamma } = models.clv;
+    // The buyer's segment: the centroid nearest to its scaled (weeks since last, log f, log m).
+    const x = [52 - 10, Math.log1p(3), Math.log1p(25.5)].map(
+      (v, j) => (v - (models.segments.mean[j] as number)) / (models.segments.sd[j] as number),
     );
-    await handler({ date: '2026-03-01', batch: 0 });
+    const dist = models.segments.centroids.map((c) =>
+      c.reduce((a, v, j) => a + (v - (x[j] as number)) ** 2, 0),
+    );
+    const seg = models.segments.names[dist.indexOf(Math.min(...dist))];
+    expect(rows[1]).toEqual([
+      'c,1',
+      '2026-02-28',
+      String(model([[3, 10, 52, 25.5, 42]])[0]),
+      seg,
+      String(Math.round(clv(bgnbd, gammagamma, buyer) * 100) / 100),
+      String(pAlive(bgnbd, buyer)),
+      String(expectedPurchases(bgnbd, buyer, 90 / 7)),
+      'churn=j1;customer=m1',
+    ]);
+    expect(rows[2]?.slice(0, 4)).toEqual([
+      'c_2',
+      '2026-02-28',
+      String(model([[0, 0, 7, 0, 7]])[0]),
+      'prospect',
+    ]);
+    expect(rows[2]?.[5]).toBe('1');
+    await handler(input);
     expect((await objects.get(out.scoresKey)).toString()).toBe(written);
-    await expect(handler({ date: 'yesterday', batch: 0 })).rejects.toThrow('{date: YYYY-MM-DD, batch: n}');
+    await expect(handler({ ...input, date: 'yesterday' })).rejects.toThrow('{date: YYYY-MM-DD, batch: n');
+    await expect(
+      handler({ ...input, models: { version: 'v', customerModelsKey: 'models/none.json' } }),
+    ).rejects.toThrow('the customer models models/none.json cannot be read');
+    await objects.put(
+      'features/model=customer/dt=2026-03-02/batch-0.csv',
+      `${SCORING_COLUMNS.join(',')}\nc_3,1,1,1,1,0,maybe,2026-02-28\n`,
+    );
+    await expect(handler({ ...input, date: '2026-03-02' })).rejects.toThrow(
+      'line 2: is_buyer must be true or false, got "maybe"',
+    );
   });
 });
