@@ -3,8 +3,13 @@ import { stringify } from 'csv-stringify/sync';
 import { parseCsv } from '../domain/batch/csv';
 import { C360Error } from '../domain/errors';
 import { addDays } from '../domain/instant';
-import { CUSTOMER_MODELS_CODE, fitCustomerModels } from '../domain/models/customer-models';
-import { SCORING_COLUMNS } from '../domain/models/features';
+import {
+  CUSTOMER_MODELS_CODE,
+  type CustomerModels,
+  fitCustomerModels,
+} from '../domain/models/customer-models';
+import { binCounts, featureReference, psi, type Reference } from '../domain/models/drift';
+import { CHURN_FEATURES, SCORING_COLUMNS } from '../domain/models/features';
 import { type ModelRegistry, scoreVersion } from '../domain/models/registry';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import type { ObjectStore } from '../ports/object-store';
@@ -166,6 +171,100 @@ export async function registerChurn(
     { promote: true },
   );
   return { version: e.job };
+}
+
+/** PSI over which a distribution has shifted enough to retrain (the ModelDriftAlarm's threshold too). */
+export const DRIFT_PSI_THRESHOLD = 0.25;
+
+export interface ModelHealth {
+  date: string;
+  versions: { churn: string | null; customer: string | null };
+  customers: number;
+  /** PSI of each churn feature against the customer models' fit-time reference. */
+  featurePsi: Record<string, number>;
+  featurePsiMax: number;
+  /** PSI of the churn scores against the live churn version's first scored day. */
+  scorePsi: number;
+  retrain: boolean;
+  reason: string;
+}
+
+/**
+ * After the day is scored: how far today's inputs and scores have moved from what the live models
+ * were fitted on (population stability index per feature and of the churn score), published as
+ * metrics (ModelFeaturePsiMax, ModelScorePsi: the ModelDriftAlarm) and kept as a health record
+ * (`models/health/dt=<date>.json`). Retrain when any PSI passes DRIFT_PSI_THRESHOLD, or when no
+ * model is live at all (a fresh stack need not wait for the weekly schedule).
+ */
+export async function modelHealth(o: {
+  lake: ObjectStore;
+  artifacts: ObjectStore;
+  registry: ModelRegistry;
+  date: string;
+  batches: number;
+  metrics?: MetricsPort;
+  now: Date;
+}): Promise<ModelHealth> {
+  const [churn, customer] = [await o.registry.live('churn'), await o.registry.live('customer')];
+  const base = {
+    date: o.date,
+    versions: { churn: churn?.version ?? null, customer: customer?.version ?? null },
+    customers: 0,
+    featurePsi: {},
+    featurePsiMax: 0,
+    scorePsi: 0,
+  };
+  if (!churn || !customer) return { ...base, retrain: true, reason: 'no live model: first training' };
+  if (o.batches === 0) return { ...base, retrain: false, reason: 'nothing scored' };
+  const features: number[][] = CHURN_FEATURES.map(() => []);
+  const scores: number[] = [];
+  for (let b = 0; b < o.batches; b++) {
+    const fk = scoreBatchKey('features', o.date, b);
+    for (const r of readScoringRows((await o.lake.get(fk)).toString('utf8'), fk))
+      r.features.forEach((v, j) => features[j]?.push(Number(v)));
+    const rows = parseCsv((await o.lake.get(scoreBatchKey('scores', o.date, b))).toString('utf8'));
+    const at = rows[0]?.cells.indexOf('churn_probability') ?? -1;
+    for (const r of rows.slice(1)) if (r.cells[at] !== '') scores.push(Number(r.cells[at]));
+  }
+  const models = JSON.parse((await o.artifacts.get(customer.artifact)).toString('utf8')) as CustomerModels;
+  const featurePsi = Object.fromEntries(
+    CHURN_FEATURES.map((f, j) => {
+      const ref = models.reference?.[f];
+      return [f, ref ? psi(ref, binCounts(ref.edges, features[j] ?? [])) : 0];
+    }),
+  );
+  // The score reference: the training-time scores (embedded trainer) or, for a model trained
+  // where that is not known (SageMaker), its first scored day.
+  let scoreRef = (churn.reference as { score?: Reference } | undefined)?.score;
+  if (!scoreRef && scores.length) {
+    scoreRef = featureReference(scores);
+    await o.registry.register({ ...churn, reference: { score: scoreRef } }, { promote: false });
+  }
+  const scorePsi = scoreRef ? psi(scoreRef, binCounts(scoreRef.edges, scores)) : 0;
+  const featurePsiMax = Math.max(0, ...Object.values(featurePsi));
+  const drifted = [
+    ...Object.entries(featurePsi)
+      .filter(([, v]) => v > DRIFT_PSI_THRESHOLD)
+      .map(([f, v]) => `${f} PSI ${v.toFixed(3)}`),
+    ...(scorePsi > DRIFT_PSI_THRESHOLD ? [`churn score PSI ${scorePsi.toFixed(3)}`] : []),
+  ];
+  const health: ModelHealth = {
+    ...base,
+    customers: features[0]?.length ?? 0,
+    featurePsi,
+    featurePsiMax,
+    scorePsi,
+    retrain: drifted.length > 0,
+    reason: drifted.length ? `drift over ${DRIFT_PSI_THRESHOLD}: ${drifted.join(', ')}` : 'stable',
+  };
+  o.metrics?.addMetric('ModelFeaturePsiMax', 'Count', featurePsiMax);
+  o.metrics?.addMetric('ModelScorePsi', 'Count', scorePsi);
+  o.metrics?.publishStoredMetrics();
+  await o.artifacts.put(
+    `models/health/dt=${o.date}.json`,
+    `${JSON.stringify({ ...health, at: o.now.toISOString() })}\n`,
+  );
+  return health;
 }
 
 /**
@@ -339,6 +438,20 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
         artifacts: deps.models.lake,
         registry: deps.models.registry,
         exportKey: deps.models.lakeKey(event.featuresUri),
+        now: deps.now(),
+      });
+    }
+    case 'model-health': {
+      if (!deps.models)
+        throw new C360Error('model-health needs the lake and the registry (not configured here)');
+      if (!event.date || !DATE.test(event.date)) throw new C360Error('model-health needs {date: YYYY-MM-DD}');
+      return modelHealth({
+        lake: deps.models.lake,
+        artifacts: deps.models.lake,
+        registry: deps.models.registry,
+        date: event.date,
+        batches: event.scored?.length ?? 0,
+        metrics: deps.metrics,
         now: deps.now(),
       });
     }

@@ -18,6 +18,7 @@ import {
   dateRange,
   lakeKey,
   liveScoringModels,
+  modelHealth,
   onTime,
   type PipelineStepEvent,
   queryableLagMs,
@@ -63,6 +64,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   SqlPrefixUri: 's3://c360-lake-local/artifacts/sql/',
   AlertTopicArn: 'arn:aws:sns:local:000000000000:c360-alerts',
   DailyPipelineArn: 'arn:aws:states:local:000000000000:stateMachine:c360-daily-pipeline',
+  TrainStateMachineArn: 'arn:aws:states:local:000000000000:stateMachine:c360-train',
   PrivacyFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-privacy',
   AthenaWorkGroupName: 'c360-local',
   GoldDatabaseName: 'c360_local_gold',
@@ -76,7 +78,6 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   LakeKeyArn: 'arn:aws:kms:local:000000000000:key/c360-lake',
   MinChurnAuc: '0.75',
   ChurnEndpointName: 'c360-churn',
-  ModelVersionParameterName: '/c360/local/churn-model-version',
   CuratedCrawlerName: 'c360-local-curated',
   GoldCrawlerName: 'c360-local-gold',
 };
@@ -262,6 +263,18 @@ function localPipelineSteps(opts: PipelineOptions, state: ScoringState) {
       }
       case 'date-range':
         return { Payload: asStep(() => dateRange(input)) };
+      case 'model-health':
+        return {
+          Payload: await modelHealth({
+            lake: new FolderObjectStore(paths.lake),
+            artifacts: new FolderObjectStore(opts.dataDir),
+            registry: new ModelRegistry(new FolderObjectStore(opts.dataDir)),
+            date: input.date as string,
+            batches: input.scored?.length ?? 0,
+            metrics: new EmfMetrics('c360', 'c360-pipeline-steps', paths.metrics),
+            now: new Date(),
+          }),
+        };
       default:
         throw new StepError('UnknownStep', `no pipeline step "${input.step}"`);
     }
@@ -317,6 +330,22 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
     PrepareScoring: (i) => steps((i as { Payload: Parameters<typeof steps>[0] }).Payload),
     LoadScores: (i) => steps((i as { Payload: Parameters<typeof steps>[0] }).Payload),
     ListDates: (i) => steps((i as { Payload: Parameters<typeof steps>[0] }).Payload),
+    ModelHealth: (i) => steps((i as { Payload: Parameters<typeof steps>[0] }).Payload),
+    RetrainNotice: alertTask(opts.dataDir, alerts),
+    // The training state machine's stand-in, embedded: every model retrained on today's gold and
+    // made live (in AWS the execution is started and runs on its own; the next day scores with it).
+    StartRetraining: async () => {
+      const r = await trainModels({
+        dataDir: opts.dataDir,
+        lakeDir: paths.lake,
+        benchmarks: false,
+        score: false,
+      });
+      return {
+        executionArn: `${LOCAL_SUBSTITUTIONS.TrainStateMachineArn}:retrain-${r.version}`,
+        startDate: new Date(),
+      };
+    },
     RunEtl: async (i) => {
       const args = (i as { Arguments: Record<string, string> }).Arguments;
       await etl(args['--run_date_from'] as string, args['--run_date_to'] as string);

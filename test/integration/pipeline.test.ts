@@ -1,18 +1,21 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
+import { yamlParse } from 'yaml-cfn';
 import { FolderObjectStore } from '../../src/adapters/local/object-store';
 import { addDays } from '../../src/domain/instant';
 import { summarize } from '../../src/domain/models/clv';
+import { CHURN_FEATURES } from '../../src/domain/models/features';
 import { ModelRegistry } from '../../src/domain/models/registry';
 import { observationsFromEmf } from '../../src/domain/slo';
 import { openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { runEtl } from '../../src/etl/runner';
-import { SCORING_BATCH_ROWS } from '../../src/handlers/pipeline-steps';
+import { DRIFT_PSI_THRESHOLD, SCORING_BATCH_ROWS } from '../../src/handlers/pipeline-steps';
 import { trainModels } from '../../src/models/train';
+import { projectRoot } from '../../src/paths';
 import { localPaths } from '../../src/runtime/local';
 import { LOCAL_SUBSTITUTIONS, runBackfill, runDailyPipeline, StepError } from '../../src/runtime/pipeline';
 import { runTrainingMachine } from '../../src/runtime/train-machine';
@@ -307,10 +310,18 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'ModelDeployed',
       'ScoreBatches',
       'LoadScores',
+      'ModelHealth',
+      'DriftCheck',
       'WriteReports',
       'PublishMetrics',
       'Done',
     ]);
+    // Scored with the models fitted on this very gold: no drift, no retraining.
+    const health = JSON.parse(readFileSync(join(dir, 'models', 'health', `dt=${DAY}.json`), 'utf8'));
+    expect(health).toMatchObject({ date: DAY, retrain: false, reason: 'stable' });
+    expect(health.featurePsiMax).toBeLessThan(0.01);
+    expect(health.scorePsi).toBeLessThan(0.01);
+    expect(Object.keys(health.featurePsi).sort()).toEqual([...CHURN_FEATURES].sort());
     // The run's reports: the day's summary and its week's digest, numbers equal to the warehouse.
     const csv = readFileSync(join(dir, 'reports', `daily-${DAY}.csv`), 'utf8');
     const wh0 = await openWarehouse(dir, { readOnly: true });
@@ -355,6 +366,53 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(Number(etl?.EtlRowsWritten)).toBeGreaterThanOrEqual(400);
     await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false });
     expect(await warehouse()).toEqual(first);
+  }, 240_000);
+
+  it('a planted drift raises the drift metric over the alarm threshold, alerts and retrains; the retrained models are stable again', async () => {
+    expect((await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false })).status).toBe('SUCCEEDED');
+    const registry = new ModelRegistry(new FolderObjectStore(dir));
+    const customer = await registry.live('customer');
+    // Plant: the fit-time distribution of monetary as if every customer had spent 1,000× more.
+    const file = join(dir, customer?.artifact as string);
+    const models = JSON.parse(readFileSync(file, 'utf8'));
+    models.reference.monetary.edges = models.reference.monetary.edges.map((e: number) => e * 1000 + 1000);
+    writeFileSync(file, JSON.stringify(models));
+    const states: string[] = [];
+    const r = await runDailyPipeline(DAY, {
+      dataDir: dir,
+      benchmarks: false,
+      onState: (e) => e.type === 'succeeded' && states.push(e.state),
+    });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(states).toEqual(
+      expect.arrayContaining(['ModelHealth', 'DriftCheck', 'RetrainNotice', 'StartRetraining']),
+    );
+    expect(r.alerts).toEqual([
+      expect.stringMatching(/retraining the models \(drift over 0\.25: monetary PSI \d+\.\d{3}\)/),
+    ]);
+    const health = JSON.parse(readFileSync(join(dir, 'models', 'health', `dt=${DAY}.json`), 'utf8'));
+    expect(health.featurePsi.monetary).toBeGreaterThan(DRIFT_PSI_THRESHOLD);
+    // The metric the ModelDriftAlarm watches, over the alarm's own threshold (read from the template).
+    const alarm = (
+      yamlParse(readFileSync(join(projectRoot(), 'template.yaml'), 'utf8')) as {
+        Resources: Record<string, { Properties: { Threshold: number } }>;
+      }
+    ).Resources.ModelDriftAlarm?.Properties;
+    expect(alarm?.Threshold).toBe(DRIFT_PSI_THRESHOLD);
+    const psis = readFileSync(join(dir, 'metrics', 'emf.ndjson'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('ModelFeaturePsiMax'))
+      .map((l) => JSON.parse(l).ModelFeaturePsiMax as number);
+    expect(psis.at(-1)).toBeGreaterThan(alarm?.Threshold as number);
+    // Retrained on the same gold: the fit-time reference is the real one again; the next run is stable.
+    expect(JSON.parse(readFileSync(file, 'utf8')).reference.monetary.edges[0]).toBeLessThan(1000);
+    const again: string[] = [];
+    await runDailyPipeline(DAY, {
+      dataDir: dir,
+      benchmarks: false,
+      onState: (e) => e.type === 'succeeded' && again.push(e.state),
+    });
+    expect(again).not.toContain('StartRetraining');
   }, 240_000);
 
   it('Glue throttling is retried, then the run succeeds', async () => {

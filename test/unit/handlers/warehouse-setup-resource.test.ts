@@ -234,8 +234,6 @@ describe('the pipeline-steps Lambda entry (functions/pipeline)', () => {
       REDSHIFT_WORKGROUP: 'c360-prod',
       REDSHIFT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:admin',
       REDSHIFT_COPY_ROLE_ARN: 'arn:aws:iam::1:role/copy',
-      MODEL_VERSION: 'v1',
-      MODEL_VERSION_PARAMETER: '/c360/prod/churn-model-version',
       GLUE_DATABASE: 'c360_lake',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
