@@ -221,7 +221,9 @@ export async function modelHealth(o: {
   for (let b = 0; b < o.batches; b++) {
     const fk = scoreBatchKey('features', o.date, b);
     for (const r of readScoringRows((await o.lake.get(fk)).toString('utf8'), fk))
-      r.features.forEach((v, j) => features[j]?.push(Number(v)));
+      r.features.forEach((v, j) => {
+        features[j]?.push(Number(v));
+      });
     const rows = parseCsv((await o.lake.get(scoreBatchKey('scores', o.date, b))).toString('utf8'));
     const at = rows[0]?.cells.indexOf('churn_probability') ?? -1;
     for (const r of rows.slice(1)) if (r.cells[at] !== '') scores.push(Number(r.cells[at]));
