@@ -10,7 +10,7 @@ import {
 } from '../domain/models/customer-models';
 import { binCounts, featureReference, psi, type Reference } from '../domain/models/drift';
 import { CHURN_FEATURES, SCORING_COLUMNS } from '../domain/models/features';
-import { type ModelRegistry, scoreVersion } from '../domain/models/registry';
+import { MODELS, type ModelName, type ModelRegistry, scoreVersion } from '../domain/models/registry';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import type { ObjectStore } from '../ports/object-store';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
@@ -270,6 +270,37 @@ export async function modelHealth(o: {
 }
 
 /**
+ * A rollback (the training state machine's input {"rollback": model}): the version live before
+ * the current one, and for churn the endpoint configuration that serves it. Planned first
+ * (commit false: nothing changes), committed to the registry once the endpoint serves it.
+ */
+export async function rollbackModel(
+  registry: ModelRegistry,
+  model: unknown,
+  commit: boolean,
+): Promise<{ model: ModelName; from: string; to: string; endpointConfig: string }> {
+  if (typeof model !== 'string' || !(MODELS as readonly string[]).includes(model))
+    throw new C360Error(`rollback needs a model: one of ${MODELS.join(', ')}, got ${JSON.stringify(model)}`);
+  const name = model as ModelName;
+  const r = await registry.record(name);
+  const [from, to] = [r.live, r.previous[0]];
+  if (!from || !to)
+    throw new C360Error(
+      `${name} has no earlier live version to roll back to (live: ${from ?? 'none'}); see "c360 models list"`,
+    );
+  const deployed = (v: string) => r.versions.find((x) => x.version === v)?.deployment?.endpointConfig ?? '';
+  // An endpoint serves the live churn model (AWS): the previous one must have a configuration to
+  // point it back to. A model scored in-process (the embedded trainer's) has none and needs none.
+  const endpointConfig = deployed(to);
+  if (deployed(from) && !endpointConfig)
+    throw new C360Error(
+      `${name} ${to} has no endpoint configuration recorded: retrain instead (c360 models deploy)`,
+    );
+  if (commit) await registry.rollback(name);
+  return { model: name, from, to, endpointConfig };
+}
+
+/**
  * The training state machine's gate: the job's validation AUC (SageMaker's XGBoost reports
  * `validation:auc` with eval_metric=auc) against the floor. A model under it is not deployed.
  */
@@ -377,6 +408,9 @@ export interface PipelineStepEvent extends RunInput {
   minAuc?: string | number;
   /** load-scores: the scoring Map's results, one per batch (empty when no model was live). */
   scored?: unknown[];
+  /** rollback-model: which model, and whether to commit (after the endpoint serves it) or plan. */
+  model?: string;
+  commit?: boolean;
   /** register-churn: the training job, its model artifacts, its validation AUC and image. */
   job?: string;
   artifacts?: string;
@@ -457,6 +491,9 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
         now: deps.now(),
       });
     }
+    case 'rollback-model':
+      if (!deps.models) throw new C360Error('rollback-model needs the registry (not configured here)');
+      return rollbackModel(deps.models.registry, event.model, event.commit === true);
     case 'register-churn':
       if (!deps.models) throw new C360Error('register-churn needs the registry (not configured here)');
       return registerChurn(deps.models.registry, event, deps.now());

@@ -14,6 +14,7 @@ import {
   lakeKey,
   registerChurn,
   resolveRun,
+  rollbackModel,
 } from '../handlers/pipeline-steps';
 import { localPaths } from './local';
 import { alertTask, execute, LOCAL_SUBSTITUTIONS, loadDefinition, StepError } from './pipeline';
@@ -119,6 +120,8 @@ async function sagemakerTrainingJob(p: TrainingJobRequest, inLake: (uri: string)
 export async function runTrainingMachine(opts: {
   dataDir: string;
   minAuc?: number;
+  /** The execution's input: {} to train, {rollback: model} to go back to the previous live version. */
+  input?: Record<string, unknown>;
   onState?: (state: string) => void;
 }): Promise<TrainMachineResult> {
   const paths = localPaths(opts.dataDir);
@@ -146,6 +149,8 @@ export async function runTrainingMachine(opts: {
         : new StepError('States.TaskFailed', err instanceof Error ? err.message : String(err));
     }
   };
+  const rollback = (p: Record<string, unknown>) =>
+    rollbackModel(new ModelRegistry(new FolderObjectStore(opts.dataDir)), p.model, p.commit === true);
   const unload = (i: unknown) =>
     task(() => athenaUnload((i as { QueryString: string }).QueryString, paths.lake, inLake, states.length));
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
@@ -222,6 +227,14 @@ export async function runTrainingMachine(opts: {
           now: new Date(),
         }),
       })),
+    PlanRollback: (i) => task(async () => ({ Payload: await rollback(payload(i)) })),
+    CommitRollback: (i) => task(async () => ({ Payload: await rollback(payload(i)) })),
+    PointEndpointBack: (i) =>
+      task(async () => {
+        const p = i as { EndpointName: string; EndpointConfigName: string };
+        await record('endpoints', p.EndpointName, i);
+        return { EndpointArn: `arn:aws:sagemaker:local:000000000000:endpoint/${p.EndpointName}` };
+      }),
     RegisterChurn: (i) =>
       task(async () => ({
         Payload: await registerChurn(
@@ -237,7 +250,7 @@ export async function runTrainingMachine(opts: {
     ...LOCAL_SUBSTITUTIONS,
     ...(opts.minAuc !== undefined ? { MinChurnAuc: String(opts.minAuc) } : {}),
   };
-  const r = await execute(await loadDefinition('train', substitutions), {}, handlers, {
+  const r = await execute(await loadDefinition('train', substitutions), opts.input ?? {}, handlers, {
     dataDir: opts.dataDir,
     onState: (e) => {
       if (e.type === 'succeeded') {

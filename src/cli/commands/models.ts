@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { FolderObjectStore } from '../../adapters/local/object-store';
 import { C360Error } from '../../domain/errors';
 import { expectedPurchases, fitBgNbd, fitGammaGamma, summarize } from '../../domain/models/clv';
 import { parsePurchaseLog } from '../../domain/models/purchases';
+import { MODELS, type ModelName, ModelRegistry } from '../../domain/models/registry';
+import type { ModelHealth } from '../../handlers/pipeline-steps';
 import { latestMetrics, trainModels } from '../../models/train';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { runTrainingMachine } from '../../runtime/train-machine';
@@ -19,10 +23,13 @@ export async function run(argv: string[]): Promise<number> {
   if (action === 'train') return trainCommand(rest);
   if (action === 'evaluate') return evaluateCommand(rest);
   if (action === 'deploy') return deployCommand(rest);
+  if (action === 'list') return listCommand(rest);
+  if (action === 'rollback') return rollbackCommand(rest);
+  if (action === 'health') return healthCommand(rest);
   process.stderr.write(
     action && action !== '--help' && action !== '-h'
       ? `c360 models: unknown action "${action}" (use: c360 models clv --help)\n`
-      : 'usage: c360 models train | evaluate [--format json] | deploy [--min-auc X] | clv --orders FILE --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD]\n',
+      : 'usage: c360 models train | list | rollback MODEL | health | evaluate [--format json] | deploy [--min-auc X] | clv --orders FILE --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD]\n',
   );
   return action === '--help' || action === '-h' ? 0 : 2;
 }
@@ -195,4 +202,117 @@ async function evaluateCommand(argv: string[]): Promise<number> {
     process.stdout.write(formatRows(rows, parsed.opts.format));
   }
   return 0;
+}
+
+/** One metric per model the list shows (the one a reader compares versions by). */
+const HEADLINE: Record<ModelName, (m: Record<string, unknown>) => string> = {
+  churn: (m) => num('auc', m.holdout_auc ?? m.validation_auc),
+  customer: (m) => {
+    const g = m.gammagamma as { p?: number } | undefined;
+    return `${num('buyers', m.customers)} ${num('gg.p', g?.p)}`.trim();
+  },
+  recommendations: (m) => num('hit@5', m.hit_rate_at_5),
+  sentiment: (m) => num('macro_f1', m.macro_f1),
+};
+function num(label: string, v: unknown): string {
+  return typeof v === 'number' ? `${label} ${Number.isInteger(v) ? v : v.toFixed(3)}` : '';
+}
+
+async function listCommand(argv: string[]): Promise<number> {
+  const cmd = new Command('c360 models list')
+    .description(
+      'Every registered model version (models/registry/ in the data folder; the lake bucket in AWS): which is ' +
+        'live, which were live before it (what c360 models rollback returns to), its training data, code and metrics.',
+    )
+    .addOption(formatOption().default('table'))
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{ data: string; format: string }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const records = await new ModelRegistry(new FolderObjectStore(parsed.opts.data)).all();
+  const rows = records.flatMap((r) =>
+    [...r.versions]
+      .sort((a, b) => b.registeredAt.localeCompare(a.registeredAt))
+      .map((v) => ({
+        model: r.model,
+        version: v.version,
+        status: v.version === r.live ? 'live' : r.previous.includes(v.version) ? 'previous' : '',
+        registered_at: v.registeredAt,
+        trained_on: v.training.asOf,
+        rows: v.training.rows ?? '',
+        metrics: parsed.opts.format === 'json' ? v.metrics : HEADLINE[r.model](v.metrics),
+        code: v.codeVersion,
+      })),
+  );
+  if (rows.length === 0)
+    throw new C360Error(
+      `no models registered under ${parsed.opts.data}: run "npm start" (or "c360 pipeline run", "c360 models train")`,
+    );
+  process.stdout.write(
+    parsed.opts.format === 'json' ? `${JSON.stringify(rows)}\n` : formatRows(rows, parsed.opts.format),
+  );
+  return 0;
+}
+
+async function rollbackCommand(argv: string[]): Promise<number> {
+  const cmd = new Command('c360 models rollback')
+    .description(
+      'Makes the version that was live before the current one live again, through the training state machine ' +
+        '(statemachines/train.asl.json with input {"rollback": MODEL}, as in AWS: churn points the endpoint back ' +
+        "to that version's configuration first). The next pipeline run scores with it.",
+    )
+    .argument('<model>', `one of ${MODELS.join(', ')}`)
+    .addOption(formatOption().default('table'))
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{ data: string; format: string }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const model = parsed.args[0] as string;
+  if (!(MODELS as readonly string[]).includes(model)) {
+    process.stderr.write(`c360 models rollback: unknown model "${model}" (one of ${MODELS.join(', ')})\n`);
+    return 2;
+  }
+  const r = await runTrainingMachine({ dataDir: parsed.opts.data, input: { rollback: model } });
+  if (r.status !== 'SUCCEEDED') {
+    // The failing state alerted with its cause (e.g. no earlier version): that is the message.
+    for (const a of r.alerts.length ? r.alerts : [r.error?.cause ?? r.error?.name ?? 'failed'])
+      process.stderr.write(`c360 models rollback: ${a}\n`);
+    return 1;
+  }
+  const live = await new ModelRegistry(new FolderObjectStore(parsed.opts.data)).live(model as ModelName);
+  process.stdout.write(formatRows([{ model, live: live?.version ?? '' }], parsed.opts.format));
+  return 0;
+}
+
+async function healthCommand(argv: string[]): Promise<number> {
+  const cmd = new Command('c360 models health')
+    .description(
+      "The daily pipeline's model health checks (models/health/): per run date, the drift of each churn feature " +
+        'and of the churn score (population stability index against what the live models were fitted on) and ' +
+        'whether it retrained. Exit 1 when the latest run drifted.',
+    )
+    .addOption(formatOption().default('table'))
+    .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
+  const parsed = parseWith<{ data: string; format: string }>(cmd, argv);
+  if ('exit' in parsed) return parsed.exit;
+  const dir = join(parsed.opts.data, 'models', 'health');
+  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.json')).sort() : [];
+  if (files.length === 0)
+    throw new C360Error(
+      `no model health checks under ${dir}: run the daily pipeline (npm start or c360 pipeline run)`,
+    );
+  const checks = await Promise.all(
+    files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as ModelHealth),
+  );
+  const rows = checks.map((h) => ({
+    date: h.date,
+    feature_psi_max: Number(h.featurePsiMax.toFixed(4)),
+    score_psi: Number(h.scorePsi.toFixed(4)),
+    retrain: h.retrain,
+    reason: h.reason,
+    churn: h.versions.churn ?? '',
+    customer: h.versions.customer ?? '',
+  }));
+  process.stdout.write(
+    parsed.opts.format === 'json' ? `${JSON.stringify(checks)}\n` : formatRows(rows, parsed.opts.format),
+  );
+  return checks.at(-1)?.retrain ? 1 : 0;
 }
