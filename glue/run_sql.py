@@ -442,6 +442,31 @@ def _lineage_events(run_id, now):
     return events
 
 
+def write_exports(frm, to):
+    """The warehouse loads' inputs (sql/warehouse/exports.json, generated from the table model): each
+    table's SELECT over the run's views, cast to the warehouse types, written as Parquet to
+    export/<table>/dt=<to>/ with the Redshift COPY manifest beside it (every part file, mandatory,
+    its content_length: COPY from Parquet needs it). The load steps COPY by that manifest."""
+    spec = json.loads(read_text("warehouse/exports.json"))
+    written = []
+    for ex in spec["exports"]:
+        table = ex["table"]
+        prefix = f"export/{table}/dt={to}/"
+        # A rerun of the day replaces the day's export whole: the old parts and manifest go first.
+        _delete(_keys(prefix))
+        spark.sql(render(ex["sql"], f"exports.json:{table}")).coalesce(1).write.mode("overwrite").parquet(f"{lake}/{prefix}data")
+        entries = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=_bucket, Prefix=f"{prefix}data/"):
+            for o in page.get("Contents", []):
+                if o["Key"].endswith(".parquet"):
+                    entries.append({"url": f"s3://{_bucket}/{o['Key']}", "mandatory": True,
+                                    "meta": {"content_length": o["Size"]}})
+        s3.put_object(Bucket=_bucket, Key=f"{prefix}manifest.json", Body=json.dumps({"entries": entries}).encode())
+        written.append(table)
+    return written
+
+
+_exported = write_exports(_frm, _to)
 _lineage_run = str(uuid.uuid4())
 _now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 s3.put_object(
@@ -454,4 +479,4 @@ _expected, _present = _completeness(_frm, _to)
 _flagged = spark.table("dq_row_flags").count() if any(s["name"] == "dq_row_flags" for s in plan["steps"]) else 0
 put_metrics(EtlSeconds=time.time() - _started, DataQualityFailures=0, DataQualityRowsFlagged=_flagged,
             PartitionsExpected=_expected, PartitionsPresent=_present)
-print(json.dumps({"published": [s["name"] for s in outputs], "warnings": warnings}))
+print(json.dumps({"published": [s["name"] for s in outputs], "exported": _exported, "warnings": warnings}))

@@ -4,6 +4,7 @@
  *   sql/reference/currencies.csv        ← src/domain/money.ts (ISO-4217 exponents)
  *   sql/warehouse/ddl/redshift.sql      ← src/domain/warehouse/model.ts
  *   sql/warehouse/ddl/duckdb.sql        ← src/domain/warehouse/model.ts
+ *   sql/warehouse/exports.json          ← src/domain/warehouse/model.ts (exportPlan)
  *   src/domain/warehouse/reporting.generated.ts ← sql/warehouse/reporting/*.sql (so Lambdas carry it)
  *   docs/warehouse-tables.md            ← both (every table, view and column described)
  * Run: `node scripts/build.mjs && node dist/gen-reference.mjs`.
@@ -12,7 +13,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { currenciesCsv } from '../src/domain/money';
 import { renderWarehouseDocs } from '../src/domain/warehouse/docs';
-import { WAREHOUSE_TABLES, warehouseDdl } from '../src/domain/warehouse/model';
+import { exportPlan, WAREHOUSE_TABLES, warehouseDdl } from '../src/domain/warehouse/model';
 import { orderViews, parseReportingFile, renderReportingModule } from '../src/domain/warehouse/reporting';
 import { projectRoot } from '../src/paths';
 
@@ -22,6 +23,11 @@ mkdirSync(join(root, 'sql', 'warehouse', 'ddl'), { recursive: true });
 for (const engine of ['redshift', 'duckdb'] as const) {
   writeFileSync(join(root, 'sql', 'warehouse', 'ddl', `${engine}.sql`), warehouseDdl(engine));
 }
+// The Glue job's exports for the warehouse loads (glue/run_sql.py reads it from the artifacts).
+writeFileSync(
+  join(root, 'sql', 'warehouse', 'exports.json'),
+  `${JSON.stringify({ generated: 'from src/domain/warehouse/model.ts by scripts/gen-reference.ts: do not edit', exports: exportPlan() }, null, 2)}\n`,
+);
 const reporting = join(root, 'sql', 'warehouse', 'reporting');
 const files = Object.fromEntries(
   readdirSync(reporting)

@@ -214,8 +214,22 @@ def test_every_step_runs_rendered_and_publishes_after_the_checks(monkeypatch, aw
     # Writes: every stored step to staging, then published into its table by S3 copies (the journal).
     stored = [st for st in steps if st.get("path")]
     staged = [p for _, p in rec.writes if "/_staging/" in p]
+    # After the publish, the warehouse exports: every table of sql/warehouse/exports.json, its
+    # SELECT run with the run's dates, written under export/<table>/dt=<to>/ with a COPY manifest
+    # listing each Parquet part with its size (Redshift's COPY from Parquet needs content_length).
+    exports = json.loads((ROOT / "sql" / "warehouse" / "exports.json").read_text())["exports"]
+    assert exports and {e["table"] for e in exports} >= {"fact_orders", "dim_customer", "customer_recommendations"}
+    assert "customer_scores" not in {e["table"] for e in exports}
+    for ex in exports:
+        assert ("overwrite", f"s3://{LAKE}/export/{ex['table']}/dt=2026-11-30/data") in rec.writes, ex["table"]
+        assert ex["sql"] in rec.sql, ex["table"]
+        manifest = json.loads(aws.get_object(Bucket=LAKE, Key=f"export/{ex['table']}/dt=2026-11-30/manifest.json")["Body"].read())
+        parts = [k for k in objects(aws, f"export/{ex['table']}/dt=2026-11-30/data/") if k.endswith(".parquet")]
+        assert manifest["entries"] == [
+            {"url": f"s3://{LAKE}/{k}", "mandatory": True, "meta": {"content_length": len(b"PAR1")}} for k in parts
+        ] and parts, ex["table"]
     assert sorted({p.split("/_staging/run-2026-11-29-2026-11-30-app-test/")[1] for p in staged}) == sorted(st["path"] for st in stored)
-    assert all("/_staging/" in p for _, p in rec.writes), "Spark writes only to staging"
+    assert all("/_staging/" in p or "/export/" in p for _, p in rec.writes), "Spark writes only to staging (and the exports)"
     for st in stored:
         keys = objects(aws, st["path"] + "/")
         parts = [k for k in keys if k.endswith(".parquet")]

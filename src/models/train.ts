@@ -175,7 +175,7 @@ export async function materializeScores(lakeDir: string, files: string[]): Promi
       .map(([k, v]) => `${lit(k)}: ${lit(v)}`)
       .join(', ')}}`;
     await w.run(
-      `COPY (SELECT * FROM read_csv([${files.map(lit).join(', ')}], header = true, columns = ${columns}, quote = '"', escape = '"')
+      `COPY (SELECT * FROM read_csv([${files.map(lit).join(', ')}], header = true, columns = ${columns}, quote = '"', escape = '"', hive_partitioning = false)
          ORDER BY customer_id)
        TO ${lit(join(target, '.data.parquet.tmp'))} (FORMAT parquet)`,
     );

@@ -207,7 +207,12 @@ export async function loadWarehouse(opts: {
         dated && 'gold' in t.source
           ? `${t.source.dateExpr} BETWEEN ${lit(opts.from as string)} AND ${lit(opts.to as string)}`
           : undefined;
-      const rowsLoaded = await stageAndMerge(engine, t, exportSelect(t, `gold_${goldName}`, where), loadedAt);
+      const rowsLoaded = await stageAndMerge(
+        engine,
+        t,
+        exportSelect(t, (g) => `gold_${g}`, where),
+        loadedAt,
+      );
       report.tables.push({
         table: t.name,
         rowsLoaded,

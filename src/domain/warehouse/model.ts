@@ -149,7 +149,7 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     key: ['session_id'],
     dist: { style: 'KEY', key: 'customer_id' },
     sortKey: ['session_date'],
-    source: { gold: 'fact_sessions', dateExpr: 'CAST(session_date AS VARCHAR)' },
+    source: { gold: 'fact_sessions', dateExpr: 'CAST(session_date AS STRING)' },
   },
   {
     schema: 'gold',
@@ -170,7 +170,7 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     sortKey: ['created_at'],
     source: {
       gold: 'fact_support_tickets',
-      dateExpr: 'substr(CAST(coalesce(created_at, first_seen_at) AS VARCHAR), 1, 10)',
+      dateExpr: 'substr(CAST(coalesce(created_at, first_seen_at) AS STRING), 1, 10)',
     },
   },
   {
@@ -454,7 +454,10 @@ export function stagingDdl(t: WarehouseTable, engine: 'redshift' | 'duckdb'): st
  * embedded loader selects with it from gold Parquet; the export step renders it for the Parquet
  * files Redshift COPYs (same columns, same order as the table).
  */
-const FROM_GOLD: Record<string, Record<string, string>> = {
+/** An export expression, the same in both dialects or written per dialect. */
+type Expr = string | { duckdb: string; spark: string };
+
+const FROM_GOLD: Record<string, Record<string, Expr>> = {
   fact_orders: { order_date: 'CAST(dt AS DATE)' },
   fact_ad_attribution: { attributed_date: 'CAST(dt AS DATE)' },
   quarantine_daily: { dt: 'CAST(dt AS DATE)' },
@@ -469,20 +472,76 @@ const FROM_GOLD: Record<string, Record<string, string>> = {
     gross_usd: 'g.gross_usd',
     refunds_usd: 'g.refunds_usd',
     net_usd: 'g.net_usd',
-    attributes:
-      "CAST(json_object('has_web', g.has_web, 'has_mobile', g.has_mobile, 'in_crm', g.in_crm, 'last_campaign', g.last_campaign, 'social_mentions', g.social_mentions) AS VARCHAR)",
+    attributes: {
+      duckdb:
+        "CAST(json_object('has_web', g.has_web, 'has_mobile', g.has_mobile, 'in_crm', g.in_crm, 'last_campaign', g.last_campaign, 'social_mentions', g.social_mentions) AS VARCHAR)",
+      spark:
+        "to_json(named_struct('has_web', g.has_web, 'has_mobile', g.has_mobile, 'in_crm', g.in_crm, 'last_campaign', g.last_campaign, 'social_mentions', g.social_mentions))",
+    },
   },
 };
 
-/** SELECT producing the table's columns (in order) from a relation holding its gold table. */
-export function exportSelect(t: WarehouseTable, goldRelation: string, where?: string): string {
+/** The engine an export SELECT runs on: DuckDB (embedded) or Spark (the Glue job's exports). */
+export type Dialect = 'duckdb' | 'spark';
+
+/** Spark's type for each column type: what the Parquet export carries into Redshift's COPY. */
+const SPARK_TYPES: Record<ColumnType, string> = {
+  varchar: 'STRING',
+  bigint: 'BIGINT',
+  int: 'INT',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  money: 'DECIMAL(18,2)',
+  super: 'STRING',
+};
+
+/**
+ * SELECT producing the table's columns (in order) from the relation holding its gold table
+ * (`relation` names a gold table's relation: its view embedded, its step's view in Spark). In
+ * Spark every column is cast to the warehouse type, so the Parquet the Glue job writes has the
+ * types Redshift's COPY expects.
+ */
+export function exportSelect(
+  t: WarehouseTable,
+  relation: string | ((gold: string) => string),
+  where?: string,
+  dialect: Dialect = 'duckdb',
+): string {
+  const rel = typeof relation === 'string' ? () => relation : relation;
+  const goldName =
+    'gold' in t.source ? t.source.gold : 'optionalGold' in t.source ? t.source.optionalGold : t.name;
   const map = FROM_GOLD[t.name] ?? {};
-  const exprs = t.columns.map((col) => `${map[col.name] ?? col.name} AS ${col.name}`);
+  const exprs = t.columns.map((col) => {
+    const e = map[col.name] ?? col.name;
+    const expr = typeof e === 'string' ? e : e[dialect];
+    return dialect === 'spark'
+      ? `CAST(${expr} AS ${SPARK_TYPES[col.type]}) AS ${col.name}`
+      : `${expr} AS ${col.name}`;
+  });
   const from =
     t.name === 'dim_customer'
-      ? `${goldRelation} g LEFT JOIN gold_customer_rfm r ON r.customer_id = g.customer_id`
-      : goldRelation;
+      ? `${rel(goldName)} g LEFT JOIN ${rel('customer_rfm')} r ON r.customer_id = g.customer_id`
+      : rel(goldName);
   return `SELECT ${exprs.join(', ')} FROM ${from}${where ? ` WHERE ${where}` : ''}`;
+}
+
+/**
+ * What the Glue job exports for the warehouse after each run (sql/warehouse/exports.json): every
+ * table loaded from a gold table the ETL writes, its Spark SELECT, and where it goes:
+ * `export/<table>/dt=<run date>/` as Parquet with a Redshift COPY manifest beside it, which the
+ * load steps read. Whole tables, as the embedded load reads them: a run's events may land on any
+ * event date (late and backdated ones), and the merge makes a reload of unchanged rows a no-op.
+ */
+export function exportPlan(): { table: string; gold: string; sql: string }[] {
+  return WAREHOUSE_TABLES.flatMap((t) => {
+    const gold =
+      'gold' in t.source ? t.source.gold : 'optionalGold' in t.source ? t.source.optionalGold : null;
+    // customer_scores: written by the scoring Map (its own files and manifest), not by the ETL.
+    if (!gold || gold === 'customer_scores') return [];
+    return [{ table: t.name, gold, sql: exportSelect(t, (g) => g, undefined, 'spark') }];
+  });
 }
 
 /**
