@@ -77,7 +77,17 @@ const steps = correlated(
     },
     refreshReporting: () => warehouse.refreshReporting(),
     // The training state machine's fit and register steps: artifacts and the registry in the lake.
-    models: { lake, registry: new ModelRegistry(lake), lakeKey: (uri) => lakeKey(uri, config.LAKE_BUCKET) },
+    models: {
+      lake,
+      registry: new ModelRegistry(lake),
+      lakeKey: (uri) => lakeKey(uri, config.LAKE_BUCKET),
+      // The day's drift rows straight into Redshift (the Model Health dashboard's table).
+      writeHealth: (rows) =>
+        warehouse.upsertRows(
+          WAREHOUSE_TABLES.find((t) => 'modelHealth' in t.source) as (typeof WAREHOUSE_TABLES)[number],
+          rows as unknown as Record<string, unknown>[],
+        ),
+    },
     setupWarehouse,
     // The day's summary and its week's digest, from Redshift, to reports/ in the lake bucket.
     writeReports: (date) => writeReportsFor(warehouse, lake, date),

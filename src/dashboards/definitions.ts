@@ -271,6 +271,78 @@ export const DASHBOARDS: Dashboard[] = [
     ],
   },
   {
+    id: 'models',
+    title: 'Model Health',
+    description:
+      "How far each scored day's churn features and churn scores moved from what the live models were fitted on (population stability index), and when the pipeline retrained.",
+    cacheTtlSeconds: 3600,
+    rangeSql:
+      'SELECT strftime(min(run_date), \'%Y-%m-%d\') AS "from", strftime(max(run_date), \'%Y-%m-%d\') AS "to" FROM reporting.model_health',
+    visuals: [
+      {
+        id: 'largest_psi',
+        qs: { view: 'model_health_latest', values: [{ column: 'psi', agg: 'MAX' }] },
+        title: 'Largest drift, latest day (PSI; retrain over 0.25)',
+        units: 'PSI',
+        kind: 'kpi',
+        sql: 'SELECT max(psi) AS value FROM reporting.model_health_latest',
+      },
+      {
+        id: 'drifted_checks',
+        qs: { view: 'model_health_latest', values: [{ column: 'drifted', agg: 'SUM' }] },
+        title: 'Checks over the threshold, latest day',
+        units: 'checks',
+        kind: 'kpi',
+        sql: 'SELECT sum(drifted) AS value FROM reporting.model_health_latest',
+      },
+      {
+        id: 'psi_by_check',
+        qs: {
+          view: 'model_health_latest',
+          x: { column: 'check_name', kind: 'category' },
+          values: [{ column: 'psi', agg: 'MAX' }],
+        },
+        title: 'Drift per feature and of the churn score, latest day',
+        units: 'PSI',
+        kind: 'bar',
+        sql: 'SELECT check_name, psi FROM reporting.model_health_latest ORDER BY psi DESC, check_name',
+        x: 'check_name',
+        y: ['psi'],
+      },
+      {
+        id: 'psi_per_day',
+        qs: {
+          view: 'model_health',
+          x: { column: 'run_date', kind: 'date' },
+          values: [{ column: 'psi', agg: 'MAX' }],
+        },
+        title: 'Largest drift per scoring day',
+        units: 'PSI',
+        kind: 'line',
+        sql: "SELECT strftime(run_date, '%Y-%m-%d') AS run_date, max(psi) AS psi FROM reporting.model_health GROUP BY 1 ORDER BY 1",
+        x: 'run_date',
+        y: ['psi'],
+      },
+      {
+        id: 'versions',
+        qs: {
+          view: 'model_health_latest',
+          values: [
+            { column: 'check_name' },
+            { column: 'psi' },
+            { column: 'threshold' },
+            { column: 'churn_version' },
+            { column: 'customer_version' },
+          ],
+        },
+        title: 'Latest day: each check and the model versions that scored it',
+        units: 'PSI',
+        kind: 'table',
+        sql: 'SELECT check_name, round(psi, 4) AS psi, threshold, churn_version, customer_version FROM reporting.model_health_latest ORDER BY check_name',
+      },
+    ],
+  },
+  {
     id: 'health',
     title: 'Pipeline Health',
     description:

@@ -10,6 +10,12 @@ import {
 } from '../domain/models/customer-models';
 import { binCounts, featureReference, psi, type Reference } from '../domain/models/drift';
 import { CHURN_FEATURES, SCORING_COLUMNS } from '../domain/models/features';
+import {
+  DRIFT_PSI_THRESHOLD,
+  healthRows,
+  type ModelHealth,
+  type ModelHealthRow,
+} from '../domain/models/health';
 import { MODELS, type ModelName, type ModelRegistry, scoreVersion } from '../domain/models/registry';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import type { ObjectStore } from '../ports/object-store';
@@ -49,7 +55,13 @@ export interface PipelineStepsDeps {
   dashboardQueryMs?: (windowMinutes: number) => Promise<number[]>;
   metrics?: MetricsPort;
   /** The model registry and the lake it keeps artifacts in (the training state machine's steps). */
-  models?: { lake: ObjectStore; registry: ModelRegistry; lakeKey: (uri: string) => string };
+  models?: {
+    lake: ObjectStore;
+    registry: ModelRegistry;
+    lakeKey: (uri: string) => string;
+    /** Upserts the model-health step's rows into the warehouse's model_health table. */
+    writeHealth?: (rows: ModelHealthRow[]) => Promise<void>;
+  };
 }
 
 /** The warehouse table the scoring Map's files load into. */
@@ -173,22 +185,6 @@ export async function registerChurn(
   return { version: e.job };
 }
 
-/** PSI over which a distribution has shifted enough to retrain (the ModelDriftAlarm's threshold too). */
-export const DRIFT_PSI_THRESHOLD = 0.25;
-
-export interface ModelHealth {
-  date: string;
-  versions: { churn: string | null; customer: string | null };
-  customers: number;
-  /** PSI of each churn feature against the customer models' fit-time reference. */
-  featurePsi: Record<string, number>;
-  featurePsiMax: number;
-  /** PSI of the churn scores against the live churn version's first scored day. */
-  scorePsi: number;
-  retrain: boolean;
-  reason: string;
-}
-
 /**
  * After the day is scored: how far today's inputs and scores have moved from what the live models
  * were fitted on (population stability index per feature and of the churn score), published as
@@ -203,6 +199,8 @@ export async function modelHealth(o: {
   date: string;
   batches: number;
   metrics?: MetricsPort;
+  /** Writes the day's rows into the warehouse's model_health table (the Model Health dashboard). */
+  writeRows?: (rows: ModelHealthRow[]) => Promise<void>;
   now: Date;
 }): Promise<ModelHealth> {
   const [churn, customer] = [await o.registry.live('churn'), await o.registry.live('customer')];
@@ -266,6 +264,7 @@ export async function modelHealth(o: {
     `models/health/dt=${o.date}.json`,
     `${JSON.stringify({ ...health, at: o.now.toISOString() })}\n`,
   );
+  await o.writeRows?.(healthRows(health));
   return health;
 }
 
@@ -523,3 +522,5 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       throw new C360Error(`no pipeline step "${event.step}"`);
   }
 };
+
+export { DRIFT_PSI_THRESHOLD, type ModelHealth } from '../domain/models/health';

@@ -28,7 +28,7 @@ import {
 import { createScoreHandler, readScoringRows, type ScoreInput, scoreBatchKey } from '../handlers/score';
 import { materializeScores, trainModels } from '../models/train';
 import { projectRoot } from '../paths';
-import { loadWarehouse, openWarehouse } from '../warehouse/embedded';
+import { loadWarehouse, openWarehouse, upsertModelHealth } from '../warehouse/embedded';
 import { localPaths } from './local';
 
 /**
@@ -272,6 +272,7 @@ function localPipelineSteps(opts: PipelineOptions, state: ScoringState) {
             date: input.date as string,
             batches: input.scored?.length ?? 0,
             metrics: new EmfMetrics('c360', 'c360-pipeline-steps', paths.metrics),
+            writeRows: (rows) => upsertModelHealth(opts.dataDir, rows),
             now: new Date(),
           }),
         };

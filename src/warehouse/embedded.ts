@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { C360Error } from '../domain/errors';
+import { healthRows, type ModelHealth, type ModelHealthRow } from '../domain/models/health';
 import {
   commentStatements,
   duckdbDdl,
@@ -196,6 +197,15 @@ export async function loadWarehouse(opts: {
         });
         continue;
       }
+      if ('modelHealth' in t.source) {
+        const rowsLoaded = await mergeModelHealth(engine, t, await readHealthRows(opts.dataDir), loadedAt);
+        report.tables.push({
+          table: t.name,
+          rowsLoaded,
+          rowsInTable: await count(engine, `SELECT * FROM gold.${t.name}`),
+        });
+        continue;
+      }
       const goldName = 'gold' in t.source ? t.source.gold : t.source.optionalGold;
       if (!(await goldView(goldName))) {
         if ('gold' in t.source)
@@ -257,6 +267,61 @@ const rolledBack = (what: string, err: unknown) =>
   });
 
 /** Stages rows, then merges them in one transaction (rolled back whole on any error). */
+/** Every model-health record under DIR/models/health/ as model_health rows. */
+async function readHealthRows(dataDir: string): Promise<ModelHealthRow[]> {
+  const dir = join(dataDir, 'models', 'health');
+  if (!existsSync(dir)) return [];
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  const rows: ModelHealthRow[] = [];
+  for (const f of files)
+    rows.push(...healthRows(JSON.parse(await readFile(join(dir, f), 'utf8')) as ModelHealth));
+  return rows;
+}
+
+async function mergeModelHealth(
+  engine: Engine,
+  t: WarehouseTable,
+  rows: ModelHealthRow[],
+  loadedAt: string,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const values = rows
+    .map(
+      (r) =>
+        `(CAST(${lit(r.run_date)} AS DATE), ${lit(r.check_name)}, CAST(${r.psi} AS DOUBLE), CAST(${r.threshold} AS DOUBLE), ${r.drifted}, ${r.retrained}, ${r.churn_version === null ? 'NULL' : lit(r.churn_version)}, ${r.customer_version === null ? 'NULL' : lit(r.customer_version)})`,
+    )
+    .join(', ');
+  return stageAndMerge(
+    engine,
+    t,
+    `SELECT * FROM (VALUES ${values}) v(${t.columns.map((c) => c.name).join(', ')})`,
+    loadedAt,
+  );
+}
+
+/**
+ * The model-health step's rows, upserted into the embedded warehouse at once (as the step does
+ * on Redshift), the reporting tables refilled: the Model Health dashboard shows the run.
+ */
+export async function upsertModelHealth(dataDir: string, rows: ModelHealthRow[]): Promise<void> {
+  const t = WAREHOUSE_TABLES.find((x) => 'modelHealth' in x.source) as WarehouseTable;
+  await mkdir(join(dataDir, 'warehouse'), { recursive: true });
+  const release = await lock(join(dataDir, 'warehouse'), {
+    lockfilePath: join(dataDir, 'warehouse', '.load.lock'),
+    realpath: false,
+    retries: { retries: 50, minTimeout: 100, maxTimeout: 1000 },
+  });
+  const engine = await openWarehouse(dataDir);
+  try {
+    await setupWarehouse(engine);
+    await mergeModelHealth(engine, t, rows, new Date().toISOString().replace('T', ' ').replace('Z', ''));
+    await refreshReporting(engine);
+  } finally {
+    engine.close();
+    await release();
+  }
+}
+
 async function stageAndMerge(
   engine: Engine,
   t: WarehouseTable,

@@ -187,6 +187,7 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       alerts: [],
     });
     expect(r.states.filter((s) => !/^(Unload|ExportRfm|FitCustomerModels)/.test(s))).toEqual([
+      'Mode',
       'ResolveDate',
       'ExportTrainingSet',
       'TrainChurn',
@@ -276,6 +277,28 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     // The registry keeps both churn versions; the first is what a rollback returns to.
     expect((await registry.record('churn')).previous[0]).toBe(r.job);
     expect((await registry.live('churn'))?.version).toBe(second.job);
+    // Rollback, one input: the endpoint serves the first model's configuration again, then the registry says so.
+    const back = await runTrainingMachine({ dataDir: dir, input: { rollback: 'churn' } });
+    expect(back.status).toBe('SUCCEEDED');
+    expect(back.states).toEqual([
+      'Mode',
+      'PlanRollback',
+      'EndpointToRollBack',
+      'PointEndpointBack',
+      'CommitRollback',
+      'RolledBack',
+    ]);
+    expect(
+      JSON.parse(readFileSync(join(dir, 'state', 'sagemaker', 'endpoints', 'c360-churn.json'), 'utf8')),
+    ).toEqual({ EndpointName: 'c360-churn', EndpointConfigName: r.job });
+    expect((await registry.live('churn'))?.version).toBe(r.job);
+    // Nothing earlier than the first: refused with the reason, alerted, the endpoint untouched.
+    const none = await runTrainingMachine({ dataDir: dir, input: { rollback: 'churn' } });
+    expect(none.status).toBe('FAILED');
+    expect(none.alerts[0]).toMatch(
+      /failed in state Rollback: .*churn has no earlier live version to roll back to/,
+    );
+    expect((await registry.live('churn'))?.version).toBe(r.job);
   });
 
   it('happy path: ETL → warehouse → scoring Map → scores → metrics; a rerun leaves the warehouse identical', async () => {

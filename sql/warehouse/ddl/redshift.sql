@@ -459,6 +459,42 @@ CREATE TABLE IF NOT EXISTS staging.realtime_minute (
 )
 DISTSTYLE AUTO ENCODE AUTO;
 
+-- gold.model_health: Model health per scoring day: the drift (PSI) of each churn feature and of the churn score from what the live models were fitted on, and whether the run retrained.
+CREATE TABLE IF NOT EXISTS gold.model_health (
+  run_date DATE NOT NULL,
+  check_name VARCHAR(512) NOT NULL,
+  psi DOUBLE PRECISION,
+  threshold DOUBLE PRECISION,
+  drifted BOOLEAN,
+  retrained BOOLEAN,
+  churn_version VARCHAR(512),
+  customer_version VARCHAR(512),
+  PRIMARY KEY (run_date, check_name)
+)
+DISTSTYLE ALL
+COMPOUND SORTKEY (run_date)
+ENCODE AUTO;
+COMMENT ON TABLE gold.model_health IS 'Model health per scoring day: the drift (PSI) of each churn feature and of the churn score from what the live models were fitted on, and whether the run retrained.';
+COMMENT ON COLUMN gold.model_health.run_date IS 'The scoring day (the daily pipeline run).';
+COMMENT ON COLUMN gold.model_health.check_name IS 'feature:<name> (a churn feature) or score:churn_probability.';
+COMMENT ON COLUMN gold.model_health.psi IS 'Population stability index against the fit-time distribution (decile bins): under 0.1 stable, over 0.25 a significant shift.';
+COMMENT ON COLUMN gold.model_health.threshold IS 'The PSI over which the pipeline retrains and the ModelDriftAlarm fires.';
+COMMENT ON COLUMN gold.model_health.drifted IS 'True when the PSI is over the threshold.';
+COMMENT ON COLUMN gold.model_health.retrained IS 'True when the run started a retraining (drift, or no live model).';
+COMMENT ON COLUMN gold.model_health.churn_version IS 'The live churn model version that scored the day.';
+COMMENT ON COLUMN gold.model_health.customer_version IS 'The live customer models version (CLV, P(alive), segments).';
+CREATE TABLE IF NOT EXISTS staging.model_health (
+  run_date DATE,
+  check_name VARCHAR(512),
+  psi DOUBLE PRECISION,
+  threshold DOUBLE PRECISION,
+  drifted BOOLEAN,
+  retrained BOOLEAN,
+  churn_version VARCHAR(512),
+  customer_version VARCHAR(512)
+)
+DISTSTYLE AUTO ENCODE AUTO;
+
 -- gold.load_audit: One row per table load: when, which dates, rows loaded and rows in the table after.
 CREATE TABLE IF NOT EXISTS gold.load_audit (
   table_name VARCHAR(512) NOT NULL,

@@ -41,7 +41,9 @@ export interface WarehouseTable {
     | { generated: 'dim_date' | 'load_audit' }
     | { optionalGold: string }
     /** Written by a stream consumer (the real-time Lambda), not loaded from gold. */
-    | { stream: 'realtime' };
+    | { stream: 'realtime' }
+    /** Written by the daily pipeline's model-health step (rows upserted; embedded, from its records). */
+    | { modelHealth: 'models/health' };
   /** Type-2 history: tracked attributes open a new version when they change. */
   scd2?: { tracked: string[] };
   /**
@@ -367,6 +369,30 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     dist: { style: 'AUTO' },
     sortKey: ['window_start'],
     source: { stream: 'realtime' },
+  },
+  {
+    schema: 'gold',
+    name: 'model_health',
+    description:
+      'Model health per scoring day: the drift (PSI) of each churn feature and of the churn score from what the live models were fitted on, and whether the run retrained.',
+    columns: [
+      c('run_date', 'date', 'The scoring day (the daily pipeline run).', true),
+      c('check_name', 'varchar', 'feature:<name> (a churn feature) or score:churn_probability.', true),
+      c(
+        'psi',
+        'double',
+        'Population stability index against the fit-time distribution (decile bins): under 0.1 stable, over 0.25 a significant shift.',
+      ),
+      c('threshold', 'double', 'The PSI over which the pipeline retrains and the ModelDriftAlarm fires.'),
+      c('drifted', 'boolean', 'True when the PSI is over the threshold.'),
+      c('retrained', 'boolean', 'True when the run started a retraining (drift, or no live model).'),
+      c('churn_version', 'varchar', 'The live churn model version that scored the day.'),
+      c('customer_version', 'varchar', 'The live customer models version (CLV, P(alive), segments).'),
+    ],
+    key: ['run_date', 'check_name'],
+    dist: { style: 'ALL' },
+    sortKey: ['run_date'],
+    source: { modelHealth: 'models/health' },
   },
   {
     schema: 'gold',

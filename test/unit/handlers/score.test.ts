@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
+import { yamlParse } from 'yaml-cfn';
 import { SageMakerScorer } from '../../../src/adapters/aws/sagemaker-scorer';
 import { LocalScorer } from '../../../src/adapters/local/local-scorer';
 import { FolderObjectStore } from '../../../src/adapters/local/object-store';
@@ -11,7 +13,8 @@ import { parseCsv } from '../../../src/domain/batch/csv';
 import { clv, expectedPurchases, pAlive } from '../../../src/domain/models/clv';
 import { fitCustomerModels, type RfmRow, SCORE_COLUMNS } from '../../../src/domain/models/customer-models';
 import { SCORING_COLUMNS } from '../../../src/domain/models/features';
-import { createScoreHandler } from '../../../src/handlers/score';
+import { createScoreHandler, scoreBatchKey } from '../../../src/handlers/score';
+import { projectRoot } from '../../../src/paths';
 import type { Scorer } from '../../../src/ports/scorer';
 
 const model = (X: number[][]) =>
@@ -126,5 +129,23 @@ describe.each([
     await expect(handler({ ...input, date: '2026-03-02' })).rejects.toThrow(
       'line 2: is_buyer must be true or false, got "maybe"',
     );
+  });
+});
+
+describe('the score files as gold.customer_scores in AWS', () => {
+  it("the Glue table reads the Map's files: its columns are the files' header, its location their prefix", () => {
+    const template = yamlParse(readFileSync(join(projectRoot(), 'template.yaml'), 'utf8')) as {
+      Resources: Record<string, { Properties: { TableInput: Record<string, unknown> } }>;
+    };
+    const t = template.Resources.CustomerScoresGlueTable?.Properties.TableInput as {
+      StorageDescriptor: { Columns: { Name: string }[]; Location: { 'Fn::Sub': string } };
+      Parameters: Record<string, unknown>;
+    };
+    expect(t.StorageDescriptor.Columns.map((c) => c.Name)).toEqual([...SCORE_COLUMNS]);
+    expect(t.Parameters['skip.header.line.count']).toBe('1');
+    const key = scoreBatchKey('scores', '2026-03-01', 0);
+    const location = t.StorageDescriptor.Location['Fn::Sub'].replace('s3://${LakeBucket}/', '');
+    expect(key.startsWith(location)).toBe(true);
+    expect(key.slice(location.length)).toBe('dt=2026-03-01/batch-0.csv');
   });
 });
