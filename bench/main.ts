@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   serve: () => import('./serve'),
   lambda: () => import('./lambda'),
   dashboard: () => import('./dashboard'),
+  models: () => import('./models'),
 };
 
 async function main(): Promise<void> {

@@ -28,7 +28,9 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { CHURN_FEATURES } from '../../src/domain/models/features';
+import { parseCsv } from '../../src/domain/batch/csv';
+import { fitCustomerModels, SCORE_COLUMNS, scoreCustomer } from '../../src/domain/models/customer-models';
+import { SCORING_COLUMNS } from '../../src/domain/models/features';
 import { ARTIFACTS, ARTIFACTS_FINGERPRINT } from '../../src/infra/lake-artifacts.generated';
 import { signStripe } from '../../src/sources/stripe/signature';
 import { apiEvent } from '../helpers/http';
@@ -598,6 +600,41 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     expect((seen.Items ?? []).filter((i) => i.state?.S === 'done')).toEqual([]);
   });
 
+  /** A scoring batch and the live customer models in the lake bucket, as the daily pipeline leaves them. */
+  async function scoringInputs(date: string) {
+    const models = fitCustomerModels(
+      Array.from({ length: 40 }, (_, i) => ({
+        customerId: `p${i}`,
+        frequency: i % 2 ? 6 + (i % 5) : i % 3,
+        recency: i % 2 ? 40 + (i % 7) : 2 + (i % 4),
+        T: 52,
+        monetary: i % 2 ? 80 + i : i % 3 ? 15 : 0,
+        buyer: true,
+      })),
+    );
+    const key = 'models/customer/v-test/customer-models.json';
+    const put = (Key: string, Body: string) =>
+      stack.clients.s3.send(new PutObjectCommand({ Bucket: stack.name('LakeBucket'), Key, Body }));
+    await put(key, JSON.stringify(models));
+    await put(
+      `features/model=customer/dt=${date}/batch-0.csv`,
+      [
+        SCORING_COLUMNS.join(','),
+        'c1,3,10,52,25.5,42,true,2026-11-29',
+        '"c,2",0,0,7,0,7,false,2026-11-29',
+      ].join('\n'),
+    );
+    return {
+      models,
+      input: {
+        date,
+        batch: 0,
+        models: { version: 'churn=job-1;customer=v-test', customerModelsKey: key },
+        execution: 'arn:aws:states:us-east-1:123456789012:execution:x:y',
+      },
+    };
+  }
+
   it("the scoring function's failure keeps its error type after minification: the daily pipeline's Retry on DownstreamUnavailableError matches it", async () => {
     await stack.create(['LakeKey', 'LakeBucket']);
     const retried = JSON.parse(
@@ -605,23 +642,9 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     ).States.ScoreBatches.ItemProcessor.States.ScoreBatch.Retry.flatMap(
       (r: { ErrorEquals: string[] }) => r.ErrorEquals,
     );
-    await stack.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: stack.name('LakeBucket'),
-        Key: 'features/model=churn/dt=2026-11-30/batch-0.csv',
-        Body: [
-          ['customer_id', ...CHURN_FEATURES].join(','),
-          ['c1', ...CHURN_FEATURES.map((_, i) => String(i + 1))].join(','),
-          ['c2', ...CHURN_FEATURES.map((_, i) => String(2 * i))].join(','),
-        ].join('\n'),
-      }),
-    );
+    const { input } = await scoringInputs('2026-11-30');
     // moto's InvokeEndpoint answers a fixed non-numeric body: every row fails, isolated one by one.
-    const out = await invoke(
-      bundles.ScoreFunction as string,
-      { date: '2026-11-30', batch: 0, execution: 'arn:aws:states:us-east-1:123456789012:execution:x:y' },
-      env('ScoreFunction'),
-    );
+    const out = await invoke(bundles.ScoreFunction as string, input, env('ScoreFunction'));
     if (!out.ok && out.errorType !== 'DownstreamUnavailableError')
       throw new Error(`${out.errorType}: ${out.errorMessage}\n${out.logs.slice(-3000)}`);
     expect(out.ok ? out.result : { errorType: out.errorType }).toEqual({
@@ -629,6 +652,50 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     });
     expect(retried).toContain(out.ok ? '' : out.errorType);
     expect(out.ok ? '' : out.errorMessage).toMatch(/non-numeric score/);
+  });
+
+  it('the scoring function (minified bundle, S3 and SageMaker runtime over HTTP) writes every customer score: churn from the endpoint, CLV, P(alive) and segment from the live customer models', async () => {
+    await stack.create(['LakeKey', 'LakeBucket']);
+    const { models, input } = await scoringInputs('2026-12-01');
+    // The endpoint's answer for this batch (moto's InvokeEndpoint returns what it is told to).
+    const configured = await fetch(`${moto.endpoint}/moto-api/static/sagemaker/endpoint-results`, {
+      method: 'POST',
+      body: JSON.stringify({ region: REGION, account_id: ACCOUNT, results: [{ Body: '0.125\n0.875' }] }),
+    });
+    expect(configured.status).toBe(201);
+    const out = await invoke(bundles.ScoreFunction as string, input, env('ScoreFunction'));
+    if (!out.ok) throw new Error(`${out.errorType}: ${out.errorMessage}\n${out.logs.slice(-3000)}`);
+    expect(out.result).toEqual({ scoresKey: 'scores/model=customer/dt=2026-12-01/batch-0.csv', rows: 2 });
+    const body = await stack.clients.s3.send(
+      new GetObjectCommand({
+        Bucket: stack.name('LakeBucket'),
+        Key: 'scores/model=customer/dt=2026-12-01/batch-0.csv',
+      }),
+    );
+    const rows = parseCsv(
+      await (body.Body as { transformToString(): Promise<string> }).transformToString(),
+    ).map((r) => r.cells);
+    const expected = [
+      scoreCustomer(
+        models,
+        { customerId: 'c1', frequency: 3, recency: 10, T: 52, monetary: 25.5, buyer: true },
+        0.125,
+        '2026-11-29',
+        input.models.version,
+      ),
+      scoreCustomer(
+        models,
+        { customerId: 'c,2', frequency: 0, recency: 0, T: 7, monetary: 0, buyer: false },
+        0.875,
+        '2026-11-29',
+        input.models.version,
+      ),
+    ];
+    expect(rows).toEqual([
+      [...SCORE_COLUMNS],
+      ...expected.map((e) => SCORE_COLUMNS.map((c) => String(e[c]))),
+    ]);
+    expect(rows[2]?.[3]).toBe('prospect');
   });
 
   it('alerts reach the topic: a failed Glue run of the ETL job is published with its run dates (GetJobRun over HTTP)', async () => {
