@@ -551,6 +551,8 @@ function printNextSteps(dataDir: string, started: number): void {
   say(`  npx c360 quarantine list${dataFlag}`);
   say(`  npx c360 dq --summary${dataFlag}   # rows flagged by data quality (published as sent)`);
   say(`  npx c360 slo${dataFlag}          # SLIs, error budget and burn rates`);
-  say(`  npx c360 models list${dataFlag}  # model versions, which is live, their metrics (and: models health)`);
+  say(
+    `  npx c360 models list${dataFlag}  # model versions, which is live, their metrics (and: models health)`,
+  );
   say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
 }
