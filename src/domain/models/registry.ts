@@ -104,8 +104,8 @@ export class ModelRegistry {
 
 function setLive(r: RegistryRecord, version: string): void {
   if (r.live === version) return;
-  if (r.live) r.previous = [r.live, ...r.previous.filter((v) => v !== r.live)];
-  r.previous = r.previous.filter((v) => v !== version);
+  // The live version goes on top of the history; the one made live leaves it (no duplicates).
+  r.previous = [...(r.live ? [r.live] : []), ...r.previous].filter((v) => v !== version);
   r.live = version;
 }
 

@@ -9,6 +9,12 @@ describe('drift (population stability index)', () => {
     expect(ref.shares).toEqual(Array(10).fill(0.1));
   });
 
+  it('the order of the values does not matter', () => {
+    const shuffled = [...oneToHundred].sort((a, b) => ((a * 37) % 101) - ((b * 37) % 101));
+    expect(shuffled).not.toEqual(oneToHundred);
+    expect(featureReference(shuffled)).toEqual(featureReference(oneToHundred));
+  });
+
   it('ties merge bins: a feature with few distinct values has fewer bins', () => {
     const ref = featureReference([0, 0, 0, 0, 0, 0, 0, 1, 1, 2]);
     expect(ref.edges).toEqual([0, 1]);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FolderObjectStore } from '../../../../src/adapters/local/object-store';
@@ -92,6 +92,26 @@ describe('model registry', () => {
     await expect(registry.promote('churn', 'v9')).rejects.toThrow(
       'churn has no version v9 (registered: v1, v2)',
     );
+  });
+
+  it('a record that cannot be read is an error, not an empty registry (nothing would be live)', async () => {
+    await registry.register(version('v1'), { promote: true });
+    await writeFile(join(dir, registryKey('churn')), '{"model": "churn", "live": ');
+    await expect(registry.live('churn')).rejects.toThrow(SyntaxError);
+    const denied = new ModelRegistry({
+      put: async () => {},
+      get: async () => {
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+      },
+    });
+    await expect(denied.record('churn')).rejects.toThrow('Access Denied');
+    const s3Missing = new ModelRegistry({
+      put: async () => {},
+      get: async () => {
+        throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
+      },
+    });
+    expect((await s3Missing.record('customer')).live).toBeNull();
   });
 
   it('a score row names one version when one run made both models, both otherwise', () => {
