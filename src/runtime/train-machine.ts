@@ -153,6 +153,12 @@ export async function runTrainingMachine(opts: {
     rollbackModel(new ModelRegistry(new FolderObjectStore(opts.dataDir)), p.model, p.commit === true);
   const unload = (i: unknown) =>
     task(() => athenaUnload((i as { QueryString: string }).QueryString, paths.lake, inLake, states.length));
+  const updateEndpoint = (i: unknown) =>
+    task(async () => {
+      const p = i as { EndpointName: string; EndpointConfigName: string };
+      await record('endpoints', p.EndpointName, i);
+      return { EndpointArn: `arn:aws:sagemaker:local:000000000000:endpoint/${p.EndpointName}` };
+    });
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
     ResolveDate: (i) => task(async () => ({ Payload: resolveRun(payload(i).input as never, new Date()) })),
     UnloadTrain: unload,
@@ -198,12 +204,7 @@ export async function runTrainingMachine(opts: {
         await record('endpoints', p.EndpointName, i);
         return { EndpointArn: `arn:aws:sagemaker:local:000000000000:endpoint/${p.EndpointName}` };
       }),
-    UpdateEndpoint: (i) =>
-      task(async () => {
-        const p = i as { EndpointName: string; EndpointConfigName: string };
-        await record('endpoints', p.EndpointName, i);
-        return { EndpointArn: `arn:aws:sagemaker:local:000000000000:endpoint/${p.EndpointName}` };
-      }),
+    UpdateEndpoint: updateEndpoint,
     // Athena's role for the customer models' inputs: the SELECT over gold, CSV with a header.
     ExportRfm: (i) =>
       task(async () => {
@@ -229,12 +230,8 @@ export async function runTrainingMachine(opts: {
       })),
     PlanRollback: (i) => task(async () => ({ Payload: await rollback(payload(i)) })),
     CommitRollback: (i) => task(async () => ({ Payload: await rollback(payload(i)) })),
-    PointEndpointBack: (i) =>
-      task(async () => {
-        const p = i as { EndpointName: string; EndpointConfigName: string };
-        await record('endpoints', p.EndpointName, i);
-        return { EndpointArn: `arn:aws:sagemaker:local:000000000000:endpoint/${p.EndpointName}` };
-      }),
+    // A rollback points the endpoint at the previous configuration: the same UpdateEndpoint call.
+    PointEndpointBack: updateEndpoint,
     RegisterChurn: (i) =>
       task(async () => ({
         Payload: await registerChurn(

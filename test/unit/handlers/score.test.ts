@@ -122,6 +122,39 @@ describe.each([
     await expect(
       handler({ ...input, models: { version: 'v', customerModelsKey: 'models/none.json' } }),
     ).rejects.toThrow('the customer models models/none.json cannot be read');
+    // Bad batches are refused, naming the file, the line and the rule.
+    const bad = async (name: string, text: string) => {
+      await objects.put(`features/model=customer/dt=${name}/batch-0.csv`, text);
+      return handler({ ...input, date: name });
+    };
+    const head = SCORING_COLUMNS.join(',');
+    await expect(bad('2026-03-03', 'customer_id,frequency\nc_1,2\n')).rejects.toThrow(
+      'features/model=customer/dt=2026-03-03/batch-0.csv: the columns are customer_id,frequency, expected customer_id,frequency,recency_weeks',
+    );
+    await expect(bad('2026-03-08', '')).rejects.toThrow('the columns are (none)');
+    await expect(bad('2026-03-04', `${head}\nc_1,,1,1,1,0,true,2026-02-28\n`)).rejects.toThrow(
+      'line 2: frequency is not a number: ""',
+    );
+    await expect(bad('2026-03-05', `${head}\nc_1,1,x,1,1,0,true,2026-02-28\n`)).rejects.toThrow(
+      'line 2: recency_weeks is not a number: "x"',
+    );
+    for (const [d, asOf] of [
+      ['2026-03-06', 'x2026-02-28'],
+      ['2026-03-07', '2026-02-28x'],
+    ])
+      await expect(bad(d as string, `${head}\nc_1,1,1,1,1,0,true,${asOf}\n`)).rejects.toThrow(
+        `line 2: as_of must be YYYY-MM-DD, got "${asOf}"`,
+      );
+    for (const wrong of [
+      { ...input, date: 'x2026-03-01' },
+      { ...input, date: '2026-03-01x' },
+      { ...input, batch: -1 },
+      { ...input, batch: 1.5 },
+      { ...input, models: undefined as never },
+      { ...input, models: { version: '', customerModelsKey: 'k' } },
+      { ...input, models: { version: 'v', customerModelsKey: '' } },
+    ])
+      await expect(handler(wrong)).rejects.toThrow('the scoring input needs {date: YYYY-MM-DD, batch: n');
     await objects.put(
       'features/model=customer/dt=2026-03-02/batch-0.csv',
       `${SCORING_COLUMNS.join(',')}\nc_3,1,1,1,1,0,maybe,2026-02-28\n`,
