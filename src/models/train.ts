@@ -22,6 +22,7 @@ import { auc, macroF1, split } from '../domain/models/metrics';
 import { fitItemModel, holdoutHitRate, type Purchase } from '../domain/models/recommend';
 import { type ModelName, ModelRegistry } from '../domain/models/registry';
 import { classify, trainSentiment } from '../domain/models/sentiment';
+import { duckdbColumnTypes, WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import { lit, openDuckDb } from '../etl/duckdb';
 import { projectRoot } from '../paths';
 import type { Scorer } from '../ports/scorer';
@@ -161,16 +162,10 @@ export async function materializeScores(lakeDir: string, files: string[]): Promi
   await mkdir(target, { recursive: true });
   const w = await openDuckDb();
   try {
-    const types = {
-      customer_id: 'VARCHAR',
-      scored_at: 'DATE',
-      churn_probability: 'DOUBLE',
-      segment: 'VARCHAR',
-      clv_12m_usd: 'DECIMAL(18,2)',
-      p_alive: 'DOUBLE',
-      expected_purchases_90d: 'DOUBLE',
-      model_version: 'VARCHAR',
-    };
+    // Typed as the warehouse table (the score files' header is its columns, SCORE_COLUMNS).
+    const types = duckdbColumnTypes(
+      WAREHOUSE_TABLES.find((t) => t.name === 'customer_scores') as (typeof WAREHOUSE_TABLES)[number],
+    );
     const columns = `{${Object.entries(types)
       .map(([k, v]) => `${lit(k)}: ${lit(v)}`)
       .join(', ')}}`;

@@ -8,6 +8,7 @@ import {
   commentStatements,
   duckdbDdl,
   exportSelect,
+  goldSource,
   mergeStatements,
   stagingDdl,
   stagingName,
@@ -152,12 +153,7 @@ export async function loadWarehouse(opts: {
   if (!existsSync(join(gold, 'fact_orders', 'data.parquet'))) {
     throw new C360Error(`gold is empty under ${opts.lakeDir}: run "c360 etl" (or "npm start") first`);
   }
-  await mkdir(join(opts.dataDir, 'warehouse'), { recursive: true });
-  const release = await lock(join(opts.dataDir, 'warehouse'), {
-    lockfilePath: join(opts.dataDir, 'warehouse', '.load.lock'),
-    realpath: false,
-    retries: { retries: 50, minTimeout: 100, maxTimeout: 1000 },
-  });
+  const release = await holdLoadLock(opts.dataDir);
   const engine = await openWarehouse(opts.dataDir);
   const loadedAt = (opts.now?.() ?? new Date()).toISOString().replace('T', ' ').replace('Z', '');
   const report: WarehouseLoadReport = { from: opts.from ?? null, to: opts.to ?? null, tables: [], ms: 0 };
@@ -206,7 +202,7 @@ export async function loadWarehouse(opts: {
         });
         continue;
       }
-      const goldName = 'gold' in t.source ? t.source.gold : t.source.optionalGold;
+      const goldName = goldSource(t) as string;
       if (!(await goldView(goldName))) {
         if ('gold' in t.source)
           throw new C360Error(`gold.${goldName} is missing under ${gold}: rerun "c360 etl"`);
@@ -267,6 +263,16 @@ const rolledBack = (what: string, err: unknown) =>
   });
 
 /** Stages rows, then merges them in one transaction (rolled back whole on any error). */
+/** One writer of the embedded warehouse at a time (loads, model health): its load lock, waited for. */
+async function holdLoadLock(dataDir: string): Promise<() => Promise<void>> {
+  await mkdir(join(dataDir, 'warehouse'), { recursive: true });
+  return lock(join(dataDir, 'warehouse'), {
+    lockfilePath: join(dataDir, 'warehouse', '.load.lock'),
+    realpath: false,
+    retries: { retries: 50, minTimeout: 100, maxTimeout: 1000 },
+  });
+}
+
 /** Every model-health record under DIR/models/health/ as model_health rows. */
 async function readHealthRows(dataDir: string): Promise<ModelHealthRow[]> {
   const dir = join(dataDir, 'models', 'health');
@@ -305,12 +311,7 @@ async function mergeModelHealth(
  */
 export async function upsertModelHealth(dataDir: string, rows: ModelHealthRow[]): Promise<void> {
   const t = WAREHOUSE_TABLES.find((x) => 'modelHealth' in x.source) as WarehouseTable;
-  await mkdir(join(dataDir, 'warehouse'), { recursive: true });
-  const release = await lock(join(dataDir, 'warehouse'), {
-    lockfilePath: join(dataDir, 'warehouse', '.load.lock'),
-    realpath: false,
-    retries: { retries: 50, minTimeout: 100, maxTimeout: 1000 },
-  });
+  const release = await holdLoadLock(dataDir);
   const engine = await openWarehouse(dataDir);
   try {
     await setupWarehouse(engine);

@@ -510,6 +510,16 @@ const FROM_GOLD: Record<string, Record<string, Expr>> = {
 /** The engine an export SELECT runs on: DuckDB (embedded) or Spark (the Glue job's exports). */
 export type Dialect = 'duckdb' | 'spark';
 
+/** The gold table a warehouse table loads from (required or optional), or null for other sources. */
+export function goldSource(t: WarehouseTable): string | null {
+  return 'gold' in t.source ? t.source.gold : 'optionalGold' in t.source ? t.source.optionalGold : null;
+}
+
+/** Each column's DuckDB type (the embedded warehouse's, and what gold files are typed as). */
+export function duckdbColumnTypes(t: WarehouseTable): Record<string, string> {
+  return Object.fromEntries(t.columns.map((c) => [c.name, DUCKDB[c.type]]));
+}
+
 /** Spark's type for each column type: what the Parquet export carries into Redshift's COPY. */
 const SPARK_TYPES: Record<ColumnType, string> = {
   varchar: 'STRING',
@@ -536,8 +546,7 @@ export function exportSelect(
   dialect: Dialect = 'duckdb',
 ): string {
   const rel = typeof relation === 'string' ? () => relation : relation;
-  const goldName =
-    'gold' in t.source ? t.source.gold : 'optionalGold' in t.source ? t.source.optionalGold : t.name;
+  const goldName = goldSource(t) ?? t.name;
   const map = FROM_GOLD[t.name] ?? {};
   const exprs = t.columns.map((col) => {
     const e = map[col.name] ?? col.name;
@@ -562,8 +571,7 @@ export function exportSelect(
  */
 export function exportPlan(): { table: string; gold: string; sql: string }[] {
   return WAREHOUSE_TABLES.flatMap((t) => {
-    const gold =
-      'gold' in t.source ? t.source.gold : 'optionalGold' in t.source ? t.source.optionalGold : null;
+    const gold = goldSource(t);
     // customer_scores: written by the scoring Map (its own files and manifest), not by the ETL.
     if (!gold || gold === 'customer_scores') return [];
     return [{ table: t.name, gold, sql: exportSelect(t, (g) => g, undefined, 'spark') }];
