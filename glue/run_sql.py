@@ -119,6 +119,8 @@ raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
 raw.createOrReplaceTempView("bronze_raw")
 # The namespaced event key, as src/domain/event.ts eventKey builds it.
 EVENT_KEY = bronze_source["eventKey"]
+# Whether an event came with a public (client-side) write key, as src/domain/trust.ts trustOf decides.
+CLIENT_SIDE = bronze_source["clientSide"]
 spark.sql(f"""
   SELECT {EVENT_KEY} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind, userId AS user_id,
     anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
@@ -127,7 +129,7 @@ spark.sql(f"""
   FROM bronze_raw""").createOrReplaceTempView("bronze_events")
 spark.sql(f"""
   SELECT {EVENT_KEY} AS event_id, substr(`timestamp`, 1, 10) AS dt, substr(receivedAt, 1, 10) AS received_dt,
-    i.type AS id_type, i.value AS id_value
+    i.type AS id_type, i.value AS id_value, {CLIENT_SIDE} AS client_side
   FROM bronze_raw LATERAL VIEW explode(identities) x AS i""").createOrReplaceTempView("bronze_identities")
 spark.sql(f"""
   SELECT {EVENT_KEY} AS event_id, substr(`timestamp`, 1, 10) AS dt, substr(receivedAt, 1, 10) AS received_dt,

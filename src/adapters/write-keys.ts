@@ -1,13 +1,14 @@
 import { ConfigError } from '../domain/errors';
-import { HashedWriteKeys } from '../domain/write-keys';
+import { HashedWriteKeys, type WriteKeyGrant } from '../domain/write-keys';
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { SecretStore } from '../ports/secrets';
-import type { RateLimiter, WriteKeyResolver } from '../ports/write-keys';
+import type { DailyQuota, RateLimit, RateLimiter, WriteKeyResolver } from '../ports/write-keys';
 
 /**
- * Write keys loaded from a secret (JSON `{ sha256hex: source }`) and cached for `ttlMs`, so a
- * rotated key is picked up without a redeploy. Works with any SecretStore (AWS or local).
+ * Write keys loaded from a secret (JSON `{ sha256hex: grant }`, src/domain/write-keys.ts) and
+ * cached for `ttlMs`, so a rotated, added or disabled key is picked up without a redeploy. Works
+ * with any SecretStore (AWS or local).
  */
 export class SecretWriteKeys implements WriteKeyResolver {
   private cached: { keys: HashedWriteKeys; at: number } | null = null;
@@ -19,7 +20,7 @@ export class SecretWriteKeys implements WriteKeyResolver {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async resolve(writeKey: string): Promise<string | null> {
+  async resolve(writeKey: string): Promise<WriteKeyGrant | null> {
     const now = this.clock.now().getTime();
     if (!this.cached || now - this.cached.at > this.ttlMs) {
       const raw = await this.secrets.get(this.secretName);
@@ -27,14 +28,17 @@ export class SecretWriteKeys implements WriteKeyResolver {
       try {
         table = JSON.parse(raw);
       } catch (err) {
-        throw new ConfigError(`secret ${this.secretName} must be JSON {"<sha256 hex of key>": "<source>"}`, {
-          cause: err,
-        });
+        throw new ConfigError(
+          `secret ${this.secretName} must be JSON {"<sha256 hex of key>": {"source", "trust", …}}`,
+          {
+            cause: err,
+          },
+        );
       }
       if (typeof table !== 'object' || table === null || Array.isArray(table)) {
-        throw new ConfigError(`secret ${this.secretName} must be a JSON object of sha256(key) → source`);
+        throw new ConfigError(`secret ${this.secretName} must be a JSON object of sha256(key) → grant`);
       }
-      this.cached = { keys: new HashedWriteKeys(table as Record<string, string>), at: now };
+      this.cached = { keys: new HashedWriteKeys(table as Record<string, unknown>), at: now };
     }
     return this.cached.keys.resolve(writeKey);
   }
@@ -43,15 +47,20 @@ export class SecretWriteKeys implements WriteKeyResolver {
 /** A fixed table (local runtime and tests). */
 export class StaticWriteKeys implements WriteKeyResolver {
   private readonly keys: HashedWriteKeys;
-  constructor(keyToSource: Record<string, string>) {
-    this.keys = HashedWriteKeys.fromClearKeys(keyToSource);
+  constructor(keyToEntry: Record<string, unknown>) {
+    this.keys = HashedWriteKeys.fromClearKeys(keyToEntry);
   }
-  async resolve(writeKey: string): Promise<string | null> {
+  async resolve(writeKey: string): Promise<WriteKeyGrant | null> {
     return this.keys.resolve(writeKey);
   }
 }
 
-/** Token bucket per source: `ratePerSecond` sustained, `burst` at once. */
+/**
+ * Token bucket per bucket (a key's id or a source): `limit` when the caller names one (a key's own
+ * rate), else the limiter's default. Buckets live in this process: in AWS each ingest instance has
+ * its own, so a key's ceiling is its rate times the instances (bounded by the function's reserved
+ * concurrency); the daily quota is the shared, exact bound.
+ */
 export class TokenBucketLimiter implements RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   constructor(
@@ -60,14 +69,31 @@ export class TokenBucketLimiter implements RateLimiter {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  tryTake(source: string, events: number): boolean {
+  tryTake(bucket: string, events: number, limit?: RateLimit): boolean {
+    const rate = limit?.ratePerSecond ?? this.ratePerSecond;
+    const burst = limit?.burst ?? this.burst;
     const now = this.clock.now().getTime();
-    const b = this.buckets.get(source) ?? { tokens: this.burst, at: now };
-    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSecond);
+    const b = this.buckets.get(bucket) ?? { tokens: burst, at: now };
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
     b.at = now;
-    this.buckets.set(source, b);
+    this.buckets.set(bucket, b);
     if (b.tokens < events) return false;
     b.tokens -= events;
+    return true;
+  }
+}
+
+/** Daily quotas in this process's memory (the embedded server: one process per data folder). */
+export class MemoryDailyQuota implements DailyQuota {
+  private readonly used = new Map<string, number>();
+  async consume(keyId: string, day: string, events: number, quota: number): Promise<boolean> {
+    const id = `${keyId}#${day}`;
+    const used = this.used.get(id) ?? 0;
+    if (used + events > quota) return false;
+    // Yesterday's counters are of no use once a new day is counted.
+    if (!this.used.has(id))
+      for (const k of this.used.keys()) if (k.startsWith(`${keyId}#`)) this.used.delete(k);
+    this.used.set(id, used + events);
     return true;
   }
 }

@@ -57,6 +57,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'load gold into the embedded warehouse (warehouse load [--date D | --from D --to D])',
     load: () => import('./commands/warehouse'),
   },
+  keys: {
+    summary:
+      'write keys: keys list | add --source S --trust client|server [--rate R --daily-quota Q] | disable KEY | enable KEY',
+    load: () => import('./commands/keys'),
+  },
   forget: {
     summary:
       'erase one person everywhere and suppress their later events (forget --user-id ID | --email A | --customer-id ID)',

@@ -68,7 +68,18 @@ export interface RawEnvelope {
   defaultCurrency?: string;
   /** Provider event id when the edge already knows it (used for dedupe). */
   eventId?: string;
+  /**
+   * How far the sender is trusted (src/domain/trust.ts): set by the edge from the write key's
+   * declared trust. Absent on a Segment record means client-side (a public key).
+   */
+  trust?: Trust;
 }
+
+/**
+ * Client-side: a browser or mobile SDK's write key, public by design (it ships in every page).
+ * Server-side: a server SDK's secret key, a signed webhook, a postback with its token, a batch file.
+ */
+export type Trust = 'client' | 'server';
 
 import type { IdentityType } from './identity-types.generated';
 
@@ -114,6 +125,12 @@ export interface EventFlags {
   /** Event time is older than the lake's open window (arrived late). */
   late: boolean;
   bot: boolean;
+  /**
+   * The sender's trust (src/domain/trust.ts). Added after v1 was published: `flags` is an open
+   * object in common.v1.json, so v1 validates it; rows written before it lack it (read as NULL, and
+   * SQL treats a Segment row without it as client-side, see sql/silver/identities.sql).
+   */
+  trust?: Trust;
 }
 
 /**

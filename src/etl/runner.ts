@@ -64,6 +64,7 @@ export async function bronzeFiles(lakeDir: string, range?: { from: string; to: s
 type ColumnType = 'string' | { [field: string]: ColumnType } | [ColumnType];
 export interface BronzeSource {
   eventKey: string;
+  clientSide: string;
   columns: Record<string, ColumnType>;
 }
 
@@ -115,9 +116,9 @@ async function registerSources(
       substr(receivedAt, 1, 10) AS received_dt, properties, traits, enrichment, flags
     FROM bronze_raw`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_identities AS
-    SELECT event_id, dt, received_dt, i.type AS id_type, i.value AS id_value
+    SELECT event_id, dt, received_dt, i.type AS id_type, i.value AS id_value, client_side
     FROM (SELECT ${eventKeySql} AS event_id, substr("timestamp", 1, 10) AS dt, substr(receivedAt, 1, 10) AS received_dt,
-      unnest(identities) AS i FROM bronze_raw)`);
+      ${source.clientSide} AS client_side, unnest(identities) AS i FROM bronze_raw)`);
   // One row per order line (line_no from 1, in the order the provider listed them).
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_order_lines AS
     SELECT event_id, dt, received_dt, received_at, items[line_no] AS line, line_no

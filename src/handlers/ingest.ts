@@ -2,12 +2,13 @@ import {
   AuthError,
   BadRequestError,
   type FieldProblem,
+  ForbiddenError,
   MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   ThrottledError,
 } from '../domain/errors';
-import type { RawEnvelope, SegmentType } from '../domain/event';
+import type { RawEnvelope, SegmentType, Trust } from '../domain/event';
 import { deeperThan, MAX_JSON_DEPTH } from '../domain/json';
 import {
   checkSegmentMessage,
@@ -20,7 +21,7 @@ import { writeKeyFromBasicAuth } from '../domain/write-keys';
 import type { Clock, IdGenerator } from '../ports/clock';
 import type { EventStream, StreamRecord } from '../ports/stream';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
-import type { RateLimiter, WriteKeyResolver } from '../ports/write-keys';
+import type { DailyQuota, RateLimit, RateLimiter, WriteKeyResolver } from '../ports/write-keys';
 import {
   decodeBody,
   errorResponse,
@@ -45,7 +46,14 @@ export interface IngestDeps {
   ids: IdGenerator;
   logger: LoggerPort;
   metrics: MetricsPort;
+  /**
+   * Per-key rates: a key's own `ratePerSecond`/`burst`, else `defaultKeyRate` when set. Without a
+   * limiter nothing is rate-limited here (the API's route throttles still apply in AWS).
+   */
   rateLimiter?: RateLimiter;
+  defaultKeyRate?: RateLimit;
+  /** Per-key daily quotas (keys that declare `dailyQuota`). */
+  quota?: DailyQuota;
   limits?: Partial<typeof SEGMENT_LIMITS>;
   /** Browser origins allowed per source (CORS for analytics.js), e.g. { web: ['https://shop.example'] }. */
   corsOrigins?: Record<string, string[]>;
@@ -90,6 +98,7 @@ function toStreamRecords(
   messages: unknown[],
   ctx: {
     source: string;
+    trust: Trust;
     requestId: string;
     receivedAt: string;
     ip: string | undefined;
@@ -100,7 +109,8 @@ function toStreamRecords(
     maxEventBytes: number;
   },
 ): { records: StreamRecord[]; rejected: FieldProblem[]; bytes: number } {
-  const { source, requestId, receivedAt, ip, userAgent, batchContext, batchSentAt, typeFromPath } = ctx;
+  const { source, trust, requestId, receivedAt, ip, userAgent, batchContext, batchSentAt, typeFromPath } =
+    ctx;
   const rejected: FieldProblem[] = [];
   const records: StreamRecord[] = [];
   let bytes = 0;
@@ -125,6 +135,7 @@ function toStreamRecords(
       v: 1,
       kind: 'segment',
       source,
+      trust,
       receivedAt,
       requestId,
       ...(ip ? { ip } : {}),
@@ -191,6 +202,39 @@ function corsPolicy(cors: Record<string, string[]>) {
   return { preflight, withCors };
 }
 
+/**
+ * A key's admission: its rate (its own, else the default), then its daily quota (a throttled
+ * request consumes none of it). Over either: 429 with what to do, counted per key.
+ */
+async function admit(
+  deps: IngestDeps,
+  grant: { keyId: string; source: string; ratePerSecond?: number; burst?: number; dailyQuota?: number },
+  events: number,
+): Promise<void> {
+  const rate: RateLimit | undefined =
+    grant.ratePerSecond !== undefined
+      ? { ratePerSecond: grant.ratePerSecond, burst: grant.burst ?? grant.ratePerSecond * 2 }
+      : deps.defaultKeyRate;
+  const refuse = (message: string): never => {
+    deps.metrics.addMetric('IngestThrottled', 'Count', events);
+    deps.metrics.publishStoredMetrics();
+    throw new ThrottledError(message);
+  };
+  if (rate && deps.rateLimiter && !deps.rateLimiter.tryTake(`key:${grant.keyId}`, events, rate)) {
+    refuse(
+      `write key "${grant.keyId}" (source "${grant.source}") is over its rate of ${rate.ratePerSecond} events/s; retry with backoff`,
+    );
+  }
+  if (grant.dailyQuota !== undefined && deps.quota) {
+    const day = deps.clock.now().toISOString().slice(0, 10);
+    if (!(await deps.quota.consume(grant.keyId, day, events, grant.dailyQuota))) {
+      refuse(
+        `write key "${grant.keyId}" (source "${grant.source}") has used its daily quota of ${grant.dailyQuota} events; it resets at 00:00 UTC`,
+      );
+    }
+  }
+}
+
 export const createIngestHandler = (deps: IngestDeps) => {
   const limits = { ...SEGMENT_LIMITS, ...deps.limits };
   const { preflight, withCors } = corsPolicy(deps.corsOrigins ?? {});
@@ -230,14 +274,22 @@ export const createIngestHandler = (deps: IngestDeps) => {
         headerKey ??
         (typeof parsed.writeKey === 'string' && parsed.writeKey.length > 0 ? parsed.writeKey : null);
       if (!key) throw new AuthError('missing write key: send it as the HTTP Basic user name');
-      const source = await deps.writeKeys.resolve(key);
-      if (!source) throw new AuthError('unknown write key');
+      const grant = await deps.writeKeys.resolve(key);
+      if (!grant) throw new AuthError('unknown write key');
+      const { source, keyId } = grant;
+      // Every answer from here on is counted per key (throttles and refusals too).
+      deps.metrics.addDimension('source', source);
+      deps.metrics.addDimension('writeKey', keyId);
+      if (grant.disabled) {
+        deps.metrics.addMetric('IngestKeyDisabled', 'Count', 1);
+        deps.metrics.publishStoredMetrics();
+        throw new ForbiddenError(
+          `write key "${keyId}" of source "${source}" is disabled: ask the operator to enable it or issue a new key`,
+        );
+      }
 
       const messages = messagesOf(parsed, isBatch, limits.maxBatchEvents);
-
-      if (deps.rateLimiter && !deps.rateLimiter.tryTake(source, messages.length)) {
-        throw new ThrottledError(`source "${source}" is over its rate limit; retry with backoff`);
-      }
+      await admit(deps, grant, messages.length);
 
       const receivedAt = deps.clock.now().toISOString();
       const ip = event.requestContext?.http?.sourceIp;
@@ -248,6 +300,7 @@ export const createIngestHandler = (deps: IngestDeps) => {
 
       const { records, rejected, bytes } = toStreamRecords(messages, {
         source,
+        trust: grant.trust,
         requestId,
         receivedAt,
         ip,
@@ -264,7 +317,6 @@ export const createIngestHandler = (deps: IngestDeps) => {
 
       if (records.length > 0) await deps.stream.put(records);
 
-      deps.metrics.addDimension('source', source);
       deps.metrics.addMetric('IngestAccepted', 'Count', records.length);
       deps.metrics.addMetric('IngestRejected', 'Count', new Set(rejected.map((r) => r.index)).size);
       deps.metrics.addMetric('IngestBytes', 'Bytes', bytes);

@@ -2,9 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { FileEventStream } from '../adapters/local/file-stream';
 import { LocalReplayGuard } from '../adapters/local/replay-guard';
-import { ConfigSecretStore } from '../adapters/local/secrets';
+import { ConfigSecretStore, FileSecretStore } from '../adapters/local/secrets';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
-import { StaticWriteKeys } from '../adapters/write-keys';
+import {
+  MemoryDailyQuota,
+  SecretWriteKeys,
+  StaticWriteKeys,
+  TokenBucketLimiter,
+} from '../adapters/write-keys';
 import { sha256Hex } from '../domain/webhooks/config';
 import { createIngestHandler } from '../handlers/ingest';
 import { createWebhookHandler } from '../handlers/webhooks';
@@ -16,15 +21,34 @@ import { localPaths } from '../paths';
 import type { Clock, IdGenerator } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { ReadableEventStream } from '../ports/stream';
+import type { WriteKeyResolver } from '../ports/write-keys';
 import { WEBHOOK_SOURCES } from '../sources';
+import { ensureKeyTable, LOCAL_WRITE_KEYS_SECRET, localKeyTableFile } from './write-key-table';
 
 export { DEFAULT_DATA_DIR, localPaths } from '../paths';
-/** Dev-only defaults: every local write key maps to a source name. */
-export const DEFAULT_WRITE_KEYS: Record<string, string> = {
-  'c360-local-write-key': 'web',
-  'c360-local-ios-key': 'ios',
-  'c360-local-android-key': 'android',
+/**
+ * Dev-only defaults, written hashed into a new data folder's key table (`<data>/state/write-keys.json`,
+ * `c360 keys`): the browser and app keys are client-side (public), the backend's is server-side.
+ */
+export const DEFAULT_WRITE_KEYS: Record<string, WriteKeyEntry> = {
+  'c360-local-write-key': { source: 'web', trust: 'client' },
+  'c360-local-ios-key': { source: 'ios', trust: 'client' },
+  'c360-local-android-key': { source: 'android', trust: 'client' },
+  'c360-local-server-key': { source: 'backend', trust: 'server' },
 };
+
+/** A key table entry in clear-key form (dev defaults, tests): a source name, or its grant's fields. */
+export type WriteKeyEntry =
+  | string
+  | {
+      source: string;
+      trust?: 'client' | 'server';
+      name?: string;
+      ratePerSecond?: number;
+      burst?: number;
+      dailyQuota?: number;
+      disabled?: boolean;
+    };
 
 /** Dev-only postback token of the embedded runtime (docs/webhooks.md); AWS uses Secrets Manager. */
 export const LOCAL_POSTBACK_TOKEN = 'c360-local-postback-token';
@@ -43,7 +67,8 @@ export function localWebhookSecretJson(): string {
 
 export interface LocalRuntimeOptions {
   dataDir?: string;
-  writeKeys?: Record<string, string>;
+  /** A fixed clear-key table (tests); without it, the data folder's key table (`c360 keys`). */
+  writeKeys?: Record<string, WriteKeyEntry>;
   clock?: Clock;
   ids?: IdGenerator;
   /** Browser origins allowed per source (CORS), e.g. { web: ['http://localhost:3000'] }. */
@@ -54,9 +79,19 @@ export function createLocalIngest(opts: LocalRuntimeOptions = {}) {
   const paths = localPaths(opts.dataDir);
   const clock = opts.clock ?? systemClock;
   const stream: ReadableEventStream = new FileEventStream(paths.stream, clock);
+  let writeKeys: WriteKeyResolver;
+  if (opts.writeKeys) writeKeys = new StaticWriteKeys(opts.writeKeys);
+  else {
+    ensureKeyTable(localKeyTableFile(paths.state), DEFAULT_WRITE_KEYS);
+    // Re-read every 2 s: `c360 keys disable` takes effect on a running server.
+    writeKeys = new SecretWriteKeys(new FileSecretStore(paths.state), LOCAL_WRITE_KEYS_SECRET, 2000, clock);
+  }
   const handler = createIngestHandler({
     stream,
-    writeKeys: new StaticWriteKeys(opts.writeKeys ?? DEFAULT_WRITE_KEYS),
+    writeKeys,
+    // Keys that declare a rate or a daily quota get them here as in AWS (one process: exact).
+    rateLimiter: new TokenBucketLimiter(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, clock),
+    quota: new MemoryDailyQuota(),
     clock,
     ids: opts.ids ?? randomUUID,
     logger: new LocalLogger('c360-ingest'),

@@ -224,6 +224,64 @@ beforeEach(async () => {
 });
 
 describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () => {
+  it("write keys from the secret: a key's daily quota is counted in DynamoDB across cold starts, a disabled key is refused until the secret enables it, the key's trust is stamped on its records", async () => {
+    await stack.create(['LakeKey', 'EventStream', 'WriteKeysSecret', 'IngestQuotaTable']);
+    const hash = (k: string) => createHash('sha256').update(k).digest('hex');
+    const table = (disabled: boolean) => ({
+      [hash('partner-key')]: { source: 'partner', trust: 'server', name: 'partner', dailyQuota: 15 },
+      [hash('old-key')]: { source: 'web', trust: 'client', name: 'old-web', disabled },
+    });
+    const putTable = (t: object) =>
+      stack.clients.secrets.send(
+        new PutSecretValueCommand({
+          SecretId: stack.physical.get('WriteKeysSecret')?.ref,
+          SecretString: JSON.stringify(t),
+        }),
+      );
+    await putTable(table(true));
+    // Each invoke is a new process (a cold start): the count can only live in the quota table.
+    const send = async (key: string, n: number, tag: string) => {
+      const batch = Array.from({ length: n }, (_, i) => ({
+        type: 'track',
+        event: 'Viewed',
+        userId: 'u',
+        messageId: `${tag}-${i}`,
+      }));
+      const out = await invoke(
+        bundles.IngestFunction as string,
+        apiEvent({
+          path: '/v1/batch',
+          body: JSON.stringify({ batch }),
+          headers: { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
+        }),
+        env('IngestFunction'),
+      );
+      if (!out.ok) throw new Error(JSON.stringify(out));
+      return (out.result as { statusCode: number; body: string }).statusCode;
+    };
+    expect(await send('partner-key', 10, 'a')).toBe(200);
+    expect(await send('partner-key', 10, 'b')).toBe(429);
+    expect(await send('partner-key', 5, 'c')).toBe(200);
+    expect(await send('partner-key', 1, 'd')).toBe(429);
+    const counted = await stack.clients.dynamodb.send(
+      new ScanCommand({ TableName: stack.name('IngestQuotaTable') }),
+    );
+    expect(counted.Items?.map((i) => [i.id?.S?.replace(/#.*/, ''), i.used?.N])).toEqual([['partner', '15']]);
+    expect(await send('old-key', 1, 'e')).toBe(403);
+    await putTable(table(false));
+    expect(await send('old-key', 1, 'f')).toBe(200);
+    const stored = await streamRecords(
+      stack.name('EventStream'),
+      stack.physical.get('EventStream')?.atts.Arn as string,
+    );
+    const envs = stored.Records.map(
+      (r) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()) as Record<string, unknown>,
+    );
+    expect(envs.filter((e) => e.source === 'partner' && e.trust === 'server')).toHaveLength(15);
+    expect(envs.filter((e) => e.source === 'web' && e.trust === 'client')).toHaveLength(1);
+    expect(envs).toHaveLength(16);
+  });
+
   it('ingest → Kinesis → enrich → Firehose → S3: every event stored once, PII only in the vault, a redelivered batch stores nothing twice', async () => {
     await stack.create([
       'LakeKey',

@@ -284,10 +284,12 @@ describe('lake ETL (DuckDB running the SQL plan)', () => {
       properties: unknown,
       at: string,
     ): CanonicalEvent => {
+      // Orders and refunds count only from a server-side key (src/domain/trust.ts).
       const envelope: RawEnvelope = {
         v: 1,
         kind: 'segment',
-        source: 'web',
+        source: 'backend',
+        trust: 'server',
         receivedAt: at,
         requestId: 'r',
         payload: { type: 'track', event, messageId, userId: 'spec-user', properties, timestamp: at },
@@ -683,6 +685,79 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
     // An event of a shared key and an account belongs to the account (precedence), not the key.
     const [order] = await query(lake, "SELECT customer_id FROM gold.fact_orders WHERE order_id = 'bob-1'");
     expect(order?.customer_id).toBe(await customer('user_id:bob'));
+  });
+
+  it("trust: a public key's identify cannot pull someone's account into the sender's device; a lead's email still links", async () => {
+    const u = (v: string) => ({ type: 'user_id', value: v }) as const;
+    const email = (v: string) => ({ type: 'email_hash', value: v }) as const;
+    const anon = (v: string) => ({ type: 'anonymous_id', value: v }) as const;
+    const at = (m: number) => `2026-03-01T11:${String(m).padStart(2, '0')}:00.000Z`;
+    const client = {
+      kind: 'segment',
+      source: 'web',
+      flags: { futureClamped: false, late: false, bot: false, trust: 'client' },
+    } as const;
+    // Written before the trust flag existed: a Segment row without it is client-side too.
+    const legacyClient = { kind: 'segment', source: 'web' } as const;
+    const stripe = { kind: 'webhook', source: 'stripe' } as const;
+    const crm = { kind: 'batch_file', source: 'crm' } as const;
+    const backend = {
+      kind: 'segment',
+      source: 'backend',
+      flags: { futureClamped: false, late: false, bot: false, trust: 'server' },
+    } as const;
+    await writeBronze(lake, [
+      // The victim: a Stripe customer with their email, their CRM record tying account and email.
+      ev('identify', at(1), [{ type: 'stripe_customer', value: 'cus_v' }, email('v@')], {}, stripe),
+      ev('identify', at(2), [{ type: 'crm_contact', value: 'crm_v' }, u('victim'), email('v@')], {}, crm),
+      paidOrder(at(3), [{ type: 'stripe_customer', value: 'cus_v' }], 'v-1', 5000),
+      // The victim's own browser: signs in (user id links the device) and sends their email.
+      ev('identify', at(4), [u('victim'), anon('v-browser'), email('v@')], {}, client),
+      // An attacker with the public key: their device, the victim's email (forged identify)...
+      ev('identify', at(5), [anon('attacker'), email('v@')], {}, client),
+      ev('page', at(6), [anon('attacker')], {}, client),
+      // ...and their own account claiming the same email, on a row without the trust flag.
+      ev('identify', at(7), [u('mallory'), anon('m-browser'), email('v@')], {}, legacyClient),
+      // A lead: a newsletter form on a new device, an email nobody server-side holds.
+      ev('identify', at(8), [anon('lead-browser'), email('lead@')], {}, client),
+      // The shop's backend (a server key) may link an account to an email.
+      ev('identify', at(9), [u('sam'), email('sam@')], {}, backend),
+      ev('identify', at(10), [anon('sam-browser'), email('sam@')], {}, backend),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-01', to: '2026-03-01' });
+    const customer = async (node: string) =>
+      (await query(lake, `SELECT customer_id FROM silver.identity_map WHERE node = '${node}'`))[0]
+        ?.customer_id;
+    const victim = await customer('stripe_customer:cus_v');
+    expect(victim).toBeDefined();
+    // The victim is one person: account, CRM, Stripe, their email and their signed-in browser.
+    for (const node of ['user_id:victim', 'crm_contact:crm_v', 'email_hash:v@', 'anonymous_id:v-browser'])
+      expect([node, await customer(node)]).toEqual([node, victim]);
+    // Neither forger joins them.
+    for (const node of ['anonymous_id:attacker', 'user_id:mallory', 'anonymous_id:m-browser'])
+      expect([node, await customer(node)]).not.toEqual([node, victim]);
+    expect(await customer('anonymous_id:m-browser')).toBe(await customer('user_id:mallory'));
+    // The forged identifies are not the victim's events: their profile was last seen at 11:04,
+    // their own browser's sign-in; and the attacker's sessions are the attacker's.
+    const [profile] = await query(
+      lake,
+      `SELECT CAST(last_seen_at AS VARCHAR) AS last_seen FROM gold.dim_customer WHERE customer_id = '${victim}'`,
+    );
+    expect(profile?.last_seen).toMatch(/^2026-03-01 11:04:00/);
+    const [session] = await query(
+      lake,
+      "SELECT customer_id FROM gold.fact_sessions WHERE session_key = 'attacker'",
+    );
+    expect(session?.customer_id).toBe(await customer('anonymous_id:attacker'));
+    // The victim's revenue is theirs alone.
+    const [rev] = await query(
+      lake,
+      `SELECT customer_id, amount_minor FROM gold.fact_orders WHERE order_id = 'v-1'`,
+    );
+    expect(rev).toMatchObject({ customer_id: victim });
+    // A lead's email (no account holds it) still joins its device; a server key's link stands.
+    expect(await customer('anonymous_id:lead-browser')).toBe(await customer('email_hash:lead@'));
+    expect(await customer('anonymous_id:sam-browser')).toBe(await customer('user_id:sam'));
   });
 
   it('bots are not active customers; conversion is active buyers over active customers', async () => {

@@ -72,10 +72,11 @@ describe('c360 serve with the real @segment/analytics-node SDK', () => {
       readFileSync(join(__dirname, '../fixtures/real/segment/ecommerce-v2-spec.json'), 'utf8'),
     ) as Record<string, Record<string, unknown>>;
     const shop = await mkdtemp(join(tmpdir(), 'c360-sdk-shop-'));
+    // The Node SDK runs in the shop's backend: its key is server-side, so its orders are revenue.
     const shopServer = await startServe({
       port: 0,
       dataDir: shop,
-      writeKeys: { 'sdk-key': 'web' },
+      writeKeys: { 'sdk-key': { source: 'backend', trust: 'server' } },
       enrich: false,
     });
     try {

@@ -111,8 +111,9 @@ export async function run(argv: string[]): Promise<number> {
   const cdnowText = scaleCdnow(await readFile(cdnowFile, 'utf8'), values.scale);
   const purchases = parseCdnowPurchases(cdnowText);
   const keys = Object.entries(DEFAULT_WRITE_KEYS);
-  const webKey = keys.find(([, s]) => s === 'web')?.[0] as string;
-  const iosKey = keys.find(([, s]) => s === 'ios')?.[0] as string;
+  const sourceOf = (e: (typeof keys)[number][1]) => (typeof e === 'string' ? e : e.source);
+  const webKey = keys.find(([, e]) => sourceOf(e) === 'web')?.[0] as string;
+  const iosKey = keys.find(([, e]) => sourceOf(e) === 'ios')?.[0] as string;
   const sample = generateDemoSample(purchases, {
     seed,
     customers: values.customers ?? 600 * values.scale,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
 import { LocalLogger } from '../../adapters/local/telemetry';
+import { hashWriteKey } from '../../domain/write-keys';
 import {
   EventSourceMapping,
   type EventSourceOptions,
@@ -14,16 +15,25 @@ import {
   createLocalWebhooks,
   DEFAULT_DATA_DIR,
   DEFAULT_WRITE_KEYS,
+  localPaths,
+  type WriteKeyEntry,
 } from '../../runtime/local';
 import { openLocalConsumer } from '../../runtime/local-enrich';
 import { createLocalRealtime, type TumblingWindows } from '../../runtime/local-realtime';
 import { loadRetention, streamRetentionMs } from '../../runtime/retention';
+import {
+  ensureKeyTable,
+  localKeyTableFile,
+  readKeyTable,
+  writeKeyTable,
+} from '../../runtime/write-key-table';
 import { intOption, parseWith } from '../parse';
 
 export interface ServeOptions {
   port?: number;
   dataDir?: string;
-  writeKeys?: Record<string, string>;
+  /** A fixed clear-key table (tests); without it, the data folder's key table (`c360 keys`). */
+  writeKeys?: Record<string, WriteKeyEntry>;
   corsOrigins?: Record<string, string[]>;
   /** Run the event source mapping (stream → enrich → lake) in-process, as the Kinesis trigger does (default true). */
   enrich?: boolean;
@@ -121,7 +131,7 @@ export async function run(argv: string[]): Promise<number> {
     .option('--port <port>', 'port to listen on (0 = any free one)', intOption('--port', 0, 65535), 8088)
     .option(
       '--write-key <key>',
-      `accept KEY as a write key for source "web" (built in: ${Object.keys(DEFAULT_WRITE_KEYS).join(', ')})`,
+      `also accept KEY as a client-side write key for source "web" (added to the data folder's key table; built in: ${Object.keys(DEFAULT_WRITE_KEYS).join(', ')}; see "c360 keys")`,
     )
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR)
     .option('--no-enrich', 'only accept events into the stream (run "c360 enrich" later)')
@@ -134,14 +144,18 @@ export async function run(argv: string[]): Promise<number> {
   const o = parsed.opts;
   const port = o.port;
   const values = { 'write-key': o.writeKey, data: o.data, 'no-enrich': !o.enrich, 'no-geo': !o.geo };
-  const writeKeys = {
-    ...DEFAULT_WRITE_KEYS,
-    ...(values['write-key'] ? { [values['write-key']]: 'web' } : {}),
-  };
+  // The data folder's key table (created with the dev keys); --write-key adds one for source "web".
+  const table = localKeyTableFile(localPaths(values.data).state);
+  ensureKeyTable(table, DEFAULT_WRITE_KEYS);
+  const extra = values['write-key'];
+  if (extra) {
+    const current = await readKeyTable(table);
+    if (!(hashWriteKey(extra) in current))
+      await writeKeyTable(table, { ...current, [hashWriteKey(extra)]: { source: 'web', trust: 'client' } });
+  }
   const server = await startServe({
     port,
     dataDir: values.data,
-    writeKeys,
     enrich: !values['no-enrich'],
     geo: !values['no-geo'],
   });

@@ -1,7 +1,9 @@
+import { consentPurposes } from '../consent';
 import type { CanonicalEvent, IdentityKey, JsonObject, RawEnvelope } from '../event';
 import { isJunkIdentityValue } from '../identity';
 import type { CanonicalDraft } from '../normalize/types';
 import type { VaultValue } from '../privacy/vault';
+import { trustOf } from '../trust';
 import { extractCampaign } from './campaign';
 import type { GeoLookup } from './geo';
 import { anonymizeIp } from './ip';
@@ -51,6 +53,13 @@ export function enrichDraft(
   const found = emptyFound();
   const p = ctx.pseudonymizer;
   const scrubbedContext = p.scrub(context, found) as JsonObject;
+  // A consent statement (any source: Segment's consent object, a provider's or a file's opt-in,
+  // put in the same place by its normalizer) is stored with the purposes it grants or refuses.
+  const consent = context.consent;
+  if (consent !== undefined) {
+    const purposes = consentPurposes(obj(consent).categoryPreferences);
+    if (purposes) scrubbedContext.consent = { ...obj(scrubbedContext.consent), purposes };
+  }
   const properties = p.scrub(draft.properties, found) as JsonObject;
   // A group call's traits describe the account (its `name` is a company's), not a person.
   const traits = p.scrub(draft.traits, found, 'traits', 0, draft.type !== 'group') as JsonObject;
@@ -108,7 +117,12 @@ export function enrichDraft(
     traits: obj(traits),
     identities,
     enrichment: { ua, geo, campaign, ip },
-    flags: { futureClamped: time.futureClamped, late: time.late, bot: ua?.isBot ?? false },
+    flags: {
+      futureClamped: time.futureClamped,
+      late: time.late,
+      bot: ua?.isBot ?? false,
+      trust: trustOf(envelope),
+    },
     requestId: draft.requestId,
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { optIn } from '../consent';
 import { normalizeCurrency, toMinorUnits } from '../money';
 import { draft, identities, invalid, num, obj, str } from './providers/common';
 import type { NormalizeOutcome, Normalizer } from './types';
@@ -82,6 +83,10 @@ const crm: Normalizer = (env) => {
         },
         traits,
         identities: identities(['crm_contact', r.contact_id]),
+        // The CRM's marketing opt-in (a consent statement, src/domain/consent.ts), when it has one.
+        ...(optIn(r.marketing_opt_in) !== null
+          ? { context: { consent: { categoryPreferences: { marketing: optIn(r.marketing_opt_in) } } } }
+          : {}),
       }),
     ],
   };

@@ -3,6 +3,7 @@ import { withExplicitZone } from '../instant';
 import { normalizeCurrency, toMinorUnits } from '../money';
 import { own } from '../own';
 import { isSegmentType } from '../segment';
+import { trustOf } from '../trust';
 import { enumValue, invalid, num, obj, str as trimmed } from './providers/common';
 import type { CanonicalDraft, NormalizeOutcome } from './types';
 
@@ -14,7 +15,7 @@ function str(v: unknown): string | null {
 
 /**
  * Segment e-commerce spec v2 (https://segment.com/docs/connections/spec/ecommerce/v2/): the
- * events that are money become canonical orders. `Order Completed` → order_completed (amount =
+ * events that are money, sent with a server-side key (src/domain/trust.ts), become canonical orders. `Order Completed` → order_completed (amount =
  * `total`, else `revenue`, in the message's currency), `Order Cancelled` → the same order with
  * status cancelled, `Order Refunded` → order_refunded (the refunded `total`, else the listed
  * products). Cart events (`Checkout Started`, `Product Added` …) stay track events.
@@ -179,6 +180,8 @@ export function normalizeSegment(envelope: RawEnvelope): NormalizeOutcome {
     requestId: envelope.requestId,
   };
   const commerce = type === 'track' && event ? own(ECOMMERCE, event.trim().toLowerCase()) : undefined;
-  if (commerce) return ecommerce(base, commerce, envelope.defaultCurrency);
+  // Money and order status only from a server-side key: a browser's "Order Completed" is what the
+  // page says happened, forgeable with the public key, so it stays a behavioural track event.
+  if (commerce && trustOf(envelope) === 'server') return ecommerce(base, commerce, envelope.defaultCurrency);
   return { ok: true, events: [base] };
 }

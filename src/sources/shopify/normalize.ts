@@ -1,3 +1,4 @@
+import { optIn } from '../../domain/consent';
 import { normalizeCurrency, toMinorUnits } from '../../domain/money';
 import {
   draft,
@@ -103,9 +104,28 @@ function shopifyOrder(
         },
         traits: email ? { email } : {},
         identities: identities(['shopify_customer', customer.id]),
+        ...marketingConsent(customer),
       }),
     ],
   };
+}
+
+/**
+ * A Shopify customer's email marketing consent as a consent statement (src/domain/consent.ts):
+ * `email_marketing_consent.state` (subscribed / unsubscribed / not_subscribed), else the older
+ * `accepts_marketing` boolean. Pending, invalid or redacted states say nothing.
+ */
+function marketingConsent(customer: Record<string, unknown>): { context?: Record<string, unknown> } {
+  const state = obj(customer.email_marketing_consent).state;
+  const stated =
+    typeof state === 'string'
+      ? optIn(state)
+      : typeof customer.accepts_marketing === 'boolean'
+        ? customer.accepts_marketing
+        : null;
+  return stated === null
+    ? {}
+    : { context: { consent: { categoryPreferences: { email_marketing: stated } } } };
 }
 
 export const normalizeShopify: Normalizer = (env): NormalizeOutcome => {
@@ -175,6 +195,7 @@ export const normalizeShopify: Normalizer = (env): NormalizeOutcome => {
                 o.accepts_marketing === true || obj(o.email_marketing_consent).state === 'subscribed',
             },
             identities: identities(['shopify_customer', o.id]),
+            ...marketingConsent(o),
           }),
         ],
       };

@@ -50,10 +50,10 @@ describe('secret stores', () => {
       new ConfigSecretStore({ wk: JSON.stringify({ [hashWriteKey('k1')]: 'web' }) }),
       'wk',
     );
-    expect(await keys.resolve('k1')).toBe('web');
+    expect(await keys.resolve('k1')).toMatchObject({ source: 'web', trust: 'client', disabled: false });
     expect(await keys.resolve('k2')).toBeNull();
     const bad = new SecretWriteKeys(new ConfigSecretStore({ wk: 'not json' }), 'wk');
-    await expect(bad.resolve('k1')).rejects.toThrow('must be JSON {"<sha256 hex of key>": "<source>"}');
+    await expect(bad.resolve('k1')).rejects.toThrow('must be JSON {"<sha256 hex of key>": {"source", "trust", …}}');
     await expect(new ConfigSecretStore({}).get('nope')).rejects.toThrow('secret "nope" is not configured');
   });
 });

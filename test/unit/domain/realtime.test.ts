@@ -64,14 +64,17 @@ describe('real-time tier (tumbling windows of 60 s)', () => {
     const order = spec['Order Completed'] as Record<string, unknown>;
     const orderAt = '2026-01-01T10:00:01.000Z';
     const first = kinesisEvent([
-      segmentEnvelope({
-        type: 'track',
-        event: 'Order Completed',
-        properties: order,
-        userId: 'u1',
-        messageId: 'o1',
-        timestamp: orderAt,
-      }),
+      segmentEnvelope(
+        {
+          type: 'track',
+          event: 'Order Completed',
+          properties: order,
+          userId: 'u1',
+          messageId: 'o1',
+          timestamp: orderAt,
+        },
+        { trust: 'server', source: 'backend' },
+      ),
       segmentEnvelope({ type: 'page', name: 'Home', userId: 'u2', messageId: 'p1', timestamp: orderAt }),
       // An event from yesterday, arriving now: counted here, flagged late.
       segmentEnvelope({
@@ -85,14 +88,17 @@ describe('real-time tier (tumbling windows of 60 s)', () => {
     ]);
     const second = kinesisEvent(
       [
-        segmentEnvelope({
-          type: 'track',
-          event: 'Order Completed',
-          properties: order,
-          userId: 'u3',
-          messageId: 'o2',
-          timestamp: orderAt,
-        }),
+        segmentEnvelope(
+          {
+            type: 'track',
+            event: 'Order Completed',
+            properties: order,
+            userId: 'u3',
+            messageId: 'o2',
+            timestamp: orderAt,
+          },
+          { trust: 'server', source: 'backend' },
+        ),
         providerEnvelope('shopify', undefined, {
           body: shopifyText
             .replace('"financial_status":"voided"', '"financial_status":"paid"')

@@ -14,7 +14,8 @@ function segmentTrack(event: string): RawEnvelope {
   return {
     v: 1,
     kind: 'segment',
-    source: 'web',
+    source: 'backend',
+    trust: 'server',
     receivedAt: '2026-01-01T10:00:00.000Z',
     requestId: 'r1',
     payload: {

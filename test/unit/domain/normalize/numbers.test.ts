@@ -88,7 +88,8 @@ describe('money', () => {
       normalize({
         v: 1,
         kind: 'segment',
-        source: 'web',
+        source: 'backend',
+        trust: 'server',
         receivedAt: '2026-01-01T10:00:00.000Z',
         requestId: 'r',
         payload: {
