@@ -53,7 +53,9 @@ describe('secret stores', () => {
     expect(await keys.resolve('k1')).toMatchObject({ source: 'web', trust: 'client', disabled: false });
     expect(await keys.resolve('k2')).toBeNull();
     const bad = new SecretWriteKeys(new ConfigSecretStore({ wk: 'not json' }), 'wk');
-    await expect(bad.resolve('k1')).rejects.toThrow('must be JSON {"<sha256 hex of key>": {"source", "trust", …}}');
+    await expect(bad.resolve('k1')).rejects.toThrow(
+      'must be JSON {"<sha256 hex of key>": {"source", "trust", …}}',
+    );
     await expect(new ConfigSecretStore({}).get('nope')).rejects.toThrow('secret "nope" is not configured');
   });
 });
