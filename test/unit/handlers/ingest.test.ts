@@ -253,7 +253,10 @@ describe('ingest handler (Segment tracking API)', () => {
 
   it('429 when the key is over the default rate', async () => {
     const limiter = new TokenBucketLimiter(1, 3, fixedClock('2026-01-01T00:00:00Z'));
-    const { handler } = ingestUnderTest({ rateLimiter: limiter, defaultKeyRate: { ratePerSecond: 1, burst: 3 } });
+    const { handler } = ingestUnderTest({
+      rateLimiter: limiter,
+      defaultKeyRate: { ratePerSecond: 1, burst: 3 },
+    });
     const body = JSON.stringify({ batch: [track(1), track(2)] });
     expect((await handler(apiEvent({ path: '/v1/batch', body, headers: basic(WRITE_KEY) }))).statusCode).toBe(
       200,
