@@ -125,7 +125,7 @@ spark.sql(f"""
   SELECT {EVENT_KEY} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind, userId AS user_id,
     anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
     CAST(`timestamp` AS TIMESTAMP) AS ts, substr(`timestamp`, 1, 10) AS dt,
-    substr(receivedAt, 1, 10) AS received_dt, properties, traits, enrichment, flags
+    substr(receivedAt, 1, 10) AS received_dt, properties, traits, enrichment, flags, context
   FROM bronze_raw""").createOrReplaceTempView("bronze_events")
 spark.sql(f"""
   SELECT {EVENT_KEY} AS event_id, substr(`timestamp`, 1, 10) AS dt, substr(receivedAt, 1, 10) AS received_dt,

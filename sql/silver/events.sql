@@ -33,7 +33,7 @@ first_arrivals AS (
   WHERE r.received_dt BETWEEN '${from}' AND '${to}' AND d.event_id IS NULL
   UNION ALL
   SELECT x.event_id, x.source_event_id, x.event_type, x.event, x.source, x.kind, x.user_id, x.anonymous_id,
-    x.received_at, x.ts, x.dt, x.received_dt, x.properties, x.traits, x.enrichment, x.flags
+    x.received_at, x.ts, x.dt, x.received_dt, x.properties, x.traits, x.enrichment, x.flags, x.context
   FROM (
     SELECT r.*, row_number() OVER (PARTITION BY r.event_id ORDER BY r.received_at, r.source, r.kind) AS rn
     FROM bronze_events r JOIN repeated_ids d ON d.event_id = r.event_id

@@ -113,7 +113,7 @@ async function registerSources(
     SELECT ${eventKeySql} AS event_id, eventId AS source_event_id, type AS event_type, event, source, kind,
       userId AS user_id, anonymousId AS anonymous_id, CAST(receivedAt AS TIMESTAMP) AS received_at,
       CAST("timestamp" AS TIMESTAMP) AS ts, substr("timestamp", 1, 10) AS dt,
-      substr(receivedAt, 1, 10) AS received_dt, properties, traits, enrichment, flags
+      substr(receivedAt, 1, 10) AS received_dt, properties, traits, enrichment, flags, context
     FROM bronze_raw`);
   await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_identities AS
     SELECT event_id, dt, received_dt, i.type AS id_type, i.value AS id_value, client_side

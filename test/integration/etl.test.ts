@@ -760,6 +760,121 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
     expect(await customer('anonymous_id:sam-browser')).toBe(await customer('user_id:sam'));
   });
 
+  it('consent from every source decides who an audience holds: a withdrawal takes a person out on the next run, no statement is no consent', async () => {
+    const { deps } = enrichUnderTest();
+    /** An envelope the way the edge writes it, normalized and enriched the way enrich does. */
+    const through = (envelope: RawEnvelope): CanonicalEvent => {
+      const out = normalize(envelope);
+      if (!out.ok || !out.events[0]) throw new Error(`not normalized: ${JSON.stringify(out)}`);
+      return enrichDraft(out.events[0], envelope, deps.enrich);
+    };
+    const segment = (messageId: string, at: string, payload: Record<string, unknown>) =>
+      through({
+        v: 1,
+        kind: 'segment',
+        source: 'web',
+        receivedAt: at,
+        requestId: 'r',
+        payload: { messageId, timestamp: at, ...payload },
+      });
+    const crmRow = (id: string, at: string, row: Record<string, string>) =>
+      through({
+        v: 1,
+        kind: 'batch_file',
+        source: 'crm',
+        provider: 'crm',
+        receivedAt: at,
+        requestId: 'r',
+        eventId: id,
+        payload: row,
+      });
+    const consent = (prefs: Record<string, boolean>) => ({ consent: { categoryPreferences: prefs } });
+    const u = (v: string) => [{ type: 'user_id', value: v }] as IdentityKey[];
+    // Six one-time buyers: three bought in January (RFM hibernating: the win_back audience), three in March.
+    const buyers = ['old1', 'old2', 'old3', 'new1', 'new2', 'new3'];
+    const orders = buyers.map((b, i) =>
+      paidOrder(`2026-0${i < 3 ? 1 : 3}-0${i + 1}T10:00:00.000Z`, u(b), `order-${b}`, 1000 + i),
+    );
+    await writeBronze(lake, [
+      ...orders,
+      // old1 opted in through the CRM export.
+      crmRow('crm-1', '2026-03-01T08:00:00.000Z', {
+        contact_id: 'c-old1',
+        customer_id: 'old1',
+        marketing_opt_in: 'yes',
+      }),
+      // old2 agreed in the cookie banner (Segment's consent object on a page view)...
+      segment('p-1', '2026-03-01T09:00:00.000Z', {
+        type: 'page',
+        name: 'Home',
+        userId: 'old2',
+        context: consent({ Marketing: true, Analytics: true }),
+      }),
+      // ...and withdrew later the same day (Segment's consent event; Email maps to marketing too).
+      segment('c-1', '2026-03-01T12:00:00.000Z', {
+        type: 'track',
+        event: 'Segment Consent Preference Updated',
+        userId: 'old2',
+        context: consent({ Marketing: false, Email: true, Analytics: true }),
+      }),
+      // old3 never said anything; new1 agreed but is not in the audience's segment.
+      segment('p-2', '2026-03-01T09:30:00.000Z', {
+        type: 'page',
+        name: 'Home',
+        userId: 'new1',
+        context: consent({ Marketing: true }),
+      }),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-01-01', to: '2026-03-06' });
+    const customerOf = async (user: string) =>
+      (await query(lake, `SELECT customer_id FROM silver.identity_map WHERE node = 'user_id:${user}'`))[0]
+        ?.customer_id as string;
+    const [old1, old2, old3] = await Promise.all(['old1', 'old2', 'old3'].map(customerOf));
+    const members = async () =>
+      (
+        await query(
+          lake,
+          "SELECT customer_id FROM gold.audience_members WHERE audience = 'win_back' ORDER BY 1",
+        )
+      ).map((r) => r.customer_id);
+    // Candidates are the three January buyers; consent leaves only old1.
+    const candidates = await query(
+      lake,
+      "SELECT customer_id FROM gold.customer_rfm WHERE segment IN ('at_risk', 'hibernating') ORDER BY 1",
+    );
+    expect(candidates.map((r) => r.customer_id)).toEqual([old1, old2, old3].sort());
+    expect(await members()).toEqual([old1]);
+    // old2's history: granted, then withdrawn; the analytics purpose stated twice the same is one change.
+    const history = await query(
+      lake,
+      `SELECT purpose, granted, previously, source FROM gold.consent_history WHERE customer_id = '${old2}' ORDER BY purpose, changed_at`,
+    );
+    expect(history).toEqual([
+      { purpose: 'analytics', granted: true, previously: null, source: 'web' },
+      { purpose: 'marketing', granted: true, previously: null, source: 'web' },
+      { purpose: 'marketing', granted: false, previously: true, source: 'web' },
+    ]);
+    // old3 gives consent the next day: the next run adds them; old2 stays out.
+    await writeBronze(lake, [
+      segment('p-3', '2026-03-07T09:00:00.000Z', {
+        type: 'page',
+        name: 'Home',
+        userId: 'old3',
+        context: consent({ marketing: true }),
+      }),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-07', to: '2026-03-07' });
+    expect(await members()).toEqual([old1, old3].sort());
+    const current = await query(
+      lake,
+      `SELECT purpose, granted FROM gold.customer_consent WHERE customer_id = '${old2}' ORDER BY 1`,
+    );
+    expect(current).toEqual([
+      { purpose: 'analytics', granted: true },
+      { purpose: 'marketing', granted: false },
+    ]);
+  });
+
   it('bots are not active customers; conversion is active buyers over active customers', async () => {
     const bot = {
       ua: {
