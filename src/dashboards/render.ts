@@ -101,6 +101,8 @@ const cell = (v) => v === null || v === undefined ? '—' : String(v);
 function show(c) {
   const orders = data.orders[c.customer_id] || [], tickets = data.tickets[c.customer_id] || [], recs = data.recommendations[c.customer_id] || [];
   const timeline = data.timeline[c.customer_id] || [];
+  const consent = data.consent[c.customer_id] || [], consentHistory = data.consentHistory[c.customer_id] || [], audiences = data.audiences[c.customer_id] || [];
+  const yes = (v) => v === true ? 'granted' : v === false ? 'refused' : '—';
   card.dataset.customer = c.customer_id; card.dataset.orders = String(orders.length);
   card.innerHTML = '<h2>' + c.customer_id + '</h2>' +
     '<table class="facts">' + [['segment', c.segment], ['lifecycle stage', c.lifecycle_stage], ['country', c.country], ['first seen (UTC)', c.first_seen_at], ['last seen (UTC)', c.last_seen_at],
@@ -114,7 +116,13 @@ function show(c) {
     '<h3>Timeline across sources (latest ' + timeline.length + ')</h3><table id="timeline"><tr><th>when (UTC)</th><th>what</th><th>source</th><th>detail</th></tr>' +
       timeline.map((t) => '<tr><td>' + cell(t.happened_at) + '</td><td>' + cell(t.what) + '</td><td>' + cell(t.source) + '</td><td>' + cell(t.detail) + '</td></tr>').join('') + '</table>' +
     '<h3>Recommended products (' + recs.length + ')</h3><table id="recommendations"><tr><th>#</th><th>product</th><th>why</th><th>score</th></tr>' +
-      recs.map((r) => '<tr><td>' + r.rec_rank + '</td><td>' + r.product_id + '</td><td>' + (r.reason === 'similar' ? 'bought together with their purchases' : 'popular') + '</td><td>' + cell(r.score) + '</td></tr>').join('') + '</table>';
+      recs.map((r) => '<tr><td>' + r.rec_rank + '</td><td>' + r.product_id + '</td><td>' + (r.reason === 'similar' ? 'bought together with their purchases' : 'popular') + '</td><td>' + cell(r.score) + '</td></tr>').join('') + '</table>' +
+    '<h3>Consent (' + consent.length + ' purposes stated; none stated is no consent)</h3><table id="consent"><tr><th>purpose</th><th>now</th><th>since (UTC)</th><th>source</th></tr>' +
+      consent.map((k) => '<tr><td>' + k.purpose + '</td><td>' + yes(k.granted) + '</td><td>' + cell(k.stated_at) + '</td><td>' + cell(k.source) + '</td></tr>').join('') + '</table>' +
+    '<h3>Consent history (' + consentHistory.length + ' changes)</h3><table id="consent-history"><tr><th>when (UTC)</th><th>purpose</th><th>change</th><th>source</th></tr>' +
+      consentHistory.map((k) => '<tr><td>' + cell(k.changed_at) + '</td><td>' + k.purpose + '</td><td>' + yes(k.previously) + ' → ' + yes(k.granted) + '</td><td>' + cell(k.source) + '</td></tr>').join('') + '</table>' +
+    '<h3>Audiences (' + audiences.length + ')</h3><table id="audiences"><tr><th>audience</th><th>needs consent to</th></tr>' +
+      audiences.map((a) => '<tr><td>' + a.audience + '</td><td>' + a.purpose + '</td></tr>').join('') + '</table>';
 }
 function search() {
   const q = input.value.trim().toLowerCase();
@@ -192,14 +200,34 @@ async function profilePage(wh: Engine, generatedAt: string): Promise<string> {
         ORDER BY r.customer_id, r.rec_rank`),
     ),
   );
-  const data = JSON.stringify({ customers, orders, tickets, recommendations, timeline }).replace(
-    /</g,
-    '\\u003c',
+  // Consent now and its history, and the audiences (which hold only consented customers).
+  const consent = group(
+    await wh.rows(`SELECT customer_id, purpose, granted, strftime(stated_at, '%Y-%m-%d %H:%M') AS stated_at, source
+      FROM gold.customer_consent ORDER BY customer_id, purpose`),
   );
+  const consentHistory = group(
+    await wh.rows(`SELECT customer_id, purpose, granted, previously, strftime(changed_at, '%Y-%m-%d %H:%M') AS changed_at, source
+      FROM gold.consent_history ORDER BY customer_id, changed_at DESC, purpose`),
+  );
+  const audiences = group(
+    await wh.rows(
+      `SELECT customer_id, audience, purpose FROM gold.audience_members ORDER BY customer_id, audience`,
+    ),
+  );
+  const data = JSON.stringify({
+    customers,
+    orders,
+    tickets,
+    recommendations,
+    timeline,
+    consent,
+    consentHistory,
+    audiences,
+  }).replace(/</g, '\\u003c');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Customer 360 profile · c360</title><style>${STYLE}
 #search{font-size:16px;padding:6px;width:320px}#matches{columns:2;font-size:13px}.facts th{width:180px}</style></head><body>
 <header><nav><a href="index.html">All dashboards</a></nav><h1>Customer 360 profile</h1>
-<p>One customer across every source: stitched identities, a timeline of sessions, orders, tickets and ad touches, the latest model scores and recommended products (pseudonymous ids; clear values stay in the PII vault). Generated ${esc(generatedAt)}.</p></header>
+<p>One customer across every source: stitched identities, a timeline of sessions, orders, tickets and ad touches, the latest model scores, recommended products, consent and audiences (pseudonymous ids; clear values stay in the PII vault). Generated ${esc(generatedAt)}.</p></header>
 <main class="grid"><section class="card"><h2>Find a customer</h2><p class="meta">${customers.length} customers · search by customer id</p>
 <input id="search" type="search" placeholder="customer id, e.g. c_…" autocomplete="off"><ul id="matches"></ul></section>
 <section class="card wide" id="profile"></section></main>

@@ -109,7 +109,7 @@ export function generateDemoSample(
   const webhooks: DemoSample['webhooks'] = [];
   const postbacks: DemoSample['postbacks'] = [];
   const crm: string[] = [
-    'contact_id,customer_id,email,first_name,last_name,country,lifecycle_stage,updated_at',
+    'contact_id,customer_id,email,first_name,last_name,country,lifecycle_stage,updated_at,marketing_opt_in',
   ];
   let msg = 0;
   const id = () => `demo-${opts.seed}-${++msg}`;
@@ -172,8 +172,28 @@ interface Person {
  * newsletter now and then), the product added, an identify on the first day, and most purchases
  * preceded by a visit a few days earlier (so daily conversion is a real ratio, not 1).
  */
+/** A visitor's cookie-banner answer, from their number (Segment's consent object). */
+const bannerConsent = (n: number) => ({
+  categoryPreferences: { Marketing: n % 4 !== 0, Analytics: true, Advertising: n % 2 === 0 },
+});
+
 function browse(p: Person, rng: Rng, id: () => string, target: Record<string, unknown>[]): void {
   const { customer, n, days, mobile, anon, email, ua, ip } = p;
+  // One in seven changes their mind on their last visit: marketing withdrawn (Segment's consent event).
+  if (n % 7 === 0 && n % 5 !== 0 && n % 4 !== 0 && days.length > 1) {
+    const last = days[days.length - 1] as string;
+    target.push({
+      type: 'track',
+      event: 'Segment Consent Preference Updated',
+      anonymousId: anon,
+      userId: customer,
+      messageId: id(),
+      timestamp: `${last}T08:00:00.000Z`,
+      context: {
+        consent: { categoryPreferences: { ...bannerConsent(n).categoryPreferences, Marketing: false } },
+      },
+    });
+  }
   for (const [i, day] of days.entries()) {
     const hour = rng.int(9, 21);
     const views = rng.int(1, 4);
@@ -190,6 +210,8 @@ function browse(p: Person, rng: Rng, id: () => string, target: Record<string, un
           url: `https://www.cdnow.example/album/${rng.int(1, 5000)}${v === 0 ? utm : ''}`,
           referrer: v === 0 ? referrer : 'https://www.cdnow.example/',
         },
+        // The cookie banner's answer (Segment's consent object) on the first view, for 4 in 5.
+        ...(i === 0 && v === 0 && n % 5 !== 0 ? { consent: bannerConsent(n) } : {}),
       };
       target.push(
         mobile
@@ -493,6 +515,9 @@ function crmRows(p: Person, rng: Rng): string[] {
         rng.pick(['US', 'US', 'CA', 'GB']),
         rng.pick(['customer', 'lead', 'evangelist']),
         `${first}T00:00:00Z`,
+        // The CRM's marketing opt-in: yes, no, or never asked (a consent statement; n decides, not
+        // the generator, so the rest of the sample is the same as without it).
+        ['yes', 'no', ''][n % 3],
       ].join(','),
     );
   }

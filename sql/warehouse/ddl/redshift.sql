@@ -420,6 +420,93 @@ CREATE TABLE IF NOT EXISTS staging.dq_row_flags (
 )
 DISTSTYLE AUTO ENCODE AUTO;
 
+-- gold.customer_consent: Each customer's current consent per purpose (marketing, advertising, personalization, analytics): their latest statement from any source. No row: no consent (opt-in).
+CREATE TABLE IF NOT EXISTS gold.customer_consent (
+  customer_id VARCHAR(512) NOT NULL,
+  purpose VARCHAR(512) NOT NULL,
+  granted BOOLEAN,
+  stated_at TIMESTAMP,
+  source VARCHAR(512),
+  event_id VARCHAR(512),
+  PRIMARY KEY (customer_id, purpose)
+)
+DISTSTYLE KEY DISTKEY (customer_id)
+COMPOUND SORTKEY (customer_id)
+ENCODE AUTO;
+COMMENT ON TABLE gold.customer_consent IS 'Each customer''s current consent per purpose (marketing, advertising, personalization, analytics): their latest statement from any source. No row: no consent (opt-in).';
+COMMENT ON COLUMN gold.customer_consent.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
+COMMENT ON COLUMN gold.customer_consent.purpose IS 'marketing, advertising, personalization or analytics (config/consent.json).';
+COMMENT ON COLUMN gold.customer_consent.granted IS 'True when the latest statement grants the purpose, false when it refuses or withdraws it.';
+COMMENT ON COLUMN gold.customer_consent.stated_at IS 'When that statement was made (UTC).';
+COMMENT ON COLUMN gold.customer_consent.source IS 'The c360 source that sent it (a write key''s source, a webhook provider, a batch file kind).';
+COMMENT ON COLUMN gold.customer_consent.event_id IS 'The event that carried the statement (silver.events.event_id).';
+CREATE TABLE IF NOT EXISTS staging.customer_consent (
+  customer_id VARCHAR(512),
+  purpose VARCHAR(512),
+  granted BOOLEAN,
+  stated_at TIMESTAMP,
+  source VARCHAR(512),
+  event_id VARCHAR(512)
+)
+DISTSTYLE AUTO ENCODE AUTO;
+
+-- gold.consent_history: Every change of a customer's consent to a purpose, in order: what it became, what it was, when, from which source and event.
+CREATE TABLE IF NOT EXISTS gold.consent_history (
+  customer_id VARCHAR(512) NOT NULL,
+  purpose VARCHAR(512) NOT NULL,
+  event_id VARCHAR(512) NOT NULL,
+  granted BOOLEAN,
+  previously BOOLEAN,
+  changed_at TIMESTAMP,
+  source VARCHAR(512),
+  PRIMARY KEY (customer_id, purpose, event_id)
+)
+DISTSTYLE KEY DISTKEY (customer_id)
+COMPOUND SORTKEY (changed_at)
+ENCODE AUTO;
+COMMENT ON TABLE gold.consent_history IS 'Every change of a customer''s consent to a purpose, in order: what it became, what it was, when, from which source and event.';
+COMMENT ON COLUMN gold.consent_history.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
+COMMENT ON COLUMN gold.consent_history.purpose IS 'marketing, advertising, personalization or analytics.';
+COMMENT ON COLUMN gold.consent_history.event_id IS 'The event that carried the statement.';
+COMMENT ON COLUMN gold.consent_history.granted IS 'The consent after the change.';
+COMMENT ON COLUMN gold.consent_history.previously IS 'The consent before it; NULL for the first statement.';
+COMMENT ON COLUMN gold.consent_history.changed_at IS 'When the statement was made (UTC).';
+COMMENT ON COLUMN gold.consent_history.source IS 'The c360 source that sent it (a write key''s source, a webhook provider, a batch file kind).';
+CREATE TABLE IF NOT EXISTS staging.consent_history (
+  customer_id VARCHAR(512),
+  purpose VARCHAR(512),
+  event_id VARCHAR(512),
+  granted BOOLEAN,
+  previously BOOLEAN,
+  changed_at TIMESTAMP,
+  source VARCHAR(512)
+)
+DISTSTYLE AUTO ENCODE AUTO;
+
+-- gold.audience_members: Who each audience holds after the last run (the lists marketing and ad tools receive): only customers whose consent covers the audience's purpose.
+CREATE TABLE IF NOT EXISTS gold.audience_members (
+  audience VARCHAR(512) NOT NULL,
+  customer_id VARCHAR(512) NOT NULL,
+  purpose VARCHAR(512),
+  consented_at TIMESTAMP,
+  PRIMARY KEY (audience, customer_id)
+)
+DISTSTYLE KEY DISTKEY (customer_id)
+COMPOUND SORTKEY (audience)
+ENCODE AUTO;
+COMMENT ON TABLE gold.audience_members IS 'Who each audience holds after the last run (the lists marketing and ad tools receive): only customers whose consent covers the audience''s purpose.';
+COMMENT ON COLUMN gold.audience_members.audience IS 'win_back (marketing: bought, then stopped) or best_customers (advertising: the champions).';
+COMMENT ON COLUMN gold.audience_members.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
+COMMENT ON COLUMN gold.audience_members.purpose IS 'The consent purpose the audience needs.';
+COMMENT ON COLUMN gold.audience_members.consented_at IS 'When the customer gave that consent (their latest statement).';
+CREATE TABLE IF NOT EXISTS staging.audience_members (
+  audience VARCHAR(512),
+  customer_id VARCHAR(512),
+  purpose VARCHAR(512),
+  consented_at TIMESTAMP
+)
+DISTSTYLE AUTO ENCODE AUTO;
+
 -- gold.realtime_minute: Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).
 CREATE TABLE IF NOT EXISTS gold.realtime_minute (
   window_start TIMESTAMP NOT NULL,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FieldProblem } from '../errors';
+import { optIn } from '../consent';
 import { parseInstant } from '../instant';
 import { normalizeCurrency } from '../money';
 import { own } from '../own';
@@ -14,7 +15,7 @@ export type BatchKind = (typeof BATCH_KINDS)[number];
 
 interface FieldSpec {
   required?: boolean;
-  type?: 'string' | 'number' | 'decimal' | 'currency' | 'date' | 'email' | 'products';
+  type?: 'string' | 'number' | 'decimal' | 'currency' | 'date' | 'email' | 'products' | 'optIn';
   /** Default column names that map to this field (lower-case). */
   aliases: string[];
   enum?: string[];
@@ -43,6 +44,12 @@ export const FIELDS: Record<BatchKind, Record<string, FieldSpec>> = {
     country: { aliases: ['country'] },
     lifecycle_stage: { aliases: ['lifecycle_stage', 'lifecyclestage', 'stage'] },
     updated_at: { type: 'date', aliases: ['updated_at', 'modified_at', 'created_at'] },
+    // The CRM's marketing opt-in (yes/no/true/false/subscribed/…, src/domain/consent.ts optIn);
+    // empty: nothing stated.
+    marketing_opt_in: {
+      type: 'optIn',
+      aliases: ['marketing_opt_in', 'marketing_consent', 'opt_in', 'accepts_marketing', 'email_opt_in'],
+    },
   },
   tickets: {
     ticket_id: { required: true, aliases: ['ticket_id', 'id'] },
@@ -148,6 +155,14 @@ export function validateRow(
           message: `${field} must be "product id@unit price" lines separated by "|", got "${bad}"`,
         });
       else payload[field] = lines.join('|');
+    } else if (spec.type === 'optIn') {
+      if (optIn(raw) === null)
+        problems.push({
+          field,
+          rule: 'enum',
+          message: `${field} must be yes/no, true/false, 1/0 or subscribed/unsubscribed, got "${raw}"`,
+        });
+      else payload[field] = raw;
     } else if (spec.type === 'email') {
       if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(raw))
         problems.push({ field, rule: 'format', message: `${field} is not an email` });

@@ -347,6 +347,76 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
   },
   {
     schema: 'gold',
+    name: 'customer_consent',
+    description:
+      "Each customer's current consent per purpose (marketing, advertising, personalization, analytics): their latest statement from any source. No row: no consent (opt-in).",
+    columns: [
+      c('customer_id', 'varchar', SHARED.customer_id, true),
+      c(
+        'purpose',
+        'varchar',
+        'marketing, advertising, personalization or analytics (config/consent.json).',
+        true,
+      ),
+      c(
+        'granted',
+        'boolean',
+        'True when the latest statement grants the purpose, false when it refuses or withdraws it.',
+      ),
+      c('stated_at', 'timestamp', 'When that statement was made (UTC).'),
+      c('source', 'varchar', SHARED.source),
+      c('event_id', 'varchar', 'The event that carried the statement (silver.events.event_id).'),
+    ],
+    key: ['customer_id', 'purpose'],
+    dist: { style: 'KEY', key: 'customer_id' },
+    sortKey: ['customer_id'],
+    source: { gold: 'customer_consent' },
+    replace: true,
+  },
+  {
+    schema: 'gold',
+    name: 'consent_history',
+    description:
+      "Every change of a customer's consent to a purpose, in order: what it became, what it was, when, from which source and event.",
+    columns: [
+      c('customer_id', 'varchar', SHARED.customer_id, true),
+      c('purpose', 'varchar', 'marketing, advertising, personalization or analytics.', true),
+      c('event_id', 'varchar', 'The event that carried the statement.', true),
+      c('granted', 'boolean', 'The consent after the change.'),
+      c('previously', 'boolean', 'The consent before it; NULL for the first statement.'),
+      c('changed_at', 'timestamp', 'When the statement was made (UTC).'),
+      c('source', 'varchar', SHARED.source),
+    ],
+    key: ['customer_id', 'purpose', 'event_id'],
+    dist: { style: 'KEY', key: 'customer_id' },
+    sortKey: ['changed_at'],
+    source: { gold: 'consent_history' },
+    replace: true,
+  },
+  {
+    schema: 'gold',
+    name: 'audience_members',
+    description:
+      "Who each audience holds after the last run (the lists marketing and ad tools receive): only customers whose consent covers the audience's purpose.",
+    columns: [
+      c(
+        'audience',
+        'varchar',
+        'win_back (marketing: bought, then stopped) or best_customers (advertising: the champions).',
+        true,
+      ),
+      c('customer_id', 'varchar', SHARED.customer_id, true),
+      c('purpose', 'varchar', 'The consent purpose the audience needs.'),
+      c('consented_at', 'timestamp', 'When the customer gave that consent (their latest statement).'),
+    ],
+    key: ['audience', 'customer_id'],
+    dist: { style: 'KEY', key: 'customer_id' },
+    sortKey: ['audience'],
+    source: { gold: 'audience_members' },
+    replace: true,
+  },
+  {
+    schema: 'gold',
     name: 'realtime_minute',
     description:
       'Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).',

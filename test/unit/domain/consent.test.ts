@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import consentConfig from '../../../config/consent.json';
+import { columnMap, validateRow } from '../../../src/domain/batch/rows';
 import { CONSENT_PURPOSES, consentPurposes, optIn, purposeOf } from '../../../src/domain/consent';
 import { enrichDraft } from '../../../src/domain/enrich/pipeline';
 import type { RawEnvelope } from '../../../src/domain/event';
@@ -132,6 +133,33 @@ describe('consent reaches the canonical event from every source that carries it'
     expect(enrichDraft(out.events[0], env, deps.enrich).context.consent).toEqual({
       categoryPreferences: { Advertising: false, Personalization: true },
       purposes: { advertising: false, personalization: true },
+    });
+  });
+});
+
+describe("a CRM file's opt-in column", () => {
+  it('is found under its usual names and a value that is no answer is a row error naming the field', () => {
+    expect([...columnMap('crm', ['contact_id', 'Accepts_Marketing']).values()]).toEqual([
+      'contact_id',
+      'marketing_opt_in',
+    ]);
+    expect(validateRow('crm', { contact_id: 'c1', marketing_opt_in: 'Yes' })).toEqual({
+      ok: true,
+      payload: { contact_id: 'c1', marketing_opt_in: 'Yes' },
+    });
+    expect(validateRow('crm', { contact_id: 'c1', marketing_opt_in: 'maybe' })).toEqual({
+      ok: false,
+      problems: [
+        {
+          field: 'marketing_opt_in',
+          rule: 'enum',
+          message: 'marketing_opt_in must be yes/no, true/false, 1/0 or subscribed/unsubscribed, got "maybe"',
+        },
+      ],
+    });
+    expect(validateRow('crm', { contact_id: 'c1', marketing_opt_in: '' })).toEqual({
+      ok: true,
+      payload: { contact_id: 'c1' },
     });
   });
 });
