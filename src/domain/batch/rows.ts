@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { FieldProblem } from '../errors';
 import { optIn } from '../consent';
+import type { FieldProblem } from '../errors';
 import { parseInstant } from '../instant';
 import { normalizeCurrency } from '../money';
 import { own } from '../own';
