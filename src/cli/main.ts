@@ -67,6 +67,11 @@ const COMMANDS: Record<string, CommandEntry> = {
       'erase one person everywhere and suppress their later events (forget --user-id ID | --email A | --customer-id ID)',
     load: () => import('./commands/forget'),
   },
+  'export-person': {
+    summary:
+      'subject access: one archive with everything held about a person (export-person --user-id ID | --email A | --customer-id ID)',
+    load: () => import('./commands/export-person'),
+  },
   retention: {
     summary:
       "drop partitions older than each layer's retention (retention apply [--dry-run]; config/retention.json)",

@@ -83,6 +83,35 @@ export function warehouseDeletes(customerIds: string[]): string[] {
   ];
 }
 
+/**
+ * The person a request names, from the identity map's rows for them (Athena's result rows): their
+ * customer ids and every identity key. Erasure and subject access use the same target, so a copy
+ * of someone's data covers exactly what erasing them would remove.
+ */
+export function personTarget(
+  request: ForgetRequest,
+  resultRows: ResultRow[] | undefined,
+  pseudonymizer: Pseudonymizer,
+  consequence: string,
+): ErasureTarget {
+  const node = requestedNode(request ?? {}, pseudonymizer);
+  const rows = (resultRows ?? []).slice(1).map((r) => (r.Data ?? []).map((d) => d.VarCharValue ?? ''));
+  const target: ErasureTarget = {
+    customerIds: [...new Set(rows.map((r) => r[2] as string))].sort(),
+    keys: rows.map((r) => ({ type: r[0] as string, value: r[1] as string })),
+  };
+  if (node === null && !target.customerIds.length)
+    throw new C360Error(
+      `customer ${request.customerId} is not in the identity map: check the id, ${consequence}`,
+    );
+  // A key not stitched yet (its events not through the ETL) is still covered.
+  if (node !== null && !target.keys.some((k) => `${k.type}:${k.value}` === node)) {
+    const i = node.indexOf(':');
+    target.keys.push({ type: node.slice(0, i), value: node.slice(i + 1) });
+  }
+  return target;
+}
+
 export const createPrivacyStepsHandler = (deps: PrivacyStepsDeps) => async (event: PrivacyStepEvent) => {
   const node = requestedNode(event.request ?? {}, deps.pseudonymizer);
   if (event.step === 'subject') {
@@ -92,20 +121,7 @@ export const createPrivacyStepsHandler = (deps: PrivacyStepsDeps) => async (even
   }
   if (event.step !== 'erase')
     throw new C360Error(`unknown privacy step "${(event as { step: string }).step}"`);
-  const rows = (event.rows ?? []).slice(1).map((r) => (r.Data ?? []).map((d) => d.VarCharValue ?? ''));
-  const target: ErasureTarget = {
-    customerIds: [...new Set(rows.map((r) => r[2] as string))].sort(),
-    keys: rows.map((r) => ({ type: r[0] as string, value: r[1] as string })),
-  };
-  if (node === null && !target.customerIds.length)
-    throw new C360Error(
-      `customer ${event.request.customerId} is not in the identity map: check the id, nothing was erased`,
-    );
-  // A key not stitched yet (its events not through the ETL) is still suppressed and erased.
-  if (node !== null && !target.keys.some((k) => `${k.type}:${k.value}` === node)) {
-    const i = node.indexOf(':');
-    target.keys.push({ type: node.slice(0, i), value: node.slice(i + 1) });
-  }
+  const target = personTarget(event.request, event.rows, deps.pseudonymizer, 'nothing was erased');
   await deps.suppression.add(target.keys.map((k) => suppressionHash(deps.pseudonymizer, k.type, k.value)));
   let shredded = 0;
   for (const k of target.keys) if (await deps.vault.shred(`${k.type}:${k.value}`)) shredded++;

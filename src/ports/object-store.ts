@@ -2,4 +2,6 @@
 export interface ObjectStore {
   put(key: string, body: Uint8Array | string): Promise<void>;
   get(key: string): Promise<Buffer>;
+  /** Every key under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { listFiles, replaceFile } from '../adapters/local/files';
@@ -23,6 +23,7 @@ import {
 import { loadWarehouse, openWarehouse, warehouseFile } from '../warehouse/embedded';
 import { localPaths } from './local';
 import { localPiiKey, localPrivacy, localVaultKeys } from './local-enrich';
+import { forEachStoreFile } from './person-stores';
 import { alertTask, execute, loadDefinition, StepError } from './pipeline';
 import { originalOf } from './quarantine';
 
@@ -123,7 +124,7 @@ export async function forgetLocal(opts: {
 }
 
 /** Athena's role in the forget machine: its query over the silver identity map, with DuckDB, as Athena's result rows. */
-async function findIdentities(lakeDir: string, query: string): Promise<ResultRow[]> {
+export async function findIdentities(lakeDir: string, query: string): Promise<ResultRow[]> {
   const mapFile = join(lakeDir, 'silver', 'identity_map', 'data.parquet');
   if (!existsSync(mapFile))
     throw new C360Error(
@@ -255,63 +256,55 @@ async function rewriteLake(
   report: ForgetReport,
 ): Promise<void> {
   const mentions = new RegExp(pattern);
-  for (const root of [join(paths.lake, 'landing'), join(paths.root, 'inbox')]) {
-    for (const f of await listFiles(root, '')) {
-      const removed = await filterLines(
-        f,
-        (l) => mentions.test(l) || [...clear].some((c) => l.toLowerCase().includes(c)),
-        f.endsWith('.gz'),
-      );
-      report.linesRemoved += removed;
-      if (removed) report.filesRewritten++;
-    }
-  }
-  for (const f of await listFiles(join(paths.lake, 'bronze'), '.ndjson.gz')) {
-    const removed = await filterLines(f, (l) => mentions.test(l), true);
-    report.bronzeEventsRemoved += removed;
-    if (removed) report.filesRewritten++;
-  }
   const keys = localVaultKeys(paths.state);
   const objects = new FolderObjectStore(paths.lake);
-  for (const dir of ['quarantine', 'quarantine-replayed']) {
-    for (const f of await listFiles(join(paths.lake, dir), '.ndjson.gz')) {
-      const lines = gunzipSync(await readFile(f))
-        .toString('utf8')
-        .split('\n')
-        .filter(Boolean);
-      const keep: string[] = [];
-      for (const line of lines) {
-        const q = JSON.parse(line) as QuarantineRecord;
-        if (mentions.test(line) || mentions.test(await originalOf(q, objects, keys))) {
-          if (q.originalRef) await rm(join(paths.lake, q.originalRef), { force: true });
-        } else keep.push(line);
-      }
-      if (keep.length === lines.length) continue;
-      report.quarantineRecordsRemoved += lines.length - keep.length;
-      report.filesRewritten++;
-      await rewriteOrRemove(f, keep.length ? gzipSync(`${keep.join('\n')}\n`) : null);
-    }
-  }
   const engine = await openDuckDb();
   try {
-    for (const layer of ['silver', 'gold']) {
-      for (const f of await listFiles(join(paths.lake, layer), '.parquet')) {
+    await forEachStoreFile(paths, async (store, f) => {
+      if (store.kind === 'text') {
+        const removed = await filterLines(
+          f,
+          (l) =>
+            mentions.test(l) ||
+            (store.byClearValues === true && [...clear].some((c) => l.toLowerCase().includes(c))),
+          f.endsWith('.gz'),
+        );
+        if (store.name === 'bronze') report.bronzeEventsRemoved += removed;
+        else report.linesRemoved += removed;
+        if (removed) report.filesRewritten++;
+      } else if (store.kind === 'quarantine') {
+        const lines = gunzipSync(await readFile(f))
+          .toString('utf8')
+          .split('\n')
+          .filter(Boolean);
+        const keep: string[] = [];
+        for (const line of lines) {
+          const q = JSON.parse(line) as QuarantineRecord;
+          if (mentions.test(line) || mentions.test(await originalOf(q, objects, keys))) {
+            if (q.originalRef) await rm(join(paths.lake, q.originalRef), { force: true });
+          } else keep.push(line);
+        }
+        if (keep.length === lines.length) return;
+        report.quarantineRecordsRemoved += lines.length - keep.length;
+        report.filesRewritten++;
+        await rewriteOrRemove(f, keep.length ? gzipSync(`${keep.join('\n')}\n`) : null);
+      } else {
         const removed = await filterParquet(engine, f, pattern);
         report.lakeRowsRemoved += removed;
         if (removed) report.filesRewritten++;
       }
-    }
+    });
   } finally {
     engine.close();
   }
-  // Query results hold customer ids too (the scoring features' export, the identity lookups).
-  const textRoots = ['features', 'scores', 'athena-results'].map((p) => join(paths.lake, p));
-  for (const root of [...textRoots, paths.state]) {
-    for (const f of await listFiles(root, '')) {
-      if (f.endsWith('.key') || f.endsWith('suppression.txt')) continue;
-      const removed = await filterLines(f, (l) => mentions.test(l), false);
-      report.linesRemoved += removed;
-      if (removed) report.filesRewritten++;
+  // Subject access archives of the person (their clear values in a zip) go too.
+  for (const manifest of await listFiles(join(paths.lake, 'access'), 'manifest.json')) {
+    if (mentions.test(await readFile(manifest, 'utf8'))) {
+      const request = basename(dirname(manifest));
+      await rm(dirname(manifest), { recursive: true, force: true });
+      // The copy `c360 export-person` handed out from it.
+      await rm(join(paths.root, 'exports', `person-${request}.zip`), { force: true });
+      report.filesRewritten++;
     }
   }
 }

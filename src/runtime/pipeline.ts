@@ -66,6 +66,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   DailyPipelineArn: 'arn:aws:states:local:000000000000:stateMachine:c360-daily-pipeline',
   TrainStateMachineArn: 'arn:aws:states:local:000000000000:stateMachine:c360-train',
   PrivacyFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-privacy',
+  SubjectAccessFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-subject-access',
   AthenaWorkGroupName: 'c360-local',
   GoldDatabaseName: 'c360_local_gold',
   LakeDatabaseName: 'c360_local',

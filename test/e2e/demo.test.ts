@@ -1,12 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { strFromU8, unzipSync } from 'fflate';
 import { chromium } from 'playwright-core';
 import { yamlParse } from 'yaml-cfn';
 import { FileEventStream } from '../../src/adapters/local/file-stream';
 import { FolderObjectStore } from '../../src/adapters/local/object-store';
 import { run } from '../../src/cli/commands/demo';
+import { run as exportPerson } from '../../src/cli/commands/export-person';
 import { run as forget } from '../../src/cli/commands/forget';
 import { run as query } from '../../src/cli/commands/query';
 import { run as report } from '../../src/cli/commands/report';
@@ -701,6 +703,127 @@ describe('c360 demo (npm start)', () => {
     );
   });
 
+  it('export-person gives one stitched customer everything held about them, from every store erasure covers', async () => {
+    const data = join(dir, 'demo');
+    const lake = join(data, 'lake');
+    // The person the forget test erases next (so it also shows the archive goes with them).
+    const inCrmFile = readFileSync(join(data, 'inbox', 'crm_contacts.csv'), 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[1] as string)
+      .filter(Boolean);
+    const engine = await openDuckDb();
+    let person: { customer_id: string; user_id: string };
+    let keys: { type: string; value: string }[];
+    let facts: { orders: string; sessions: string };
+    try {
+      await registerLakeViews(engine, lake);
+      [person] = (await engine.rows<typeof person>(
+        `SELECT d.customer_id, m.id_value AS user_id
+         FROM gold.dim_customer d JOIN silver.identity_map m ON m.customer_id = d.customer_id AND m.id_type = 'user_id'
+         WHERE d.sources >= 3 AND d.orders > 1 AND m.id_value IN (${inCrmFile.map(lit).join(', ')}) ORDER BY d.customer_id LIMIT 1`,
+      )) as [typeof person];
+      keys = await engine.rows(
+        `SELECT id_type AS type, id_value AS value FROM silver.identity_map WHERE customer_id = ${lit(person.customer_id)} ORDER BY 1, 2`,
+      );
+      [facts] = (await engine.rows<typeof facts>(
+        `SELECT (SELECT count(*) FROM gold.fact_orders WHERE customer_id = ${lit(person.customer_id)}) AS orders,
+           (SELECT count(*) FROM gold.fact_sessions WHERE customer_id = ${lit(person.customer_id)}) AS sessions`,
+      )) as [typeof facts];
+    } finally {
+      engine.close();
+    }
+    // Where erasure would find them (the forget test's scan): every store holding a mention.
+    const values = [person.customer_id, ...keys.map((k) => k.value)];
+    const mention = new RegExp(
+      `(?:["':,/=]|^)(?:${values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?:["',@%&]|$)`,
+      'm',
+    );
+    const held = new Set<string>();
+    let bronzeLines = 0;
+    // The rendered dashboards are pictures of warehouse rows (the archive has the rows; erasure
+    // renders them again rather than editing them).
+    for await (const { path, text } of storeTexts(data, (p) =>
+      /^stream\/|^dashboards\/|\.key$|suppression\.txt$/.test(p),
+    )) {
+      if (!mention.test(text)) continue;
+      // lake/<store>/…, warehouse/…, inbox/…, state/…
+      const [top, store] = path.split('/');
+      held.add(top === 'lake' ? `lake/${store}` : top === 'warehouse' ? 'warehouse' : `lake/${top}`);
+      if (top === 'lake' && store === 'bronze')
+        bronzeLines += text.split('\n').filter((l) => mention.test(l)).length;
+    }
+    expect([...held]).toEqual(
+      expect.arrayContaining(['lake/bronze', 'lake/silver', 'lake/gold', 'warehouse']),
+    );
+
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const file = join(dir, 'person.zip');
+    let code: number;
+    try {
+      code = await exportPerson([
+        '--data',
+        data,
+        '--user-id',
+        person.user_id,
+        '--out',
+        file,
+        '--format',
+        'json',
+      ]);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const files = unzipSync(readFileSync(file));
+    const text = (name: string) => strFromU8(files[name] as Uint8Array);
+    const manifest = JSON.parse(text('manifest.json'));
+    expect(manifest.customerIds).toEqual([person.customer_id]);
+    expect(
+      JSON.parse(text('identities.json'))
+        .map((k: { type: string; value: string }) => `${k.type}:${k.value}`)
+        .sort(),
+    ).toEqual(keys.map((k) => `${k.type}:${k.value}`).sort());
+    // Their clear details from the vault: the demo generated them from the user id.
+    const vault = JSON.parse(text('vault.json')) as { kind: string; value: string }[];
+    const n = Number(person.user_id.split('-')[1]);
+    expect(vault.map((v) => v.value)).toEqual(
+      expect.arrayContaining([emailOf(person.user_id), FIRST[n % FIRST.length], LAST[n % LAST.length]]),
+    );
+    // Every store where erasure would find them has their rows in the archive.
+    const areas = new Set(
+      Object.keys(files).map((f) =>
+        f.startsWith('warehouse/') ? 'warehouse' : f.split('/').slice(0, 2).join('/'),
+      ),
+    );
+    expect([...held].filter((s) => !areas.has(s))).toEqual([]);
+    // Row counts as the stores hold them: bronze events, gold orders and sessions.
+    const linesUnder = (prefix: string, pick: (l: string) => boolean = () => true) =>
+      Object.keys(files)
+        .filter((f) => f.startsWith(prefix))
+        .reduce(
+          (sum, f) =>
+            sum +
+            text(f)
+              .split('\n')
+              .filter((l) => l && pick(l)).length,
+          0,
+        );
+    expect(linesUnder('lake/bronze/')).toBe(bronzeLines);
+    expect(linesUnder('lake/gold/fact_orders/')).toBe(Number(facts.orders));
+    expect(linesUnder('lake/gold/fact_sessions/')).toBe(Number(facts.sessions));
+    expect(linesUnder('warehouse/gold.fact_orders/') - 1).toBe(Number(facts.orders));
+    expect(manifest.stores['lake/bronze'].rows).toBe(bronzeLines);
+    // Nothing of anyone else: every collected lake row mentions them.
+    for (const f of Object.keys(files).filter(
+      (f) => f.startsWith('lake/') && !f.startsWith('lake/landing/') && !f.startsWith('lake/inbox/'),
+    ))
+      for (const l of text(f).split('\n').filter(Boolean)) expect([f, mention.test(l)]).toEqual([f, true]);
+  });
+
   it('forgets one stitched customer everywhere: no trace left, totals drop by exactly their share, a re-sent event is dropped', async () => {
     const data = join(dir, 'demo');
     const lake = join(data, 'lake');
@@ -784,6 +907,10 @@ describe('c360 demo (npm start)', () => {
     // keys or their customer id as a value; only the raw stream, which ages out, is left alone.
     const traces = await tracesOf();
     expect(traces).toEqual([]);
+
+    // The subject access request's working copies and the archive it handed out are gone too.
+    expect(existsSync(join(lake, 'access')) ? readdirSync(join(lake, 'access')) : []).toEqual([]);
+    expect(existsSync(join(data, 'exports')) ? readdirSync(join(data, 'exports')) : []).toEqual([]);
 
     // A re-sent event of theirs is dropped at enrich, and counted.
     const handler = createLocalEnrichHandler(data, { geo: false });

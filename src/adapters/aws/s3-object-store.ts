@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import type { ObjectStore } from '../../ports/object-store';
 import { clientConfig } from './client-config';
 
@@ -19,5 +19,14 @@ export class S3ObjectStore implements ObjectStore {
     return Buffer.from(
       await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
     );
+  }
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const page of paginateListObjectsV2(
+      { client: this.client },
+      { Bucket: this.bucket, Prefix: prefix },
+    ))
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    return keys.sort();
   }
 }
