@@ -13,6 +13,12 @@ put back under its own key, so readers see either the old or the new file:
 
 Quarantine is sealed with the vault key (this job cannot open it) and expires in 30 days. The
 embedded twin of this job is rewriteLake() in src/runtime/forget.ts.
+
+--mode export (the subject access state machine, statemachines/export-person.asl.json) walks the
+same prefixes and copies the person's lines and rows to --out_prefix (access/<request>/lake/<store>/…)
+instead of removing them, so a person's copy covers exactly what erasing them removes (the embedded
+twin: collectLake() in src/runtime/subject-access.ts). With --mode erase (the default) it also
+deletes the person's earlier access requests (access/<request>/, found by their manifest.json).
 """
 import gzip
 import re
@@ -24,6 +30,12 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 args = getResolvedOptions(sys.argv, ["pattern", "lake_bucket"])
+mode = getResolvedOptions(sys.argv, ["mode"])["mode"] if "--mode" in sys.argv else "erase"
+if mode not in ("erase", "export"):
+    raise ValueError("--mode must be erase or export")
+out_prefix = getResolvedOptions(sys.argv, ["out_prefix"])["out_prefix"] if mode == "export" else None
+if mode == "export" and not re.match(r"^access/[A-Za-z0-9._-]+/$", out_prefix or ""):
+    raise ValueError("--out_prefix must be access/<request>/ in export mode")
 pattern = args["pattern"]
 if not pattern:
     raise ValueError("--pattern is empty: the forget plan names nobody")
@@ -98,14 +110,67 @@ def rewrite_parquet_table(table):
     return removed
 
 
-report = {"bronze_lines": 0, "csv_lines": 0, "parquet_rows": 0}
-for prefix in ["bronze/events"]:
-    for key in affected_text_files(prefix):
+def export_text(key, store):
+    """The person's lines of one text file, to <out_prefix>lake/<store>/<key without .gz>."""
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    text = (gzip.decompress(body) if key.endswith(".gz") else body).decode("utf-8")
+    lines = [line for line in text.split("\n") if line and mentions.search(line)]
+    if lines:
+        rel = key.split("/", 1)[1] if key.startswith(f"{store}/") else key
+        out = f"{out_prefix}lake/{store}/{re.sub(r'[.]gz$', '', rel)}"
+        s3.put_object(Bucket=bucket, Key=out, Body=("\n".join(lines) + "\n").encode("utf-8"))
+    return len(lines)
+
+
+def export_parquet_table(table):
+    """The person's rows of one table, as JSON lines, to <out_prefix>lake/<layer>/<table>/."""
+    df = spark.read.option("recursiveFileLookup", "true").parquet(f"{lake}/{table}/")
+    rows = df.select(F.to_json(F.struct(*[F.col(c) for c in df.columns])).alias("row")).filter(F.col("row").rlike(pattern))
+    found = [r.row for r in rows.collect()]
+    if found:
+        s3.put_object(Bucket=bucket, Key=f"{out_prefix}lake/{table}/rows.jsonl", Body=("\n".join(found) + "\n").encode("utf-8"))
+    return len(found)
+
+
+def remove_access_requests():
+    """Erasure removes the person's earlier subject access requests (their manifest names them)."""
+    removed = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="access/"):
+        for o in page.get("Contents", []):
+            if not o["Key"].endswith("/manifest.json"):
+                continue
+            if mentions.search(s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read().decode("utf-8")):
+                folder = o["Key"][: -len("manifest.json")]
+                for p2 in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder):
+                    for x in p2.get("Contents", []):
+                        s3.delete_object(Bucket=bucket, Key=x["Key"])
+                removed += 1
+    return removed
+
+
+# The prefixes a person's rows can be in, for both modes (src/runtime/person-stores.ts lists the
+# embedded stores the same way): text stores line by line, the layers' tables row by row.
+TEXT_STORES = ["bronze", "features", "scores", "athena-results"]
+PARQUET_LAYERS = ["silver", "gold"]
+
+if mode == "export":
+    report = {"lines": 0, "parquet_rows": 0}
+    for store in TEXT_STORES:
+        for key in affected_text_files("bronze/events" if store == "bronze" else store):
+            report["lines"] += export_text(key, store)
+    for layer in PARQUET_LAYERS:
+        for table in table_dirs(layer):
+            report["parquet_rows"] += export_parquet_table(table)
+    print(f"c360 subject access: copied {report} to {out_prefix}")
+else:
+    report = {"bronze_lines": 0, "csv_lines": 0, "parquet_rows": 0, "access_requests": 0}
+    for key in affected_text_files("bronze/events"):
         report["bronze_lines"] += rewrite_text(key)
-for prefix in ["features", "scores", "athena-results"]:
-    for key in affected_text_files(prefix):
-        report["csv_lines"] += rewrite_text(key)
-for layer in ["silver", "gold"]:
-    for table in table_dirs(layer):
-        report["parquet_rows"] += rewrite_parquet_table(table)
-print(f"c360 forget: removed {report}")
+    for prefix in TEXT_STORES[1:]:
+        for key in affected_text_files(prefix):
+            report["csv_lines"] += rewrite_text(key)
+    for layer in PARQUET_LAYERS:
+        for table in table_dirs(layer):
+            report["parquet_rows"] += rewrite_parquet_table(table)
+    report["access_requests"] = remove_access_requests()
+    print(f"c360 forget: removed {report}")

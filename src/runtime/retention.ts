@@ -57,7 +57,12 @@ async function partitions(dir: string, layer: string): Promise<string[]> {
       else await walk(p);
     }
   };
-  if (layer === 'vault') {
+  if (layer === 'access') {
+    // A subject access request's folder is its partition.
+    try {
+      for (const e of await readdir(dir, { withFileTypes: true })) if (e.isDirectory()) out.push(join(dir, e.name));
+    } catch {}
+  } else if (layer === 'vault') {
     // A subject's entries file is its partition.
     try {
       for (const f of await readdir(join(dir, 'entries'))) out.push(join(dir, 'entries', f));

@@ -28,6 +28,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
+import { strFromU8, unzipSync } from 'fflate';
 import { parseCsv } from '../../src/domain/batch/csv';
 import { fitCustomerModels, SCORE_COLUMNS, scoreCustomer } from '../../src/domain/models/customer-models';
 import { SCORING_COLUMNS } from '../../src/domain/models/features';
@@ -207,6 +208,7 @@ beforeAll(async () => {
     'ScoreFunction',
     'FileIngestFunction',
     'PrivacyFunction',
+    'SubjectAccessFunction',
     'ArtifactsFunction',
   ])
     bundles[fn] = await buildFunction(fn);
@@ -575,6 +577,72 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     expect(left.Messages ?? []).toEqual([]);
   });
 
+  it("subject access: the minified bundle plans the warehouse UNLOADs and packages a person's copy with their clear values opened from the vault (KMS and DynamoDB over HTTP)", async () => {
+    await stack.create(ENRICH_STACK);
+    const asEvent = (items: unknown[], from: number) =>
+      asKinesisEvent(items, from, stack.physical.get('EventStream')?.atts.Arn as string);
+    // Enrich puts Ada's and Grace's clear values in the vault, sealed under their own data keys.
+    await invoke(
+      bundles.EnrichFunction as string,
+      asEvent(
+        ['ada', 'grace'].map((p) => envelope(p, `id-${p}`, { email: `${p}@example.com`, firstName: p })),
+        1,
+      ),
+      env('EnrichFunction'),
+    );
+    const rows = [
+      { Data: [{ VarCharValue: 'id_type' }, { VarCharValue: 'id_value' }, { VarCharValue: 'customer_id' }] },
+      { Data: [{ VarCharValue: 'user_id' }, { VarCharValue: 'ada' }, { VarCharValue: 'cust-ada' }] },
+    ];
+    const extra = { REDSHIFT_UNLOAD_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/c360-redshift` };
+    const plan = await invoke(
+      bundles.SubjectAccessFunction as string,
+      {
+        step: 'plan',
+        request: { userId: 'ada' },
+        rows,
+        execution: `arn:aws:states:${REGION}:${ACCOUNT}:execution:c360-export-person:req-1`,
+      },
+      env('SubjectAccessFunction', extra),
+    );
+    if (!plan.ok) throw new Error(JSON.stringify(plan));
+    const planned = plan.result as { prefix: string; customerIds: string[]; unloads: string[] };
+    expect(planned.prefix).toBe('access/req-1/');
+    expect(planned.customerIds).toEqual(['cust-ada']);
+    expect(
+      planned.unloads.every((u) =>
+        u.includes(`TO 's3://${stack.name('LakeBucket')}/access/req-1/warehouse/`),
+      ),
+    ).toBe(true);
+    // What the Glue export and the UNLOADs would have written under the prefix.
+    await stack.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.name('LakeBucket'),
+        Key: 'access/req-1/lake/bronze/events/part-1',
+        Body: '{"userId":"ada"}\n{"userId":"ada","n":2}\n',
+      }),
+    );
+    const packed = await invoke(
+      bundles.SubjectAccessFunction as string,
+      { step: 'package', request: { userId: 'ada' }, rows, prefix: planned.prefix },
+      env('SubjectAccessFunction', extra),
+    );
+    expect(packed.ok ? packed.result : packed).toMatchObject({
+      archive: 'access/req-1/person.zip',
+      vaultValues: 2,
+      stores: { 'lake/bronze': { files: 1, rows: 2 } },
+    });
+    const zip = await stack.clients.s3.send(
+      new GetObjectCommand({ Bucket: stack.name('LakeBucket'), Key: 'access/req-1/person.zip' }),
+    );
+    const files = unzipSync(
+      await (zip.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    const vault = JSON.parse(strFromU8(files['vault.json'] as Uint8Array)) as { value: string }[];
+    expect(vault.map((v) => v.value).sort()).toEqual(['ada', 'ada@example.com']);
+    expect(strFromU8(files['lake/bronze/events/part-1'] as Uint8Array)).toContain('"n":2');
+  });
+
   it('forget: the privacy steps crypto-shred the person in the vault tables and suppress them; their next event is dropped at enrich', async () => {
     await stack.create(ENRICH_STACK);
     const asEvent = (items: unknown[], from: number) =>
@@ -856,7 +924,7 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     const machines = Object.entries(template.Resources).filter(
       ([, r]) => r.Type === 'AWS::Serverless::StateMachine',
     );
-    expect(machines.length).toBe(4);
+    expect(machines.length).toBe(5);
     // What each machine's failure looks like: its Fail state's error, and the state its alert names.
     const failing: Record<string, { error: string; alert: RegExp } | undefined> = {
       DailyPipeline: {
@@ -868,6 +936,10 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       ForgetStateMachine: {
         error: 'PipelineFailed',
         alert: /^c360 erasure \(execution \w*\) failed: Lambda\.\w+/,
+      },
+      ExportPersonStateMachine: {
+        error: 'PipelineFailed',
+        alert: /^c360 subject access \(execution \w*\) failed: Lambda\.\w+/,
       },
     };
     for (const [id, r] of machines) {
@@ -904,7 +976,8 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       expect(created.stateMachineArn).toContain(stack.name(id));
       const expected = failing[id];
       if (!expected) continue; // the backfill only starts the daily machine: nothing of its own to alert
-      const input = id === 'ForgetStateMachine' ? '{"userId": "u-1"}' : '{}';
+      const input =
+        id === 'ForgetStateMachine' || id === 'ExportPersonStateMachine' ? '{"userId": "u-1"}' : '{}';
       const { executionArn } = await sfn.send(
         new StartExecutionCommand({ stateMachineArn: created.stateMachineArn, input }),
       );

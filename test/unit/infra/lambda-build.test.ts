@@ -17,7 +17,7 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the ten functions', () => {
+  it('the template declares the eleven functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'AlertFunction',
       'ArtifactsFunction',
@@ -28,6 +28,7 @@ describe('Lambda bundles', () => {
       'PrivacyFunction',
       'RealtimeFunction',
       'ScoreFunction',
+      'SubjectAccessFunction',
       'WebhooksFunction',
     ]);
   });
