@@ -36,7 +36,10 @@ const invoke = async (event: SubjectAccessEvent) => {
       createSubjectAccessHandler({
         pseudonymizer: new Pseudonymizer(key),
         vault: new PiiVault(
-          new DynamoVaultStore({ keysTable: config.VAULT_KEYS_TABLE, entriesTable: config.VAULT_ENTRIES_TABLE }),
+          new DynamoVaultStore({
+            keysTable: config.VAULT_KEYS_TABLE,
+            entriesTable: config.VAULT_ENTRIES_TABLE,
+          }),
           new KmsKeyWrapper(config.VAULT_KEY_ARN),
         ),
         objects: new S3ObjectStore(config.LAKE_BUCKET),

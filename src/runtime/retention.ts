@@ -60,7 +60,8 @@ async function partitions(dir: string, layer: string): Promise<string[]> {
   if (layer === 'access') {
     // A subject access request's folder is its partition.
     try {
-      for (const e of await readdir(dir, { withFileTypes: true })) if (e.isDirectory()) out.push(join(dir, e.name));
+      for (const e of await readdir(dir, { withFileTypes: true }))
+        if (e.isDirectory()) out.push(join(dir, e.name));
     } catch {}
   } else if (layer === 'vault') {
     // A subject's entries file is its partition.

@@ -13,7 +13,6 @@ import { createPrivacyStepsHandler } from '../handlers/privacy-steps';
 import {
   createSubjectAccessHandler,
   type SubjectAccessEvent,
-  type SubjectAccessPlan,
   type SubjectAccessResult,
 } from '../handlers/subject-access';
 import { systemClock } from '../ports/clock';
