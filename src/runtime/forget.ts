@@ -11,6 +11,7 @@ import { renderDashboards } from '../dashboards/render';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { C360Error } from '../domain/errors';
 import type { QuarantineRecord } from '../domain/event';
+import { suppressionHash } from '../domain/privacy/erasure';
 import { type Engine, inTransaction, lit, openDuckDb } from '../etl/duckdb';
 import { bronzeFiles, runEtl } from '../etl/runner';
 import {
@@ -121,6 +122,47 @@ export async function forgetLocal(opts: {
   }
   report.ms = Math.round(performance.now() - started);
   return report;
+}
+
+/**
+ * Erasures re-applied (after a backup is restored, before the data folder serves again): every
+ * customer of the identity map holding a node on the suppression list (the list's keyed hashes of
+ * everyone erased, kept outside the lake) is erased again, exactly as `c360 forget` did. The
+ * suppression list and the keys are what a restore must NOT roll back (docs/operations.md).
+ */
+export async function reapplyErasures(opts: {
+  dataDir?: string;
+  onProgress?: (m: string) => void;
+}): Promise<{ customerIds: string[]; reports: ForgetReport[] }> {
+  const paths = localPaths(opts.dataDir);
+  const pseudonymizer = new Pseudonymizer(process.env.C360_PII_KEY ?? localPiiKey(paths.state));
+  const suppressed = await new FileSuppressionList(join(paths.state, 'suppression.txt')).load();
+  const mapFile = join(paths.lake, 'silver', 'identity_map', 'data.parquet');
+  if (!suppressed.size || !existsSync(mapFile)) return { customerIds: [], reports: [] };
+  const engine = await openDuckDb();
+  let nodes: { id_type: string; id_value: string; customer_id: string }[];
+  try {
+    nodes = await engine.rows(
+      `SELECT id_type, id_value, customer_id FROM read_parquet(${lit(mapFile)}) WHERE NOT is_hub ORDER BY customer_id`,
+    );
+  } finally {
+    engine.close();
+  }
+  const customerIds = [
+    ...new Set(
+      nodes
+        .filter((n) => suppressed.has(suppressionHash(pseudonymizer, n.id_type, n.id_value)))
+        .map((n) => n.customer_id),
+    ),
+  ];
+  const reports: ForgetReport[] = [];
+  for (const [i, customerId] of customerIds.entries()) {
+    opts.onProgress?.(`re-applying erasure ${i + 1} of ${customerIds.length}`);
+    reports.push(
+      await forgetLocal({ dataDir: opts.dataDir, request: { customerId }, onProgress: opts.onProgress }),
+    );
+  }
+  return { customerIds, reports };
 }
 
 /** Athena's role in the forget machine: its query over the silver identity map, with DuckDB, as Athena's result rows. */

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
@@ -887,6 +887,10 @@ describe('c360 demo (npm start)', () => {
     const layers = ['lake/bronze/', 'lake/silver/', 'lake/gold/', 'warehouse/', 'lake/landing/crm/'];
     expect(layers.filter((l) => !seen.some((p) => p.startsWith(l)))).toEqual([]);
     const before = await totals();
+    // A backup taken before the erasure (the lake, the warehouse, the vault): restored below.
+    const backup = join(dir, 'backup-before-forget');
+    for (const d of ['lake', 'warehouse', 'vault'])
+      await cp(join(data, d), join(backup, d), { recursive: true });
     const cents = (s: string) => BigInt(s.replace('.', ''));
 
     const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -930,5 +934,26 @@ describe('c360 demo (npm start)', () => {
     await expect(forget(['--data', data, '--customer-id', 'c_nobody'])).rejects.toThrow(
       /c_nobody is not in the identity map/,
     );
+
+    // The backup restored brings them back; re-applying the erasures (the suppression list is kept
+    // outside what a restore rolls back) removes them again before anything is served.
+    for (const d of ['lake', 'warehouse', 'vault']) {
+      await rm(join(data, d), { recursive: true, force: true });
+      await cp(join(backup, d), join(data, d), { recursive: true });
+    }
+    expect((await tracesOf()).length).toBeGreaterThan(0);
+    const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const quietErr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      code = await forget(['--data', data, '--reapply', '--format', 'json']);
+    } finally {
+      quiet.mockRestore();
+      quietErr.mockRestore();
+    }
+    expect(code).toBe(0);
+    expect(await tracesOf()).toEqual([]);
+    expect(await totals()).toEqual(after);
+    const { vault } = localPrivacy(data);
+    for (const k of keys) expect(await vault.reveal(`${k.type}:${k.value}`)).toEqual([]);
   });
 });

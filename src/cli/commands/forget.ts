@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { forgetLocal } from '../../runtime/forget';
+import { forgetLocal, reapplyErasures } from '../../runtime/forget';
 import { DEFAULT_DATA_DIR } from '../../runtime/local';
 import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
@@ -17,17 +17,46 @@ export async function run(argv: string[]): Promise<number> {
     .option('--user-id <id>', 'the user id as the sources send it')
     .option('--email <address>', 'an email address (matched by its keyed hash)')
     .option('--customer-id <id>', 'the c360 customer id')
+    .option(
+      '--reapply',
+      'erase again everyone on the suppression list who is back in the identity map (run after restoring a backup, before serving)',
+    )
     .addOption(formatOption())
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
   const parsed = parseWith<{
     userId?: string;
     email?: string;
     customerId?: string;
+    reapply?: boolean;
     format: string;
     data: string;
   }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   const o = parsed.opts;
+  if (o.reapply) {
+    if ([o.userId, o.email, o.customerId].some((v) => v !== undefined)) {
+      process.stderr.write(
+        'c360 forget: --reapply takes no person: it erases everyone on the suppression list again\n',
+      );
+      return 2;
+    }
+    const progress = progressReporter('forget');
+    const r = await reapplyErasures({ dataDir: o.data, onProgress: (m) => progress.line(m) });
+    progress.done();
+    process.stdout.write(
+      formatRows(
+        r.reports.map((x) => ({
+          customer_ids: x.customerIds.join(' '),
+          bronze_events_removed: x.bronzeEventsRemoved,
+          lake_rows_removed: x.lakeRowsRemoved,
+          warehouse_rows_deleted: x.warehouseRowsDeleted,
+        })),
+        o.format,
+      ),
+    );
+    process.stderr.write(`${r.customerIds.length} erased person(s) found again and erased\n`);
+    return 0;
+  }
   if ([o.userId, o.email, o.customerId].filter((v) => v !== undefined).length !== 1) {
     process.stderr.write(
       'c360 forget: name exactly one person: --user-id ID, --email ADDRESS or --customer-id ID\n',
