@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { yamlParse } from 'yaml-cfn';
 import { checkTemplate, envNamesRead } from '../../tools/template-check/check-template';
 
 const root = join(__dirname, '../..');
@@ -77,6 +78,47 @@ describe('template.yaml', () => {
       'DEDUPE_LEASE_SECONDS',
       'VAULT_RETENTION_DAYS',
     ]);
+  });
+
+  it('gives each public entry point its own throttle, caps the public functions, and lets only the subject access function read the vault', () => {
+    const doc = yamlParse(template) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const r = doc.Resources;
+    // Every route the public API serves has its own RouteSettings throttle (a flood on one entry
+    // point is refused there, 429, while the others keep their share).
+    const routes = Object.values(r).flatMap((res) =>
+      Object.values(
+        (res.Properties?.Events ?? {}) as Record<
+          string,
+          { Type: string; Properties: { Method: string; Path: string } }
+        >,
+      )
+        .filter((e) => e.Type === 'HttpApi')
+        .map((e) => `${e.Properties.Method} ${e.Properties.Path}`),
+    );
+    const settings = (r.HttpApi?.Properties.RouteSettings ?? {}) as Record<string, Record<string, unknown>>;
+    expect(
+      routes.filter((route) => !route.startsWith('OPTIONS') && !settings[route]?.ThrottlingRateLimit),
+    ).toEqual([]);
+    // The functions behind the public routes are capped (a parameter; 0 lifts the cap).
+    for (const fn of ['IngestFunction', 'WebhooksFunction'])
+      expect([fn, JSON.stringify(r[fn]?.Properties.ReservedConcurrentExecutions)]).toEqual([
+        fn,
+        expect.stringContaining('ReservedConcurrency'),
+      ]);
+    // Reading the vault (DynamoDB Query on the entries and KMS Decrypt on the vault key with the
+    // vault's context): enrich (it writes) and the subject access function, nobody else.
+    const decrypts = Object.entries(r)
+      .filter(([, res]) => res.Type === 'AWS::Serverless::Function')
+      .filter(([, res]) =>
+        JSON.stringify(res.Properties.Policies ?? []).includes(
+          '"kms:EncryptionContextKeys":["purpose","subject"]',
+        ),
+      )
+      .map(([name]) => name)
+      .sort();
+    expect(decrypts).toEqual(['EnrichFunction', 'SubjectAccessFunction']);
   });
 
   it('keeps each layer exactly as long as config/retention.json says', () => {
