@@ -203,6 +203,16 @@ function corsPolicy(cors: Record<string, string[]>) {
 }
 
 /**
+ * The next metrics counted three ways: the service's total (dashboards, SLOs), per source, and per
+ * write key (which key floods, which was refused). CloudWatch aggregates by the exact dimension set.
+ */
+function perKey(deps: IngestDeps, grant: { source: string; keyId: string }): void {
+  deps.metrics.addDimensions({});
+  deps.metrics.addDimensions({ source: grant.source });
+  deps.metrics.addDimensions({ source: grant.source, writeKey: grant.keyId });
+}
+
+/**
  * A key's admission: its rate (its own, else the default), then its daily quota (a throttled
  * request consumes none of it). Over either: 429 with what to do, counted per key.
  */
@@ -216,6 +226,7 @@ async function admit(
       ? { ratePerSecond: grant.ratePerSecond, burst: grant.burst ?? grant.ratePerSecond * 2 }
       : deps.defaultKeyRate;
   const refuse = (message: string): never => {
+    perKey(deps, grant);
     deps.metrics.addMetric('IngestThrottled', 'Count', events);
     deps.metrics.publishStoredMetrics();
     throw new ThrottledError(message);
@@ -277,10 +288,8 @@ export const createIngestHandler = (deps: IngestDeps) => {
       const grant = await deps.writeKeys.resolve(key);
       if (!grant) throw new AuthError('unknown write key');
       const { source, keyId } = grant;
-      // Every answer from here on is counted per key (throttles and refusals too).
-      deps.metrics.addDimension('source', source);
-      deps.metrics.addDimension('writeKey', keyId);
       if (grant.disabled) {
+        perKey(deps, grant);
         deps.metrics.addMetric('IngestKeyDisabled', 'Count', 1);
         deps.metrics.publishStoredMetrics();
         throw new ForbiddenError(
@@ -317,6 +326,7 @@ export const createIngestHandler = (deps: IngestDeps) => {
 
       if (records.length > 0) await deps.stream.put(records);
 
+      perKey(deps, grant);
       deps.metrics.addMetric('IngestAccepted', 'Count', records.length);
       deps.metrics.addMetric('IngestRejected', 'Count', new Set(rejected.map((r) => r.index)).size);
       deps.metrics.addMetric('IngestBytes', 'Bytes', bytes);

@@ -25,6 +25,12 @@ export type MetricUnitName =
 export interface MetricsPort {
   addMetric(name: string, unit: MetricUnitName, value: number): void;
   addDimension(name: string, value: string): void;
+  /**
+   * A dimension set of its own: the next published metrics are counted once per set (CloudWatch
+   * aggregates by the exact set), so a total and a per-key breakdown are both queryable. `{}` is the
+   * service's own total.
+   */
+  addDimensions(dimensions: Record<string, string>): void;
   /** Flushes the stored metrics as one EMF document. */
   publishStoredMetrics(): void;
 }

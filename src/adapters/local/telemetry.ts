@@ -43,6 +43,7 @@ export class EmfMetrics implements MetricsPort {
   readonly published: Record<string, unknown>[] = [];
   private metrics = new Map<string, { unit: MetricUnitName; values: number[] }>();
   private dimensions: Record<string, string> = {};
+  private dimensionSets: Record<string, string>[] = [];
 
   constructor(
     private readonly namespace: string,
@@ -63,16 +64,29 @@ export class EmfMetrics implements MetricsPort {
     this.dimensions[name] = value;
   }
 
+  addDimensions(dimensions: Record<string, string>): void {
+    this.dimensionSets.push({ ...dimensions });
+  }
+
   publishStoredMetrics(): void {
     if (this.metrics.size === 0) return;
     const dims = { service: this.service, ...this.dimensions };
+    // As Powertools does: the regular dimensions' set (when any were added, or no set was), then
+    // one per dimension set, each with the service.
+    const sets = [
+      ...(Object.keys(this.dimensions).length > 0 || this.dimensionSets.length === 0
+        ? [Object.keys(dims)]
+        : []),
+      ...this.dimensionSets.map((s) => [...new Set(['service', ...Object.keys(s)])]),
+    ];
+    for (const s of this.dimensionSets) Object.assign(dims, s);
     const doc: Record<string, unknown> = {
       _aws: {
         Timestamp: this.now(),
         CloudWatchMetrics: [
           {
             Namespace: this.namespace,
-            Dimensions: [Object.keys(dims)],
+            Dimensions: sets,
             Metrics: [...this.metrics].map(([Name, m]) => ({ Name, Unit: m.unit })),
           },
         ],
@@ -84,5 +98,6 @@ export class EmfMetrics implements MetricsPort {
     if (this.file) appendFileSync(this.file, `${JSON.stringify(doc)}\n`);
     this.metrics = new Map();
     this.dimensions = {};
+    this.dimensionSets = [];
   }
 }

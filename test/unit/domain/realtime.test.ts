@@ -145,6 +145,7 @@ describe('real-time tier (tumbling windows of 60 s)', () => {
       metrics: {
         addMetric: (name, _u, value) => seen.push({ name, value }),
         addDimension: () => {},
+        addDimensions: () => {},
         publishStoredMetrics: () => {},
       },
       now: () => written,

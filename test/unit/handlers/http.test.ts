@@ -19,6 +19,7 @@ function recorder() {
   const metrics: MetricsPort = {
     addMetric: (name, _unit, value) => seen.push({ name, value }),
     addDimension: () => {},
+    addDimensions: () => {},
     publishStoredMetrics: () => {
       published++;
     },

@@ -97,6 +97,7 @@ describe('pipeline steps: dashboard latency (the SLI in AWS)', () => {
       metrics: {
         addMetric: (name, _u, value) => seen.push({ name, value }),
         addDimension: () => {},
+        addDimensions: () => {},
         publishStoredMetrics: () => {
           published++;
         },
