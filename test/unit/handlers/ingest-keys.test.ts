@@ -81,10 +81,12 @@ describe('write keys: a flood from one key is throttled while the others are ser
     const throttled = metrics.published.filter((d) => 'IngestThrottled' in d);
     expect(throttled.every((d) => d.writeKey === 'web-noisy' && d.source === 'web')).toBe(true);
     // Counted three ways: the service's total (dashboards, SLOs), per source and per key.
-    expect(
-      (throttled[0]?._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics[0]
-        ?.Dimensions,
-    ).toEqual([['service'], ['service', 'source'], ['service', 'source', 'writeKey']]);
+    const emf = throttled[0]?._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] } | undefined;
+    expect(emf?.CloudWatchMetrics[0]?.Dimensions).toEqual([
+      ['service'],
+      ['service', 'source'],
+      ['service', 'source', 'writeKey'],
+    ]);
     expect(throttled.reduce((s, d) => s + (d.IngestThrottled as number), 0)).toBe(8 * 10 + 10 + 10);
     const accepted = metrics.published.filter((d) => d.writeKey === 'ios-main' && 'IngestAccepted' in d);
     expect(accepted.reduce((s, d) => s + (d.IngestAccepted as number), 0)).toBe(100);
