@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { yamlParse } from 'yaml-cfn';
+import { POSTBACK_NETWORKS } from '../../src/domain/webhooks/config';
+import { WEBHOOK_SOURCE_NAMES } from '../../src/sources';
 import { checkTemplate, envNamesRead } from '../../tools/template-check/check-template';
 
 const root = join(__dirname, '../..');
@@ -80,7 +82,7 @@ describe('template.yaml', () => {
     ]);
   });
 
-  it('gives each public entry point its own throttle, caps the public functions, and lets only the subject access function read the vault', () => {
+  it('gives each public entry point (each webhook source, each postback network) its own throttle, caps the public functions, and lets only the subject access function read the vault', () => {
     const doc = yamlParse(template) as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };
@@ -101,6 +103,12 @@ describe('template.yaml', () => {
     expect(
       routes.filter((route) => !route.startsWith('OPTIONS') && !settings[route]?.ThrottlingRateLimit),
     ).toEqual([]);
+    // Each webhook source and postback network has a route (and so a share) of its own.
+    const own = [
+      ...WEBHOOK_SOURCE_NAMES.map((n) => `POST /webhooks/${n}`),
+      ...POSTBACK_NETWORKS.flatMap((n) => [`GET /postbacks/${n}/{token}`, `POST /postbacks/${n}/{token}`]),
+    ];
+    expect(own.filter((route) => !routes.includes(route))).toEqual([]);
     // The functions behind the public routes are capped (a parameter; 0 lifts the cap).
     for (const fn of ['IngestFunction', 'WebhooksFunction'])
       expect([fn, JSON.stringify(r[fn]?.Properties.ReservedConcurrentExecutions)]).toEqual([
