@@ -57,5 +57,31 @@ describe('secret stores', () => {
       'must be JSON {"<sha256 hex of key>": {"source", "trust", …}}',
     );
     await expect(new ConfigSecretStore({}).get('nope')).rejects.toThrow('secret "nope" is not configured');
+    for (const shape of ['[]', 'null', '"web"'])
+      await expect(
+        new SecretWriteKeys(new ConfigSecretStore({ wk: shape }), 'wk').resolve('k1'),
+      ).rejects.toThrow('secret wk must be a JSON object of sha256(key) → grant');
+  });
+
+  it('the key table is read once per TTL (five minutes by default), so an edit applies without a deploy', async () => {
+    let t = Date.parse('2026-03-01T10:00:00Z');
+    const clock = { now: () => new Date(t) };
+    let table: Record<string, unknown> = { [hashWriteKey('k1')]: 'web' };
+    const reads = { n: 0 };
+    const store = {
+      get: async () => {
+        reads.n++;
+        return JSON.stringify(table);
+      },
+    };
+    const keys = new SecretWriteKeys(store, 'wk', undefined, clock);
+    expect((await keys.resolve('k1'))?.disabled).toBe(false);
+    table = { [hashWriteKey('k1')]: { source: 'web', disabled: true } };
+    t += 5 * 60_000; // exactly the TTL: still cached
+    expect((await keys.resolve('k1'))?.disabled).toBe(false);
+    expect(reads.n).toBe(1);
+    t += 1;
+    expect((await keys.resolve('k1'))?.disabled).toBe(true);
+    expect(reads.n).toBe(2);
   });
 });

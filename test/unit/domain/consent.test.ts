@@ -46,6 +46,8 @@ describe('consent statements → purposes (config/consent.json)', () => {
 
   it.each([
     ['yes', true],
+    [' Yes ', true],
+    ['\tNO\n', false],
     ['Subscribed', true],
     [true, true],
     ['1', true],

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../../src/domain/errors';
 import { bronzePartition, safeSegment } from '../../../src/domain/partition';
-import { HashedWriteKeys, hashWriteKey } from '../../../src/domain/write-keys';
+import { trustOf } from '../../../src/domain/trust';
+import { HashedWriteKeys, hashWriteKey, writeKeyFromBasicAuth } from '../../../src/domain/write-keys';
 
 /**
  * A write key's source names the bronze partition. Firehose's MetadataExtractionQuery takes the
@@ -91,5 +92,72 @@ describe('write-key grants', () => {
     expect(new HashedWriteKeys({ [hashWriteKey('k').toUpperCase()]: 'web' }).resolve('k')?.source).toBe(
       'web',
     );
+  });
+});
+
+describe('trust of a record', () => {
+  it('is the stamp the edge wrote; without one, a Segment record is client-side and every other kind server-side', () => {
+    expect(trustOf({ kind: 'segment', trust: 'server' })).toBe('server');
+    expect(trustOf({ kind: 'webhook', trust: 'client' })).toBe('client');
+    expect(trustOf({ kind: 'segment' })).toBe('client');
+    for (const kind of ['webhook', 'postback', 'batch_file'] as const)
+      expect(trustOf({ kind })).toBe('server');
+    // A stamp that is not a trust level is no stamp.
+    expect(trustOf({ kind: 'segment', trust: 'admin' as never })).toBe('client');
+    expect(trustOf({ kind: 'webhook', trust: '' as never })).toBe('server');
+  });
+});
+
+describe('the write key of a request', () => {
+  const basicOf = (user: string) => `Basic ${Buffer.from(`${user}:`).toString('base64')}`;
+  it('is the HTTP Basic user name, any case of the scheme, surrounding space ignored', () => {
+    expect(writeKeyFromBasicAuth(basicOf('wk_1'))).toBe('wk_1');
+    expect(writeKeyFromBasicAuth(`  basic   ${Buffer.from('wk_2:pw').toString('base64')} `)).toBe('wk_2');
+  });
+  it('is nothing for another scheme, no credentials or an empty user', () => {
+    expect(writeKeyFromBasicAuth(undefined)).toBeNull();
+    expect(writeKeyFromBasicAuth('')).toBeNull();
+    expect(writeKeyFromBasicAuth(`Bearer ${Buffer.from('wk:').toString('base64')}`)).toBeNull();
+    expect(writeKeyFromBasicAuth('Basic')).toBeNull();
+    expect(writeKeyFromBasicAuth(basicOf(''))).toBeNull();
+  });
+});
+
+describe('limits as numbers', () => {
+  const grant = (entry: unknown) => HashedWriteKeys.fromClearKeys({ k: entry }).resolve('k');
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, -5])('refuses a rate of %p', (rate) => {
+    expect(() => grant({ source: 'web', ratePerSecond: rate })).toThrow(
+      /"ratePerSecond" must be a positive number/,
+    );
+  });
+  it('names the key by its hash prefix in every refusal (never the key)', () => {
+    const prefix = hashWriteKey('k').slice(0, 12);
+    for (const bad of [
+      { source: 'web', burst: 0 },
+      { source: 'web', trust: 'x' },
+      { source: 'web', disabled: 1 },
+      { source: 'web', name: '' },
+      7,
+      { source: 'web', extra: 1 },
+    ])
+      expect(() => grant(bad)).toThrow(`write key ${prefix}…`);
+    expect(() => grant({ source: 'web', extra: 1 })).toThrow(
+      'unknown field(s) extra; allowed: source, trust, name, ratePerSecond, burst, dailyQuota, disabled',
+    );
+  });
+  it('keeps only the limits given (no undefined fields), a fractional quota rounded down', () => {
+    expect(Object.keys(grant({ source: 'web', ratePerSecond: 5 }) ?? {}).sort()).toEqual([
+      'disabled',
+      'keyId',
+      'ratePerSecond',
+      'source',
+      'trust',
+    ]);
+    expect(grant({ source: 'web', dailyQuota: 10.9 })?.dailyQuota).toBe(10);
+    expect(
+      HashedWriteKeys.fromClearKeys({ a: 'web', b: { source: 'ios', name: 'i' } })
+        .grants()
+        .map((g) => g.keyId),
+    ).toEqual([hashWriteKey('a').slice(0, 12), 'i']);
   });
 });

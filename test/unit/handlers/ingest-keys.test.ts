@@ -50,7 +50,7 @@ describe('write keys: a flood from one key is throttled while the others are ser
     const { handler, stream, metrics } = ingestUnderTest({
       clock,
       writeKeys: new StaticWriteKeys({
-        noisy: { source: 'web', trust: 'client', name: 'web-noisy', ratePerSecond: 10, burst: 20 },
+        noisy: { source: 'web', trust: 'client', name: 'web-noisy', ratePerSecond: 10, burst: 30 },
         quiet: { source: 'ios', trust: 'client', name: 'ios-main' },
       }),
       rateLimiter: new TokenBucketLimiter(1e9, 1e9, clock),
@@ -62,8 +62,8 @@ describe('write keys: a flood from one key is throttled while the others are ser
       noisy.push((await post(handler, 'noisy', tracks(`n${i}`, 10))).statusCode ?? 0);
       quiet.push((await post(handler, 'quiet', tracks(`q${i}`, 10))).statusCode ?? 0);
     }
-    // The burst (20) admits the first two batches, nothing more until tokens refill.
-    expect(noisy).toEqual([200, 200, 429, 429, 429, 429, 429, 429, 429, 429]);
+    // The burst (30) admits the first three batches, nothing more until tokens refill.
+    expect(noisy).toEqual([200, 200, 200, 429, 429, 429, 429, 429, 429, 429]);
     expect(quiet).toEqual(Array(10).fill(200));
     const refused = await post(handler, 'noisy', tracks('n-late', 10));
     expect(parseBody(refused).error).toMatch(
@@ -76,7 +76,7 @@ describe('write keys: a flood from one key is throttled while the others are ser
     // What reached the stream: exactly the admitted batches.
     const bySource: Record<string, number> = {};
     for (const e of envelopes(stream)) bySource[e.source] = (bySource[e.source] ?? 0) + 1;
-    expect(bySource).toEqual({ web: 30, ios: 100 });
+    expect(bySource).toEqual({ web: 40, ios: 100 });
     // Throttles are counted per key.
     const throttled = metrics.published.filter((d) => 'IngestThrottled' in d);
     expect(throttled.every((d) => d.writeKey === 'web-noisy' && d.source === 'web')).toBe(true);
@@ -87,9 +87,31 @@ describe('write keys: a flood from one key is throttled while the others are ser
       ['service', 'source'],
       ['service', 'source', 'writeKey'],
     ]);
-    expect(throttled.reduce((s, d) => s + (d.IngestThrottled as number), 0)).toBe(8 * 10 + 10 + 10);
+    expect(throttled.reduce((s, d) => s + (d.IngestThrottled as number), 0)).toBe(7 * 10 + 10 + 10);
     const accepted = metrics.published.filter((d) => d.writeKey === 'ios-main' && 'IngestAccepted' in d);
     expect(accepted.reduce((s, d) => s + (d.IngestAccepted as number), 0)).toBe(100);
+  });
+
+  it('a key with a rate and no burst may send twice its rate at once; without a limiter its rate is not enforced here', async () => {
+    const clock = movableClock('2026-03-01T10:00:00Z');
+    const keys = new StaticWriteKeys({ k: { source: 'web', ratePerSecond: 10 } });
+    const limited = ingestUnderTest({
+      clock,
+      writeKeys: keys,
+      rateLimiter: new TokenBucketLimiter(1e9, 1e9, clock),
+    });
+    expect((await post(limited.handler, 'k', tracks('a', 20))).statusCode).toBe(200);
+    expect((await post(limited.handler, 'k', tracks('b', 1))).statusCode).toBe(429);
+    const unlimited = ingestUnderTest({ clock, writeKeys: keys });
+    for (let i = 0; i < 5; i++)
+      expect((await post(unlimited.handler, 'k', tracks(`c${i}`, 20))).statusCode).toBe(200);
+  });
+
+  it('a key without a daily quota never touches the quota store', async () => {
+    const quota = { consume: jest.fn(async () => false) };
+    const { handler } = ingestUnderTest({ writeKeys: new StaticWriteKeys({ k: 'web' }), quota });
+    expect((await post(handler, 'k', tracks('a', 3))).statusCode).toBe(200);
+    expect(quota.consume).not.toHaveBeenCalled();
   });
 
   it('a daily quota is exact across requests, refuses without counting, and resets at midnight UTC', async () => {
@@ -100,14 +122,16 @@ describe('write keys: a flood from one key is throttled while the others are ser
       quota: new MemoryDailyQuota(),
     });
     expect((await post(handler, 'partner', tracks('a', 10))).statusCode).toBe(200);
+    clock.advance(30_000); // the same UTC day: one count
     expect((await post(handler, 'partner', tracks('b', 10))).statusCode).toBe(200);
+    clock.advance(29_000);
     const over = await post(handler, 'partner', tracks('c', 10));
     expect(over.statusCode).toBe(429);
     expect(parseBody(over).error).toMatch(/used its daily quota of 25 events; it resets at 00:00 UTC/);
     // The refused batch counted nothing: 5 more still fit today.
     expect((await post(handler, 'partner', tracks('d', 5))).statusCode).toBe(200);
     expect((await post(handler, 'partner', tracks('e', 1))).statusCode).toBe(429);
-    clock.advance(60_000); // 2026-03-02T00:00Z
+    clock.advance(1_000); // 2026-03-02T00:00Z
     expect((await post(handler, 'partner', tracks('f', 25))).statusCode).toBe(200);
     expect(envelopes(stream)).toHaveLength(10 + 10 + 5 + 25);
   });
@@ -126,7 +150,7 @@ describe('write keys: disabled without a deploy', () => {
     const { key } = await addKey(file, { source: 'web', trust: 'client', name: 'web-2026' });
     const { key: other } = await addKey(file, { source: 'ios', trust: 'client' });
     const clock = movableClock('2026-03-01T10:00:00Z');
-    const { handler } = ingestUnderTest({
+    const { handler, metrics } = ingestUnderTest({
       clock,
       writeKeys: new SecretWriteKeys(new FileSecretStore(dir), LOCAL_WRITE_KEYS_SECRET, 2000, clock),
     });
@@ -135,11 +159,29 @@ describe('write keys: disabled without a deploy', () => {
     clock.advance(2001);
     const refused = await post(handler, key, tracks('b', 1));
     expect(refused.statusCode).toBe(403);
+    const disabledDoc = metrics.published.find((d) => 'IngestKeyDisabled' in d);
+    expect(disabledDoc).toMatchObject({ IngestKeyDisabled: 1, source: 'web', writeKey: 'web-2026' });
     expect(parseBody(refused).error).toMatch(/write key "web-2026" of source "web" is disabled/);
     expect((await post(handler, other, tracks('c', 1))).statusCode).toBe(200);
     await setDisabled(file, 'source:web', false);
     clock.advance(2001);
     expect((await post(handler, key, tracks('d', 1))).statusCode).toBe(200);
+  });
+});
+
+describe('write keys in the body', () => {
+  it("a batch's writeKey field works like the header; an unknown or empty one is 401 saying which", async () => {
+    const { handler } = ingestUnderTest({ writeKeys: new StaticWriteKeys({ k: 'web' }) });
+    const send = (writeKey: unknown) =>
+      handler(apiEvent({ path: '/v1/batch', body: JSON.stringify({ writeKey, batch: tracks('x', 1) }) }));
+    expect((await send('k')).statusCode).toBe(200);
+    const unknown = await send('nope');
+    expect([unknown.statusCode, parseBody(unknown).error]).toEqual([401, 'unknown write key']);
+    const empty = await send('');
+    expect([empty.statusCode, parseBody(empty).error]).toEqual([
+      401,
+      'missing write key: send it as the HTTP Basic user name',
+    ]);
   });
 });
 

@@ -128,6 +128,12 @@ describe('subject access steps', () => {
     expect(Object.keys(unzipSync(await objects.get('access/r1/person.zip')))).not.toContain('person.zip');
   });
 
+  it('an unknown step is refused by name', async () => {
+    await expect(handler()({ step: 'erase' } as never)).rejects.toThrow(
+      'unknown subject access step "erase"',
+    );
+  });
+
   it('refuses to package anything outside access/', async () => {
     await expect(
       handler()({
