@@ -1,15 +1,10 @@
 -- gold.customer_consent: each customer's current consent per purpose: their latest statement
 -- (a withdrawal wins a tie). No row for a purpose means no consent (opt-in): processing that needs
 -- consent (gold.audience_members, personalization) requires a row with granted = true.
-WITH stated AS (
-  SELECT ec.customer_id, c.purpose, c.granted, c.stated_at, c.source, c.event_id
-  FROM silver_consent_events c
-  JOIN event_customers ec ON ec.event_id = c.event_id
-),
-ranked AS (
+WITH ranked AS (
   SELECT s.*,
     row_number() OVER (PARTITION BY s.customer_id, s.purpose ORDER BY s.stated_at DESC, s.granted, s.event_id DESC) AS rn
-  FROM stated s
+  FROM consent_statements s
 )
 SELECT customer_id, purpose, granted, stated_at, source, event_id
 FROM ranked

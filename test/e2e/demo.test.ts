@@ -35,6 +35,36 @@ import { runAwsScoring, writeScoreFiles } from '../helpers/aws-scoring';
 import { kinesisEvent, segmentEnvelope } from '../helpers/kinesis';
 import { storeTexts } from '../helpers/store-text';
 
+/**
+ * One stitched customer with orders, seen by 3+ sources and in the CRM batch file (so the landing
+ * inbox holds a row of theirs): their ids, revenue, and every identity key.
+ */
+async function crmPerson(data: string) {
+  const inCrmFile = readFileSync(join(data, 'inbox', 'crm_contacts.csv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',')[1] as string)
+    .filter(Boolean);
+  const engine = await openDuckDb();
+  try {
+    await registerLakeViews(engine, join(data, 'lake'));
+    const [person] = await engine.rows<{ customer_id: string; user_id: string; orders: string; net: string }>(
+      `SELECT d.customer_id, m.id_value AS user_id,
+         (SELECT count(*) FROM gold.fact_orders o WHERE o.customer_id = d.customer_id AND is_revenue) AS orders,
+         (SELECT CAST(sum(net_usd) AS VARCHAR) FROM gold.fact_orders o WHERE o.customer_id = d.customer_id AND is_revenue) AS net
+       FROM gold.dim_customer d JOIN silver.identity_map m ON m.customer_id = d.customer_id AND m.id_type = 'user_id'
+       WHERE d.sources >= 3 AND d.orders > 1 AND m.id_value IN (${inCrmFile.map(lit).join(', ')}) ORDER BY d.customer_id LIMIT 1`,
+    );
+    if (!person) throw new Error('the demo has no customer in the CRM file with orders from 3+ sources');
+    const keys = await engine.rows<{ type: string; value: string }>(
+      `SELECT id_type AS type, id_value AS value FROM silver.identity_map WHERE customer_id = ${lit(person.customer_id)} ORDER BY 1, 2`,
+    );
+    return { person, keys };
+  } finally {
+    engine.close();
+  }
+}
+
 /** `npm start`: the whole embedded pipeline on the shipped real data, end to end. */
 describe('c360 demo (npm start)', () => {
   let dir: string;
@@ -707,25 +737,11 @@ describe('c360 demo (npm start)', () => {
     const data = join(dir, 'demo');
     const lake = join(data, 'lake');
     // The person the forget test erases next (so it also shows the archive goes with them).
-    const inCrmFile = readFileSync(join(data, 'inbox', 'crm_contacts.csv'), 'utf8')
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(',')[1] as string)
-      .filter(Boolean);
+    const { person, keys } = await crmPerson(data);
     const engine = await openDuckDb();
-    let person: { customer_id: string; user_id: string };
-    let keys: { type: string; value: string }[];
     let facts: { orders: string; sessions: string };
     try {
       await registerLakeViews(engine, lake);
-      [person] = (await engine.rows<typeof person>(
-        `SELECT d.customer_id, m.id_value AS user_id
-         FROM gold.dim_customer d JOIN silver.identity_map m ON m.customer_id = d.customer_id AND m.id_type = 'user_id'
-         WHERE d.sources >= 3 AND d.orders > 1 AND m.id_value IN (${inCrmFile.map(lit).join(', ')}) ORDER BY d.customer_id LIMIT 1`,
-      )) as [typeof person];
-      keys = await engine.rows(
-        `SELECT id_type AS type, id_value AS value FROM silver.identity_map WHERE customer_id = ${lit(person.customer_id)} ORDER BY 1, 2`,
-      );
       [facts] = (await engine.rows<typeof facts>(
         `SELECT (SELECT count(*) FROM gold.fact_orders WHERE customer_id = ${lit(person.customer_id)}) AS orders,
            (SELECT count(*) FROM gold.fact_sessions WHERE customer_id = ${lit(person.customer_id)}) AS sessions`,
@@ -843,29 +859,7 @@ describe('c360 demo (npm start)', () => {
       }
     };
     // Someone in the CRM batch file too, so the landing inbox holds a row of theirs.
-    const inCrmFile = readFileSync(join(data, 'inbox', 'crm_contacts.csv'), 'utf8')
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(',')[1] as string)
-      .filter(Boolean);
-    const engine = await openDuckDb();
-    let person: { customer_id: string; user_id: string; orders: string; net: string };
-    let keys: { type: string; value: string }[];
-    try {
-      await registerLakeViews(engine, lake);
-      [person] = (await engine.rows<typeof person>(
-        `SELECT d.customer_id, m.id_value AS user_id,
-           (SELECT count(*) FROM gold.fact_orders o WHERE o.customer_id = d.customer_id AND is_revenue) AS orders,
-           (SELECT CAST(sum(net_usd) AS VARCHAR) FROM gold.fact_orders o WHERE o.customer_id = d.customer_id AND is_revenue) AS net
-         FROM gold.dim_customer d JOIN silver.identity_map m ON m.customer_id = d.customer_id AND m.id_type = 'user_id'
-         WHERE d.sources >= 3 AND d.orders > 1 AND m.id_value IN (${inCrmFile.map(lit).join(', ')}) ORDER BY d.customer_id LIMIT 1`,
-      )) as [typeof person];
-      keys = await engine.rows(
-        `SELECT id_type AS type, id_value AS value FROM silver.identity_map WHERE customer_id = ${lit(person.customer_id)}`,
-      );
-    } finally {
-      engine.close();
-    }
+    const { person, keys } = await crmPerson(data);
     expect(keys.map((k) => k.type)).toEqual(
       expect.arrayContaining(['user_id', 'anonymous_id', 'email_hash']),
     );

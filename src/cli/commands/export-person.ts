@@ -3,10 +3,11 @@ import { DEFAULT_DATA_DIR } from '../../runtime/local';
 import { exportPersonLocal } from '../../runtime/subject-access';
 import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
+import { personOptions, personRequest } from '../person';
 import { progressReporter } from '../progress';
 
 export async function run(argv: string[]): Promise<number> {
-  const cmd = new Command('c360 export-person')
+  const cmd = personOptions(new Command('c360 export-person'))
     .description(
       "Subject access: one archive with everything held about one person, for a data subject's request. Finds " +
         'them through the identity map as "c360 forget" does, copies their rows out of every store erasure ' +
@@ -15,9 +16,6 @@ export async function run(argv: string[]): Promise<number> {
         'manifest (mode 0600: it holds clear personal data; hand it over and delete it). In AWS the ' +
         'export-person state machine runs the same plan and writes s3://<lake>/access/<execution>/person.zip.',
     )
-    .option('--user-id <id>', 'the user id as the sources send it')
-    .option('--email <address>', 'an email address (matched by its keyed hash)')
-    .option('--customer-id <id>', 'the c360 customer id')
     .option('--out <file>', 'where to write the archive (default DIR/exports/person-<request>.zip)')
     .addOption(formatOption())
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
@@ -31,16 +29,12 @@ export async function run(argv: string[]): Promise<number> {
   }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   const o = parsed.opts;
-  if ([o.userId, o.email, o.customerId].filter((v) => v !== undefined).length !== 1) {
-    process.stderr.write(
-      'c360 export-person: name exactly one person: --user-id ID, --email ADDRESS or --customer-id ID\n',
-    );
-    return 2;
-  }
+  const request = personRequest('c360 export-person', o);
+  if (!request) return 2;
   const progress = progressReporter('export-person');
   const r = await exportPersonLocal({
     dataDir: o.data,
-    request: { userId: o.userId, email: o.email, customerId: o.customerId },
+    request,
     out: o.out,
     onProgress: (m) => progress.line(m),
   });

@@ -3,10 +3,11 @@ import { forgetLocal, reapplyErasures } from '../../runtime/forget';
 import { DEFAULT_DATA_DIR } from '../../runtime/local';
 import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
+import { personOptions, personRequest } from '../person';
 import { progressReporter } from '../progress';
 
 export async function run(argv: string[]): Promise<number> {
-  const cmd = new Command('c360 forget')
+  const cmd = personOptions(new Command('c360 forget'))
     .description(
       'Right to be forgotten: erases one person everywhere in the data folder. Resolves them through the ' +
         'identity map (all their stitched identities), records a suppression entry (their later events are ' +
@@ -14,9 +15,6 @@ export async function run(argv: string[]): Promise<number> {
         'features, scores and state without them, rebuilds the aggregates and deletes their rows from the ' +
         'warehouse, history included. In AWS the forget state machine runs the same plan.',
     )
-    .option('--user-id <id>', 'the user id as the sources send it')
-    .option('--email <address>', 'an email address (matched by its keyed hash)')
-    .option('--customer-id <id>', 'the c360 customer id')
     .option(
       '--reapply',
       'erase again everyone on the suppression list who is back in the identity map (run after restoring a backup, before serving)',
@@ -57,16 +55,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${r.customerIds.length} erased person(s) found again and erased\n`);
     return 0;
   }
-  if ([o.userId, o.email, o.customerId].filter((v) => v !== undefined).length !== 1) {
-    process.stderr.write(
-      'c360 forget: name exactly one person: --user-id ID, --email ADDRESS or --customer-id ID\n',
-    );
-    return 2;
-  }
+  const request = personRequest('c360 forget', o);
+  if (!request) return 2;
   const progress = progressReporter('forget');
   const r = await forgetLocal({
     dataDir: o.data,
-    request: { userId: o.userId, email: o.email, customerId: o.customerId },
+    request,
     onProgress: (m) => progress.line(m),
   });
   progress.done();
