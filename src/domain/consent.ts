@@ -4,16 +4,14 @@ import { own } from './own';
 /**
  * Consent (docs/security.md "Consent", config/consent.json): what a person agreed to, per purpose,
  * from every source that says so. A statement is a set of categories with true/false (Segment's
- * `context.consent.categoryPreferences`); enrich maps it to c360's purposes and stores it on the
+ * `context.consent.categoryPreferences`, on any event and on its "Segment Consent Preference
+ * Updated" event); enrich maps it to c360's purposes and stores it on the
  * event as `context.consent.purposes`, which the ETL turns into silver.consent_events,
  * gold.consent_history and gold.customer_consent. Processing that needs consent (audiences) joins
  * gold.customer_consent: no statement for a purpose means no consent (opt-in).
  */
 export const CONSENT_PURPOSES = ['marketing', 'advertising', 'personalization', 'analytics'] as const;
 export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
-
-/** Segment's event for a consent change (its consent object rides in context like any event's). */
-export const CONSENT_EVENT = 'Segment Consent Preference Updated';
 
 const CATEGORY_PURPOSE: Readonly<Record<string, string>> = consentConfig.categories;
 

@@ -21,8 +21,6 @@ export function trustOf(envelope: Pick<RawEnvelope, 'kind' | 'trust'>): Trust {
   return envelope.kind === 'segment' ? 'client' : 'server';
 }
 
-export const TRUST_LEVELS: readonly Trust[] = ['client', 'server'];
-
 export function isTrust(v: unknown): v is Trust {
   return v === 'client' || v === 'server';
 }

@@ -381,7 +381,27 @@ describe('c360 demo (npm start)', () => {
     let top: { customer_id: string; n: string };
     let topRecs: string[];
     let topTimeline: number;
+    // Someone who withdrew a consent: their current consent, its history and their audiences.
+    let withdrew: { customer_id: string };
+    let consentNow: { purpose: string; granted: boolean }[];
+    let changes: number;
+    let audiences: string[];
     try {
+      [withdrew] = (await wh2.rows(
+        'SELECT customer_id FROM gold.consent_history WHERE previously AND NOT granted ORDER BY customer_id LIMIT 1',
+      )) as [typeof withdrew];
+      consentNow = await wh2.rows(
+        `SELECT purpose, granted FROM gold.customer_consent WHERE customer_id = '${withdrew.customer_id}' ORDER BY purpose`,
+      );
+      const [c] = await wh2.rows<{ n: string }>(
+        `SELECT count(*) AS n FROM gold.consent_history WHERE customer_id = '${withdrew.customer_id}'`,
+      );
+      changes = Number(c?.n);
+      audiences = (
+        await wh2.rows<{ a: string }>(
+          `SELECT audience AS a FROM gold.audience_members WHERE customer_id = '${withdrew.customer_id}' ORDER BY 1`,
+        )
+      ).map((r) => r.a);
       [top] = (await wh2.rows(
         'SELECT customer_id, count(*) AS n FROM gold.fact_orders WHERE customer_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1',
       )) as [typeof top];
@@ -428,6 +448,19 @@ describe('c360 demo (npm start)', () => {
       // All their events fit: every order of theirs is on it.
       if (topTimeline < 50) expect(timeline.filter((w) => w === 'order').length).toBe(Number(top.n));
       await page.screenshot({ path: join(shots, 'customer.png'), fullPage: false });
+      // Consent on the profile: what the warehouse holds for them, a withdrawal among the changes.
+      await page.fill('#search', withdrew.customer_id);
+      const rowsOf = (table: string) =>
+        page.$$eval(`#${table} tr`, (trs) =>
+          trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        );
+      expect((await rowsOf('consent')).map((r) => [r[0], r[1]])).toEqual(
+        consentNow.map((k) => [k.purpose, k.granted ? 'granted' : 'refused']),
+      );
+      const history = await rowsOf('consent-history');
+      expect(history).toHaveLength(changes);
+      expect(history.map((r) => r[2])).toContain('granted → refused');
+      expect((await rowsOf('audiences')).map((r) => r[0])).toEqual(audiences);
       expect(errors).toEqual([]);
     } finally {
       await profileBrowser.close();
