@@ -555,5 +555,10 @@ function printNextSteps(dataDir: string, started: number): void {
   say(
     `  npx c360 models list${dataFlag}  # model versions, which is live, their metrics (and: models health)`,
   );
+  say(`  npx c360 keys list${dataFlag}    # write keys: client-side (public) or server-side, limits, on/off`);
+  say(
+    `  npx c360 query --warehouse${dataFlag} "SELECT audience, count(*) FROM gold.audience_members GROUP BY 1"   # consented audiences`,
+  );
+  say(`  npx c360 export-person${dataFlag} --user-id cdnow-3   # everything held about one person, one zip`);
   say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
 }
