@@ -184,3 +184,25 @@ export function estimateCost(
     components: lines,
   };
 }
+
+/** The volumes `c360 cost` compares when no single one is asked for. */
+export const COST_VOLUMES = [1_000_000, 10_000_000, 100_000_000, 1_000_000_000] as const;
+
+const volumeLabel = (n: number) => (n >= 1e9 ? `${n / 1e9}B/day` : n >= 1e6 ? `${n / 1e6}M/day` : `${n}/day`);
+
+/**
+ * Estimates side by side: one row per component with its monthly USD at each volume, then the
+ * total and the cost per million events (where the money goes as traffic grows).
+ */
+export function costComparison(estimates: CostEstimate[]): Record<string, string | number>[] {
+  const components = [...new Set(estimates.flatMap((e) => e.components.map((c) => c.component)))];
+  const row = (component: string, value: (e: CostEstimate) => number) => ({
+    component,
+    ...Object.fromEntries(estimates.map((e) => [volumeLabel(e.events_per_day), value(e)])),
+  });
+  return [
+    ...components.map((c) => row(c, (e) => e.components.find((l) => l.component === c)?.monthly_usd ?? 0)),
+    row('total a month', (e) => e.monthly_usd),
+    row('per million events', (e) => e.per_million_events),
+  ];
+}

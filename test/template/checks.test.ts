@@ -129,6 +129,34 @@ describe('template.yaml', () => {
     expect(decrypts).toEqual(['EnrichFunction', 'SubjectAccessFunction']);
   });
 
+  it('sets the cost guardrails: a budget alerting on the alert topic (which it may publish to, through its key), a Redshift ceiling, tags for cost allocation on every deploy', () => {
+    const doc = yamlParse(template) as {
+      Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, unknown> }>;
+    };
+    const r = doc.Resources;
+    const budget = r.CostBudget;
+    expect(budget?.Type).toBe('AWS::Budgets::Budget');
+    const subscribers = JSON.stringify((budget?.Properties.NotificationsWithSubscribers as unknown[]) ?? []);
+    expect(subscribers).toContain('"SubscriptionType":"SNS"');
+    expect(subscribers).toContain('"Ref":"AlertTopic"');
+    // The topic is encrypted with the lake key: Budgets must be allowed to use the key and publish.
+    expect(JSON.stringify(r.LakeKey?.Properties.KeyPolicy)).toContain('budgets.amazonaws.com');
+    const policy = Object.values(r).find(
+      (x) =>
+        x.Type === 'AWS::SNS::TopicPolicy' && JSON.stringify(x.Properties).includes('budgets.amazonaws.com'),
+    );
+    expect(policy?.Condition).toBe(budget?.Condition);
+    expect(JSON.stringify(budget?.Properties.Budget)).toContain('user:c360:stage$');
+    expect(r.RedshiftWorkgroup?.Properties.MaxCapacity).toEqual({ Ref: 'RedshiftMaxCapacity' });
+    const samconfig = readFileSync(join(root, 'samconfig.toml'), 'utf8');
+    const deploys = samconfig.split(/\n(?=\[)/).filter((sec) => /^\[\w+\.deploy\.parameters\]/.test(sec));
+    expect(deploys.length).toBeGreaterThan(0);
+    for (const sec of deploys) {
+      const stage = /Stage=(\w+)/.exec(sec)?.[1];
+      expect([stage, /tags = ".*c360:stage=(\w+)/.exec(sec)?.[1]]).toEqual([stage, stage]);
+    }
+  });
+
   it('keeps each layer exactly as long as config/retention.json says', () => {
     const policy = JSON.parse(readFileSync(join(root, 'config/retention.json'), 'utf8'));
     const layers = policy.layers as Record<string, number | null>;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { yamlParse } from 'yaml-cfn';
 import { run } from '../../../src/cli/commands/cost';
 import { estimateCost, type PriceTable } from '../../../src/domain/cost';
@@ -81,5 +82,29 @@ describe('c360 cost', () => {
       w.mockRestore();
       e.mockRestore();
     }
+  });
+
+  it('without a volume: 1M, 10M, 100M and 1B events a day side by side, each column the estimate at that volume', async () => {
+    let out = '';
+    const w = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+      out += String(c);
+      return true;
+    });
+    try {
+      expect(await run(['--format', 'csv'])).toBe(0);
+    } finally {
+      w.mockRestore();
+    }
+    const [header, ...rows] = parse(out) as string[][];
+    expect(header).toEqual(['component', '1M/day', '10M/day', '100M/day', '1B/day']);
+    const volumes = [1e6, 1e7, 1e8, 1e9].map((n) => estimateCost(template, retention, prices, n));
+    const byName = Object.fromEntries(rows.map((r) => [r[0], r.slice(1).map(Number)]));
+    for (const c of volumes[0]?.components ?? [])
+      expect([c.component, byName[c.component]]).toEqual([
+        c.component,
+        volumes.map((v) => line(v, c.component)),
+      ]);
+    expect(byName['total a month']).toEqual(volumes.map((v) => v.monthly_usd));
+    expect(byName['per million events']).toEqual(volumes.map((v) => v.per_million_events));
   });
 });
