@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   ingest: () => import('./ingest'),
   enrich: () => import('./enrich'),
   etl: () => import('./etl'),
+  'lake-bytes': () => import('./lake-bytes'),
   serve: () => import('./serve'),
   lambda: () => import('./lambda'),
   dashboard: () => import('./dashboard'),

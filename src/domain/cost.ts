@@ -129,24 +129,28 @@ export function estimateCost(
       streamGb * extendedShare * p('kinesisExtendedRetentionPerGbMonth'),
     `${streamGb.toFixed(1)} GB in and out, ${retentionHours} h retention`,
   );
-  const firehoseGb = (E * w('bronzeBytesPerEvent')) / GB;
+  // Firehose bills each record rounded up to its billing increment (5 KB): one canonical event per
+  // record (enrich's PutRecordBatch) is billed as at least 5 KB, whatever its size.
+  const increment = p('firehoseBillingIncrementKb') * 1024;
+  const firehoseGb = (E * Math.ceil(w('bronzeJsonBytesPerEvent') / increment) * increment) / GB;
   const dynamic = JSON.stringify(resources).includes('DynamicPartitioningConfiguration');
   add(
     'Firehose',
     firehoseGb * (p('firehosePerGbIngested') + (dynamic ? p('firehoseDynamicPartitioningPerGb') : 0)),
-    `${firehoseGb.toFixed(1)} GB${dynamic ? ', dynamic partitioning' : ''}`,
+    `${firehoseGb.toFixed(1)} GB billed (${w('bronzeJsonBytesPerEvent')} B events in ${p('firehoseBillingIncrementKb')} KB increments)${dynamic ? ', dynamic partitioning' : ''}`,
   );
 
   // S3 after a year: each layer keeps min(retention, 365) days of data.
   const keep = (layer: string) => Math.min(retention[layer] ?? 365, 365);
   const dayGb = (bytes: number) => (eventsPerDay * bytes) / GB;
   const storedGb =
-    dayGb(w('bronzeBytesPerEvent')) * keep('bronze') +
-    dayGb(w('silverGoldBytesPerEvent')) * (keep('silver') + keep('gold'));
+    dayGb(w('bronzeGzBytesPerEvent')) * keep('bronze') +
+    dayGb(w('silverBytesPerEvent')) * keep('silver') +
+    dayGb(w('goldBytesPerEvent')) * keep('gold');
   add(
     'S3 (lake, after 12 months)',
     storedGb * p('s3StandardPerGbMonth') + (batches / 1000) * p('s3PutPer1000'),
-    `${storedGb.toFixed(0)} GB by config/retention.json`,
+    `${storedGb.toFixed(0)} GB by config/retention.json (measured ${w('bronzeGzBytesPerEvent')}/${w('silverBytesPerEvent')}/${w('goldBytesPerEvent')} B per event in bronze/silver/gold)`,
   );
   add(
     'DynamoDB (dedupe, vault)',

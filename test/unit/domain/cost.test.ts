@@ -107,4 +107,33 @@ describe('c360 cost', () => {
     expect(byName['total a month']).toEqual(volumes.map((v) => v.monthly_usd));
     expect(byName['per million events']).toEqual(volumes.map((v) => v.per_million_events));
   });
+
+  it("Firehose bills each event as its record rounded up to the billing increment; storage is each layer's measured bytes for as long as it keeps them", () => {
+    const m = prices.measured as Record<string, number>;
+    const increment = (prices.prices.firehoseBillingIncrementKb as number) * 1024;
+    const billedPerEvent = Math.ceil(m.bronzeJsonBytesPerEvent / increment) * increment;
+    expect(billedPerEvent).toBeGreaterThanOrEqual(m.bronzeJsonBytesPerEvent);
+    const gb = (1_000_000 * 30 * billedPerEvent) / 1024 ** 3;
+    // The template's bronze and quarantine streams partition dynamically.
+    expect(line(one, 'Firehose')).toBeCloseTo(
+      gb *
+        ((prices.prices.firehosePerGbIngested as number) +
+          (prices.prices.firehoseDynamicPartitioningPerGb as number)),
+      2,
+    );
+    const keep = (layer: string) => Math.min(retention[layer] ?? 365, 365);
+    const stored =
+      (1_000_000 *
+        (m.bronzeGzBytesPerEvent * keep('bronze') +
+          m.silverBytesPerEvent * keep('silver') +
+          m.goldBytesPerEvent * keep('gold'))) /
+      1024 ** 3;
+    const puts =
+      ((1_000_000 * 30) / (prices.assumed.enrichBatchEvents as number) / 1000) *
+      (prices.prices.s3PutPer1000 as number);
+    expect(line(one, 'S3 (lake, after 12 months)')).toBeCloseTo(
+      stored * (prices.prices.s3StandardPerGbMonth as number) + puts,
+      2,
+    );
+  });
 });
