@@ -109,7 +109,12 @@ describe('c360 cost', () => {
   });
 
   it("Firehose bills each event as its record rounded up to the billing increment; storage is each layer's measured bytes for as long as it keeps them", () => {
-    const m = prices.measured as Record<string, number>;
+    const m = prices.measured as {
+      bronzeJsonBytesPerEvent: number;
+      bronzeGzBytesPerEvent: number;
+      silverBytesPerEvent: number;
+      goldBytesPerEvent: number;
+    };
     const increment = (prices.prices.firehoseBillingIncrementKb as number) * 1024;
     const billedPerEvent = Math.ceil(m.bronzeJsonBytesPerEvent / increment) * increment;
     expect(billedPerEvent).toBeGreaterThanOrEqual(m.bronzeJsonBytesPerEvent);
