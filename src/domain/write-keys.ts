@@ -35,9 +35,23 @@ export interface WriteKeyGrant {
   dailyQuota?: number;
   /** A disabled key is refused (403) until it is enabled again. */
   disabled: boolean;
+  /**
+   * Identity verification (src/domain/identity-verification.ts): a user id sent with this key counts
+   * only with its HMAC under this secret. For client-side keys; at least 32 characters.
+   */
+  identitySecret?: string;
 }
 
-const ENTRY_FIELDS = new Set(['source', 'trust', 'name', 'ratePerSecond', 'burst', 'dailyQuota', 'disabled']);
+const ENTRY_FIELDS = new Set([
+  'source',
+  'trust',
+  'name',
+  'ratePerSecond',
+  'burst',
+  'dailyQuota',
+  'disabled',
+  'identitySecret',
+]);
 
 function positive(hash: string, field: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
@@ -80,6 +94,13 @@ export function parseGrant(hash: string, entry: unknown): WriteKeyGrant {
     throw new ConfigError(
       `write key ${hash.slice(0, 12)}…: "name" must be 1-64 letters, digits, "_", "." or "-"`,
     );
+  if (
+    f.identitySecret !== undefined &&
+    (typeof f.identitySecret !== 'string' || f.identitySecret.length < 32)
+  )
+    throw new ConfigError(
+      `write key ${hash.slice(0, 12)}…: "identitySecret" must be a string of at least 32 characters`,
+    );
   const ratePerSecond = positive(hash, 'ratePerSecond', f.ratePerSecond);
   const burst = positive(hash, 'burst', f.burst);
   const dailyQuota = positive(hash, 'dailyQuota', f.dailyQuota);
@@ -91,6 +112,7 @@ export function parseGrant(hash: string, entry: unknown): WriteKeyGrant {
     ...(burst !== undefined ? { burst } : {}),
     ...(dailyQuota !== undefined ? { dailyQuota: Math.floor(dailyQuota) } : {}),
     disabled: f.disabled === true,
+    ...(typeof f.identitySecret === 'string' ? { identitySecret: f.identitySecret } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   ThrottledError,
 } from '../domain/errors';
 import type { RawEnvelope, SegmentType, Trust } from '../domain/event';
+import { verifyUserId } from '../domain/identity-verification';
 import { deeperThan, MAX_JSON_DEPTH } from '../domain/json';
 import {
   checkSegmentMessage,
@@ -107,13 +108,16 @@ function toStreamRecords(
     batchSentAt: string | undefined;
     typeFromPath: SegmentType | undefined;
     maxEventBytes: number;
+    /** The key's identity secret: user ids count only with their HMAC. */
+    identitySecret: string | undefined;
   },
-): { records: StreamRecord[]; rejected: FieldProblem[]; bytes: number } {
+): { records: StreamRecord[]; rejected: FieldProblem[]; bytes: number; unverified: number } {
   const { source, trust, requestId, receivedAt, ip, userAgent, batchContext, batchSentAt, typeFromPath } =
     ctx;
   const rejected: FieldProblem[] = [];
   const records: StreamRecord[] = [];
   let bytes = 0;
+  let unverified = 0;
   messages.forEach((raw, index) => {
     let msg = raw;
     if (isObject(msg) && (batchContext || (batchSentAt && msg.sentAt === undefined))) {
@@ -124,6 +128,15 @@ function toStreamRecords(
           ? { context: { ...batchContext, ...(isObject(msg.context) ? msg.context : {}) } }
           : {}),
       };
+    }
+    if (ctx.identitySecret && isObject(msg)) {
+      const verified = verifyUserId(msg, ctx.identitySecret, index);
+      if (!verified.ok) {
+        rejected.push(verified.problem);
+        return;
+      }
+      if (verified.demoted) unverified++;
+      msg = verified.message;
     }
     const problems = checkSegmentMessage(msg, index, typeFromPath);
     if (problems.length > 0) {
@@ -167,7 +180,7 @@ function toStreamRecords(
     bytes += data.length;
     records.push({ partitionKey: partitionKeyOf(message), data });
   });
-  return { records, rejected, bytes };
+  return { records, rejected, bytes, unverified };
 }
 
 /** CORS per source: browsers may call only from a source's own origins. */
@@ -307,7 +320,7 @@ export const createIngestHandler = (deps: IngestDeps) => {
       const batchSentAt = typeof parsed.sentAt === 'string' ? parsed.sentAt : undefined;
       const typeFromPath: SegmentType | undefined = isBatch ? undefined : (route as SegmentType);
 
-      const { records, rejected, bytes } = toStreamRecords(messages, {
+      const { records, rejected, bytes, unverified } = toStreamRecords(messages, {
         source,
         trust: grant.trust,
         requestId,
@@ -318,6 +331,7 @@ export const createIngestHandler = (deps: IngestDeps) => {
         batchSentAt,
         typeFromPath,
         maxEventBytes: limits.maxEventBytes,
+        identitySecret: grant.identitySecret,
       });
 
       if (!isBatch && rejected.length > 0 && rejected[0]?.rule === 'maxEventBytes') {
@@ -330,6 +344,7 @@ export const createIngestHandler = (deps: IngestDeps) => {
       deps.metrics.addMetric('IngestAccepted', 'Count', records.length);
       deps.metrics.addMetric('IngestRejected', 'Count', new Set(rejected.map((r) => r.index)).size);
       deps.metrics.addMetric('IngestBytes', 'Bytes', bytes);
+      if (grant.identitySecret) deps.metrics.addMetric('IngestUnverifiedUserIds', 'Count', unverified);
       deps.metrics.publishStoredMetrics();
 
       if (rejected.length > 0) {

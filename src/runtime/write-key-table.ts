@@ -76,18 +76,30 @@ export interface NewKey {
   ratePerSecond?: number;
   burst?: number;
   dailyQuota?: number;
+  /** Give the key an identity secret (its user ids then need their HMAC). */
+  verifyUserIds?: boolean;
 }
 
-/** Adds a fresh random key; returns it in clear (shown once: only its hash is kept). */
-export async function addKey(file: string, spec: NewKey): Promise<{ key: string; grant: WriteKeyGrant }> {
+/**
+ * Adds a fresh random key; returns it in clear (shown once: only its hash is kept), and its identity
+ * secret when asked for (kept in the table: the edge needs it to check user ids).
+ */
+export async function addKey(
+  file: string,
+  spec: NewKey,
+): Promise<{ key: string; grant: WriteKeyGrant; identitySecret?: string }> {
   const table = await readKeyTable(file);
   if (spec.name && listGrants(table).some((g) => g.keyId === spec.name))
     throw new ConfigError(`a write key named "${spec.name}" exists already: choose another --name`);
   const key = `c360_${spec.trust === 'server' ? 'srv' : 'pub'}_${randomBytes(24).toString('base64url')}`;
   const hash = hashWriteKey(key);
-  const entry = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
+  const { verifyUserIds, ...fields } = spec;
+  const identitySecret = verifyUserIds ? randomBytes(32).toString('hex') : undefined;
+  const entry = Object.fromEntries(
+    Object.entries({ ...fields, identitySecret }).filter(([, v]) => v !== undefined),
+  );
   await writeKeyTable(file, { ...table, [hash]: entry });
-  return { key, grant: parseGrant(hash, entry) };
+  return { key, grant: parseGrant(hash, entry), ...(identitySecret ? { identitySecret } : {}) };
 }
 
 /**

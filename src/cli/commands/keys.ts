@@ -43,6 +43,10 @@ export async function run(argv: string[]): Promise<number> {
     .option('--rate <events/s>', 'add: sustained events per second', positive('--rate'))
     .option('--burst <events>', 'add: events at once above the rate (default 2 × rate)', positive('--burst'))
     .option('--daily-quota <events>', 'add: events per UTC day', positive('--daily-quota'))
+    .option(
+      '--verify-user-ids',
+      'add: user ids sent with this key count only with context.userIdHash = HMAC-SHA256(identity secret, userId) from your backend',
+    )
     .option('--file <json>', "work on this table (a copy of the AWS secret) instead of the data folder's")
     .addOption(formatOption())
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
@@ -53,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     rate?: number;
     burst?: number;
     dailyQuota?: number;
+    verifyUserIds?: boolean;
     file?: string;
     format: string;
     data: string;
@@ -72,6 +77,7 @@ export async function run(argv: string[]): Promise<number> {
         rate_per_s: g.ratePerSecond ?? '',
         burst: g.burst ?? '',
         daily_quota: g.dailyQuota ?? '',
+        verifies_user_ids: g.identitySecret !== undefined,
         disabled: g.disabled,
       }));
       process.stdout.write(formatRows(rows, o.format));
@@ -84,16 +90,28 @@ export async function run(argv: string[]): Promise<number> {
         );
         return 2;
       }
-      const { key, grant } = await addKey(file, {
+      const { key, grant, identitySecret } = await addKey(file, {
         source: o.source,
         trust: o.trust,
         name: o.name,
         ratePerSecond: o.rate,
         burst: o.burst,
         dailyQuota: o.dailyQuota,
+        verifyUserIds: o.verifyUserIds,
       });
       process.stdout.write(
-        formatRows([{ key, name: grant.keyId, source: grant.source, trust: grant.trust }], o.format),
+        formatRows(
+          [
+            {
+              key,
+              name: grant.keyId,
+              source: grant.source,
+              trust: grant.trust,
+              ...(identitySecret ? { identity_secret: identitySecret } : {}),
+            },
+          ],
+          o.format,
+        ),
       );
       process.stderr.write(
         `keep the key now: only its hash is stored${o.file ? `; put ${file} into the WriteKeysSecret (docs/security.md)` : ''}\n`,

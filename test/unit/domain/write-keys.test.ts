@@ -142,7 +142,7 @@ describe('limits as numbers', () => {
     ])
       expect(() => grant(bad)).toThrow(`write key ${prefix}…`);
     expect(() => grant({ source: 'web', extra: 1 })).toThrow(
-      'unknown field(s) extra; allowed: source, trust, name, ratePerSecond, burst, dailyQuota, disabled',
+      'unknown field(s) extra; allowed: source, trust, name, ratePerSecond, burst, dailyQuota, disabled, identitySecret',
     );
   });
   it('keeps only the limits given (no undefined fields), a fractional quota rounded down', () => {

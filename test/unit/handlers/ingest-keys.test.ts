@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,6 +167,85 @@ describe('write keys: disabled without a deploy', () => {
     await setDisabled(file, 'source:web', false);
     clock.advance(2001);
     expect((await post(handler, key, tracks('d', 1))).statusCode).toBe(200);
+  });
+});
+
+describe('identity verification: a public key cannot claim a user id', () => {
+  const secret = 'a'.repeat(24) + 'identity-secret-0123';
+  const keys = new StaticWriteKeys({ shop: { source: 'web', trust: 'client', identitySecret: secret } });
+  const hash = (userId: string) => createHmac('sha256', secret).update(userId).digest('hex');
+
+  it("keeps a user id sent with its backend's HMAC; takes a forged one off (the event stays, by its anonymous id); refuses an event left with no id", async () => {
+    const { handler, stream, metrics } = ingestUnderTest({ writeKeys: keys });
+    const res = await post(handler, 'shop', [
+      {
+        type: 'identify',
+        messageId: 'ok',
+        userId: 'u-1',
+        anonymousId: 'a-1',
+        context: { userIdHash: hash('u-1') },
+      },
+      // Upper-case hex is the same hash.
+      {
+        type: 'track',
+        event: 'Viewed',
+        messageId: 'ok-upper',
+        userId: 'u-1',
+        context: { userIdHash: hash('u-1').toUpperCase() },
+      },
+      // Someone else's user id with the attacker's own hash, or none at all.
+      {
+        type: 'identify',
+        messageId: 'forged',
+        userId: 'victim',
+        anonymousId: 'a-2',
+        context: { userIdHash: hash('u-1') },
+      },
+      { type: 'track', event: 'Viewed', messageId: 'bare', userId: 'victim', anonymousId: 'a-3' },
+      // No anonymous id to keep the event by; an alias says nothing without its user id.
+      { type: 'track', event: 'Viewed', messageId: 'lost', userId: 'victim' },
+      { type: 'alias', messageId: 'alias', userId: 'victim', previousId: 'a-2', anonymousId: 'a-2' },
+    ]);
+    expect(res.statusCode).toBe(400);
+    const body = parseBody(res) as {
+      accepted: number;
+      rejected: { index: number; field: string; rule: string; message: string }[];
+    };
+    expect(body.accepted).toBe(4);
+    expect(body.rejected.map((r) => [r.index, r.field, r.rule])).toEqual([
+      [4, '/context/userIdHash', 'signature'],
+      [5, '/context/userIdHash', 'signature'],
+    ]);
+    expect(body.rejected[0]?.message).toMatch(/HMAC-SHA256\(identity secret, userId\)/);
+    const byId = Object.fromEntries(
+      envelopes(stream).map((e) => [
+        (e.payload as { messageId: string }).messageId,
+        e.payload as Record<string, unknown>,
+      ]),
+    );
+    expect(byId.ok?.userId).toBe('u-1');
+    expect(byId['ok-upper']?.userId).toBe('u-1');
+    expect(byId.forged).toMatchObject({ anonymousId: 'a-2' });
+    expect(byId.forged?.userId).toBeUndefined();
+    expect(byId.bare?.userId).toBeUndefined();
+    const counted = metrics.published.find((d) => 'IngestUnverifiedUserIds' in d);
+    expect(counted?.IngestUnverifiedUserIds).toBe(2);
+  });
+
+  it('a key without an identity secret takes user ids as sent (the page is trusted to have signed the user in)', async () => {
+    const { handler, stream } = ingestUnderTest({ writeKeys: new StaticWriteKeys({ k: 'web' }) });
+    expect(
+      (await post(handler, 'k', [{ type: 'track', event: 'V', messageId: 'm', userId: 'victim' }]))
+        .statusCode,
+    ).toBe(200);
+    const [sent] = envelopes(stream);
+    expect((sent?.payload as { userId?: string } | undefined)?.userId).toBe('victim');
+  });
+
+  it('an identity secret shorter than 32 characters is refused where it is configured', () => {
+    expect(() => new StaticWriteKeys({ k: { source: 'web', identitySecret: 'short' } })).toThrow(
+      /"identitySecret" must be a string of at least 32 characters/,
+    );
   });
 });
 

@@ -102,6 +102,31 @@ describe('c360 keys', () => {
     expect(again.err).toMatch(/a write key named "partner-1" exists already/);
   });
 
+  it('--verify-user-ids gives the key an identity secret, shown once with the key for the backend; the list says it verifies', async () => {
+    const added = await capture([
+      'add',
+      '--source',
+      'web',
+      '--trust',
+      'client',
+      '--name',
+      'shop',
+      '--verify-user-ids',
+      '--data',
+      dir,
+      '--format',
+      'json',
+    ]);
+    const [{ key, identity_secret }] = rows(added.out) as [{ key: string; identity_secret: string }];
+    expect(identity_secret).toMatch(/^[0-9a-f]{64}$/);
+    const table = JSON.parse(await readFile(join(dir, 'state', 'write-keys.json'), 'utf8'));
+    expect(table[hashWriteKey(key)].identitySecret).toBe(identity_secret);
+    const listed = rows((await capture(['list', '--data', dir, '--format', 'json'])).out);
+    expect(listed.find((l) => l.key === 'shop')).toMatchObject({ verifies_user_ids: true });
+    expect(listed.filter((l) => l.verifies_user_ids === true)).toHaveLength(1);
+    expect(JSON.stringify(listed)).not.toContain(identity_secret);
+  });
+
   it('works on a copy of the AWS secret with --file, and says what is wrong with a bad one', async () => {
     const file = join(dir, 'secret.json');
     await writeFile(file, JSON.stringify({ [hashWriteKey('k')]: 'web' }));
