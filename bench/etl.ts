@@ -1,11 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDuckDb } from '../src/etl/duckdb';
 import type { StepReport } from '../src/etl/plan';
 import { runEtl } from '../src/etl/runner';
-import { generateBronze } from '../src/sample/bronze-generator';
-import { machine } from './harness';
+import { generateLake, machine } from './harness';
 
 /**
  * Bronze → gold wall time for generated events (1M by default; 10M with C360_BENCH_ETL_10M=1).
@@ -26,18 +24,12 @@ export async function run(): Promise<Record<string, unknown>[]> {
     const dir = await mkdtemp(join(tmpdir(), 'c360-bench-etl-'));
     const lake = join(dir, 'lake');
     try {
-      const days = 30;
-      const g0 = performance.now();
-      const gen = await openDuckDb(':memory:', { threads: 2, memoryLimit: '3GB' });
-      await generateBronze(gen, {
-        lakeDir: lake,
+      const genS = await generateLake(lake, {
         events,
         customers: Math.round(events / 40),
-        days,
+        days: 30,
         startDate: '2026-01-01',
       });
-      gen.close();
-      const genS = (performance.now() - g0) / 1000;
       const t0 = performance.now();
       // The ETL's own defaults (memory limit included): what a user's run gets.
       const report = await runEtl({ lakeDir: lake, from: '2026-01-01', to: '2026-01-30', threads: 2 });
@@ -72,15 +64,7 @@ async function dailyOverAYear(): Promise<Record<string, unknown>> {
   const lake = join(dir, 'lake');
   try {
     const events = 1_000_000;
-    const gen = await openDuckDb(':memory:', { threads: 2, memoryLimit: '3GB' });
-    await generateBronze(gen, {
-      lakeDir: lake,
-      events,
-      customers: 25_000,
-      days: 365,
-      startDate: '2025-01-01',
-    });
-    gen.close();
+    await generateLake(lake, { events, customers: 25_000, days: 365, startDate: '2025-01-01' });
     const opts = { lakeDir: lake, threads: 2 };
     const t0 = performance.now();
     await runEtl({ ...opts, from: '2025-01-01', to: '2025-12-31' });

@@ -1,4 +1,6 @@
 import { cpus } from 'node:os';
+import { openDuckDb } from '../src/etl/duckdb';
+import { generateBronze } from '../src/sample/bronze-generator';
 
 /** Shared benchmark helpers: the machine line and a timed loop that reports per-second rates. */
 export function machine(): { cpu: string; cores: number; node: string } {
@@ -27,4 +29,22 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/**
+ * A generated bronze lake (the ETL benches' input): `events` over `days` from `startDate`, made by
+ * DuckDB with the benches' settings (2 threads, 3 GB); returns the seconds it took (not counted).
+ */
+export async function generateLake(
+  lakeDir: string,
+  o: { events: number; customers: number; days: number; startDate: string },
+): Promise<number> {
+  const t0 = performance.now();
+  const gen = await openDuckDb(':memory:', { threads: 2, memoryLimit: '3GB' });
+  try {
+    await generateBronze(gen, { lakeDir, ...o });
+  } finally {
+    gen.close();
+  }
+  return (performance.now() - t0) / 1000;
 }

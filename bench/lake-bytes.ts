@@ -12,9 +12,8 @@ import { openDuckDb } from '../src/etl/duckdb';
 import { runEtl } from '../src/etl/runner';
 import { createEnrichHandler } from '../src/handlers/enrich';
 import { systemClock } from '../src/ports/clock';
-import { generateBronze } from '../src/sample/bronze-generator';
 import { enrichBenchBatch } from './enrich-batch';
-import { machine } from './harness';
+import { generateLake, machine } from './harness';
 
 /**
  * Bytes per event the lake stores, the cost model's storage inputs (config/prices.json "measured"):
@@ -64,15 +63,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
   const lake = join(dir, 'lake');
   try {
     const events = 1_000_000;
-    const gen = await openDuckDb(':memory:', { threads: 2, memoryLimit: '3GB' });
-    await generateBronze(gen, {
-      lakeDir: lake,
-      events,
-      customers: events / 40,
-      days: 30,
-      startDate: '2026-01-01',
-    });
-    gen.close();
+    await generateLake(lake, { events, customers: events / 40, days: 30, startDate: '2026-01-01' });
     await runEtl({ lakeDir: lake, from: '2026-01-01', to: '2026-01-30', threads: 2 });
     const engine = await openDuckDb();
     let silverEvents = 0;

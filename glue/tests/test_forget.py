@@ -16,7 +16,6 @@ import types
 
 import boto3
 import pytest
-from moto import mock_aws
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "glue" / "forget.py"
@@ -132,26 +131,21 @@ def install_fakes(monkeypatch, argv):
 
 
 @pytest.fixture
-def lake(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    for k in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(k, raising=False)
-    with mock_aws():
-        s3 = _s3()
-        s3.create_bucket(Bucket=LAKE)
-        put = lambda k, body: s3.put_object(Bucket=LAKE, Key=k, Body=body)  # noqa: E731
-        put("bronze/events/source=web/dt=2026-03-01/a.ndjson.gz", gzip.compress(
-            b'{"userId":"ada","n":1}\n{"userId":"bob","n":2}\n{"userId":"adam","n":3}\n{"userId":"ada","n":4}'))
-        put("scores/model=customer/dt=2026-03-01/batch-0.csv", b"customer_id,churn\nc_ada,0.2\nc_bob,0.4\n")
-        put("silver/identity_map/data.parquet", json.dumps({"node": "user_id:ada", "customer_id": "c_ada"}) + "\n"
-            + json.dumps({"node": "user_id:bob", "customer_id": "c_bob"}) + "\n")
-        put("gold/fact_orders/dt=2026-03-01/part-0.parquet", json.dumps({"order_id": "o1", "customer_id": "c_ada"}) + "\n")
-        put("access/old-ada/manifest.json", json.dumps({"customerIds": ["c_ada"]}))
-        put("access/old-ada/person.zip", b"PK...")
-        put("access/old-bob/manifest.json", json.dumps({"customerIds": ["c_bob"]}))
-        yield s3
+def lake(mocked_aws):
+    # moto's mock is on for the test (conftest.py).
+    s3 = _s3()
+    s3.create_bucket(Bucket=LAKE)
+    put = lambda k, body: s3.put_object(Bucket=LAKE, Key=k, Body=body)  # noqa: E731
+    put("bronze/events/source=web/dt=2026-03-01/a.ndjson.gz", gzip.compress(
+        b'{"userId":"ada","n":1}\n{"userId":"bob","n":2}\n{"userId":"adam","n":3}\n{"userId":"ada","n":4}'))
+    put("scores/model=customer/dt=2026-03-01/batch-0.csv", b"customer_id,churn\nc_ada,0.2\nc_bob,0.4\n")
+    put("silver/identity_map/data.parquet", json.dumps({"node": "user_id:ada", "customer_id": "c_ada"}) + "\n"
+        + json.dumps({"node": "user_id:bob", "customer_id": "c_bob"}) + "\n")
+    put("gold/fact_orders/dt=2026-03-01/part-0.parquet", json.dumps({"order_id": "o1", "customer_id": "c_ada"}) + "\n")
+    put("access/old-ada/manifest.json", json.dumps({"customerIds": ["c_ada"]}))
+    put("access/old-ada/person.zip", b"PK...")
+    put("access/old-bob/manifest.json", json.dumps({"customerIds": ["c_bob"]}))
+    yield s3
 
 
 def test_export_copies_the_persons_rows_from_every_store_and_changes_nothing(monkeypatch, lake):

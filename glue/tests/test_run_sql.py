@@ -17,7 +17,6 @@ import types
 
 import boto3
 import pytest
-from moto import mock_aws
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "glue" / "run_sql.py"
@@ -180,14 +179,8 @@ def run_script(monkeypatch, rec, frm="2026-11-29", to="2026-11-30"):
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    for k in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(k, raising=False)
-    with mock_aws():
-        yield boto3.client("s3", region_name="us-east-1")
+def aws(mocked_aws):
+    yield boto3.client("s3", region_name="us-east-1")
 
 
 def plan():

@@ -3,7 +3,7 @@ import { DEFAULT_DATA_DIR } from '../../runtime/local';
 import { exportPersonLocal } from '../../runtime/subject-access';
 import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
-import { personOptions, personRequest } from '../person';
+import { type PersonFlags, personOptions, personRequest } from '../person';
 import { progressReporter } from '../progress';
 
 export async function run(argv: string[]): Promise<number> {
@@ -19,14 +19,7 @@ export async function run(argv: string[]): Promise<number> {
     .option('--out <file>', 'where to write the archive (default DIR/exports/person-<request>.zip)')
     .addOption(formatOption())
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
-  const parsed = parseWith<{
-    userId?: string;
-    email?: string;
-    customerId?: string;
-    out?: string;
-    format: string;
-    data: string;
-  }>(cmd, argv);
+  const parsed = parseWith<PersonFlags & { out?: string; format: string; data: string }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   const o = parsed.opts;
   const request = personRequest('c360 export-person', o);

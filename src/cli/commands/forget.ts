@@ -3,7 +3,7 @@ import { forgetLocal, reapplyErasures } from '../../runtime/forget';
 import { DEFAULT_DATA_DIR } from '../../runtime/local';
 import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
-import { personOptions, personRequest } from '../person';
+import { type PersonFlags, personOptions, personRequest } from '../person';
 import { progressReporter } from '../progress';
 
 export async function run(argv: string[]): Promise<number> {
@@ -21,14 +21,7 @@ export async function run(argv: string[]): Promise<number> {
     )
     .addOption(formatOption())
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
-  const parsed = parseWith<{
-    userId?: string;
-    email?: string;
-    customerId?: string;
-    reapply?: boolean;
-    format: string;
-    data: string;
-  }>(cmd, argv);
+  const parsed = parseWith<PersonFlags & { reapply?: boolean; format: string; data: string }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   const o = parsed.opts;
   if (o.reapply) {
