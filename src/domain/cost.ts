@@ -122,13 +122,37 @@ export function estimateCost(
       ?.RetentionPeriodHours ?? 24,
   );
   const extendedShare = Math.max(0, Math.min(retentionHours, 168) - 24) / 24 / 30;
-  add(
-    'Kinesis Data Streams (on-demand)',
+  // The capacity mode that costs less at this volume (template parameters StreamCapacityMode and
+  // StreamShardCount): on-demand bills per GB in and out; provisioned per shard-hour, sized for the
+  // peak (the assumed peak-to-average ratio) at 1 MB/s or 1,000 records/s per shard, both of which
+  // each of the two consumers (enrich, the real-time tier) also reads, plus 25 KB PUT payload units.
+  const onDemand =
     720 * p('kinesisOnDemandStreamHour') +
-      streamGb * (p('kinesisOnDemandPerGbIn') + p('kinesisOnDemandPerGbOut')) +
-      streamGb * extendedShare * p('kinesisExtendedRetentionPerGbMonth'),
-    `${streamGb.toFixed(1)} GB in and out, ${retentionHours} h retention`,
+    streamGb * (p('kinesisOnDemandPerGbIn') + p('kinesisOnDemandPerGbOut')) +
+    streamGb * extendedShare * p('kinesisExtendedRetentionPerGbMonth');
+  const peakPerSecond = (eventsPerDay / 86_400) * w('peakToAverageTraffic');
+  const shards = Math.max(
+    1,
+    Math.ceil((peakPerSecond * w('avgEventBytes')) / (1024 * 1024)),
+    Math.ceil(peakPerSecond / 1000),
   );
+  const putUnits = E * Math.ceil(w('avgEventBytes') / (25 * 1024));
+  const provisioned =
+    shards * 720 * p('kinesisProvisionedShardHour') +
+    (putUnits / 1e6) * p('kinesisProvisionedPerMillionPutUnits') +
+    (retentionHours > 24 ? shards * 720 * p('kinesisProvisionedExtendedRetentionShardHour') : 0);
+  if (provisioned < onDemand)
+    add(
+      'Kinesis Data Streams',
+      provisioned,
+      `provisioned: ${shards} shards for a ${w('peakToAverageTraffic')}× peak (StreamCapacityMode=PROVISIONED StreamShardCount=${shards}); on-demand would be $${round(onDemand)}`,
+    );
+  else
+    add(
+      'Kinesis Data Streams',
+      onDemand,
+      `on-demand: ${streamGb.toFixed(1)} GB in and out, ${retentionHours} h retention; ${shards} provisioned shards would be $${round(provisioned)}`,
+    );
   // Firehose bills each record rounded up to its billing increment (5 KB): one canonical event per
   // record (enrich's PutRecordBatch) is billed as at least 5 KB, whatever its size.
   const increment = p('firehoseBillingIncrementKb') * 1024;

@@ -141,4 +141,36 @@ describe('c360 cost', () => {
       2,
     );
   });
+
+  it('Kinesis in the capacity mode that costs less at the volume, provisioned shards sized for the peak', () => {
+    const pr = prices.prices as {
+      kinesisProvisionedShardHour: number;
+      kinesisProvisionedExtendedRetentionShardHour: number;
+      kinesisProvisionedPerMillionPutUnits: number;
+      kinesisOnDemandStreamHour: number;
+      kinesisOnDemandPerGbIn: number;
+      kinesisOnDemandPerGbOut: number;
+      kinesisExtendedRetentionPerGbMonth: number;
+    };
+    const avgBytes = prices.measured.avgEventBytes as number;
+    const peak = prices.assumed.peakToAverageTraffic as number;
+    for (const n of [1e6, 1e8, 1e9]) {
+      const events = n * 30;
+      const perSecond = (n / 86_400) * peak;
+      const shards = Math.max(1, Math.ceil((perSecond * avgBytes) / 1024 ** 2), Math.ceil(perSecond / 1000));
+      // The template keeps 168 h: provisioned pays extended retention per shard-hour.
+      const provisioned =
+        shards * 720 * (pr.kinesisProvisionedShardHour + pr.kinesisProvisionedExtendedRetentionShardHour) +
+        ((events * Math.ceil(avgBytes / (25 * 1024))) / 1e6) * pr.kinesisProvisionedPerMillionPutUnits;
+      const gb = (events * Math.ceil(avgBytes / 1024) * 1024) / 1024 ** 3;
+      const onDemand =
+        720 * pr.kinesisOnDemandStreamHour +
+        gb * (pr.kinesisOnDemandPerGbIn + pr.kinesisOnDemandPerGbOut) +
+        gb * (6 / 30) * pr.kinesisExtendedRetentionPerGbMonth;
+      const e = estimateCost(template, retention, prices, n);
+      const kinesis = e.components.find((c) => c.component === 'Kinesis Data Streams');
+      expect([n, kinesis?.monthly_usd]).toEqual([n, Math.round(Math.min(provisioned, onDemand) * 100) / 100]);
+      expect(kinesis?.basis).toMatch(provisioned < onDemand ? `StreamShardCount=${shards}` : /^on-demand/);
+    }
+  });
 });
