@@ -7,6 +7,7 @@ import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
 import { GeoipLiteLookup } from '../../src/adapters/geoip';
+import { onceUnlessFailed } from '../../src/adapters/once';
 import { intEnv, readEnv } from '../../src/config/env';
 import { noGeo } from '../../src/domain/enrich/geo';
 import { Pseudonymizer } from '../../src/domain/enrich/pii';
@@ -50,7 +51,6 @@ const vaultStore = new DynamoVaultStore({
 });
 // Created once per container: its cache is what keeps enrich from reading S3 on every batch.
 const suppression = new S3SuppressionList(config.LAKE_BUCKET);
-let enrich: Promise<ReturnType<typeof createEnrichHandler>> | null = null;
 
 const buildDeps = async (): Promise<EnrichDeps> => ({
   delivery: new FirehoseDelivery({ deliveryStreamName: config.DELIVERY_STREAM_NAME }),
@@ -73,15 +73,11 @@ const buildDeps = async (): Promise<EnrichDeps> => ({
   metrics,
 });
 
-const invoke = async (...args: Parameters<ReturnType<typeof createEnrichHandler>>) => {
-  enrich ??= buildDeps()
-    .then(createEnrichHandler)
-    .catch((err: unknown) => {
-      enrich = null; // let the next invocation retry the secret read
-      throw err;
-    });
-  return (await enrich)(...args);
-};
+// A failed secret read is retried by the next invocation.
+const enrich = onceUnlessFailed(() => buildDeps().then(createEnrichHandler));
+
+const invoke = async (...args: Parameters<ReturnType<typeof createEnrichHandler>>) =>
+  (await enrich())(...args);
 
 export const handler = correlated(
   (event: Parameters<typeof invoke>[0], context?: Parameters<typeof invoke>[1]) => invoke(event, context),

@@ -2,6 +2,7 @@ import { DynamoVaultStore } from '../../src/adapters/aws/dynamodb-vault';
 import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
+import { onceUnlessFailed } from '../../src/adapters/once';
 import { intEnv, readEnv } from '../../src/config/env';
 import { Pseudonymizer } from '../../src/domain/enrich/pii';
 import { createPrivacyStepsHandler, type PrivacyStepEvent } from '../../src/handlers/privacy-steps';
@@ -18,29 +19,23 @@ export const loadConfig = () =>
 const config = loadConfig();
 const { logger, metrics } = powertools();
 const secrets = new SecretsManagerStore();
-let steps: Promise<ReturnType<typeof createPrivacyStepsHandler>> | null = null;
-
-const invoke = async (event: PrivacyStepEvent) => {
-  steps ??= secrets
-    .get(config.PSEUDONYMIZATION_KEY_SECRET_ARN)
-    .then((key) =>
-      createPrivacyStepsHandler({
-        pseudonymizer: new Pseudonymizer(key),
-        suppression: new S3SuppressionList(config.LAKE_BUCKET),
-        vault: new DynamoVaultStore({
-          keysTable: config.VAULT_KEYS_TABLE,
-          entriesTable: config.VAULT_ENTRIES_TABLE,
-        }),
-        waitSeconds: intEnv(config.SUPPRESSION_WAIT_SECONDS, 'SUPPRESSION_WAIT_SECONDS'),
-        logger,
-        metrics,
+// A failed secret read is retried by the next invocation.
+const steps = onceUnlessFailed(() =>
+  secrets.get(config.PSEUDONYMIZATION_KEY_SECRET_ARN).then((key) =>
+    createPrivacyStepsHandler({
+      pseudonymizer: new Pseudonymizer(key),
+      suppression: new S3SuppressionList(config.LAKE_BUCKET),
+      vault: new DynamoVaultStore({
+        keysTable: config.VAULT_KEYS_TABLE,
+        entriesTable: config.VAULT_ENTRIES_TABLE,
       }),
-    )
-    .catch((err: unknown) => {
-      steps = null; // the next invocation retries the secret read
-      throw err;
-    });
-  return (await steps)(event);
-};
+      waitSeconds: intEnv(config.SUPPRESSION_WAIT_SECONDS, 'SUPPRESSION_WAIT_SECONDS'),
+      logger,
+      metrics,
+    }),
+  ),
+);
+
+const invoke = async (event: PrivacyStepEvent) => (await steps())(event);
 
 export const handler = correlated(invoke, (e) => ({ execution: field(e, 'execution'), step: e.step }));

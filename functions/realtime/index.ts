@@ -1,6 +1,7 @@
 import { correlated, powertools } from '../../src/adapters/aws/powertools';
 import { RedshiftWarehouse } from '../../src/adapters/aws/redshift-warehouse';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
+import { onceUnlessFailed } from '../../src/adapters/once';
 import { readEnv } from '../../src/config/env';
 import { latestRates } from '../../src/domain/rates';
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../../src/domain/warehouse/model';
@@ -24,22 +25,18 @@ const warehouse = new RedshiftWarehouse({
   copyRoleArn: '',
 });
 const table = WAREHOUSE_TABLES.find((t) => t.name === 'realtime_minute') as WarehouseTable;
-let rates: Promise<Map<string, number>> | null = null;
+// A failed read is retried on the next window, not cached.
+const rates = onceUnlessFailed(() =>
+  lake
+    .get('reference/currency_rates.csv')
+    .catch(() => lake.get('artifacts/sql/reference/currency_rates.csv'))
+    .then((b) => latestRates(b.toString('utf8'))),
+);
 
 export const handler = correlated(
   createRealtimeHandler({
     sink: { write: (rows) => warehouse.upsertRows(table, rows as unknown as Record<string, unknown>[]) },
-    usdPerUnit: () => {
-      rates ??= lake
-        .get('reference/currency_rates.csv')
-        .catch(() => lake.get('artifacts/sql/reference/currency_rates.csv'))
-        .then((b) => latestRates(b.toString('utf8')))
-        .catch((err) => {
-          rates = null; // a failed read is retried on the next window, not cached
-          throw err;
-        });
-      return rates;
-    },
+    usdPerUnit: rates,
     logger,
     metrics,
   }),

@@ -3,6 +3,7 @@ import { KmsKeyWrapper } from '../../src/adapters/aws/kms-key-wrapper';
 import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
+import { onceUnlessFailed } from '../../src/adapters/once';
 import { readEnv } from '../../src/config/env';
 import { Pseudonymizer } from '../../src/domain/enrich/pii';
 import { PiiVault } from '../../src/domain/privacy/vault';
@@ -27,33 +28,27 @@ export const loadConfig = () =>
 const config = loadConfig();
 const { logger, metrics } = powertools();
 const secrets = new SecretsManagerStore();
-let steps: Promise<ReturnType<typeof createSubjectAccessHandler>> | null = null;
+// A failed secret read is retried by the next invocation.
+const steps = onceUnlessFailed(() =>
+  secrets.get(config.PSEUDONYMIZATION_KEY_SECRET_ARN).then((key) =>
+    createSubjectAccessHandler({
+      pseudonymizer: new Pseudonymizer(key),
+      vault: new PiiVault(
+        new DynamoVaultStore({
+          keysTable: config.VAULT_KEYS_TABLE,
+          entriesTable: config.VAULT_ENTRIES_TABLE,
+        }),
+        new KmsKeyWrapper(config.VAULT_KEY_ARN),
+      ),
+      objects: new S3ObjectStore(config.LAKE_BUCKET),
+      clock: systemClock,
+      logger,
+      metrics,
+      unload: { bucket: config.LAKE_BUCKET, roleArn: config.REDSHIFT_UNLOAD_ROLE_ARN },
+    }),
+  ),
+);
 
-const invoke = async (event: SubjectAccessEvent) => {
-  steps ??= secrets
-    .get(config.PSEUDONYMIZATION_KEY_SECRET_ARN)
-    .then((key) =>
-      createSubjectAccessHandler({
-        pseudonymizer: new Pseudonymizer(key),
-        vault: new PiiVault(
-          new DynamoVaultStore({
-            keysTable: config.VAULT_KEYS_TABLE,
-            entriesTable: config.VAULT_ENTRIES_TABLE,
-          }),
-          new KmsKeyWrapper(config.VAULT_KEY_ARN),
-        ),
-        objects: new S3ObjectStore(config.LAKE_BUCKET),
-        clock: systemClock,
-        logger,
-        metrics,
-        unload: { bucket: config.LAKE_BUCKET, roleArn: config.REDSHIFT_UNLOAD_ROLE_ARN },
-      }),
-    )
-    .catch((err: unknown) => {
-      steps = null; // the next invocation retries the secret read
-      throw err;
-    });
-  return (await steps)(event);
-};
+const invoke = async (event: SubjectAccessEvent) => (await steps())(event);
 
 export const handler = correlated(invoke, (e) => ({ step: field(e, 'step') }));
