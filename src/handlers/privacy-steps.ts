@@ -112,13 +112,17 @@ export function personTarget(
   return target;
 }
 
+/** The `subject` step: the identity-map query that finds the person a request names (erasure and access). */
+export function subjectQuery(request: ForgetRequest, p: Pseudonymizer): { predicate: string; query: string } {
+  const node = requestedNode(request ?? {}, p);
+  const predicate =
+    node === null ? `customer_id = ${lit(request.customerId as string)}` : `node = ${lit(node)}`;
+  return { predicate, query: identityQuery(predicate) };
+}
+
 export const createPrivacyStepsHandler = (deps: PrivacyStepsDeps) => async (event: PrivacyStepEvent) => {
-  const node = requestedNode(event.request ?? {}, deps.pseudonymizer);
-  if (event.step === 'subject') {
-    const predicate =
-      node === null ? `customer_id = ${lit(event.request.customerId as string)}` : `node = ${lit(node)}`;
-    return { predicate, query: identityQuery(predicate) };
-  }
+  if (event.step === 'subject') return subjectQuery(event.request, deps.pseudonymizer);
+  const _node = requestedNode(event.request ?? {}, deps.pseudonymizer);
   if (event.step !== 'erase')
     throw new C360Error(`unknown privacy step "${(event as { step: string }).step}"`);
   const target = personTarget(event.request, event.rows, deps.pseudonymizer, 'nothing was erased');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { listFiles, replaceFile } from '../adapters/local/files';
 import { FolderObjectStore } from '../adapters/local/object-store';
@@ -10,7 +10,6 @@ import { dashboardCacheDir } from '../dashboards/cache';
 import { renderDashboards } from '../dashboards/render';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { C360Error } from '../domain/errors';
-import type { QuarantineRecord } from '../domain/event';
 import { suppressionHash } from '../domain/privacy/erasure';
 import { type Engine, inTransaction, lit, openDuckDb } from '../etl/duckdb';
 import { bronzeFiles, runEtl } from '../etl/runner';
@@ -24,9 +23,14 @@ import {
 import { loadWarehouse, openWarehouse, warehouseFile } from '../warehouse/embedded';
 import { localPaths } from './local';
 import { localPiiKey, localPrivacy, localVaultKeys } from './local-enrich';
-import { forEachStoreFile } from './person-stores';
+import {
+  forEachStoreFile,
+  personLines,
+  quarantineRecords,
+  rowMentionsPerson,
+  storeText,
+} from './person-stores';
 import { alertTask, execute, loadDefinition, StepError } from './pipeline';
-import { originalOf } from './quarantine';
 
 /**
  * `c360 forget` embedded: runs statemachines/forget.asl.json itself (the embedded Step Functions
@@ -297,37 +301,27 @@ async function rewriteLake(
   clear: Set<string>,
   report: ForgetReport,
 ): Promise<void> {
-  const mentions = new RegExp(pattern);
+  const person = personLines(pattern, clear);
   const keys = localVaultKeys(paths.state);
   const objects = new FolderObjectStore(paths.lake);
   const engine = await openDuckDb();
   try {
     await forEachStoreFile(paths, async (store, f) => {
       if (store.kind === 'text') {
-        const removed = await filterLines(
-          f,
-          (l) =>
-            mentions.test(l) ||
-            (store.byClearValues === true && [...clear].some((c) => l.toLowerCase().includes(c))),
-          f.endsWith('.gz'),
-        );
+        const removed = await filterLines(f, (l) => person.inStore(store, l));
         if (store.name === 'bronze') report.bronzeEventsRemoved += removed;
         else report.linesRemoved += removed;
         if (removed) report.filesRewritten++;
       } else if (store.kind === 'quarantine') {
-        const lines = gunzipSync(await readFile(f))
-          .toString('utf8')
-          .split('\n')
-          .filter(Boolean);
+        const records = await quarantineRecords(f, objects, keys);
         const keep: string[] = [];
-        for (const line of lines) {
-          const q = JSON.parse(line) as QuarantineRecord;
-          if (mentions.test(line) || mentions.test(await originalOf(q, objects, keys))) {
-            if (q.originalRef) await rm(join(paths.lake, q.originalRef), { force: true });
+        for (const { line, record, original } of records) {
+          if (person.mentions(line) || person.mentions(original)) {
+            if (record.originalRef) await rm(join(paths.lake, record.originalRef), { force: true });
           } else keep.push(line);
         }
-        if (keep.length === lines.length) return;
-        report.quarantineRecordsRemoved += lines.length - keep.length;
+        if (keep.length === records.length) return;
+        report.quarantineRecordsRemoved += records.length - keep.length;
         report.filesRewritten++;
         await rewriteOrRemove(f, keep.length ? gzipSync(`${keep.join('\n')}\n`) : null);
       } else {
@@ -341,7 +335,7 @@ async function rewriteLake(
   }
   // Subject access archives of the person (their clear values in a zip) go too.
   for (const manifest of await listFiles(join(paths.lake, 'access'), 'manifest.json')) {
-    if (mentions.test(await readFile(manifest, 'utf8'))) {
+    if (person.mentions(await readFile(manifest, 'utf8'))) {
       const request = basename(dirname(manifest));
       await rm(dirname(manifest), { recursive: true, force: true });
       // The copy `c360 export-person` handed out from it.
@@ -352,10 +346,10 @@ async function rewriteLake(
 }
 
 /** Rewrites a text (or gzip) file without the lines `drop` matches; returns how many went. */
-async function filterLines(file: string, drop: (line: string) => boolean, gz: boolean): Promise<number> {
-  const raw = await readFile(file);
-  const text = gz ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
-  if (!gz && raw.includes(0)) return 0; // binary state, not ours to filter
+async function filterLines(file: string, drop: (line: string) => boolean): Promise<number> {
+  const text = await storeText(file);
+  if (text === null) return 0; // binary state, not ours to filter
+  const gz = file.endsWith('.gz');
   const lines = text.split('\n');
   const keep = lines.filter((l) => !drop(l));
   const removed = lines.length - keep.length;
@@ -366,7 +360,7 @@ async function filterLines(file: string, drop: (line: string) => boolean, gz: bo
 }
 
 async function filterParquet(engine: Engine, file: string, pattern: string): Promise<number> {
-  const where = `regexp_matches(CAST(to_json(x) AS VARCHAR), ${lit(pattern)})`;
+  const where = rowMentionsPerson(pattern);
   const [n] = await engine.rows<{ n: string }>(
     `SELECT count(*) AS n FROM read_parquet(${lit(file)}) x WHERE ${where}`,
   );

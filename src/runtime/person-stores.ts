@@ -1,6 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { listFiles } from '../adapters/local/files';
+import type { QuarantineRecord } from '../domain/event';
+import { lit } from '../domain/sql';
 import type { localPaths } from '../paths';
+import type { KeyWrapper } from '../ports/key-wrapper';
+import type { ObjectStore } from '../ports/object-store';
+import { originalOf } from './quarantine';
 
 /**
  * Every embedded store that can hold a person's rows, listed once: erasure (`c360 forget`,
@@ -60,3 +67,47 @@ export async function forEachStoreFile(
     for (const file of await listFiles(store.dir(paths), store.suffix))
       if (!store.skip?.(file)) await visit(store, file);
 }
+
+/**
+ * Whether a line of a store is the person's: it mentions one of their values (the erasure pattern,
+ * src/domain/privacy/erasure.ts), or, in files as delivered, their clear email or phone. Erasure
+ * drops such lines, subject access copies them: one test for both.
+ */
+export function personLines(pattern: string, clear: ReadonlySet<string>) {
+  const mentions = new RegExp(pattern);
+  const lowered = [...clear];
+  return {
+    mentions: (text: string) => mentions.test(text),
+    inStore: (store: PersonStore, line: string) =>
+      mentions.test(line) ||
+      (store.byClearValues === true && lowered.some((c) => line.toLowerCase().includes(c))),
+  };
+}
+
+/** A text store's file as text (gzip opened), or null for a binary file (state that is not lines). */
+export async function storeText(file: string): Promise<string | null> {
+  const raw = await readFile(file);
+  if (file.endsWith('.gz')) return gunzipSync(raw).toString('utf8');
+  return raw.includes(0) ? null : raw.toString('utf8');
+}
+
+/** A quarantine file's records, each with its line and its original opened (sealed at rest). */
+export async function quarantineRecords(
+  file: string,
+  objects: ObjectStore,
+  keys: KeyWrapper,
+): Promise<{ line: string; record: QuarantineRecord; original: string }[]> {
+  const out: { line: string; record: QuarantineRecord; original: string }[] = [];
+  for (const line of gunzipSync(await readFile(file))
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)) {
+    const record = JSON.parse(line) as QuarantineRecord;
+    out.push({ line, record, original: await originalOf(record, objects, keys) });
+  }
+  return out;
+}
+
+/** The DuckDB predicate over a Parquet row `x`: its JSON mentions the person. */
+export const rowMentionsPerson = (pattern: string) =>
+  `regexp_matches(CAST(to_json(x) AS VARCHAR), ${lit(pattern)})`;

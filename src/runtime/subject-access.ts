@@ -1,29 +1,30 @@
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { C360Error } from '../domain/errors';
-import type { QuarantineRecord } from '../domain/event';
 import { lit, openDuckDb } from '../etl/duckdb';
-import type { ForgetRequest, PrivacyStepEvent, ResultRow } from '../handlers/privacy-steps';
-import { createPrivacyStepsHandler } from '../handlers/privacy-steps';
+import { type ForgetRequest, type ResultRow, subjectQuery } from '../handlers/privacy-steps';
 import {
   createSubjectAccessHandler,
   type SubjectAccessEvent,
   type SubjectAccessResult,
 } from '../handlers/subject-access';
 import { systemClock } from '../ports/clock';
-import type { SuppressionList } from '../ports/suppression';
 import { openWarehouse, warehouseFile } from '../warehouse/embedded';
 import { findIdentities } from './forget';
 import { localPaths } from './local';
 import { localPiiKey, localPrivacy, localVaultKeys } from './local-enrich';
-import { forEachStoreFile } from './person-stores';
+import {
+  forEachStoreFile,
+  personLines,
+  quarantineRecords,
+  rowMentionsPerson,
+  storeText,
+} from './person-stores';
 import { alertTask, execute, loadDefinition, StepError } from './pipeline';
-import { originalOf } from './quarantine';
 
 /**
  * `c360 export-person` embedded: runs statemachines/export-person.asl.json, each Task answered by
@@ -42,14 +43,6 @@ export interface ExportPersonReport extends SubjectAccessResult {
   ms: number;
 }
 
-/** The privacy steps' `subject` needs no suppression or vault: it only builds the query. */
-const NO_SUPPRESSION: SuppressionList = {
-  load: async () => new Set<string>(),
-  add: async () => {
-    throw new C360Error('subject access never suppresses anyone');
-  },
-};
-
 export async function exportPersonLocal(opts: {
   dataDir?: string;
   request: ForgetRequest;
@@ -65,14 +58,6 @@ export async function exportPersonLocal(opts: {
   const objects = new FolderObjectStore(paths.lake);
   const logger = new LocalLogger('c360-subject-access', 'warn');
   const metrics = new EmfMetrics('c360', 'c360-subject-access', paths.metrics);
-  const privacy = createPrivacyStepsHandler({
-    pseudonymizer,
-    suppression: NO_SUPPRESSION,
-    vault: { shred: async () => false },
-    waitSeconds: 0,
-    logger,
-    metrics,
-  });
   const access = createSubjectAccessHandler({
     pseudonymizer,
     vault,
@@ -94,7 +79,11 @@ export async function exportPersonLocal(opts: {
   };
   const payload = <T>(i: unknown) => (i as { Payload: T }).Payload;
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {
-    Subject: (i) => asTask(async () => ({ Payload: await privacy(payload<PrivacyStepEvent>(i)) })),
+    // The privacy Lambda's `subject` step (the same query erasure finds the person with).
+    Subject: (i) =>
+      asTask(async () => ({
+        Payload: subjectQuery(payload<{ request: ForgetRequest }>(i).request, pseudonymizer),
+      })),
     FindIdentities: (i) =>
       asTask(async () => {
         rows = await findIdentities(paths.lake, (i as { QueryString: string }).QueryString);
@@ -164,7 +153,7 @@ async function collectLake(
   clear: ReadonlySet<string>,
 ): Promise<void> {
   if (!pattern) throw new C360Error('the subject access plan names nobody');
-  const mentions = new RegExp(pattern);
+  const person = personLines(pattern, clear);
   const objects = new FolderObjectStore(paths.lake);
   const keys = localVaultKeys(paths.state);
   const engine = await openDuckDb();
@@ -173,39 +162,24 @@ async function collectLake(
       const rel = relative(store.dir(paths), f).split(sep).join('/');
       const out = `${prefix}lake/${store.name}/${rel.replace(/\.gz$/, '')}`;
       if (store.kind === 'text') {
-        const raw = await readFile(f);
-        if (!f.endsWith('.gz') && raw.includes(0)) return;
-        const text = (f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
-        const lines = text
-          .split('\n')
-          .filter(
-            (l) =>
-              l.length > 0 &&
-              (mentions.test(l) ||
-                (store.byClearValues === true && [...clear].some((c) => l.toLowerCase().includes(c)))),
-          );
+        const text = await storeText(f);
+        if (text === null) return;
+        const lines = text.split('\n').filter((l) => l.length > 0 && person.inStore(store, l));
         if (lines.length) await objects.put(out, `${lines.join('\n')}\n`);
       } else if (store.kind === 'quarantine') {
-        const found: string[] = [];
-        for (const line of gunzipSync(await readFile(f))
-          .toString('utf8')
-          .split('\n')
-          .filter(Boolean)) {
-          const q = JSON.parse(line) as QuarantineRecord;
-          const original = await originalOf(q, objects, keys);
-          if (mentions.test(line) || mentions.test(original))
-            found.push(
-              JSON.stringify({
-                reason: q.reason,
-                source: q.source,
-                quarantinedAt: q.quarantinedAt,
-                original,
-              }),
-            );
-        }
+        const found = (await quarantineRecords(f, objects, keys))
+          .filter(({ line, original }) => person.mentions(line) || person.mentions(original))
+          .map(({ record, original }) =>
+            JSON.stringify({
+              reason: record.reason,
+              source: record.source,
+              quarantinedAt: record.quarantinedAt,
+              original,
+            }),
+          );
         if (found.length) await objects.put(out, `${found.join('\n')}\n`);
       } else {
-        const where = `regexp_matches(CAST(to_json(x) AS VARCHAR), ${lit(pattern)})`;
+        const where = rowMentionsPerson(pattern);
         const found = await engine.rows<{ row: string }>(
           `SELECT CAST(to_json(x) AS VARCHAR) AS row FROM read_parquet(${lit(f)}) x WHERE ${where}`,
         );
