@@ -21,7 +21,7 @@ export const handler = correlated(
     // Re-read every 5 minutes: a key added, disabled or re-limited in the secret applies without a deploy.
     writeKeys: new SecretWriteKeys(new SecretsManagerStore(), config.WRITE_KEYS_SECRET_ARN),
     // A key's own rate (ratePerSecond in the secret), per instance; the daily quota is shared.
-    rateLimiter: new TokenBucketLimiter(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, systemClock),
+    rateLimiter: new TokenBucketLimiter(systemClock),
     quota: new DynamoDailyQuota({ tableName: config.QUOTA_TABLE_NAME }),
     clock: systemClock,
     ids: randomUUID,

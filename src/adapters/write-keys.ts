@@ -56,22 +56,17 @@ export class StaticWriteKeys implements WriteKeyResolver {
 }
 
 /**
- * Token bucket per bucket (a key's id or a source): `limit` when the caller names one (a key's own
- * rate), else the limiter's default. Buckets live in this process: in AWS each ingest instance has
- * its own, so a key's ceiling is its rate times the instances (bounded by the function's reserved
- * concurrency); the daily quota is the shared, exact bound.
+ * Token bucket per bucket (a key's id) at the limit the caller names (the key's own rate). Buckets
+ * live in this process: in AWS each ingest instance has its own, so a key's ceiling is its rate
+ * times the instances (bounded by the function's reserved concurrency); the daily quota is the
+ * shared, exact bound.
  */
 export class TokenBucketLimiter implements RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst: number,
-    private readonly clock: Clock = systemClock,
-  ) {}
+  constructor(private readonly clock: Clock = systemClock) {}
 
-  tryTake(bucket: string, events: number, limit?: RateLimit): boolean {
-    const rate = limit?.ratePerSecond ?? this.ratePerSecond;
-    const burst = limit?.burst ?? this.burst;
+  tryTake(bucket: string, events: number, limit: RateLimit): boolean {
+    const { ratePerSecond: rate, burst } = limit;
     const now = this.clock.now().getTime();
     const b = this.buckets.get(bucket) ?? { tokens: burst, at: now };
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);

@@ -18,7 +18,7 @@ import {
   partitionKeyOf,
   SEGMENT_LIMITS,
 } from '../domain/segment';
-import { writeKeyFromBasicAuth } from '../domain/write-keys';
+import { type WriteKeyGrant, writeKeyFromBasicAuth } from '../domain/write-keys';
 import type { Clock, IdGenerator } from '../ports/clock';
 import type { EventStream, StreamRecord } from '../ports/stream';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
@@ -48,11 +48,10 @@ export interface IngestDeps {
   logger: LoggerPort;
   metrics: MetricsPort;
   /**
-   * Per-key rates: a key's own `ratePerSecond`/`burst`, else `defaultKeyRate` when set. Without a
-   * limiter nothing is rate-limited here (the API's route throttles still apply in AWS).
+   * Per-key rates, for keys that declare `ratePerSecond` (and `burst`). Without a limiter nothing is
+   * rate-limited here (the API's route throttles still apply in AWS).
    */
   rateLimiter?: RateLimiter;
-  defaultKeyRate?: RateLimit;
   /** Per-key daily quotas (keys that declare `dailyQuota`). */
   quota?: DailyQuota;
   limits?: Partial<typeof SEGMENT_LIMITS>;
@@ -219,25 +218,25 @@ function corsPolicy(cors: Record<string, string[]>) {
  * The next metrics counted three ways: the service's total (dashboards, SLOs), per source, and per
  * write key (which key floods, which was refused). CloudWatch aggregates by the exact dimension set.
  */
-function perKey(deps: IngestDeps, grant: { source: string; keyId: string }): void {
+function perKey(deps: IngestDeps, grant: Pick<WriteKeyGrant, 'keyId' | 'source'>): void {
   deps.metrics.addDimensions({});
   deps.metrics.addDimensions({ source: grant.source });
   deps.metrics.addDimensions({ source: grant.source, writeKey: grant.keyId });
 }
 
 /**
- * A key's admission: its rate (its own, else the default), then its daily quota (a throttled
- * request consumes none of it). Over either: 429 with what to do, counted per key.
+ * A key's admission: its rate, then its daily quota (a throttled request consumes none of it).
+ * Over either: 429 with what to do, counted per key.
  */
 async function admit(
   deps: IngestDeps,
-  grant: { keyId: string; source: string; ratePerSecond?: number; burst?: number; dailyQuota?: number },
+  grant: Pick<WriteKeyGrant, 'keyId' | 'source' | 'ratePerSecond' | 'burst' | 'dailyQuota'>,
   events: number,
 ): Promise<void> {
   const rate: RateLimit | undefined =
     grant.ratePerSecond !== undefined
       ? { ratePerSecond: grant.ratePerSecond, burst: grant.burst ?? grant.ratePerSecond * 2 }
-      : deps.defaultKeyRate;
+      : undefined;
   const refuse = (message: string): never => {
     perKey(deps, grant);
     deps.metrics.addMetric('IngestThrottled', 'Count', events);

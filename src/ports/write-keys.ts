@@ -11,9 +11,9 @@ export interface RateLimit {
   burst: number;
 }
 
-/** Admission control per bucket (a key or a source): false when the bucket is over its rate. */
+/** Admission control per bucket (a key): false when the bucket is over its rate. */
 export interface RateLimiter {
-  tryTake(bucket: string, events: number, limit?: RateLimit): boolean;
+  tryTake(bucket: string, events: number, limit: RateLimit): boolean;
 }
 
 /**

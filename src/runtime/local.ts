@@ -90,7 +90,7 @@ export function createLocalIngest(opts: LocalRuntimeOptions = {}) {
     stream,
     writeKeys,
     // Keys that declare a rate or a daily quota get them here as in AWS (one process: exact).
-    rateLimiter: new TokenBucketLimiter(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, clock),
+    rateLimiter: new TokenBucketLimiter(clock),
     quota: new MemoryDailyQuota(),
     clock,
     ids: opts.ids ?? randomUUID,

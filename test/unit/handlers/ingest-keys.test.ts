@@ -54,7 +54,7 @@ describe('write keys: a flood from one key is throttled while the others are ser
         noisy: { source: 'web', trust: 'client', name: 'web-noisy', ratePerSecond: 10, burst: 30 },
         quiet: { source: 'ios', trust: 'client', name: 'ios-main' },
       }),
-      rateLimiter: new TokenBucketLimiter(1e9, 1e9, clock),
+      rateLimiter: new TokenBucketLimiter(clock),
     });
     const noisy: number[] = [];
     const quiet: number[] = [];
@@ -99,7 +99,7 @@ describe('write keys: a flood from one key is throttled while the others are ser
     const limited = ingestUnderTest({
       clock,
       writeKeys: keys,
-      rateLimiter: new TokenBucketLimiter(1e9, 1e9, clock),
+      rateLimiter: new TokenBucketLimiter(clock),
     });
     expect((await post(limited.handler, 'k', tracks('a', 20))).statusCode).toBe(200);
     expect((await post(limited.handler, 'k', tracks('b', 1))).statusCode).toBe(429);

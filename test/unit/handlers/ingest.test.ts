@@ -1,4 +1,4 @@
-import { TokenBucketLimiter } from '../../../src/adapters/write-keys';
+import { StaticWriteKeys, TokenBucketLimiter } from '../../../src/adapters/write-keys';
 import { DownstreamUnavailableError } from '../../../src/domain/errors';
 import type { CanonicalEvent } from '../../../src/domain/event';
 import { fixedClock } from '../../../src/ports/clock';
@@ -251,11 +251,11 @@ describe('ingest handler (Segment tracking API)', () => {
     expect(post.headers?.['access-control-allow-origin']).toBe('https://shop.example');
   });
 
-  it('429 when the key is over the default rate', async () => {
-    const limiter = new TokenBucketLimiter(1, 3, fixedClock('2026-01-01T00:00:00Z'));
+  it('429 when the key is over its rate', async () => {
+    const limiter = new TokenBucketLimiter(fixedClock('2026-01-01T00:00:00Z'));
     const { handler } = ingestUnderTest({
       rateLimiter: limiter,
-      defaultKeyRate: { ratePerSecond: 1, burst: 3 },
+      writeKeys: new StaticWriteKeys({ [WRITE_KEY]: { source: 'web', ratePerSecond: 1, burst: 3 } }),
     });
     const body = JSON.stringify({ batch: [track(1), track(2)] });
     expect((await handler(apiEvent({ path: '/v1/batch', body, headers: basic(WRITE_KEY) }))).statusCode).toBe(
