@@ -80,6 +80,16 @@ export interface NewKey {
   verifyUserIds?: boolean;
 }
 
+/** Adds a key given in clear (`c360 serve --write-key`) unless the table has it already. */
+export async function addClearKeyIfAbsent(
+  file: string,
+  key: string,
+  entry: Record<string, unknown>,
+): Promise<void> {
+  const table = await readKeyTable(file);
+  if (!(hashWriteKey(key) in table)) await writeKeyTable(file, { ...table, [hashWriteKey(key)]: entry });
+}
+
 /**
  * Adds a fresh random key; returns it in clear (shown once: only its hash is kept), and its identity
  * secret when asked for (kept in the table: the edge needs it to check user ids).

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { FileEventStream } from '../../adapters/local/file-stream';
 import { LocalLogger } from '../../adapters/local/telemetry';
-import { hashWriteKey } from '../../domain/write-keys';
 import {
   EventSourceMapping,
   type EventSourceOptions,
@@ -21,12 +20,7 @@ import {
 import { openLocalConsumer } from '../../runtime/local-enrich';
 import { createLocalRealtime, type TumblingWindows } from '../../runtime/local-realtime';
 import { loadRetention, streamRetentionMs } from '../../runtime/retention';
-import {
-  ensureKeyTable,
-  localKeyTableFile,
-  readKeyTable,
-  writeKeyTable,
-} from '../../runtime/write-key-table';
+import { addClearKeyIfAbsent, ensureKeyTable, localKeyTableFile } from '../../runtime/write-key-table';
 import { intOption, parseWith } from '../parse';
 
 export interface ServeOptions {
@@ -148,11 +142,7 @@ export async function run(argv: string[]): Promise<number> {
   const table = localKeyTableFile(localPaths(values.data).state);
   ensureKeyTable(table, DEFAULT_WRITE_KEYS);
   const extra = values['write-key'];
-  if (extra) {
-    const current = await readKeyTable(table);
-    if (!(hashWriteKey(extra) in current))
-      await writeKeyTable(table, { ...current, [hashWriteKey(extra)]: { source: 'web', trust: 'client' } });
-  }
+  if (extra) await addClearKeyIfAbsent(table, extra, { source: 'web', trust: 'client' });
   const server = await startServe({
     port,
     dataDir: values.data,
