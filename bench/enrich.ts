@@ -1,6 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { GeoipLiteLookup } from '../src/adapters/geoip';
-import { LocalDedupeStore } from '../src/adapters/local/dedupe';
+import { MemoryCheckpointStore } from '../src/adapters/local/checkpoint';
 import { MemoryDelivery } from '../src/adapters/local/lake-delivery';
 import { EmfMetrics, LocalLogger } from '../src/adapters/local/telemetry';
 import { type GeoLookup, noGeo } from '../src/domain/enrich/geo';
@@ -67,7 +67,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
       const handler = createEnrichHandler({
         delivery,
         quarantine: new MemoryDelivery(),
-        dedupe: new LocalDedupeStore(),
+        checkpoints: new MemoryCheckpointStore(),
         enrich: caches === 'warm' ? warm : enrichContext(lookup),
         clock: systemClock,
         logger: new LocalLogger('bench', 'silent'),

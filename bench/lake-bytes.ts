@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { LocalDedupeStore } from '../src/adapters/local/dedupe';
+import { MemoryCheckpointStore } from '../src/adapters/local/checkpoint';
 import { MemoryDelivery } from '../src/adapters/local/lake-delivery';
 import { EmfMetrics, LocalLogger } from '../src/adapters/local/telemetry';
 import { noGeo } from '../src/domain/enrich/geo';
@@ -35,7 +35,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
   const handler = createEnrichHandler({
     delivery,
     quarantine: new MemoryDelivery(),
-    dedupe: new LocalDedupeStore(),
+    checkpoints: new MemoryCheckpointStore(),
     enrich: {
       ua: new UserAgentCache(),
       geo: noGeo,

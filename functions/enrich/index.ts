@@ -1,4 +1,4 @@
-import { DynamoDedupeStore } from '../../src/adapters/aws/dynamodb-dedupe';
+import { DynamoCheckpointStore } from '../../src/adapters/aws/dynamodb-checkpoint';
 import { DynamoVaultStore } from '../../src/adapters/aws/dynamodb-vault';
 import { FirehoseDelivery } from '../../src/adapters/aws/firehose-delivery';
 import { KmsKeyWrapper } from '../../src/adapters/aws/kms-key-wrapper';
@@ -25,7 +25,7 @@ export const loadConfig = () =>
     [
       'DELIVERY_STREAM_NAME',
       'QUARANTINE_STREAM_NAME',
-      'DEDUPE_TABLE_NAME',
+      'CHECKPOINT_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
       'LAKE_BUCKET',
       'VAULT_KEY_ARN',
@@ -35,7 +35,6 @@ export const loadConfig = () =>
     {
       LATE_WINDOW_HOURS: '48',
       GEO_ENABLED: 'false',
-      DEDUPE_LEASE_SECONDS: '90',
       VAULT_RETENTION_DAYS: '730',
     },
   );
@@ -56,10 +55,7 @@ const buildDeps = async (): Promise<EnrichDeps> => ({
   delivery: new FirehoseDelivery({ deliveryStreamName: config.DELIVERY_STREAM_NAME }),
   quarantine: new FirehoseDelivery({ deliveryStreamName: config.QUARANTINE_STREAM_NAME }),
   originals: new S3ObjectStore(config.LAKE_BUCKET),
-  dedupe: new DynamoDedupeStore({
-    tableName: config.DEDUPE_TABLE_NAME,
-    leaseSeconds: intEnv(config.DEDUPE_LEASE_SECONDS, 'DEDUPE_LEASE_SECONDS'),
-  }),
+  checkpoints: new DynamoCheckpointStore({ tableName: config.CHECKPOINT_TABLE_NAME }),
   enrich: {
     ua: new UserAgentCache(),
     geo: config.GEO_ENABLED === 'true' ? new GeoipLiteLookup() : noGeo,

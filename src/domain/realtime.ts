@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { eventKey } from './event';
 import type { CanonicalDraft } from './normalize/types';
 
 /**
@@ -10,7 +11,9 @@ import type { CanonicalDraft } from './normalize/types';
  * The state is carried between invocations by Lambda (returned, then passed back), so it must
  * stay small (Lambda's limit is 1 MB): customers are kept as 12-hex-digit hashes of their
  * identity (never the identity), at most MAX_CUSTOMERS of them; past that the count is flagged
- * a lower bound.
+ * a lower bound. An order whose id was already counted in the window (a sender's retry, a record
+ * Lambda delivers twice) is not counted again: the window keeps its orders' ids as hashes too,
+ * at most MAX_ORDER_IDS of them (past that, orders are counted without that check).
  */
 export interface WindowState {
   events: number;
@@ -20,9 +23,12 @@ export interface WindowState {
   revenue: Record<string, number>;
   customers: string[];
   customersCapped: boolean;
+  /** Hashes of the event keys of the orders counted (eventKey). */
+  orderIds: string[];
 }
 
 export const MAX_CUSTOMERS = 40_000;
+export const MAX_ORDER_IDS = 10_000;
 
 export const emptyWindow = (): WindowState => ({
   events: 0,
@@ -31,6 +37,7 @@ export const emptyWindow = (): WindowState => ({
   revenue: {},
   customers: [],
   customersCapped: false,
+  orderIds: [],
 });
 
 /** A state passed back by Lambda (or nothing, on a window's first invoke) → a WindowState. */
@@ -43,6 +50,7 @@ export function windowState(state: unknown): WindowState {
     revenue: { ...(s.revenue ?? {}) },
     customers: Array.isArray(s.customers) ? [...s.customers] : [],
     customersCapped: s.customersCapped === true,
+    orderIds: Array.isArray(s.orderIds) ? [...s.orderIds] : [],
   };
 }
 
@@ -67,6 +75,7 @@ export function addEvents(
   windowMs = 60_000,
 ): WindowState {
   const seen = new Set(state.customers);
+  const counted = new Set(state.orderIds);
   for (const e of events) {
     state.events++;
     const at = Date.parse(e.originalTimestamp ?? e.receivedAt ?? '');
@@ -83,6 +92,12 @@ export function addEvents(
     }
     const p = e.properties as { amount?: unknown; currency?: unknown; status?: unknown };
     if (e.type === 'order_completed' && (p.status ?? 'paid') === 'paid') {
+      const id = customerHash(eventKey(e));
+      if (counted.has(id)) continue;
+      if (counted.size < MAX_ORDER_IDS) {
+        counted.add(id);
+        state.orderIds.push(id);
+      }
       state.orders++;
       if (typeof p.amount === 'number' && typeof p.currency === 'string')
         state.revenue[p.currency] = (state.revenue[p.currency] ?? 0) + p.amount;

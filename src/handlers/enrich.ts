@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type {
   Context,
@@ -22,9 +22,16 @@ import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } 
 import { suppressionHash } from '../domain/privacy/erasure';
 import { type PiiVault, sealOriginals, type VaultValue, vaultSubject } from '../domain/privacy/vault';
 import { SchemaRegistry } from '../domain/schema-registry';
+import {
+  advanceCheckpoint,
+  alreadyHandled,
+  deliveredBeyond,
+  keyDigest,
+  type RecordOutcome,
+} from '../domain/stream-checkpoint';
 import { failpoint } from '../failpoint';
+import type { CheckpointStore, ShardCheckpoint } from '../ports/checkpoint';
 import type { Clock } from '../ports/clock';
-import type { DedupeStore } from '../ports/dedupe';
 import type { Delivery, DeliveryItem } from '../ports/delivery';
 import type { KeyWrapper } from '../ports/key-wrapper';
 import type { ObjectStore } from '../ports/object-store';
@@ -38,12 +45,14 @@ import type { LoggerPort, MetricsPort } from '../ports/telemetry';
  *
  * Counts per batch reconcile: events = delivered + quarantined + duplicates + suppressed + failed, where
  * `failed` events belong to records reported in batchItemFailures (Kinesis redelivers them;
- * the dedupe store makes the redelivery safe).
+ * the shard checkpoint makes the redelivery safe). Records an earlier batch already handled are
+ * skipped unread and counted as `redelivered` records, not as events (they were counted once).
  */
 export interface EnrichDeps {
   delivery: Delivery;
   quarantine: Delivery;
-  dedupe: DedupeStore;
+  /** Each shard's checkpoint: what a redelivered batch already stored (ports/checkpoint.ts). */
+  checkpoints: CheckpointStore;
   enrich: EnrichContext;
   clock: Clock;
   logger: LoggerPort;
@@ -77,6 +86,8 @@ export interface EnrichStats {
   /** Events of erased identities, dropped. */
   suppressed: number;
   failedRecords: number;
+  /** Records skipped because an earlier batch already stored or quarantined their events. */
+  redelivered: number;
   quarantinedByReason: Partial<Record<QuarantineReason, number>>;
 }
 
@@ -89,6 +100,7 @@ export function emptyStats(records = 0): EnrichStats {
     duplicates: 0,
     suppressed: 0,
     failedRecords: 0,
+    redelivered: 0,
     quarantinedByReason: {},
   };
 }
@@ -147,7 +159,14 @@ function quarantineCollector(stats: EnrichStats, quarantinedAt: string) {
 async function routeRecords(
   records: KinesisStreamRecord[],
   deps: EnrichDeps,
-  opts: { registry: SchemaRegistry; maxEventBytes: number; quarantinedAt: string; stats: EnrichStats },
+  opts: {
+    registry: SchemaRegistry;
+    maxEventBytes: number;
+    quarantinedAt: string;
+    stats: EnrichStats;
+    /** Records an earlier batch already handled (the shard checkpoint): not read again. */
+    skip: ReadonlySet<number>;
+  },
 ): Promise<{ pending: Pending[]; quarantine: { recordIndex: number; q: QuarantineRecord }[] }> {
   const { registry, maxEventBytes, quarantinedAt, stats } = opts;
   const suppressed = deps.suppression ? await deps.suppression.load() : null;
@@ -156,6 +175,7 @@ async function routeRecords(
   const { quarantine, toQuarantine } = quarantineCollector(stats, quarantinedAt);
 
   records.forEach((record, recordIndex) => {
+    if (opts.skip.has(recordIndex)) return;
     const bytes = Buffer.from(record.kinesis.data, 'base64');
     const text = bytes.toString('utf8');
     let envelope: RawEnvelope;
@@ -264,12 +284,21 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
   ): Promise<{ failed: Set<number>; stats: EnrichStats }> {
     const quarantinedAt = deps.clock.now().toISOString();
     const stats = emptyStats(records.length);
-    const { pending, quarantine: routed } = await routeRecords(records, deps, {
+    const checkpoints = await readCheckpoints(deps.checkpoints, records);
+    const skip = new Set<number>();
+    records.forEach((r, i) => {
+      if (alreadyHandled(checkpoints.get(shardOf(r)) as ShardCheckpoint, r.kinesis.sequenceNumber))
+        skip.add(i);
+    });
+    stats.redelivered = skip.size;
+    const { pending: routedPending, quarantine: routed } = await routeRecords(records, deps, {
       registry,
       maxEventBytes,
       quarantinedAt,
       stats,
+      skip,
     });
+    const pending = dropDeliveredBeyond(routedPending, records, checkpoints, stats);
     let quarantine = routed;
 
     const failed = new Set<number>();
@@ -278,7 +307,8 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
       const r = records[i] as KinesisStreamRecord;
       return `${r.eventID.split(':')[0] ?? 'shard'}/${r.kinesis.sequenceNumber}`;
     };
-    stats.delivered = await deliverPending(deps, pending, origin, failed, stats);
+    const delivered = await deliverPending(deps, pending, origin, failed);
+    stats.delivered = delivered.length;
 
     // Kinesis redelivers from the first failed record on: a quarantine line written now for a
     // later record would be written again then. Those records are quarantined on their retry.
@@ -291,6 +321,7 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
       await deliverQuarantine(deps, quarantine, { quarantinedAt, maxInline, origin, failed, stats });
     stats.failedRecords = failed.size;
 
+    await writeCheckpoints(deps, records, { checkpoints, skip, failed, delivered });
     publishBatchMetrics(deps, stats, records);
     return { failed, stats };
   }
@@ -316,52 +347,111 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
   return Object.assign(handler, { process: processBatch });
 };
 
+const shardOf = (r: KinesisStreamRecord) => r.eventID.split(':')[0] ?? 'shard';
+
+/** The checkpoint of every shard in the batch (one, from Kinesis; the embedded stream has one too). */
+async function readCheckpoints(
+  store: CheckpointStore,
+  records: KinesisStreamRecord[],
+): Promise<Map<string, ShardCheckpoint>> {
+  const shards = [...new Set(records.map(shardOf))];
+  return new Map(await Promise.all(shards.map(async (s) => [s, await store.get(s)] as const)));
+}
+
 /**
- * Cross-batch dedupe around the delivery: claim the batch's keys, store the clear values of the
- * events this invocation will deliver in the vault, deliver, then commit what was delivered (or
- * release what failed). One lease owner per invocation: only it may commit or release its claims.
- * Records whose events are in flight elsewhere or failed to deliver go to `failed`. Returns how
- * many events were delivered.
+ * Events a failed batch delivered from records after its failure, redelivered now with the
+ * failed record: dropped and counted as duplicates.
+ */
+function dropDeliveredBeyond(
+  pending: Pending[],
+  records: KinesisStreamRecord[],
+  checkpoints: Map<string, ShardCheckpoint>,
+  stats: EnrichStats,
+): Pending[] {
+  const beyond = new Map([...checkpoints].map(([s, cp]) => [s, deliveredBeyond(cp)]));
+  if (![...beyond.values()].some((b) => b.size)) return pending;
+  return pending.filter((p) => {
+    const seen = beyond.get(shardOf(records[p.recordIndex] as KinesisStreamRecord));
+    if (seen?.size && seen.has(keyDigest(p.key))) {
+      stats.duplicates++;
+      return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * Each shard's checkpoint after the batch (domain/stream-checkpoint.ts), one write per shard. A
+ * write refused or failed is logged and counted (CheckpointWriteFailures), not thrown: the
+ * events are stored, and failing the batch now would store them again; the cost of a lost
+ * checkpoint is at most one redelivered batch stored twice in bronze, which silver removes.
+ */
+async function writeCheckpoints(
+  deps: EnrichDeps,
+  records: KinesisStreamRecord[],
+  batch: {
+    checkpoints: Map<string, ShardCheckpoint>;
+    skip: ReadonlySet<number>;
+    failed: ReadonlySet<number>;
+    delivered: Pending[];
+  },
+): Promise<void> {
+  const keysOf = new Map<number, string[]>();
+  for (const p of batch.delivered) keysOf.set(p.recordIndex, [...(keysOf.get(p.recordIndex) ?? []), p.key]);
+  const outcomes = new Map<string, RecordOutcome[]>();
+  records.forEach((r, i) => {
+    if (batch.skip.has(i)) return;
+    const list = outcomes.get(shardOf(r)) ?? [];
+    list.push({
+      seq: r.kinesis.sequenceNumber,
+      done: !batch.failed.has(i),
+      deliveredKeys: keysOf.get(i) ?? [],
+    });
+    outcomes.set(shardOf(r), list);
+  });
+  for (const [shard, list] of outcomes) {
+    const cp = batch.checkpoints.get(shard) as ShardCheckpoint;
+    const advanced = advanceCheckpoint(cp, list);
+    if (!advanced) continue;
+    if (advanced.droppedKeys)
+      deps.logger.warn('checkpoint keeps too many keys; a redelivery may store some events twice in bronze', {
+        shard,
+        droppedKeys: advanced.droppedKeys,
+      });
+    let written = false;
+    try {
+      written = await deps.checkpoints.put(shard, advanced.next, cp.version);
+      if (!written)
+        deps.logger.error('shard checkpoint moved by another writer; not overwritten', {
+          shard,
+          read: cp.version,
+        });
+    } catch (err) {
+      deps.logger.error('shard checkpoint not written', err instanceof Error ? err : { err });
+    }
+    if (!written) deps.metrics.addMetric('CheckpointWriteFailures', 'Count', 1);
+  }
+}
+
+/**
+ * Stores the clear values of the events to deliver in the vault, then delivers them. Records
+ * whose events failed to deliver go to `failed`. Returns the events delivered.
  */
 async function deliverPending(
   deps: EnrichDeps,
-  pending: Pending[],
+  toDeliver: Pending[],
   origin: (recordIndex: number) => string,
   failed: Set<number>,
-  stats: EnrichStats,
-): Promise<number> {
-  const owner = randomUUID();
-  const claim = await deps.dedupe.claim(
-    pending.map((p) => p.key),
-    owner,
-  );
-  const claimed = new Set(claim.claimed);
-  const inFlight = new Set(claim.inFlight);
-  stats.duplicates += claim.duplicates.length;
-  const toDeliver: Pending[] = [];
-  for (const p of pending) {
-    if (claimed.has(p.key)) toDeliver.push(p);
-    else if (inFlight.has(p.key)) failed.add(p.recordIndex);
-  }
-  // The clear values go to the vault before their tokens reach the lake (duplicates cost no vault
-  // calls). A vault failure releases the claims and fails the batch, which Kinesis redelivers;
-  // vault entries are idempotent.
+): Promise<Pending[]> {
+  // The clear values go to the vault before their tokens reach the lake. A vault failure fails
+  // the batch, which Kinesis redelivers; vault entries are idempotent.
   if (deps.privacy && toDeliver.length) {
     const bySubject = new Map<string, VaultValue[]>();
     for (const p of toDeliver) {
       if (p.subject) bySubject.set(p.subject, [...(bySubject.get(p.subject) ?? []), ...p.clear]);
     }
-    if (bySubject.size) {
-      try {
-        deps.metrics.addMetric('VaultValuesStored', 'Count', await deps.privacy.vault.put(bySubject));
-      } catch (err) {
-        await deps.dedupe.release(
-          toDeliver.map((p) => p.key),
-          owner,
-        );
-        throw err;
-      }
-    }
+    if (bySubject.size)
+      deps.metrics.addMetric('VaultValuesStored', 'Count', await deps.privacy.vault.put(bySubject));
   }
   const items: DeliveryItem[] = toDeliver.map((p) => ({
     prefix: p.prefix,
@@ -373,17 +463,12 @@ async function deliverPending(
     : { failed: [] as number[] };
   failpoint('enrich.delivered');
   const failedItems = new Set(result.failed);
-  const committed: string[] = [];
-  const released: string[] = [];
+  const delivered: Pending[] = [];
   toDeliver.forEach((p, i) => {
-    if (failedItems.has(i)) {
-      failed.add(p.recordIndex);
-      released.push(p.key);
-    } else committed.push(p.key);
+    if (failedItems.has(i)) failed.add(p.recordIndex);
+    else delivered.push(p);
   });
-  if (released.length) await deps.dedupe.release(released, owner);
-  if (committed.length) await deps.dedupe.commit(committed, owner);
-  return committed.length;
+  return delivered;
 }
 
 /**
@@ -449,6 +534,7 @@ function publishBatchMetrics(deps: EnrichDeps, stats: EnrichStats, records: Kine
   deps.metrics.addMetric('EnrichDuplicates', 'Count', stats.duplicates);
   if (stats.suppressed) deps.metrics.addMetric('EventsSuppressed', 'Count', stats.suppressed);
   deps.metrics.addMetric('EnrichFailedRecords', 'Count', stats.failedRecords);
+  if (stats.redelivered) deps.metrics.addMetric('EnrichRedeliveredRecords', 'Count', stats.redelivered);
   const oldest = records.reduce(
     (m, r) => Math.min(m, r.kinesis.approximateArrivalTimestamp),
     Number.POSITIVE_INFINITY,

@@ -4,7 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { GeoipLiteLookup } from '../adapters/geoip';
-import { LocalDedupeStore } from '../adapters/local/dedupe';
+import { FileCheckpointStore } from '../adapters/local/checkpoint';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { FileVaultStore } from '../adapters/local/file-vault';
 import { createExclusiveSync, replaceFile } from '../adapters/local/files';
@@ -76,8 +76,6 @@ export interface LocalEnrichOptions {
   geo?: boolean;
   piiKey?: string;
   lateWindowHours?: number;
-  /** Drop leases a dead consumer left pending (only while holding the consumer lock). */
-  takeOver?: boolean;
 }
 
 export function createLocalEnrichHandler(dataDir?: string, opts: LocalEnrichOptions = {}): EnrichHandler {
@@ -87,11 +85,7 @@ export function createLocalEnrichHandler(dataDir?: string, opts: LocalEnrichOpti
     delivery: new LakeDelivery(paths.lake, () => clock.now()),
     quarantine: new LakeDelivery(paths.lake, () => clock.now()),
     originals: new FolderObjectStore(paths.lake),
-    dedupe: new LocalDedupeStore({
-      file: join(paths.state, 'dedupe.log'),
-      now: () => clock.now().getTime(),
-      takeOver: opts.takeOver ?? false,
-    }),
+    checkpoints: new FileCheckpointStore(join(paths.state, 'checkpoints')),
     enrich: {
       ua: new UserAgentCache(),
       geo: opts.geo === false ? noGeo : new GeoipLiteLookup(),
@@ -130,7 +124,7 @@ export async function openLocalConsumer(
         `${holder} is enriching ${paths.root} (one consumer per data folder, as one Lambda per shard): it enriches these events too; let it finish, or stop it and rerun`,
       ),
   });
-  return { handler: createLocalEnrichHandler(dataDir, { ...opts, takeOver: true }), release };
+  return { handler: createLocalEnrichHandler(dataDir, opts), release };
 }
 
 export function toKinesisRecord(r: StoredStreamRecord): KinesisStreamRecord {

@@ -245,7 +245,7 @@ describe(`crash suite (seed ${seed})`, () => {
     const acked: string[] = [];
     let kills = 0;
     // Named points first: after an append is durable but before it is acknowledged, and after a
-    // batch reached the lake but before its dedupe commit; then at random times.
+    // batch reached the lake but before its shard checkpoint; then at random times.
     const points = [`stream.appended@${between(2, 20)}`, `enrich.delivered@${between(1, 4)}`];
     for (let round = 0; round < 6; round++) {
       const point = points[round];
@@ -296,7 +296,7 @@ describe(`crash suite (seed ${seed})`, () => {
     it('enrich killed at random points: every acknowledged event in bronze once, none twice', async () => {
       const enrich = ['enrich', '--data', data(), '--no-geo', '--batch-size', '300'];
       let kills = 0;
-      // Between a batch's delivery to the lake and its dedupe commit, at the 1st to 5th batch of a run …
+      // Between a batch's delivery to the lake and its shard checkpoint, at the 1st to 5th batch of a run …
       for (let i = 1; i <= 5; i++)
         if (await killAfter(enrich, 600_000, { C360_FAILPOINTS: `enrich.delivered@${i}` })) kills++;
       // … then anywhere.

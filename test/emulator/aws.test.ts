@@ -133,7 +133,7 @@ const ENRICH_STACK = [
   'LakeBucket',
   'EventStream',
   'PseudonymizationKeySecret',
-  'DedupeTable',
+  'StreamCheckpointTable',
   'VaultKeysTable',
   'VaultEntriesTable',
   'EnrichFailureQueue',
@@ -210,6 +210,7 @@ beforeAll(async () => {
     'PrivacyFunction',
     'SubjectAccessFunction',
     'ArtifactsFunction',
+    'RealtimeFunction',
   ])
     bundles[fn] = await buildFunction(fn);
   // The c360 CLI, as `npm start` builds it (redrive in AWS mode runs from an operator's machine).
@@ -292,7 +293,7 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       'EventStream',
       'WriteKeysSecret',
       'PseudonymizationKeySecret',
-      'DedupeTable',
+      'StreamCheckpointTable',
       'VaultKeysTable',
       'VaultEntriesTable',
       'EnrichFailureQueue',
@@ -365,13 +366,17 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     const vaultText = JSON.stringify(entries.Items);
     for (const email of emails) expect(vaultText).not.toContain(email);
 
-    const claims = await stack.clients.dynamodb.send(
-      new ScanCommand({ TableName: stack.name('DedupeTable') }),
+    // One checkpoint item per shard, through that shard's last record.
+    const checkpoints = await stack.clients.dynamodb.send(
+      new ScanCommand({ TableName: stack.name('StreamCheckpointTable') }),
     );
-    expect((claims.Items ?? []).filter((i) => i.state?.S === 'done')).toHaveLength(batch.length);
+    const lastPerShard = new Map(
+      event.Records.map((r) => [r.eventID.split(':')[0], r.kinesis.sequenceNumber]),
+    );
+    expect(new Map(checkpoints.Items?.map((i) => [i.shardId?.S, i.through?.S]))).toEqual(lastPerShard);
 
-    // Lambda redelivers the same records (a retry after a timeout): dedupe's conditional writes
-    // drop every one of them.
+    // Lambda redelivers the same records (a retry after a timeout): the shard checkpoint skips
+    // every one of them.
     const again = await invoke(bundles.EnrichFunction as string, event, env('EnrichFunction'));
     expect(again.ok ? again.result : again).toEqual({ batchItemFailures: [] });
     expect(await lakeLines('bronze/')).toHaveLength(batch.length);
@@ -400,6 +405,13 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       const keysTable = stack.name('VaultKeysTable');
       const entriesTable = stack.name('VaultEntriesTable');
       const calls = (op: string, table: string) => proxy.counts.get(`DynamoDB_20120810.${op}:${table}`) ?? 0;
+      // The stream-time dedupe: one checkpoint read and one write for the whole batch of 600 events.
+      const checkpointTable = stack.name('StreamCheckpointTable');
+      const dedupeCalls = () => ({
+        reads: calls('GetItem', checkpointTable),
+        writes: calls('PutItem', checkpointTable) + calls('UpdateItem', checkpointTable),
+      });
+      expect(dedupeCalls()).toEqual({ reads: 1, writes: 1 });
       const values = PEOPLE * 2; // an email and a first name each
       const measured = {
         keyReads: calls('BatchGetItem', keysTable) + calls('GetItem', keysTable),
@@ -418,10 +430,12 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       const stored = await stack.clients.dynamodb.send(new ScanCommand({ TableName: entriesTable }));
       expect(stored.Count).toBe(values);
 
-      // The same batch again (a Lambda retry): dedupe drops every event, the vault is not called.
+      // The same batch again (a Lambda retry): the checkpoint skips every record, the vault is
+      // not called, and the checkpoint is not written again.
       proxy.reset();
       const again = await invoke(bundles.EnrichFunction as string, event, viaProxy());
       expect(again.ok ? again.result : again).toEqual({ batchItemFailures: [] });
+      expect(dedupeCalls()).toEqual({ reads: 1, writes: 0 });
       expect(proxy.count('TrentService.')).toBe(0);
       expect(calls('BatchGetItem', keysTable) + calls('BatchWriteItem', entriesTable)).toBe(0);
     } finally {
@@ -707,7 +721,7 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     expect(added).toEqual(['id-ada-2']);
   });
 
-  it('no delivery stream: the whole batch fails for a retry, nothing committed as seen', async () => {
+  it('no delivery stream: the whole batch fails for a retry, the shard checkpoint does not move', async () => {
     // The delivery streams (and the failure queue) are left out: Firehose answers ResourceNotFoundException.
     await stack.create(ENRICH_STACK.filter((r) => !/DeliveryStream$|FailureQueue$/.test(r)));
     const records = asKinesisEvent(
@@ -717,13 +731,85 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     );
     const out = await invoke(bundles.EnrichFunction as string, records, env('EnrichFunction'));
     // Every record failed: Powertools' batch processor fails the invocation so Lambda retries
-    // (and bisects) the batch, and nothing was marked seen: the retry can still store them.
+    // (and bisects) the batch, and the shard checkpoint did not move: the retry stores them.
     expect(out.ok ? out.result : { errorType: out.errorType }).toEqual({
       errorType: 'FullBatchFailureError',
     });
     expect(out.logs).toContain('Firehose');
-    const seen = await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.name('DedupeTable') }));
-    expect((seen.Items ?? []).filter((i) => i.state?.S === 'done')).toEqual([]);
+    const seen = await stack.clients.dynamodb.send(
+      new ScanCommand({ TableName: stack.name('StreamCheckpointTable') }),
+    );
+    expect(seen.Items ?? []).toEqual([]);
+  });
+
+  it('the real-time function (minified bundle) writes each closed window to the lake, one object per window and shard, and leaves Redshift asleep between loads', async () => {
+    await stack.create(['LakeKey', 'LakeBucket']);
+    await stack.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.name('LakeBucket'),
+        Key: 'reference/currency_rates.csv',
+        Body: 'rate_date,currency,usd_per_unit\n2026-11-30,EUR,1.05\n',
+      }),
+    );
+    const order = {
+      ...envelope('u1', 'o1'),
+      trust: 'server',
+      payload: {
+        type: 'track',
+        event: 'Order Completed',
+        userId: 'u1',
+        messageId: 'o1',
+        properties: { order_id: 'A-1', total: 12.5, currency: 'EUR' },
+      },
+    };
+    const window = { start: '2026-11-30T10:13:00.000Z', end: '2026-11-30T10:14:00.000Z' };
+    const event = {
+      Records: [
+        {
+          eventSource: 'aws:kinesis',
+          eventVersion: '1.0',
+          eventID: 'shardId-000000000000:1',
+          eventName: 'aws:kinesis:record',
+          kinesis: {
+            kinesisSchemaVersion: '1.0',
+            partitionKey: 'u1',
+            sequenceNumber: '1',
+            data: Buffer.from(JSON.stringify(order)).toString('base64'),
+            approximateArrivalTimestamp: Date.parse(window.start) / 1000,
+          },
+        },
+      ],
+      window,
+      state: {},
+      shardId: 'shardId-000000000000',
+      isFinalInvokeForWindow: true,
+      isWindowTerminatedEarly: false,
+    };
+    const proxy = await countingProxy(moto.endpoint);
+    try {
+      const out = await invoke(bundles.RealtimeFunction as string, event, {
+        ...env('RealtimeFunction', {
+          REDSHIFT_WORKGROUP: 'c360',
+          REDSHIFT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x',
+        }),
+        AWS_ENDPOINT_URL: proxy.endpoint,
+        REALTIME_LOAD_MINUTES: '15',
+      });
+      expect(out.ok ? out.result : out).toEqual({ state: {} });
+      // 10:13 does not close a 15-minute block: no Redshift Data API call at all.
+      expect(proxy.count('RedshiftData.')).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+    const rows = (await lakeLines('realtime/dt=2026-11-30/')).map((l) => JSON.parse(l));
+    expect(rows).toEqual([
+      expect.objectContaining({
+        window_start: window.start,
+        shard_id: 'shardId-000000000000',
+        orders: 1,
+        revenue_minor: '{"EUR":1250}',
+      }),
+    ]);
   });
 
   /** A scoring batch and the live customer models in the lake bucket, as the daily pipeline leaves them. */

@@ -1,4 +1,4 @@
-import { LocalDedupeStore } from '../../src/adapters/local/dedupe';
+import { MemoryCheckpointStore } from '../../src/adapters/local/checkpoint';
 import { MemoryDelivery } from '../../src/adapters/local/lake-delivery';
 import { EmfMetrics, LocalLogger } from '../../src/adapters/local/telemetry';
 import type { GeoLookup } from '../../src/domain/enrich/geo';
@@ -17,12 +17,12 @@ export const fakeGeo: GeoLookup = {
 export function enrichUnderTest(overrides: Partial<EnrichDeps> = {}) {
   const delivery = new MemoryDelivery();
   const quarantine = new MemoryDelivery();
-  const dedupe = new LocalDedupeStore();
+  const checkpoints = new MemoryCheckpointStore();
   const metrics = new EmfMetrics('c360', 'enrich-test');
   const deps: EnrichDeps = {
     delivery,
     quarantine,
-    dedupe,
+    checkpoints,
     enrich: {
       ua: new UserAgentCache(),
       geo: fakeGeo,
@@ -34,5 +34,5 @@ export function enrichUnderTest(overrides: Partial<EnrichDeps> = {}) {
     metrics,
     ...overrides,
   };
-  return { handler: createEnrichHandler(deps), delivery, quarantine, dedupe, metrics, deps };
+  return { handler: createEnrichHandler(deps), delivery, quarantine, checkpoints, metrics, deps };
 }

@@ -69,7 +69,7 @@ describe('template.yaml', () => {
     expect(envNamesRead(src)).toEqual([
       'DELIVERY_STREAM_NAME',
       'QUARANTINE_STREAM_NAME',
-      'DEDUPE_TABLE_NAME',
+      'CHECKPOINT_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
       'LAKE_BUCKET',
       'VAULT_KEY_ARN',
@@ -77,7 +77,6 @@ describe('template.yaml', () => {
       'VAULT_ENTRIES_TABLE',
       'LATE_WINDOW_HOURS',
       'GEO_ENABLED',
-      'DEDUPE_LEASE_SECONDS',
       'VAULT_RETENTION_DAYS',
     ]);
   });
@@ -171,15 +170,13 @@ describe('template.yaml', () => {
     }
   });
 
-  it('keeps the dedupe lease shorter than the enrich timeout, and alarms on the on-failure queue', () => {
+  it('gives each shard one enrich invocation at a time (the shard checkpoint relies on it), and alarms on the on-failure queue', () => {
     const enrich = template.slice(
       template.indexOf('  EnrichFunction:'),
       template.indexOf('    Metadata:', template.indexOf('  EnrichFunction:')),
     );
-    const timeout = Number(/Timeout: (\d+)/.exec(enrich)?.[1]);
-    const lease = Number(/DEDUPE_LEASE_SECONDS: '(\d+)'/.exec(enrich)?.[1]);
-    expect(lease).toBeGreaterThan(0);
-    expect(lease).toBeLessThan(timeout);
+    expect(/ParallelizationFactor: (\d+)/.exec(enrich)?.[1]).toBe('1');
+    expect(enrich).toContain('CHECKPOINT_TABLE_NAME: !Ref StreamCheckpointTable');
     const alarm = template.slice(
       template.indexOf('  EnrichFailureQueueAlarm:'),
       template.indexOf('\n\n', template.indexOf('  EnrichFailureQueueAlarm:')),
@@ -252,7 +249,7 @@ describe('template.yaml', () => {
     ],
     [
       'a wildcard resource',
-      (t: string) => t.replace('Resource: !GetAtt DedupeTable.Arn', "Resource: '*'"),
+      (t: string) => t.replace('Resource: !GetAtt StreamCheckpointTable.Arn', "Resource: '*'"),
       /Resource "\*"/,
     ],
     [
@@ -471,10 +468,10 @@ describe('template.yaml', () => {
       'a literal table name',
       (t: string) =>
         t.replace(
-          '  DedupeTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n',
-          '  DedupeTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n      TableName: c360-dedupe\n',
+          '  StreamCheckpointTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Delete\n    UpdateReplacePolicy: Delete\n    Properties:\n',
+          '  StreamCheckpointTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Delete\n    UpdateReplacePolicy: Delete\n    Properties:\n      TableName: c360-checkpoints\n',
         ),
-      /DedupeTable\.TableName: "c360-dedupe" is one name for every stage/,
+      /StreamCheckpointTable\.TableName: "c360-checkpoints" is one name for every stage/,
     ],
     [
       'a saved Athena query that does not pin the injected source partition',

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 
 /**
- * The lease protocol the dedupe store and the replay guard share, one item per key:
+ * The lease protocol of the replay guard, one item per key:
  * `state` (pending|done), `owner` (who holds the lease) and `expiresAt` (epoch s, the table's TTL).
  * claim: one conditional PutItem, taken when the key is absent or its lease/TTL passed (TTL
  * deletion is lazy, so expiry is in the condition too); done and release: conditional on the

@@ -149,7 +149,7 @@ describe('enrich and the vault', () => {
   const identify = (id: string) =>
     segmentEnvelope({ type: 'identify', userId: 'u-1', messageId: id, traits: { email: 'ada@example.com' } });
 
-  it('a redelivered event costs no vault call (dedupe drops it before the vault)', async () => {
+  it('a redelivered record costs no vault call (the shard checkpoint skips it before the vault)', async () => {
     const vault = new PiiVault(new FileVaultStore(dir), new LocalKeyWrapper(key));
     const puts: number[] = [];
     const counting = Object.assign(Object.create(vault), {
@@ -161,10 +161,19 @@ describe('enrich and the vault', () => {
     const { handler, delivery } = enrichUnderTest({
       privacy: { vault: counting, keys: new LocalKeyWrapper(key) },
     });
-    await handler.process(kinesisEvent([identify('m-1')]).Records);
-    await handler.process(kinesisEvent([identify('m-1')], 2).Records);
+    const batch = kinesisEvent([identify('m-1')]);
+    await handler.process(batch.Records);
+    await handler.process(batch.Records);
     expect(puts).toEqual([1]);
     expect(delivery.items).toHaveLength(1);
+    // The sender's own retry is a new record: stored again in bronze (silver keeps one), and the
+    // vault, keyed by subject and value, still holds the one value.
+    await handler.process(kinesisEvent([identify('m-1')], 2).Records);
+    expect(puts).toEqual([1, 1]);
+    expect(delivery.items).toHaveLength(2);
+    expect(await vault.reveal('user_id:u-1')).toEqual([
+      { kind: 'email', field: 'email', value: 'ada@example.com' },
+    ]);
   });
 
   it('a vault failure fails the batch and releases its claims, so the redelivery stores the events', async () => {

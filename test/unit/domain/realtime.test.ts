@@ -9,12 +9,18 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import type { KinesisStreamTumblingWindowEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { FolderObjectStore } from '../../../src/adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../../../src/adapters/local/telemetry';
 import { latestRates } from '../../../src/domain/rates';
 import { MAX_CUSTOMERS, type RealtimeRow, type WindowState } from '../../../src/domain/realtime';
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../../../src/domain/warehouse/model';
 import { REPORTING_VIEWS } from '../../../src/domain/warehouse/reporting';
-import { createRealtimeHandler } from '../../../src/handlers/realtime';
+import {
+  createRealtimeHandler,
+  objectStoreRealtimeSink,
+  realtimeLoadDue,
+  realtimeLoader,
+} from '../../../src/handlers/realtime';
 import type { StoredStreamRecord } from '../../../src/ports/stream';
 import { FileRealtimeSink, TumblingWindows } from '../../../src/runtime/local-realtime';
 import { providerEnvelope } from '../../helpers/envelopes';
@@ -133,6 +139,75 @@ describe('real-time tier (tumbling windows of 60 s)', () => {
         revenue_usd: ((usdCents + Math.round(eurCents * (rates.get('EUR') as number))) / 100).toFixed(2),
       },
     ]);
+  });
+
+  it('counts an order once in its window when the sender retries it or Lambda delivers its record again', async () => {
+    const order = spec['Order Completed'] as Record<string, unknown>;
+    const envelopeOf = (messageId: string) =>
+      segmentEnvelope(
+        { type: 'track', event: 'Order Completed', properties: order, userId: 'u1', messageId },
+        { trust: 'server', source: 'backend' },
+      );
+    const first = kinesisEvent([envelopeOf('o1'), envelopeOf('o2')]);
+    // The sender's retry of o1 (a new record), and o2's record delivered again.
+    const second = kinesisEvent([envelopeOf('o1'), envelopeOf('o3')], 10);
+    const { rows, handler } = handlerUnderTest();
+    const s1 = await handler(windowEvent(first.Records, undefined, false));
+    const s2 = await handler(windowEvent([...second.Records, first.Records[1] as never], s1.state, false));
+    await handler(windowEvent([], s2.state, true));
+    const cents = Math.round(Number(order.total) * 100);
+    expect(rows[0]).toMatchObject({
+      events: 5,
+      orders: 3,
+      revenue_minor: JSON.stringify({ USD: 3 * cents }),
+    });
+  });
+
+  it('in AWS writes each window to the lake and loads the recent rows into the warehouse once per block of minutes', async () => {
+    expect(realtimeLoadDue('2026-01-01T10:14:00.000Z', 15)).toBe(true);
+    expect(realtimeLoadDue('2026-01-01T10:15:00.000Z', 15)).toBe(false);
+    expect(realtimeLoadDue('2026-01-01T10:29:00.000Z', 15)).toBe(true);
+    expect(realtimeLoadDue('2026-01-01T10:29:00.000Z', 1)).toBe(true);
+    const dir = await mkdtemp(join(tmpdir(), 'c360-rt-'));
+    try {
+      const lake = new FolderObjectStore(dir);
+      const loaded: RealtimeRow[][] = [];
+      const handler = createRealtimeHandler({
+        sink: objectStoreRealtimeSink(lake),
+        load: { everyMinutes: 15, run: realtimeLoader(lake, async (rows) => void loaded.push(rows), 15) },
+        usdPerUnit: async () => rates,
+        logger: new LocalLogger('test', 'error'),
+        metrics: new EmfMetrics('c360', 'c360-realtime'),
+      });
+      const close = (start: string, shardId: string, messageId: string) =>
+        handler({
+          ...windowEvent(
+            kinesisEvent([segmentEnvelope({ type: 'page', name: 'Home', userId: 'u', messageId })]).Records,
+            undefined,
+            true,
+          ),
+          window: { start, end: new Date(Date.parse(start) + 60_000).toISOString() },
+          shardId,
+        });
+      await close('2026-01-01T09:40:00.000Z', 'shardId-000000000000', 'a'); // over two blocks before: not reloaded
+      await close('2026-01-01T09:50:00.000Z', 'shardId-000000000000', 'b');
+      await close('2026-01-01T10:13:00.000Z', 'shardId-000000000001', 'c');
+      expect(loaded).toEqual([]);
+      expect(await lake.list('realtime/dt=2026-01-01/')).toHaveLength(3);
+      await close('2026-01-01T10:14:00.000Z', 'shardId-000000000000', 'd');
+      expect(loaded.map((rows) => rows.map((r) => `${r.window_start} ${r.shard_id}`).sort())).toEqual([
+        [
+          '2026-01-01T09:50:00.000Z shardId-000000000000',
+          '2026-01-01T10:13:00.000Z shardId-000000000001',
+          '2026-01-01T10:14:00.000Z shardId-000000000000',
+        ],
+      ]);
+      // A retried final invoke writes the same object again, not a second row.
+      await close('2026-01-01T10:13:00.000Z', 'shardId-000000000001', 'c');
+      expect(await lake.list('realtime/dt=2026-01-01/')).toHaveLength(4);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('measures how long after its window closed a minute was written (the real-time SLI)', async () => {

@@ -163,7 +163,75 @@ describe('enrich handler', () => {
     await handler(batch);
     expect(lines<CanonicalEvent>(delivery).map((e) => e.eventId)).toEqual(['a', 'b']);
     expect(metrics.published[0]).toMatchObject({ EnrichEvents: 3, EnrichDelivered: 2, EnrichDuplicates: 1 });
-    expect(metrics.published[1]).toMatchObject({ EnrichEvents: 3, EnrichDelivered: 0, EnrichDuplicates: 3 });
+    // The redelivered batch is behind the shard's checkpoint: skipped unread, nothing counted twice.
+    expect(metrics.published[1]).toMatchObject({
+      EnrichEvents: 0,
+      EnrichDelivered: 0,
+      EnrichDuplicates: 0,
+      EnrichRedeliveredRecords: 3,
+    });
+  });
+
+  it('costs one checkpoint write per batch, whatever its size, and none for a batch already handled', async () => {
+    const { handler, checkpoints } = enrichUnderTest();
+    const batch = kinesisEvent(Array.from({ length: 50 }, (_, i) => segmentEnvelope({ messageId: `w${i}` })));
+    await handler(batch);
+    expect(checkpoints.writes).toBe(1);
+    await handler(batch);
+    expect(checkpoints.writes).toBe(1);
+    expect((await checkpoints.get('shardId-000000000000')).through).toBe(
+      batch.Records.at(-1)?.kinesis.sequenceNumber,
+    );
+  });
+
+  it('a record after the failed one, delivered, is not stored again when Kinesis redelivers it with the failed one', async () => {
+    const { handler, delivery, metrics } = enrichUnderTest();
+    delivery.failOnce((line) => line.includes('"eventId":"m2"'));
+    const batch = kinesisEvent([1, 2, 3, 4].map((i) => segmentEnvelope({ messageId: `m${i}` })));
+    await handler(batch);
+    await handler({ Records: batch.Records.slice(1) });
+    expect(lines<CanonicalEvent>(delivery).map((e) => e.eventId)).toEqual(['m1', 'm3', 'm4', 'm2']);
+    expect(metrics.published[1]).toMatchObject({ EnrichEvents: 3, EnrichDelivered: 1, EnrichDuplicates: 2 });
+  });
+
+  it('a bisected batch (the function failed: Lambda retries each half) stores every event once', async () => {
+    let vaultCalls = 0;
+    const failingVault = {
+      put: async (bySubject: Map<string, unknown[]>) => {
+        vaultCalls++;
+        if (vaultCalls === 2) throw new Error('vault throttled');
+        return bySubject.size;
+      },
+    };
+    const { handler, delivery } = enrichUnderTest({
+      privacy: {
+        vault: failingVault as never,
+        keys: { wrap: async () => ({}), unwrap: async () => ({}) } as never,
+      },
+    });
+    const batch = kinesisEvent(
+      [1, 2, 3, 4, 5, 6].map((i) =>
+        segmentEnvelope({
+          messageId: `b${i}`,
+          type: 'identify',
+          userId: `u${i}`,
+          traits: { email: `u${i}@example.com` },
+        }),
+      ),
+    );
+    const first = { Records: batch.Records.slice(0, 3) };
+    const rest = { Records: batch.Records.slice(3) };
+    await handler(first);
+    // The next batch throws (the vault failed): Lambda bisects it and retries the halves, then the whole.
+    await expect(handler(batch)).rejects.toThrow('vault throttled');
+    await handler({ Records: batch.Records.slice(0, 3) });
+    await handler(rest);
+    await handler(batch);
+    expect(
+      lines<CanonicalEvent>(delivery)
+        .map((e) => e.eventId)
+        .sort(),
+    ).toEqual(['b1', 'b2', 'b3', 'b4', 'b5', 'b6']);
   });
 
   it('reports only records whose delivery failed; their redelivery is delivered once', async () => {

@@ -1,12 +1,12 @@
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDedupeStore } from '../../../../src/adapters/aws/dynamodb-dedupe';
+import { DynamoCheckpointStore } from '../../../../src/adapters/aws/dynamodb-checkpoint';
 import { FirehoseDelivery } from '../../../../src/adapters/aws/firehose-delivery';
 import type { CanonicalEvent } from '../../../../src/domain/event';
 import { enrichUnderTest } from '../../../helpers/enrich';
@@ -118,95 +118,65 @@ describe('FirehoseDelivery', () => {
   });
 });
 
-describe('DynamoDedupeStore', () => {
+describe('DynamoCheckpointStore', () => {
   beforeEach(() => dynamo.reset());
+  const refused = () =>
+    new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
-  it('claims with a conditional put and sorts conflicts into duplicates and in-flight', async () => {
-    dynamo.on(PutItemCommand).callsFake((input: { Item: { eventId: { S: string } } }) => {
-      const id = input.Item.eventId.S;
-      if (id === 'dup' || id === 'busy') {
-        throw new ConditionalCheckFailedException({
-          message: 'The conditional request failed',
-          $metadata: {},
-          Item: { state: { S: id === 'dup' ? 'done' : 'pending' } },
-        });
-      }
-      return {};
+  it('reads with a consistent read; no item is the empty checkpoint', async () => {
+    dynamo.on(GetItemCommand).resolves({});
+    const store = new DynamoCheckpointStore({ tableName: 'cp', client: new DynamoDBClient({}) });
+    expect(await store.get('shardId-000000000001')).toEqual({ through: null, beyond: [], version: 0 });
+    expect(dynamo).toHaveReceivedCommandWith(GetItemCommand, {
+      TableName: 'cp',
+      Key: { shardId: { S: 'shardId-000000000001' } },
+      ConsistentRead: true,
     });
-    const store = new DynamoDedupeStore({
-      tableName: 'dedupe',
+    dynamo.on(GetItemCommand).resolves({
+      Item: {
+        shardId: { S: 's' },
+        through: { S: '49590338271490256608559692538361571095921575989136588898' },
+        beyond: { S: '[{"seq":"49590338271490256608559692538361571095921575989136588899","keys":["k"]}]' },
+        version: { N: '7' },
+      },
+    });
+    expect(await store.get('s')).toEqual({
+      through: '49590338271490256608559692538361571095921575989136588898',
+      beyond: [{ seq: '49590338271490256608559692538361571095921575989136588899', keys: ['k'] }],
+      version: 7,
+    });
+  });
+
+  it('writes only over the version it read (the first write only where there is none), with a renewed TTL', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    const store = new DynamoCheckpointStore({
+      tableName: 'cp',
       client: new DynamoDBClient({}),
       now: () => 1_000_000,
-    });
-    const res = await store.claim(['new', 'dup', 'busy'], 'inv-1');
-    expect(res).toEqual({ claimed: ['new'], duplicates: ['dup'], inFlight: ['busy'] });
-    expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, {
-      TableName: 'dedupe',
-      ConditionExpression: 'attribute_not_exists(eventId) OR expiresAt < :now',
-      ExpressionAttributeValues: { ':now': { N: '1000' } },
-    });
-  });
-
-  it('commits and releases only as the lease owner; a stale release or commit is ignored, other errors propagate', async () => {
-    dynamo.on(PutItemCommand).resolves({});
-    dynamo.on(DeleteItemCommand).resolves({});
-    const store = new DynamoDedupeStore({
-      tableName: 'dedupe',
-      client: new DynamoDBClient({}),
-      now: () => 0,
       ttlSeconds: 60,
     });
-    await store.commit(['a'], 'inv-1');
-    await store.release(['b'], 'inv-1');
+    expect(await store.put('s', { through: '5', beyond: [] }, 0)).toBe(true);
     expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, {
-      Item: { eventId: { S: 'a' }, state: { S: 'done' }, owner: { S: 'inv-1' }, expiresAt: { N: '60' } },
-      ConditionExpression: '#owner = :owner',
-      ExpressionAttributeValues: { ':owner': { S: 'inv-1' } },
+      Item: {
+        shardId: { S: 's' },
+        through: { S: '5' },
+        beyond: { S: '[]' },
+        version: { N: '1' },
+        expiresAt: { N: '1060' },
+      },
+      ConditionExpression: 'attribute_not_exists(shardId)',
     });
-    expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, {
-      Key: { eventId: { S: 'b' } },
-      ConditionExpression: '#owner = :owner AND #state = :pending',
-      ExpressionAttributeValues: { ':owner': { S: 'inv-1' }, ':pending': { S: 'pending' } },
+    expect(await store.put('s', { through: '9', beyond: [] }, 3)).toBe(true);
+    expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, {
+      Item: expect.objectContaining({ version: { N: '4' } }),
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': { N: '3' } },
     });
-    // The lease passed to another invocation: DynamoDB refuses the condition, and that is fine.
-    const refused = new ConditionalCheckFailedException({
-      message: 'The conditional request failed',
-      $metadata: {},
-    });
-    dynamo.on(DeleteItemCommand).rejects(refused);
-    dynamo.on(PutItemCommand).rejects(refused);
-    await expect(store.release(['b'], 'stale-inv')).resolves.toBeUndefined();
-    await expect(store.commit(['b'], 'stale-inv')).resolves.toBeUndefined();
+    dynamo.on(PutItemCommand).rejects(refused());
+    expect(await store.put('s', { through: '9', beyond: [] }, 3)).toBe(false);
     dynamo.on(PutItemCommand).rejects(new Error('ProvisionedThroughputExceeded'));
-    await expect(store.claim(['x'], 'inv-2')).rejects.toThrow('ProvisionedThroughputExceeded');
-  });
-
-  it('a claim throttled midway gives back every lease it took before failing (all or nothing)', async () => {
-    dynamo.on(DeleteItemCommand).resolves({});
-    let calls = 0;
-    dynamo.on(PutItemCommand).callsFake(async () => {
-      calls++;
-      if (calls === 6) {
-        const { ProvisionedThroughputExceededException } = await import('@aws-sdk/client-dynamodb');
-        throw new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} });
-      }
-      return {};
-    });
-    const store = new DynamoDedupeStore({
-      tableName: 'dedupe',
-      client: new DynamoDBClient({}),
-      now: () => 0,
-      concurrency: 1,
-    });
-    const ids = Array.from({ length: 10 }, (_, i) => `e${i}`);
-    await expect(store.claim(ids, 'inv-3')).rejects.toThrow('throttled');
-    // Five leases were taken before the throttle; all five are released, as their owner.
-    const released = dynamo.commandCalls(DeleteItemCommand).map((c) => c.args[0].input.Key?.eventId?.S);
-    expect(released.sort()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
-    for (const c of dynamo.commandCalls(DeleteItemCommand)) {
-      expect(c.args[0].input.ExpressionAttributeValues?.[':owner']).toEqual({ S: 'inv-3' });
-    }
-    // No new claim started after the failure.
-    expect(calls).toBe(6);
+    await expect(store.put('s', { through: '9', beyond: [] }, 3)).rejects.toThrow(
+      'ProvisionedThroughputExceeded',
+    );
   });
 });
