@@ -42,8 +42,10 @@ function operationsCosts(c: {
   p: (k: string) => number;
   w: (k: string) => number;
   batches: number;
+  /** KMS data keys the vault generates (one per new person). */
+  dataKeys: number;
 }): void {
-  const { add, count, p, w, batches } = c;
+  const { add, count, p, w, batches, dataKeys } = c;
   const alarms = count('AWS::CloudWatch::Alarm');
   const composites = count('AWS::CloudWatch::CompositeAlarm');
   const dashboards = count('AWS::CloudWatch::Dashboard');
@@ -60,9 +62,18 @@ function operationsCosts(c: {
   const keys = count('AWS::KMS::Key');
   add(
     'KMS',
-    keys * p('kmsKeyMonth') + ((batches * w('kmsRequestsPerBatch')) / 10_000) * p('kmsPer10kRequests'),
-    `${keys} keys`,
+    keys * p('kmsKeyMonth') +
+      ((batches * w('kmsRequestsPerBatch') + dataKeys) / 10_000) * p('kmsPer10kRequests'),
+    `${keys} keys, ${Math.round(batches * w('kmsRequestsPerBatch') + dataKeys)} requests`,
   );
+}
+
+/** How a deploy differs from the template's defaults, and what lives outside the template. */
+export interface DeployOptions {
+  /** Parameter overrides (a deploy profile's, config/profiles.json). */
+  parameters?: Record<string, string | number>;
+  /** The churn endpoint's serverless memory, as the training state machine creates it (MB). */
+  endpointMemoryMb?: number;
 }
 
 export function estimateCost(
@@ -70,6 +81,7 @@ export function estimateCost(
   retention: Record<string, number | null>,
   table: PriceTable,
   eventsPerDay: number,
+  deploy: DeployOptions = {},
 ): CostEstimate {
   if (!(eventsPerDay > 0))
     throw new C360Error(`events per day must be a positive number, got ${eventsPerDay}`);
@@ -86,13 +98,32 @@ export function estimateCost(
   const resources = (template.Resources ?? {}) as Record<string, { Type: string; Properties?: Json }>;
   const globals = ((template.Globals as Json | undefined)?.Function ?? {}) as Json;
   const params = (template.Parameters ?? {}) as Record<string, { Default?: unknown }>;
+  const param = (name: string): string => {
+    const v = deploy.parameters?.[name] ?? params[name]?.Default;
+    if (v === undefined) throw new C360Error(`template.yaml has no parameter ${name}`);
+    return String(v);
+  };
   const memoryGb = (fn: string) =>
     Number(resources[fn]?.Properties?.MemorySize ?? globals.MemorySize ?? 128) / 1024;
   const count = (type: string) => Object.values(resources).filter((r) => r.Type === type).length;
 
   const E = eventsPerDay * 30;
   const requests = E / w('eventsPerRequest');
-  const batches = E / w('enrichBatchEvents');
+  // Enrich batches: a shard with traffic yields a batch every batching window, or sooner when
+  // BatchSize records are waiting (the enrich function's Kinesis event source in the template).
+  const stream = (
+    (resources.EnrichFunction?.Properties?.Events as Json | undefined)?.Stream as Json | undefined
+  )?.Properties as Json | undefined;
+  const batchSize = Number(stream?.BatchSize ?? 100);
+  const batchWindowS = Math.max(1, Number(stream?.MaximumBatchingWindowInSeconds ?? 1));
+  const peakPerSecond = (eventsPerDay / 86_400) * w('peakToAverageTraffic');
+  const shards = Math.max(
+    1,
+    Math.ceil((peakPerSecond * w('avgEventBytes')) / (1024 * 1024)),
+    Math.ceil(peakPerSecond / 1000),
+  );
+  const batches = Math.min(E, Math.max(E / batchSize, (shards * 30 * 86_400) / batchWindowS));
+  const realtime = param('RealtimeTier') === 'enabled';
   const lines: CostLine[] = [];
   const add = (component: string, usd: number, basis: string) =>
     lines.push({ component, monthly_usd: round(usd), basis });
@@ -115,7 +146,9 @@ export function estimateCost(
     `${Math.round(enrichGbS)} GB-s at ${memoryGb('EnrichFunction') * 1024} MB (measured ${w('enrichMsPerEvent')} ms/event)`,
   );
 
-  // Kinesis bills each record rounded up to 1 KB, in and out (enrich reads it once).
+  // Kinesis bills each record rounded up to 1 KB, in and out (each consumer reads it once: enrich,
+  // and the real-time tier when it is on).
+  const consumers = realtime ? 2 : 1;
   const streamGb = (E * Math.ceil(w('avgEventBytes') / 1024) * 1024) / GB;
   const retentionHours = Number(
     Object.values(resources).find((r) => r.Type === 'AWS::Kinesis::Stream')?.Properties
@@ -128,14 +161,8 @@ export function estimateCost(
   // each of the two consumers (enrich, the real-time tier) also reads, plus 25 KB PUT payload units.
   const onDemand =
     720 * p('kinesisOnDemandStreamHour') +
-    streamGb * (p('kinesisOnDemandPerGbIn') + p('kinesisOnDemandPerGbOut')) +
+    streamGb * (p('kinesisOnDemandPerGbIn') + consumers * p('kinesisOnDemandPerGbOut')) +
     streamGb * extendedShare * p('kinesisExtendedRetentionPerGbMonth');
-  const peakPerSecond = (eventsPerDay / 86_400) * w('peakToAverageTraffic');
-  const shards = Math.max(
-    1,
-    Math.ceil((peakPerSecond * w('avgEventBytes')) / (1024 * 1024)),
-    Math.ceil(peakPerSecond / 1000),
-  );
   const putUnits = E * Math.ceil(w('avgEventBytes') / (25 * 1024));
   const provisioned =
     shards * 720 * p('kinesisProvisionedShardHour') +
@@ -151,7 +178,7 @@ export function estimateCost(
     add(
       'Kinesis Data Streams',
       onDemand,
-      `on-demand: ${streamGb.toFixed(1)} GB in and out, ${retentionHours} h retention; ${shards} provisioned shards would be $${round(provisioned)}`,
+      `on-demand: ${streamGb.toFixed(1)} GB in, read by ${consumers} consumer(s), ${retentionHours} h retention; ${shards} provisioned shards would be $${round(provisioned)}`,
     );
   // Firehose bills each record rounded up to its billing increment (5 KB): one canonical event per
   // record (enrich's PutRecordBatch) is billed as at least 5 KB, whatever its size.
@@ -164,6 +191,16 @@ export function estimateCost(
     `${firehoseGb.toFixed(1)} GB billed (${w('bronzeJsonBytesPerEvent')} B events in ${p('firehoseBillingIncrementKb')} KB increments)${dynamic ? ', dynamic partitioning' : ''}`,
   );
 
+  // Firehose writes an object per active partition each time its buffer flushes (its interval,
+  // or sooner at its size): the bronze stream's BufferingHints in the template.
+  const bronzeHints = ((
+    resources.BronzeDeliveryStream?.Properties?.ExtendedS3DestinationConfiguration as Json | undefined
+  )?.BufferingHints ?? {}) as Json;
+  const flushes = (30 * 86_400) / Number(bronzeHints.IntervalInSeconds ?? 300);
+  const firehoseObjects = Math.max(
+    flushes * w('activeBronzePartitions'),
+    (E * w('bronzeJsonBytesPerEvent')) / (Number(bronzeHints.SizeInMBs ?? 5) * 1024 * 1024),
+  );
   // S3 after a year: each layer keeps min(retention, 365) days of data.
   const keep = (layer: string) => Math.min(retention[layer] ?? 365, 365);
   const dayGb = (bytes: number) => (eventsPerDay * bytes) / GB;
@@ -173,34 +210,64 @@ export function estimateCost(
     dayGb(w('goldBytesPerEvent')) * keep('gold');
   add(
     'S3 (lake, after 12 months)',
-    storedGb * p('s3StandardPerGbMonth') + (batches / 1000) * p('s3PutPer1000'),
+    storedGb * p('s3StandardPerGbMonth') + (firehoseObjects / 1000) * p('s3PutPer1000'),
     `${storedGb.toFixed(0)} GB by config/retention.json (measured ${w('bronzeGzBytesPerEvent')}/${w('silverBytesPerEvent')}/${w('goldBytesPerEvent')} B per event in bronze/silver/gold)`,
   );
+  // Enrich's shard checkpoint: one strongly consistent read and one write per batch (counted on the
+  // AWS emulator, test/emulator). The PII vault: a conditional write per new person, one per 25
+  // values, a key read per 100 people of a batch (counted there too).
+  const vaultWrites = E * (w('vaultNewPeoplePerEvent') + w('vaultValuesPerEvent') / 25);
+  const dynamoWrites = batches + vaultWrites;
+  const dynamoReads = batches * 2;
   add(
-    'DynamoDB (dedupe, vault)',
-    ((E * 2) / 1e6) * p('dynamodbPerMillionWrites'),
-    `${E * 2} writes (claim and commit per event)`,
+    'DynamoDB (shard checkpoints, PII vault)',
+    (dynamoWrites / 1e6) * p('dynamodbPerMillionWrites') + (dynamoReads / 1e6) * p('dynamodbPerMillionReads'),
+    `${Math.round(batches)} batches of up to ${batchSize} (one checkpoint read and write each), ${Math.round(vaultWrites)} vault writes`,
   );
   const dpuHours =
     30 * Math.max(w('etlMinDpuHoursPerRun'), (eventsPerDay / 1e6) * w('etlDpuHoursPerMillionEvents'));
   add('Glue ETL', dpuHours * p('glueDpuHour'), `${dpuHours.toFixed(1)} DPU-hours (30 daily runs)`);
-  const rpu = Number(params.RedshiftBaseCapacity?.Default ?? 8);
+  // Redshift Serverless bills RPU-seconds while it runs, at least 60 s each time it wakes: the
+  // daily load and the dashboards' queries, and with the real-time tier one load per
+  // RealtimeLoadMinutes (a minute each at least).
+  const rpu = Number(param('RedshiftBaseCapacity'));
+  const loadEvery = Number(param('RealtimeLoadMinutes'));
+  const realtimeHours = realtime ? 24 / loadEvery : 0;
+  const redshiftHours = w('redshiftHoursPerDay') + realtimeHours;
   add(
     'Redshift Serverless',
-    rpu * w('redshiftHoursPerDay') * 30 * p('redshiftServerlessRpuHour'),
-    `${rpu} RPU × ${w('redshiftHoursPerDay')} h/day`,
+    rpu * redshiftHours * 30 * p('redshiftServerlessRpuHour'),
+    `${rpu} RPU × ${redshiftHours.toFixed(2)} h/day (${w('redshiftHoursPerDay')} h pipeline and dashboards${realtime ? `, ${(1440 / loadEvery).toFixed(0)} real-time loads of ≥ 60 s` : ''})`,
   );
+  if (realtime)
+    add(
+      'Real-time tier (Lambda, S3)',
+      ((shards * 30 * 1440) / 1000) * p('s3PutPer1000') +
+        ((shards * 30 * 1440) / 1e6) * p('lambdaPerMillionRequests') +
+        E * (w('realtimeMsPerEvent') / 1000) * memoryGb('RealtimeFunction') * p('lambdaArmPerGbSecond'),
+      `${shards} shard(s) × a window a minute, one object each`,
+    );
+  // The churn endpoint as the training state machine creates it: serverless inference, billed per
+  // second of compute at its memory size and per GB in and out, for the daily scoring; and the
+  // training jobs (ml.m5.large) the pipeline starts.
+  const customers = eventsPerDay * w('scoredCustomersPerDailyEvent');
+  const memGb = (deploy.endpointMemoryMb ?? 2048) / 1024;
+  const inferenceSeconds = 30 * customers * (w('scoringMsPerCustomer') / 1000);
+  const inferenceGb = (30 * customers * w('scoringBytesPerCustomer')) / GB;
+  const trainingHours = w('trainingRunsPerMonth') * w('trainingHoursPerRun');
   add(
-    'SageMaker endpoint',
-    w('sagemakerEndpointHoursPerDay') * 30 * p('sagemakerMlM5LargeHour'),
-    `ml.m5.large × ${w('sagemakerEndpointHoursPerDay')} h/day`,
+    'SageMaker (serverless churn endpoint, training)',
+    inferenceSeconds * memGb * p('sagemakerServerlessPerGbSecond') +
+      inferenceGb * p('sagemakerDataProcessedPerGb') +
+      trainingHours * p('sagemakerMlM5LargeHour'),
+    `${Math.round(inferenceSeconds)} s of ${memGb * 1024} MB serverless inference for ${Math.round(customers)} customers a day; ${trainingHours} training hours`,
   );
   add(
     'Step Functions',
     ((30 * w('stateTransitionsPerDailyRun')) / 1000) * p('stepFunctionsPer1000Transitions'),
     `${30 * w('stateTransitionsPerDailyRun')} transitions`,
   );
-  operationsCosts({ add, count, p, w, batches });
+  operationsCosts({ add, count, p, w, batches, dataKeys: E * w('vaultNewPeoplePerEvent') });
 
   const total = round(lines.reduce((a, l) => a + l.monthly_usd, 0));
   return {
