@@ -25,6 +25,8 @@ export interface WindowState {
   customersCapped: boolean;
   /** Hashes of the event keys of the orders counted (eventKey). */
   orderIds: string[];
+  /** Orders not counted again: their id was already counted in the window. */
+  repeatedOrders: number;
 }
 
 export const MAX_CUSTOMERS = 40_000;
@@ -38,6 +40,7 @@ export const emptyWindow = (): WindowState => ({
   customers: [],
   customersCapped: false,
   orderIds: [],
+  repeatedOrders: 0,
 });
 
 /** A state passed back by Lambda (or nothing, on a window's first invoke) → a WindowState. */
@@ -51,6 +54,7 @@ export function windowState(state: unknown): WindowState {
     customers: Array.isArray(s.customers) ? [...s.customers] : [],
     customersCapped: s.customersCapped === true,
     orderIds: Array.isArray(s.orderIds) ? [...s.orderIds] : [],
+    repeatedOrders: Number(s.repeatedOrders ?? 0),
   };
 }
 
@@ -93,7 +97,10 @@ export function addEvents(
     const p = e.properties as { amount?: unknown; currency?: unknown; status?: unknown };
     if (e.type === 'order_completed' && (p.status ?? 'paid') === 'paid') {
       const id = customerHash(eventKey(e));
-      if (counted.has(id)) continue;
+      if (counted.has(id)) {
+        state.repeatedOrders++;
+        continue;
+      }
       if (counted.size < MAX_ORDER_IDS) {
         counted.add(id);
         state.orderIds.push(id);
@@ -113,6 +120,8 @@ export interface RealtimeRow {
   events: number;
   late_events: number;
   orders: number;
+  /** Orders repeated in the window (a sender's retry, a record delivered twice), not counted again. */
+  repeated_orders: number;
   active_customers: number;
   customers_capped: boolean;
   /** Currency → exact minor units, as JSON text. */
@@ -138,6 +147,7 @@ export function windowRow(
     events: state.events,
     late_events: state.late,
     orders: state.orders,
+    repeated_orders: state.repeatedOrders,
     active_customers: state.customers.length,
     customers_capped: state.customersCapped,
     revenue_minor: JSON.stringify(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { C360Error } from '../domain/errors';
 import { healthRows, type ModelHealth, type ModelHealthRow } from '../domain/models/health';
+import { type MigrationReport, migrate } from '../domain/warehouse/migrations';
 import {
   commentStatements,
   duckdbDdl,
@@ -54,9 +55,23 @@ export async function openWarehouse(
  * Schemas, tables (from the model) and the reporting layer. A materialized reporting table is
  * created when missing, or again when its SELECT's columns changed; refreshReporting fills it.
  */
-export async function setupWarehouse(engine: Engine): Promise<void> {
+export async function setupWarehouse(engine: Engine): Promise<MigrationReport> {
   for (const schema of ['gold', 'staging', 'reporting'])
     await engine.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  // A warehouse an earlier release built: its tables brought to the model first.
+  const migrated = await migrate(
+    {
+      rows: (sql) => engine.rows(sql),
+      transaction: (label, statements) =>
+        inTransaction(engine, async () => {
+          for (const sql of statements) await engine.run(sql);
+        }).catch((err) => {
+          throw rolledBack(`the warehouse ${label}`, err);
+        }),
+    },
+    'duckdb',
+    duckdbDdl,
+  );
   for (const t of WAREHOUSE_TABLES) {
     await engine.run(duckdbDdl(t));
     for (const comment of commentStatements(t)) await engine.run(comment);
@@ -68,6 +83,7 @@ export async function setupWarehouse(engine: Engine): Promise<void> {
     if (v.materialized && kind === 'TABLE' && (await sameColumns(engine, v))) continue;
     for (const sql of createStatements(v, kind)) await engine.run(sql);
   }
+  return migrated;
 }
 
 /** Whether a materialized reporting table still has the columns (names and types) its SELECT makes. */
@@ -180,10 +196,10 @@ export async function loadWarehouse(opts: {
           t,
           `SELECT CAST(window_start AS TIMESTAMP) AS window_start, shard_id, events, late_events, orders,
              active_customers, customers_capped, CAST(revenue_minor AS VARCHAR) AS revenue_minor,
-             CAST(revenue_usd AS DECIMAL(18,2)) AS revenue_usd
+             CAST(revenue_usd AS DECIMAL(18,2)) AS revenue_usd, coalesce(repeated_orders, 0) AS repeated_orders
            FROM read_json(${lit(files)}, format = 'newline_delimited', columns = {window_start: 'VARCHAR', shard_id: 'VARCHAR',
              events: 'BIGINT', late_events: 'BIGINT', orders: 'BIGINT', active_customers: 'BIGINT',
-             customers_capped: 'BOOLEAN', revenue_minor: 'VARCHAR', revenue_usd: 'VARCHAR'})`,
+             customers_capped: 'BOOLEAN', revenue_minor: 'VARCHAR', revenue_usd: 'VARCHAR', repeated_orders: 'BIGINT'})`,
           loadedAt,
         );
         report.tables.push({

@@ -170,6 +170,42 @@ describe('template.yaml', () => {
     }
   });
 
+  it('every table that holds state is deletion-protected and recoverable to a point in time, or says in its Metadata why not', () => {
+    type Res = {
+      Type: string;
+      DeletionPolicy?: string;
+      Metadata?: { c360?: { backup?: string } };
+      Properties?: {
+        DeletionProtectionEnabled?: boolean;
+        PointInTimeRecoverySpecification?: { PointInTimeRecoveryEnabled?: boolean };
+        FinalSnapshotName?: unknown;
+      };
+    };
+    const resources = (yamlParse(template) as { Resources: Record<string, Res> }).Resources;
+    const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
+    expect(tables.length).toBeGreaterThanOrEqual(5);
+    for (const [name, r] of tables) {
+      const reason = r.Metadata?.c360?.backup ?? '';
+      const protectedTable =
+        r.Properties?.DeletionProtectionEnabled === true && r.DeletionPolicy === 'Retain';
+      const pitr = r.Properties?.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled === true;
+      // Either both, or a written reason (at least a sentence) for what is missing.
+      expect([
+        name,
+        protectedTable && pitr ? 'protected' : reason.length > 20 ? 'explained' : 'neither',
+      ]).not.toEqual([name, 'neither']);
+      if (!protectedTable) expect([name, reason]).toEqual([name, expect.stringMatching(/^none - /)]);
+    }
+    // The vault's keys: never restorable (crypto-shredding), but the table itself protected.
+    expect(resources.VaultKeysTable?.Properties?.DeletionProtectionEnabled).toBe(true);
+    expect(
+      resources.VaultKeysTable?.Properties?.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled,
+    ).toBe(false);
+    // The warehouse: kept on stack deletion, with a final snapshot.
+    expect(resources.RedshiftNamespace?.DeletionPolicy).toBe('Retain');
+    expect(resources.RedshiftNamespace?.Properties?.FinalSnapshotName).toBeDefined();
+  });
+
   it('gives each shard one enrich invocation at a time (the shard checkpoint relies on it), and alarms on the on-failure queue', () => {
     const enrich = template.slice(
       template.indexOf('  EnrichFunction:'),

@@ -452,7 +452,8 @@ CREATE TABLE IF NOT EXISTS gold.realtime_minute (
   active_customers BIGINT,
   customers_capped BOOLEAN,
   revenue_minor JSON,
-  revenue_usd DECIMAL(18,2)
+  revenue_usd DECIMAL(18,2),
+  repeated_orders BIGINT
 );
 COMMENT ON TABLE gold.realtime_minute IS 'Real-time tier: per 60-second tumbling window of arrival and stream shard, paid orders, revenue, active customers, events and late events (before deduplication).';
 COMMENT ON COLUMN gold.realtime_minute.window_start IS 'Start of the 60-second tumbling window of arrival (UTC).';
@@ -464,6 +465,7 @@ COMMENT ON COLUMN gold.realtime_minute.active_customers IS 'Distinct customers w
 COMMENT ON COLUMN gold.realtime_minute.customers_capped IS 'True when the distinct count hit its cap (the count is a lower bound).';
 COMMENT ON COLUMN gold.realtime_minute.revenue_minor IS 'Revenue of those orders in USD cents, exact.';
 COMMENT ON COLUMN gold.realtime_minute.revenue_usd IS 'The same in USD.';
+COMMENT ON COLUMN gold.realtime_minute.repeated_orders IS 'Orders that arrived again in the window (a sender retry, a record delivered twice) and were not counted again.';
 CREATE TABLE IF NOT EXISTS staging.realtime_minute (
   window_start TIMESTAMP,
   shard_id VARCHAR,
@@ -473,7 +475,8 @@ CREATE TABLE IF NOT EXISTS staging.realtime_minute (
   active_customers BIGINT,
   customers_capped BOOLEAN,
   revenue_minor JSON,
-  revenue_usd DECIMAL(18,2)
+  revenue_usd DECIMAL(18,2),
+  repeated_orders BIGINT
 );
 
 -- gold.model_health: Model health per scoring day: the drift (PSI) of each churn feature and of the churn score from what the live models were fitted on, and whether the run retrained.

@@ -518,6 +518,7 @@ CREATE TABLE IF NOT EXISTS gold.realtime_minute (
   customers_capped BOOLEAN,
   revenue_minor SUPER,
   revenue_usd DECIMAL(18,2),
+  repeated_orders BIGINT,
   PRIMARY KEY (window_start, shard_id)
 )
 DISTSTYLE AUTO
@@ -533,6 +534,7 @@ COMMENT ON COLUMN gold.realtime_minute.active_customers IS 'Distinct customers w
 COMMENT ON COLUMN gold.realtime_minute.customers_capped IS 'True when the distinct count hit its cap (the count is a lower bound).';
 COMMENT ON COLUMN gold.realtime_minute.revenue_minor IS 'Revenue of those orders in USD cents, exact.';
 COMMENT ON COLUMN gold.realtime_minute.revenue_usd IS 'The same in USD.';
+COMMENT ON COLUMN gold.realtime_minute.repeated_orders IS 'Orders that arrived again in the window (a sender retry, a record delivered twice) and were not counted again.';
 CREATE TABLE IF NOT EXISTS staging.realtime_minute (
   window_start TIMESTAMP,
   shard_id VARCHAR(512),
@@ -542,7 +544,8 @@ CREATE TABLE IF NOT EXISTS staging.realtime_minute (
   active_customers BIGINT,
   customers_capped BOOLEAN,
   revenue_minor SUPER,
-  revenue_usd DECIMAL(18,2)
+  revenue_usd DECIMAL(18,2),
+  repeated_orders BIGINT
 )
 DISTSTYLE AUTO ENCODE AUTO;
 

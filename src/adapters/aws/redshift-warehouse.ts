@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { C360Error, DownstreamUnavailableError } from '../../domain/errors';
 import { lit } from '../../domain/sql';
+import { migrate } from '../../domain/warehouse/migrations';
 import {
   commentStatements,
   mergeStatements,
@@ -166,6 +167,13 @@ export class RedshiftWarehouse {
     await this.run('create-spectrum-schema', [
       `CREATE EXTERNAL SCHEMA IF NOT EXISTS lake FROM DATA CATALOG DATABASE '${opts.glueDatabase}' IAM_ROLE '${this.o.copyRoleArn}'`,
     ]);
+    // A warehouse an earlier release built: its tables brought to the model first, each
+    // migration in one transaction (BatchExecuteStatement) with its row in c360_meta.schema_migrations.
+    await migrate(
+      { rows: (sql) => this.rows(sql), transaction: (label, sqls) => this.run(label, sqls) },
+      'redshift',
+      redshiftDdl,
+    );
     for (const t of WAREHOUSE_TABLES) {
       await this.run(`create-${t.name}`, [
         redshiftDdl(t),

@@ -434,6 +434,11 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
       ),
       c('revenue_minor', 'super', 'Revenue of those orders in USD cents, exact.'),
       c('revenue_usd', 'money', 'The same in USD.'),
+      c(
+        'repeated_orders',
+        'bigint',
+        'Orders that arrived again in the window (a sender retry, a record delivered twice) and were not counted again.',
+      ),
     ],
     key: ['window_start', 'shard_id'],
     dist: { style: 'AUTO' },
@@ -483,7 +488,7 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
   },
 ];
 
-const REDSHIFT: Record<ColumnType, string> = {
+export const REDSHIFT: Record<ColumnType, string> = {
   varchar: 'VARCHAR(512)',
   bigint: 'BIGINT',
   int: 'INTEGER',
@@ -494,7 +499,7 @@ const REDSHIFT: Record<ColumnType, string> = {
   money: 'DECIMAL(18,2)',
   super: 'SUPER',
 };
-const DUCKDB: Record<ColumnType, string> = {
+export const DUCKDB: Record<ColumnType, string> = {
   varchar: 'VARCHAR',
   bigint: 'BIGINT',
   int: 'INTEGER',

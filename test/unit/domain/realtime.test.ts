@@ -132,6 +132,7 @@ describe('real-time tier (tumbling windows of 60 s)', () => {
         events: 6,
         late_events: 2, // yesterday's page, and the 2022 Shopify order
         orders: 3,
+        repeated_orders: 0,
         // u1, u2, u3 and the Shopify customer
         active_customers: 4,
         customers_capped: false,
@@ -159,6 +160,7 @@ describe('real-time tier (tumbling windows of 60 s)', () => {
     expect(rows[0]).toMatchObject({
       events: 5,
       orders: 3,
+      repeated_orders: 2,
       revenue_minor: JSON.stringify({ USD: 3 * cents }),
     });
   });
@@ -202,9 +204,28 @@ describe('real-time tier (tumbling windows of 60 s)', () => {
           '2026-01-01T10:14:00.000Z shardId-000000000000',
         ],
       ]);
+      // Just after midnight the load reads yesterday's last windows too; a load with nothing
+      // recent writes nothing.
+      loaded.length = 0;
+      await close('2026-01-01T23:50:00.000Z', 'shardId-000000000001', 'e');
+      await close('2026-01-02T00:14:00.000Z', 'shardId-000000000001', 'f');
+      expect(loaded.map((rows) => rows.map((r) => r.window_start).sort())).toEqual([
+        ['2026-01-01T23:50:00.000Z', '2026-01-02T00:14:00.000Z'],
+      ]);
+      loaded.length = 0;
+      const empty = await realtimeLoader(
+        lake,
+        async (rows) => void loaded.push(rows),
+        15,
+      )('2026-01-05T10:14:00.000Z');
+      expect([empty, loaded]).toEqual([0, []]);
+      // A window exactly two blocks back was loaded by the load before: not read again.
+      expect(
+        await realtimeLoader(lake, async (rows) => void loaded.push(rows), 15)('2026-01-01T10:20:00.000Z'),
+      ).toBe(2); // 10:13 and 10:14; 09:50 is exactly 30 minutes before: excluded
       // A retried final invoke writes the same object again, not a second row.
       await close('2026-01-01T10:13:00.000Z', 'shardId-000000000001', 'c');
-      expect(await lake.list('realtime/dt=2026-01-01/')).toHaveLength(4);
+      expect(await lake.list('realtime/dt=2026-01-01/')).toHaveLength(5);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -328,13 +349,14 @@ describe('the real-time rows in Redshift (Data API)', () => {
         customers_capped: false,
         revenue_minor: '{"EUR":25498,"USD":5500}',
         revenue_usd: '330.38',
+        repeated_orders: 1,
       },
     ]);
     const sqls = rs.commandCalls(BatchExecuteStatementCommand)[0]?.args[0].input.Sqls ?? [];
     expect(rs.commandCalls(BatchExecuteStatementCommand)).toHaveLength(1);
     expect(sqls.slice(0, 2)).toEqual([
       "DELETE FROM gold.realtime_minute WHERE (window_start = CAST('2026-01-01 10:00:00.000' AS TIMESTAMP) AND shard_id = 'shard-''1')",
-      "INSERT INTO gold.realtime_minute (window_start, shard_id, events, late_events, orders, active_customers, customers_capped, revenue_minor, revenue_usd) VALUES (CAST('2026-01-01 10:00:00.000' AS TIMESTAMP), 'shard-''1', 6, 2, 3, 4, FALSE, JSON_PARSE('{\"EUR\":25498,\"USD\":5500}'), 330.38)",
+      "INSERT INTO gold.realtime_minute (window_start, shard_id, events, late_events, orders, active_customers, customers_capped, revenue_minor, revenue_usd, repeated_orders) VALUES (CAST('2026-01-01 10:00:00.000' AS TIMESTAMP), 'shard-''1', 6, 2, 3, 4, FALSE, JSON_PARSE('{\"EUR\":25498,\"USD\":5500}'), 330.38, 1)",
     ]);
     // Same transaction: the real-time trends table is refilled from its SELECT, nothing else is.
     const trends = REPORTING_VIEWS.find((v) => v.name === 'realtime_trends');

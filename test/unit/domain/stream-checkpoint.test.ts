@@ -66,6 +66,31 @@ describe('shard checkpoint', () => {
     expect(advanceCheckpoint(cp, [])).toBeNull();
     expect(advanceCheckpoint(cp, [{ seq: '7', done: true, deliveredKeys: [] }])).toBeNull();
     expect(alreadyHandled(emptyCheckpoint(), '1')).toBe(false);
+    // Kept entries: the same record failing again with nothing new delivered changes nothing;
+    // a key delivered from it this time, or another record, changes the checkpoint.
+    const kept = { through: '10', beyond: [{ seq: '12', keys: [keyDigest('a')] }], version: 4 };
+    expect(advanceCheckpoint(kept, [{ seq: '11', done: false, deliveredKeys: [] }])).toBeNull();
+    expect(advanceCheckpoint(kept, [{ seq: '11', done: false, deliveredKeys: ['a2'] }])?.next.beyond).toEqual(
+      [
+        { seq: '11', keys: [keyDigest('a2')] },
+        { seq: '12', keys: [keyDigest('a')] },
+      ],
+    );
+    expect(
+      advanceCheckpoint(kept, [
+        { seq: '11', done: false, deliveredKeys: [] },
+        { seq: '12', done: false, deliveredKeys: ['b'] },
+      ])?.next.beyond,
+    ).toEqual([{ seq: '12', keys: [keyDigest('a'), keyDigest('b')] }]);
+    expect(
+      advanceCheckpoint(kept, [
+        { seq: '11', done: false, deliveredKeys: [] },
+        { seq: '13', done: false, deliveredKeys: ['a'] },
+      ])?.next.beyond,
+    ).toEqual([
+      { seq: '12', keys: [keyDigest('a')] },
+      { seq: '13', keys: [keyDigest('a')] },
+    ]);
   });
 
   it(`keeps at most ${MAX_BEYOND_KEYS} keys, those nearest to \`through\``, () => {
@@ -126,5 +151,9 @@ describe('checkpoint stores', () => {
     await expect(store.get('../escape')).rejects.toThrow('not a shard id');
     await writeFile(join(dir, 'checkpoints', 'shardId-000000000009.json'), '{"through":"1"}');
     await expect(store.get('shardId-000000000009')).rejects.toThrow('remove it');
+    await writeFile(join(dir, 'checkpoints', 'shardId-000000000008.json'), '{"through":"1","beyond":[]}');
+    await expect(store.get('shardId-000000000008')).rejects.toThrow('remove it');
+    await writeFile(join(dir, 'checkpoints', 'shardId-000000000007.json'), '{"through":"1","version":2}');
+    await expect(store.get('shardId-000000000007')).rejects.toThrow('remove it');
   });
 });

@@ -184,6 +184,25 @@ describe('enrich handler', () => {
     );
   });
 
+  it('a checkpoint another writer moved is not overwritten: logged and counted, the batch not failed', async () => {
+    const { handler, checkpoints, metrics, delivery } = enrichUnderTest();
+    // Another writer moves the shard's checkpoint between this batch's read and its write.
+    const stale = Object.assign(Object.create(checkpoints) as typeof checkpoints, {
+      put: async (shard: string, next: never, expected: number) => {
+        await checkpoints.put(shard, { through: '1', beyond: [] }, expected);
+        return checkpoints.put(shard, next, expected);
+      },
+    });
+    const moved = enrichUnderTest({ checkpoints: stale, delivery, metrics });
+    const res = await moved.handler(kinesisEvent([segmentEnvelope({ messageId: 'x1' })]));
+    expect(res.batchItemFailures).toEqual([]);
+    expect(metrics.published.filter((m) => m.CheckpointWriteFailures === 1)).toHaveLength(1);
+    expect((await checkpoints.get('shardId-000000000000')).through).toBe('1');
+    // A written checkpoint counts no failure.
+    await handler(kinesisEvent([segmentEnvelope({ messageId: 'x2' })], 5));
+    expect(metrics.published.filter((m) => 'CheckpointWriteFailures' in m)).toHaveLength(1);
+  });
+
   it('a record after the failed one, delivered, is not stored again when Kinesis redelivers it with the failed one', async () => {
     const { handler, delivery, metrics } = enrichUnderTest();
     delivery.failOnce((line) => line.includes('"eventId":"m2"'));

@@ -127,6 +127,10 @@ describe('DynamoCheckpointStore', () => {
     dynamo.on(GetItemCommand).resolves({});
     const store = new DynamoCheckpointStore({ tableName: 'cp', client: new DynamoDBClient({}) });
     expect(await store.get('shardId-000000000001')).toEqual({ through: null, beyond: [], version: 0 });
+    dynamo
+      .on(GetItemCommand)
+      .resolves({ Item: { shardId: { S: 't' }, beyond: { S: '[]' }, version: { N: '2' } } });
+    expect(await store.get('t')).toEqual({ through: null, beyond: [], version: 2 });
     expect(dynamo).toHaveReceivedCommandWith(GetItemCommand, {
       TableName: 'cp',
       Key: { shardId: { S: 'shardId-000000000001' } },
@@ -165,6 +169,15 @@ describe('DynamoCheckpointStore', () => {
         expiresAt: { N: '1060' },
       },
       ConditionExpression: 'attribute_not_exists(shardId)',
+    });
+    expect(dynamo.commandCalls(PutItemCommand)[0]?.args[0].input.ExpressionAttributeValues).toBeUndefined();
+    // Only keys after a failure, nothing through yet: no `through` attribute at all.
+    await store.put('t', { through: null, beyond: [{ seq: '3', keys: ['k'] }] }, 0);
+    expect(dynamo.commandCalls(PutItemCommand)[1]?.args[0].input.Item).toEqual({
+      shardId: { S: 't' },
+      beyond: { S: '[{"seq":"3","keys":["k"]}]' },
+      version: { N: '1' },
+      expiresAt: { N: '1060' },
     });
     expect(await store.put('s', { through: '9', beyond: [] }, 3)).toBe(true);
     expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, {
