@@ -72,6 +72,15 @@ const COMMANDS: Record<string, CommandEntry> = {
       'subject access: one archive with everything held about a person (export-person --user-id ID | --email A | --customer-id ID)',
     load: () => import('./commands/export-person'),
   },
+  backup: {
+    summary:
+      "copy the data folder's lake, warehouse, vault and state into a checked backup (backup --to DIR)",
+    load: () => import('./commands/backup'),
+  },
+  restore: {
+    summary: 'restore a backup, keep every erasure and apply them again (restore --from DIR)',
+    load: () => import('./commands/restore'),
+  },
   retention: {
     summary:
       "drop partitions older than each layer's retention (retention apply [--dry-run]; config/retention.json)",

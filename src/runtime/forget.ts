@@ -362,13 +362,13 @@ async function filterLines(file: string, drop: (line: string) => boolean): Promi
 async function filterParquet(engine: Engine, file: string, pattern: string): Promise<number> {
   const where = rowMentionsPerson(pattern);
   const [n] = await engine.rows<{ n: string }>(
-    `SELECT count(*) AS n FROM read_parquet(${lit(file)}) x WHERE ${where}`,
+    `SELECT count(*) AS n FROM read_parquet(${lit(file)}, hive_partitioning = false) x WHERE ${where}`,
   );
   const removed = Number(n?.n ?? 0);
   if (!removed) return 0;
   const tmp = `${file}.forget.tmp`;
   await engine.run(
-    `COPY (SELECT * FROM read_parquet(${lit(file)}) x WHERE NOT ${where}) TO ${lit(tmp)} (FORMAT parquet)`,
+    `COPY (SELECT * FROM read_parquet(${lit(file)}, hive_partitioning = false) x WHERE NOT ${where}) TO ${lit(tmp)} (FORMAT parquet)`,
   );
   await rename(tmp, file);
   return removed;

@@ -213,7 +213,7 @@ async function warehouseTables(dataDir: string): Promise<Record<string, string>>
       const cols = (
         await engine.rows<{ c: string }>(
           `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = '${s}' AND table_name = '${t}'
-           AND NOT regexp_matches(column_name, 'loaded|valid_from|valid_to|updated_at|^customer_key$') ORDER BY ordinal_position`,
+           AND NOT regexp_matches(column_name, 'loaded|valid_from|valid_to|updated_at|applied_at|^customer_key$') ORDER BY ordinal_position`,
         )
       ).map((r) => `"${r.c}"`);
       const [r] = await engine.rows<{ n: string; fp: string }>(
