@@ -170,6 +170,40 @@ describe('template.yaml', () => {
     }
   });
 
+  it('releases the ingest, webhooks and enrich functions gradually behind a "live" alias, rolled back by alarms on the new version only; the API can live under its own domain', () => {
+    type Res = { Type: string; Condition?: string; Properties?: Record<string, unknown> };
+    const doc = yamlParse(template) as {
+      Resources: Record<string, Res>;
+      Outputs: Record<string, { Value: unknown }>;
+    };
+    for (const fn of ['IngestFunction', 'WebhooksFunction', 'EnrichFunction']) {
+      const p = doc.Resources[fn]?.Properties as {
+        AutoPublishAlias?: string;
+        DeploymentPreference?: { Type: unknown; Alarms: { Ref: string }[] };
+      };
+      expect([fn, p.AutoPublishAlias]).toEqual([fn, 'live']);
+      expect(p.DeploymentPreference?.Type).toEqual({ Ref: 'DeploymentType' });
+      const alarms = p.DeploymentPreference?.Alarms.map((a) => a.Ref) ?? [];
+      expect(alarms.sort()).toEqual([`${fn}CanaryErrorsAlarm`, `${fn}CanaryLatencyAlarm`]);
+      for (const alarm of alarms) {
+        const dims = (doc.Resources[alarm]?.Properties?.Dimensions ?? []) as {
+          Name: string;
+          Value: unknown;
+        }[];
+        // The new version only: the alias's invocations that ran the version being deployed.
+        expect(dims).toEqual(
+          expect.arrayContaining([
+            { Name: 'Resource', Value: { 'Fn::Sub': `\${${fn}}:live` } },
+            { Name: 'ExecutedVersion', Value: { 'Fn::GetAtt': [fn, 'Version.Version'] } },
+          ]),
+        );
+      }
+    }
+    expect(doc.Resources.ApiDomain?.Condition).toBe('HasApiDomain');
+    expect(doc.Resources.ApiDomainMapping?.Properties?.ApiId).toEqual({ Ref: 'HttpApi' });
+    expect(JSON.stringify(doc.Outputs.ApiUrl?.Value)).toContain('HasApiDomain');
+  });
+
   it('every table that holds state is deletion-protected and recoverable to a point in time, or says in its Metadata why not', () => {
     type Res = {
       Type: string;
@@ -504,10 +538,10 @@ describe('template.yaml', () => {
       'a literal table name',
       (t: string) =>
         t.replace(
-          '  StreamCheckpointTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Delete\n    UpdateReplacePolicy: Delete\n    Properties:\n',
-          '  StreamCheckpointTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Delete\n    UpdateReplacePolicy: Delete\n    Properties:\n      TableName: c360-checkpoints\n',
+          '  WebhookReplayTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n',
+          '  WebhookReplayTable:\n    Type: AWS::DynamoDB::Table\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n      TableName: c360-replay\n',
         ),
-      /StreamCheckpointTable\.TableName: "c360-checkpoints" is one name for every stage/,
+      /WebhookReplayTable\.TableName: "c360-replay" is one name for every stage/,
     ],
     [
       'a saved Athena query that does not pin the injected source partition',
