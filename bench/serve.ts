@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { startServe } from '../src/cli/commands/serve';
 import { bronzeFiles } from '../src/etl/runner';
+import { projectRoot } from '../src/paths';
 import { machine } from './harness';
 
 /**
@@ -36,6 +37,8 @@ async function load(total: number, enrich: boolean): Promise<Record<string, unkn
     geo: false,
     enrich,
     mapping: { batchSize: 1000, batchingWindowMs: 100, pollIntervalMs: 50 },
+    // As `c360 serve` runs it: the consumer in a process of its own (the built CLI).
+    consumerProcess: join(projectRoot(), 'bin', 'c360.mjs'),
   });
   try {
     const auth = `Basic ${Buffer.from('bench-key:').toString('base64')}`;
@@ -72,8 +75,12 @@ async function load(total: number, enrich: boolean): Promise<Record<string, unkn
     };
     await Promise.all(Array.from({ length: connections }, client));
     const ingestMs = performance.now() - started;
-    while (enrich && (server.mapping?.stats.records ?? 0) < accepted)
-      await new Promise((r) => setTimeout(r, 100));
+    // Drained when the consumer's checkpoint reaches the last record (one record per event).
+    const consumed = async () =>
+      BigInt(
+        (await readFile(join(dir, 'state', 'enrich.checkpoint'), 'utf8').catch(() => '0')).trim() || '0',
+      );
+    while (enrich && (await consumed()) < BigInt(accepted)) await new Promise((r) => setTimeout(r, 100));
     const endToEndMs = performance.now() - started;
     // Every accepted event is in bronze (counted from the files themselves).
     let bronze = 0;

@@ -1,12 +1,7 @@
-import { join } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { Command } from 'commander';
-import { FileEventStream } from '../../adapters/local/file-stream';
-import { LocalLogger } from '../../adapters/local/telemetry';
-import {
-  EventSourceMapping,
-  type EventSourceOptions,
-  FileFailureDestination,
-} from '../../runtime/event-source';
+import { type MappingSettings, startConsumerMapping } from '../../runtime/consumer';
+import type { EventSourceMapping } from '../../runtime/event-source';
 import { type HttpServerHandle, startHttpServer } from '../../runtime/http-server';
 import { ingestRoutes, webhookRoutes } from '../../runtime/ingest-routes';
 import {
@@ -18,8 +13,6 @@ import {
   type WriteKeyEntry,
 } from '../../runtime/local';
 import { openLocalConsumer } from '../../runtime/local-enrich';
-import { createLocalRealtime, type TumblingWindows } from '../../runtime/local-realtime';
-import { loadRetention, streamRetentionMs } from '../../runtime/retention';
 import { addClearKeyIfAbsent, ensureKeyTable, localKeyTableFile } from '../../runtime/write-key-table';
 import { intOption, parseWith } from '../parse';
 
@@ -29,31 +22,42 @@ export interface ServeOptions {
   /** A fixed clear-key table (tests); without it, the data folder's key table (`c360 keys`). */
   writeKeys?: Record<string, WriteKeyEntry>;
   corsOrigins?: Record<string, string[]>;
-  /** Run the event source mapping (stream → enrich → lake) in-process, as the Kinesis trigger does (default true). */
+  /** Run the event source mapping (stream → enrich → lake) continuously, as the Kinesis trigger does (default true). */
   enrich?: boolean;
   /** IP geolocation in enrich (default true; the geo data costs ~200 MB of memory). */
   geo?: boolean;
   /** Event source mapping settings (batch size, batching window, retries). */
-  mapping?: Partial<
-    Pick<EventSourceOptions, 'batchSize' | 'batchingWindowMs' | 'maximumRetryAttempts' | 'pollIntervalMs'>
-  >;
+  mapping?: MappingSettings;
+  /**
+   * Where the consumer runs: in this process (default), or in a process of its own started from
+   * this c360 entry point (`c360 enrich --follow`), as Lambda runs enrich apart from the API: the
+   * consumer then has a core of its own. The CLI uses a process of its own.
+   */
+  consumerProcess?: string;
 }
 
+export type ServeHandle = HttpServerHandle & {
+  dataDir: string;
+  /** The in-process mapping (null when the consumer runs in a process of its own, or not at all). */
+  mapping: EventSourceMapping | null;
+  /** The consumer's process, when it runs in one. */
+  consumer: ChildProcess | null;
+  failed: Promise<string>;
+};
+
 /** Starts the server in-process (used by the CLI, the demo and the tests). */
-export async function startServe(
-  options: ServeOptions = {},
-): Promise<
-  HttpServerHandle & { dataDir: string; mapping: EventSourceMapping | null; failed: Promise<string> }
-> {
+export async function startServe(options: ServeOptions = {}): Promise<ServeHandle> {
   const ingest = createLocalIngest({
     dataDir: options.dataDir,
     writeKeys: options.writeKeys,
     corsOrigins: options.corsOrigins,
   });
   const webhooks = createLocalWebhooks({ dataDir: options.dataDir, stream: ingest.stream });
-  // The data folder's one stream consumer, taken before accepting anything.
+  const enrich = options.enrich !== false;
+  // The data folder's one stream consumer, taken before accepting anything (in its own process,
+  // the consumer takes it there).
   const consumer =
-    options.enrich !== false
+    enrich && !options.consumerProcess
       ? await openLocalConsumer(options.dataDir, 'c360 serve', { geo: options.geo })
       : null;
   // Fail closed: once enrich has stopped for good, nothing more is accepted (503) and the CLI exits.
@@ -62,6 +66,10 @@ export async function startServe(
   const failed = new Promise<string>((resolve) => {
     fatal = resolve;
   });
+  const stopped = (why: string) => {
+    down = `enrich stopped ${why}: no events are accepted; fix the cause and restart c360 serve (what was accepted is in ${ingest.paths.root}/stream and is enriched on restart)`;
+    fatal(down);
+  };
   const server = await startHttpServer({
     port: options.port ?? 8088,
     routes: [...ingestRoutes(ingest.handler), ...webhookRoutes(webhooks)],
@@ -70,42 +78,57 @@ export async function startServe(
     await consumer?.release();
     throw err;
   });
-  let mapping: EventSourceMapping | null = null;
-  // The real-time tier: tumbling windows over what enrich consumed (a second Kinesis consumer in AWS).
-  const realtime = options.enrich !== false ? createLocalRealtime(options.dataDir) : null;
+  let inProcess: ReturnType<typeof startConsumerMapping> | null = null;
+  let child: ChildProcess | null = null;
+  let closing = false;
   if (consumer) {
-    const paths = ingest.paths;
-    const stream = ingest.stream;
-    const retentionMs = streamRetentionMs(loadRetention());
-    mapping = new EventSourceMapping({
-      stream,
+    inProcess = startConsumerMapping({
+      dataDir: options.dataDir,
       handler: consumer.handler,
-      checkpointFile: join(paths.state, 'enrich.checkpoint'),
-      onFailure: new FileFailureDestination(join(paths.state, 'enrich-on-failure.ndjson')),
-      logger: new LocalLogger('c360-event-source'),
-      // Consumed segments older than the stream's retention go, as Kinesis ages records out.
-      onCheckpoint: async (seq) => {
-        if (stream instanceof FileEventStream) await stream.trim(seq, retentionMs);
-      },
-      tap: (records) => (realtime as TumblingWindows).feed(records),
-      onIdle: () => (realtime as TumblingWindows).tick(),
-      onFatal: (err) => {
-        down = `enrich stopped after repeated errors (${err instanceof Error ? err.message : String(err)}): no events are accepted; fix the cause and restart c360 serve (what was accepted is in ${paths.root}/stream and is enriched on restart)`;
-        fatal(down);
-      },
-      ...options.mapping,
+      stream: ingest.stream,
+      onFatal: (err) =>
+        stopped(`after repeated errors (${err instanceof Error ? err.message : String(err)})`),
+      settings: options.mapping,
     });
-    mapping.start();
+  } else if (enrich && options.consumerProcess) {
+    const m = options.mapping ?? {};
+    child = spawn(
+      process.execPath,
+      [
+        options.consumerProcess,
+        'enrich',
+        '--follow',
+        '--data',
+        ingest.paths.root,
+        ...(options.geo === false ? ['--no-geo'] : []),
+        ...(m.batchSize ? ['--batch-size', String(m.batchSize)] : ['--batch-size', '100']),
+        ...(m.batchingWindowMs !== undefined ? ['--batching-window-ms', String(m.batchingWindowMs)] : []),
+        ...(m.pollIntervalMs !== undefined ? ['--poll-ms', String(m.pollIntervalMs)] : []),
+      ],
+      // The IPC channel closes when this process dies, however it dies: the consumer then stops.
+      { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+    );
+    child.once('exit', (code, signal) => {
+      if (!closing) stopped(`(its process ended: ${signal ?? `exit code ${code}`})`);
+    });
   }
   return {
     ...server,
     dataDir: ingest.paths.root,
-    mapping,
+    mapping: inProcess?.mapping ?? null,
+    consumer: child,
     failed,
     close: async () => {
+      closing = true;
       await server.close();
-      await mapping?.stop();
-      await realtime?.close();
+      await inProcess?.stop();
+      if (child && child.exitCode === null && child.signalCode === null) {
+        // Closing the channel asks it to finish its batch and stop (as this process ending would).
+        const exited = new Promise((resolve) => child?.once('exit', resolve));
+        if (child.connected) child.disconnect();
+        else child.kill('SIGTERM');
+        await exited;
+      }
       await consumer?.release();
     },
   };
@@ -118,9 +141,10 @@ export async function run(argv: string[]): Promise<number> {
         'webhooks (/webhooks/{stripe|shopify|zendesk|hubspot}) and ad-network postbacks ' +
         '(/postbacks/{appsflyer|adjust|generic}/{token}), served by the same handlers as the Lambdas (local dev ' +
         'secrets: docs/webhooks.md). Events land in the local stream (DIR/stream/events) and, as the Kinesis trigger ' +
-        'does in AWS, an in-process event source mapping runs enrich on them continuously (batches of 100, 0.5 s ' +
-        'window, 3 retries, then DIR/state/enrich-on-failure.ndjson for "c360 redrive"): an event posted here is ' +
-        'in DIR/lake/bronze within seconds.',
+        'does in AWS, a consumer in a process of its own ("c360 enrich --follow", started and stopped with serve) ' +
+        'runs enrich on them continuously (batches of 100, 0.5 s window, 3 retries, then ' +
+        'DIR/state/enrich-on-failure.ndjson for "c360 redrive"): an event posted here is in DIR/lake/bronze within ' +
+        'seconds. If the consumer stops for good, serve answers 503 and exits 1.',
     )
     .option('--port <port>', 'port to listen on (0 = any free one)', intOption('--port', 0, 65535), 8088)
     .option(
@@ -148,10 +172,12 @@ export async function run(argv: string[]): Promise<number> {
     dataDir: values.data,
     enrich: !values['no-enrich'],
     geo: !values['no-geo'],
+    // The consumer in a process of its own, started from this same c360 (a core of its own).
+    consumerProcess: process.argv[1],
   });
   process.stdout.write(`listening on ${server.url}\n`);
   process.stdout.write(
-    server.mapping
+    server.mapping || server.consumer
       ? `events go through enrich into ${server.dataDir}/lake/bronze as they arrive; stop with Ctrl-C\n`
       : `events land in ${server.dataDir}/stream/events (run "c360 enrich" to process them); stop with Ctrl-C\n`,
   );

@@ -55,11 +55,12 @@ describe('c360 cost', () => {
   });
 
   it("reads the deployed configuration: the enrich function's memory and the number of alarms come from template.yaml", () => {
+    // The enrich function's own MemorySize, raised from 1024 to 4096 MB.
+    const at = templateText.indexOf('  EnrichFunction:\n');
+    const mem = templateText.indexOf('MemorySize: 1024', at);
+    expect([at > 0, mem > at]).toEqual([true, true]);
     const bigger = yamlParse(
-      templateText.replace(
-        'Description: Validate, enrich, dedupe and pseudonymize stream events into the lake\n      CodeUri: ./\n      Handler: index.handler\n      MemorySize: 1024',
-        'Description: Validate, enrich, dedupe and pseudonymize stream events into the lake\n      CodeUri: ./\n      Handler: index.handler\n      MemorySize: 4096',
-      ),
+      `${templateText.slice(0, mem)}MemorySize: 4096${templateText.slice(mem + 'MemorySize: 1024'.length)}`,
     ) as Record<string, unknown>;
     const big = estimateCost(bigger, retention, prices, 1e9);
     const base = estimateCost(template, retention, prices, 1e9);
