@@ -26,6 +26,18 @@ const endpointMemoryMb = (
     };
   }
 ).States.CreateEndpointConfig.Parameters.ProductionVariants[0]?.ServerlessConfig.MemorySizeInMB;
+/** The assumed workload figures the tests use, typed. */
+const assumed = prices.assumed as Record<
+  | 'peakToAverageTraffic'
+  | 'vaultNewPeoplePerEvent'
+  | 'vaultValuesPerEvent'
+  | 'scoredCustomersPerDailyEvent'
+  | 'scoringMsPerCustomer'
+  | 'scoringBytesPerCustomer'
+  | 'trainingRunsPerMonth'
+  | 'trainingHoursPerRun',
+  number
+>;
 const line = (e: ReturnType<typeof estimateCost>, c: string) =>
   e.components.find((l) => l.component === c)?.monthly_usd;
 
@@ -203,17 +215,7 @@ describe('c360 cost', () => {
 
   it('the shard checkpoint costs a read and a write per enrich batch: a batch per shard each batching window, or per BatchSize events', () => {
     const pr = prices.prices as { dynamodbPerMillionWrites: number; dynamodbPerMillionReads: number };
-    const a = prices.assumed as { [k: string]: number } & Record<
-      | 'peakToAverageTraffic'
-      | 'vaultNewPeoplePerEvent'
-      | 'vaultValuesPerEvent'
-      | 'scoredCustomersPerDailyEvent'
-      | 'scoringMsPerCustomer'
-      | 'scoringBytesPerCustomer'
-      | 'trainingRunsPerMonth'
-      | 'trainingHoursPerRun',
-      number
-    >;
+    const a = assumed;
     for (const n of [1e6, 1e9]) {
       const events = n * 30;
       const perSecond = (n / 86_400) * a.peakToAverageTraffic;
@@ -262,17 +264,7 @@ describe('c360 cost', () => {
 
   it('the churn endpoint priced as the training state machine creates it: serverless, by the second at its memory', () => {
     expect(endpointMemoryMb).toBe(2048);
-    const a = prices.assumed as { [k: string]: number } & Record<
-      | 'peakToAverageTraffic'
-      | 'vaultNewPeoplePerEvent'
-      | 'vaultValuesPerEvent'
-      | 'scoredCustomersPerDailyEvent'
-      | 'scoringMsPerCustomer'
-      | 'scoringBytesPerCustomer'
-      | 'trainingRunsPerMonth'
-      | 'trainingHoursPerRun',
-      number
-    >;
+    const a = assumed;
     const pr = prices.prices as Record<
       'sagemakerServerlessPerGbSecond' | 'sagemakerDataProcessedPerGb' | 'sagemakerMlM5LargeHour',
       number
