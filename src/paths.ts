@@ -19,7 +19,7 @@ export function projectRoot(): string {
  *   <data>/stream/events   the event stream (Kinesis' role)
  *   <data>/lake            the lake (S3's role): bronze/, quarantine/, landing/, silver/, gold/
  *   <data>/metrics         EMF metric documents (CloudWatch's role)
- *   <data>/state           checkpoints, dedupe log, keys, locks
+ *   <data>/state           checkpoints (stream, shard), keys, locks, suppression list
  *   <data>/vault           the PII vault
  */
 export const DEFAULT_DATA_DIR = '.c360';
