@@ -3,12 +3,13 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { holdProcessLock } from '../adapters/local/process-lock';
+import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { C360Error } from '../domain/errors';
 import { LATEST_VERSION } from '../domain/warehouse/migrations';
 import { withLakeLock } from '../etl/publish';
 import { localPaths } from '../paths';
 import { reapplyErasures } from './forget';
+import { holdConsumerLock } from './local-enrich';
 
 /**
  * `c360 backup` / `c360 restore`: a copy of the data folder's stores that a disaster cannot
@@ -64,12 +65,9 @@ async function filesUnder(root: string, part: string): Promise<string[]> {
 /** The data folder's consumer and ETL locks, held while `fn` runs (nothing else writes meanwhile). */
 async function quiesced<T>(dataDir: string, who: string, fn: () => Promise<T>): Promise<T> {
   const paths = localPaths(dataDir);
-  const release = await holdProcessLock({
-    lockPath: join(paths.state, 'enrich.lock'),
-    ownerPath: join(paths.state, 'enrich.owner'),
-    who,
-    busy: (holder) =>
-      new C360Error(`${holder} is working on ${paths.root}: stop it (c360 serve: Ctrl-C), then rerun ${who}`),
+  const release = await holdConsumerLock(paths.root, who, {
+    busy: (holder, root) =>
+      new C360Error(`${holder} is working on ${root}: stop it (c360 serve: Ctrl-C), then rerun ${who}`),
   });
   try {
     await mkdir(paths.lake, { recursive: true });
@@ -149,8 +147,6 @@ export async function verifyBackup(from: string): Promise<BackupManifest> {
   return m;
 }
 
-const lines = (text: string) => text.split('\n').filter((l) => l.trim());
-
 export async function restoreDataFolder(opts: {
   dataDir?: string;
   from: string;
@@ -170,9 +166,8 @@ export async function restoreDataFolder(opts: {
   }
   await mkdir(paths.root, { recursive: true });
   const restored = await quiesced(paths.root, 'c360 restore', async () => {
-    const currentSuppression = existsSync(join(paths.root, SUPPRESSION))
-      ? lines(await readFile(join(paths.root, SUPPRESSION), 'utf8'))
-      : [];
+    const suppression = new FileSuppressionList(join(paths.root, SUPPRESSION));
+    const current = await suppression.load();
     for (const part of BACKUP_PARTS) {
       say(`restoring ${part}/`);
       for (const rel of await filesUnder(paths.root, part))
@@ -183,16 +178,9 @@ export async function restoreDataFolder(opts: {
       await mkdir(dirname(target), { recursive: true, mode: 0o700 });
       await copyFile(join(opts.from, f.path), target);
     }
-    // Erasures are never rolled back: the list is the current one and the backup's together.
-    const saved = existsSync(join(paths.root, SUPPRESSION))
-      ? lines(await readFile(join(paths.root, SUPPRESSION), 'utf8'))
-      : [];
-    const suppressed = [...new Set([...saved, ...currentSuppression])];
-    if (suppressed.length) {
-      await mkdir(paths.state, { recursive: true, mode: 0o700 });
-      await writeFile(join(paths.root, SUPPRESSION), `${suppressed.join('\n')}\n`, { mode: 0o600 });
-    }
-    return { suppressed: suppressed.length };
+    // Erasures are never rolled back: the list is the backup's and the current one together.
+    await suppression.add([...current]);
+    return { suppressed: (await suppression.load()).size };
   });
   say('re-applying erasures');
   const again = await reapplyErasures({ dataDir: paths.root, onProgress: say });

@@ -102,29 +102,39 @@ export function createLocalEnrichHandler(dataDir?: string, opts: LocalEnrichOpti
 
 /**
  * The data folder's one stream consumer, as a Kinesis shard has one Lambda invocation at a time:
- * `c360 serve`, `c360 enrich`, `ingest-file`, `redrive` and the demo take this lock before they
- * enrich. Holding it, leases a crashed consumer left pending are its own to take over, at once,
- * instead of blocking their records for the lease. A consumer killed with the lock held leaves
- * behind, taken over at once once its process is gone (holdProcessLock).
+ * `c360 serve` (its consumer process), `c360 enrich`, `ingest-file`, `redrive` and the demo take
+ * this lock before they enrich, and `c360 backup` / `c360 restore` while they copy. A consumer
+ * killed with the lock held leaves it behind, taken over at once once its process is gone
+ * (holdProcessLock).
  */
 export async function openLocalConsumer(
   dataDir: string | undefined,
   who: string,
   opts: LocalEnrichOptions & { staleMs?: number } = {},
 ): Promise<{ handler: EnrichHandler; release: () => Promise<void> }> {
+  const release = await holdConsumerLock(dataDir, who, { staleMs: opts.staleMs });
+  return { handler: createLocalEnrichHandler(dataDir, opts), release };
+}
+
+/** The data folder's consumer lock alone (openLocalConsumer's, and what keeps a backup from a consumer). */
+export async function holdConsumerLock(
+  dataDir: string | undefined,
+  who: string,
+  opts: { staleMs?: number; busy?: (holder: string, root: string) => Error } = {},
+): Promise<() => Promise<void>> {
   const paths = localPaths(dataDir);
   await mkdir(paths.state, { recursive: true, mode: 0o700 });
-  const release = await holdProcessLock({
+  return holdProcessLock({
     lockPath: join(paths.state, 'enrich.lock'),
     ownerPath: join(paths.state, 'enrich.owner'),
     who,
     staleMs: opts.staleMs,
     busy: (holder) =>
+      opts.busy?.(holder, paths.root) ??
       new ConsumerBusyError(
         `${holder} is enriching ${paths.root} (one consumer per data folder, as one Lambda per shard): it enriches these events too; let it finish, or stop it and rerun`,
       ),
   });
-  return { handler: createLocalEnrichHandler(dataDir, opts), release };
 }
 
 export function toKinesisRecord(r: StoredStreamRecord): KinesisStreamRecord {

@@ -4,6 +4,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { emptyCheckpoint } from '../../domain/stream-checkpoint';
 import type { CheckpointStore, ShardCheckpoint } from '../../ports/checkpoint';
 
 export interface DynamoCheckpointOptions {
@@ -33,7 +34,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
         ConsistentRead: true,
       }),
     );
-    if (!Item) return { through: null, beyond: [], version: 0 };
+    if (!Item) return emptyCheckpoint();
     return {
       through: Item.through?.S ?? null,
       beyond: JSON.parse(Item.beyond?.S ?? '[]') as ShardCheckpoint['beyond'],

@@ -1,9 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { emptyCheckpoint as empty } from '../../domain/stream-checkpoint';
 import type { CheckpointStore, ShardCheckpoint } from '../../ports/checkpoint';
 import { replaceFile } from './files';
-
-const empty = (): ShardCheckpoint => ({ through: null, beyond: [], version: 0 });
 
 /** Shard checkpoints in memory (benches and tests of one process). */
 export class MemoryCheckpointStore implements CheckpointStore {

@@ -1,6 +1,7 @@
 import baselineFile from '../../../sql/warehouse/migrations/baseline.json';
 import { C360Error } from '../errors';
-import { DUCKDB, REDSHIFT, WAREHOUSE_TABLES, type WarehouseTable } from './model';
+import { lit } from '../sql';
+import { type Column, DUCKDB, REDSHIFT, WAREHOUSE_TABLES, type WarehouseTable } from './model';
 
 /**
  * Versioned warehouse migrations. The table model (model.ts) says what a warehouse built today
@@ -45,10 +46,12 @@ export interface TableShape {
 
 export const BASELINE = baselineFile as { version: number; tables: TableShape[] };
 
+const columnShape = (c: Column): string[] => [c.name, c.type, ...(c.notNull ? ['not null'] : [])];
+
 export function shapeOf(t: WarehouseTable): TableShape {
   return {
     name: t.name,
-    columns: t.columns.map((c) => [c.name, c.type, ...(c.notNull ? ['not null'] : [])]),
+    columns: t.columns.map(columnShape),
     key: t.key,
     dist: t.dist.style === 'KEY' ? `KEY(${t.dist.key})` : t.dist.style,
     sortKey: t.sortKey,
@@ -61,17 +64,21 @@ const modelTable = (name: string): WarehouseTable => {
   return t;
 };
 
+/** The model's column an `addColumn` step adds. */
+function addedColumn(step: { table: string; column: string }): Column {
+  const col = modelTable(step.table).columns.find((c) => c.name === step.column);
+  if (!col)
+    throw new C360Error(`a migration adds gold.${step.table}.${step.column}, which the model does not have`);
+  return col;
+}
+
 /** The baseline's tables after the migrations up to `version` (what such a warehouse holds). */
 export function shapesAt(version: number): Map<string, TableShape> {
   const shapes = new Map(BASELINE.tables.map((t) => [t.name, structuredClone(t)]));
   for (const m of MIGRATIONS.filter((x) => x.version <= version))
     for (const step of m.steps) {
       if ('addColumn' in step) {
-        const { table, column } = step.addColumn;
-        const col = modelTable(table).columns.find((c) => c.name === column);
-        if (!col)
-          throw new C360Error(`migration ${m.version}: gold.${table} has no column ${column} in the model`);
-        shapes.get(table)?.columns.push([col.name, col.type, ...(col.notNull ? ['not null'] : [])]);
+        shapes.get(step.addColumn.table)?.columns.push(columnShape(addedColumn(step.addColumn)));
       } else shapes.set(step.rebuild.table, shapeOf(modelTable(step.rebuild.table)));
     }
   return shapes;
@@ -87,8 +94,7 @@ export function stepStatements(
 ): string[] {
   if ('addColumn' in step) {
     const { table, column } = step.addColumn;
-    const col = modelTable(table).columns.find((c) => c.name === column);
-    if (!col) throw new C360Error(`gold.${table} has no column ${column} in the model`);
+    const col = addedColumn(step.addColumn);
     if (col.notNull)
       throw new C360Error(`gold.${table}.${column}: an added column must allow NULL (rows exist)`);
     return [
@@ -132,7 +138,6 @@ export const MIGRATIONS_TABLE_DDL = [
   'CREATE TABLE IF NOT EXISTS c360_meta.schema_migrations (version INTEGER NOT NULL, description VARCHAR(1000), applied_at TIMESTAMP)',
 ];
 
-const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const record = (version: number, description: string) =>
   `INSERT INTO c360_meta.schema_migrations (version, description, applied_at) VALUES (${version}, ${lit(description)}, CURRENT_TIMESTAMP)`;
 
