@@ -25,6 +25,7 @@ export const loadConfig = () =>
     [
       'DELIVERY_STREAM_NAME',
       'QUARANTINE_STREAM_NAME',
+      'RAW_ARCHIVE_STREAM_NAME',
       'CHECKPOINT_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
       'LAKE_BUCKET',
@@ -54,6 +55,7 @@ const suppression = new S3SuppressionList(config.LAKE_BUCKET);
 const buildDeps = async (): Promise<EnrichDeps> => ({
   delivery: new FirehoseDelivery({ deliveryStreamName: config.DELIVERY_STREAM_NAME }),
   quarantine: new FirehoseDelivery({ deliveryStreamName: config.QUARANTINE_STREAM_NAME }),
+  archive: new FirehoseDelivery({ deliveryStreamName: config.RAW_ARCHIVE_STREAM_NAME }),
   originals: new S3ObjectStore(config.LAKE_BUCKET),
   checkpoints: new DynamoCheckpointStore({ tableName: config.CHECKPOINT_TABLE_NAME }),
   enrich: {

@@ -123,3 +123,12 @@ export class DataQualityError extends C360Error {
     );
   }
 }
+
+/**
+ * Gold does not hold enough history to fit a model yet (a young deployment: fewer buyers than
+ * segments, or no customer old enough for the churn label). The daily pipeline goes on without
+ * scores (`modelVersion: none`) and says so; it is not a failure of the run.
+ */
+export class NotEnoughHistoryError extends C360Error {
+  override name = 'NotEnoughHistoryError';
+}

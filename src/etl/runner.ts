@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from '../adapters/local/files';
+import { FolderObjectStore } from '../adapters/local/object-store';
 import { C360Error, DataQualityError } from '../domain/errors';
+import { assertNoReprocessWriting } from '../domain/reprocess-journal';
 import { projectRoot } from '../paths';
 import { type Engine, lit, openDuckDb } from './duckdb';
 import { codeVersion, planLineage, runEvents, writeRunEvents } from './lineage';
@@ -238,6 +240,8 @@ async function runEtlLocked(opts: EtlOptions): Promise<EtlReport> {
   if (!DATE.test(opts.from) || !DATE.test(opts.to) || opts.from > opts.to) {
     throw new C360Error(`the run needs --from <= --to as YYYY-MM-DD dates, got ${opts.from} .. ${opts.to}`);
   }
+  // Days a reprocess is still writing hold two bronze versions of their events.
+  await assertNoReprocessWriting(new FolderObjectStore(opts.lakeDir), opts.from, opts.to);
   const hubLimit = opts.hubLimit ?? 50;
   if (!Number.isInteger(hubLimit) || hubLimit < 1)
     throw new C360Error(`the hub limit must be a positive integer, got ${hubLimit}`);

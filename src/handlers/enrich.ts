@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type {
   Context,
@@ -21,6 +22,7 @@ import { normalize } from '../domain/normalize';
 import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } from '../domain/partition';
 import { suppressionHash } from '../domain/privacy/erasure';
 import { type PiiVault, sealOriginals, type VaultValue, vaultSubject } from '../domain/privacy/vault';
+import { type ArchivedRecord, rawPrefix, sealRaw } from '../domain/raw-archive';
 import { SchemaRegistry } from '../domain/schema-registry';
 import {
   advanceCheckpoint,
@@ -75,6 +77,14 @@ export interface EnrichDeps {
   privacy?: { vault: PiiVault; keys: KeyWrapper };
   /** Erased identities (`c360 forget`): their later events are dropped and counted, never stored. */
   suppression?: SuppressionList;
+  /**
+   * The raw archive (domain/raw-archive.ts): every record as received, sealed (needs `privacy`),
+   * delivered before its events, so nothing reaches bronze that history could not recompute.
+   * AWS: its own Firehose stream into `raw/`; embedded: files under the lake's `raw/`.
+   */
+  archive?: Delivery;
+  /** The normalizer (domain/normalize): a reprocess runs the one the code ships now. */
+  normalize?: typeof normalize;
 }
 
 export interface EnrichStats {
@@ -86,6 +96,8 @@ export interface EnrichStats {
   /** Events of erased identities, dropped. */
   suppressed: number;
   failedRecords: number;
+  /** Records sealed into the raw archive. */
+  archived: number;
   /** Records skipped because an earlier batch already stored or quarantined their events. */
   redelivered: number;
   quarantinedByReason: Partial<Record<QuarantineReason, number>>;
@@ -100,6 +112,7 @@ export function emptyStats(records = 0): EnrichStats {
     duplicates: 0,
     suppressed: 0,
     failedRecords: 0,
+    archived: 0,
     redelivered: 0,
     quarantinedByReason: {},
   };
@@ -167,10 +180,16 @@ async function routeRecords(
     /** Records an earlier batch already handled (the shard checkpoint): not read again. */
     skip: ReadonlySet<number>;
   },
-): Promise<{ pending: Pending[]; quarantine: { recordIndex: number; q: QuarantineRecord }[] }> {
+): Promise<{
+  pending: Pending[];
+  quarantine: { recordIndex: number; q: QuarantineRecord }[];
+  raw: ArchiveCandidate[];
+}> {
   const { registry, maxEventBytes, quarantinedAt, stats } = opts;
   const suppressed = deps.suppression ? await deps.suppression.load() : null;
   const pending: Pending[] = [];
+  // Each record as received, for the raw archive (when there is one).
+  const raw: ArchiveCandidate[] = [];
   const seenInBatch = new Set<string>();
   const { quarantine, toQuarantine } = quarantineCollector(stats, quarantinedAt);
 
@@ -183,6 +202,7 @@ async function routeRecords(
       envelope = decodeEnvelope(text);
     } catch (err) {
       const original = text.includes('\uFFFD') ? bytes.toString('base64') : text;
+      if (deps.archive) raw.push({ recordIndex, text, receivedAt: quarantinedAt, subject: null });
       toQuarantine(
         recordIndex,
         original,
@@ -192,9 +212,15 @@ async function routeRecords(
       );
       return;
     }
+    // The archive keeps the record unless one of its events belongs to an erased person; it is
+    // sealed under the first subject its events name.
+    const archived: ArchiveCandidate | null = deps.archive
+      ? { recordIndex, text, receivedAt: envelope.receivedAt, subject: null }
+      : null;
+    if (archived) raw.push(archived);
     let outcome: ReturnType<typeof normalize>;
     try {
-      outcome = normalize(envelope);
+      outcome = (deps.normalize ?? normalize)(envelope);
     } catch (err) {
       // A normalizer bug must not poison the batch (Kinesis would redeliver it forever):
       // the record is kept in quarantine, replayable once the normalizer is fixed.
@@ -252,8 +278,10 @@ async function routeRecords(
       stats.events++;
       if (suppressed?.size && isSuppressed(event, suppressed, deps.enrich.pseudonymizer)) {
         stats.suppressed++;
+        if (archived) raw.splice(raw.indexOf(archived), 1);
         continue;
       }
+      if (archived && archived.subject === null) archived.subject = vaultSubject(event.identities);
       const key = eventKey(event);
       if (seenInBatch.has(key)) {
         stats.duplicates++;
@@ -270,10 +298,12 @@ async function routeRecords(
       });
     }
   });
-  return { pending, quarantine };
+  return { pending, quarantine, raw };
 }
 
 export const createEnrichHandler = (deps: EnrichDeps) => {
+  if (deps.archive && !deps.privacy)
+    throw new Error('the raw archive seals records with the PII vault: give the enrich stage `privacy` too');
   const registry = deps.registry ?? SchemaRegistry.default();
   const maxEventBytes = deps.maxEventBytes ?? 256 * 1024;
   const maxInline = deps.maxInlineOriginalBytes ?? 256 * 1024;
@@ -291,14 +321,18 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
         skip.add(i);
     });
     stats.redelivered = skip.size;
-    const { pending: routedPending, quarantine: routed } = await routeRecords(records, deps, {
+    const {
+      pending: routedPending,
+      quarantine: routed,
+      raw,
+    } = await routeRecords(records, deps, {
       registry,
       maxEventBytes,
       quarantinedAt,
       stats,
       skip,
     });
-    const pending = dropDeliveredBeyond(routedPending, records, checkpoints, stats);
+    let pending = dropDeliveredBeyond(routedPending, records, checkpoints, stats);
     let quarantine = routed;
 
     const failed = new Set<number>();
@@ -307,6 +341,16 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
       const r = records[i] as KinesisStreamRecord;
       return `${r.eventID.split(':')[0] ?? 'shard'}/${r.kinesis.sequenceNumber}`;
     };
+    // The archive first: a record whose raw copy is not stored is not stored at all yet (it and
+    // every later record fail, and Kinesis redelivers them).
+    if (deps.archive && raw.length) {
+      const cut = await archiveRaw(deps, raw, origin, stats);
+      if (cut < records.length) {
+        for (const r of raw) if (r.recordIndex >= cut) failed.add(r.recordIndex);
+        pending = pending.filter((p) => p.recordIndex < cut);
+        quarantine = quarantine.filter((q) => q.recordIndex < cut);
+      }
+    }
     const delivered = await deliverPending(deps, pending, origin, failed);
     stats.delivered = delivered.length;
 
@@ -431,6 +475,68 @@ async function writeCheckpoints(
     }
     if (!written) deps.metrics.addMetric('CheckpointWriteFailures', 'Count', 1);
   }
+}
+
+interface ArchiveCandidate {
+  recordIndex: number;
+  text: string;
+  receivedAt: string;
+  subject: string | null;
+}
+
+/** Firehose takes 1,000 KiB per record; a longer archive line is stored as an object of its own. */
+const MAX_ARCHIVE_LINE = 1000 * 1024 - 1;
+
+/**
+ * Seals the batch's raw records and delivers them to the archive. Returns the index of the first
+ * record whose copy was not stored (records.length when all were).
+ */
+async function archiveRaw(
+  deps: EnrichDeps,
+  raw: ArchiveCandidate[],
+  origin: (recordIndex: number) => string,
+  stats: EnrichStats,
+): Promise<number> {
+  const privacy = deps.privacy as NonNullable<EnrichDeps['privacy']>;
+  const sealed = await sealRaw(
+    privacy.vault,
+    privacy.keys,
+    raw.map((r) => ({
+      text: r.text,
+      receivedAt: r.receivedAt,
+      origin: origin(r.recordIndex),
+      subject: r.subject,
+    })),
+  );
+  const items: DeliveryItem[] = [];
+  const itemRecord: number[] = [];
+  let cut = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < sealed.length; i++) {
+    const a = sealed[i] as ArchivedRecord;
+    const r = raw[i] as ArchiveCandidate;
+    const line = JSON.stringify(a);
+    const prefix = rawPrefix(a.receivedAt);
+    if (line.length <= MAX_ARCHIVE_LINE) {
+      items.push({ prefix, line, origin: a.origin });
+      itemRecord.push(r.recordIndex);
+      continue;
+    }
+    try {
+      if (!deps.originals) throw new Error('no object store for archive lines above 1,000 KiB');
+      const name = a.origin.replace(/[^A-Za-z0-9_-]/g, '-');
+      await deps.originals.put(`${prefix}large-${name}.ndjson.gz`, gzipSync(`${line}\n`));
+    } catch (err) {
+      deps.logger.error('raw archive object not stored', err instanceof Error ? err : { err });
+      cut = Math.min(cut, r.recordIndex);
+    }
+  }
+  const result = items.length
+    ? await deliverOrFail(deps.archive as Delivery, items, deps.logger)
+    : { failed: [] };
+  for (const i of result.failed) cut = Math.min(cut, itemRecord[i] as number);
+  failpoint('enrich.archived');
+  stats.archived = raw.filter((r) => r.recordIndex < cut).length;
+  return Number.isFinite(cut) ? cut : Number.MAX_SAFE_INTEGER;
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LocalScorer } from '../adapters/local/local-scorer';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import { decodeMixed, parseCsv } from '../domain/batch/csv';
-import { C360Error } from '../domain/errors';
+import { C360Error, NotEnoughHistoryError } from '../domain/errors';
 import { addDays } from '../domain/instant';
 import { evaluateChurn, loadXgboost, telcoDataset, trainXgboost, XGB_PARAMS } from '../domain/models/churn';
 import {
@@ -81,6 +81,10 @@ export async function trainModels(opts: {
   const y = training.map((t) => t.label);
   const train = training.filter((t) => t.split === 'train');
   const test = training.filter((t) => t.split === 'validation');
+  if (!train.length || !test.length)
+    throw new NotEnoughHistoryError(
+      `churn needs customers seen before its cutoff ${cutoff} (labelled ${horizon} days later) in both splits; gold.churn_training has ${train.length} training and ${test.length} validation rows`,
+    );
   const xgb = await trainXgboost({
     features: CHURN_FEATURES,
     X: train.map((t) => t.x),

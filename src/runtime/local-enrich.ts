@@ -19,7 +19,7 @@ import { UserAgentCache } from '../domain/enrich/useragent';
 import { ConsumerBusyError } from '../domain/errors';
 import type { QuarantineReason } from '../domain/event';
 import { PiiVault } from '../domain/privacy/vault';
-import { createEnrichHandler, type EnrichStats, emptyStats } from '../handlers/enrich';
+import { createEnrichHandler, type EnrichDeps, type EnrichStats, emptyStats } from '../handlers/enrich';
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { KeyWrapper } from '../ports/key-wrapper';
@@ -79,11 +79,17 @@ export interface LocalEnrichOptions {
 }
 
 export function createLocalEnrichHandler(dataDir?: string, opts: LocalEnrichOptions = {}): EnrichHandler {
+  return createEnrichHandler(localEnrichDeps(dataDir, opts));
+}
+
+/** The embedded enrich stage's dependencies (a reprocess swaps the delivery and drops the archive). */
+export function localEnrichDeps(dataDir?: string, opts: LocalEnrichOptions = {}): EnrichDeps {
   const paths = localPaths(dataDir);
   const clock = opts.clock ?? systemClock;
-  return createEnrichHandler({
+  return {
     delivery: new LakeDelivery(paths.lake, () => clock.now()),
     quarantine: new LakeDelivery(paths.lake, () => clock.now()),
+    archive: new LakeDelivery(paths.lake, () => clock.now()),
     originals: new FolderObjectStore(paths.lake),
     checkpoints: new FileCheckpointStore(join(paths.state, 'checkpoints')),
     enrich: {
@@ -97,7 +103,7 @@ export function createLocalEnrichHandler(dataDir?: string, opts: LocalEnrichOpti
     clock,
     logger: new LocalLogger('c360-enrich'),
     metrics: new EmfMetrics('c360', 'c360-enrich', paths.metrics),
-  });
+  };
 }
 
 /**

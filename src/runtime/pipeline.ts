@@ -7,7 +7,7 @@ import { LocalScorer } from '../adapters/local/local-scorer';
 import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { writeReportsFor } from '../dashboards/reports';
-import { C360Error, DataQualityError } from '../domain/errors';
+import { C360Error, DataQualityError, NotEnoughHistoryError } from '../domain/errors';
 import { loadXgboost } from '../domain/models/churn';
 import { ModelRegistry } from '../domain/models/registry';
 import { bronzePartitions, completeness } from '../etl/completeness';
@@ -64,6 +64,8 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   SqlPrefixUri: 's3://c360-lake-local/artifacts/sql/',
   AlertTopicArn: 'arn:aws:sns:local:000000000000:c360-alerts',
   DailyPipelineArn: 'arn:aws:states:local:000000000000:stateMachine:c360-daily-pipeline',
+  BackfillArn: 'arn:aws:states:local:000000000000:stateMachine:c360-backfill',
+  ReprocessFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-reprocess',
   TrainStateMachineArn: 'arn:aws:states:local:000000000000:stateMachine:c360-train',
   PrivacyFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-privacy',
   SubjectAccessFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-subject-access',
@@ -242,12 +244,22 @@ function localPipelineSteps(opts: PipelineOptions, state: ScoringState) {
         const asOf = await featuresAsOf(lake, input.date as string, batches);
         let [churn, customer] = [await registry.live('churn'), await registry.live('customer')];
         if (asOf && (!churn || !customer || customer.training.asOf !== asOf)) {
-          await trainModels({
-            dataDir: opts.dataDir,
-            lakeDir: paths.lake,
-            benchmarks: opts.benchmarks,
-            score: false,
-          });
+          try {
+            await trainModels({
+              dataDir: opts.dataDir,
+              lakeDir: paths.lake,
+              benchmarks: opts.benchmarks,
+              score: false,
+            });
+          } catch (err) {
+            // A young lake: the run goes on with the live models (none yet: no scores today).
+            if (!(err instanceof NotEnoughHistoryError)) throw err;
+            opts.onState?.({
+              state: 'PrepareScoring',
+              type: 'succeeded',
+              detail: `models not trained: ${err.message}`,
+            });
+          }
           [churn, customer] = [await registry.live('churn'), await registry.live('customer')];
         }
         const live = await liveScoringModels(registry);
@@ -337,11 +349,15 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
     // The training state machine's stand-in, embedded: every model retrained on today's gold and
     // made live (in AWS the execution is started and runs on its own; the next day scores with it).
     StartRetraining: async () => {
+      // In AWS the training execution fails on its own (and alerts); the daily run has done its part.
       const r = await trainModels({
         dataDir: opts.dataDir,
         lakeDir: paths.lake,
         benchmarks: false,
         score: false,
+      }).catch((err) => {
+        if (err instanceof NotEnoughHistoryError) return { version: 'not-enough-history' };
+        throw err;
       });
       return {
         executionArn: `${LOCAL_SUBSTITUTIONS.TrainStateMachineArn}:retrain-${r.version}`,
@@ -519,7 +535,7 @@ export const alertTask =
  * What the alert Lambda's execution-status rule does in AWS: a run that failed without reaching
  * its Catch → alert path (or timed out, or was aborted) still alerts, through the same handler.
  */
-async function alertUnalerted(
+export async function alertUnalerted(
   machine: string,
   input: Record<string, string>,
   r: Omit<PipelineResult, 'alerts'>,

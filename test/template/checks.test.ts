@@ -69,6 +69,7 @@ describe('template.yaml', () => {
     expect(envNamesRead(src)).toEqual([
       'DELIVERY_STREAM_NAME',
       'QUARANTINE_STREAM_NAME',
+      'RAW_ARCHIVE_STREAM_NAME',
       'CHECKPOINT_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
       'LAKE_BUCKET',
@@ -163,6 +164,11 @@ describe('template.yaml', () => {
     for (const [layer, days] of Object.entries(layers)) {
       if (layer === 'vault') {
         expect(template).toContain(`VAULT_RETENTION_DAYS: '${days}'`);
+        continue;
+      }
+      if (layer === 'previous-versions') {
+        // Objects removed from the versioned bucket (a reprocess's previous bronze version).
+        expect(template).toMatch(new RegExp(`NoncurrentVersionExpiration:\\n\\s+NoncurrentDays: ${days}\\n`));
         continue;
       }
       const rule = new RegExp(`Prefix: ${layer}/\\n\\s+ExpirationInDays: (\\d+)`).exec(template);

@@ -1,4 +1,10 @@
-import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  paginateListObjectsV2,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import type { ObjectStore } from '../../ports/object-store';
 import { clientConfig } from './client-config';
 
@@ -28,5 +34,21 @@ export class S3ObjectStore implements ObjectStore {
     ))
       for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
     return keys.sort();
+  }
+  async remove(keys: readonly string[]): Promise<void> {
+    // DeleteObjects takes 1,000 keys a call and answers per key: a key it could not delete fails the call.
+    for (let i = 0; i < keys.length; i += 1000) {
+      const res = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+      const errors = res.Errors ?? [];
+      if (errors.length)
+        throw new Error(
+          `S3 did not delete ${errors.length} of ${Math.min(1000, keys.length - i)} objects (first: ${errors[0]?.Key}: ${errors[0]?.Code} ${errors[0]?.Message})`,
+        );
+    }
   }
 }

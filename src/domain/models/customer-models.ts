@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { kmeans } from 'ml-kmeans';
+import { NotEnoughHistoryError } from '../errors';
 import {
   type BgNbdParams,
   clv,
@@ -86,7 +87,9 @@ export function nearest(centroids: number[][], x: number[]): number {
 export function fitCustomerModels(rows: readonly (RfmRow & { features?: number[] })[]): CustomerModels {
   const buyers = rows.filter((r) => r.buyer).sort(byId);
   if (buyers.length < SEGMENT_NAMES.length)
-    throw new Error(`the customer models need at least ${SEGMENT_NAMES.length} buyers, got ${buyers.length}`);
+    throw new NotEnoughHistoryError(
+      `the customer models need at least ${SEGMENT_NAMES.length} buyers, got ${buyers.length}`,
+    );
   const bgnbd = fitBgNbd(buyers);
   const gammagamma = fitGammaGamma(buyers);
   const raw = buyers.map(rfmVector);

@@ -91,6 +91,42 @@ export class PiiVault {
     return n;
   }
 
+  /**
+   * Seals texts under their subjects' data keys (created when absent, as `put` does), with the
+   * purpose bound as associated data: forgetting a subject makes every copy unreadable, wherever
+   * it is stored (the raw archive, ports of this vault's keys). Keys are read in one batch.
+   */
+  async sealFor(bySubject: ReadonlyMap<string, string[]>, purpose: string): Promise<Map<string, string[]>> {
+    const subjects = [...bySubject.keys()];
+    const out = new Map<string, string[]>();
+    if (!subjects.length) return out;
+    const stored = await this.store.getKeys(subjects);
+    for (let i = 0; i < subjects.length; i += KEY_CONCURRENCY) {
+      await Promise.all(
+        subjects.slice(i, i + KEY_CONCURRENCY).map(async (subject) => {
+          const key = (await this.keyOf(subject, true, stored.get(subject) ?? null)) as Buffer;
+          const aad = `${purpose}:${subject}`;
+          out.set(
+            subject,
+            (bySubject.get(subject) ?? []).map((t) => seal(t, key, aad)),
+          );
+        }),
+      );
+    }
+    return out;
+  }
+
+  /**
+   * Opens texts `sealFor` sealed under the subject; null when the subject has no key (it was
+   * forgotten, so nothing sealed under it can be read again).
+   */
+  async openFor(subject: string, sealed: readonly string[], purpose: string): Promise<string[] | null> {
+    const key = await this.keyOf(subject, false);
+    if (!key) return null;
+    const aad = `${purpose}:${subject}`;
+    return sealed.map((s) => open(s, key, aad).toString('utf8'));
+  }
+
   /** The subject's clear values (empty for an unknown or forgotten subject). */
   async reveal(subject: string): Promise<VaultValue[]> {
     const key = await this.keyOf(subject, false);

@@ -100,6 +100,7 @@ describe('model registry', () => {
     await expect(registry.live('churn')).rejects.toThrow(SyntaxError);
     const denied = new ModelRegistry({
       put: async () => {},
+      remove: async () => {},
       list: async () => [],
       get: async () => {
         throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
@@ -108,6 +109,7 @@ describe('model registry', () => {
     await expect(denied.record('churn')).rejects.toThrow('Access Denied');
     const s3Missing = new ModelRegistry({
       put: async () => {},
+      remove: async () => {},
       list: async () => [],
       get: async () => {
         throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
