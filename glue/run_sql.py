@@ -354,7 +354,19 @@ for step in plan["steps"]:
         df.coalesce(1).write.mode("overwrite").parquet(f"{staging}/{step['path']}")
         outputs.append({**step, "version": version})
     elif kind in ("table", "temp"):
-        df = spark.sql(sql).localCheckpoint()
+        df = spark.sql(sql)
+        old = stored(f"{lake}/{step['path']}") if kind == "table" and step.get("retain") else None
+        if old is not None:
+            # History that outlives silver: stored rows older than silver's oldest day stay as
+            # they are (src/etl/steps/table.ts does the same embedded).
+            date, key = step["retain"]["date"], step["retain"]["key"]
+            horizon = spark.sql("SELECT CAST(min(CAST(dt AS DATE)) AS STRING) AS h FROM silver_events").collect()[0]["h"]
+            kept = old.where(f"CAST({date} AS DATE) < DATE'{horizon}'" if horizon else "TRUE")
+            if step["retain"].get("prefer", "stored") == "stored":
+                df = kept.unionByName(df.join(kept.select(key), key, "left_anti"), allowMissingColumns=True)
+            else:
+                df = df.unionByName(kept.join(df.select(key), key, "left_anti"), allowMissingColumns=True)
+        df = df.localCheckpoint()
         df.createOrReplaceTempView(name)
         if kind == "table":
             df.coalesce(1).write.mode("overwrite").parquet(f"{staging}/{step['path']}")

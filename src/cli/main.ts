@@ -81,6 +81,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'restore a backup, keep every erasure and apply them again (restore --from DIR)',
     load: () => import('./commands/restore'),
   },
+  reprocess: {
+    summary:
+      "apply this version's normalizer to history: raw archive → new bronze → rebuild (reprocess --from D --to D)",
+    load: () => import('./commands/reprocess'),
+  },
   retention: {
     summary:
       "drop partitions older than each layer's retention (retention apply [--dry-run]; config/retention.json)",

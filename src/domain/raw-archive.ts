@@ -46,6 +46,7 @@ export interface RawRecord {
 export async function sealRaw(
   vault: PiiVault,
   keys: KeyWrapper,
+  known: Map<string, Buffer> | undefined,
   records: readonly RawRecord[],
 ): Promise<ArchivedRecord[]> {
   const bySubject = new Map<string, string[]>();
@@ -58,7 +59,7 @@ export async function sealRaw(
       else bySubject.set(r.subject, [r.text]);
     }
   }
-  const sealed = await vault.sealFor(bySubject, RAW_PURPOSE);
+  const sealed = await vault.sealFor(bySubject, RAW_PURPOSE, known);
   const batchKey = unowned ? await keys.generate({ purpose: RAW_PURPOSE }) : null;
   const wrapped = batchKey?.wrapped.toString('base64');
   const next = new Map<string, number>();

@@ -20,6 +20,13 @@ export interface PipelineStep {
   touched?: string;
   /** Parameters of this step's SQL (`${name}`), beside the run's: one SQL file serves several steps. */
   params?: Record<string, string>;
+  /**
+   * table: history that outlives silver. Rows whose `date` is before silver's oldest event date
+   * (what silver's retention has not expired) are kept as stored, and their `key`s are not taken
+   * from the recomputation; newer rows are recomputed from silver as usual. `prefer`: whose row
+   * wins for a key both hold (default stored: a fact whose early events silver no longer holds).
+   */
+  retain?: { date: string; key: string; prefer?: 'stored' | 'recomputed' };
 }
 
 export interface StepReport {

@@ -341,17 +341,19 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
       const r = records[i] as KinesisStreamRecord;
       return `${r.eventID.split(':')[0] ?? 'shard'}/${r.kinesis.sequenceNumber}`;
     };
+    // The vault keys this batch read or created (the archive's, then the clear values'): one read each.
+    const knownKeys = new Map<string, Buffer>();
     // The archive first: a record whose raw copy is not stored is not stored at all yet (it and
     // every later record fail, and Kinesis redelivers them).
     if (deps.archive && raw.length) {
-      const cut = await archiveRaw(deps, raw, origin, stats);
+      const cut = await archiveRaw(deps, raw, origin, stats, knownKeys);
       if (cut < records.length) {
         for (const r of raw) if (r.recordIndex >= cut) failed.add(r.recordIndex);
         pending = pending.filter((p) => p.recordIndex < cut);
         quarantine = quarantine.filter((q) => q.recordIndex < cut);
       }
     }
-    const delivered = await deliverPending(deps, pending, origin, failed);
+    const delivered = await deliverPending(deps, pending, origin, failed, knownKeys);
     stats.delivered = delivered.length;
 
     // Kinesis redelivers from the first failed record on: a quarantine line written now for a
@@ -496,11 +498,13 @@ async function archiveRaw(
   raw: ArchiveCandidate[],
   origin: (recordIndex: number) => string,
   stats: EnrichStats,
+  known: Map<string, Buffer>,
 ): Promise<number> {
   const privacy = deps.privacy as NonNullable<EnrichDeps['privacy']>;
   const sealed = await sealRaw(
     privacy.vault,
     privacy.keys,
+    known,
     raw.map((r) => ({
       text: r.text,
       receivedAt: r.receivedAt,
@@ -548,6 +552,7 @@ async function deliverPending(
   toDeliver: Pending[],
   origin: (recordIndex: number) => string,
   failed: Set<number>,
+  knownKeys: Map<string, Buffer>,
 ): Promise<Pending[]> {
   // The clear values go to the vault before their tokens reach the lake. A vault failure fails
   // the batch, which Kinesis redelivers; vault entries are idempotent.
@@ -557,7 +562,11 @@ async function deliverPending(
       if (p.subject) bySubject.set(p.subject, [...(bySubject.get(p.subject) ?? []), ...p.clear]);
     }
     if (bySubject.size)
-      deps.metrics.addMetric('VaultValuesStored', 'Count', await deps.privacy.vault.put(bySubject));
+      deps.metrics.addMetric(
+        'VaultValuesStored',
+        'Count',
+        await deps.privacy.vault.put(bySubject, knownKeys),
+      );
   }
   const items: DeliveryItem[] = toDeliver.map((p) => ({
     prefix: p.prefix,

@@ -139,6 +139,7 @@ const ENRICH_STACK = [
   'EnrichFailureQueue',
   'BronzeDeliveryStream',
   'QuarantineDeliveryStream',
+  'RawArchiveDeliveryStream',
 ];
 
 /** A stream envelope as the ingest function writes it: a Segment identify (with traits) or track. */
@@ -299,6 +300,7 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       'EnrichFailureQueue',
       'BronzeDeliveryStream',
       'QuarantineDeliveryStream',
+      'RawArchiveDeliveryStream',
     ]);
     const keyHash = createHash('sha256').update(WRITE_KEY).digest('hex');
     await stack.clients.secrets.send(
@@ -1010,7 +1012,7 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     const machines = Object.entries(template.Resources).filter(
       ([, r]) => r.Type === 'AWS::Serverless::StateMachine',
     );
-    expect(machines.length).toBe(5);
+    expect(machines.length).toBe(6);
     // What each machine's failure looks like: its Fail state's error, and the state its alert names.
     const failing: Record<string, { error: string; alert: RegExp } | undefined> = {
       DailyPipeline: {
@@ -1026,6 +1028,10 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       ExportPersonStateMachine: {
         error: 'PipelineFailed',
         alert: /^c360 subject access \(execution \w*\) failed: Lambda\.\w+/,
+      },
+      ReprocessStateMachine: {
+        error: 'ReprocessFailed',
+        alert: /^c360 reprocess \w* failed: Lambda\.\w+/,
       },
     };
     for (const [id, r] of machines) {
@@ -1063,7 +1069,11 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       const expected = failing[id];
       if (!expected) continue; // the backfill only starts the daily machine: nothing of its own to alert
       const input =
-        id === 'ForgetStateMachine' || id === 'ExportPersonStateMachine' ? '{"userId": "u-1"}' : '{}';
+        id === 'ForgetStateMachine' || id === 'ExportPersonStateMachine'
+          ? '{"userId": "u-1"}'
+          : id === 'ReprocessStateMachine'
+            ? '{"from": "2026-11-01", "to": "2026-11-02"}'
+            : '{}';
       const { executionArn } = await sfn.send(
         new StartExecutionCommand({ stateMachineArn: created.stateMachineArn, input }),
       );

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { loadWarehouse } from '../../warehouse/embedded';
+import { reconcileLakeWarehouse } from '../../warehouse/reconcile';
 import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
 import { progressReporter } from '../progress';
@@ -16,22 +17,45 @@ export async function run(argv: string[]): Promise<number> {
         'everything in gold; --date/--from/--to: only rows of those days in the dated facts. Loading twice ' +
         'changes nothing. Each load ends by refilling the pre-aggregated reporting tables the dashboards read ' +
         '(sql/warehouse/reporting/, the files marked -- materialized:) in one transaction. Query it with: ' +
-        'c360 query --warehouse "SELECT * FROM reporting.kpis".',
+        'c360 query --warehouse "SELECT * FROM reporting.kpis". reconcile: every day of the gold facts that keep ' +
+        'history past silver, lake against warehouse (exit 1 when a day differs, listing only those; --all lists every day).',
     )
-    .argument('<action>', 'load')
+    .argument('<action>', 'load | reconcile')
+    .option('--all', 'reconcile: list the days that agree too')
     .option('--date <YYYY-MM-DD>', 'one day')
     .option('--from <YYYY-MM-DD>', 'first day')
     .option('--to <YYYY-MM-DD>', 'last day (default: --from)')
     .addOption(formatOption())
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR);
-  const parsed = parseWith<{ date?: string; from?: string; to?: string; format: string; data: string }>(
-    cmd,
-    argv,
-  );
+  const parsed = parseWith<{
+    date?: string;
+    from?: string;
+    to?: string;
+    all?: boolean;
+    format: string;
+    data: string;
+  }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   const o = parsed.opts;
+  if (parsed.args[0] === 'reconcile') {
+    const rows = await reconcileLakeWarehouse({ dataDir: o.data, lakeDir: localPaths(o.data).lake });
+    const diverged = rows.filter((r) => !r.agrees);
+    process.stdout.write(formatRows((o.all ? rows : diverged).map((r) => ({ ...r })), o.format));
+    if (diverged.length) {
+      process.stderr.write(
+        `c360 warehouse: ${diverged.length} table-day(s) differ between the lake and the warehouse: reload them (c360 warehouse load --date D), or rebuild gold (c360 etl) if the lake lost them\n`,
+      );
+      return 1;
+    }
+    process.stderr.write(
+      `c360 warehouse: the lake and the warehouse agree on all ${rows.length} table-days\n`,
+    );
+    return 0;
+  }
   if (parsed.args[0] !== 'load') {
-    process.stderr.write(`c360 warehouse: unknown action "${parsed.args[0]}" (use: c360 warehouse load)\n`);
+    process.stderr.write(
+      `c360 warehouse: unknown action "${parsed.args[0]}" (use: c360 warehouse load | reconcile)\n`,
+    );
     return 2;
   }
   const from = o.date ?? o.from;

@@ -42,23 +42,43 @@ export class PiiVault {
     const id = wrapped.toString('base64');
     const hit = this.unwrapped.get(id);
     if (hit) return hit;
-    const key = await this.keys.unwrap(wrapped, { purpose: 'vault', subject });
+    return this.remember(id, await this.keys.unwrap(wrapped, { purpose: 'vault', subject }));
+  }
+
+  private remember(id: string, key: Buffer): Buffer {
     if (this.unwrapped.size >= this.cacheSize)
       this.unwrapped.delete(this.unwrapped.keys().next().value as string);
     this.unwrapped.set(id, key);
     return key;
   }
 
-  private async keyOf(subject: string, create: boolean, stored?: Buffer | null): Promise<Buffer | null> {
+  private async keyOf(
+    subject: string,
+    create: boolean,
+    stored?: Buffer | null,
+    known?: Map<string, Buffer>,
+  ): Promise<Buffer | null> {
     const context = { purpose: 'vault', subject };
     let wrapped = stored === undefined ? await this.store.getKey(subject) : stored;
     if (!wrapped) {
       if (!create) return null;
       const fresh = await this.keys.generate(context);
       wrapped = await this.store.putKeyIfAbsent(subject, fresh.wrapped);
-      if (wrapped === fresh.wrapped) return fresh.plaintext;
+      known?.set(subject, wrapped);
+      if (wrapped === fresh.wrapped) return this.remember(wrapped.toString('base64'), fresh.plaintext);
     }
     return this.unwrap(subject, wrapped);
+  }
+
+  /**
+   * The wrapped keys of subjects, read in one batch except those `known` already holds (what an
+   * earlier call in the same batch read or created); what is read is added to `known`.
+   */
+  private async storedKeys(subjects: string[], known?: Map<string, Buffer>): Promise<Map<string, Buffer>> {
+    if (!known) return this.store.getKeys(subjects);
+    const missing = subjects.filter((s) => !known.has(s));
+    if (missing.length) for (const [s, k] of await this.store.getKeys(missing)) known.set(s, k);
+    return known;
   }
 
   /**
@@ -66,10 +86,10 @@ export class PiiVault {
    * subjects' keys are read in one batch, the missing ones created (one KMS data key and one
    * conditional write each, a few at a time), and all entries written in batches.
    */
-  async put(bySubject: Map<string, VaultValue[]>): Promise<number> {
+  async put(bySubject: Map<string, VaultValue[]>, known?: Map<string, Buffer>): Promise<number> {
     const subjects = [...bySubject].filter(([, v]) => v.length).map(([s]) => s);
     if (!subjects.length) return 0;
-    const stored = await this.store.getKeys(subjects);
+    const stored = await this.storedKeys(subjects, known);
     const entries = new Map<string, VaultEntry[]>();
     let n = 0;
     for (let i = 0; i < subjects.length; i += KEY_CONCURRENCY) {
@@ -96,15 +116,19 @@ export class PiiVault {
    * purpose bound as associated data: forgetting a subject makes every copy unreadable, wherever
    * it is stored (the raw archive, ports of this vault's keys). Keys are read in one batch.
    */
-  async sealFor(bySubject: ReadonlyMap<string, string[]>, purpose: string): Promise<Map<string, string[]>> {
+  async sealFor(
+    bySubject: ReadonlyMap<string, string[]>,
+    purpose: string,
+    known?: Map<string, Buffer>,
+  ): Promise<Map<string, string[]>> {
     const subjects = [...bySubject.keys()];
     const out = new Map<string, string[]>();
     if (!subjects.length) return out;
-    const stored = await this.store.getKeys(subjects);
+    const stored = await this.storedKeys(subjects, known);
     for (let i = 0; i < subjects.length; i += KEY_CONCURRENCY) {
       await Promise.all(
         subjects.slice(i, i + KEY_CONCURRENCY).map(async (subject) => {
-          const key = (await this.keyOf(subject, true, stored.get(subject) ?? null)) as Buffer;
+          const key = (await this.keyOf(subject, true, stored.get(subject) ?? null, known)) as Buffer;
           const aad = `${purpose}:${subject}`;
           out.set(
             subject,

@@ -17,7 +17,7 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the eleven functions', () => {
+  it('the template declares the twelve functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'AlertFunction',
       'ArtifactsFunction',
@@ -27,6 +27,7 @@ describe('Lambda bundles', () => {
       'PipelineStepsFunction',
       'PrivacyFunction',
       'RealtimeFunction',
+      'ReprocessFunction',
       'ScoreFunction',
       'SubjectAccessFunction',
       'WebhooksFunction',
