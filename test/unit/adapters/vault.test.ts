@@ -250,7 +250,14 @@ describe('PII vault on AWS (KMS + DynamoDB)', () => {
     ddb
       .on(QueryCommand)
       .resolves({ Items: [{ subject: { S: 'user_id:42' }, id: { S: 'e1' }, sealed: { S: sealed } }] });
+    // The container that created the key reuses it; another one (a new vault) unwraps it with KMS.
     expect(await vault.reveal('user_id:42')).toEqual([{ kind: 'name', field: 'firstName', value: 'Ada' }]);
+    expect(kms.commandCalls(DecryptCommand)).toHaveLength(0);
+    const other = new PiiVault(
+      new DynamoVaultStore({ keysTable: 'keys', entriesTable: 'entries' }, new DynamoDBClient({})),
+      new KmsKeyWrapper('alias/c360-vault', new KMSClient({})),
+    );
+    expect(await other.reveal('user_id:42')).toEqual([{ kind: 'name', field: 'firstName', value: 'Ada' }]);
     expect(kms.commandCalls(DecryptCommand)[0]?.args[0].input).toMatchObject({
       KeyId: 'alias/c360-vault',
       EncryptionContext: { purpose: 'vault', subject: 'user_id:42' },
