@@ -40,7 +40,12 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.args[0] === 'reconcile') {
     const rows = await reconcileLakeWarehouse({ dataDir: o.data, lakeDir: localPaths(o.data).lake });
     const diverged = rows.filter((r) => !r.agrees);
-    process.stdout.write(formatRows((o.all ? rows : diverged).map((r) => ({ ...r })), o.format));
+    process.stdout.write(
+      formatRows(
+        (o.all ? rows : diverged).map((r) => ({ ...r })),
+        o.format,
+      ),
+    );
     if (diverged.length) {
       process.stderr.write(
         `c360 warehouse: ${diverged.length} table-day(s) differ between the lake and the warehouse: reload them (c360 warehouse load --date D), or rebuild gold (c360 etl) if the lake lost them\n`,
