@@ -59,7 +59,7 @@ export type ReprocessStep =
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const emptyCounts = (): ReprocessCounts => ({
+export const emptyCounts = (): ReprocessCounts => ({
   objects: 0,
   records: 0,
   erased: 0,

@@ -12,6 +12,7 @@ import { normalize } from '../../src/domain/normalize';
 import { writeJournal } from '../../src/domain/reprocess-journal';
 import { runEtl } from '../../src/etl/runner';
 import { createEnrichHandler } from '../../src/handlers/enrich';
+import { emptyCounts } from '../../src/handlers/reprocess';
 import { localPaths } from '../../src/paths';
 import { fixedClock } from '../../src/ports/clock';
 import { forgetLocal } from '../../src/runtime/forget';
@@ -184,17 +185,7 @@ describe('reprocess: a normalizer fix reaches history', () => {
       state: 'writing',
       startedAt: '2026-04-10T08:00:00.000Z',
       updatedAt: '2026-04-10T08:00:00.000Z',
-      counts: {
-        objects: 0,
-        records: 0,
-        erased: 0,
-        delivered: 0,
-        quarantined: 0,
-        duplicates: 0,
-        suppressed: 0,
-        written: 0,
-        retired: 0,
-      },
+      counts: emptyCounts(),
     });
     await expect(runEtl({ lakeDir: paths.lake, from: '2026-03-05', to: '2026-03-06' })).rejects.toThrow(
       /reprocess r1 is writing .*2026-03-02\.\.2026-03-05.*--resume r1/,
