@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { GeoipLiteLookup } from '../src/adapters/geoip';
 import { MemoryCheckpointStore } from '../src/adapters/local/checkpoint';
+import { FileVaultStore } from '../src/adapters/local/file-vault';
 import { MemoryDelivery } from '../src/adapters/local/lake-delivery';
+import { LocalKeyWrapper } from '../src/adapters/local/local-key-wrapper';
 import { EmfMetrics, LocalLogger } from '../src/adapters/local/telemetry';
 import { type GeoLookup, noGeo } from '../src/domain/enrich/geo';
 import { Pseudonymizer } from '../src/domain/enrich/pii';
@@ -12,6 +18,7 @@ import { eventKey, type RawEnvelope } from '../src/domain/event';
 import { normalize } from '../src/domain/normalize';
 import type { CanonicalDraft } from '../src/domain/normalize/types';
 import { bronzePartition, bronzePrefix } from '../src/domain/partition';
+import { PiiVault } from '../src/domain/privacy/vault';
 import { SchemaRegistry } from '../src/domain/schema-registry';
 import { createEnrichHandler } from '../src/handlers/enrich';
 import { systemClock } from '../src/ports/clock';
@@ -54,12 +61,20 @@ export async function run(): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   // cold: every round starts with empty user-agent and HMAC caches (a new container's first
   // batch); warm: the caches persist across rounds, as in a warm Lambda's later batches.
+  // privacy: the PII vault (embedded files) keeps the clear values; archive: every record is also
+  // sealed under its person's vault key into the raw archive, as deployed. Warm: the vault keys
+  // exist (the warm-up rounds created them), as for returning people.
+  const vaultDir = await mkdtemp(join(tmpdir(), 'c360-bench-vault-'));
+  const keys = new LocalKeyWrapper(randomBytes(32));
+  const privacy = { vault: new PiiVault(new FileVaultStore(vaultDir), keys), keys };
   const variants = [
-    { withGeo: false, caches: 'cold' },
-    { withGeo: true, caches: 'cold' },
-    { withGeo: false, caches: 'warm' },
+    { withGeo: false, caches: 'cold', vault: 'none' },
+    { withGeo: true, caches: 'cold', vault: 'none' },
+    { withGeo: false, caches: 'warm', vault: 'none' },
+    { withGeo: false, caches: 'warm', vault: 'clear_values' },
+    { withGeo: false, caches: 'warm', vault: 'clear_values_and_archive' },
   ] as const;
-  for (const { withGeo, caches } of variants) {
+  for (const { withGeo, caches, vault } of variants) {
     const lookup = withGeo ? geo : noGeo;
     const warm = enrichContext(lookup);
     const runOnce = async () => {
@@ -68,6 +83,8 @@ export async function run(): Promise<Record<string, unknown>[]> {
         delivery,
         quarantine: new MemoryDelivery(),
         checkpoints: new MemoryCheckpointStore(),
+        ...(vault === 'none' ? {} : { privacy }),
+        ...(vault === 'clear_values_and_archive' ? { archive: new MemoryDelivery() } : {}),
         enrich: caches === 'warm' ? warm : enrichContext(lookup),
         clock: systemClock,
         logger: new LocalLogger('bench', 'silent'),
@@ -99,6 +116,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
       bench: 'enrich',
       geo: withGeo,
       caches,
+      vault,
       batch: N,
       avg_record_bytes: avgBytes,
       records_per_s: Math.round(rate),

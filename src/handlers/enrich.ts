@@ -22,7 +22,7 @@ import { normalize } from '../domain/normalize';
 import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } from '../domain/partition';
 import { suppressionHash } from '../domain/privacy/erasure';
 import { type PiiVault, sealOriginals, type VaultValue, vaultSubject } from '../domain/privacy/vault';
-import { type ArchivedRecord, rawPrefix, sealRaw } from '../domain/raw-archive';
+import { type ArchivedRecord, archiveLine, rawPrefix, sealRaw } from '../domain/raw-archive';
 import { SchemaRegistry } from '../domain/schema-registry';
 import {
   advanceCheckpoint,
@@ -518,7 +518,7 @@ async function archiveRaw(
   for (let i = 0; i < sealed.length; i++) {
     const a = sealed[i] as ArchivedRecord;
     const r = raw[i] as ArchiveCandidate;
-    const line = JSON.stringify(a);
+    const line = archiveLine(a);
     const prefix = rawPrefix(a.receivedAt);
     if (line.length <= MAX_ARCHIVE_LINE) {
       items.push({ prefix, line, origin: a.origin });

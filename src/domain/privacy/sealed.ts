@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 
 /**
  * Authenticated encryption of one value under a 256-bit data key (AES-256-GCM, random 96-bit IV,
@@ -7,8 +7,26 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  */
 const b64 = (b: Buffer) => b.toString('base64url');
 
+/**
+ * IVs come from a pool of random bytes refilled 4,096 IVs at a time: one call to the system's
+ * random source instead of one per value (a seal per archived record made it the hot spot). Each
+ * IV is used once, so they stay uniformly random and unique per key as GCM requires.
+ */
+const IV_BYTES = 12;
+const ivPool = Buffer.alloc(IV_BYTES * 4096);
+let ivNext = ivPool.length;
+function nextIv(): Buffer {
+  if (ivNext === ivPool.length) {
+    randomFillSync(ivPool);
+    ivNext = 0;
+  }
+  const iv = Buffer.from(ivPool.subarray(ivNext, ivNext + IV_BYTES));
+  ivNext += IV_BYTES;
+  return iv;
+}
+
 export function seal(plaintext: Buffer | string, key: Buffer, aad = ''): string {
-  const iv = randomBytes(12);
+  const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

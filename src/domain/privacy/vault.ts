@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { KeyWrapper } from '../../ports/key-wrapper';
 import type { VaultEntry, VaultStore } from '../../ports/vault';
 import type { IdentityKey } from '../event';
@@ -31,12 +32,22 @@ export class PiiVault {
    * shredded subject (its wrapped key deleted) never reuses its old key.
    */
   private readonly unwrapped = new Map<string, Buffer>();
+  /**
+   * Subjects' wrapped keys as the store last returned them, for a minute: a person in every batch
+   * costs one key read a minute, not one a batch. A minute is far inside the erasure's wait
+   * between suppressing a person and shredding their key (SUPPRESSION_WAIT_SECONDS, 300), and a
+   * suppressed person's events never reach the vault, so no shredded key is used again.
+   */
+  private readonly wrappedOf: LRUCache<string, Buffer>;
 
   constructor(
     private readonly store: VaultStore,
     private readonly keys: KeyWrapper,
     private readonly cacheSize = 10_000,
-  ) {}
+    wrappedTtlMs = 60_000,
+  ) {
+    this.wrappedOf = new LRUCache({ max: cacheSize, ttl: wrappedTtlMs });
+  }
 
   private async unwrap(subject: string, wrapped: Buffer): Promise<Buffer> {
     const id = wrapped.toString('base64');
@@ -65,6 +76,7 @@ export class PiiVault {
       const fresh = await this.keys.generate(context);
       wrapped = await this.store.putKeyIfAbsent(subject, fresh.wrapped);
       known?.set(subject, wrapped);
+      this.wrappedOf.set(subject, wrapped);
       if (wrapped === fresh.wrapped) return this.remember(wrapped.toString('base64'), fresh.plaintext);
     }
     return this.unwrap(subject, wrapped);
@@ -74,10 +86,20 @@ export class PiiVault {
    * The wrapped keys of subjects, read in one batch except those `known` already holds (what an
    * earlier call in the same batch read or created); what is read is added to `known`.
    */
-  private async storedKeys(subjects: string[], known?: Map<string, Buffer>): Promise<Map<string, Buffer>> {
-    if (!known) return this.store.getKeys(subjects);
-    const missing = subjects.filter((s) => !known.has(s));
-    if (missing.length) for (const [s, k] of await this.store.getKeys(missing)) known.set(s, k);
+  private async storedKeys(subjects: string[], given?: Map<string, Buffer>): Promise<Map<string, Buffer>> {
+    const known = given ?? new Map<string, Buffer>();
+    const missing: string[] = [];
+    for (const s of subjects) {
+      if (known.has(s)) continue;
+      const cached = this.wrappedOf.get(s);
+      if (cached) known.set(s, cached);
+      else missing.push(s);
+    }
+    if (missing.length)
+      for (const [s, k] of await this.store.getKeys(missing)) {
+        known.set(s, k);
+        this.wrappedOf.set(s, k);
+      }
     return known;
   }
 
@@ -167,6 +189,7 @@ export class PiiVault {
 
   /** Crypto-shreds the subject (key first, then entries); false when it had nothing here. */
   shred(subject: string): Promise<boolean> {
+    this.wrappedOf.delete(subject);
     return this.store.shred(subject);
   }
 }
