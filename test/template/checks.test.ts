@@ -176,6 +176,38 @@ describe('template.yaml', () => {
     }
   });
 
+  it('versions every state machine behind a "live" alias: schedules and the machines that start others go through it', () => {
+    type Res = { Type: string; Properties?: Record<string, unknown> };
+    const doc = yamlParse(template) as {
+      Resources: Record<string, Res>;
+      Outputs: Record<string, { Value: unknown }>;
+    };
+    const machines = Object.entries(doc.Resources).filter(
+      ([, r]) => r.Type === 'AWS::Serverless::StateMachine',
+    );
+    expect(machines.length).toBeGreaterThan(0);
+    for (const [name, r] of machines) {
+      const p = r.Properties as Record<string, unknown>;
+      expect({ name, alias: p.AutoPublishAlias }).toEqual({ name, alias: 'live' });
+      if (p.Events) expect({ name, target: p.UseAliasAsEventTarget }).toEqual({ name, target: true });
+      // Any other machine this one starts (a *Arn substitution naming a state machine) is its alias.
+      for (const [k, v] of Object.entries((p.DefinitionSubstitutions ?? {}) as Record<string, unknown>)) {
+        const text = JSON.stringify(v);
+        if (
+          !/stateMachine|Pipeline|Backfill|StateMachine/.test(text) ||
+          !k.endsWith('Arn') ||
+          /Function|Topic|Secret|Role|Key/.test(k)
+        )
+          continue;
+        expect({ name, k, alias: /Aliaslive|:live"/.test(text) }).toEqual({ name, k, alias: true });
+      }
+    }
+    const daily = doc.Resources.DailyPipeline?.Properties as {
+      DeploymentPreference?: { Alarms: { Ref: string }[] };
+    };
+    expect(daily.DeploymentPreference?.Alarms).toEqual([{ Ref: 'PipelineFailedAlarm' }]);
+  });
+
   it('releases the ingest, webhooks and enrich functions gradually behind a "live" alias, rolled back by alarms on the new version only; the API can live under its own domain', () => {
     type Res = { Type: string; Condition?: string; Properties?: Record<string, unknown> };
     const doc = yamlParse(template) as {

@@ -29,11 +29,13 @@ const PSEUDO = new Set([
 ]);
 /**
  * SAM properties the spec database lacks, checked against the SAM docs by hand: newer Function
- * properties, and HttpApi's AccessLogSettings (the database spells it AccessLogSetting, as
- * AWS::Serverless::Api does; SAM's HttpApi takes the plural).
+ * properties, HttpApi's AccessLogSettings (the database spells it AccessLogSetting, as
+ * AWS::Serverless::Api does; SAM's HttpApi takes the plural), and StateMachine's versions and
+ * aliases (the installed SAM translator generates them: cfn-lint checks what it makes).
  */
 const EXTRA_PROPS: Record<string, string[]> = {
   'AWS::Serverless::Function': ['LoggingConfig', 'RuntimeManagementConfig', 'SnapStart', 'RecursiveLoop'],
+  'AWS::Serverless::StateMachine': ['AutoPublishAlias', 'UseAliasAsEventTarget', 'DeploymentPreference'],
   'AWS::Serverless::HttpApi': ['AccessLogSettings'],
 };
 
@@ -544,13 +546,20 @@ export function checkTemplate(templateText: string, root: string): TemplateProbl
   collectRefs(resources, 'Resources', refs);
   collectRefs(t.Outputs, 'Outputs', refs);
   collectRefs(t.Globals, 'Globals', refs);
-  // SAM generates <Name>Role for a function or state machine that names no Role.
-  const generated = new Set(
-    Object.entries(resources)
+  // SAM generates <Name>Role for a function or state machine that names no Role, and
+  // <Name>Alias<alias> and <Name>Version for a state machine with AutoPublishAlias.
+  const generated = new Set([
+    ...Object.entries(resources)
       .filter(([, r]) => /^AWS::Serverless::(Function|StateMachine)$/.test(String(r.Type)))
       .filter(([, r]) => !((r.Properties ?? {}) as Json).Role)
       .map(([n]) => `${n}Role`),
-  );
+    ...Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Serverless::StateMachine')
+      .flatMap(([n, r]) => {
+        const alias = ((r.Properties ?? {}) as Json).AutoPublishAlias;
+        return typeof alias === 'string' ? [`${n}Alias${alias}`, `${n}Version`] : [];
+      }),
+  ]);
   for (const r of refs) {
     if (PSEUDO.has(r.target) || params.has(r.target) || resources[r.target] || generated.has(r.target))
       continue;
