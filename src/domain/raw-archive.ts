@@ -30,6 +30,9 @@ export interface ArchivedRecord {
 
 export const RAW_PURPOSE = 'raw-archive';
 
+/** When the archive began (`{"since": ISO time}`): the first day it covers whole is the next one. */
+export const ARCHIVE_SINCE_KEY = 'raw/_since.json';
+
 /** The archive's key prefix for a record received at `receivedAt` (template.yaml uses the same). */
 export function rawPrefix(receivedAt: string): string {
   return `raw/dt=${receivedAt.slice(0, 10)}/hour=${receivedAt.slice(11, 13)}/`;

@@ -22,7 +22,13 @@ import { normalize } from '../domain/normalize';
 import { bronzePartition, bronzePrefix, quarantinePartition, quarantinePrefix } from '../domain/partition';
 import { suppressionHash } from '../domain/privacy/erasure';
 import { type PiiVault, sealOriginals, type VaultValue, vaultSubject } from '../domain/privacy/vault';
-import { type ArchivedRecord, archiveLine, rawPrefix, sealRaw } from '../domain/raw-archive';
+import {
+  ARCHIVE_SINCE_KEY,
+  type ArchivedRecord,
+  archiveLine,
+  rawPrefix,
+  sealRaw,
+} from '../domain/raw-archive';
 import { SchemaRegistry } from '../domain/schema-registry';
 import {
   advanceCheckpoint,
@@ -309,10 +315,14 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
   const maxInline = deps.maxInlineOriginalBytes ?? 256 * 1024;
 
   /** The bulk work; exported through `.process` for the embedded runtime and tests. */
+  // Once per container: the archive's start is on record (reprocess refuses the days before it).
+  let archiveStartNoted = false;
+
   async function processBatch(
     records: KinesisStreamRecord[],
   ): Promise<{ failed: Set<number>; stats: EnrichStats }> {
     const quarantinedAt = deps.clock.now().toISOString();
+    if (deps.archive && !archiveStartNoted) archiveStartNoted = await noteArchiveStart(deps, quarantinedAt);
     const stats = emptyStats(records.length);
     const checkpoints = await readCheckpoints(deps.checkpoints, records);
     const skip = new Set<number>();
@@ -476,6 +486,26 @@ async function writeCheckpoints(
       deps.logger.error('shard checkpoint not written', err instanceof Error ? err : { err });
     }
     if (!written) deps.metrics.addMetric('CheckpointWriteFailures', 'Count', 1);
+  }
+}
+
+/**
+ * Writes `raw/_since.json` (when the raw archive began) unless it exists: a day before it holds
+ * records nobody archived, and reprocessing it would lose them. Failing to write it is logged and
+ * tried again next batch (the archive itself does not depend on it).
+ */
+async function noteArchiveStart(deps: EnrichDeps, now: string): Promise<boolean> {
+  if (!deps.originals) return true;
+  try {
+    if ((await deps.originals.list(ARCHIVE_SINCE_KEY)).length) return true;
+    await deps.originals.put(ARCHIVE_SINCE_KEY, `${JSON.stringify({ since: now })}\n`);
+    return true;
+  } catch (err) {
+    deps.logger.warn(
+      'raw archive start not recorded; tried again next batch',
+      err instanceof Error ? err : { err },
+    );
+    return false;
   }
 }
 

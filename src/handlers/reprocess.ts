@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { C360Error } from '../domain/errors';
 import type { PiiVault } from '../domain/privacy/vault';
-import { type ArchivedRecord, openRaw } from '../domain/raw-archive';
+import { ARCHIVE_SINCE_KEY, type ArchivedRecord, openRaw } from '../domain/raw-archive';
 import {
   journalKey,
   type ReprocessCounts,
@@ -74,6 +74,8 @@ export const emptyCounts = (): ReprocessCounts => ({
 function addCounts(into: ReprocessCounts, c: ReprocessCounts): void {
   for (const k of Object.keys(into) as (keyof ReprocessCounts)[]) if (k !== 'retired') into[k] += c[k];
 }
+
+const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /** The dates of [from, to], in order. */
 export function daysOf(from: string, to: string): string[] {
@@ -157,6 +159,19 @@ export function createReprocessHandler(deps: ReprocessDeps) {
     if (to >= today)
       throw new ReprocessRangeError(
         `--to ${to} is not a whole day yet (today is ${today} UTC): events still arrive in it; reprocess up to yesterday`,
+      );
+    // Days the archive does not cover whole would lose the records nobody archived.
+    const since = await deps.lake
+      .get(ARCHIVE_SINCE_KEY)
+      .then((b) => (JSON.parse(b.toString('utf8')) as { since: string }).since)
+      .catch(() => null);
+    if (!since)
+      throw new ReprocessRangeError(
+        `there is no raw archive yet (${ARCHIVE_SINCE_KEY}): this release archives what arrives from now on, so only days after today can be reprocessed`,
+      );
+    if (from <= since.slice(0, 10))
+      throw new ReprocessRangeError(
+        `the raw archive covers arrivals from ${since} on: --from must be ${nextDay(since.slice(0, 10))} or later (earlier days hold records it never saw)`,
       );
     const runId = runIdOf(execution);
     let journal: ReprocessJournal;

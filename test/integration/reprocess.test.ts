@@ -9,6 +9,7 @@ import { FolderObjectStore } from '../../src/adapters/local/object-store';
 import { DataQualityError } from '../../src/domain/errors';
 import type { RawEnvelope } from '../../src/domain/event';
 import { normalize } from '../../src/domain/normalize';
+import { ARCHIVE_SINCE_KEY } from '../../src/domain/raw-archive';
 import { writeJournal } from '../../src/domain/reprocess-journal';
 import { runEtl } from '../../src/etl/runner';
 import { createEnrichHandler } from '../../src/handlers/enrich';
@@ -55,6 +56,17 @@ const envelopes: RawEnvelope[] = people.flatMap((u, i) => {
     ),
   ].map((e) => ({ ...e, receivedAt: at }));
 });
+const FEB = '2026-02-27';
+const february: RawEnvelope = {
+  ...segmentEnvelope({
+    type: 'page',
+    name: 'Home',
+    userId: 'u1',
+    messageId: 'feb-1',
+    timestamp: `${FEB}T09:00:00.000Z`,
+  }),
+  receivedAt: `${FEB}T09:00:00.000Z`,
+};
 const expectedGross = (day: string, without: string[] = []) =>
   people
     .map((u, i) => ({ u, i }))
@@ -110,15 +122,18 @@ describe('reprocess: a normalizer fix reaches history', () => {
   it("a planted revenue bug, fixed and reprocessed, corrects last month's gold and warehouse; a forgotten person stays gone", async () => {
     const paths = localPaths(dir);
     const stream = new FileEventStream(paths.stream);
-    await stream.put(
-      envelopes.map((e) => ({ partitionKey: String(e.eventId), data: Buffer.from(JSON.stringify(e)) })),
-    );
-    const clock = fixedClock('2026-03-04T01:00:00.000Z');
-    const report = await drainStream({
-      stream,
-      handler: createEnrichHandler({ ...localEnrichDeps(dir, { geo: false, clock }), normalize: buggy }),
-      checkpointFile: join(paths.state, 'enrich.checkpoint'),
-    });
+    // The release with the archive is running since February (its first batch: one page view).
+    const clock = fixedClock(`${FEB}T12:00:00.000Z`);
+    const handler = createEnrichHandler({ ...localEnrichDeps(dir, { geo: false, clock }), normalize: buggy });
+    const drain = async (batch: RawEnvelope[]) => {
+      await stream.put(
+        batch.map((e) => ({ partitionKey: String(e.eventId), data: Buffer.from(JSON.stringify(e)) })),
+      );
+      return drainStream({ stream, handler, checkpointFile: join(paths.state, 'enrich.checkpoint') });
+    };
+    expect((await drain([february])).delivered).toBe(1);
+    clock.set('2026-03-04T01:00:00.000Z');
+    const report = await drain(envelopes);
     expect(report.delivered).toBe(envelopes.length);
 
     // Every record is archived, sealed: no email of the input is readable in the archive.
@@ -126,9 +141,11 @@ describe('reprocess: a normalizer fix reaches history', () => {
     const archived = archive.flatMap((f) =>
       gunzipSync(require('node:fs').readFileSync(f)).toString('utf8').split('\n').filter(Boolean),
     );
-    expect(archived).toHaveLength(envelopes.length);
+    expect(archived).toHaveLength(envelopes.length + 1);
     expect(archived.join('\n')).not.toMatch(/@example\.com/);
-    expect(new Set(archive.map((f) => /dt=(\d{4}-\d{2}-\d{2})/.exec(f)?.[1]))).toEqual(new Set(DAYS));
+    expect(new Set(archive.map((f) => /dt=(\d{4}-\d{2}-\d{2})/.exec(f)?.[1]))).toEqual(
+      new Set([FEB, ...DAYS]),
+    );
 
     const built = await runBackfill(DAYS[0] as string, DAYS[2] as string, { dataDir: dir });
     // A young lake: no model can be fitted yet, so the runs go on without scores and say so.
@@ -152,7 +169,8 @@ describe('reprocess: a normalizer fix reaches history', () => {
     expect(await grossByDay(dir)).toEqual(Object.fromEntries(DAYS.map((d) => [d, expectedGross(d, ['u2'])])));
     const bronze = await bronzeLines(paths.lake);
     expect(bronze.some((l) => l.includes('"u2"'))).toBe(false);
-    expect(bronze).toHaveLength(envelopes.length - 2);
+    // March's 30 events less u2's two, and February's page view (not in the range) as it was.
+    expect(bronze).toHaveLength(envelopes.length - 2 + 1);
 
     // The journal reconciles: every archived record is stored again or could not be opened (u2's two).
     expect(run.journal).toMatchObject({
@@ -177,6 +195,18 @@ describe('reprocess: a normalizer fix reaches history', () => {
     });
     expect(today.status).toBe('FAILED');
     expect(today.alerts.join('\n')).toMatch(/--to 2026-04-10 is not a whole day yet/);
+
+    // Nothing archived yet (a data folder from before the archive): nothing can be reprocessed.
+    const clock = fixedClock('2026-04-10T08:00:00.000Z');
+    const none = await runReprocess({ dataDir: dir, from: '2026-03-01', to: '2026-03-02', clock });
+    expect(none.status).toBe('FAILED');
+    expect(none.alerts.join('\n')).toMatch(/there is no raw archive yet/);
+    // The archive began on March 2nd at noon: that day and those before hold records it never saw.
+    await new FolderObjectStore(paths.lake).put(ARCHIVE_SINCE_KEY, '{"since": "2026-03-02T12:00:00.000Z"}');
+    const early = await runReprocess({ dataDir: dir, from: '2026-03-02', to: '2026-03-05', clock });
+    expect(early.status).toBe('FAILED');
+    expect(early.alerts.join('\n')).toMatch(/--from must be 2026-03-03 or later/);
+    expect(existsSync(join(paths.lake, 'reprocess'))).toBe(false);
 
     await writeJournal(new FolderObjectStore(paths.lake), {
       runId: 'r1',
