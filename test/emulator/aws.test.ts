@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StartJobRunCommand } from '@aws-sdk/client-glue';
 import {
@@ -212,6 +212,7 @@ beforeAll(async () => {
     'SubjectAccessFunction',
     'ArtifactsFunction',
     'RealtimeFunction',
+    'ReprocessFunction',
   ])
     bundles[fn] = await buildFunction(fn);
   // The c360 CLI, as `npm start` builds it (redrive in AWS mode runs from an operator's machine).
@@ -721,6 +722,101 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     expect(next.ok ? next.result : next).toEqual({ batchItemFailures: [] });
     const added = (await stored()).filter((id) => !before.includes(id));
     expect(added).toEqual(['id-ada-2']);
+  });
+
+  it("reprocess: the minified bundle opens the sealed raw archive (a forgotten person's stays shut), re-enriches it into a new bronze version and retires the old one", async () => {
+    await stack.create(ENRICH_STACK);
+    const bucket = stack.name('LakeBucket');
+    const people = ['ada', 'grace', 'alan'];
+    const out = await invoke(
+      bundles.EnrichFunction as string,
+      asKinesisEvent(
+        people.map((p) => envelope(p, `id-${p}`, { email: `${p}@example.com`, firstName: p })),
+        1,
+        stack.physical.get('EventStream')?.atts.Arn as string,
+      ),
+      env('EnrichFunction'),
+    );
+    expect(out.ok ? out.result : out).toEqual({ batchItemFailures: [] });
+    // The archive went through its Firehose stream, sealed: no address in it.
+    const raw = await lakeLines('raw/');
+    expect(raw.filter((l) => l.startsWith('{"v":1'))).toHaveLength(people.length);
+    expect(raw.join('\n')).not.toContain('example.com');
+    // enrich recorded when the archive began (ListBucket on that one key, then PutObject).
+    const since = await lakeLines('raw/_since.json');
+    expect(since).toHaveLength(1);
+
+    // moto's Firehose ignores dynamic partitioning: the objects go where Firehose would put them
+    // (raw/dt=/hour= and bronze/…/dt=/hour=), and the archive is said to have begun the day before.
+    const s3 = stack.clients.s3;
+    const DAY = '2026-11-30';
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'raw/_since.json',
+        Body: '{"since":"2026-11-29T00:00:00.000Z"}',
+      }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `raw/dt=${DAY}/hour=10/c360-raw-1.gz`,
+        Body: gzipSync(`${raw.filter((l) => l.startsWith('{"v":1')).join('\n')}\n`),
+      }),
+    );
+    const oldBronze = `bronze/events/source=web/event_type=identify/dt=${DAY}/hour=10/c360-bronze-1.gz`;
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: oldBronze,
+        Body: gzipSync(`${(await lakeLines('bronze/')).join('\n')}\n`),
+      }),
+    );
+
+    // Grace is forgotten: her vault key is shredded.
+    await invoke(
+      bundles.PrivacyFunction as string,
+      {
+        step: 'erase',
+        request: { userId: 'grace' },
+        rows: [
+          {
+            Data: [
+              { VarCharValue: 'id_type' },
+              { VarCharValue: 'id_value' },
+              { VarCharValue: 'customer_id' },
+            ],
+          },
+          { Data: [{ VarCharValue: 'user_id' }, { VarCharValue: 'grace' }, { VarCharValue: 'cust-grace' }] },
+        ],
+      },
+      env('PrivacyFunction'),
+    );
+
+    const step = async (payload: Record<string, unknown>) => {
+      const r = await invoke(bundles.ReprocessFunction as string, payload, env('ReprocessFunction'));
+      if (!r.ok) throw new Error(`${payload.step}: ${r.errorType}: ${r.errorMessage}\n${r.logs}`);
+      return r.result as Record<string, unknown>;
+    };
+    const plan = await step({ step: 'plan', input: { from: DAY, to: DAY }, execution: 'emulator-run-1' });
+    expect(plan).toEqual({ runId: 'emulator-run-1', from: DAY, to: DAY, dates: [DAY] });
+    const day = await step({ step: 'day', runId: 'emulator-run-1', date: DAY, after: null });
+    expect(day).toMatchObject({ done: true, counts: { objects: 1, records: 3, erased: 1, delivered: 2 } });
+    expect(await step({ step: 'retire', runId: 'emulator-run-1' })).toMatchObject({ retired: 1 });
+    const journal = await step({ step: 'finish', runId: 'emulator-run-1' });
+    expect(journal).toMatchObject({
+      state: 'done',
+      counts: { records: 3, erased: 1, delivered: 2, retired: 1 },
+    });
+
+    // Bronze for the day is the new version alone: Ada and Alan, pseudonymized; the old object is gone.
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'bronze/events/' }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key as string).filter((k) => k.includes(`/dt=${DAY}/`));
+    expect(keys).toEqual([expect.stringMatching(/\/reprocess-emulator-run-1-[0-9a-f]{16}\.ndjson\.gz$/)]);
+    const lines = (await lakeLines(keys[0] as string)).map((l) => JSON.parse(l) as { userId?: string });
+    expect(lines.map((e) => e.userId).sort()).toEqual(['ada', 'alan']);
+    // Pseudonymized as enrich does (the domain is kept, the local part is an HMAC).
+    for (const p of people) expect(JSON.stringify(lines)).not.toContain(`${p}@example.com`);
   });
 
   it('no delivery stream: the whole batch fails for a retry, the shard checkpoint does not move', async () => {
