@@ -244,9 +244,14 @@ describe(`crash suite (seed ${seed})`, () => {
     const data = join(dir, 'serve');
     const acked: string[] = [];
     let kills = 0;
-    // Named points first: after an append is durable but before it is acknowledged, and after a
-    // batch reached the lake but before its shard checkpoint; then at random times.
-    const points = [`stream.appended@${between(2, 20)}`, `enrich.delivered@${between(1, 4)}`];
+    // Named points first: after an append is durable but before it is acknowledged, after a batch's
+    // raw archive was written but before its events, and after a batch reached the lake but before
+    // its shard checkpoint; then at random times.
+    const points = [
+      `stream.appended@${between(2, 20)}`,
+      `enrich.archived@${between(1, 4)}`,
+      `enrich.delivered@${between(1, 4)}`,
+    ];
     for (let round = 0; round < 6; round++) {
       const point = points[round];
       const p = start(
