@@ -7,6 +7,7 @@ import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
 import { GeoipLiteLookup } from '../../src/adapters/geoip';
+import { ObjectStoreDelivery } from '../../src/adapters/object-store-delivery';
 import { onceUnlessFailed } from '../../src/adapters/once';
 import { intEnv, readEnv } from '../../src/config/env';
 import { noGeo } from '../../src/domain/enrich/geo';
@@ -25,7 +26,6 @@ export const loadConfig = () =>
     [
       'DELIVERY_STREAM_NAME',
       'QUARANTINE_STREAM_NAME',
-      'RAW_ARCHIVE_STREAM_NAME',
       'CHECKPOINT_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
       'LAKE_BUCKET',
@@ -55,7 +55,8 @@ const suppression = new S3SuppressionList(config.LAKE_BUCKET);
 const buildDeps = async (): Promise<EnrichDeps> => ({
   delivery: new FirehoseDelivery({ deliveryStreamName: config.DELIVERY_STREAM_NAME }),
   quarantine: new FirehoseDelivery({ deliveryStreamName: config.QUARANTINE_STREAM_NAME }),
-  archive: new FirehoseDelivery({ deliveryStreamName: config.RAW_ARCHIVE_STREAM_NAME }),
+  // The raw archive: one object per batch and arrival hour, straight to the lake bucket.
+  archive: new ObjectStoreDelivery(new S3ObjectStore(config.LAKE_BUCKET)),
   originals: new S3ObjectStore(config.LAKE_BUCKET),
   checkpoints: new DynamoCheckpointStore({ tableName: config.CHECKPOINT_TABLE_NAME }),
   enrich: {

@@ -204,6 +204,22 @@ export function estimateCost(
   // S3 after a year: each layer keeps min(retention, 365) days of data.
   const keep = (layer: string) => Math.min(retention[layer] ?? 365, 365);
   const dayGb = (bytes: number) => (eventsPerDay * bytes) / GB;
+  // The raw archive: one object per enrich batch (and arrival hour). Objects of 128 KB or more move
+  // to Glacier Instant Retrieval after 30 days (the raw-glacier-ir rule: smaller ones would be
+  // billed as 128 KB there, and each move is a request); smaller ones stay in Standard.
+  const rawDays = keep('raw');
+  const rawDayGb = dayGb(w('rawArchiveGzBytesPerEvent'));
+  const objectBytes = (E * w('rawArchiveGzBytesPerEvent')) / Math.max(1, batches);
+  const moved = objectBytes >= 128 * 1024;
+  const rawStandardGb = rawDayGb * (moved ? Math.min(30, rawDays) : rawDays);
+  const rawGlacierGb = moved ? rawDayGb * Math.max(0, rawDays - 30) : 0;
+  add(
+    'S3 raw archive (after 12 months)',
+    rawStandardGb * p('s3StandardPerGbMonth') +
+      rawGlacierGb * p('s3GlacierIrPerGbMonth') +
+      (batches / 1000) * (p('s3PutPer1000') + (moved ? p('s3TransitionToGlacierIrPer1000') : 0)),
+    `${rawStandardGb.toFixed(0)} GB Standard + ${rawGlacierGb.toFixed(0)} GB Glacier IR (measured ${w('rawArchiveGzBytesPerEvent')} B per event sealed), ${Math.round(batches)} objects of ${(objectBytes / 1024).toFixed(0)} KB`,
+  );
   const storedGb =
     dayGb(w('bronzeGzBytesPerEvent')) * keep('bronze') +
     dayGb(w('silverBytesPerEvent')) * keep('silver') +
@@ -216,7 +232,9 @@ export function estimateCost(
   // Enrich's shard checkpoint: one strongly consistent read and one write per batch (counted on the
   // AWS emulator, test/emulator). The PII vault: a conditional write per new person, one per 25
   // values, a key read per 100 people of a batch (counted there too).
-  const vaultWrites = E * (w('vaultNewPeoplePerEvent') + w('vaultValuesPerEvent') / 25);
+  // The raw archive seals every record under its subject's key: a key for every new subject
+  // (anonymous visitors too), read at most once a minute per container.
+  const vaultWrites = E * (w('vaultNewSubjectsPerEvent') + w('vaultValuesPerEvent') / 25);
   const dynamoWrites = batches + vaultWrites;
   const dynamoReads = batches * 2;
   add(
@@ -267,7 +285,7 @@ export function estimateCost(
     ((30 * w('stateTransitionsPerDailyRun')) / 1000) * p('stepFunctionsPer1000Transitions'),
     `${30 * w('stateTransitionsPerDailyRun')} transitions`,
   );
-  operationsCosts({ add, count, p, w, batches, dataKeys: E * w('vaultNewPeoplePerEvent') });
+  operationsCosts({ add, count, p, w, batches, dataKeys: E * w('vaultNewSubjectsPerEvent') });
 
   const total = round(lines.reduce((a, l) => a + l.monthly_usd, 0));
   return {

@@ -139,7 +139,6 @@ const ENRICH_STACK = [
   'EnrichFailureQueue',
   'BronzeDeliveryStream',
   'QuarantineDeliveryStream',
-  'RawArchiveDeliveryStream',
 ];
 
 /** A stream envelope as the ingest function writes it: a Segment identify (with traits) or track. */
@@ -301,7 +300,6 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       'EnrichFailureQueue',
       'BronzeDeliveryStream',
       'QuarantineDeliveryStream',
-      'RawArchiveDeliveryStream',
     ]);
     const keyHash = createHash('sha256').update(WRITE_KEY).digest('hex');
     await stack.clients.secrets.send(
@@ -738,30 +736,26 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       env('EnrichFunction'),
     );
     expect(out.ok ? out.result : out).toEqual({ batchItemFailures: [] });
-    // The archive went through its Firehose stream, sealed: no address in it.
-    const raw = await lakeLines('raw/');
-    expect(raw.filter((l) => l.startsWith('{"v":1'))).toHaveLength(people.length);
+    // The archive is one object per batch and arrival hour, straight to S3, sealed: no address in it.
+    const DAY = '2026-11-30';
+    const s3 = stack.clients.s3;
+    const archived = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'raw/dt=' }));
+    expect((archived.Contents ?? []).map((o) => o.Key)).toEqual([
+      expect.stringMatching(new RegExp(`^raw/dt=${DAY}/hour=10/part-shardId-[0-9-]+\\.ndjson\\.gz$`)),
+    ]);
+    const raw = await lakeLines('raw/dt=');
+    expect(raw).toHaveLength(people.length);
     expect(raw.join('\n')).not.toContain('example.com');
     // enrich recorded when the archive began (ListBucket on that one key, then PutObject).
-    const since = await lakeLines('raw/_since.json');
-    expect(since).toHaveLength(1);
+    expect(await lakeLines('raw/_since.json')).toHaveLength(1);
 
-    // moto's Firehose ignores dynamic partitioning: the objects go where Firehose would put them
-    // (raw/dt=/hour= and bronze/…/dt=/hour=), and the archive is said to have begun the day before.
-    const s3 = stack.clients.s3;
-    const DAY = '2026-11-30';
+    // The archive is said to have begun the day before; moto's Firehose ignores dynamic
+    // partitioning, so bronze's object is put where Firehose would have put it.
     await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: 'raw/_since.json',
         Body: '{"since":"2026-11-29T00:00:00.000Z"}',
-      }),
-    );
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: `raw/dt=${DAY}/hour=10/c360-raw-1.gz`,
-        Body: gzipSync(`${raw.filter((l) => l.startsWith('{"v":1')).join('\n')}\n`),
       }),
     );
     const oldBronze = `bronze/events/source=web/event_type=identify/dt=${DAY}/hour=10/c360-bronze-1.gz`;

@@ -69,7 +69,6 @@ describe('template.yaml', () => {
     expect(envNamesRead(src)).toEqual([
       'DELIVERY_STREAM_NAME',
       'QUARANTINE_STREAM_NAME',
-      'RAW_ARCHIVE_STREAM_NAME',
       'CHECKPOINT_TABLE_NAME',
       'PSEUDONYMIZATION_KEY_SECRET_ARN',
       'LAKE_BUCKET',

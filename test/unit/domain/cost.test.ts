@@ -29,7 +29,7 @@ const endpointMemoryMb = (
 /** The assumed workload figures the tests use, typed. */
 const assumed = prices.assumed as Record<
   | 'peakToAverageTraffic'
-  | 'vaultNewPeoplePerEvent'
+  | 'vaultNewSubjectsPerEvent'
   | 'vaultValuesPerEvent'
   | 'scoredCustomersPerDailyEvent'
   | 'scoringMsPerCustomer'
@@ -224,7 +224,7 @@ describe('c360 cost', () => {
       // The template's enrich event source: BatchSize 10000, a 5 s batching window.
       expect(templateText).toContain('BatchSize: 10000\n            MaximumBatchingWindowInSeconds: 5');
       const batches = Math.min(events, Math.max(events / 10_000, (shards * 30 * 86_400) / 5));
-      const vaultWrites = events * (a.vaultNewPeoplePerEvent + a.vaultValuesPerEvent / 25);
+      const vaultWrites = events * (a.vaultNewSubjectsPerEvent + a.vaultValuesPerEvent / 25);
       const expected =
         ((batches + vaultWrites) / 1e6) * pr.dynamodbPerMillionWrites +
         ((2 * batches) / 1e6) * pr.dynamodbPerMillionReads;
@@ -234,6 +234,33 @@ describe('c360 cost', () => {
       // Far under one write per event, whatever the volume.
       expect(batches + vaultWrites).toBeLessThan(events / 10);
     }
+  });
+
+  it('the raw archive: a month in Standard, then Glacier Instant Retrieval for objects of 128 KB or more, up to its retention', () => {
+    const pr = prices.prices as Record<string, number>;
+    const bytes = prices.measured.rawArchiveGzBytesPerEvent as number;
+    const rawDays = Math.min(retention.raw as number, 365);
+    expect(templateText).toMatch(
+      /Prefix: raw\/dt=\n\s+ObjectSizeGreaterThan: 131072\n\s+Transitions:\n\s+- StorageClass: GLACIER_IR\n\s+TransitionInDays: 30/,
+    );
+    // 100M events a day: a batch per shard every 5 s batching window (as the checkpoint test counts
+    // them), each object well over 128 KB, so every one moves.
+    const n = 100e6;
+    const dayGb = (n * bytes) / 1024 ** 3;
+    const perSecond = (n / 86_400) * assumed.peakToAverageTraffic;
+    const avgBytes = prices.measured.avgEventBytes as number;
+    const shards = Math.max(1, Math.ceil((perSecond * avgBytes) / 1024 ** 2), Math.ceil(perSecond / 1000));
+    const batches = Math.min(n * 30, Math.max((n * 30) / 10_000, (shards * 30 * 86_400) / 5));
+    expect((n * 30 * bytes) / batches).toBeGreaterThan(128 * 1024);
+    const expected =
+      dayGb * 30 * pr.s3StandardPerGbMonth +
+      dayGb * (rawDays - 30) * pr.s3GlacierIrPerGbMonth +
+      (batches / 1000) * (pr.s3PutPer1000 + pr.s3TransitionToGlacierIrPer1000);
+    expect(
+      line(estimateCost(template, retention, prices, n), 'S3 raw archive (after 12 months)'),
+    ).toBeCloseTo(expected, 1);
+    // Far cheaper than keeping it in Standard.
+    expect(expected).toBeLessThan(dayGb * rawDays * pr.s3StandardPerGbMonth * 0.4);
   });
 
   it('deploy profiles: the starter has no real-time tier; the full one pays Redshift a minute per real-time load', () => {
