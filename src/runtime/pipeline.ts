@@ -74,6 +74,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   LakeDatabaseName: 'c360_local',
   ForgetJobName: 'c360-forget',
   RedshiftWorkgroupName: 'c360-local',
+  RedshiftNamespaceName: 'c360-local',
   RedshiftDatabase: 'c360',
   RedshiftSecretArn: 'arn:aws:secretsmanager:local:000000000000:secret:c360-redshift',
   XgboostImageUri: 'local/sagemaker-xgboost:1.7-1',
@@ -444,6 +445,10 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
       return {};
     },
     Alert: alertTask(opts.dataDir, alerts),
+    // SnapshotWarehouse: Redshift's snapshot; embedded, the warehouse file is backed up with the
+    // rest of the data folder (c360 backup), so the step only answers as the API does.
+    SnapshotWarehouse: async (i) => ({ Snapshot: { snapshotName: (i as { SnapshotName: string }).SnapshotName } }),
+    SnapshotFailedNotice: alertTask(opts.dataDir, alerts),
     // CatalogLake: embedded, the lake views read the folders directly; nothing to crawl.
     ...Object.fromEntries(
       ['Curated', 'Gold'].flatMap((c) => [

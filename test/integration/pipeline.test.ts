@@ -328,6 +328,9 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'RunEtl',
       'CatalogLake',
       'LoadWarehouse',
+      'SnapshotTarget',
+      'SnapshotPlanned',
+      'SnapshotWarehouse',
       'ExportFeatures',
       'PrepareScoring',
       'ModelDeployed',
@@ -506,6 +509,42 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect((await runDailyPipeline(DAY, failing)).status).toBe('FAILED');
     expect(count('PipelineScheduledRuns')).toBe(before.runs + 1);
   });
+
+  it("the day's warehouse snapshot: a rerun finds it made and goes on; a failed one is told and the run still succeeds", async () => {
+    const snapshots: string[] = [];
+    const run = (error?: [string, string]) =>
+      runDailyPipeline(DAY, {
+        dataDir: dir,
+        benchmarks: false,
+        wrap: {
+          SnapshotWarehouse: (next) => async (input) => {
+            snapshots.push((input as { SnapshotName: string }).SnapshotName);
+            if (error) throw new StepError(error[0], error[1]);
+            return next(input);
+          },
+        },
+      });
+    expect((await run()).status).toBe('SUCCEEDED');
+    expect(snapshots).toEqual([`c360-daily-${DAY}`]);
+    const rerun = await run([
+      'RedshiftServerless.ConflictException',
+      `snapshot c360-daily-${DAY} already exists`,
+    ]);
+    expect(rerun.status).toBe('SUCCEEDED');
+    expect(rerun.alerts.filter((a) => /snapshot/.test(a))).toEqual([]);
+    const denied = await run([
+      'RedshiftServerless.AccessDeniedException',
+      'not authorized to perform CreateSnapshot',
+    ]);
+    expect(denied.status).toBe('SUCCEEDED');
+    expect(denied.alerts).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `daily pipeline ${DAY}: the warehouse snapshot failed \\(RedshiftServerless\\.AccessDeniedException: not authorized`,
+        ),
+      ),
+    ]);
+  }, 240_000);
 
   it('a Redshift statement that FAILED goes to the alert with its error text', async () => {
     const r = await runDailyPipeline(DAY, {

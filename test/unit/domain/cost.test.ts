@@ -237,7 +237,10 @@ describe('c360 cost', () => {
   });
 
   it('the raw archive: a month in Standard, then Glacier Instant Retrieval for objects of 128 KB or more, up to its retention', () => {
-    const pr = prices.prices as Record<string, number>;
+    const pr = prices.prices as Record<
+      's3StandardPerGbMonth' | 's3GlacierIrPerGbMonth' | 's3PutPer1000' | 's3TransitionToGlacierIrPer1000',
+      number
+    >;
     const bytes = prices.measured.rawArchiveGzBytesPerEvent as number;
     const rawDays = Math.min(retention.raw as number, 365);
     expect(templateText).toMatch(
