@@ -447,7 +447,9 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
     Alert: alertTask(opts.dataDir, alerts),
     // SnapshotWarehouse: Redshift's snapshot; embedded, the warehouse file is backed up with the
     // rest of the data folder (c360 backup), so the step only answers as the API does.
-    SnapshotWarehouse: async (i) => ({ Snapshot: { snapshotName: (i as { SnapshotName: string }).SnapshotName } }),
+    SnapshotWarehouse: async (i) => ({
+      Snapshot: { snapshotName: (i as { SnapshotName: string }).SnapshotName },
+    }),
     SnapshotFailedNotice: alertTask(opts.dataDir, alerts),
     // CatalogLake: embedded, the lake views read the folders directly; nothing to crawl.
     ...Object.fromEntries(
