@@ -26,7 +26,14 @@ import { createWarehouseSetupResource } from '../../src/handlers/warehouse-setup
  */
 export const loadConfig = () =>
   readEnv(
-    ['LAKE_BUCKET', 'REDSHIFT_WORKGROUP', 'REDSHIFT_SECRET_ARN', 'REDSHIFT_COPY_ROLE_ARN', 'GLUE_DATABASE'],
+    [
+      'LAKE_BUCKET',
+      'REDSHIFT_WORKGROUP',
+      'REDSHIFT_SECRET_ARN',
+      'REDSHIFT_COPY_ROLE_ARN',
+      'GLUE_DATABASE',
+      'GOLD_GLUE_DATABASE',
+    ],
     {
       REDSHIFT_DATABASE: 'c360',
     },
@@ -42,7 +49,8 @@ const warehouse = new RedshiftWarehouse({
   copyRoleArn: config.REDSHIFT_COPY_ROLE_ARN,
 });
 
-const setupWarehouse = () => warehouse.setup({ glueDatabase: config.GLUE_DATABASE });
+const setupWarehouse = () =>
+  warehouse.setup({ glueDatabase: config.GLUE_DATABASE, goldGlueDatabase: config.GOLD_GLUE_DATABASE });
 
 const steps = correlated(
   createPipelineStepsHandler({
@@ -76,6 +84,9 @@ const steps = correlated(
       );
     },
     refreshReporting: () => warehouse.refreshReporting(),
+    // The reconciliation: Redshift reads the lake's gold through the lake_gold Spectrum schema.
+    reconcileRows: (sql) => warehouse.rows(sql),
+    lakeGold: (table) => `lake_gold.${table}`,
     // The training state machine's fit and register steps: artifacts and the registry in the lake.
     models: {
       lake,

@@ -18,6 +18,12 @@ import {
 } from '../domain/models/health';
 import { MODELS, type ModelName, type ModelRegistry, scoreVersion } from '../domain/models/registry';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
+import {
+  type ReconcileRow,
+  reconciledTables,
+  reconcileRows,
+  reconcileSql,
+} from '../domain/warehouse/reconcile';
 import type { ObjectStore } from '../ports/object-store';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 import { readScoringRows, type ScoringModels, scoreBatchKey } from './score';
@@ -51,6 +57,13 @@ export interface PipelineStepsDeps {
   ) => Promise<{ batches: number[]; modelVersion: string; models: ScoringModels }>;
   /** Writes the day's summary and its week's digest (writeReportsFor); returns their keys. */
   writeReports: (date: string) => Promise<string[]>;
+  /**
+   * Runs one reconciliation query (domain/warehouse/reconcile.ts) in the warehouse: Redshift reads
+   * the lake's gold through its Spectrum schema.
+   */
+  reconcileRows?: (sql: string) => Promise<{ day: string; n: string | number; w: string | number }[]>;
+  /** The relation the warehouse reads a gold table of the lake through (Redshift: `lake_gold.<table>`). */
+  lakeGold?: (table: string) => string;
   /** The elapsed times (ms) of the dashboards' warehouse queries that ended in the last minutes. */
   dashboardQueryMs?: (windowMinutes: number) => Promise<number[]>;
   metrics?: MetricsPort;
@@ -507,6 +520,29 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
       if (!event.date || !DATE.test(event.date) || !event.featuresUri?.startsWith('s3://'))
         throw new C360Error('prepare-scoring needs {date: YYYY-MM-DD, featuresUri: s3://…}');
       return deps.prepareScoring(event.date, event.featuresUri);
+    }
+    case 'reconcile': {
+      // Every day of the gold facts that keep history past silver, lake against warehouse; a day
+      // that differs is a metric (LakeWarehouseDivergenceAlarm) and the run's notice, not a failure.
+      if (!deps.reconcileRows || !deps.lakeGold || !deps.metrics)
+        throw new C360Error(
+          'reconcile needs the warehouse, the lake gold schema and metrics (not configured here)',
+        );
+      const rows: ReconcileRow[] = [];
+      for (const t of reconciledTables())
+        rows.push(...reconcileRows(t.name, await deps.reconcileRows(reconcileSql(t, deps.lakeGold(t.name)))));
+      const divergent = rows.filter((r) => !r.agrees);
+      deps.metrics.addMetric('LakeWarehouseDivergentDays', 'Count', divergent.length);
+      deps.metrics.publishStoredMetrics();
+      if (divergent.length)
+        deps.logger.warn('lake and warehouse differ', { divergent: divergent.slice(0, 20) });
+      return {
+        days: rows.length,
+        divergent: divergent.length,
+        first: divergent[0]
+          ? `${divergent[0].table} ${divergent[0].day}: lake ${divergent[0].lake_rows}, warehouse ${divergent[0].warehouse_rows}`
+          : '',
+      };
     }
     case 'dashboard-latency': {
       // Scheduled every 5 minutes: the window the schedule covers, as the DashboardQueryMs SLI.

@@ -29,6 +29,7 @@ import { createScoreHandler, readScoringRows, type ScoreInput, scoreBatchKey } f
 import { materializeScores, trainModels } from '../models/train';
 import { projectRoot } from '../paths';
 import { loadWarehouse, openWarehouse, upsertModelHealth } from '../warehouse/embedded';
+import { reconcileLakeWarehouse } from '../warehouse/reconcile';
 import { localPaths } from './local';
 
 /**
@@ -445,6 +446,26 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
       return {};
     },
     Alert: alertTask(opts.dataDir, alerts),
+    // Reconcile: the same queries, the embedded warehouse reading gold's Parquet; the metric as in AWS.
+    Reconcile: async () => {
+      const rows = await reconcileLakeWarehouse({ dataDir: opts.dataDir, lakeDir: paths.lake });
+      const divergent = rows.filter((r) => !r.agrees);
+      const metrics = new EmfMetrics('c360', 'c360-pipeline', paths.metrics);
+      metrics.addMetric('LakeWarehouseDivergentDays', 'Count', divergent.length);
+      metrics.publishStoredMetrics();
+      const first = divergent[0];
+      return {
+        Payload: {
+          days: rows.length,
+          divergent: divergent.length,
+          first: first
+            ? `${first.table} ${first.day}: lake ${first.lake_rows}, warehouse ${first.warehouse_rows}`
+            : '',
+        },
+      };
+    },
+    DivergenceNotice: alertTask(opts.dataDir, alerts),
+    ReconcileFailedNotice: alertTask(opts.dataDir, alerts),
     // SnapshotWarehouse: Redshift's snapshot; embedded, the warehouse file is backed up with the
     // rest of the data folder (c360 backup), so the step only answers as the API does.
     SnapshotWarehouse: async (i) => ({

@@ -328,6 +328,8 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'RunEtl',
       'CatalogLake',
       'LoadWarehouse',
+      'Reconcile',
+      'Reconciled',
       'SnapshotTarget',
       'SnapshotPlanned',
       'SnapshotWarehouse',
@@ -544,6 +546,44 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
         ),
       ),
     ]);
+  }, 240_000);
+
+  it('the lake–warehouse reconciliation: a day the warehouse lost (a load that wrote nothing) is told and counted, the run goes on', async () => {
+    expect((await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false })).status).toBe('SUCCEEDED');
+    const wh = await openWarehouse(dir);
+    let lost: string;
+    try {
+      const [row] = await wh.rows<{ order_key: string }>(
+        'SELECT order_key FROM gold.fact_orders ORDER BY order_key LIMIT 1',
+      );
+      lost = row?.order_key as string;
+      await wh.run(`DELETE FROM gold.fact_orders WHERE order_key = '${lost.replace(/'/g, "''")}'`);
+    } finally {
+      wh.close();
+    }
+    const r = await runDailyPipeline(DAY, {
+      dataDir: dir,
+      benchmarks: false,
+      // The load answers as a load does, but writes nothing: what the reconciliation is for.
+      wrap: {
+        LoadWarehouse: () => async () => ({
+          Payload: { tables: [], scheduled: 0, onTime: 0, queryableLagMs: 0 },
+        }),
+      },
+    });
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.alerts).toEqual([
+      expect.stringMatching(
+        /daily pipeline .*: 1 of \d+ table-days differ between the lake and the warehouse \(first: fact_orders \d{4}-\d{2}-\d{2}: lake (\d+), warehouse (\d+)\)/,
+      ),
+    ]);
+    const [, lakeRows, whRows] = /lake (\d+), warehouse (\d+)/.exec(r.alerts[0] as string) ?? [];
+    expect(Number(lakeRows) - Number(whRows)).toBe(1);
+    const divergent = readFileSync(join(dir, 'metrics', 'emf.ndjson'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('LakeWarehouseDivergentDays'))
+      .map((l) => JSON.parse(l).LakeWarehouseDivergentDays as number);
+    expect(divergent.slice(-2)).toEqual([0, 1]);
   }, 240_000);
 
   it('a Redshift statement that FAILED goes to the alert with its error text', async () => {

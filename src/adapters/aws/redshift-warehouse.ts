@@ -154,6 +154,8 @@ export class RedshiftWarehouse {
   /** Schemas, tables (from the model), staging twins and the Spectrum schema over the Glue catalog. */
   async setup(opts: {
     glueDatabase: string;
+    /** The catalog database of the lake's gold (its crawler's): the reconciliation reads it as lake_gold. */
+    goldGlueDatabase?: string;
     /** The reporting layer (default: sql/warehouse/reporting/). */
     reportingViews?: ReportingView[];
     /** The role QuickSight's database user holds: it reads the reporting views and nothing else. */
@@ -166,6 +168,11 @@ export class RedshiftWarehouse {
     ]);
     await this.run('create-spectrum-schema', [
       `CREATE EXTERNAL SCHEMA IF NOT EXISTS lake FROM DATA CATALOG DATABASE '${opts.glueDatabase}' IAM_ROLE '${this.o.copyRoleArn}'`,
+      ...(opts.goldGlueDatabase
+        ? [
+            `CREATE EXTERNAL SCHEMA IF NOT EXISTS lake_gold FROM DATA CATALOG DATABASE '${opts.goldGlueDatabase}' IAM_ROLE '${this.o.copyRoleArn}'`,
+          ]
+        : []),
     ]);
     // A warehouse an earlier release built: its tables brought to the model first, each
     // migration in one transaction (BatchExecuteStatement) with its row in c360_meta.schema_migrations.

@@ -1,6 +1,8 @@
 import { Parser } from 'node-sql-parser';
 import { dashboardLatencySql } from '../../../src/domain/warehouse/dashboard-latency';
 import { WAREHOUSE_TABLES } from '../../../src/domain/warehouse/model';
+import { reconciledTables } from '../../../src/domain/warehouse/reconcile';
+import { openDuckDb } from '../../../src/etl/duckdb';
 import { createPipelineStepsHandler } from '../../../src/handlers/pipeline-steps';
 
 /** The daily pipeline's load steps: every table of the step, then the reporting tables refilled once. */
@@ -110,6 +112,65 @@ describe('pipeline steps: dashboard latency (the SLI in AWS)', () => {
     expect(windows).toEqual([5]);
     expect(seen).toEqual(times.map((value) => ({ name: 'DashboardQueryMs', value })));
     expect(published).toBe(1);
+  });
+
+  it('reconcile: one query per gold table that keeps history, the lake read through lake_gold; divergent days are a metric and the answer', async () => {
+    // An engine standing in for Redshift: gold.* the warehouse, lake_gold.* the Spectrum schema.
+    const engine = await openDuckDb();
+    const seen: { name: string; value: number }[] = [];
+    const sqls: string[] = [];
+    try {
+      await engine.run('CREATE SCHEMA gold');
+      await engine.run('CREATE SCHEMA lake_gold');
+      for (const t of reconciledTables()) {
+        const cols = [...new Set([t.key, t.date])].map((c) => `${c} VARCHAR`).join(', ');
+        await engine.run(`CREATE TABLE lake_gold.${t.name} (${cols})`);
+        await engine.run(`CREATE TABLE gold.${t.name} (${cols})`);
+      }
+      await engine.run(`INSERT INTO lake_gold.fact_orders VALUES
+        ('s:1', '2026-03-01'), ('s:2', '2026-03-01'), ('s:3', '2026-03-02')`);
+      // The warehouse lost s:2 and holds s:9, which the lake does not.
+      await engine.run(
+        `INSERT INTO gold.fact_orders VALUES ('s:1', '2026-03-01'), ('s:3', '2026-03-02'), ('s:9', '2026-02-01')`,
+      );
+      const handler = createPipelineStepsHandler({
+        now: () => new Date('2026-03-03T03:00:00Z'),
+        logger: { info: () => {}, warn: () => {}, error: () => {} } as never,
+        loadTable: async () => {},
+        refreshReporting: async () => {},
+        setupWarehouse: async () => {},
+        writeReports: async () => [],
+        prepareScoring: async () => ({
+          batches: [],
+          modelVersion: 'v1',
+          models: { version: 'v1', customerModelsKey: 'k' },
+        }),
+        loadScores: async () => {},
+        reconcileRows: async (sql) => {
+          sqls.push(sql);
+          return engine.rows(sql);
+        },
+        lakeGold: (t) => `lake_gold.${t}`,
+        metrics: {
+          addMetric: (name, _u, value) => seen.push({ name, value }),
+          addDimension: () => {},
+          addDimensions: () => {},
+          publishStoredMetrics: () => {},
+        },
+      });
+      expect(await handler({ step: 'reconcile' })).toEqual({
+        days: 3,
+        divergent: 2,
+        first: 'fact_orders 2026-03-01: lake 2, warehouse 1',
+      });
+      expect(seen).toEqual([{ name: 'LakeWarehouseDivergentDays', value: 2 }]);
+      expect(sqls).toHaveLength(reconciledTables().length);
+      // The statements are PostgreSQL (Redshift's dialect) too.
+      for (const sql of sqls)
+        expect(() => new Parser().astify(sql, { database: 'postgresql' })).not.toThrow();
+    } finally {
+      engine.close();
+    }
   });
 
   it('reads the window from SYS_QUERY_HISTORY for the QuickSight user only, successful SELECTs', () => {
