@@ -5,6 +5,7 @@ import { C360Error } from '../domain/errors';
 import type { PiiVault } from '../domain/privacy/vault';
 import { ARCHIVE_SINCE_KEY, type ArchivedRecord, openRaw } from '../domain/raw-archive';
 import {
+  assertNoReprocessWriting,
   journalKey,
   type ReprocessCounts,
   type ReprocessJournal,
@@ -178,6 +179,8 @@ export function createReprocessHandler(deps: ReprocessDeps) {
     try {
       journal = await readJournal(deps.lake, runId);
     } catch {
+      // Two runs over the same days would each retire what the other wrote.
+      await assertNoReprocessWriting(deps.lake, from, to);
       journal = {
         runId,
         from,

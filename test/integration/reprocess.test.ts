@@ -220,6 +220,11 @@ describe('reprocess: a normalizer fix reaches history', () => {
     await expect(runEtl({ lakeDir: paths.lake, from: '2026-03-05', to: '2026-03-06' })).rejects.toThrow(
       /reprocess r1 is writing .*2026-03-02\.\.2026-03-05.*--resume r1/,
     );
+    // A second run over any of those days is refused: each would retire what the other wrote.
+    await new FolderObjectStore(paths.lake).put(ARCHIVE_SINCE_KEY, '{"since": "2026-02-01T00:00:00.000Z"}');
+    const second = await runReprocess({ dataDir: dir, from: '2026-03-05', to: '2026-03-07', clock });
+    expect(second.status).toBe('FAILED');
+    expect(second.alerts.join('\n')).toMatch(/reprocess r1 is writing .*2026-03-02\.\.2026-03-05/);
     // Days outside the run pass the guard (and fail on what they hold: nothing arrived then).
     await expect(runEtl({ lakeDir: paths.lake, from: '2026-03-06', to: '2026-03-06' })).rejects.toThrow(
       DataQualityError,

@@ -560,5 +560,6 @@ function printNextSteps(dataDir: string, started: number): void {
     `  npx c360 query --warehouse${dataFlag} "SELECT audience, count(*) FROM gold.audience_members GROUP BY 1"   # consented audiences`,
   );
   say(`  npx c360 export-person${dataFlag} --user-id cdnow-3   # everything held about one person, one zip`);
+  say(`  npx c360 warehouse reconcile --all${dataFlag}   # every day of gold, lake against warehouse`);
   say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
 }
