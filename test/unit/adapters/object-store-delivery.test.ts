@@ -15,10 +15,12 @@ describe('ObjectStoreDelivery (the raw archive in AWS)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  // In hour 10 the lowest origin is neither the first item's nor the last one's.
   const items = [
     { prefix: 'raw/dt=2026-03-01/hour=10/', line: '{"a":1}', origin: 'shardId-1/0007' },
     { prefix: 'raw/dt=2026-03-01/hour=11/', line: '{"b":2}', origin: 'shardId-1/0008' },
     { prefix: 'raw/dt=2026-03-01/hour=10/', line: '{"c":3}', origin: 'shardId-1/0005' },
+    { prefix: 'raw/dt=2026-03-01/hour=10/', line: '{"d":4}', origin: 'shardId-1/0009' },
   ];
 
   it('writes one gzip object per prefix, named after its first origin, lines in order', async () => {
@@ -32,7 +34,17 @@ describe('ObjectStoreDelivery (the raw archive in AWS)', () => {
     const body = gunzipSync(
       await readFile(join(dir, 'raw/dt=2026-03-01/hour=10/part-shardId-1-0005.ndjson.gz')),
     );
-    expect(body.toString('utf8')).toBe('{"a":1}\n{"c":3}\n');
+    expect(body.toString('utf8')).toBe('{"a":1}\n{"c":3}\n{"d":4}\n');
+  });
+
+  it('an item without an origin does not name the object: the lowest origin there is does', async () => {
+    const store = new FolderObjectStore(dir);
+    await new ObjectStoreDelivery(store).deliver([
+      { prefix: 'raw/x/', line: '1', origin: 'shardId-1/0003' },
+      { prefix: 'raw/x/', line: '2' },
+      { prefix: 'raw/x/', line: '3', origin: 'shardId-1/0004' },
+    ]);
+    expect(await store.list('raw/x/')).toEqual(['raw/x/part-shardId-1-0003.ndjson.gz']);
   });
 
   it('a redelivered batch rewrites the same objects: nothing is stored twice', async () => {

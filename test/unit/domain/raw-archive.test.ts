@@ -102,7 +102,36 @@ describe('raw archive', () => {
     await expect(openRaw(vault, keys, [{ ...ada, subject: null }])).rejects.toThrow(
       /neither a subject nor a key/,
     );
-    await expect(openRaw(vault, keys, [{ ...ada, v: 2 as 1 }])).rejects.toThrow(/not v1/);
+    await expect(openRaw(vault, keys, [{ ...ada, v: 2 as 1 }])).rejects.toThrow(/record s\/1 is not v1/);
+    await expect(openRaw(vault, keys, [{ ...ada, sealed: undefined as unknown as string }])).rejects.toThrow(
+      /record s\/1 is not v1/,
+    );
+  });
+
+  it('a batch key only when some record names nobody, unwrapped once for all its records', async () => {
+    const calls = { generate: 0, unwrap: 0 };
+    const counting = {
+      generate: (c: Record<string, string>) => {
+        calls.generate++;
+        return keys.generate(c);
+      },
+      unwrap: (w: Buffer, c: Record<string, string>) => {
+        calls.unwrap++;
+        return keys.unwrap(w, c);
+      },
+    };
+    const v = new PiiVault(new FileVaultStore(dir), counting);
+    const named = records.filter((r) => r.subject !== null);
+    await sealRaw(v, counting, undefined, named);
+    // Two new subjects: their two vault keys, no batch key.
+    expect(calls.generate).toBe(2);
+    const anonymous = [records[3], { ...records[3], origin: 's/5', text: 'second' }] as typeof records;
+    const sealed = await sealRaw(v, counting, undefined, anonymous);
+    expect(calls.generate).toBe(3);
+    expect(new Set(sealed.map((a) => a.key)).size).toBe(1);
+    calls.unwrap = 0;
+    expect(await openRaw(v, counting, sealed)).toEqual(['not json \u00e9 "quoted"', 'second']);
+    expect(calls.unwrap).toBe(1);
   });
 
   it('reads each subject key once for a batch, and reuses what an earlier call in the batch read', async () => {
