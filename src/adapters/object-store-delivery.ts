@@ -1,6 +1,6 @@
-import { gzipSync } from 'node:zlib';
 import type { Delivery, DeliveryItem, DeliveryResult } from '../ports/delivery';
 import type { ObjectStore } from '../ports/object-store';
+import { groupByPrefix, gzipLines, lowestOriginName } from './delivery-groups';
 
 /**
  * A Delivery straight to an object store: one gzip NDJSON object per key prefix per call, named
@@ -13,22 +13,13 @@ export class ObjectStoreDelivery implements Delivery {
   constructor(private readonly store: ObjectStore) {}
 
   async deliver(items: DeliveryItem[]): Promise<DeliveryResult> {
-    const byPrefix = new Map<string, number[]>();
-    items.forEach((item, i) => {
-      const list = byPrefix.get(item.prefix);
-      if (list) list.push(i);
-      else byPrefix.set(item.prefix, [i]);
-    });
+    const byPrefix = groupByPrefix(items);
     const failed: number[] = [];
     let lastError: string | undefined;
     for (const [prefix, indexes] of byPrefix) {
-      const first = indexes
-        .map((i) => (items[i] as DeliveryItem).origin ?? '')
-        .reduce((a, b) => (a === '' || (b !== '' && b < a) ? b : a), '');
-      const name = `part-${(first || `${Date.now()}`).replace(/[^A-Za-z0-9_-]/g, '-')}.ndjson.gz`;
+      const origin = lowestOriginName(indexes.map((i) => (items[i] as DeliveryItem).origin));
       try {
-        const body = gzipSync(`${indexes.map((i) => (items[i] as DeliveryItem).line).join('\n')}\n`);
-        await this.store.put(`${prefix}${name}`, body);
+        await this.store.put(`${prefix}part-${origin ?? Date.now()}.ndjson.gz`, gzipLines(items, indexes));
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
         failed.push(...indexes);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import type { Delivery, DeliveryItem, DeliveryResult } from '../../ports/delivery';
+import { groupByPrefix, gzipLines, lowestOriginName } from '../delivery-groups';
 import { replaceFile } from './files';
 
 /**
@@ -23,12 +23,7 @@ export class LakeDelivery implements Delivery {
   ) {}
 
   async deliver(items: DeliveryItem[]): Promise<DeliveryResult> {
-    const byPrefix = new Map<string, number[]>();
-    items.forEach((item, i) => {
-      const list = byPrefix.get(item.prefix);
-      if (list) list.push(i);
-      else byPrefix.set(item.prefix, [i]);
-    });
+    const byPrefix = groupByPrefix(items);
     const failed: number[] = [];
     let lastError: string | undefined;
     const stamp = this.now().toISOString().replace(/[-:.]/g, '');
@@ -36,12 +31,11 @@ export class LakeDelivery implements Delivery {
       const dir = join(this.lakeDir, prefix);
       const origins = indexes.map((i) => (items[i] as DeliveryItem).origin);
       const name = origins.every((o) => o !== undefined)
-        ? `part-${originName(origins as string[])}.ndjson.gz`
+        ? `part-${lowestOriginName(origins)}.ndjson.gz`
         : `part-${stamp}-${String(++this.seq).padStart(6, '0')}-${randomBytes(4).toString('hex')}.ndjson.gz`;
       try {
         await mkdir(dir, { recursive: true });
-        const body = gzipSync(`${indexes.map((i) => (items[i] as DeliveryItem).line).join('\n')}\n`);
-        await replaceFile(join(dir, name), body, 0o644);
+        await replaceFile(join(dir, name), gzipLines(items, indexes), 0o644);
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
         failed.push(...indexes);
@@ -49,13 +43,6 @@ export class LakeDelivery implements Delivery {
     }
     return { failed, calls: byPrefix.size, retried: 0, ...(lastError ? { lastError } : {}) };
   }
-}
-
-/** `<shard>-<first sequence number>` of a file's items, safe as a file name. */
-function originName(origins: string[]): string {
-  let first = origins[0] as string;
-  for (const o of origins) if (o < first) first = o;
-  return first.replace(/[^A-Za-z0-9_-]/g, '-');
 }
 
 /** In-memory delivery for tests and benchmarks; `failOnce` makes chosen items fail on their first delivery. */

@@ -34,6 +34,22 @@ function underTest(refresh: () => Promise<void> = async () => {}) {
   return { handler, calls };
 }
 
+/** Pipeline step dependencies that do nothing: each test adds the ones its step uses. */
+const idleSteps = (now: string) => ({
+  now: () => new Date(now),
+  logger: { info: () => {}, warn: () => {}, error: () => {} } as never,
+  loadTable: async () => {},
+  refreshReporting: async () => {},
+  setupWarehouse: async () => {},
+  writeReports: async () => [],
+  prepareScoring: async () => ({
+    batches: [],
+    modelVersion: 'v1',
+    models: { version: 'v1', customerModelsKey: 'k' },
+  }),
+  loadScores: async () => {},
+});
+
 describe('pipeline steps: warehouse loads', () => {
   it('load-warehouse loads every gold table, then refills the reporting tables once, after the last load', async () => {
     const { handler, calls } = underTest();
@@ -80,18 +96,7 @@ describe('pipeline steps: dashboard latency (the SLI in AWS)', () => {
     let published = 0;
     const windows: number[] = [];
     const handler = createPipelineStepsHandler({
-      now: () => new Date('2026-03-02T03:00:00Z'),
-      logger: { info: () => {}, warn: () => {}, error: () => {} } as never,
-      loadTable: async () => {},
-      refreshReporting: async () => {},
-      setupWarehouse: async () => {},
-      writeReports: async () => [],
-      prepareScoring: async () => ({
-        batches: [],
-        modelVersion: 'v1',
-        models: { version: 'v1', customerModelsKey: 'k' },
-      }),
-      loadScores: async () => {},
+      ...idleSteps('2026-03-02T03:00:00Z'),
       dashboardQueryMs: async (w) => {
         windows.push(w);
         return times;
@@ -134,18 +139,7 @@ describe('pipeline steps: dashboard latency (the SLI in AWS)', () => {
         `INSERT INTO gold.fact_orders VALUES ('s:1', '2026-03-01'), ('s:3', '2026-03-02'), ('s:9', '2026-02-01')`,
       );
       const handler = createPipelineStepsHandler({
-        now: () => new Date('2026-03-03T03:00:00Z'),
-        logger: { info: () => {}, warn: () => {}, error: () => {} } as never,
-        loadTable: async () => {},
-        refreshReporting: async () => {},
-        setupWarehouse: async () => {},
-        writeReports: async () => [],
-        prepareScoring: async () => ({
-          batches: [],
-          modelVersion: 'v1',
-          models: { version: 'v1', customerModelsKey: 'k' },
-        }),
-        loadScores: async () => {},
+        ...idleSteps('2026-03-03T03:00:00Z'),
         reconcileRows: async (sql) => {
           sqls.push(sql);
           return engine.rows(sql);
