@@ -7,6 +7,7 @@ files (a row's text matches); only those are rewritten, each one through _stagin
 put back under its own key, so readers see either the old or the new file:
 
   bronze/    gzip NDJSON lines          (Firehose files, rewritten line by line)
+  raw/       gzip NDJSON lines          (the raw archive: sealed, but each line names its subject)
   features/, scores/   CSV lines        (the scoring batches)
   athena-results/      CSV lines        (query results: the feature export, identity lookups)
   silver/, gold/       Parquet rows     (the row as JSON must not match)
@@ -150,7 +151,7 @@ def remove_access_requests():
 
 # The prefixes a person's rows can be in, for both modes (src/runtime/person-stores.ts lists the
 # embedded stores the same way): text stores line by line, the layers' tables row by row.
-TEXT_STORES = ["bronze", "features", "scores", "athena-results"]
+TEXT_STORES = ["bronze", "features", "scores", "athena-results", "raw"]
 PARQUET_LAYERS = ["silver", "gold"]
 
 if mode == "export":

@@ -36,6 +36,8 @@ export const PERSON_STORES: readonly PersonStore[] = [
   { name: 'landing', kind: 'text', dir: (p) => join(p.lake, 'landing'), suffix: '', byClearValues: true },
   { name: 'inbox', kind: 'text', dir: (p) => join(p.root, 'inbox'), suffix: '', byClearValues: true },
   { name: 'bronze', kind: 'text', dir: (p) => join(p.lake, 'bronze'), suffix: '.ndjson.gz' },
+  // The raw archive: each line sealed, but its subject (an identity key) is the person's.
+  { name: 'raw', kind: 'text', dir: (p) => join(p.lake, 'raw'), suffix: '.ndjson.gz' },
   { name: 'quarantine', kind: 'quarantine', dir: (p) => join(p.lake, 'quarantine'), suffix: '.ndjson.gz' },
   {
     name: 'quarantine-replayed',

@@ -5,6 +5,7 @@ import { FolderObjectStore } from '../adapters/local/object-store';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { C360Error } from '../domain/errors';
+import { type ArchivedRecord, openRaw } from '../domain/raw-archive';
 import { lit, openDuckDb } from '../etl/duckdb';
 import { type ForgetRequest, type ResultRow, subjectQuery } from '../handlers/privacy-steps';
 import {
@@ -164,7 +165,9 @@ async function collectLake(
       if (store.kind === 'text') {
         const text = await storeText(f);
         if (text === null) return;
-        const lines = text.split('\n').filter((l) => l.length > 0 && person.inStore(store, l));
+        let lines = text.split('\n').filter((l) => l.length > 0 && person.inStore(store, l));
+        // The raw archive's lines are sealed: the person gets them opened, as they were received.
+        if (store.name === 'raw' && lines.length) lines = await openedRaw(paths.root, lines);
         if (lines.length) await objects.put(out, `${lines.join('\n')}\n`);
       } else if (store.kind === 'quarantine') {
         const found = (await quarantineRecords(f, objects, keys))
@@ -218,4 +221,32 @@ async function unloadLocally(paths: ReturnType<typeof localPaths>, sqls: string[
 export async function removeAccessRequest(dataDir: string | undefined, prefix: string): Promise<void> {
   if (!prefix.startsWith('access/')) throw new C360Error(`not an access request: ${prefix}`);
   await rm(join(localPaths(dataDir).lake, prefix), { recursive: true, force: true });
+}
+
+/** Raw archive lines opened with the vault (their receipt time, stream origin and text as received). */
+async function openedRaw(dataDir: string, lines: string[]): Promise<string[]> {
+  const { vault, keys } = localPrivacy(dataDir);
+  const records = lines.map((l) => JSON.parse(l) as ArchivedRecord);
+  const texts = await openRaw(vault, keys, records);
+  // The envelope as JSON (not a JSON string inside JSON), so it reads as what was sent.
+  const asReceived = (text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  };
+  return records.flatMap((r, i) => {
+    const text = texts[i];
+    return text === null || text === undefined
+      ? []
+      : [
+          JSON.stringify({
+            subject: r.subject,
+            receivedAt: r.receivedAt,
+            origin: r.origin,
+            received: asReceived(text),
+          }),
+        ];
+  });
 }

@@ -235,6 +235,7 @@ describe('the pipeline-steps Lambda entry (functions/pipeline)', () => {
       REDSHIFT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:admin',
       REDSHIFT_COPY_ROLE_ARN: 'arn:aws:iam::1:role/copy',
       GLUE_DATABASE: 'c360_lake',
+      GOLD_GLUE_DATABASE: 'c360_gold',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
     const rs = mockClient(RedshiftDataClient);
