@@ -156,6 +156,12 @@ describe('reprocess: a normalizer fix reaches history', () => {
 
     // u2 is forgotten before the fix ships.
     await forgetLocal({ dataDir: dir, request: { userId: 'u2' } });
+    // Their archive lines go with them (each named its subject).
+    const archiveAfter = (await listFiles(join(paths.lake, 'raw'), '.ndjson.gz')).flatMap((f) =>
+      gunzipSync(require('node:fs').readFileSync(f)).toString('utf8').split('\n').filter(Boolean),
+    );
+    expect(archiveAfter).toHaveLength(envelopes.length + 1 - 2);
+    expect(archiveAfter.some((l) => l.includes('"user_id:u2"'))).toBe(false);
 
     const run = await runReprocess({
       dataDir: dir,
@@ -172,12 +178,13 @@ describe('reprocess: a normalizer fix reaches history', () => {
     // March's 30 events less u2's two, and February's page view (not in the range) as it was.
     expect(bronze).toHaveLength(envelopes.length - 2 + 1);
 
-    // The journal reconciles: every archived record is stored again or could not be opened (u2's two).
+    // The journal reconciles: every archived record is stored again. u2's two are not among them:
+    // forget removed their archive lines (their sealed text had no key left anyway).
     expect(run.journal).toMatchObject({
       state: 'done',
       from: DAYS[0],
       to: DAYS[2],
-      counts: { records: envelopes.length, erased: 2, delivered: envelopes.length - 2, quarantined: 0 },
+      counts: { records: envelopes.length - 2, erased: 0, delivered: envelopes.length - 2, quarantined: 0 },
     });
     // The previous version is kept aside (the bucket's noncurrent versions), not in bronze.
     const previous = await listFiles(join(paths.lake, 'previous-versions', 'bronze'), '.ndjson.gz');
