@@ -86,7 +86,7 @@ export interface EnrichDeps {
   /**
    * The raw archive (domain/raw-archive.ts): every record as received, sealed (needs `privacy`),
    * delivered before its events, so nothing reaches bronze that history could not recompute.
-   * AWS: its own Firehose stream into `raw/`; embedded: files under the lake's `raw/`.
+   * AWS: one S3 object per batch and arrival hour (ObjectStoreDelivery); embedded: files under the lake's `raw/`.
    */
   archive?: Delivery;
   /** The normalizer (domain/normalize): a reprocess runs the one the code ships now. */
@@ -314,10 +314,10 @@ export const createEnrichHandler = (deps: EnrichDeps) => {
   const maxEventBytes = deps.maxEventBytes ?? 256 * 1024;
   const maxInline = deps.maxInlineOriginalBytes ?? 256 * 1024;
 
-  /** The bulk work; exported through `.process` for the embedded runtime and tests. */
   // Once per container: the archive's start is on record (reprocess refuses the days before it).
   let archiveStartNoted = false;
 
+  /** The bulk work; exported through `.process` for the embedded runtime and tests. */
   async function processBatch(
     records: KinesisStreamRecord[],
   ): Promise<{ failed: Set<number>; stats: EnrichStats }> {
