@@ -1,4 +1,5 @@
 import { ConfigError } from '../domain/errors';
+import { HashedReadKeys, type ReadKeyGrant } from '../domain/read-keys';
 import { HashedWriteKeys, type WriteKeyGrant } from '../domain/write-keys';
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
@@ -6,21 +7,24 @@ import type { SecretStore } from '../ports/secrets';
 import type { DailyQuota, RateLimit, RateLimiter, WriteKeyResolver } from '../ports/write-keys';
 
 /**
- * Write keys loaded from a secret (JSON `{ sha256hex: grant }`, src/domain/write-keys.ts) and
- * cached for `ttlMs`, so a rotated, added or disabled key is picked up without a redeploy. Works
- * with any SecretStore (AWS or local).
+ * A key table read from a secret (JSON `{ sha256hex: grant }`) and cached for `ttlMs`, so a
+ * rotated, added or disabled key is picked up without a redeploy. Works with any SecretStore
+ * (AWS or local); `build` checks the table and indexes it.
  */
-export class SecretWriteKeys implements WriteKeyResolver {
-  private cached: { keys: HashedWriteKeys; at: number } | null = null;
+export class CachedSecretTable<T> {
+  private cached: { table: T; at: number } | null = null;
 
   constructor(
     private readonly secrets: SecretStore,
     private readonly secretName: string,
+    private readonly build: (table: Record<string, unknown>) => T,
+    /** What a grant looks like, for the error a malformed secret gets. */
+    private readonly shape: string,
     private readonly ttlMs = 5 * 60_000,
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async resolve(writeKey: string): Promise<WriteKeyGrant | null> {
+  async current(): Promise<T> {
     const now = this.clock.now().getTime();
     if (!this.cached || now - this.cached.at > this.ttlMs) {
       const raw = await this.secrets.get(this.secretName);
@@ -29,7 +33,7 @@ export class SecretWriteKeys implements WriteKeyResolver {
         table = JSON.parse(raw);
       } catch (err) {
         throw new ConfigError(
-          `secret ${this.secretName} must be JSON {"<sha256 hex of key>": {"source", "trust", …}}`,
+          `secret ${this.secretName} must be JSON {"<sha256 hex of key>": ${this.shape}}`,
           {
             cause: err,
           },
@@ -38,9 +42,45 @@ export class SecretWriteKeys implements WriteKeyResolver {
       if (typeof table !== 'object' || table === null || Array.isArray(table)) {
         throw new ConfigError(`secret ${this.secretName} must be a JSON object of sha256(key) → grant`);
       }
-      this.cached = { keys: new HashedWriteKeys(table as Record<string, unknown>), at: now };
+      this.cached = { table: this.build(table as Record<string, unknown>), at: now };
     }
-    return this.cached.keys.resolve(writeKey);
+    return this.cached.table;
+  }
+}
+
+/** Write keys from a secret (src/domain/write-keys.ts). */
+export class SecretWriteKeys implements WriteKeyResolver {
+  private readonly table: CachedSecretTable<HashedWriteKeys>;
+  constructor(secrets: SecretStore, secretName: string, ttlMs = 5 * 60_000, clock: Clock = systemClock) {
+    this.table = new CachedSecretTable(
+      secrets,
+      secretName,
+      (t) => new HashedWriteKeys(t),
+      '{"source", "trust", …}',
+      ttlMs,
+      clock,
+    );
+  }
+  async resolve(writeKey: string): Promise<WriteKeyGrant | null> {
+    return (await this.table.current()).resolve(writeKey);
+  }
+}
+
+/** Read keys from a secret (src/domain/read-keys.ts). */
+export class SecretReadKeys {
+  private readonly table: CachedSecretTable<HashedReadKeys>;
+  constructor(secrets: SecretStore, secretName: string, ttlMs = 5 * 60_000, clock: Clock = systemClock) {
+    this.table = new CachedSecretTable(
+      secrets,
+      secretName,
+      (t) => new HashedReadKeys(t),
+      '{"name", "ratePerSecond", …}',
+      ttlMs,
+      clock,
+    );
+  }
+  async resolve(key: string): Promise<ReadKeyGrant | null> {
+    return (await this.table.current()).resolve(key);
   }
 }
 

@@ -62,6 +62,11 @@ const COMMANDS: Record<string, CommandEntry> = {
       'write keys: keys list | add --source S --trust client|server [--rate R --daily-quota Q] | disable KEY | enable KEY',
     load: () => import('./commands/keys'),
   },
+  profiles: {
+    summary:
+      'the profile store: profiles get TYPE:VALUE (user_id:…, email:…) | sync (computed halves from gold) | stats',
+    load: () => import('./commands/profiles'),
+  },
   forget: {
     summary:
       'erase one person everywhere and suppress their later events (forget --user-id ID | --email A | --customer-id ID)',

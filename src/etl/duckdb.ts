@@ -11,6 +11,9 @@ import { lit } from '../domain/sql';
 export const SPARK_COMPAT_MACROS = [
   'CREATE OR REPLACE MACRO unix_timestamp(t) AS epoch(CAST(t AS TIMESTAMP))',
   'CREATE OR REPLACE MACRO get_json_object(j, p) AS json_extract_string(j, p)',
+  'CREATE OR REPLACE MACRO collect_list(x) AS list(x)',
+  'CREATE OR REPLACE MACRO sort_array(l) AS list_sort(l)',
+  'CREATE OR REPLACE MACRO array_join(l, s) AS array_to_string(l, s)',
 ];
 
 export interface Engine {

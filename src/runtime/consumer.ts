@@ -5,7 +5,7 @@ import type { ReadableEventStream } from '../ports/stream';
 import { EventSourceMapping, type EventSourceOptions, FileFailureDestination } from './event-source';
 import { localPaths } from './local';
 import type { EnrichHandler } from './local-enrich';
-import { createLocalRealtime } from './local-realtime';
+import { createStreamTaps } from './profiles';
 import { loadRetention, streamRetentionMs } from './retention';
 
 export type MappingSettings = Partial<
@@ -28,7 +28,7 @@ export function startConsumerMapping(opts: {
 }): { mapping: EventSourceMapping; stop: () => Promise<void> } {
   const paths = localPaths(opts.dataDir);
   const stream = opts.stream ?? new FileEventStream(paths.stream);
-  const realtime = createLocalRealtime(opts.dataDir);
+  const realtime = createStreamTaps(opts.dataDir);
   const retentionMs = streamRetentionMs(loadRetention());
   const mapping = new EventSourceMapping({
     stream,

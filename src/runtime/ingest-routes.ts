@@ -18,3 +18,8 @@ export function webhookRoutes(handler: HttpHandler): HttpRoute[] {
     { method: ['GET', 'POST'], path: '/postbacks/{network}/{token}', handler },
   ];
 }
+
+/** The read APIs: the profile API (GET /v1/profiles/{id}), as template.yaml declares it. */
+export function profileRoutes(handler: HttpHandler): HttpRoute[] {
+  return [{ method: 'GET', path: '/v1/profiles/{id}', handler }];
+}

@@ -31,6 +31,7 @@ import { projectRoot } from '../paths';
 import { loadWarehouse, openWarehouse, upsertModelHealth } from '../warehouse/embedded';
 import { reconcileLakeWarehouse } from '../warehouse/reconcile';
 import { localPaths } from './local';
+import { syncComputedProfiles } from './profiles';
 
 /**
  * The embedded Step Functions: runs statemachines/*.asl.json themselves with
@@ -74,6 +75,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   GoldDatabaseName: 'c360_local_gold',
   LakeDatabaseName: 'c360_local',
   ForgetJobName: 'c360-forget',
+  ProfilesJobName: 'c360-profiles-sync',
   RedshiftWorkgroupName: 'c360-local',
   RedshiftNamespaceName: 'c360-local',
   RedshiftDatabase: 'c360',
@@ -464,6 +466,20 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
         },
       };
     },
+    // The Glue profile job's role: the same SQL with DuckDB over the lake, into the LMDB store.
+    SyncProfiles: async (i) => {
+      const args = (i as { Arguments: Record<string, string> }).Arguments;
+      try {
+        const r = await syncComputedProfiles({ dataDir: opts.dataDir });
+        const metrics = new EmfMetrics('c360', 'c360-pipeline', paths.metrics);
+        metrics.addMetric('ProfilesSynced', 'Count', r.profiles);
+        metrics.publishStoredMetrics();
+      } catch (err) {
+        throw new StepError('States.TaskFailed', err instanceof Error ? err.message : String(err));
+      }
+      return { Id: `jr_local_profiles_${args['--run_date']}`, JobRunState: 'SUCCEEDED' };
+    },
+    ProfilesFailedNotice: alertTask(opts.dataDir, alerts),
     DivergenceNotice: alertTask(opts.dataDir, alerts),
     ReconcileFailedNotice: alertTask(opts.dataDir, alerts),
     // SnapshotWarehouse: Redshift's snapshot; embedded, the warehouse file is backed up with the

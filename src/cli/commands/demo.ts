@@ -16,8 +16,8 @@ import { systemClock } from '../../ports/clock';
 import { ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_POSTBACK_TOKEN, localPaths } from '../../runtime/local';
 import { type DrainReport, drainStream, openLocalConsumer } from '../../runtime/local-enrich';
-import { createLocalRealtime } from '../../runtime/local-realtime';
 import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
+import { createStreamTaps } from '../../runtime/profiles';
 import {
   cdnowOrdersWithLines,
   type DemoSample,
@@ -289,7 +289,7 @@ async function enrichStream(
   stream: FileEventStream,
 ): Promise<{ drained: DrainReport; reconciled: boolean }> {
   const paths = localPaths(dataDir);
-  const realtime = createLocalRealtime(dataDir);
+  const realtime = createStreamTaps(dataDir);
   const enriching = stageBar('  enrich');
   const streamed = enriching ? (await stream.read(null, Number.MAX_SAFE_INTEGER)).length : 0;
   const consumer = await openLocalConsumer(dataDir, 'c360 demo');

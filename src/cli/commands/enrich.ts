@@ -4,7 +4,7 @@ import { FileEventStream } from '../../adapters/local/file-stream';
 import { startConsumerMapping } from '../../runtime/consumer';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { drainStream, openLocalConsumer } from '../../runtime/local-enrich';
-import { createLocalRealtime } from '../../runtime/local-realtime';
+import { createStreamTaps } from '../../runtime/profiles';
 import { intOption, parseWith } from '../parse';
 import { progressReporter } from '../progress';
 
@@ -53,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   const consumer = await openLocalConsumer(values.data, 'c360 enrich', { geo: values.geo });
   let report: Awaited<ReturnType<typeof drainStream>>;
   try {
-    const realtime = createLocalRealtime(values.data);
+    const realtime = createStreamTaps(values.data);
     report = await drainStream({
       stream: new FileEventStream(paths.stream),
       handler: consumer.handler,

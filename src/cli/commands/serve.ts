@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { type MappingSettings, startConsumerMapping } from '../../runtime/consumer';
 import type { EventSourceMapping } from '../../runtime/event-source';
 import { type HttpServerHandle, startHttpServer } from '../../runtime/http-server';
-import { ingestRoutes, webhookRoutes } from '../../runtime/ingest-routes';
+import { ingestRoutes, profileRoutes, webhookRoutes } from '../../runtime/ingest-routes';
 import {
   createLocalIngest,
   createLocalWebhooks,
@@ -13,6 +13,7 @@ import {
   type WriteKeyEntry,
 } from '../../runtime/local';
 import { openLocalConsumer } from '../../runtime/local-enrich';
+import { closeLocalProfileStore, createLocalProfileApi } from '../../runtime/profiles';
 import { addClearKeyIfAbsent, ensureKeyTable, localKeyTableFile } from '../../runtime/write-key-table';
 import { intOption, parseWith } from '../parse';
 
@@ -22,6 +23,8 @@ export interface ServeOptions {
   /** A fixed clear-key table (tests); without it, the data folder's key table (`c360 keys`). */
   writeKeys?: Record<string, WriteKeyEntry>;
   corsOrigins?: Record<string, string[]>;
+  /** A fixed clear read-key table (tests); without it, the data folder's (`c360 keys add --read`). */
+  readKeys?: Record<string, unknown>;
   /** Run the event source mapping (stream → enrich → lake) continuously, as the Kinesis trigger does (default true). */
   enrich?: boolean;
   /** IP geolocation in enrich (default true; the geo data costs ~200 MB of memory). */
@@ -72,7 +75,11 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
   };
   const server = await startHttpServer({
     port: options.port ?? 8088,
-    routes: [...ingestRoutes(ingest.handler), ...webhookRoutes(webhooks)],
+    routes: [
+      ...ingestRoutes(ingest.handler),
+      ...webhookRoutes(webhooks),
+      ...profileRoutes(createLocalProfileApi({ dataDir: options.dataDir, readKeys: options.readKeys })),
+    ],
     unavailable: () => down,
   }).catch(async (err) => {
     await consumer?.release();
@@ -130,6 +137,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
         await exited;
       }
       await consumer?.release();
+      await closeLocalProfileStore(options.dataDir);
     },
   };
 }
