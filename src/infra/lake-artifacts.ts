@@ -9,7 +9,12 @@ import { join, relative } from 'node:path';
  * from those files (scripts/gen-artifacts.ts; test/unit/handlers/lake-artifacts-resource.test.ts fails when it is
  * stale), so the first scheduled run after `sam deploy` finds them.
  */
-export const ARTIFACT_SOURCES = ['sql', 'glue/run_sql.py', 'glue/forget.py'] as const;
+export const ARTIFACT_SOURCES = [
+  'sql',
+  'glue/run_sql.py',
+  'glue/forget.py',
+  'glue/profiles_sync.py',
+] as const;
 
 /** Every artifact: its key under `artifacts/` → its text. */
 export function collectArtifacts(root: string): Record<string, string> {

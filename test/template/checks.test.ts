@@ -410,7 +410,7 @@ describe('template.yaml', () => {
     [
       'a Glue job without a security configuration',
       (t: string) => t.replace('      SecurityConfiguration: !Ref GlueSecurityConfiguration\n', ''),
-      /(EtlJob|ForgetJob): Glue job without a SecurityConfiguration/,
+      /(EtlJob|ForgetJob|ProfilesSyncJob): Glue job without a SecurityConfiguration/,
     ],
     [
       'a Glue job without a TempDir',

@@ -9,13 +9,9 @@ import {
   PutItemCommand,
   paginateQuery,
 } from '@aws-sdk/client-dynamodb';
-import { DownstreamUnavailableError } from '../../domain/errors';
 import type { VaultEntry, VaultStore } from '../../ports/vault';
-import { type RetryOptions, sendWithPartialRetry } from '../retry';
-
-/** DynamoDB's limits per call: BatchGetItem 100 keys, BatchWriteItem 25 puts. */
-const GET_BATCH = 100;
-const WRITE_BATCH = 25;
+import type { RetryOptions } from '../retry';
+import { GET_BATCH, inDynamoBatches, WRITE_BATCH } from './dynamodb-batches';
 
 /**
  * The vault on DynamoDB: `keysTable` (pk `subject`, `wrappedKey` binary; no point-in-time
@@ -46,31 +42,13 @@ export class DynamoVaultStore implements VaultStore {
     return b ? Buffer.from(b) : null;
   }
 
-  /**
-   * Sends `items` in parts of `size`; `send` answers what DynamoDB left unprocessed, which is
-   * resent with backoff. Still unprocessed after the retries: DownstreamUnavailableError.
-   */
-  private async inBatches<T>(
+  private inBatches<T>(
     items: readonly T[],
     size: number,
     what: { table: string; done: string; left: string },
     send: (part: T[]) => Promise<T[]>,
   ): Promise<void> {
-    for (let i = 0; i < items.length; i += size) {
-      const out = await sendWithPartialRetry(
-        items.slice(i, i + size),
-        async (pending) => {
-          const left = await send(pending);
-          return { failed: left, error: left.length ? `${left.length} ${what.left} unprocessed` : null };
-        },
-        this.retry,
-        { baseDelayMs: 50, maxDelayMs: 2000 },
-      );
-      if (out.failed.length)
-        throw new DownstreamUnavailableError(
-          `${what.table}: ${out.failed.length} ${what.done} still unprocessed after ${out.calls} calls (${out.lastError})`,
-        );
-    }
+    return inDynamoBatches(items, size, what, send, this.retry);
   }
 
   /** BatchGetItem (consistent reads) by 100, resending only the keys DynamoDB left unprocessed. */

@@ -17,7 +17,7 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the twelve functions', () => {
+  it('the template declares the fourteen functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'AlertFunction',
       'ArtifactsFunction',
@@ -26,6 +26,8 @@ describe('Lambda bundles', () => {
       'IngestFunction',
       'PipelineStepsFunction',
       'PrivacyFunction',
+      'ProfileApiFunction',
+      'ProfileStreamFunction',
       'RealtimeFunction',
       'ReprocessFunction',
       'ScoreFunction',
