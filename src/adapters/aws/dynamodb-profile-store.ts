@@ -95,7 +95,11 @@ export class DynamoProfileStore implements ProfileStore {
       { table: 'profile store', done: 'writes', left: 'writes' },
       async (part) => {
         const byTable: Record<string, WriteRequest[]> = {};
-        for (const r of part) (byTable[r.table] ??= []).push(r.request);
+        for (const r of part) {
+          const list = byTable[r.table] ?? [];
+          list.push(r.request);
+          byTable[r.table] = list;
+        }
         const res = await this.client.send(new BatchWriteItemCommand({ RequestItems: byTable }));
         return Object.entries(res.UnprocessedItems ?? {}).flatMap(([table, reqs]) =>
           reqs.map((request) => ({ table, request })),
