@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   lambda: () => import('./lambda'),
   dashboard: () => import('./dashboard'),
   models: () => import('./models'),
+  profile_api: () => import('./profile-api'),
 };
 
 async function main(): Promise<void> {

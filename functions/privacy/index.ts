@@ -1,3 +1,4 @@
+import { DynamoProfileStore } from '../../src/adapters/aws/dynamodb-profile-store';
 import { DynamoVaultStore } from '../../src/adapters/aws/dynamodb-vault';
 import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression';
@@ -12,9 +13,18 @@ import { createPrivacyStepsHandler, type PrivacyStepEvent } from '../../src/hand
  * suppression object and delete vault items; it cannot read the vault's values (no KMS grant).
  */
 export const loadConfig = () =>
-  readEnv(['LAKE_BUCKET', 'VAULT_KEYS_TABLE', 'VAULT_ENTRIES_TABLE', 'PSEUDONYMIZATION_KEY_SECRET_ARN'], {
-    SUPPRESSION_WAIT_SECONDS: '300',
-  });
+  readEnv(
+    [
+      'LAKE_BUCKET',
+      'VAULT_KEYS_TABLE',
+      'VAULT_ENTRIES_TABLE',
+      'PSEUDONYMIZATION_KEY_SECRET_ARN',
+      'PROFILE_IDENTITIES_TABLE',
+      'PROFILE_LIVE_TABLE',
+      'PROFILE_COMPUTED_TABLE',
+    ],
+    { SUPPRESSION_WAIT_SECONDS: '300' },
+  );
 
 const config = loadConfig();
 const { logger, metrics } = powertools();
@@ -28,6 +38,13 @@ const steps = onceUnlessFailed(() =>
       vault: new DynamoVaultStore({
         keysTable: config.VAULT_KEYS_TABLE,
         entriesTable: config.VAULT_ENTRIES_TABLE,
+      }),
+      // The person's profiles and identity links (the live and computed halves) go too.
+      profiles: new DynamoProfileStore({
+        identitiesTable: config.PROFILE_IDENTITIES_TABLE,
+        liveTable: config.PROFILE_LIVE_TABLE,
+        computedTable: config.PROFILE_COMPUTED_TABLE,
+        retentionDays: 30,
       }),
       waitSeconds: intEnv(config.SUPPRESSION_WAIT_SECONDS, 'SUPPRESSION_WAIT_SECONDS'),
       logger,

@@ -62,6 +62,11 @@ const COMMANDS: Record<string, CommandEntry> = {
       'write keys: keys list | add --source S --trust client|server [--rate R --daily-quota Q] | disable KEY | enable KEY',
     load: () => import('./commands/keys'),
   },
+  audiences: {
+    summary:
+      'audiences and their destinations: audiences list | preview NAME | sync [--destination D] | redrive',
+    load: () => import('./commands/audiences'),
+  },
   profiles: {
     summary:
       'the profile store: profiles get TYPE:VALUE (user_id:…, email:…) | sync (computed halves from gold) | stats',

@@ -4,6 +4,7 @@ import { type ErasureTarget, mentionPattern, suppressionHash } from '../domain/p
 import { lit } from '../domain/sql';
 import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import { refreshStatements } from '../domain/warehouse/reporting';
+import type { ProfileStore } from '../ports/profile-store';
 import type { SuppressionList } from '../ports/suppression';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
 
@@ -33,6 +34,8 @@ export interface ForgetPlan {
   customerIds: string[];
   identityKeys: number;
   vaultSubjectsShredded: number;
+  /** Customers removed from the profile store (a profile the stream started counts too). */
+  profilesRemoved: number;
   pattern: string;
   /** Warehouse statements (Redshift Data API; the embedded warehouse runs the same SQL). */
   sqls: string[];
@@ -47,6 +50,8 @@ export interface PrivacyStepsDeps {
   pseudonymizer: Pseudonymizer;
   suppression: SuppressionList;
   vault: { shred(subject: string): Promise<boolean> };
+  /** The profile store: the person's profiles and identity links go with the erasure. */
+  profiles?: Pick<ProfileStore, 'customersOf' | 'remove'>;
   /** How long enrich may keep serving a cached suppression list (AWS 300 s; embedded 0). */
   waitSeconds: number;
   logger: LoggerPort;
@@ -129,6 +134,16 @@ export const createPrivacyStepsHandler = (deps: PrivacyStepsDeps) => async (even
   await deps.suppression.add(target.keys.map((k) => suppressionHash(deps.pseudonymizer, k.type, k.value)));
   let shredded = 0;
   for (const k of target.keys) if (await deps.vault.shred(`${k.type}:${k.value}`)) shredded++;
+  // The profile store: the identity map's customers, and any customer the stream linked their keys
+  // to before a daily run saw them.
+  let profilesRemoved = 0;
+  if (deps.profiles) {
+    const nodes = target.keys.map((k) => `${k.type}:${k.value}`);
+    const held = await deps.profiles.customersOf(nodes);
+    const customers = [...new Set([...target.customerIds, ...held.values()])];
+    await deps.profiles.remove(customers, nodes);
+    profilesRemoved = customers.length;
+  }
   deps.metrics.addMetric('Erasures', 'Count', 1);
   deps.metrics.addMetric('VaultSubjectsShredded', 'Count', shredded);
   deps.metrics.publishStoredMetrics();
@@ -141,6 +156,7 @@ export const createPrivacyStepsHandler = (deps: PrivacyStepsDeps) => async (even
     customerIds: target.customerIds,
     identityKeys: target.keys.length,
     vaultSubjectsShredded: shredded,
+    profilesRemoved,
     pattern: mentionPattern(target),
     sqls: warehouseDeletes(target.customerIds),
     waitSeconds: deps.waitSeconds,

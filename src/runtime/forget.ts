@@ -21,6 +21,7 @@ import {
   type ResultRow,
 } from '../handlers/privacy-steps';
 import { loadWarehouse, openWarehouse, warehouseFile } from '../warehouse/embedded';
+import { eraseFromDestinations } from './audiences';
 import { localPaths } from './local';
 import { localPiiKey, localPrivacy, localVaultKeys } from './local-enrich';
 import {
@@ -31,6 +32,7 @@ import {
   storeText,
 } from './person-stores';
 import { alertTask, execute, loadDefinition, StepError } from './pipeline';
+import { openLocalProfileStore } from './profiles';
 
 /**
  * `c360 forget` embedded: runs statemachines/forget.asl.json itself (the embedded Step Functions
@@ -52,6 +54,10 @@ export interface ForgetReport {
   customerIds: string[];
   identityKeys: number;
   vaultSubjectsShredded: number;
+  profilesRemoved: number;
+  /** Deletes sent to audience destinations, and batches of them waiting in the dead-letter file. */
+  destinationDeletes: number;
+  destinationDeletesPending: number;
   bronzeEventsRemoved: number;
   quarantineRecordsRemoved: number;
   lakeRowsRemoved: number;
@@ -75,6 +81,9 @@ export async function forgetLocal(opts: {
     customerIds: [],
     identityKeys: 0,
     vaultSubjectsShredded: 0,
+    profilesRemoved: 0,
+    destinationDeletes: 0,
+    destinationDeletesPending: 0,
     bronzeEventsRemoved: 0,
     quarantineRecordsRemoved: 0,
     lakeRowsRemoved: 0,
@@ -97,6 +106,7 @@ export async function forgetLocal(opts: {
         return vault.shred(subject);
       },
     },
+    profiles: openLocalProfileStore(opts.dataDir),
     waitSeconds: 0,
     logger: new LocalLogger('c360-privacy', 'warn'),
     metrics: new EmfMetrics('c360', 'c360-privacy', paths.metrics),
@@ -228,10 +238,18 @@ function forgetStateHandlers(ctx: {
       asTask(async () => {
         say('suppressing their identities and crypto-shredding their vault entries');
         const plan = await steps(payload(i));
+        // Every audience destination holding them is sent their delete (failures wait for redrive).
+        const sent = await eraseFromDestinations({
+          dataDir: paths.root,
+          customerIds: (plan as ForgetPlan).customerIds,
+        });
+        report.destinationDeletes = sent.reduce((a, r) => a + r.deleted, 0);
+        report.destinationDeletesPending = sent.reduce((a, r) => a + r.dead_lettered, 0);
         Object.assign(report, {
           customerIds: (plan as ForgetPlan).customerIds,
           identityKeys: (plan as ForgetPlan).identityKeys,
           vaultSubjectsShredded: (plan as ForgetPlan).vaultSubjectsShredded,
+          profilesRemoved: (plan as ForgetPlan).profilesRemoved,
         });
         return { Payload: plan };
       }),

@@ -51,12 +51,21 @@ export const PERSON_STORES: readonly PersonStore[] = [
   { name: 'features', kind: 'text', dir: (p) => join(p.lake, 'features'), suffix: '' },
   { name: 'scores', kind: 'text', dir: (p) => join(p.lake, 'scores'), suffix: '' },
   { name: 'athena-results', kind: 'text', dir: (p) => join(p.lake, 'athena-results'), suffix: '' },
+  // Audiences exported as CSV files (src/runtime/audiences.ts file destinations).
+  {
+    name: 'audience-exports',
+    kind: 'text',
+    dir: (p) => join(p.lake, 'exports', 'audiences'),
+    suffix: '.csv',
+  },
   {
     name: 'state',
     kind: 'text',
     dir: (p) => p.state,
     suffix: '',
-    skip: (f) => f.endsWith('.key') || f.endsWith('suppression.txt'),
+    // Audience destinations' state (what each holds, dead-lettered batches) is erasure's own
+    // record until the destinations confirmed the person's delete (src/runtime/audiences.ts).
+    skip: (f) => f.endsWith('.key') || f.endsWith('suppression.txt') || /[/\\]audiences[/\\]/.test(f),
   },
 ];
 

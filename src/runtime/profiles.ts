@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
@@ -28,7 +29,12 @@ export function openLocalProfileStore(dataDir?: string): LmdbProfileStore {
   const dir = profileStoreDir(dataDir);
   let s = stores.get(dir);
   if (!s) {
-    s = new LmdbProfileStore(dir);
+    // Encrypted at rest with a key derived from the data folder's own (state/pii.key or C360_PII_KEY).
+    const key = createHmac('sha256', process.env.C360_PII_KEY ?? localPiiKey(localPaths(dataDir).state))
+      .update('c360 profile store')
+      .digest('hex')
+      .slice(0, 32);
+    s = new LmdbProfileStore(dir, key);
     stores.set(dir, s);
   }
   return s;

@@ -12,6 +12,7 @@ import { run as exportPerson } from '../../src/cli/commands/export-person';
 import { run as forget } from '../../src/cli/commands/forget';
 import { run as query } from '../../src/cli/commands/query';
 import { run as report } from '../../src/cli/commands/report';
+import { startServe } from '../../src/cli/commands/serve';
 import { DASHBOARDS } from '../../src/dashboards/definitions';
 import { decodeEnvelope } from '../../src/domain/envelope';
 import { eventKey } from '../../src/domain/event';
@@ -716,6 +717,128 @@ describe('c360 demo (npm start)', () => {
     }
   });
 
+  it('c360 serve answers the profile API for every current customer by user id and by email, as the warehouse holds them; a posted event shows in seconds', async () => {
+    const data = join(dir, 'demo');
+    // The warehouse's current customers with their scores, and the lake's user ids and email keys.
+    const wh = await openWarehouse(data, { readOnly: true });
+    const customers = await wh.rows<{
+      customer_id: string;
+      segment: string | null;
+      orders: string;
+      net_usd: string | null;
+      churn: number | null;
+      clv: string | null;
+    }>(
+      `SELECT d.customer_id, d.segment, CAST(d.orders AS VARCHAR) AS orders, CAST(d.net_usd AS VARCHAR) AS net_usd,
+         s.churn_probability AS churn, CAST(s.clv_12m_usd AS VARCHAR) AS clv
+       FROM gold.dim_customer d
+       LEFT JOIN (SELECT * FROM gold.customer_scores QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY scored_at DESC) = 1) s
+         ON s.customer_id = d.customer_id
+       WHERE d.is_current`,
+    );
+    wh.close();
+    const engine = await openDuckDb();
+    await registerLakeViews(engine, join(data, 'lake'));
+    const userIds = await engine.rows<{ customer_id: string; user_id: string; has_email: boolean }>(
+      `SELECT customer_id, min(id_value) FILTER (WHERE id_type = 'user_id') AS user_id,
+         bool_or(id_type = 'email_hash') AS has_email
+       FROM silver.identity_map WHERE NOT is_hub GROUP BY customer_id`,
+    );
+    engine.close();
+    const byCustomer = new Map(userIds.map((u) => [u.customer_id, u]));
+    expect(customers.length).toBeGreaterThan(1000);
+    const server = await startServe({
+      port: 0,
+      dataDir: data,
+      geo: false,
+      readKeys: { 'rk-e2e': { name: 'e2e', ratePerSecond: 1_000_000, burst: 1_000_000 } },
+      mapping: { batchingWindowMs: 50, pollIntervalMs: 50 },
+    });
+    const lookup = async (id: string) => {
+      const r = await fetch(`${server.url}/v1/profiles/${encodeURIComponent(id)}`, {
+        headers: { authorization: 'Bearer rk-e2e' },
+      });
+      return { status: r.status, body: (await r.json()) as Record<string, any> };
+    };
+    try {
+      let byUser = 0;
+      let byEmail = 0;
+      const wrong: string[] = [];
+      for (const c of customers) {
+        const u = byCustomer.get(c.customer_id);
+        if (!u?.user_id) continue;
+        const ids = [`user_id:${u.user_id}`];
+        // The demo's people are CDNOW customers with the email the sample generator gives them.
+        if (u.has_email && /^cdnow-\d+$/.test(u.user_id)) ids.push(`email:${emailOf(u.user_id)}`);
+        for (const id of ids) {
+          const { status, body } = await lookup(id);
+          const got = [
+            status,
+            body.customer_id,
+            body.computed?.segment ?? null,
+            String(body.computed?.orders),
+            body.computed?.net_usd ?? null,
+            body.computed?.churn_probability ?? null,
+            body.computed?.clv_12m_usd ?? null,
+          ];
+          const want = [200, c.customer_id, c.segment, c.orders, c.net_usd, c.churn, c.clv];
+          if (JSON.stringify(got) !== JSON.stringify(want))
+            wrong.push(`${id}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+          if (id.startsWith('email:')) byEmail++;
+          else byUser++;
+        }
+      }
+      expect(wrong.slice(0, 5)).toEqual([]);
+      // Every current customer with a user id was looked up (the demo's people all have one).
+      expect(byUser).toBe(customers.filter((c) => byCustomer.get(c.customer_id)?.user_id).length);
+      // …and every one of them whose email the lake holds, by that email.
+      const withEmail = customers.filter((c) => {
+        const u = byCustomer.get(c.customer_id);
+        return u?.has_email && /^cdnow-\d+$/.test(u.user_id ?? '');
+      }).length;
+      expect(withEmail).toBeGreaterThan(10);
+      expect(byEmail).toBe(withEmail);
+
+      // An event posted to the ingest API reaches that profile's answer through the stream path.
+      const person = customers.find((c) =>
+        byCustomer.get(c.customer_id)?.user_id?.startsWith('cdnow-'),
+      ) as (typeof customers)[0];
+      const userId = byCustomer.get(person.customer_id)?.user_id as string;
+      const messageId = `e2e-live-${Date.now()}`;
+      const sentAt = Date.now();
+      const posted = await fetch(`${server.url}/v1/track`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from('c360-local-server-key:').toString('base64')}`,
+        },
+        body: JSON.stringify({
+          userId,
+          event: 'Profile Viewed Live',
+          messageId,
+          timestamp: new Date().toISOString(),
+        }),
+      });
+      expect(posted.status).toBe(200);
+      let seen: Record<string, any> | null = null;
+      while (!seen) {
+        const { body } = await lookup(`user_id:${userId}`);
+        if (body.recent_events?.some((e: { eventId: string }) => e.eventId === messageId)) seen = body;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      process.stdout.write(`profile API: event visible ${Date.now() - sentAt} ms after it was posted\n`);
+      expect(seen.customer_id).toBe(person.customer_id);
+      expect(seen.recent_events[0]).toMatchObject({
+        eventId: messageId,
+        type: 'track',
+        event: 'Profile Viewed Live',
+        source: 'backend',
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('leaves no clear PII in the lake, quarantine, warehouse, scores or state; the vault holds it sealed', async () => {
     const data = join(dir, 'demo');
     // The people the demo sent (its first 80 CDNOW customers) and what it sent about them.
@@ -938,6 +1061,24 @@ describe('c360 demo (npm start)', () => {
     // keys or their customer id as a value; only the raw stream, which ages out, is left alone.
     const traces = await tracesOf();
     expect(traces).toEqual([]);
+
+    // The profile API no longer knows them by any key, nor by their customer id.
+    const server = await startServe({
+      port: 0,
+      dataDir: data,
+      enrich: false,
+      readKeys: { 'rk-e2e': { name: 'e2e', ratePerSecond: 1000, burst: 1000 } },
+    });
+    try {
+      for (const id of [`customer_id:${person.customer_id}`, ...keys.map((k) => `${k.type}:${k.value}`)]) {
+        const r = await fetch(`${server.url}/v1/profiles/${encodeURIComponent(id)}`, {
+          headers: { authorization: 'Bearer rk-e2e' },
+        });
+        expect([id, r.status]).toEqual([id, 404]);
+      }
+    } finally {
+      await server.close();
+    }
 
     // The subject access request's working copies and the archive it handed out are gone too.
     expect(existsSync(join(lake, 'access')) ? readdirSync(join(lake, 'access')) : []).toEqual([]);

@@ -17,9 +17,16 @@ export class LmdbProfileStore implements ProfileStore {
   private readonly liveDb: ReturnType<RootDatabase['openDB']>;
   private readonly computedDb: ReturnType<RootDatabase['openDB']>;
 
-  constructor(readonly dir: string) {
+  /**
+   * `encryptionKey` (32 bytes): every page encrypted at rest, as DynamoDB encrypts its tables, so
+   * a page an erasure freed (LMDB copies on write and reuses pages later) holds nothing readable.
+   */
+  constructor(
+    readonly dir: string,
+    encryptionKey?: string,
+  ) {
     mkdirSync(dir, { recursive: true });
-    this.root = open({ path: dir, maxDbs: 4 });
+    this.root = open({ path: dir, maxDbs: 4, ...(encryptionKey ? { encryptionKey } : {}) });
     this.ids = this.root.openDB({ name: 'identities' });
     this.liveDb = this.root.openDB({ name: 'live' });
     this.computedDb = this.root.openDB({ name: 'computed' });

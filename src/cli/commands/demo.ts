@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Command } from 'commander';
@@ -7,17 +10,19 @@ import { FileEventStream } from '../../adapters/local/file-stream';
 import { DashboardCache, dashboardCacheDir } from '../../dashboards/cache';
 import { renderDashboards } from '../../dashboards/render';
 import { buildReport, writeReport } from '../../dashboards/reports';
+import { verifySignature } from '../../domain/audience-sync';
 import { evaluateSlos, loadSlos, observationsFromEmf } from '../../domain/slo';
 import { openDuckDb } from '../../etl/duckdb';
 import { registerLakeViews } from '../../etl/lake-views';
 import { latestMetrics } from '../../models/train';
 import { projectRoot } from '../../paths';
 import { systemClock } from '../../ports/clock';
+import { destinationsFile, loadDestinations, syncAudiences } from '../../runtime/audiences';
 import { ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_POSTBACK_TOKEN, localPaths } from '../../runtime/local';
 import { type DrainReport, drainStream, openLocalConsumer } from '../../runtime/local-enrich';
 import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
-import { createStreamTaps } from '../../runtime/profiles';
+import { closeLocalProfileStore, createStreamTaps, openLocalProfileStore } from '../../runtime/profiles';
 import {
   cdnowOrdersWithLines,
   type DemoSample,
@@ -144,6 +149,8 @@ export async function run(argv: string[]): Promise<number> {
 
   step(7, 'the warehouse (loaded by the pipeline: staged, merged on keys, type-2 customers)');
   const whKpis = await reportWarehouse(dataDir);
+
+  await actOnThe360(dataDir);
 
   step(8, 'summary');
   await summarizeLake(paths, { segmentEvents, sample, http, fileRows });
@@ -352,6 +359,68 @@ async function runPipeline(dataDir: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * The 360 put to work: the profile store the stream and the pipeline wrote (what `c360 serve`
+ * answers GET /v1/profiles/{id} from), and the audiences delivered: a CSV export destination (kept
+ * in DIR/state/destinations.json for `c360 audiences sync`) and a signed webhook to a receiver in
+ * this process, which checks every signature.
+ */
+async function actOnThe360(dataDir: string): Promise<void> {
+  const store = openLocalProfileStore(dataDir);
+  let live = 0;
+  let computed = 0;
+  for (const id of store.customerIds()) {
+    if (store.liveSync(id)) live++;
+    if (store.computedSync(id)) computed++;
+  }
+  say(
+    `  profile store: ${computed} profiles from the pipeline, ${live} kept live by the stream (GET /v1/profiles/{id} in c360 serve)`,
+  );
+  await closeLocalProfileStore(dataDir);
+  const file = destinationsFile(dataDir);
+  if (!existsSync(file))
+    await writeFile(
+      file,
+      `${JSON.stringify({ destinations: [{ name: 'exports', type: 'file', audiences: '*' }] }, null, 2)}\n`,
+    );
+  const secret = randomBytes(24).toString('hex');
+  let verified = 0;
+  let forged = 0;
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const ok = verifySignature(
+        secret,
+        String(req.headers['c360-signature']),
+        Buffer.concat(chunks).toString('utf8'),
+        Math.floor(Date.now() / 1000),
+      );
+      if (ok) verified++;
+      else forged++;
+      res.writeHead(ok ? 200 : 401).end();
+    });
+  });
+  await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
+  try {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/audiences`;
+    const rows = await syncAudiences({
+      dataDir,
+      destinations: [
+        ...loadDestinations(dataDir),
+        { name: 'demo-webhook', type: 'webhook', url, secret, audiences: '*' },
+      ],
+    });
+    for (const r of rows.filter((x) => x.destination === 'demo-webhook'))
+      say(
+        `  audience ${r.audience}: ${r.entered} entered → CSV export and a signed webhook (${r.batches} batches)`,
+      );
+    say(`  the local receiver checked ${verified} signed batches (${forged} refused)`);
+  } finally {
+    await new Promise<void>((done) => receiver.close(() => done()));
+  }
+}
+
 /** Stage 6: the models the pipeline trained, with their holdout numbers. */
 async function reportModels(dataDir: string): Promise<ModelMetrics> {
   const { version, metrics } = await latestMetrics(dataDir);
@@ -558,6 +627,12 @@ function printNextSteps(dataDir: string, started: number): void {
   say(`  npx c360 keys list${dataFlag}    # write keys: client-side (public) or server-side, limits, on/off`);
   say(
     `  npx c360 query --warehouse${dataFlag} "SELECT audience, count(*) FROM gold.audience_members GROUP BY 1"   # consented audiences`,
+  );
+  say(
+    `  npx c360 profiles get user_id:cdnow-3${dataFlag} --format json   # one profile, as the profile API answers`,
+  );
+  say(
+    `  npx c360 audiences list${dataFlag}   # audiences and their sizes (sync: to DIR/state/destinations.json)`,
   );
   say(`  npx c360 export-person${dataFlag} --user-id cdnow-3   # everything held about one person, one zip`);
   say(`  npx c360 warehouse reconcile --all${dataFlag}   # every day of gold, lake against warehouse`);
