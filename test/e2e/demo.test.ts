@@ -18,6 +18,7 @@ import { decodeEnvelope } from '../../src/domain/envelope';
 import { eventKey } from '../../src/domain/event';
 import { ModelRegistry } from '../../src/domain/models/registry';
 import { normalize } from '../../src/domain/normalize';
+import type { profileAnswer } from '../../src/domain/profile';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { materializeScores, trainModels } from '../../src/models/train';
@@ -65,6 +66,8 @@ async function crmPerson(data: string) {
     engine.close();
   }
 }
+
+type ProfileAnswer = Partial<ReturnType<typeof profileAnswer>>;
 
 /** `npm start`: the whole embedded pipeline on the shipped real data, end to end. */
 describe('c360 demo (npm start)', () => {
@@ -758,7 +761,7 @@ describe('c360 demo (npm start)', () => {
       const r = await fetch(`${server.url}/v1/profiles/${encodeURIComponent(id)}`, {
         headers: { authorization: 'Bearer rk-e2e' },
       });
-      return { status: r.status, body: (await r.json()) as Record<string, any> };
+      return { status: r.status, body: (await r.json()) as ProfileAnswer };
     };
     try {
       let byUser = 0;
@@ -820,15 +823,15 @@ describe('c360 demo (npm start)', () => {
         }),
       });
       expect(posted.status).toBe(200);
-      let seen: Record<string, any> | null = null;
+      let seen: ProfileAnswer | null = null;
       while (!seen) {
         const { body } = await lookup(`user_id:${userId}`);
-        if (body.recent_events?.some((e: { eventId: string }) => e.eventId === messageId)) seen = body;
+        if (body.recent_events?.some((e) => e.eventId === messageId)) seen = body;
         else await new Promise((r) => setTimeout(r, 50));
       }
       process.stdout.write(`profile API: event visible ${Date.now() - sentAt} ms after it was posted\n`);
       expect(seen.customer_id).toBe(person.customer_id);
-      expect(seen.recent_events[0]).toMatchObject({
+      expect(seen.recent_events?.[0]).toMatchObject({
         eventId: messageId,
         type: 'track',
         event: 'Profile Viewed Live',
