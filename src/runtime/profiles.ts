@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
@@ -29,12 +28,8 @@ export function openLocalProfileStore(dataDir?: string): LmdbProfileStore {
   const dir = profileStoreDir(dataDir);
   let s = stores.get(dir);
   if (!s) {
-    // Encrypted at rest with a key derived from the data folder's own (state/pii.key or C360_PII_KEY).
-    const key = createHmac('sha256', process.env.C360_PII_KEY ?? localPiiKey(localPaths(dataDir).state))
-      .update('c360 profile store')
-      .digest('hex')
-      .slice(0, 32);
-    s = new LmdbProfileStore(dir, key);
+    // Keys hashed and values sealed under a key derived from the data folder's own (pii.key or C360_PII_KEY).
+    s = new LmdbProfileStore(dir, process.env.C360_PII_KEY ?? localPiiKey(localPaths(dataDir).state));
     stores.set(dir, s);
   }
   return s;

@@ -367,12 +367,7 @@ async function runPipeline(dataDir: string): Promise<boolean> {
  */
 async function actOnThe360(dataDir: string): Promise<void> {
   const store = openLocalProfileStore(dataDir);
-  let live = 0;
-  let computed = 0;
-  for (const id of store.customerIds()) {
-    if (store.liveSync(id)) live++;
-    if (store.computedSync(id)) computed++;
-  }
+  const { live, computed } = store.counts();
   say(
     `  profile store: ${computed} profiles from the pipeline, ${live} kept live by the stream (GET /v1/profiles/{id} in c360 serve)`,
   );

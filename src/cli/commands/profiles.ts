@@ -45,15 +45,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     const store = openLocalProfileStore(o.data);
     if (action === 'stats') {
-      let live = 0;
-      let computed = 0;
-      let links = 0;
-      for (const cid of store.customerIds()) {
-        if (store.liveSync(cid)) live++;
-        if (store.computedSync(cid)) computed++;
-      }
-      for (const _ of store.links()) links++;
-      process.stdout.write(formatRows([{ live, computed, identity_links: links }], o.format));
+      const c = store.counts();
+      process.stdout.write(formatRows([{ live: c.live, computed: c.computed, identity_links: c.links }], o.format));
       return 0;
     }
     if (action === 'get') {

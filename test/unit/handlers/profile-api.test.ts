@@ -51,7 +51,7 @@ const computed: ComputedProfile = {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'c360-profile-api-'));
-  store = new LmdbProfileStore(dir);
+  store = new LmdbProfileStore(dir, 'test-profile-store-secret');
   await store.writeComputed(new Map(computed.identities.map((n) => [n, 'c_ada'])), [computed]);
   await store.writeLive(new Map(live.identities.map((n) => [n, 'c_ada'])), [live]);
 });

@@ -16,7 +16,7 @@ let dir: string;
 let store: LmdbProfileStore;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'c360-profile-stream-'));
-  store = new LmdbProfileStore(dir);
+  store = new LmdbProfileStore(dir, 'test-profile-store-secret');
 });
 afterEach(async () => {
   await store.close();
