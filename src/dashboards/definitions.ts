@@ -40,6 +40,8 @@ export interface Dashboard {
   rangeSql: string;
   /** How long a cached query result stays fresh (a warehouse load invalidates it sooner). */
   cacheTtlSeconds: number;
+  /** The page reloads itself this often (the real-time page, which `c360 demo --live` re-renders each minute). */
+  refreshSeconds?: number;
   visuals: Visual[];
 }
 
@@ -248,6 +250,7 @@ export const DASHBOARDS: Dashboard[] = [
     description:
       'Paid orders, revenue and active customers per minute of arrival on the stream (60-second tumbling windows), the last hour of data against the same minutes a week earlier. Counts are before deduplication; late events (older than their window) are counted where they arrive.',
     cacheTtlSeconds: 60,
+    refreshSeconds: 30,
     rangeSql:
       'SELECT strftime(min(minute), \'%Y-%m-%d %H:%M\') AS "from", strftime(max(minute), \'%Y-%m-%d %H:%M\') AS "to" FROM reporting.realtime_trends',
     visuals: [

@@ -85,7 +85,7 @@ function page(
       .filter((v) => !['kpi', 'table'].includes(v.kind))
       .map((v) => ({ id: v.id, kind: v.kind, x: v.x, y: v.y, units: v.units, rows: rows.get(v.id) ?? [] })),
   };
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(d.title)} · c360</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">${d.refreshSeconds ? `<meta http-equiv="refresh" content="${d.refreshSeconds}">` : ''}<title>${esc(d.title)} · c360</title>
 <style>${STYLE}</style><script src="echarts.min.js"></script></head><body>
 <header><nav><a href="index.html">All dashboards</a></nav><h1>${esc(d.title)}</h1><p>${esc(d.description)} Data: ${esc(range)}. Generated ${esc(generatedAt)}.</p></header>
 <main class="grid">${d.visuals.map((v) => visualHtml(v, rows.get(v.id) ?? [], range)).join('\n')}</main>

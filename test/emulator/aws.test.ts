@@ -126,6 +126,9 @@ async function lakeLines(prefix: string): Promise<string[]> {
   return lines;
 }
 
+/** The profile store's tables. */
+const PROFILE_TABLES = ['ProfileIdentitiesTable', 'ProfileLiveTable', 'ProfileComputedTable'];
+
 /** What the enrich path needs, keys before what they encrypt (the order CloudFormation would take). */
 const ENRICH_STACK = [
   'LakeKey',
@@ -212,6 +215,8 @@ beforeAll(async () => {
     'ArtifactsFunction',
     'RealtimeFunction',
     'ReprocessFunction',
+    'ProfileStreamFunction',
+    'ProfileApiFunction',
   ])
     bundles[fn] = await buildFunction(fn);
   // The c360 CLI, as `npm start` builds it (redrive in AWS mode runs from an operator's machine).
@@ -659,7 +664,7 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
   });
 
   it('forget: the privacy steps crypto-shred the person in the vault tables and suppress them; their next event is dropped at enrich', async () => {
-    await stack.create(ENRICH_STACK);
+    await stack.create([...ENRICH_STACK, ...PROFILE_TABLES]);
     const asEvent = (items: unknown[], from: number) =>
       asKinesisEvent(items, from, stack.physical.get('EventStream')?.atts.Arn as string);
     const people = ['ada', 'grace', 'alan'];
@@ -720,6 +725,101 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
     expect(next.ok ? next.result : next).toEqual({ batchItemFailures: [] });
     const added = (await stored()).filter((id) => !before.includes(id));
     expect(added).toEqual(['id-ada-2']);
+  });
+
+  it('profiles: the stream bundle keeps live profiles in DynamoDB, the API bundle answers them by user id and by email with a read key only, and erasure removes them', async () => {
+    await stack.create([...ENRICH_STACK, 'ReadKeysSecret', ...PROFILE_TABLES]);
+    await stack.clients.secrets.send(
+      new PutSecretValueCommand({
+        SecretId: stack.physical.get('ReadKeysSecret')?.ref,
+        SecretString: JSON.stringify({
+          [createHash('sha256').update('rk-storefront').digest('hex')]: { name: 'storefront' },
+        }),
+      }),
+    );
+    const asEvent = (items: unknown[], from: number) =>
+      asKinesisEvent(items, from, stack.physical.get('EventStream')?.atts.Arn as string);
+    const streamed = await invoke(
+      bundles.ProfileStreamFunction as string,
+      asEvent(
+        // A browser's user agent: the profile path leaves bots (curl among them) out.
+        [
+          envelope('ada', 'p-1', { email: 'Ada@Example.com', plan: 'pro' }),
+          envelope('ada', 'p-2'),
+          envelope('alan', 'p-3'),
+        ].map((e) => ({
+          ...e,
+          userAgent:
+            'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15',
+        })),
+        1,
+      ),
+      env('ProfileStreamFunction'),
+    );
+    expect(streamed.ok).toBe(true);
+    const scan = async (table: string) =>
+      (await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.name(table) }))).Items ?? [];
+    expect((await scan('ProfileLiveTable')).length).toBe(2);
+    const nodes = (await scan('ProfileIdentitiesTable')).map((i) => i.node?.S).sort();
+    expect(nodes).toEqual([
+      expect.stringMatching(/^email_hash:[0-9a-f]{64}$/),
+      'user_id:ada',
+      'user_id:alan',
+    ]);
+
+    const get = (id: string, key?: string) =>
+      invoke(
+        bundles.ProfileApiFunction as string,
+        apiEvent({
+          method: 'GET',
+          path: `/v1/profiles/${encodeURIComponent(id)}`,
+          pathParameters: { id },
+          headers: key ? { authorization: `Bearer ${key}` } : {},
+        }),
+        env('ProfileApiFunction'),
+      ).then((r) =>
+        r.ok ? (r.result as { statusCode: number; body: string }) : Promise.reject(new Error(r.errorMessage)),
+      );
+    const byUser = await get('user_id:ada', 'rk-storefront');
+    const byEmail = await get('email:ada@example.com', 'rk-storefront');
+    expect([byUser.statusCode, byEmail.statusCode]).toEqual([200, 200]);
+    expect(JSON.parse(byEmail.body)).toEqual(JSON.parse(byUser.body));
+    const ada = JSON.parse(byUser.body) as {
+      customer_id: string;
+      recent_events: { eventId: string }[];
+      traits: Record<string, string>;
+    };
+    expect(new Set(ada.recent_events.map((e) => e.eventId))).toEqual(new Set(['p-1', 'p-2']));
+    expect(ada.traits.plan).toBe('pro');
+    expect(byUser.body).not.toMatch(/ada@example\.com/i);
+    expect((await get('user_id:ada', WRITE_KEY)).statusCode).toBe(403);
+    expect((await get('user_id:ada')).statusCode).toBe(401);
+    expect((await get('user_id:nobody', 'rk-storefront')).statusCode).toBe(404);
+
+    // Erasure: the privacy bundle removes Ada's profile and keys (the store knew her before any daily run).
+    const erased = await invoke(
+      bundles.PrivacyFunction as string,
+      {
+        step: 'erase',
+        request: { userId: 'ada' },
+        rows: [
+          {
+            Data: [
+              { VarCharValue: 'id_type' },
+              { VarCharValue: 'id_value' },
+              { VarCharValue: 'customer_id' },
+            ],
+          },
+        ],
+      },
+      env('PrivacyFunction'),
+    );
+    expect(erased.ok ? erased.result : erased).toMatchObject({ profilesRemoved: 1 });
+    expect((await get('user_id:ada', 'rk-storefront')).statusCode).toBe(404);
+    expect((await scan('ProfileLiveTable')).map((i) => JSON.parse(i.doc?.S ?? '{}').identities)).toEqual([
+      ['user_id:alan'],
+    ]);
+    expect((await scan('ProfileIdentitiesTable')).map((i) => i.node?.S)).toEqual(['user_id:alan']);
   });
 
   it("reprocess: the minified bundle opens the sealed raw archive (a forgotten person's stays shut), re-enriches it into a new bronze version and retires the old one", async () => {

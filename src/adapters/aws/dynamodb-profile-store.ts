@@ -87,26 +87,23 @@ export class DynamoProfileStore implements ProfileStore {
     return this.docs(this.tables.computedTable, customerIds);
   }
 
-  /** BatchWriteItem by 25 across the tables named, resending only the unprocessed requests. */
+  /**
+   * BatchWriteItem by 25, one table per request (a customer's key is the same in the live and the
+   * computed table), resending only the unprocessed requests.
+   */
   private async writeAll(requests: { table: string; request: WriteRequest }[]): Promise<void> {
-    await inDynamoBatches(
-      requests,
-      WRITE_BATCH,
-      { table: 'profile store', done: 'writes', left: 'writes' },
-      async (part) => {
-        const byTable: Record<string, WriteRequest[]> = {};
-        for (const r of part) {
-          const list = byTable[r.table] ?? [];
-          list.push(r.request);
-          byTable[r.table] = list;
-        }
-        const res = await this.client.send(new BatchWriteItemCommand({ RequestItems: byTable }));
-        return Object.entries(res.UnprocessedItems ?? {}).flatMap(([table, reqs]) =>
-          reqs.map((request) => ({ table, request })),
-        );
-      },
-      this.retry,
-    );
+    for (const table of [...new Set(requests.map((r) => r.table))]) {
+      await inDynamoBatches(
+        requests.filter((r) => r.table === table).map((r) => r.request),
+        WRITE_BATCH,
+        { table, done: 'writes', left: 'writes' },
+        async (part) => {
+          const res = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [table]: part } }));
+          return res.UnprocessedItems?.[table] ?? [];
+        },
+        this.retry,
+      );
+    }
   }
 
   private linkPuts(links: ReadonlyMap<string, string>) {

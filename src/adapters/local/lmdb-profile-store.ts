@@ -47,7 +47,9 @@ export class LmdbProfileStore implements ProfileStore {
 
   private read<T>(db: ReturnType<RootDatabase['openDB']>, key: string): T | undefined {
     const sealed = db.get(key) as string | undefined;
-    return sealed === undefined ? undefined : (JSON.parse(openSealed(sealed, this.valueKey, key).toString('utf8')) as T);
+    return sealed === undefined
+      ? undefined
+      : (JSON.parse(openSealed(sealed, this.valueKey, key).toString('utf8')) as T);
   }
 
   private write(db: ReturnType<RootDatabase['openDB']>, key: string, value: unknown): void {
@@ -99,7 +101,10 @@ export class LmdbProfileStore implements ProfileStore {
     });
   }
 
-  async writeComputed(links: ReadonlyMap<string, string>, profiles: readonly ComputedProfile[]): Promise<void> {
+  async writeComputed(
+    links: ReadonlyMap<string, string>,
+    profiles: readonly ComputedProfile[],
+  ): Promise<void> {
     await this.root.transaction(() => {
       for (const [n, c] of links) this.write(this.ids, this.key('node', n), c);
       for (const p of profiles) this.write(this.computedDb, this.key('computed', p.customerId), p);
@@ -110,7 +115,10 @@ export class LmdbProfileStore implements ProfileStore {
     await this.root.transaction(() => {
       const gone = new Set(customerIds);
       for (const id of customerIds) {
-        for (const n of [...(this.liveSync(id)?.identities ?? []), ...(this.computedSync(id)?.identities ?? [])])
+        for (const n of [
+          ...(this.liveSync(id)?.identities ?? []),
+          ...(this.computedSync(id)?.identities ?? []),
+        ])
           if (gone.has(this.customerOfSync(n) ?? '')) this.ids.remove(this.key('node', n));
         this.liveDb.remove(this.key('live', id));
         this.computedDb.remove(this.key('computed', id));
@@ -122,8 +130,11 @@ export class LmdbProfileStore implements ProfileStore {
   /** The customers with a computed half (each value opened: the keys are hashes). */
   *computedIds(): Iterable<string> {
     for (const { key, value } of this.computedDb.getRange())
-      yield (JSON.parse(openSealed(value as string, this.valueKey, String(key)).toString('utf8')) as ComputedProfile)
-        .customerId;
+      yield (
+        JSON.parse(
+          openSealed(value as string, this.valueKey, String(key)).toString('utf8'),
+        ) as ComputedProfile
+      ).customerId;
   }
 
   /** Drops computed halves (customers a daily run no longer has) and the links that still point at them. */

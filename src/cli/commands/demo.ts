@@ -34,6 +34,7 @@ import { webhookSource } from '../../sources';
 import { signStripe } from '../../sources/stripe/signature';
 import { openWarehouse } from '../../warehouse/embedded';
 import { formatRows } from '../format';
+import { startLiveDemo } from '../live-demo';
 import { intOption, parseWith } from '../parse';
 import { progressReporter } from '../progress';
 import { startServe } from './serve';
@@ -87,9 +88,32 @@ export async function run(argv: string[]): Promise<number> {
       intOption('--scale', 1, 100),
       1,
     );
-  const parsed = parseWith<{ data: string; seed: number; customers?: number; scale: number }>(cmd, argv);
+  cmd
+    .option(
+      '--live',
+      'keep the platform running on the demo folder (made by npm start) with traffic a person can watch: c360 serve, ' +
+        'page views and orders of the demo customers, the Real-Time Purchase Trends page re-rendered each minute; stop with Ctrl-C',
+    )
+    .option('--rate <events/s>', '--live: events a second', intOption('--rate', 1, 1000), 2)
+    .option(
+      '--minutes <n>',
+      '--live: stop after this many minutes (default: run until stopped)',
+      intOption('--minutes', 1, 10_000),
+    )
+    .option('--port <port>', '--live: the API port', intOption('--port', 0, 65535), 8088);
+  const parsed = parseWith<{
+    data: string;
+    seed: number;
+    customers?: number;
+    scale: number;
+    live?: boolean;
+    rate: number;
+    minutes?: number;
+    port: number;
+  }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   const values = parsed.opts;
+  if (values.live) return live(values);
   const started = performance.now();
   const seed = Number(values.seed);
   const dataDir = values.data;
@@ -632,4 +656,38 @@ function printNextSteps(dataDir: string, started: number): void {
   say(`  npx c360 export-person${dataFlag} --user-id cdnow-3   # everything held about one person, one zip`);
   say(`  npx c360 warehouse reconcile --all${dataFlag}   # every day of gold, lake against warehouse`);
   say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
+}
+
+/** `c360 demo --live`: the running platform on the demo folder, until Ctrl-C or --minutes. */
+async function live(o: { data: string; rate: number; minutes?: number; port: number }): Promise<number> {
+  const paths = localPaths(o.data);
+  if (!existsSync(join(paths.root, DEMO_MARKER)) || !existsSync(join(paths.lake, 'gold', 'dim_customer'))) {
+    process.stderr.write(
+      `c360 demo --live: ${paths.root} holds no demo run: run "npm start" (or c360 demo${o.data === DEFAULT_DATA_DIR ? '' : ` --data ${o.data}`}) first\n`,
+    );
+    return 1;
+  }
+  const demo = await startLiveDemo({ dataDir: o.data, port: o.port, ratePerSecond: o.rate, say });
+  say(
+    `c360 demo --live: ${o.rate} events/s to ${demo.url} (page views, product views, orders of the demo's customers)`,
+  );
+  say(
+    `  open ${join(paths.root, 'dashboards', 'realtime.html')}   # Real-Time Purchase Trends: reloads itself, new minute each minute`,
+  );
+  say(
+    `  curl -H "Authorization: Bearer c360-dev-read-key" ${demo.url}/v1/profiles/user_id:cdnow-3   # a profile, live`,
+  );
+  say(o.minutes ? `  running ${o.minutes} minute(s)` : '  stop with Ctrl-C');
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (o.minutes) setTimeout(done, o.minutes * 60_000).unref();
+  });
+  await demo.stop();
+  const sent = demo.sent();
+  say(
+    `stopped: ${sent.events} events sent (${sent.orders} orders, ${sent.refused} refused), ${demo.refreshes()} minutes rendered`,
+  );
+  return sent.refused ? 1 : 0;
 }

@@ -46,7 +46,9 @@ export async function run(argv: string[]): Promise<number> {
     const store = openLocalProfileStore(o.data);
     if (action === 'stats') {
       const c = store.counts();
-      process.stdout.write(formatRows([{ live: c.live, computed: c.computed, identity_links: c.links }], o.format));
+      process.stdout.write(
+        formatRows([{ live: c.live, computed: c.computed, identity_links: c.links }], o.format),
+      );
       return 0;
     }
     if (action === 'get') {
