@@ -13,6 +13,7 @@ import { run as forget } from '../../src/cli/commands/forget';
 import { run as query } from '../../src/cli/commands/query';
 import { run as report } from '../../src/cli/commands/report';
 import { startServe } from '../../src/cli/commands/serve';
+import { startLiveDemo } from '../../src/cli/live-demo';
 import { DASHBOARDS } from '../../src/dashboards/definitions';
 import { decodeEnvelope } from '../../src/domain/envelope';
 import { eventKey } from '../../src/domain/event';
@@ -840,6 +841,79 @@ describe('c360 demo (npm start)', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('c360 demo --live: traffic through the API moves the Real-Time Purchase Trends page minute by minute, in a browser', async () => {
+    const data = join(dir, 'demo');
+    const startedMinute = new Date(Math.floor(Date.now() / 60_000) * 60_000)
+      .toISOString()
+      .replace('T', ' ')
+      .slice(0, 16);
+    const lines: string[] = [];
+    const live = await startLiveDemo({ dataDir: data, port: 0, ratePerSecond: 5, say: (l) => lines.push(l) });
+    type Chart = { id: string; rows: { minute: string; orders: number }[] };
+    const liveMinutes = () => {
+      const html = readFileSync(join(data, 'dashboards', 'realtime.html'), 'utf8');
+      const json =
+        /<script type="application\/json" id="c360-data">(.*?)<\/script>/s.exec(html)?.[1] ??
+        '{"visuals":[]}';
+      const chart = (JSON.parse(json) as { visuals: Chart[] }).visuals.find(
+        (v) => v.id === 'orders_per_minute',
+      );
+      return (chart?.rows ?? []).filter((r) => r.minute >= startedMinute && r.orders > 0);
+    };
+    try {
+      // Two minutes of the generator's orders on the page: each minute is merged and rendered 5 s
+      // after it ends, so this takes two to three minutes of wall time.
+      while (liveMinutes().length < 2) await new Promise((r) => setTimeout(r, 2000));
+    } finally {
+      await live.stop();
+    }
+    const sent = live.sent();
+    expect(sent.refused).toBe(0);
+    expect(sent.orders).toBeGreaterThan(0);
+    // The page's orders are the warehouse's, minute by minute (every live order counted once).
+    const wh = await openWarehouse(data, { readOnly: true });
+    const minutes = await wh.rows<{ minute: string; orders: string }>(
+      `SELECT strftime(window_start, '%Y-%m-%d %H:%M') AS minute, CAST(sum(orders) AS VARCHAR) AS orders
+       FROM gold.realtime_minute WHERE strftime(window_start, '%Y-%m-%d %H:%M') >= '${startedMinute}' GROUP BY 1 ORDER BY 1`,
+    );
+    wh.close();
+    const shown = liveMinutes();
+    for (const m of shown)
+      expect([m.minute, String(m.orders)]).toEqual([
+        m.minute,
+        minutes.find((x) => x.minute === m.minute)?.orders,
+      ]);
+    // In a browser: the page reloads itself and its orders chart draws the live minutes.
+    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    const browser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`file://${join(data, 'dashboards', 'realtime.html')}`);
+      await page.waitForSelector('body[data-rendered="true"]', { timeout: 15_000 });
+      expect(
+        await page.$eval('meta[http-equiv="refresh"]', (m) => Number(m.getAttribute('content'))),
+      ).toBeGreaterThan(0);
+      const points = await page.$eval('#v-orders_per_minute', (el) => {
+        type Chart = { getOption(): { xAxis: { data: string[] }[] } };
+        const chart = (
+          globalThis as unknown as { echarts: { getInstanceByDom(e: unknown): Chart } }
+        ).echarts.getInstanceByDom(el);
+        return chart?.getOption().xAxis[0]?.data ?? [];
+      });
+      expect(points.filter((m: string) => m >= startedMinute.slice(0, 16)).length).toBeGreaterThanOrEqual(2);
+      await page.screenshot({ path: join(dir, 'screenshots', 'realtime-live.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+    expect(lines.some((l) => / orders, \$[\d.]+ in the last minute/.test(l))).toBe(true);
   });
 
   it('leaves no clear PII in the lake, quarantine, warehouse, scores or state; the vault holds it sealed', async () => {

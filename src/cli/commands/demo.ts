@@ -390,6 +390,7 @@ async function runPipeline(dataDir: string): Promise<boolean> {
  * this process, which checks every signature.
  */
 async function actOnThe360(dataDir: string): Promise<void> {
+  const paths = localPaths(dataDir);
   const store = openLocalProfileStore(dataDir);
   const { live, computed } = store.counts();
   say(
@@ -437,6 +438,8 @@ async function actOnThe360(dataDir: string): Promise<void> {
     say(`  the local receiver checked ${verified} signed batches (${forged} refused)`);
   } finally {
     await new Promise<void>((done) => receiver.close(() => done()));
+    // The receiver lived for this run only: no later sync or erasure should look for it.
+    await rm(join(paths.state, 'audiences', 'demo-webhook.json'), { force: true });
   }
 }
 
