@@ -6,11 +6,14 @@ with Spark SQL over the lake's gold tables and silver.identity_map, shapes each 
 computed half the profile API reads (src/domain/profile.ts computedFromRow: keep the two in step)
 and writes it, with the customer's identity links, to DynamoDB in batches from every partition
 (boto3's batch writer resends unprocessed items). Items expire --retention_days after this write
-(the tables' TTL), so a customer the run no longer has leaves the store by itself.
+(the tables' TTL), so a customer the run no longer has leaves the store by itself. Only the
+customers whose row changed since the last sync are written (plus, each day, the share of the
+others whose refresh is due, so a current customer's TTL never lapses): DynamoDB bills each write.
 
 Arguments: --run_date YYYY-MM-DD --lake_bucket NAME --sql_prefix s3://bucket/artifacts/sql/
            --identities_table NAME --computed_table NAME [--retention_days 30]
 """
+import hashlib
 import json
 import re
 import sys
@@ -68,6 +71,12 @@ def items_of(row, computed_at, expires_at):
     return half, links
 
 
+def refresh_due(key, day_number, every_days):
+    """An item nobody changed is rewritten once every `every_days` (so its TTL never lapses while it
+    is current): on the day its key's hash falls on, spreading the rewrites evenly over the days."""
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % every_days == day_number % every_days
+
+
 def write_partition(rows, tables, computed_at, expires_at, resource=None):
     """Writes one partition's customers; returns how many. boto3's batch writer sends by 25 and resends what is unprocessed."""
     import boto3
@@ -90,6 +99,7 @@ def main(argv):
     import boto3
     from awsglue.utils import getResolvedOptions
     from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
 
     names = ["run_date", "lake_bucket", "sql_prefix", "identities_table", "computed_table"]
     args = getResolvedOptions(argv, names)
@@ -117,12 +127,26 @@ def main(argv):
     computed_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     expires_at = int(time.time()) + days * 86400
     tables = {"computed": args["computed_table"], "identities": args["identities_table"]}
-    written = (
-        spark.sql(sql)
-        .rdd.mapPartitions(lambda rows: [write_partition((r.asDict() for r in rows), tables, computed_at, expires_at)])
-        .sum()
-    )
-    print(json.dumps({"profiles": written, "run_date": args["run_date"]}))
+    # Only what changed since the last sync is written (DynamoDB bills every write): each run keeps
+    # a snapshot of the rows it synced (profiles/sync/); a row equal to the last run's is written
+    # again only when its refresh is due, so its TTL never lapses while it is current.
+    rows = spark.sql(f"SELECT *, sha2(to_json(struct(*)), 256) AS row_hash FROM ({sql}) t")
+    snapshot = f"{lake}/profiles/sync/"
+    try:
+        previous = spark.read.parquet(snapshot).select("customer_id", F.col("row_hash").alias("previous_hash"))
+    except Exception:  # the first sync: everything is new
+        previous = spark.createDataFrame([], "customer_id string, previous_hash string")
+    day = int(time.time() // 86400)
+    every = max(1, days // 2)
+    due = F.udf(lambda cid: refresh_due(cid, day, every), "boolean")
+    changed = rows.join(previous, "customer_id", "left").where(
+        F.col("previous_hash").isNull() | (F.col("previous_hash") != F.col("row_hash")) | due(F.col("customer_id"))
+    ).drop("previous_hash", "row_hash")
+    written = changed.rdd.mapPartitions(
+        lambda part: [write_partition((r.asDict() for r in part), tables, computed_at, expires_at)]
+    ).sum()
+    rows.select("customer_id", "row_hash").write.mode("overwrite").parquet(snapshot)
+    print(json.dumps({"profiles_written": written, "run_date": args["run_date"]}))
 
 
 if __name__ == "__main__":

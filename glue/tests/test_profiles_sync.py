@@ -66,3 +66,15 @@ def test_a_partition_is_written_with_its_links(mocked_aws):
     half = db.Table("computed").get_item(Key={"customer_id": "c_7"})["Item"]
     assert json.loads(half["doc"])["identities"] == ["user_id:u7", "anonymous_id:a7"]
     assert int(half["expiresAt"]) == 1_900_000_000
+
+
+def test_an_unchanged_row_is_rewritten_once_every_period_spread_over_the_days():
+    every = 15
+    keys = [f"c_{i}" for i in range(3000)]
+    for key in keys[:50]:
+        due_days = [d for d in range(100, 100 + every) if profiles_sync.refresh_due(key, d, every)]
+        assert len(due_days) == 1
+    # spread: each day of the period refreshes roughly 1/15 of the customers
+    per_day = [sum(profiles_sync.refresh_due(k, d, every) for k in keys) for d in range(every)]
+    assert sum(per_day) == len(keys)
+    assert max(per_day) < 2 * len(keys) / every

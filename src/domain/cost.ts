@@ -148,7 +148,7 @@ export function estimateCost(
 
   // Kinesis bills each record rounded up to 1 KB, in and out (each consumer reads it once: enrich,
   // and the real-time tier when it is on).
-  const consumers = realtime ? 2 : 1;
+  const consumers = 1 + (realtime ? 1 : 0) + (param('ProfileStore') === 'live' ? 1 : 0);
   const streamGb = (E * Math.ceil(w('avgEventBytes') / 1024) * 1024) / GB;
   const retentionHours = Number(
     Object.values(resources).find((r) => r.Type === 'AWS::Kinesis::Stream')?.Properties
@@ -242,6 +242,42 @@ export function estimateCost(
     (dynamoWrites / 1e6) * p('dynamodbPerMillionWrites') + (dynamoReads / 1e6) * p('dynamodbPerMillionReads'),
     `${Math.round(batches)} batches of up to ${batchSize} (one checkpoint read and write each), ${Math.round(vaultWrites)} vault writes`,
   );
+  // The profile store: the stream path (when ProfileStore is live) reads the keys and live halves a
+  // batch touches and writes each touched customer's live half once per batch (DynamoDB bills a
+  // write per KB, an eventually consistent read per 4 KB at half a unit); the daily sync writes
+  // every scored customer's computed half and keys; each profile API lookup reads a key and two halves.
+  const profileStore = param('ProfileStore');
+  const profileStream = profileStore === 'live';
+  const profileCustomers = eventsPerDay * w('scoredCustomersPerDailyEvent');
+  const liveWrites = profileStream
+    ? E * (w('profileLiveWritesPerEvent') * w('profileLiveDocKb') + w('profileNewKeysPerEvent'))
+    : 0;
+  const liveReads = profileStream ? E * w('profileLiveWritesPerEvent') * 2 * 0.5 : 0;
+  // The sync writes a computed half only when its row changed (scores move daily: every scored
+  // customer) and a key link only when it is new (glue/profiles_sync.py keeps the last run's hashes).
+  const syncWrites = 30 * profileCustomers + E * w('profileNewKeysPerEvent');
+  const lookupReads = E * w('profileLookupsPerEvent') * 3 * 0.5;
+  const syncDpuHours =
+    30 *
+    Math.max(
+      w('profileSyncMinDpuHoursPerRun'),
+      (profileCustomers / 1e6) * w('profileSyncDpuHoursPerMillionCustomers'),
+    );
+  if (profileStore !== 'disabled')
+    add(
+      'Profile store (DynamoDB, stream Lambda, sync job)',
+      ((liveWrites + syncWrites) / 1e6) * p('dynamodbPerMillionWrites') +
+        ((liveReads + lookupReads) / 1e6) * p('dynamodbPerMillionReads') +
+        (profileStream
+          ? E *
+              (w('profileStreamMsPerEvent') / 1000) *
+              memoryGb('ProfileStreamFunction') *
+              p('lambdaArmPerGbSecond') +
+            (batches / 1e6) * p('lambdaPerMillionRequests')
+          : 0) +
+        syncDpuHours * p('glueDpuHour'),
+      `${Math.round(liveWrites + syncWrites)} write units (${profileStream ? `live halves ${w('profileLiveWritesPerEvent')} per event × ${w('profileLiveDocKb')} KB` : 'stream path off'}, ${Math.round(profileCustomers)} computed halves a day), ${Math.round(liveReads + lookupReads)} read units (${w('profileLookupsPerEvent')} lookups per event); ${syncDpuHours.toFixed(1)} DPU-hours of sync`,
+    );
   const dpuHours =
     30 * Math.max(w('etlMinDpuHoursPerRun'), (eventsPerDay / 1e6) * w('etlDpuHoursPerMillionEvents'));
   add('Glue ETL', dpuHours * p('glueDpuHour'), `${dpuHours.toFixed(1)} DPU-hours (30 daily runs)`);

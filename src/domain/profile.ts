@@ -64,8 +64,8 @@ export interface Profile {
   computed: ComputedProfile | null;
 }
 
-/** How many recent events a profile keeps. */
-export const RECENT_EVENTS = 20;
+/** How many recent events a profile keeps (a live half stays near 1 KB: one DynamoDB write unit). */
+export const RECENT_EVENTS = 10;
 
 export const nodeOf = (k: { type: string; value: string }) => `${k.type}:${k.value}`;
 

@@ -76,6 +76,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   LakeDatabaseName: 'c360_local',
   ForgetJobName: 'c360-forget',
   ProfilesJobName: 'c360-profiles-sync',
+  ProfilesEnabled: 'true',
   RedshiftWorkgroupName: 'c360-local',
   RedshiftNamespaceName: 'c360-local',
   RedshiftDatabase: 'c360',
