@@ -40,6 +40,12 @@ describe('audience sync', () => {
     );
     expect(batchId('crm', 'win_back', first.slice(0, 2))).not.toBe(id);
     expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(batches('crm', 'win_back', ops.slice(0, 6), 3).length).toBe(2);
+    expect(batches('crm', 'win_back', ops.slice(0, 2), 1).map((x) => x.operations)).toEqual([
+      [ops[0]],
+      [ops[1]],
+    ]);
+    expect(batches('crm', 'win_back', [], 3)).toEqual([]);
     expect(() => batches('crm', 'a', ops, 0)).toThrow('batch size must be a positive integer, got 0');
     expect(() => batches('crm', 'a', ops, 1.5)).toThrow('batch size must be a positive integer');
   });

@@ -10,7 +10,8 @@ import {
   RECENT_EVENTS,
   resolveEvent,
 } from '../../../src/domain/profile';
-import { parseReadGrant, readKeyOf } from '../../../src/domain/read-keys';
+import { HashedReadKeys, parseReadGrant, readKeyOf } from '../../../src/domain/read-keys';
+import { hashWriteKey } from '../../../src/domain/write-keys';
 import { openDuckDb } from '../../../src/etl/duckdb';
 
 const p = new Pseudonymizer('profile-unit-test-key-0123456789');
@@ -125,15 +126,27 @@ describe('profile model', () => {
     );
     expect(p1.traits).toEqual({ plan: 'pro', tier: 1, seats: 3 });
     expect([p1.firstSeen, p1.lastSeen]).toEqual(['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z']);
+    const before = p1;
     p1 = applyEvent(
       p1,
       'c1',
       event({ eventId: 'c', timestamp: '2026-01-03T00:00:00Z', traits: { plan: 'team' } }),
-      ['user_id:u', 'anonymous_id:x'],
+      ['anonymous_id:x', 'user_id:u'],
       'later',
     );
-    expect(p1.traits.plan).toBe('team');
+    expect(p1.traits).toEqual({ plan: 'team', tier: 1, seats: 3 });
     expect(p1.identities).toEqual(['user_id:u', 'anonymous_id:x']);
+    expect([p1.firstSeen, p1.lastSeen]).toEqual(['2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z']);
+    // The profile it was given is not changed (a batch keeps the stored one until it writes).
+    expect(before.identities).toEqual(['user_id:u']);
+    expect(before.recentEvents.map((r) => r.eventId)).toEqual(['a', 'b']);
+    expect(p1.recentEvents[0]).toEqual({
+      eventId: 'c',
+      type: 'track',
+      event: 'Viewed',
+      source: 'web',
+      at: '2026-01-03T00:00:00Z',
+    });
     expect(p1.recentEvents.map((r) => r.eventId)).toEqual(['c', 'a', 'b']);
     expect(p1.updatedAt).toBe('later');
     const again = applyEvent(p1, 'c1', event({ eventId: 'c', timestamp: '2026-01-03T00:00:00Z' }), [], 'x');
@@ -170,9 +183,19 @@ describe('profile model', () => {
       node: 'stripe_customer:cus_1',
     });
     expect(parseLookup('customer_id:c_1', hashing)).toEqual({ kind: 'customer', customerId: 'c_1' });
+    expect(parseLookup('anonymous_id:ada@example.com', hashing)).toEqual({
+      kind: 'identity',
+      node: `anonymous_id:${p.email('ada@example.com').token}`,
+    });
     for (const bad of ['nocolon', ':x', 'user_id:', 'fax:1', 'email:not-an-email'])
       expect(() => parseLookup(bad, hashing)).toThrow(LookupError);
-    expect(() => parseLookup('fax:1', hashing)).toThrow('unknown identifier type "fax"');
+    expect(() => parseLookup('nocolon', hashing)).toThrow(
+      'expected TYPE:VALUE (TYPE one of customer_id, email, phone, user_id,',
+    );
+    expect(() => parseLookup('fax:1', hashing)).toThrow(
+      'unknown identifier type "fax": use one of customer_id, email, phone, user_id',
+    );
+    expect(() => parseLookup('email:x', hashing)).toThrow('email: the value is not an email address');
   });
 
   it('a computed row keeps money as exact text, ranks dropped from recommendations, times in ISO-8601 UTC', () => {
@@ -217,11 +240,72 @@ describe('profile model', () => {
       audiences: [],
       first_seen: '2026-01-01T10:00:00Z',
     });
-    expect(profileAnswer({ customerId: 'c2', live: null, computed: null })).toMatchObject({
-      computed: null,
+    expect(profileAnswer({ customerId: 'c2', live: null, computed: null })).toEqual({
+      customer_id: 'c2',
+      identities: [],
+      traits: {},
       first_seen: null,
       last_seen: null,
+      recent_events: [],
+      computed: null,
+      audiences: [],
     });
+    // Both halves: identities joined and sorted, the earliest first seen, the latest last seen.
+    const live = applyEvent(
+      null,
+      'c1',
+      event({ eventId: 'z', timestamp: '2026-03-01T00:00:00Z', traits: { plan: 'x' } }),
+      ['user_id:0', 'a:1'],
+      'now',
+    );
+    const both = profileAnswer({
+      customerId: 'c1',
+      live: { ...live, firstSeen: '2025-12-31T00:00:00Z' },
+      computed: c,
+    });
+    expect(both.identities).toEqual(['a:1', 'b:2', 'user_id:0']);
+    expect([both.first_seen, both.last_seen]).toEqual(['2025-12-31T00:00:00Z', '2026-03-01T00:00:00Z']);
+    const older = profileAnswer({
+      customerId: 'c1',
+      live: { ...live, lastSeen: '2025-01-01T00:00:00Z' },
+      computed: c,
+    });
+    expect([older.first_seen, older.last_seen]).toEqual(['2026-01-01T10:00:00Z', '2026-01-02T00:00:00Z']);
+    expect(both.traits).toEqual({ plan: 'x' });
+    expect(both.computed).toEqual({
+      segment: 's',
+      lifecycle_stage: null,
+      country: null,
+      orders: 3,
+      net_usd: '10.10',
+      churn_probability: 0.5,
+      p_alive: null,
+      clv_12m_usd: '0.30',
+      expected_purchases_90d: null,
+      recommendations: ['P-2', 'P-1'],
+      model_version: 'v',
+      scored_at: '2026-01-02',
+      computed_at: 'T',
+    });
+    // A row's missing fields are null, never undefined (the API answers every field).
+    const sparse = computedFromRow(
+      { customer_id: 'c3', identities: '', recommendations: '', audiences: 'x,y' } as never,
+      'T',
+    );
+    for (const k of [
+      'segment',
+      'lifecycleStage',
+      'country',
+      'churnProbability',
+      'pAlive',
+      'expectedPurchases90d',
+      'modelVersion',
+      'scoredAt',
+      'netUsd',
+      'clv12mUsd',
+    ] as const)
+      expect([k, sparse[k]]).toEqual([k, null]);
+    expect(sparse.audiences).toEqual(['x', 'y']);
   });
 });
 
@@ -250,7 +334,27 @@ describe('read keys', () => {
     );
   });
 
+  it('are looked up by the hash of the key (stored in any case), never by the key', () => {
+    const table = HashedReadKeys.fromClearKeys({ 'rk-a': { name: 'a' } });
+    expect(table.resolve('rk-a')).toEqual({ keyId: 'a', ratePerSecond: 100, burst: 200, disabled: false });
+    expect(table.resolve('rk-b')).toBeNull();
+    const upper = new HashedReadKeys({ [hashWriteKey('rk-c').toUpperCase()]: { name: 'c' } });
+    expect(upper.resolve('rk-c')?.keyId).toBe('c');
+    expect(() => new HashedReadKeys({ ab: { name: 'x', extra: 1 } })).toThrow(
+      'unknown field(s) extra; allowed: name, ratePerSecond, burst, disabled',
+    );
+    expect(() => parseReadGrant('ab', { ratePerSecond: 1 })).toThrow('"name" must be 1-64 letters');
+    expect(() => parseReadGrant('ab', { name: 'x', ratePerSecond: Number.POSITIVE_INFINITY })).toThrow(
+      '"ratePerSecond" must be a positive number',
+    );
+    expect(() => parseReadGrant('ab', null)).toThrow(
+      'expected {"name", "ratePerSecond", "burst", "disabled"}, got null',
+    );
+    expect(() => parseReadGrant('ab', [])).toThrow('expected {');
+  });
+
   it('take the key from Bearer or from Basic (as user)', () => {
+    expect(readKeyOf('  BEARER rk-9  ')).toBe('rk-9');
     expect(readKeyOf('Bearer rk-1')).toBe('rk-1');
     expect(readKeyOf('bearer   rk-1')).toBe('rk-1');
     expect(readKeyOf(`Basic ${Buffer.from('rk-2:').toString('base64')}`)).toBe('rk-2');
