@@ -18,6 +18,7 @@ import { trainModels } from '../../src/models/train';
 import { projectRoot } from '../../src/paths';
 import { localPaths } from '../../src/runtime/local';
 import { LOCAL_SUBSTITUTIONS, runBackfill, runDailyPipeline, StepError } from '../../src/runtime/pipeline';
+import { closeLocalProfileStore, openLocalProfileStore } from '../../src/runtime/profiles';
 import { runTrainingMachine } from '../../src/runtime/train-machine';
 import { openWarehouse } from '../../src/warehouse/embedded';
 import { lakeEvent, writeBronze } from '../helpers/lake';
@@ -341,9 +342,30 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'ModelHealth',
       'DriftCheck',
       'WriteReports',
+      'ProfilesWanted',
+      'ProfilesChoice',
+      'SyncProfiles',
       'PublishMetrics',
       'Done',
     ]);
+    // The profile store holds every customer of gold, with the scores of this run.
+    const [gold] = await (async () => {
+      const engine = await openDuckDb();
+      try {
+        await registerLakeViews(engine, join(dir, 'lake'));
+        return await engine.rows<{ n: string }>(
+          'SELECT CAST(count(*) AS VARCHAR) AS n FROM gold.dim_customer',
+        );
+      } finally {
+        engine.close();
+      }
+    })();
+    const store = openLocalProfileStore(dir);
+    try {
+      expect(store.counts().computed).toBe(Number(gold?.n));
+    } finally {
+      await closeLocalProfileStore(dir);
+    }
     // Scored with the models fitted on this very gold: no drift, no retraining.
     const health = JSON.parse(readFileSync(join(dir, 'models', 'health', `dt=${DAY}.json`), 'utf8'));
     expect(health).toMatchObject({ date: DAY, retrain: false, reason: 'stable' });

@@ -147,7 +147,8 @@ export async function run(argv: string[]): Promise<number> {
     .description(
       'Starts the embedded ingest API: the Segment tracking API (/v1/batch, /v1/import, /v1/track, ...), provider ' +
         'webhooks (/webhooks/{stripe|shopify|zendesk|hubspot}) and ad-network postbacks ' +
-        '(/postbacks/{appsflyer|adjust|generic}/{token}), served by the same handlers as the Lambdas (local dev ' +
+        '(/postbacks/{appsflyer|adjust|generic}/{token}) and the profile API (GET /v1/profiles/{id} with a read key: ' +
+        'DIR/state/read-keys.json, "c360 keys add --read"), served by the same handlers as the Lambdas (local dev ' +
         'secrets: docs/webhooks.md). Events land in the local stream (DIR/stream/events) and, as the Kinesis trigger ' +
         'does in AWS, a consumer in a process of its own ("c360 enrich --follow", started and stopped with serve) ' +
         'runs enrich on them continuously (batches of 100, 0.5 s window, 3 retries, then ' +
