@@ -1,4 +1,4 @@
-import { DynamoProfileStore } from '../../src/adapters/aws/dynamodb-profile-store';
+import { profileStoreFromEnv } from '../../src/adapters/aws/dynamodb-profile-store';
 import { DynamoVaultStore } from '../../src/adapters/aws/dynamodb-vault';
 import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression';
@@ -40,12 +40,7 @@ const steps = onceUnlessFailed(() =>
         entriesTable: config.VAULT_ENTRIES_TABLE,
       }),
       // The person's profiles and identity links (the live and computed halves) go too.
-      profiles: new DynamoProfileStore({
-        identitiesTable: config.PROFILE_IDENTITIES_TABLE,
-        liveTable: config.PROFILE_LIVE_TABLE,
-        computedTable: config.PROFILE_COMPUTED_TABLE,
-        retentionDays: 30,
-      }),
+      profiles: profileStoreFromEnv(config),
       waitSeconds: intEnv(config.SUPPRESSION_WAIT_SECONDS, 'SUPPRESSION_WAIT_SECONDS'),
       logger,
       metrics,

@@ -1,9 +1,9 @@
-import { DynamoProfileStore } from '../../src/adapters/aws/dynamodb-profile-store';
+import { profileStoreFromEnv } from '../../src/adapters/aws/dynamodb-profile-store';
 import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
 import { onceUnlessFailed } from '../../src/adapters/once';
 import { SecretReadKeys, TokenBucketLimiter } from '../../src/adapters/write-keys';
-import { intEnv, readEnv } from '../../src/config/env';
+import { readEnv } from '../../src/config/env';
 import { Pseudonymizer } from '../../src/domain/enrich/pii';
 import type { HttpEvent } from '../../src/handlers/http';
 import { createProfileApiHandler } from '../../src/handlers/profile-api';
@@ -29,12 +29,7 @@ export const loadConfig = () =>
 const config = loadConfig();
 const { logger } = powertools();
 const secrets = new SecretsManagerStore();
-const store = new DynamoProfileStore({
-  identitiesTable: config.PROFILE_IDENTITIES_TABLE,
-  liveTable: config.PROFILE_LIVE_TABLE,
-  computedTable: config.PROFILE_COMPUTED_TABLE,
-  retentionDays: intEnv(config.PROFILE_RETENTION_DAYS, 'PROFILE_RETENTION_DAYS'),
-});
+const store = profileStoreFromEnv(config);
 const limiter = new TokenBucketLimiter(systemClock);
 const readKeys = new SecretReadKeys(secrets, config.READ_KEYS_SECRET_ARN);
 

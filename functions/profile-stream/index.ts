@@ -1,9 +1,9 @@
-import { DynamoProfileStore } from '../../src/adapters/aws/dynamodb-profile-store';
+import { profileStoreFromEnv } from '../../src/adapters/aws/dynamodb-profile-store';
 import { correlated, field, powertools } from '../../src/adapters/aws/powertools';
 import { S3SuppressionList } from '../../src/adapters/aws/s3-suppression';
 import { SecretsManagerStore } from '../../src/adapters/aws/secrets';
 import { onceUnlessFailed } from '../../src/adapters/once';
-import { intEnv, readEnv } from '../../src/config/env';
+import { readEnv } from '../../src/config/env';
 import { Pseudonymizer } from '../../src/domain/enrich/pii';
 import { createProfileStreamHandler } from '../../src/handlers/profile-stream';
 
@@ -28,12 +28,7 @@ const config = loadConfig();
 const { logger, metrics } = powertools();
 const secrets = new SecretsManagerStore();
 const suppression = new S3SuppressionList(config.LAKE_BUCKET);
-const store = new DynamoProfileStore({
-  identitiesTable: config.PROFILE_IDENTITIES_TABLE,
-  liveTable: config.PROFILE_LIVE_TABLE,
-  computedTable: config.PROFILE_COMPUTED_TABLE,
-  retentionDays: intEnv(config.PROFILE_RETENTION_DAYS, 'PROFILE_RETENTION_DAYS'),
-});
+const store = profileStoreFromEnv(config);
 
 // A failed secret read is retried by the next invocation.
 const handle = onceUnlessFailed(async () =>

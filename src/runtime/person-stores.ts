@@ -52,12 +52,7 @@ export const PERSON_STORES: readonly PersonStore[] = [
   { name: 'scores', kind: 'text', dir: (p) => join(p.lake, 'scores'), suffix: '' },
   { name: 'athena-results', kind: 'text', dir: (p) => join(p.lake, 'athena-results'), suffix: '' },
   // Audiences exported as CSV files (src/runtime/audiences.ts file destinations).
-  {
-    name: 'audience-exports',
-    kind: 'text',
-    dir: (p) => join(p.lake, 'exports', 'audiences'),
-    suffix: '.csv',
-  },
+  { name: 'exports', kind: 'text', dir: (p) => join(p.lake, 'exports'), suffix: '.csv' },
   {
     name: 'state',
     kind: 'text',

@@ -844,7 +844,9 @@ describe('c360 demo (npm start)', () => {
   });
 
   it('c360 demo --live: traffic through the API moves the Real-Time Purchase Trends page minute by minute, in a browser', async () => {
-    const data = join(dir, 'demo');
+    // A copy of the demo folder: the live traffic must not change what the later tests measure.
+    const data = join(dir, 'demo-live');
+    await cp(join(dir, 'demo'), data, { recursive: true });
     const startedMinute = new Date(Math.floor(Date.now() / 60_000) * 60_000)
       .toISOString()
       .replace('T', ' ')
@@ -991,9 +993,10 @@ describe('c360 demo (npm start)', () => {
     const held = new Set<string>();
     let bronzeLines = 0;
     // The rendered dashboards are pictures of warehouse rows (the archive has the rows; erasure
-    // renders them again rather than editing them).
+    // renders them again rather than editing them). What audience destinations hold is erasure's
+    // own record until they confirmed the person's delete (src/runtime/audiences.ts).
     for await (const { path, text } of storeTexts(data, (p) =>
-      /^stream\/|^dashboards\/|\.key$|suppression\.txt$/.test(p),
+      /^stream\/|^dashboards\/|^state\/audiences\/|\.key$|suppression\.txt$/.test(p),
     )) {
       if (!mention.test(text)) continue;
       // lake/<store>/…, warehouse/…, inbox/…, state/…

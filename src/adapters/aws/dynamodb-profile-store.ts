@@ -155,3 +155,23 @@ export class DynamoProfileStore implements ProfileStore {
     ]);
   }
 }
+
+/** The profile store a function's environment names (template.yaml gives the three tables to each). */
+export function profileStoreFromEnv(env: {
+  PROFILE_IDENTITIES_TABLE: string;
+  PROFILE_LIVE_TABLE: string;
+  PROFILE_COMPUTED_TABLE: string;
+  PROFILE_RETENTION_DAYS?: string;
+}): DynamoProfileStore {
+  const days = Number(env.PROFILE_RETENTION_DAYS ?? 30);
+  if (!Number.isInteger(days) || days < 1)
+    throw new Error(
+      `PROFILE_RETENTION_DAYS must be a whole number of days, got ${env.PROFILE_RETENTION_DAYS}`,
+    );
+  return new DynamoProfileStore({
+    identitiesTable: env.PROFILE_IDENTITIES_TABLE,
+    liveTable: env.PROFILE_LIVE_TABLE,
+    computedTable: env.PROFILE_COMPUTED_TABLE,
+    retentionDays: days,
+  });
+}
