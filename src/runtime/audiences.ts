@@ -12,7 +12,7 @@ import {
   type Operation,
   signature,
 } from '../domain/audience-sync';
-import { ConfigError } from '../domain/errors';
+import { C360Error, ConfigError } from '../domain/errors';
 import { safeSegment } from '../domain/partition';
 import { openDuckDb } from '../etl/duckdb';
 import { registerLakeViews } from '../etl/lake-views';
@@ -103,15 +103,15 @@ export function loadDestinations(dataDir?: string): Destination[] {
   });
 }
 
-/** Each audience's consented members after the last run (gold.audience_members). */
+/** Each audience's consented members after the last run (gold.audience_members); null when no run made the table yet. */
 export async function currentAudiences(
   dataDir?: string,
-): Promise<Map<string, { purpose: string; members: Set<string> }>> {
+): Promise<Map<string, { purpose: string; members: Set<string> }> | null> {
   const engine = await openDuckDb();
   try {
     const views = await registerLakeViews(engine, localPaths(dataDir).lake);
     const out = new Map<string, { purpose: string; members: Set<string> }>();
-    if (!views.includes('gold.audience_members')) return out;
+    if (!views.includes('gold.audience_members')) return null;
     for (const r of await engine.rows<{ audience: string; purpose: string; customer_id: string }>(
       'SELECT audience, purpose, customer_id FROM gold.audience_members ORDER BY audience, customer_id',
     )) {
@@ -234,6 +234,8 @@ export async function syncAudiences(
 ): Promise<SyncRow[]> {
   const destinations = opts.destinations ?? loadDestinations(opts.dataDir);
   const current = await currentAudiences(opts.dataDir);
+  if (!current)
+    throw new C360Error('no gold.audience_members yet: run "c360 pipeline run" (or npm start) first');
   const rows: SyncRow[] = [];
   for (const d of destinations) {
     if (opts.only && d.name !== opts.only) continue;

@@ -32,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   const o = parsed.opts;
   if (action === 'list' || action === 'preview') {
     const current = await currentAudiences(o.data);
-    if (!current.size) {
+    if (!current) {
       process.stderr.write(
         'c360 audiences: no gold.audience_members yet: run "c360 pipeline run" (or npm start) first\n',
       );
