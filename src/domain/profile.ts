@@ -282,3 +282,27 @@ export function computedFromRow(r: ComputedRow, computedAt: string): ComputedPro
     computedAt,
   };
 }
+
+/**
+ * Two live halves of one person: what the stream kept under a provisional customer id, folded into
+ * the customer the daily identity resolution merged it into. Keys joined, the recent events of both
+ * (once each, newest first, capped), first and last seen widened, and traits by recency: the half
+ * seen last wins a trait both hold.
+ */
+export function mergeLive(into: LiveProfile, from: LiveProfile, now: string): LiveProfile {
+  const [older, newer] = from.lastSeen > into.lastSeen ? [into, from] : [from, into];
+  const events = new Map<string, RecentEvent>();
+  for (const e of [...into.recentEvents, ...from.recentEvents])
+    if (!events.has(e.eventId)) events.set(e.eventId, e);
+  return {
+    customerId: into.customerId,
+    identities: [...new Set([...into.identities, ...from.identities])],
+    traits: { ...older.traits, ...newer.traits },
+    firstSeen: into.firstSeen < from.firstSeen ? into.firstSeen : from.firstSeen,
+    lastSeen: newer.lastSeen,
+    recentEvents: [...events.values()]
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+      .slice(0, RECENT_EVENTS),
+    updatedAt: now,
+  };
+}

@@ -6,7 +6,7 @@ import { FileSecretStore } from '../adapters/local/secrets';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { SecretReadKeys, TokenBucketLimiter } from '../adapters/write-keys';
 import { Pseudonymizer } from '../domain/enrich/pii';
-import { type ComputedRow, computedFromRow } from '../domain/profile';
+import { type ComputedRow, computedFromRow, mergeLive } from '../domain/profile';
 import { HashedReadKeys } from '../domain/read-keys';
 import { openDuckDb } from '../etl/duckdb';
 import { registerLakeViews } from '../etl/lake-views';
@@ -70,6 +70,8 @@ export interface ComputedSyncReport {
   links: number;
   /** Computed halves of customers no longer current (merged away, erased): removed. */
   removed: number;
+  /** Live halves the stream kept under a provisional id, folded into the customer the run merged them into. */
+  merged: number;
 }
 
 const BATCH = 5000;
@@ -91,7 +93,7 @@ export async function syncComputedProfiles(opts: {
   try {
     const views = await registerLakeViews(engine, paths.lake);
     const need = ['gold.dim_customer', 'silver.identity_map'];
-    if (!need.every((v) => views.includes(v))) return { profiles: 0, links: 0, removed: 0 };
+    if (!need.every((v) => views.includes(v))) return { profiles: 0, links: 0, removed: 0, merged: 0 };
     await engine.run('USE gold');
     await engine.run('CREATE OR REPLACE TEMP VIEW identity_map AS SELECT * FROM silver.identity_map');
     // A young lake has no scores (or no buyers): an empty table of the same shape.
@@ -126,7 +128,44 @@ export async function syncComputedProfiles(opts: {
   const current = new Set(rows.map((r) => r.customer_id));
   const stale = [...store.computedIds()].filter((id) => !current.has(id));
   await store.removeComputed(stale);
-  return { profiles: rows.length, links, removed: stale.length };
+  const merged = await mergeProvisionalLive(store, current, computedAt);
+  return { profiles: rows.length, links, removed: stale.length, merged };
+}
+
+/**
+ * Live halves the stream started under an id the daily run did not keep (it merged that person
+ * into another customer): when its keys lead to one other customer, a current one, the half is
+ * folded into that customer's, and the keys only the stream has seen follow it (src/domain/profile.ts mergeLive), so a lookup by any of
+ * their keys answers with all their recent events. A half whose keys lead nowhere else stays.
+ */
+export async function mergeProvisionalLive(
+  store: LmdbProfileStore,
+  current: ReadonlySet<string>,
+  now: string,
+): Promise<number> {
+  let merged = 0;
+  for (const half of [...store.liveHalves()]) {
+    if (current.has(half.customerId)) continue;
+    const others = new Set(
+      half.identities.map((n) => store.customerOfSync(n)).filter((c) => c && c !== half.customerId),
+    );
+    const [target] = [...others] as string[];
+    if (others.size !== 1 || !target || !current.has(target)) continue;
+    // Keys only the stream has seen (since the run) follow the person to the customer kept.
+    const relink = new Map(
+      half.identities.filter((n) => store.customerOfSync(n) === half.customerId).map((n) => [n, target]),
+    );
+    const into = store.liveSync(target);
+    await store.moveLive(
+      half.customerId,
+      into
+        ? mergeLive(into, { ...half, customerId: target }, now)
+        : { ...half, customerId: target, updatedAt: now },
+      relink,
+    );
+    merged++;
+  }
+  return merged;
 }
 
 /**

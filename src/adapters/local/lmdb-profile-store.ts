@@ -137,6 +137,27 @@ export class LmdbProfileStore implements ProfileStore {
       ).customerId;
   }
 
+  /** Every live half (each value opened: the keys are hashes). */
+  *liveHalves(): Iterable<LiveProfile> {
+    for (const { key, value } of this.liveDb.getRange())
+      yield JSON.parse(
+        openSealed(value as string, this.valueKey, String(key)).toString('utf8'),
+      ) as LiveProfile;
+  }
+
+  /** Moves a live half to another customer: `merged` written under its id, `from`'s removed, keys relinked. */
+  async moveLive(
+    fromCustomerId: string,
+    merged: LiveProfile,
+    relink: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    await this.root.transaction(() => {
+      for (const [n, c] of relink) this.write(this.ids, this.key('node', n), c);
+      this.write(this.liveDb, this.key('live', merged.customerId), merged);
+      this.liveDb.remove(this.key('live', fromCustomerId));
+    });
+  }
+
   /** Drops computed halves (customers a daily run no longer has) and the links that still point at them. */
   async removeComputed(customerIds: readonly string[]): Promise<void> {
     if (!customerIds.length) return;
