@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { emptyFound, type Pseudonymizer } from './enrich/pii';
 import type { CanonicalEvent, JsonObject } from './event';
 import { CORE_IDENTITY_TYPES, ROLE_PRECEDENCE } from './identity-types';
 import { IDENTITY_TYPES } from './identity-types.generated';
@@ -193,6 +194,15 @@ export function parseLookup(
   if (type === 'user_id' || type === 'anonymous_id')
     return { kind: 'identity', node: `${type}:${p.scrubId(value)}` };
   return { kind: 'identity', node: `${type}:${value}` };
+}
+
+/** The hashing `parseLookup` needs, as enrich does it with the deployment's key. */
+export function lookupHashing(p: Pseudonymizer): Parameters<typeof parseLookup>[1] {
+  return {
+    hashEmail: (v) => p.email(v).hash,
+    hashPhone: (v) => p.phone(v).hash,
+    scrubId: (v) => p.scrub(v, emptyFound()) as string,
+  };
 }
 
 /** The API's answer: both halves, identities, no clear PII (the store holds none). */

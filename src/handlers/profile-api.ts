@@ -1,6 +1,5 @@
 import type { Pseudonymizer } from '../domain/enrich/pii';
-import { emptyFound } from '../domain/enrich/pii';
-import { LookupError, type LookupKey, parseLookup, profileAnswer } from '../domain/profile';
+import { LookupError, type LookupKey, lookupHashing, parseLookup, profileAnswer } from '../domain/profile';
 import { type ReadKeyGrant, readKeyOf } from '../domain/read-keys';
 import type { ProfileStore } from '../ports/profile-store';
 import type { LoggerPort } from '../ports/telemetry';
@@ -28,12 +27,7 @@ export interface ProfileApiDeps {
 const NO_STORE = { 'cache-control': 'no-store' };
 
 export function createProfileApiHandler(deps: ProfileApiDeps) {
-  const p = deps.pseudonymizer;
-  const hashing = {
-    hashEmail: (v: string) => p.email(v).hash,
-    hashPhone: (v: string) => p.phone(v).hash,
-    scrubId: (v: string) => p.scrub(v, emptyFound()) as string,
-  };
+  const hashing = lookupHashing(deps.pseudonymizer);
   return async (event: HttpEvent): Promise<HttpResult> => {
     const key = readKeyOf(header(event, 'authorization'));
     if (!key)

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { emptyFound } from '../../domain/enrich/pii';
-import { LookupError, parseLookup, profileAnswer } from '../../domain/profile';
+import { LookupError, lookupHashing, parseLookup, profileAnswer } from '../../domain/profile';
 import { DEFAULT_DATA_DIR } from '../../runtime/local';
 import {
   closeLocalProfileStore,
@@ -58,12 +57,7 @@ export async function run(argv: string[]): Promise<number> {
         );
         return 2;
       }
-      const p = localPseudonymizer(o.data);
-      const lookup = parseLookup(id, {
-        hashEmail: (v) => p.email(v).hash,
-        hashPhone: (v) => p.phone(v).hash,
-        scrubId: (v) => p.scrub(v, emptyFound()) as string,
-      });
+      const lookup = parseLookup(id, lookupHashing(localPseudonymizer(o.data)));
       const cid = lookup.kind === 'customer' ? lookup.customerId : store.customerOfSync(lookup.node);
       const live = cid ? (store.liveSync(cid) ?? null) : null;
       const computed = cid ? (store.computedSync(cid) ?? null) : null;

@@ -1,9 +1,10 @@
-import { emptyFound, Pseudonymizer } from '../../../src/domain/enrich/pii';
+import { Pseudonymizer } from '../../../src/domain/enrich/pii';
 import type { CanonicalEvent } from '../../../src/domain/event';
 import {
   applyEvent,
   computedFromRow,
   LookupError,
+  lookupHashing,
   newCustomerId,
   parseLookup,
   profileAnswer,
@@ -15,11 +16,7 @@ import { hashWriteKey } from '../../../src/domain/write-keys';
 import { openDuckDb } from '../../../src/etl/duckdb';
 
 const p = new Pseudonymizer('profile-unit-test-key-0123456789');
-const hashing = {
-  hashEmail: (v: string) => p.email(v).hash,
-  hashPhone: (v: string) => p.phone(v).hash,
-  scrubId: (v: string) => p.scrub(v, emptyFound()) as string,
-};
+const hashing = lookupHashing(p);
 
 function event(
   over: Partial<CanonicalEvent> & { keys?: string[]; trust?: 'client' | 'server' },
