@@ -32,14 +32,21 @@ export function ensureKeyTable(file: string, defaults: Record<string, unknown>):
   createExclusiveSync(file, `${JSON.stringify(hashedTable(defaults), null, 2)}\n`);
 }
 
-export async function readKeyTable(file: string): Promise<KeyTable> {
+/** A table's entries checked one by one: the write keys' grants, or the read keys' (`parseReadGrant`). */
+type EntryCheck = (hash: string, entry: unknown) => unknown;
+
+export async function readKeyTable(
+  file: string,
+  check: EntryCheck = parseGrant,
+  kind = 'write-key',
+): Promise<KeyTable> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       throw new ConfigError(
-        `no write-key table at ${file}: run "c360 serve" once to create the data folder's, or pass the file of the AWS secret with --file`,
+        `no ${kind} table at ${file}: run "c360 serve" once to create the data folder's, or pass the file of the AWS secret with --file`,
       );
     throw err;
   }
@@ -51,13 +58,17 @@ export async function readKeyTable(file: string): Promise<KeyTable> {
   }
   if (typeof table !== 'object' || table === null || Array.isArray(table))
     throw new ConfigError(`${file} must be a JSON object of sha256(key) → grant`);
-  for (const [hash, entry] of Object.entries(table)) parseGrant(hash, entry);
+  for (const [hash, entry] of Object.entries(table)) check(hash, entry);
   return table as KeyTable;
 }
 
-export async function writeKeyTable(file: string, table: KeyTable): Promise<void> {
-  // Checked before it is written: a table the ingest edge would refuse never lands.
-  for (const [hash, entry] of Object.entries(table)) parseGrant(hash, entry);
+export async function writeKeyTable(
+  file: string,
+  table: KeyTable,
+  check: EntryCheck = parseGrant,
+): Promise<void> {
+  // Checked before it is written: a table the edge would refuse never lands.
+  for (const [hash, entry] of Object.entries(table)) check(hash, entry);
   await replaceFile(file, `${JSON.stringify(table, null, 2)}\n`);
 }
 

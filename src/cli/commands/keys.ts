@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { replaceFile } from '../../adapters/local/files';
 import { ConfigError } from '../../domain/errors';
 import { parseReadGrant } from '../../domain/read-keys';
 import { isTrust } from '../../domain/trust';
@@ -15,6 +13,7 @@ import {
   localKeyTableFile,
   readKeyTable,
   setDisabled,
+  writeKeyTable,
 } from '../../runtime/write-key-table';
 import { formatOption, formatRows } from '../format';
 import { parseWith } from '../parse';
@@ -76,10 +75,10 @@ export async function run(argv: string[]): Promise<number> {
   if ('exit' in parsed) return parsed.exit;
   const o = parsed.opts;
   const [action, selector] = parsed.args;
-  if (o.read) return readKeys(parsed.args[0] ?? '', parsed.args[1], o);
+  if (o.read) return keyTableErrors(() => readKeys(action ?? '', selector, o));
   const file = o.file ?? localKeyTableFile(localPaths(o.data).state);
   if (!o.file) ensureKeyTable(file, DEFAULT_WRITE_KEYS);
-  try {
+  return keyTableErrors(async () => {
     if (action === 'list') {
       const rows = listGrants(await readKeyTable(file)).map((g) => ({
         key: g.keyId,
@@ -144,6 +143,15 @@ export async function run(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    process.stderr.write(`c360 keys: unknown action "${action}" (use: ${USAGE})\n`);
+    return 2;
+  });
+}
+
+/** A key table's mistakes (a hand-edited entry, a name taken, a missing file) are the caller's to fix: exit 1 with the reason. */
+async function keyTableErrors(work: () => Promise<number>): Promise<number> {
+  try {
+    return await work();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`c360 keys: ${err.message}\n`);
@@ -151,8 +159,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  process.stderr.write(`c360 keys: unknown action "${action}" (use: ${USAGE})\n`);
-  return 2;
 }
 
 /** `c360 keys … --read`: the read-key table (DIR/state/read-keys.json, or a copy of ReadKeysSecret with --file). */
@@ -163,73 +169,62 @@ async function readKeys(
 ): Promise<number> {
   const file = o.file ?? localReadKeyFile(o.data);
   if (!o.file) ensureKeyTable(file, DEFAULT_READ_KEYS);
-  const table = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  const table = await readKeyTable(file, parseReadGrant, 'read-key');
   const grants = () => Object.entries(table).map(([hash, e]) => ({ hash, ...parseReadGrant(hash, e) }));
-  try {
-    grants();
-    if (action === 'list') {
-      process.stdout.write(
-        formatRows(
-          grants().map((g) => ({
-            key: g.keyId,
-            hash: g.hash.slice(0, 12),
-            rate_per_s: g.ratePerSecond,
-            burst: g.burst,
-            disabled: g.disabled,
-          })),
-          o.format,
-        ),
-      );
-      return 0;
-    }
-    if (action === 'add') {
-      if (!o.name) {
-        process.stderr.write(
-          'c360 keys add --read: --name NAME is required (the caller: storefront, support-tool, …)\n',
-        );
-        return 2;
-      }
-      if (grants().some((g) => g.keyId === o.name))
-        throw new ConfigError(`a read key named "${o.name}" exists already: choose another --name`);
-      const key = `c360_read_${randomBytes(24).toString('base64url')}`;
-      const entry = Object.fromEntries(
-        Object.entries({ name: o.name, ratePerSecond: o.rate, burst: o.burst }).filter(
-          ([, v]) => v !== undefined,
-        ),
-      );
-      parseReadGrant(hashWriteKey(key), entry);
-      table[hashWriteKey(key)] = entry;
-      await replaceFile(file, `${JSON.stringify(table, null, 2)}\n`);
-      process.stdout.write(formatRows([{ key, name: o.name }], o.format));
+  if (action === 'list') {
+    process.stdout.write(
+      formatRows(
+        grants().map((g) => ({
+          key: g.keyId,
+          hash: g.hash.slice(0, 12),
+          rate_per_s: g.ratePerSecond,
+          burst: g.burst,
+          disabled: g.disabled,
+        })),
+        o.format,
+      ),
+    );
+    return 0;
+  }
+  if (action === 'add') {
+    if (!o.name) {
       process.stderr.write(
-        `keep the key now: only its hash is stored${o.file ? `; put ${file} into the ReadKeysSecret` : ''}\n`,
+        'c360 keys add --read: --name NAME is required (the caller: storefront, support-tool, …)\n',
       );
-      return 0;
+      return 2;
     }
-    if (action === 'disable' || action === 'enable') {
-      const hit = grants().filter((g) => g.keyId === selector);
-      if (!hit.length) {
-        process.stderr.write(
-          `c360 keys ${action} --read: no read key named "${selector ?? ''}" (see "c360 keys list --read")\n`,
-        );
-        return 2;
-      }
-      for (const g of hit) table[g.hash] = { ...(table[g.hash] as object), disabled: action === 'disable' };
-      await replaceFile(file, `${JSON.stringify(table, null, 2)}\n`);
-      process.stdout.write(
-        formatRows(
-          hit.map((g) => ({ key: g.keyId, disabled: action === 'disable' })),
-          o.format,
-        ),
+    if (grants().some((g) => g.keyId === o.name))
+      throw new ConfigError(`a read key named "${o.name}" exists already: choose another --name`);
+    const key = `c360_read_${randomBytes(24).toString('base64url')}`;
+    const entry = Object.fromEntries(
+      Object.entries({ name: o.name, ratePerSecond: o.rate, burst: o.burst }).filter(
+        ([, v]) => v !== undefined,
+      ),
+    );
+    await writeKeyTable(file, { ...table, [hashWriteKey(key)]: entry }, parseReadGrant);
+    process.stdout.write(formatRows([{ key, name: o.name }], o.format));
+    process.stderr.write(
+      `keep the key now: only its hash is stored${o.file ? `; put ${file} into the ReadKeysSecret` : ''}\n`,
+    );
+    return 0;
+  }
+  if (action === 'disable' || action === 'enable') {
+    const hit = grants().filter((g) => g.keyId === selector);
+    if (!hit.length) {
+      process.stderr.write(
+        `c360 keys ${action} --read: no read key named "${selector ?? ''}" (see "c360 keys list --read")\n`,
       );
-      return 0;
+      return 2;
     }
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`c360 keys: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    for (const g of hit) table[g.hash] = { ...(table[g.hash] as object), disabled: action === 'disable' };
+    await writeKeyTable(file, table, parseReadGrant);
+    process.stdout.write(
+      formatRows(
+        hit.map((g) => ({ key: g.keyId, disabled: action === 'disable' })),
+        o.format,
+      ),
+    );
+    return 0;
   }
   process.stderr.write(
     `c360 keys --read: unknown action "${action}" (use: list | add --name N | disable NAME | enable NAME)\n`,
