@@ -5,6 +5,7 @@ Arguments: --run_date_from YYYY-MM-DD --run_date_to YYYY-MM-DD --lake_bucket NAM
            --sql_prefix s3://bucket/artifacts/sql/ [--hub_limit 50] [--all_keys true|false]
 Sources registered here (engine-specific, like in the DuckDB runner): bronze_events,
 bronze_identities (namespaced event keys), bronze_order_lines, quarantine_events, silver_event_ids_prior, identity_map_previous,
+the `previous` sources of pipeline.json (audience_members_previous, customer_scores_latest, …),
 <partitioned step>__stored (its rows as stored before the run),
 ref_currencies, ref_currency_rates, ref_countries. Same semantics as the DuckDB runner: the
 session time zone is UTC; every output is written to a staging prefix and only published
@@ -279,6 +280,29 @@ elif prev_map is not None:
 else:
     prev_map = spark.createDataFrame([], "node STRING, customer_id STRING, customer_since STRING")
 prev_map.localCheckpoint().createOrReplaceTempView("identity_map_previous")
+
+
+def register_previous(name, source):
+    """A `previous` source of sql/pipeline.json: the published table before this run, its declared
+    columns only (one an older release did not write reads as NULL), or empty. The customer scores
+    are the scoring Map's CSV files in AWS (template.yaml CustomerScoresGlueTable), not a gold table."""
+    if source["path"] == "gold/customer_scores":
+        try:
+            df = spark.read.option("header", True).csv(f"{lake}/scores/model=customer/")
+        except Exception:  # never scored
+            df = None
+    else:
+        df = stored(f"{lake}/{source['path']}")
+    cols = source["columns"]
+    if df is None:
+        df = spark.createDataFrame([], ", ".join(f"{c} {t}" for c, t in cols.items()))
+    else:
+        df = df.selectExpr(*[f"CAST({c if c in df.columns else 'NULL'} AS {t}) AS {c}" for c, t in cols.items()])
+    df.localCheckpoint().createOrReplaceTempView(name)
+
+
+for _name, _source in json.loads(read_text("pipeline.json")).get("previous", {}).items():
+    register_previous(_name, _source)
 
 run_id = f"run-{args['run_date_from']}-{args['run_date_to']}-{spark.sparkContext.applicationId}"
 staging = f"{lake}/_staging/{run_id}"

@@ -7,10 +7,12 @@
  *   sql/warehouse/exports.json          ← src/domain/warehouse/model.ts (exportPlan)
  *   src/domain/warehouse/reporting.generated.ts ← sql/warehouse/reporting/*.sql (so Lambdas carry it)
  *   docs/warehouse-tables.md            ← both (every table, view and column described)
+ *   sql/gold/audience_*.sql             ← src/domain/audiences.ts (the audience definitions)
  * Run: `node scripts/build.mjs && node dist/gen-reference.mjs`.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { changesSql, dailySql, definitionsSql, membersSql } from '../src/domain/audiences';
 import { currenciesCsv } from '../src/domain/money';
 import { renderWarehouseDocs } from '../src/domain/warehouse/docs';
 import { exportPlan, WAREHOUSE_TABLES, warehouseDdl } from '../src/domain/warehouse/model';
@@ -46,3 +48,11 @@ writeFileSync(
     views.map((view) => ({ view, text: files[view.name] as string })),
   ),
 );
+// The audiences' SQL, for both runners (the DuckDB runner and glue/run_sql.py read sql/).
+for (const [file, text] of [
+  ['audience_definitions', definitionsSql()],
+  ['audience_members', membersSql()],
+  ['audience_changes', changesSql()],
+  ['audience_daily', dailySql()],
+] as const)
+  writeFileSync(join(root, 'sql', 'gold', `${file}.sql`), text);

@@ -274,6 +274,80 @@ export const DASHBOARDS: Dashboard[] = [
     ],
   },
   {
+    id: 'audiences',
+    title: 'Audiences',
+    description:
+      'The audiences defined in src/domain/audiences.ts: consented members after each daily run, and who entered and left (what destinations receive).',
+    cacheTtlSeconds: 3600,
+    rangeSql:
+      'SELECT strftime(min(as_of), \'%Y-%m-%d\') AS "from", strftime(max(as_of), \'%Y-%m-%d\') AS "to" FROM reporting.audience_history',
+    visuals: [
+      sumKpi(
+        'audience_members',
+        'Members, latest run (a customer counts once per audience)',
+        'members',
+        'audience_sizes',
+        'size',
+      ),
+      sumKpi('audience_entered', 'Entered in the latest run', 'members', 'audience_sizes', 'entered'),
+      sumKpi('audience_exited', 'Left in the latest run', 'members', 'audience_sizes', 'exited'),
+      {
+        id: 'audience_size_by_audience',
+        qs: {
+          view: 'audience_sizes',
+          x: { column: 'audience', kind: 'category' },
+          values: [
+            { column: 'size', agg: 'SUM' },
+            { column: 'entered', agg: 'SUM' },
+            { column: 'exited', agg: 'SUM' },
+          ],
+        },
+        title: 'Members per audience, with entries and exits of the latest run',
+        units: 'members',
+        kind: 'bar',
+        sql: 'SELECT audience, size, entered, exited FROM reporting.audience_sizes ORDER BY audience',
+        x: 'audience',
+        y: ['size', 'entered', 'exited'],
+      },
+      {
+        id: 'audience_members_per_day',
+        qs: {
+          view: 'audience_history',
+          x: { column: 'as_of', kind: 'date' },
+          values: [
+            { column: 'size', agg: 'SUM' },
+            { column: 'entered', agg: 'SUM' },
+            { column: 'exited', agg: 'SUM' },
+          ],
+        },
+        title: 'Members, entries and exits per run date (all audiences)',
+        units: 'members',
+        kind: 'line',
+        sql: "SELECT strftime(as_of, '%Y-%m-%d') AS as_of, sum(size) AS size, sum(entered) AS entered, sum(exited) AS exited FROM reporting.audience_history GROUP BY 1 ORDER BY 1",
+        x: 'as_of',
+        y: ['size', 'entered', 'exited'],
+      },
+      {
+        id: 'audience_history_table',
+        qs: {
+          view: 'audience_history',
+          values: [
+            { column: 'as_of' },
+            { column: 'audience' },
+            { column: 'purpose' },
+            { column: 'size' },
+            { column: 'entered' },
+            { column: 'exited' },
+          ],
+        },
+        title: 'Each audience per run date (latest 50 rows)',
+        units: 'members',
+        kind: 'table',
+        sql: "SELECT strftime(as_of, '%Y-%m-%d') AS as_of, audience, purpose, size, entered, exited FROM reporting.audience_history ORDER BY as_of DESC, audience LIMIT 50",
+      },
+    ],
+  },
+  {
     id: 'models',
     title: 'Model Health',
     description:

@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmfMetrics } from '../adapters/local/telemetry';
+import type { RecentEvent } from '../domain/profile';
 import type { Engine } from '../etl/duckdb';
 import type { DashboardCache } from './cache';
 import { DASHBOARDS, type Dashboard, type Visual } from './definitions';
@@ -68,7 +69,7 @@ for (const v of data.visuals) {
   let option;
   if (v.kind === 'pie') option = { tooltip: {}, series: [{ type: 'pie', radius: '65%', data: rows.map(r => ({ name: String(r[x]), value: r[ys[0]] })) }] };
   else if (v.kind === 'scatter') option = { tooltip: {}, xAxis: { type: 'value', name: x }, yAxis: { type: 'value', name: ys[0] }, series: [{ type: 'scatter', symbolSize: 4, data: rows.map(r => [r[x], r[ys[0]]]) }] };
-  else option = { tooltip: { trigger: 'axis' }, legend: {}, xAxis: { type: 'category', data: rows.map(r => String(r[x])) }, yAxis: { type: 'value', name: v.units }, series: ys.map(y => ({ name: y, type: v.kind, data: rows.map(r => r[y]), showSymbol: false })) };
+  else option = { tooltip: { trigger: 'axis' }, legend: {}, xAxis: { type: 'category', data: rows.map(r => String(r[x])), axisLabel: { interval: rows.length <= 24 ? 0 : 'auto', rotate: rows.length > 6 ? 30 : 0 } }, yAxis: { type: 'value', name: v.units }, series: ys.map(y => ({ name: y, type: v.kind, data: rows.map(r => r[y]), showSymbol: rows.length <= 31 })) };
   option.animation = false;
   chart.setOption(option);
 }
@@ -102,6 +103,7 @@ function show(c) {
   const orders = data.orders[c.customer_id] || [], tickets = data.tickets[c.customer_id] || [], recs = data.recommendations[c.customer_id] || [];
   const timeline = data.timeline[c.customer_id] || [];
   const consent = data.consent[c.customer_id] || [], consentHistory = data.consentHistory[c.customer_id] || [], audiences = data.audiences[c.customer_id] || [];
+  const live = data.live[c.customer_id] || [];
   const yes = (v) => v === true ? 'granted' : v === false ? 'refused' : '—';
   card.dataset.customer = c.customer_id; card.dataset.orders = String(orders.length);
   card.innerHTML = '<h2>' + c.customer_id + '</h2>' +
@@ -121,8 +123,10 @@ function show(c) {
       consent.map((k) => '<tr><td>' + k.purpose + '</td><td>' + yes(k.granted) + '</td><td>' + cell(k.stated_at) + '</td><td>' + cell(k.source) + '</td></tr>').join('') + '</table>' +
     '<h3>Consent history (' + consentHistory.length + ' changes)</h3><table id="consent-history"><tr><th>when (UTC)</th><th>purpose</th><th>change</th><th>source</th></tr>' +
       consentHistory.map((k) => '<tr><td>' + cell(k.changed_at) + '</td><td>' + k.purpose + '</td><td>' + yes(k.previously) + ' → ' + yes(k.granted) + '</td><td>' + cell(k.source) + '</td></tr>').join('') + '</table>' +
-    '<h3>Audiences (' + audiences.length + ')</h3><table id="audiences"><tr><th>audience</th><th>needs consent to</th></tr>' +
-      audiences.map((a) => '<tr><td>' + a.audience + '</td><td>' + a.purpose + '</td></tr>').join('') + '</table>';
+    '<h3>Audiences (' + audiences.length + ')</h3><table id="audiences"><tr><th>audience</th><th>needs consent to</th><th>member since (run date)</th></tr>' +
+      audiences.map((a) => '<tr><td>' + a.audience + '</td><td>' + a.purpose + '</td><td>' + cell(a.entered_on) + '</td></tr>').join('') + '</table>' +
+    '<h3>Live: latest events from the stream (' + live.length + '; in the profile store within seconds, before the daily run)</h3><table id="live-timeline"><tr><th>when (UTC)</th><th>type</th><th>event</th><th>source</th></tr>' +
+      live.map((e) => '<tr><td>' + cell(e.at) + '</td><td>' + cell(e.type) + '</td><td>' + cell(e.event) + '</td><td>' + cell(e.source) + '</td></tr>').join('') + '</table>';
 }
 function search() {
   const q = input.value.trim().toLowerCase();
@@ -135,7 +139,10 @@ input.addEventListener('input', search);
 search();
 document.body.dataset.rendered = 'true';`;
 
-async function profilePage(wh: Engine, generatedAt: string): Promise<string> {
+/** Each customer's latest stream events (the profile store's live half), by customer id. */
+export type LiveTimelines = (customerIds: readonly string[]) => Promise<Map<string, RecentEvent[]>>;
+
+async function profilePage(wh: Engine, generatedAt: string, live?: LiveTimelines): Promise<string> {
   const customers = numeric(
     await wh.rows(`SELECT d.customer_id, d.segment, d.lifecycle_stage, d.country,
         strftime(d.first_seen_at, '%Y-%m-%d %H:%M') AS first_seen_at, strftime(d.last_seen_at, '%Y-%m-%d %H:%M') AS last_seen_at,
@@ -211,7 +218,7 @@ async function profilePage(wh: Engine, generatedAt: string): Promise<string> {
   );
   const audiences = group(
     await wh.rows(
-      `SELECT customer_id, audience, purpose FROM gold.audience_members ORDER BY customer_id, audience`,
+      `SELECT customer_id, audience, purpose, strftime(entered_on, '%Y-%m-%d') AS entered_on FROM gold.audience_members ORDER BY customer_id, audience`,
     ),
   );
   const data = JSON.stringify({
@@ -223,6 +230,7 @@ async function profilePage(wh: Engine, generatedAt: string): Promise<string> {
     consent,
     consentHistory,
     audiences,
+    live: Object.fromEntries(live ? await live(customers.map((c) => String(c.customer_id))) : []),
   }).replace(/</g, '\\u003c');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Customer 360 profile · c360</title><style>${STYLE}
 #search{font-size:16px;padding:6px;width:320px}#matches{columns:2;font-size:13px}.facts th{width:180px}</style></head><body>
@@ -242,6 +250,8 @@ export async function renderDashboards(opts: {
   dashboards?: Dashboard[];
   /** Query results cached by query, per dashboard TTL, cleared by a warehouse load. */
   cache?: DashboardCache;
+  /** The live timeline of the Customer 360 page (the profile store, when there is one). */
+  live?: LiveTimelines;
 }): Promise<RenderedDashboard[]> {
   const now = (opts.now ?? new Date()).toISOString().replace('T', ' ').slice(0, 16);
   await mkdir(opts.outDir, { recursive: true });
@@ -278,7 +288,7 @@ export async function renderDashboards(opts: {
   }
   metrics.publishStoredMetrics();
   opts.cache?.save();
-  await writeFile(join(opts.outDir, 'customer.html'), await profilePage(opts.warehouse, now));
+  await writeFile(join(opts.outDir, 'customer.html'), await profilePage(opts.warehouse, now, opts.live));
   await writeFile(
     join(opts.outDir, 'index.html'),
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>c360 dashboards</title><style>${STYLE}</style></head><body>

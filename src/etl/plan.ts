@@ -57,6 +57,19 @@ export async function loadPlan(root = projectRoot()): Promise<PipelineStep[]> {
   return loadJsonConfig<{ steps: PipelineStep[] }>(join(root, 'sql', 'pipeline.json')).steps;
 }
 
+/** A dataset an earlier run published that a step reads (sql/pipeline.json `previous`). */
+export interface PreviousSource {
+  path: string;
+  columns: Record<string, 'STRING' | 'DATE' | 'BIGINT' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP'>;
+}
+
+export function loadPrevious(root = projectRoot()): Record<string, PreviousSource> {
+  return (
+    loadJsonConfig<{ previous?: Record<string, PreviousSource> }>(join(root, 'sql', 'pipeline.json'))
+      .previous ?? {}
+  );
+}
+
 /** Fills ${from} / ${to}; any other ${…} left is a bug in the SQL file. */
 export function renderSql(sql: string, params: Record<string, string>, file: string): string {
   return sql.replace(/\$\{(\w+)\}/g, (_, k: string) => {

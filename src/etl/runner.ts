@@ -8,7 +8,7 @@ import { assertNoReprocessWriting } from '../domain/reprocess-journal';
 import { projectRoot } from '../paths';
 import { type Engine, lit, openDuckDb } from './duckdb';
 import { codeVersion, planLineage, runEvents, writeRunEvents } from './lineage';
-import { type EtlReport, loadPlan, renderSql } from './plan';
+import { type EtlReport, loadPlan, loadPrevious, type PreviousSource, renderSql } from './plan';
 import { publish, recoverInterruptedRuns, type Staged, stagingRoot, withLakeLock } from './publish';
 import { referenceFile } from './reference';
 import { salvageBronze } from './salvage';
@@ -157,7 +157,7 @@ async function registerQuarantine(engine: Engine, lakeDir: string): Promise<void
  * What earlier runs stored, read before this run replaces anything: the silver event ids (for
  * global dedupe) and the previous identity map (for stable customer ids).
  */
-async function registerPrior(engine: Engine, lakeDir: string): Promise<{ hasEvents: boolean }> {
+async function registerPrior(engine: Engine, lakeDir: string, root: string): Promise<{ hasEvents: boolean }> {
   const events = join(lakeDir, 'silver', 'events');
   const hasEvents = existsSync(events) && (await readdir(events)).some((d) => d.startsWith('dt='));
   await engine.run(
@@ -183,7 +183,43 @@ async function registerPrior(engine: Engine, lakeDir: string): Promise<{ hasEven
       `INSERT INTO identity_map_previous SELECT node, customer_id, ${since} FROM read_parquet(${lit(map)})`,
     );
   }
+  for (const [name, source] of Object.entries(loadPrevious(root)))
+    await registerPrevious(engine, lakeDir, name, source);
   return { hasEvents };
+}
+
+const DUCK_TYPES = {
+  STRING: 'VARCHAR',
+  DATE: 'DATE',
+  BIGINT: 'BIGINT',
+  DOUBLE: 'DOUBLE',
+  BOOLEAN: 'BOOLEAN',
+  TIMESTAMP: 'TIMESTAMP',
+};
+
+/**
+ * One `previous` source (sql/pipeline.json): the published table as read before this run, its
+ * declared columns only (a column an older release did not write reads as NULL), or empty.
+ */
+async function registerPrevious(engine: Engine, lakeDir: string, name: string, source: PreviousSource) {
+  const file = join(lakeDir, source.path, 'data.parquet');
+  const present = existsSync(file)
+    ? new Set(
+        (
+          await engine.rows<{ column_name: string }>(
+            `SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(${lit(file)}))`,
+          )
+        ).map((r) => r.column_name),
+      )
+    : null;
+  const cols = Object.entries(source.columns).map(
+    ([c, t]) => `CAST(${present?.has(c) ? `"${c}"` : 'NULL'} AS ${DUCK_TYPES[t]}) AS "${c}"`,
+  );
+  await engine.run(
+    present
+      ? `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${cols.join(', ')} FROM read_parquet(${lit(file)})`
+      : `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${cols.join(', ')} WHERE false`,
+  );
 }
 
 /** A view over a partitioned table's stored partitions, or an empty one shaped by `template`. */
@@ -282,7 +318,7 @@ async function runEtlLocked(opts: EtlOptions): Promise<EtlReport> {
     });
     report.bronzeMs = Math.round(performance.now() - read0);
     progress(`bronze parsed in ${report.bronzeMs} ms`);
-    const prior = await registerPrior(engine, opts.lakeDir);
+    const prior = await registerPrior(engine, opts.lakeDir, root);
     // Nothing stored before this run (or asked for): keyed steps rebuild every key, with no list
     // of touched ones.
     params.full_rebuild = String(!prior.hasEvents || opts.allKeys === true);

@@ -12,6 +12,7 @@ import {
   type Operation,
   signature,
 } from '../domain/audience-sync';
+import { AUDIENCES } from '../domain/audiences';
 import { C360Error, ConfigError } from '../domain/errors';
 import { safeSegment } from '../domain/partition';
 import { openDuckDb } from '../etl/duckdb';
@@ -120,6 +121,56 @@ export async function currentAudiences(
       out.set(r.audience, a);
     }
     return out;
+  } finally {
+    engine.close();
+  }
+}
+
+export type AudienceSummary = {
+  audience: string;
+  purpose: string;
+  members: number;
+  entered: number;
+  exited: number;
+  as_of: string | null;
+  description: string;
+};
+
+/**
+ * `c360 audiences list`: every defined audience (src/domain/audiences.ts) with its size and who
+ * entered and left in the last run (gold.audience_daily); an audience the definitions no longer
+ * hold but destinations still might is not listed (the next sync sends its exits).
+ */
+export async function audienceSummaries(dataDir?: string): Promise<AudienceSummary[] | null> {
+  const engine = await openDuckDb();
+  try {
+    const views = await registerLakeViews(engine, localPaths(dataDir).lake);
+    if (!views.includes('gold.audience_members')) return null;
+    const daily = views.includes('gold.audience_daily')
+      ? await engine.rows<{ audience: string; size: bigint; entered: bigint; exited: bigint; as_of: string }>(
+          `SELECT audience, size, entered, exited, CAST(as_of AS VARCHAR) AS as_of FROM gold.audience_daily
+           WHERE as_of = (SELECT max(as_of) FROM gold.audience_daily)`,
+        )
+      : [];
+    const sizes = new Map(
+      (
+        await engine.rows<{ audience: string; n: bigint }>(
+          'SELECT audience, count(*) AS n FROM gold.audience_members GROUP BY audience',
+        )
+      ).map((r) => [r.audience, Number(r.n)]),
+    );
+    return AUDIENCES.map((d) => {
+      const day = daily.find((r) => r.audience === d.name);
+      return {
+        audience: d.name,
+        purpose: d.purpose,
+        members: sizes.get(d.name) ?? 0,
+        entered: Number(day?.entered ?? 0),
+        exited: Number(day?.exited ?? 0),
+        as_of: day?.as_of ?? null,
+        description: d.description,
+      };
+    });
   } finally {
     engine.close();
   }

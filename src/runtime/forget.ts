@@ -32,7 +32,7 @@ import {
   storeText,
 } from './person-stores';
 import { alertTask, execute, loadDefinition, StepError } from './pipeline';
-import { openLocalProfileStore } from './profiles';
+import { localLiveTimelines, openLocalProfileStore } from './profiles';
 
 /**
  * `c360 forget` embedded: runs statemachines/forget.asl.json itself (the embedded Step Functions
@@ -129,7 +129,7 @@ export async function forgetLocal(opts: {
     say('rendering the dashboards again');
     const wh = await openWarehouse(paths.root, { readOnly: true });
     try {
-      await renderDashboards({ warehouse: wh, outDir: dashboards });
+      await renderDashboards({ warehouse: wh, outDir: dashboards, live: localLiveTimelines(paths.root) });
     } finally {
       wh.close();
     }

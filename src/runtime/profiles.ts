@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSuppressionList } from '../adapters/local/file-suppression';
 import { LmdbProfileStore } from '../adapters/local/lmdb-profile-store';
 import { FileSecretStore } from '../adapters/local/secrets';
 import { EmfMetrics, LocalLogger } from '../adapters/local/telemetry';
 import { SecretReadKeys, TokenBucketLimiter } from '../adapters/write-keys';
+import type { LiveTimelines } from '../dashboards/render';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { type ComputedRow, computedFromRow, mergeLive } from '../domain/profile';
 import { HashedReadKeys } from '../domain/read-keys';
@@ -33,6 +34,18 @@ export function openLocalProfileStore(dataDir?: string): LmdbProfileStore {
     stores.set(dir, s);
   }
   return s;
+}
+
+/**
+ * The Customer 360 page's live timeline: each customer's latest stream events from the data
+ * folder's profile store, newest first (undefined when the folder has no profile store).
+ */
+export function localLiveTimelines(dataDir?: string): LiveTimelines | undefined {
+  if (!existsSync(profileStoreDir(dataDir))) return undefined;
+  return async (customerIds) => {
+    const live = await openLocalProfileStore(dataDir).live(customerIds);
+    return new Map([...live].map(([id, p]) => [id, p.recentEvents]));
+  };
 }
 
 export async function closeLocalProfileStore(dataDir?: string): Promise<void> {

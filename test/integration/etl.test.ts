@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFiles } from '../../src/adapters/local/files';
 import { run as importRates } from '../../src/cli/commands/rates';
+import { AUDIENCES } from '../../src/domain/audiences';
 import { enrichDraft } from '../../src/domain/enrich/pipeline';
 import { DataQualityError } from '../../src/domain/errors';
 import type { CanonicalEvent, IdentityKey, RawEnvelope } from '../../src/domain/event';
@@ -873,6 +874,75 @@ describe('lake ETL: data quality, identity and KPIs that mean something', () => 
       { purpose: 'analytics', granted: true },
       { purpose: 'marketing', granted: false },
     ]);
+    // old1 withdraws on the 8th: they leave win_back; new1 (first seen on 1 March, consented)
+    // leaves new_this_week as the week moves past their first visit.
+    await writeBronze(lake, [
+      segment('c-2', '2026-03-08T09:00:00.000Z', {
+        type: 'track',
+        event: 'Segment Consent Preference Updated',
+        userId: 'old1',
+        context: consent({ Marketing: false }),
+      }),
+    ]);
+    await runEtl({ lakeDir: lake, from: '2026-03-08', to: '2026-03-08' });
+    const new1 = await customerOf('new1');
+    const changes = () =>
+      query(
+        lake,
+        "SELECT strftime(as_of, '%Y-%m-%d') AS as_of, audience, customer_id, change FROM gold.audience_changes ORDER BY audience, customer_id",
+      );
+    const expectedChanges = [
+      { as_of: '2026-03-08', audience: 'new_this_week', customer_id: new1, change: 'exit' },
+      { as_of: '2026-03-08', audience: 'win_back', customer_id: old1, change: 'exit' },
+    ];
+    expect(await changes()).toEqual(expectedChanges);
+    expect(await members()).toEqual([old3]);
+    // old3 keeps the date they entered on.
+    expect(
+      await query(
+        lake,
+        "SELECT customer_id, strftime(entered_on, '%Y-%m-%d') AS entered_on FROM gold.audience_members ORDER BY 1",
+      ),
+    ).toEqual([{ customer_id: old3, entered_on: '2026-03-07' }]);
+    // Each run date's sizes, entries and exits, from the scenario above.
+    const daily = () =>
+      query(
+        lake,
+        "SELECT strftime(as_of, '%Y-%m-%d') AS d, audience, size, entered, exited FROM gold.audience_daily WHERE audience IN ('win_back', 'new_this_week') ORDER BY audience, d",
+      );
+    const expectedDaily = [
+      ['2026-03-06', 'new_this_week', 1, 1, 0],
+      ['2026-03-07', 'new_this_week', 1, 0, 0],
+      ['2026-03-08', 'new_this_week', 0, 0, 1],
+      ['2026-03-06', 'win_back', 1, 1, 0],
+      ['2026-03-07', 'win_back', 2, 1, 0],
+      ['2026-03-08', 'win_back', 1, 0, 1],
+    ].map(([d, audience, size, entered, exited]) => ({ d, audience, size, entered, exited }));
+    expect(
+      (await daily()).map((r) => ({
+        ...r,
+        size: Number(r.size),
+        entered: Number(r.entered),
+        exited: Number(r.exited),
+      })),
+    ).toEqual(expectedDaily);
+    // Every defined audience has its row each date, an empty one too.
+    const [{ n }] = (await query(
+      lake,
+      "SELECT count(*) AS n FROM gold.audience_daily WHERE as_of = DATE '2026-03-08'",
+    )) as [{ n: unknown }];
+    expect(Number(n)).toBe(AUDIENCES.length);
+    // A rerun of the 8th yields the same entries, exits and history (not "nothing changed").
+    await runEtl({ lakeDir: lake, from: '2026-03-08', to: '2026-03-08' });
+    expect(await changes()).toEqual(expectedChanges);
+    expect(
+      (await daily()).map((r) => ({
+        ...r,
+        size: Number(r.size),
+        entered: Number(r.entered),
+        exited: Number(r.exited),
+      })),
+    ).toEqual(expectedDaily);
   });
 
   it('bots are not active customers; conversion is active buyers over active customers', async () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASELINE, LATEST_VERSION, stepStatements } from '../../src/domain/warehouse/migrations';
+import { BASELINE, LATEST_VERSION, MIGRATIONS, stepStatements } from '../../src/domain/warehouse/migrations';
 import { type ColumnType, DUCKDB, duckdbDdl } from '../../src/domain/warehouse/model';
 import { type Engine, openDuckDb } from '../../src/etl/duckdb';
 import { setupWarehouse } from '../../src/warehouse/embedded';
@@ -12,13 +12,18 @@ import { setupWarehouse } from '../../src/warehouse/embedded';
  * rows kept; a second setup changes nothing; a new warehouse starts at the latest version.
  */
 async function baselineWarehouse(engine: Engine): Promise<void> {
-  await engine.run('CREATE SCHEMA IF NOT EXISTS gold');
-  for (const t of BASELINE.tables)
-    await engine.run(
-      `CREATE TABLE gold.${t.name} (${t.columns
-        .map(([name, type, notNull]) => `${name} ${DUCKDB[type as ColumnType]}${notNull ? ' NOT NULL' : ''}`)
-        .join(', ')})`,
-    );
+  // Its gold tables and the staging copies its loads filled, both in the baseline's shape.
+  for (const schema of ['gold', 'staging']) {
+    await engine.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    for (const t of BASELINE.tables)
+      await engine.run(
+        `CREATE TABLE ${schema}.${t.name} (${t.columns
+          .map(
+            ([name, type, notNull]) => `${name} ${DUCKDB[type as ColumnType]}${notNull ? ' NOT NULL' : ''}`,
+          )
+          .join(', ')})`,
+      );
+  }
   await engine.run(
     `INSERT INTO gold.realtime_minute (window_start, shard_id, events, late_events, orders, active_customers, customers_capped, revenue_minor, revenue_usd)
      VALUES (TIMESTAMP '2026-11-30 10:00:00', 'shardId-000000000000', 40, 1, 3, 12, false, '{"USD":7550}', 75.50),
@@ -51,8 +56,18 @@ describe('embedded warehouse migrations', () => {
     const before = await engine.rows<Record<string, unknown>>(
       'SELECT window_start, shard_id, orders, CAST(revenue_usd AS VARCHAR) AS revenue_usd FROM gold.realtime_minute ORDER BY window_start',
     );
-    expect(await setupWarehouse(engine)).toEqual({ from: 0, to: LATEST_VERSION, applied: [1] });
-    expect(await versions(engine)).toEqual([0, 1]);
+    const all = MIGRATIONS.map((m) => m.version);
+    expect(await setupWarehouse(engine)).toEqual({ from: 0, to: LATEST_VERSION, applied: all });
+    expect(await versions(engine)).toEqual([0, ...all]);
+    // The staging copies the loads fill have the added columns too.
+    for (const m of MIGRATIONS)
+      for (const step of m.steps)
+        if ('addColumn' in step) {
+          const cols = await engine.rows<{ column_name: string }>(
+            `SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = '${step.addColumn.table}'`,
+          );
+          expect(cols.map((c) => c.column_name)).toContain(step.addColumn.column);
+        }
     // The new column is there, empty for the rows written before it; the rows are as they were.
     expect(
       await engine.rows(
@@ -69,7 +84,7 @@ describe('embedded warehouse migrations', () => {
     ).toEqual([{ order_key: 'shopify:1', net: '19.99' }]);
     // Idempotent: nothing applied twice.
     expect(await setupWarehouse(engine)).toEqual({ from: LATEST_VERSION, to: LATEST_VERSION, applied: [] });
-    expect(await versions(engine)).toEqual([0, 1]);
+    expect(await versions(engine)).toEqual([0, ...all]);
   });
 
   it('a new warehouse is created as modelled and recorded at the latest version', async () => {

@@ -489,21 +489,57 @@ CREATE TABLE IF NOT EXISTS gold.audience_members (
   customer_id VARCHAR(512) NOT NULL,
   purpose VARCHAR(512),
   consented_at TIMESTAMP,
+  entered_on DATE,
+  as_of DATE,
   PRIMARY KEY (audience, customer_id)
 )
 DISTSTYLE KEY DISTKEY (customer_id)
 COMPOUND SORTKEY (audience)
 ENCODE AUTO;
 COMMENT ON TABLE gold.audience_members IS 'Who each audience holds after the last run (the lists marketing and ad tools receive): only customers whose consent covers the audience''s purpose.';
-COMMENT ON COLUMN gold.audience_members.audience IS 'win_back (marketing: bought, then stopped) or best_customers (advertising: the champions).';
+COMMENT ON COLUMN gold.audience_members.audience IS 'The audience (src/domain/audiences.ts): best_customers (advertising), high_value_at_risk (marketing), new_this_week (marketing), win_back (marketing).';
 COMMENT ON COLUMN gold.audience_members.customer_id IS 'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).';
 COMMENT ON COLUMN gold.audience_members.purpose IS 'The consent purpose the audience needs.';
 COMMENT ON COLUMN gold.audience_members.consented_at IS 'When the customer gave that consent (their latest statement).';
+COMMENT ON COLUMN gold.audience_members.entered_on IS 'The run date the customer entered the audience (kept while they stay; NULL: before this was recorded).';
+COMMENT ON COLUMN gold.audience_members.as_of IS 'The run date of this membership.';
 CREATE TABLE IF NOT EXISTS staging.audience_members (
   audience VARCHAR(512),
   customer_id VARCHAR(512),
   purpose VARCHAR(512),
-  consented_at TIMESTAMP
+  consented_at TIMESTAMP,
+  entered_on DATE,
+  as_of DATE
+)
+DISTSTYLE AUTO ENCODE AUTO;
+
+-- gold.audience_daily: Each audience's size, entries and exits per run date (the Audiences dashboard): consented members only, as destinations receive them.
+CREATE TABLE IF NOT EXISTS gold.audience_daily (
+  as_of DATE NOT NULL,
+  audience VARCHAR(512) NOT NULL,
+  purpose VARCHAR(512),
+  size BIGINT,
+  entered BIGINT,
+  exited BIGINT,
+  PRIMARY KEY (as_of, audience)
+)
+DISTSTYLE ALL
+COMPOUND SORTKEY (as_of)
+ENCODE AUTO;
+COMMENT ON TABLE gold.audience_daily IS 'Each audience''s size, entries and exits per run date (the Audiences dashboard): consented members only, as destinations receive them.';
+COMMENT ON COLUMN gold.audience_daily.as_of IS 'The run date.';
+COMMENT ON COLUMN gold.audience_daily.audience IS 'The audience (src/domain/audiences.ts): best_customers (advertising), high_value_at_risk (marketing), new_this_week (marketing), win_back (marketing).';
+COMMENT ON COLUMN gold.audience_daily.purpose IS 'The consent purpose the audience needs.';
+COMMENT ON COLUMN gold.audience_daily.size IS 'Members after the run.';
+COMMENT ON COLUMN gold.audience_daily.entered IS 'Customers who entered in the run.';
+COMMENT ON COLUMN gold.audience_daily.exited IS 'Customers who left in the run (the rule no longer holds, or consent withdrawn).';
+CREATE TABLE IF NOT EXISTS staging.audience_daily (
+  as_of DATE,
+  audience VARCHAR(512),
+  purpose VARCHAR(512),
+  size BIGINT,
+  entered BIGINT,
+  exited BIGINT
 )
 DISTSTYLE AUTO ENCODE AUTO;
 

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { AUDIENCES } from '../../domain/audiences';
 import {
+  audienceSummaries,
   currentAudiences,
   destinationsFile,
   loadDestinations,
@@ -39,24 +41,20 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     if (action === 'list') {
-      process.stdout.write(
-        formatRows(
-          [...current].map(([audience, a]) => ({ audience, purpose: a.purpose, members: a.members.size })),
-          o.format,
-        ),
-      );
+      process.stdout.write(formatRows((await audienceSummaries(o.data)) ?? [], o.format));
       return 0;
     }
-    const a = name ? current.get(name) : undefined;
-    if (!a) {
+    const defined = AUDIENCES.find((d) => d.name === name);
+    if (!defined) {
       process.stderr.write(
-        `c360 audiences: no audience "${name ?? ''}": one of ${[...current.keys()].join(', ')}\n`,
+        `c360 audiences: no audience "${name ?? ''}": one of ${AUDIENCES.map((d) => d.name).join(', ')} (src/domain/audiences.ts)\n`,
       );
       return 2;
     }
+    const members = current.get(defined.name)?.members ?? new Set<string>();
     process.stdout.write(
       formatRows(
-        [...a.members].slice(0, o.limit).map((customer_id) => ({ customer_id, purpose: a.purpose })),
+        [...members].slice(0, o.limit).map((customer_id) => ({ customer_id, purpose: defined.purpose })),
         o.format,
       ),
     );

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { DashboardCache, dashboardCacheDir } from '../../dashboards/cache';
 import { renderDashboards } from '../../dashboards/render';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
+import { closeLocalProfileStore, localLiveTimelines } from '../../runtime/profiles';
 import { openWarehouse } from '../../warehouse/embedded';
 import { formatRows } from '../format';
 import { parseWith } from '../parse';
@@ -30,7 +31,13 @@ export async function run(argv: string[]): Promise<number> {
   const wh = await openWarehouse(o.data, { readOnly: true });
   try {
     const cache = o.cache ? new DashboardCache(dashboardCacheDir(o.data)) : undefined;
-    const rendered = await renderDashboards({ warehouse: wh, outDir, metricsFile: paths.metrics, cache });
+    const rendered = await renderDashboards({
+      warehouse: wh,
+      outDir,
+      metricsFile: paths.metrics,
+      cache,
+      live: localLiveTimelines(o.data),
+    });
     process.stdout.write(
       formatRows(
         rendered.map((d) => ({
@@ -53,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   } finally {
     wh.close();
+    await closeLocalProfileStore(o.data);
   }
   return 0;
 }

@@ -22,7 +22,12 @@ import { ingestBatchFile } from '../../runtime/batch-ingest';
 import { DEFAULT_DATA_DIR, DEFAULT_WRITE_KEYS, LOCAL_POSTBACK_TOKEN, localPaths } from '../../runtime/local';
 import { type DrainReport, drainStream, openLocalConsumer } from '../../runtime/local-enrich';
 import { runBackfill, runDailyPipeline } from '../../runtime/pipeline';
-import { closeLocalProfileStore, createStreamTaps, openLocalProfileStore } from '../../runtime/profiles';
+import {
+  closeLocalProfileStore,
+  createStreamTaps,
+  localLiveTimelines,
+  openLocalProfileStore,
+} from '../../runtime/profiles';
 import {
   cdnowOrdersWithLines,
   type DemoSample,
@@ -537,6 +542,7 @@ async function renderOutputs(dataDir: string): Promise<void> {
       outDir: dashboardsDir,
       metricsFile: paths.metrics,
       cache: new DashboardCache(dashboardCacheDir(dataDir)),
+      live: localLiveTimelines(dataDir),
     });
     say(`  dashboards: ${rendered.map((d) => d.title).join(', ')} → ${join(dashboardsDir, 'index.html')}`);
     // Reports for the last day with orders: the daily summary and that week's digest.

@@ -1,7 +1,7 @@
 import baselineFile from '../../../sql/warehouse/migrations/baseline.json';
 import { C360Error } from '../errors';
 import { lit } from '../sql';
-import { type Column, DUCKDB, REDSHIFT, WAREHOUSE_TABLES, type WarehouseTable } from './model';
+import { type Column, DUCKDB, REDSHIFT, stagingName, WAREHOUSE_TABLES, type WarehouseTable } from './model';
 
 /**
  * Versioned warehouse migrations. The table model (model.ts) says what a warehouse built today
@@ -30,6 +30,15 @@ export const MIGRATIONS: Migration[] = [
     version: 1,
     description: 'gold.realtime_minute.repeated_orders: orders a window saw again and did not count again',
     steps: [{ addColumn: { table: 'realtime_minute', column: 'repeated_orders' } }],
+  },
+  {
+    version: 2,
+    description:
+      'gold.audience_members.entered_on and as_of: when each member entered, for entries and exits over time',
+    steps: [
+      { addColumn: { table: 'audience_members', column: 'entered_on' } },
+      { addColumn: { table: 'audience_members', column: 'as_of' } },
+    ],
   },
 ];
 
@@ -97,8 +106,11 @@ export function stepStatements(
     const col = addedColumn(step.addColumn);
     if (col.notNull)
       throw new C360Error(`gold.${table}.${column}: an added column must allow NULL (rows exist)`);
+    // The load's staging copy (scratch, model-shaped) is dropped: the setup after the migrations
+    // creates it again with the column.
     return [
       `ALTER TABLE gold.${table} ADD COLUMN ${column} ${(engine === 'redshift' ? REDSHIFT : DUCKDB)[col.type]}`,
+      `DROP TABLE IF EXISTS ${stagingName(modelTable(table))}`,
     ];
   }
   // A deep copy: the table as modelled under a new name, the columns both have copied, the old
@@ -114,6 +126,7 @@ export function stepStatements(
     `INSERT INTO gold.${next} (${common.join(', ')}) SELECT ${common.join(', ')} FROM gold.${t.name}`,
     `DROP TABLE gold.${t.name}${engine === 'redshift' ? ' CASCADE' : ''}`,
     `ALTER TABLE gold.${next} RENAME TO ${t.name}`,
+    `DROP TABLE IF EXISTS ${stagingName(t)}`,
   ];
 }
 

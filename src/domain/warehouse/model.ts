@@ -1,3 +1,4 @@
+import { AUDIENCES } from '../audiences';
 /**
  * The warehouse table model, defined once: columns, types, keys, distribution and sort keys. It
  * renders the Redshift DDL (DISTKEY/SORTKEY for the dashboard joins and time filters, ENCODE
@@ -54,6 +55,9 @@ export interface WarehouseTable {
 }
 
 /** Columns several tables share, described once. */
+/** The audience column's description: every defined audience, with what it needs consent to. */
+const AUDIENCE_NAMES = `The audience (src/domain/audiences.ts): ${AUDIENCES.map((a) => `${a.name} (${a.purpose})`).join(', ')}.`;
+
 const SHARED = {
   customer_id:
     'The stitched customer id (silver.identity_map); NULL when no known person (a guest order, a ticket without requester).',
@@ -399,20 +403,44 @@ export const WAREHOUSE_TABLES: WarehouseTable[] = [
     description:
       "Who each audience holds after the last run (the lists marketing and ad tools receive): only customers whose consent covers the audience's purpose.",
     columns: [
-      c(
-        'audience',
-        'varchar',
-        'win_back (marketing: bought, then stopped) or best_customers (advertising: the champions).',
-        true,
-      ),
+      c('audience', 'varchar', AUDIENCE_NAMES, true),
       c('customer_id', 'varchar', SHARED.customer_id, true),
       c('purpose', 'varchar', 'The consent purpose the audience needs.'),
       c('consented_at', 'timestamp', 'When the customer gave that consent (their latest statement).'),
+      c(
+        'entered_on',
+        'date',
+        'The run date the customer entered the audience (kept while they stay; NULL: before this was recorded).',
+      ),
+      c('as_of', 'date', 'The run date of this membership.'),
     ],
     key: ['audience', 'customer_id'],
     dist: { style: 'KEY', key: 'customer_id' },
     sortKey: ['audience'],
     source: { gold: 'audience_members' },
+    replace: true,
+  },
+  {
+    schema: 'gold',
+    name: 'audience_daily',
+    description:
+      "Each audience's size, entries and exits per run date (the Audiences dashboard): consented members only, as destinations receive them.",
+    columns: [
+      c('as_of', 'date', 'The run date.', true),
+      c('audience', 'varchar', AUDIENCE_NAMES, true),
+      c('purpose', 'varchar', 'The consent purpose the audience needs.'),
+      c('size', 'bigint', 'Members after the run.'),
+      c('entered', 'bigint', 'Customers who entered in the run.'),
+      c(
+        'exited',
+        'bigint',
+        'Customers who left in the run (the rule no longer holds, or consent withdrawn).',
+      ),
+    ],
+    key: ['as_of', 'audience'],
+    dist: { style: 'ALL' },
+    sortKey: ['as_of'],
+    source: { gold: 'audience_daily' },
     replace: true,
   },
   {

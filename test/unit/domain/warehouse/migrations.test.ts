@@ -46,11 +46,14 @@ describe('warehouse migrations', () => {
 
   it('renders an added column in each engine, and a rebuild as a deep copy that keeps the columns both have', () => {
     const add = { addColumn: { table: 'realtime_minute', column: 'repeated_orders' } };
+    // The load's staging copy is dropped, for the setup to create it again with the column.
     expect(stepStatements(add, 'redshift', redshiftDdl)).toEqual([
       'ALTER TABLE gold.realtime_minute ADD COLUMN repeated_orders BIGINT',
+      'DROP TABLE IF EXISTS staging.realtime_minute',
     ]);
     expect(stepStatements(add, 'duckdb', duckdbDdl)).toEqual([
       'ALTER TABLE gold.realtime_minute ADD COLUMN repeated_orders BIGINT',
+      'DROP TABLE IF EXISTS staging.realtime_minute',
     ]);
     const rebuild = stepStatements({ rebuild: { table: 'realtime_minute' } }, 'redshift', redshiftDdl);
     const baseline = BASELINE.tables.find((t) => t.name === 'realtime_minute')?.columns.map(([n]) => n) ?? [];
@@ -63,6 +66,7 @@ describe('warehouse migrations', () => {
     expect(rebuild.slice(3)).toEqual([
       'DROP TABLE gold.realtime_minute CASCADE',
       'ALTER TABLE gold.realtime_minute__migrating RENAME TO realtime_minute',
+      'DROP TABLE IF EXISTS staging.realtime_minute',
     ]);
     expect(() => stepStatements({ addColumn: { table: 'nope', column: 'x' } }, 'duckdb', duckdbDdl)).toThrow(
       'does not have',
@@ -105,6 +109,7 @@ describe('warehouse migrations through the Data API', () => {
     );
     expect(byName('migration-1')?.Sqls).toEqual([
       'ALTER TABLE gold.realtime_minute ADD COLUMN repeated_orders BIGINT',
+      'DROP TABLE IF EXISTS staging.realtime_minute',
       expect.stringMatching(
         /^INSERT INTO c360_meta\.schema_migrations .* VALUES \(1, 'gold\.realtime_minute\.repeated_orders/,
       ),
