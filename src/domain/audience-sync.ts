@@ -1,4 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { ConfigError } from './errors';
+import { safeSegment } from './partition';
 
 /**
  * Audiences delivered to the tools that act on them (src/runtime/audiences.ts). Each destination
@@ -97,4 +99,62 @@ export function applyBatch(held: Set<string>, b: Pick<AudienceBatch, 'operations
     if (o.op === 'enter') held.add(o.customer_id);
     else held.delete(o.customer_id);
   }
+}
+
+/**
+ * Where audiences go. Embedded in `DIR/state/destinations.json`, in AWS in the
+ * AudienceDestinationsSecret (the signing secrets with them):
+ * ```json
+ * { "destinations": [
+ *   { "name": "email-tool", "type": "webhook", "url": "https://…", "secret": "…", "audiences": ["win_back"] },
+ *   { "name": "exports", "type": "file", "audiences": "*" } ] }
+ * ```
+ */
+export interface Destination {
+  name: string;
+  type: 'webhook' | 'file';
+  url?: string;
+  secret?: string;
+  /** The audiences it receives ("*": all). */
+  audiences: string[] | '*';
+  batchSize?: number;
+  maxAttempts?: number;
+}
+
+/** The destinations document checked, each error naming the entry and field (`where`: the file or secret). */
+export function parseDestinations(text: string, where: string): Destination[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${where} is not JSON: fix it (see src/domain/audience-sync.ts for its shape)`, {
+      cause: err,
+    });
+  }
+  const list = (parsed as { destinations?: unknown } | null)?.destinations;
+  if (!Array.isArray(list)) throw new ConfigError(`${where}: expected {"destinations": [...]}`);
+  const names = new Set<string>();
+  return list.map((d, i) => {
+    const at = `${where}: destinations[${i}]`;
+    const o = (d ?? {}) as Partial<Destination>;
+    if (typeof o.name !== 'string' || safeSegment(o.name) !== o.name)
+      throw new ConfigError(`${at}: "name" must be 1-64 letters, digits, "_", "." or "-"`);
+    if (names.has(o.name)) throw new ConfigError(`${at}: "name" ${o.name} is used twice`);
+    names.add(o.name);
+    if (o.type !== 'webhook' && o.type !== 'file')
+      throw new ConfigError(`${at}: "type" must be "webhook" or "file"`);
+    if (o.type === 'webhook' && (typeof o.url !== 'string' || !/^https?:\/\//.test(o.url)))
+      throw new ConfigError(`${at}: a webhook needs "url" (http:// or https://)`);
+    if (o.type === 'webhook' && (typeof o.secret !== 'string' || o.secret.length < 16))
+      throw new ConfigError(`${at}: a webhook needs "secret" (16+ characters) to sign its batches with`);
+    if (
+      o.audiences !== '*' &&
+      !(Array.isArray(o.audiences) && o.audiences.every((a) => typeof a === 'string'))
+    )
+      throw new ConfigError(`${at}: "audiences" must be a list of audience names or "*"`);
+    for (const k of ['batchSize', 'maxAttempts'] as const)
+      if (o[k] !== undefined && !(Number.isInteger(o[k]) && (o[k] as number) >= 1))
+        throw new ConfigError(`${at}: "${k}" must be a positive integer`);
+    return o as Destination;
+  });
 }

@@ -132,3 +132,9 @@ export class DataQualityError extends C360Error {
 export class NotEnoughHistoryError extends C360Error {
   override name = 'NotEnoughHistoryError';
 }
+
+/** A missing object in an ObjectStore: the folder store's ENOENT, S3's NoSuchKey. */
+export function isMissingObject(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; Code?: string };
+  return e?.code === 'ENOENT' || e?.name === 'NoSuchKey' || e?.Code === 'NoSuchKey' || e?.name === 'NotFound';
+}

@@ -13,6 +13,7 @@ import { C360Error } from '../domain/errors';
 import { suppressionHash } from '../domain/privacy/erasure';
 import { type Engine, inTransaction, lit, openDuckDb } from '../etl/duckdb';
 import { bronzeFiles, runEtl } from '../etl/runner';
+import type { AudienceEvent } from '../handlers/audience-delivery';
 import {
   createPrivacyStepsHandler,
   type ForgetPlan,
@@ -21,7 +22,7 @@ import {
   type ResultRow,
 } from '../handlers/privacy-steps';
 import { loadWarehouse, openWarehouse, warehouseFile } from '../warehouse/embedded';
-import { eraseFromDestinations } from './audiences';
+import { createLocalAudienceHandler } from './audiences';
 import { localPaths } from './local';
 import { localPiiKey, localPrivacy, localVaultKeys } from './local-enrich';
 import {
@@ -31,7 +32,7 @@ import {
   rowMentionsPerson,
   storeText,
 } from './person-stores';
-import { alertTask, execute, loadDefinition, StepError } from './pipeline';
+import { alertTask, execute, LOCAL_SUBSTITUTIONS, loadDefinition, StepError } from './pipeline';
 import { localLiveTimelines, openLocalProfileStore } from './profiles';
 
 /**
@@ -238,13 +239,6 @@ function forgetStateHandlers(ctx: {
       asTask(async () => {
         say('suppressing their identities and crypto-shredding their vault entries');
         const plan = await steps(payload(i));
-        // Every audience destination holding them is sent their delete (failures wait for redrive).
-        const sent = await eraseFromDestinations({
-          dataDir: paths.root,
-          customerIds: (plan as ForgetPlan).customerIds,
-        });
-        report.destinationDeletes = sent.reduce((a, r) => a + r.deleted, 0);
-        report.destinationDeletesPending = sent.reduce((a, r) => a + r.dead_lettered, 0);
         Object.assign(report, {
           customerIds: (plan as ForgetPlan).customerIds,
           identityKeys: (plan as ForgetPlan).identityKeys,
@@ -252,6 +246,22 @@ function forgetStateHandlers(ctx: {
           profilesRemoved: (plan as ForgetPlan).profilesRemoved,
         });
         return { Payload: plan };
+      }),
+    // The audience function's role: every destination holding them is sent their delete
+    // (refusals wait in the dead-letter store for redrive).
+    EraseFromDestinations: (i) =>
+      asTask(async () => {
+        const handle = await createLocalAudienceHandler(
+          paths.root,
+          LOCAL_SUBSTITUTIONS.LakeBucketName as string,
+        );
+        const sent = (await handle((i as { Payload: AudienceEvent }).Payload)) as {
+          deleted: number;
+          dead_lettered: number;
+        };
+        report.destinationDeletes = sent.deleted;
+        report.destinationDeletesPending = sent.dead_lettered;
+        return { Payload: sent };
       }),
     // The Glue job's role: the lake rewritten without their rows.
     RewriteLake: (i) =>

@@ -14,6 +14,7 @@ import { bronzePartitions, completeness } from '../etl/completeness';
 import { copyGoldQuery } from '../etl/lake-views';
 import { runEtl } from '../etl/runner';
 import { ALERTED_FAILURE, createAlertHandler } from '../handlers/alert';
+import type { AudienceEvent } from '../handlers/audience-delivery';
 import {
   dateRange,
   lakeKey,
@@ -30,6 +31,7 @@ import { materializeScores, trainModels } from '../models/train';
 import { projectRoot } from '../paths';
 import { loadWarehouse, openWarehouse, upsertModelHealth } from '../warehouse/embedded';
 import { reconcileLakeWarehouse } from '../warehouse/reconcile';
+import { createLocalAudienceHandler } from './audiences';
 import { localPaths } from './local';
 import { syncComputedProfiles } from './profiles';
 
@@ -58,6 +60,7 @@ P.withResolvers ??= <T>() => {
 export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   PipelineStepsFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-pipeline-steps',
   ScoreFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-score',
+  AudiencesFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-audiences',
   EtlJobName: 'c360-etl',
   EmrApplicationId: '00local0emr0app',
   EmrJobRoleArn: 'arn:aws:iam::000000000000:role/c360-emr-job',
@@ -338,6 +341,31 @@ function localEtlTask(paths: ReturnType<typeof localPaths>) {
   };
 }
 
+/** Athena's role embedded: the query over the lake's gold tables with DuckDB, into athena-results/. */
+async function athenaTask(lakeDir: string, i: unknown) {
+  const { QueryString, QueryExecutionContext } = i as {
+    QueryString: string;
+    QueryExecutionContext: { Database: string };
+  };
+  const id = randomUUID();
+  const key = `athena-results/${id}.csv`;
+  // The Glue database of the query's context is the lake's gold schema here.
+  if (QueryExecutionContext.Database !== LOCAL_SUBSTITUTIONS.GoldDatabaseName)
+    throw new StepError('Athena.InvalidRequestException', `no database ${QueryExecutionContext.Database}`);
+  try {
+    await copyGoldQuery(lakeDir, QueryString, join(lakeDir, key), 'HEADER, FORCE_QUOTE *');
+  } catch (err) {
+    throw new StepError('States.TaskFailed', String(err));
+  }
+  return {
+    QueryExecution: {
+      QueryExecutionId: id,
+      Status: { State: 'SUCCEEDED' },
+      ResultConfiguration: { OutputLocation: `s3://${LOCAL_SUBSTITUTIONS.LakeBucketName}/${key}` },
+    },
+  };
+}
+
 function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
   const paths = localPaths(opts.dataDir);
   const state: ScoringState = { scoring: null };
@@ -387,32 +415,22 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
     },
     // Athena's role: the same query over the lake's gold tables with DuckDB, its result written
     // where the workgroup writes results (athena-results/<id>.csv, header, every field quoted).
-    ExportFeatures: async (i) => {
-      const { QueryString, QueryExecutionContext } = i as {
-        QueryString: string;
-        QueryExecutionContext: { Database: string };
-      };
-      const id = randomUUID();
-      const key = `athena-results/${id}.csv`;
-      // The Glue database of the query's context is the lake's gold schema here.
-      if (QueryExecutionContext.Database !== LOCAL_SUBSTITUTIONS.GoldDatabaseName)
-        throw new StepError(
-          'Athena.InvalidRequestException',
-          `no database ${QueryExecutionContext.Database}`,
-        );
+    ExportFeatures: (i) => athenaTask(paths.lake, i),
+    ExportAudiences: (i) => athenaTask(paths.lake, i),
+    // The audience function's role: the same handler over the data folder's destinations.
+    SyncAudiences: async (i) => {
+      const handle = await createLocalAudienceHandler(
+        opts.dataDir,
+        LOCAL_SUBSTITUTIONS.LakeBucketName as string,
+      );
       try {
-        await copyGoldQuery(paths.lake, QueryString, join(paths.lake, key), 'HEADER, FORCE_QUOTE *');
+        return { Payload: await handle((i as { Payload: AudienceEvent }).Payload) };
       } catch (err) {
-        throw new StepError('States.TaskFailed', String(err));
+        throw new StepError('States.TaskFailed', err instanceof Error ? err.message : String(err));
       }
-      return {
-        QueryExecution: {
-          QueryExecutionId: id,
-          Status: { State: 'SUCCEEDED' },
-          ResultConfiguration: { OutputLocation: `s3://${LOCAL_SUBSTITUTIONS.LakeBucketName}/${key}` },
-        },
-      };
     },
+    AudiencesDeadLetterNotice: alertTask(opts.dataDir, alerts),
+    AudiencesFailedNotice: alertTask(opts.dataDir, alerts),
     // The reports for the run's date from the embedded warehouse, into DIR/reports/.
     WriteReports: async (i) => {
       const { date } = (i as { Payload: { date: string } }).Payload;

@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -29,6 +30,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { strFromU8, unzipSync } from 'fflate';
+import { verifySignature } from '../../src/domain/audience-sync';
 import { parseCsv } from '../../src/domain/batch/csv';
 import { fitCustomerModels, SCORE_COLUMNS, scoreCustomer } from '../../src/domain/models/customer-models';
 import { SCORING_COLUMNS } from '../../src/domain/models/features';
@@ -217,6 +219,7 @@ beforeAll(async () => {
     'ReprocessFunction',
     'ProfileStreamFunction',
     'ProfileApiFunction',
+    'AudiencesFunction',
   ])
     bundles[fn] = await buildFunction(fn);
   // The c360 CLI, as `npm start` builds it (redrive in AWS mode runs from an operator's machine).
@@ -820,6 +823,147 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       ['user_id:alan'],
     ]);
     expect((await scan('ProfileIdentitiesTable')).map((i) => i.node?.S)).toEqual(['user_id:alan']);
+  });
+
+  it("audiences: the minified bundle reads the members Athena exported from S3, signs each batch for a webhook whose secret is in Secrets Manager, keeps what it holds and a dead destination's batches in the lake bucket, redrives them, and sends erasure's deletes", async () => {
+    await stack.create(['LakeKey', 'LakeBucket', 'AudienceDestinationsSecret']);
+    const bucket = stack.name('LakeBucket');
+    const secret = 'whsec_emulator_audiences_0123';
+    // A receiving tool on loopback: every call's signature checked, each batch applied once.
+    const calls: { key: string; ok: boolean; ops: { op: string; customer_id: string }[] }[] = [];
+    let failing = true;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        const path = req.url ?? '';
+        if (path === '/flaky' && failing) {
+          res.writeHead(503).end();
+          return;
+        }
+        calls.push({
+          key: String(req.headers['idempotency-key']),
+          ok: verifySignature(
+            secret,
+            String(req.headers['c360-signature']),
+            body,
+            Math.floor(Date.now() / 1000),
+          ),
+          ops: (JSON.parse(body) as { operations: { op: string; customer_id: string }[] }).operations,
+        });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await stack.clients.secrets.send(
+        new PutSecretValueCommand({
+          SecretId: stack.physical.get('AudienceDestinationsSecret')?.ref,
+          SecretString: JSON.stringify({
+            destinations: [
+              { name: 'crm', type: 'webhook', url: `${base}/hook`, secret, audiences: '*' },
+              {
+                name: 'ads',
+                type: 'webhook',
+                url: `${base}/flaky`,
+                secret,
+                audiences: ['best_customers'],
+                maxAttempts: 2,
+              },
+              { name: 'files', type: 'file', audiences: ['win_back'] },
+            ],
+          }),
+        }),
+      );
+      await stack.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'athena-results/q-1.csv',
+          Body: '"audience","purpose","customer_id"\n"best_customers","advertising","c_1"\n"win_back","marketing","c_2"\n"win_back","marketing","c_3"\n',
+        }),
+      );
+      const run = (event: unknown) =>
+        invoke(bundles.AudiencesFunction as string, event, env('AudiencesFunction')).then((r) =>
+          r.ok ? r.result : Promise.reject(new Error(`${r.errorType}: ${r.errorMessage}\n${r.logs}`)),
+        );
+      const synced = await run({ step: 'sync', members: `s3://${bucket}/athena-results/q-1.csv` });
+      // crm: both audiences (2 batches, 3 entries); ads: 1 batch, refused twice; files: 1 batch.
+      expect(synced).toEqual({
+        audiences: 2,
+        destinations: 3,
+        entered: 3 + 1 + 2,
+        exited: 0,
+        deleted: 0,
+        batches: 4,
+        retries: 1,
+        dead_lettered: 1,
+      });
+      expect(calls.every((c) => c.ok)).toBe(true);
+      expect(calls.flatMap((c) => c.ops.map((o) => o.customer_id)).sort()).toEqual(['c_1', 'c_2', 'c_3']);
+      const keys = async (prefix: string) =>
+        (
+          (await stack.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix })))
+            .Contents ?? []
+        )
+          .map((o) => o.Key as string)
+          .sort();
+      expect(await keys('audiences/held/')).toEqual(['audiences/held/crm.json', 'audiences/held/files.json']);
+      expect(await keys('audiences/dead-letter/')).toHaveLength(1);
+      const exported = await keys('exports/audiences/files/win_back/');
+      expect(exported).toHaveLength(1);
+      const csv = await (
+        await stack.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: exported[0] }))
+      ).Body?.transformToString();
+      expect(csv).toBe('op,customer_id\nenter,c_2\nenter,c_3\n');
+
+      // The ads tool is back: redrive delivers the kept batch under its same idempotency key.
+      failing = false;
+      const deadKey = (await keys('audiences/dead-letter/'))[0] as string;
+      expect(await run({ step: 'redrive' })).toEqual({ redriven: 1, still_failing: 0 });
+      expect(calls.at(-1)).toMatchObject({
+        ok: true,
+        key: deadKey.replace(/^.*\/|\.json$/g, ''),
+        ops: [{ op: 'enter', customer_id: 'c_1' }],
+      });
+      expect(await keys('audiences/dead-letter/')).toEqual([]);
+
+      // Erasure: c_1 and c_2 are deleted where they were sent (the file export is the lake's, rewritten by the forget job).
+      const before = calls.length;
+      expect(await run({ step: 'erase', customerIds: ['c_1', 'c_2'] })).toMatchObject({
+        deleted: 4,
+        dead_lettered: 0,
+      });
+      expect(
+        calls
+          .slice(before)
+          .flatMap((c) => c.ops)
+          .sort((a, b) => (a.customer_id < b.customer_id ? -1 : 1)),
+      ).toEqual([
+        { op: 'delete', customer_id: 'c_1' },
+        { op: 'delete', customer_id: 'c_1' },
+        { op: 'delete', customer_id: 'c_2' },
+      ]);
+      // The next run's members, without them (the forget job rebuilt gold): nothing to send.
+      await stack.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'athena-results/q-2.csv',
+          Body: '"audience","purpose","customer_id"\n"win_back","marketing","c_3"\n',
+        }),
+      );
+      const after = calls.length;
+      expect(await run({ step: 'sync', members: `s3://${bucket}/athena-results/q-2.csv` })).toMatchObject({
+        entered: 0,
+        exited: 0,
+        batches: 0,
+      });
+      expect(calls.length).toBe(after);
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
   });
 
   it("reprocess: the minified bundle opens the sealed raw archive (a forgotten person's stays shut), re-enriches it into a new bronze version and retires the old one", async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { verifySignature } from '../../src/domain/audience-sync';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import {
+  createLocalAudienceHandler,
   type Destination,
   eraseFromDestinations,
   redriveAudiences,
@@ -163,6 +164,103 @@ describe('audience destinations', () => {
     }
   });
 
+  it("the daily pipeline's path: the members Athena exported (quoted CSV) synced by the audience function; a dead destination's batches dead-lettered and counted for the alert", async () => {
+    // As the ExportAudiences state writes it: header, every field quoted, in the lake bucket.
+    const rows = [
+      ['best_customers', 'advertising', 'c_9'],
+      ['win_back', 'marketing', 'c_1'],
+      ['win_back', 'marketing', 'c_"2"'],
+    ];
+    await mkdir(join(dir, 'lake', 'athena-results'), { recursive: true });
+    await mkdir(join(dir, 'state'), { recursive: true });
+    writeFileSync(
+      join(dir, 'lake', 'athena-results', 'q1.csv'),
+      `"audience","purpose","customer_id"\n${rows.map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(',')).join('\n')}\n`,
+    );
+    const r = receiver(() => null);
+    const url = await r.start();
+    try {
+      writeFileSync(
+        join(dir, 'state', 'destinations.json'),
+        JSON.stringify({
+          destinations: [
+            { name: 'crm', type: 'webhook', url, secret: SECRET, audiences: '*' },
+            // Nothing listens there: refused on every attempt.
+            {
+              name: 'gone',
+              type: 'webhook',
+              url: 'http://127.0.0.1:9/hook',
+              secret: SECRET,
+              audiences: ['win_back'],
+              maxAttempts: 2,
+            },
+          ],
+        }),
+      );
+      const handle = await createLocalAudienceHandler(dir, 'c360-lake-local', noWait);
+      const out = await handle({ step: 'sync', members: 's3://c360-lake-local/athena-results/q1.csv' });
+      expect(out).toEqual({
+        audiences: 2,
+        destinations: 2,
+        entered: 3 + 2,
+        exited: 0,
+        deleted: 0,
+        batches: 2 + 1,
+        retries: 1,
+        dead_lettered: 1,
+      });
+      expect(sorted(r.members.get('win_back'))).toEqual(['c_"2"', 'c_1']);
+      expect(sorted(r.members.get('best_customers'))).toEqual(['c_9']);
+      expect(readdirSync(join(dir, 'state', 'audiences', 'dead-letter'))).toHaveLength(1);
+      // A URI outside the lake bucket is refused, naming the bucket.
+      await expect(handle({ step: 'sync', members: 's3://elsewhere/q1.csv' })).rejects.toThrow(
+        'in the lake bucket c360-lake-local',
+      );
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it("an earlier release's delivery state (one held file per destination, dead-letter.ndjson) is taken over: its dead letters redriven, its members still held", async () => {
+    await writeMembers(dir, [
+      ['win_back', 'marketing', 'c_1'],
+      ['win_back', 'marketing', 'c_2'],
+    ]);
+    const r = receiver(() => null);
+    const url = await r.start();
+    try {
+      const dest: Destination = { name: 'email', type: 'webhook', url, secret: SECRET, audiences: '*' };
+      // As the earlier release left it: c_1 held, the batch entering c_2 dead-lettered.
+      const legacy = join(dir, 'state', 'audiences');
+      await mkdir(legacy, { recursive: true });
+      writeFileSync(join(legacy, 'email.json'), JSON.stringify({ audiences: { win_back: ['c_1'] } }));
+      const parked = {
+        destination: 'email',
+        audience: 'win_back',
+        id: 'legacy-batch-1',
+        operations: [{ op: 'enter', customer_id: 'c_2' }],
+      };
+      writeFileSync(
+        join(legacy, 'dead-letter.ndjson'),
+        `${JSON.stringify({ batch: parked, error: 'answered 503', at: '2026-12-01T00:00:00.000Z' })}\n`,
+      );
+      expect(await redriveAudiences({ dataDir: dir, destinations: [dest], ...noWait })).toEqual({
+        redriven: 1,
+        still_failing: 0,
+      });
+      expect(r.applied).toEqual([{ audience: 'win_back', op: 'enter', customer_id: 'c_2' }]);
+      expect(existsSync(join(legacy, 'dead-letter.ndjson'))).toBe(false);
+      // Both held now: the next sync sends nothing.
+      const rows = await syncAudiences({ dataDir: dir, destinations: [dest], ...noWait });
+      expect(rows).toEqual([
+        expect.objectContaining({ audience: 'win_back', entered: 0, exited: 0, batches: 0 }),
+      ]);
+      expect(r.calls).toBe(1);
+    } finally {
+      await r.stop();
+    }
+  });
+
   it('a receiver that refuses everything: batches dead-lettered, nothing counted as held; redrive delivers them once it answers', async () => {
     const members = ['c_1', 'c_2', 'c_3'];
     await writeMembers(
@@ -231,7 +329,7 @@ describe('audience destinations', () => {
       expect(r.applied.filter((a) => a.op === 'delete')).toEqual([
         { audience: 'win_back', op: 'delete', customer_id: 'c_2' },
       ]);
-      const held = readFileSync(join(dir, 'state', 'audiences', 'email.json'), 'utf8');
+      const held = readFileSync(join(dir, 'state', 'audiences', 'held', 'email.json'), 'utf8');
       expect(held).not.toContain('c_2');
     } finally {
       await r.stop();

@@ -345,6 +345,9 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'ProfilesWanted',
       'ProfilesChoice',
       'SyncProfiles',
+      'ExportAudiences',
+      'SyncAudiences',
+      'AudiencesDelivered',
       'PublishMetrics',
       'Done',
     ]);

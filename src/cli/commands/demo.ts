@@ -444,7 +444,7 @@ async function actOnThe360(dataDir: string): Promise<void> {
   } finally {
     await new Promise<void>((done) => receiver.close(() => done()));
     // The receiver lived for this run only: no later sync or erasure should look for it.
-    await rm(join(paths.state, 'audiences', 'demo-webhook.json'), { force: true });
+    await rm(join(paths.state, 'audiences', 'held', 'demo-webhook.json'), { force: true });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ObjectStore } from '../../ports/object-store';
-import { C360Error } from '../errors';
+import { C360Error, isMissingObject } from '../errors';
 
 /**
  * The model registry: per model, every registered version with its metrics, the data it was
@@ -45,7 +45,7 @@ export class ModelRegistry {
     try {
       return JSON.parse((await this.store.get(registryKey(model))).toString('utf8')) as RegistryRecord;
     } catch (err) {
-      if (isMissing(err)) return { model, live: null, previous: [], versions: [] };
+      if (isMissingObject(err)) return { model, live: null, previous: [], versions: [] };
       throw err;
     }
   }
@@ -107,12 +107,6 @@ function setLive(r: RegistryRecord, version: string): void {
   // The live version goes on top of the history; the one made live leaves it (no duplicates).
   r.previous = [...(r.live ? [r.live] : []), ...r.previous].filter((v) => v !== version);
   r.live = version;
-}
-
-/** A missing object: the folder store's ENOENT, S3's NoSuchKey. */
-function isMissing(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; Code?: string };
-  return e?.code === 'ENOENT' || e?.name === 'NoSuchKey' || e?.Code === 'NoSuchKey' || e?.name === 'NotFound';
 }
 
 /** The version string every score row carries: which churn and which customer models made it. */

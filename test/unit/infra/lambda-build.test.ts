@@ -17,10 +17,11 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the fourteen functions', () => {
+  it('the template declares the fifteen functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'AlertFunction',
       'ArtifactsFunction',
+      'AudiencesFunction',
       'EnrichFunction',
       'FileIngestFunction',
       'IngestFunction',
