@@ -107,7 +107,7 @@ export function applyBatch(held: Set<string>, b: Pick<AudienceBatch, 'operations
  * ```json
  * { "destinations": [
  *   { "name": "email-tool", "type": "webhook", "url": "https://…", "secret": "…", "audiences": ["win_back"] },
- *   { "name": "exports", "type": "file", "audiences": "*" } ] }
+ *   { "name": "exports", "type": "file", "format": "parquet", "audiences": "*" } ] }
  * ```
  */
 export interface Destination {
@@ -117,6 +117,8 @@ export interface Destination {
   secret?: string;
   /** The audiences it receives ("*": all). */
   audiences: string[] | '*';
+  /** A file destination's format (default csv). */
+  format?: 'csv' | 'parquet';
   batchSize?: number;
   maxAttempts?: number;
 }
@@ -152,6 +154,8 @@ export function parseDestinations(text: string, where: string): Destination[] {
       !(Array.isArray(o.audiences) && o.audiences.every((a) => typeof a === 'string'))
     )
       throw new ConfigError(`${at}: "audiences" must be a list of audience names or "*"`);
+    if (o.format !== undefined && (o.type !== 'file' || (o.format !== 'csv' && o.format !== 'parquet')))
+      throw new ConfigError(`${at}: "format" is for a file destination: "csv" or "parquet"`);
     for (const k of ['batchSize', 'maxAttempts'] as const)
       if (o[k] !== undefined && !(Number.isInteger(o[k]) && (o[k] as number) >= 1))
         throw new ConfigError(`${at}: "${k}" must be a positive integer`);

@@ -1,3 +1,4 @@
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { backoffDelay, defaultSleep } from '../adapters/retry';
 import {
   type AudienceBatch,
@@ -87,9 +88,25 @@ class Refused extends Error {
 async function sendOnce(deps: DeliveryDeps, d: Destination, b: AudienceBatch) {
   const body = batchBody(b);
   if (d.type === 'file') {
-    const csv = ['op,customer_id', ...b.operations.map((x) => `${x.op},${x.customer_id}`)].join('\n');
     // Named by the batch's key: a retried or redriven batch rewrites the same object.
-    await deps.exports.put(`exports/audiences/${d.name}/${b.audience}/${b.id}.csv`, `${csv}\n`);
+    const key = `exports/audiences/${d.name}/${b.audience}/${b.id}`;
+    if (d.format === 'parquet') {
+      const columnData = [
+        { name: 'op', data: b.operations.map((x) => x.op), type: 'STRING' as const, nullable: false },
+        {
+          name: 'customer_id',
+          data: b.operations.map((x) => x.customer_id),
+          type: 'STRING' as const,
+          nullable: false,
+        },
+      ];
+      await deps.exports.put(`${key}.parquet`, new Uint8Array(parquetWriteBuffer({ columnData })));
+      return;
+    }
+    // Ids are kept as sent: one with a comma, a quote or a line break is quoted (RFC 4180).
+    const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const csv = ['op,customer_id', ...b.operations.map((x) => `${x.op},${cell(x.customer_id)}`)].join('\n');
+    await deps.exports.put(`${key}.csv`, `${csv}\n`);
     return;
   }
   const ts = Math.floor((deps.now ?? Date.now)() / 1000);

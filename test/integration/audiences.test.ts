@@ -351,4 +351,36 @@ describe('audience destinations', () => {
     const [file] = readdirSync(folder);
     expect(readFileSync(join(folder, file as string), 'utf8')).toBe('op,customer_id\nenter,c_8\nenter,c_9\n');
   });
+
+  it('a Parquet file destination: DuckDB reads back every operation, ids exactly as sent; CSV quotes an id that needs it', async () => {
+    const ids = ['c_8', 'c,"9"', 'c_ü'];
+    await writeMembers(
+      dir,
+      ids.map((c) => ['best_customers', 'advertising', c] as [string, string, string]),
+    );
+    await syncAudiences({
+      dataDir: dir,
+      destinations: [
+        { name: 'lake-parquet', type: 'file', format: 'parquet', audiences: '*' },
+        { name: 'lake-csv', type: 'file', audiences: '*' },
+      ],
+    });
+    const folder = (name: string) => join(dir, 'lake', 'exports', 'audiences', name, 'best_customers');
+    const [pq] = readdirSync(folder('lake-parquet'));
+    expect(pq).toMatch(/^[0-9a-f]{32}\.parquet$/);
+    const db = await openDuckDb();
+    try {
+      const back = await db.rows<{ op: string; customer_id: string }>(
+        `SELECT op, customer_id FROM read_parquet(${lit(join(folder('lake-parquet'), pq as string))})`,
+      );
+      expect(back).toEqual([...ids].sort().map((customer_id) => ({ op: 'enter', customer_id })));
+      const [csv] = readdirSync(folder('lake-csv'));
+      const fromCsv = await db.rows<{ op: string; customer_id: string }>(
+        `SELECT op, customer_id FROM read_csv(${lit(join(folder('lake-csv'), csv as string))}, header = true, all_varchar = true)`,
+      );
+      expect(fromCsv).toEqual(back);
+    } finally {
+      db.close();
+    }
+  });
 });

@@ -5,9 +5,11 @@ import {
   batchBody,
   batches,
   batchId,
+  parseDestinations,
   signature,
   verifySignature,
 } from '../../../src/domain/audience-sync';
+import { ConfigError } from '../../../src/domain/errors';
 
 const SECRET = 'whsec_unit_0123456789abcdef';
 
@@ -87,5 +89,45 @@ describe('audience sync', () => {
       ],
     });
     expect([...held]).toEqual(['c3']);
+  });
+});
+
+describe('destinations document', () => {
+  const hook = {
+    name: 'crm',
+    type: 'webhook',
+    url: 'https://crm.example/hook',
+    secret: 'x'.repeat(16),
+    audiences: '*',
+  };
+  const doc = (...d: unknown[]) => JSON.stringify({ destinations: d });
+
+  it('accepts webhooks and files with their options', () => {
+    const file = { name: 'lake.v2', type: 'file', format: 'parquet', audiences: ['win_back'], batchSize: 10 };
+    expect(parseDestinations(doc(hook, file), 'f')).toEqual([hook, file]);
+    expect(parseDestinations(doc(), 'f')).toEqual([]);
+  });
+
+  it.each([
+    ['not json', '{', 'f is not JSON'],
+    ['no list', '{"destinations": {}}', 'f: expected {"destinations": [...]}'],
+    ['null', 'null', 'f: expected {"destinations": [...]}'],
+    ['bad name', doc({ ...hook, name: 'a b' }), 'f: destinations[0]: "name" must be'],
+    ['twice', doc(hook, hook), 'f: destinations[1]: "name" crm is used twice'],
+    ['type', doc({ ...hook, type: 'email' }), '"type" must be "webhook" or "file"'],
+    ['url', doc({ ...hook, url: 'ftp://x' }), 'a webhook needs "url"'],
+    ['secret', doc({ ...hook, secret: 'short' }), 'a webhook needs "secret" (16+ characters)'],
+    ['audiences', doc({ ...hook, audiences: 'all' }), '"audiences" must be a list of audience names or "*"'],
+    ['format on a webhook', doc({ ...hook, format: 'csv' }), '"format" is for a file destination'],
+    [
+      'format',
+      doc({ name: 'f', type: 'file', audiences: '*', format: 'xlsx' }),
+      '"format" is for a file destination',
+    ],
+    ['batch size', doc({ ...hook, batchSize: 0 }), '"batchSize" must be a positive integer'],
+    ['attempts', doc({ ...hook, maxAttempts: 1.5 }), '"maxAttempts" must be a positive integer'],
+  ])('refuses %s, naming where and what', (_, text, message) => {
+    expect(() => parseDestinations(text, 'f')).toThrow(ConfigError);
+    expect(() => parseDestinations(text, 'f')).toThrow(message);
   });
 });
