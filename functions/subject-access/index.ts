@@ -41,6 +41,8 @@ const steps = onceUnlessFailed(() =>
         new KmsKeyWrapper(config.VAULT_KEY_ARN),
       ),
       objects: new S3ObjectStore(config.LAKE_BUCKET),
+      // Which audience destinations hold the person (the audience function's state, audiences/held/).
+      audienceState: new S3ObjectStore(config.LAKE_BUCKET),
       clock: systemClock,
       logger,
       metrics,

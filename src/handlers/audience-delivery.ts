@@ -1,3 +1,4 @@
+import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { backoffDelay, defaultSleep } from '../adapters/retry';
 import {
@@ -84,29 +85,32 @@ class Refused extends Error {
   }
 }
 
+/** A file destination's batch as CSV (ids kept as sent: one with a comma, quote or line break quoted, RFC 4180). */
+function csvOf(ops: readonly Operation[]): string {
+  const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return `${['op,customer_id', ...ops.map((x) => `${x.op},${cell(x.customer_id)}`)].join('\n')}\n`;
+}
+
+/** A file destination's batch as Parquet (two string columns). */
+function parquetOf(ops: readonly Operation[]): Uint8Array {
+  return new Uint8Array(
+    parquetWriteBuffer({
+      columnData: [
+        { name: 'op', data: ops.map((x) => x.op), type: 'STRING', nullable: false },
+        { name: 'customer_id', data: ops.map((x) => x.customer_id), type: 'STRING', nullable: false },
+      ],
+    }),
+  );
+}
+
 /** One attempt: the webhook's POST (2xx accepted; 408, 429 and 5xx worth retrying) or the file's write. */
 async function sendOnce(deps: DeliveryDeps, d: Destination, b: AudienceBatch) {
   const body = batchBody(b);
   if (d.type === 'file') {
     // Named by the batch's key: a retried or redriven batch rewrites the same object.
     const key = `exports/audiences/${d.name}/${b.audience}/${b.id}`;
-    if (d.format === 'parquet') {
-      const columnData = [
-        { name: 'op', data: b.operations.map((x) => x.op), type: 'STRING' as const, nullable: false },
-        {
-          name: 'customer_id',
-          data: b.operations.map((x) => x.customer_id),
-          type: 'STRING' as const,
-          nullable: false,
-        },
-      ];
-      await deps.exports.put(`${key}.parquet`, new Uint8Array(parquetWriteBuffer({ columnData })));
-      return;
-    }
-    // Ids are kept as sent: one with a comma, a quote or a line break is quoted (RFC 4180).
-    const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-    const csv = ['op,customer_id', ...b.operations.map((x) => `${x.op},${cell(x.customer_id)}`)].join('\n');
-    await deps.exports.put(`${key}.csv`, `${csv}\n`);
+    if (d.format === 'parquet') await deps.exports.put(`${key}.parquet`, parquetOf(b.operations));
+    else await deps.exports.put(`${key}.csv`, csvOf(b.operations));
     return;
   }
   const ts = Math.floor((deps.now ?? Date.now)() / 1000);
@@ -182,6 +186,24 @@ const emptyRow = (destination: string, audience: string): SyncRow => ({
   dead_lettered: 0,
 });
 
+/** Which destinations hold any of the customers, in which audiences (a person's copy lists them). */
+export async function heldBy(
+  state: ObjectStore,
+  customerIds: readonly string[],
+): Promise<{ destination: string; audience: string; customer_id: string }[]> {
+  const ids = new Set(customerIds);
+  const out: { destination: string; audience: string; customer_id: string }[] = [];
+  if (!ids.size) return out;
+  for (const key of await state.list(HELD)) {
+    if (!key.endsWith('.json')) continue;
+    const destination = key.slice(HELD.length, -'.json'.length);
+    for (const [audience, members] of await readHeld(state, destination))
+      for (const c of [...members].sort())
+        if (ids.has(c)) out.push({ destination, audience, customer_id: c });
+  }
+  return out;
+}
+
 /** Every destination brought to what `current` holds; `only` names one destination. */
 export async function syncDestinations(
   deps: DeliveryDeps,
@@ -248,10 +270,34 @@ export async function redriveDestinations(
 }
 
 /**
+ * A file destination's exports without the erased customers: each CSV or Parquet batch file that
+ * names one of them rewritten in place (same key) without their rows.
+ */
+async function rewriteExports(exports: ObjectStore, destination: string, gone: ReadonlySet<string>) {
+  for (const key of await exports.list(`exports/audiences/${destination}/`)) {
+    const body = await exports.get(key);
+    if (key.endsWith('.parquet')) {
+      const buf = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+      const rows = (await parquetReadObjects({ file: buf })) as Operation[];
+      const kept = rows.filter((r) => !gone.has(r.customer_id));
+      if (kept.length < rows.length) await exports.put(key, parquetOf(kept));
+    } else if (key.endsWith('.csv')) {
+      const [header, ...rows] = parseCsv(body.toString('utf8'));
+      const kept = rows.filter((r) => !gone.has(r.cells[1] as string));
+      if (header && kept.length < rows.length)
+        await exports.put(
+          key,
+          csvOf(kept.map((r) => ({ op: r.cells[0] as Operation['op'], customer_id: r.cells[1] as string }))),
+        );
+    }
+  }
+}
+
+/**
  * Erasure's part: every destination that holds one of the customers in an audience is sent
  * `delete` for them there, and stops holding them; a refused delete waits in the dead-letter
- * store for redrive. A file destination's exports are in the lake, which erasure rewrites without
- * the person, so no delete file naming them is written.
+ * store for redrive. For a file destination the deletion is its files rewritten without them (no
+ * delete file naming them is written).
  */
 export async function eraseFromDestinations(
   deps: DeliveryDeps,
@@ -261,6 +307,7 @@ export async function eraseFromDestinations(
   const gone = new Set(customerIds);
   const rows: SyncRow[] = [];
   for (const d of destinations) {
+    if (d.type === 'file') await rewriteExports(deps.exports, d.name, gone);
     const held = await readHeld(deps.state, d.name);
     for (const [audience, has] of held) {
       const ops: Operation[] = [...has]

@@ -8,6 +8,7 @@ import { WAREHOUSE_TABLES } from '../domain/warehouse/model';
 import type { Clock } from '../ports/clock';
 import type { ObjectStore } from '../ports/object-store';
 import type { LoggerPort, MetricsPort } from '../ports/telemetry';
+import { heldBy } from './audience-delivery';
 import { type ForgetRequest, personTarget, type ResultRow } from './privacy-steps';
 
 /**
@@ -52,6 +53,8 @@ export interface SubjectAccessDeps {
   metrics: MetricsPort;
   /** The lake bucket and the role Redshift writes with (AWS); embedded, the warehouse is read directly. */
   unload?: { bucket: string; roleArn: string };
+  /** Where the audience delivery keeps what each destination holds (the lake bucket; embedded DIR/state). */
+  audienceState?: ObjectStore;
 }
 
 export const ARCHIVE_NAME = 'person.zip';
@@ -95,6 +98,7 @@ const README = `Your data, as this company's customer data platform (c360) holds
 manifest.json   what was searched, for whom, when, and how much each store held
 identities.json the identifiers linked to you (ids as the sources sent them; emails and phones as keyed hashes)
 vault.json      your personal details in clear (names, email, phone, address, birthdate), from the encrypted vault
+destinations.json the marketing and advertising tools you were sent to as an audience member, and in which audience
 lake/           your events and the rows derived from them, store by store, as stored (pseudonymized)
 warehouse/      your rows in the analytics warehouse, history included
 
@@ -150,6 +154,7 @@ export const createSubjectAccessHandler = (deps: SubjectAccessDeps) => {
       const subject = `${k.type}:${k.value}`;
       for (const v of await deps.vault.reveal(subject)) vault.push({ subject, ...v });
     }
+    const destinations = deps.audienceState ? await heldBy(deps.audienceState, t.customerIds) : [];
     const createdAt = deps.clock.now().toISOString();
     // The manifest also lies beside the archive: an email asked for is named by its keyed hash there.
     const { email, ...named } = e.request;
@@ -159,6 +164,7 @@ export const createSubjectAccessHandler = (deps: SubjectAccessDeps) => {
       customerIds: t.customerIds,
       identityKeys: t.keys.length,
       vaultValues: vault.length,
+      destinations: destinations.length,
       stores,
     };
     const zip = zipSync({
@@ -166,6 +172,7 @@ export const createSubjectAccessHandler = (deps: SubjectAccessDeps) => {
       'manifest.json': strToU8(`${JSON.stringify(manifest, null, 2)}\n`),
       'identities.json': strToU8(`${JSON.stringify(t.keys, null, 2)}\n`),
       'vault.json': strToU8(`${JSON.stringify(vault, null, 2)}\n`),
+      'destinations.json': strToU8(`${JSON.stringify(destinations, null, 2)}\n`),
       ...files,
     });
     await deps.objects.put(archive, zip);

@@ -68,6 +68,7 @@ export async function exportPersonLocal(opts: {
     metrics,
     // Redshift's role is the embedded warehouse: the UNLOADs name the lake folder as their bucket.
     unload: { bucket: LOCAL_BUCKET, roleArn: 'arn:aws:iam::000000000000:role/c360-local' },
+    audienceState: new FolderObjectStore(paths.state),
   });
   let rows: ResultRow[] = [];
   const alerts: string[] = [];

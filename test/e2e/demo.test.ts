@@ -24,6 +24,7 @@ import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { materializeScores, trainModels } from '../../src/models/train';
 import { createLocalEnrichHandler, localPrivacy } from '../../src/runtime/local-enrich';
+import { closeLocalProfileStore, openLocalProfileStore } from '../../src/runtime/profiles';
 import {
   birthdayOf,
   emailOf,
@@ -452,6 +453,16 @@ describe('c360 demo (npm start)', () => {
       expect(timeline).toHaveLength(topTimeline);
       // All their events fit: every order of theirs is on it.
       if (topTimeline < 50) expect(timeline.filter((w) => w === 'order').length).toBe(Number(top.n));
+      // The live timeline: their latest stream events as the profile store holds them, newest first.
+      const store = openLocalProfileStore(data);
+      const live = (await store.live([top.customer_id])).get(top.customer_id)?.recentEvents ?? [];
+      await closeLocalProfileStore(data);
+      expect(live.length).toBeGreaterThan(0);
+      expect(
+        await page.$$eval('#live-timeline tr', (trs) =>
+          trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        ),
+      ).toEqual(live.map((e) => [e.at, e.type, e.event ?? '—', e.source]));
       await page.screenshot({ path: join(shots, 'customer.png'), fullPage: false });
       // Consent on the profile: what the warehouse holds for them, a withdrawal among the changes.
       await page.fill('#search', withdrew.customer_id);

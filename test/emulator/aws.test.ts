@@ -946,6 +946,12 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
         { op: 'delete', customer_id: 'c_1' },
         { op: 'delete', customer_id: 'c_2' },
       ]);
+      // The file destination's export is rewritten in place without c_2.
+      expect(
+        await (
+          await stack.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: exported[0] }))
+        ).Body?.transformToString(),
+      ).toBe('op,customer_id\nenter,c_3\n');
       // The next run's members, without them (the forget job rebuilt gold): nothing to send.
       await stack.clients.s3.send(
         new PutObjectCommand({

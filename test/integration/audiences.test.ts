@@ -379,6 +379,33 @@ describe('audience destinations', () => {
         `SELECT op, customer_id FROM read_csv(${lit(join(folder('lake-csv'), csv as string))}, header = true, all_varchar = true)`,
       );
       expect(fromCsv).toEqual(back);
+      // Erasure rewrites both files in place without the person, keeping everyone else.
+      const erased = await eraseFromDestinations({
+        dataDir: dir,
+        customerIds: ['c,"9"'],
+        destinations: [
+          { name: 'lake-parquet', type: 'file', format: 'parquet', audiences: '*' },
+          { name: 'lake-csv', type: 'file', audiences: '*' },
+        ],
+      });
+      expect(erased.map((r) => [r.destination, r.deleted])).toEqual([
+        ['lake-parquet', 1],
+        ['lake-csv', 1],
+      ]);
+      const rest = [...ids]
+        .filter((c) => c !== 'c,"9"')
+        .sort()
+        .map((customer_id) => ({ op: 'enter', customer_id }));
+      expect(
+        await db.rows(
+          `SELECT op, customer_id FROM read_parquet(${lit(join(folder('lake-parquet'), pq as string))})`,
+        ),
+      ).toEqual(rest);
+      expect(
+        await db.rows(
+          `SELECT op, customer_id FROM read_csv(${lit(join(folder('lake-csv'), csv as string))}, header = true, all_varchar = true)`,
+        ),
+      ).toEqual(rest);
     } finally {
       db.close();
     }

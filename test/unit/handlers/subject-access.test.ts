@@ -100,9 +100,15 @@ describe('subject access steps', () => {
       vaultValues: 2,
       stores: { 'lake/bronze': { files: 1, rows: 2 }, 'warehouse/gold.fact_orders': { files: 1, rows: 2 } },
     });
+    expect(
+      JSON.parse(
+        strFromU8(unzipSync(await objects.get('access/r1/person.zip'))['destinations.json'] as Uint8Array),
+      ),
+    ).toEqual([]);
     const files = unzipSync(await objects.get('access/r1/person.zip'));
     expect(Object.keys(files).sort()).toEqual([
       'README.txt',
+      'destinations.json',
       'identities.json',
       'lake/bronze/a.ndjson',
       'manifest.json',
@@ -126,6 +132,35 @@ describe('subject access steps', () => {
       prefix: 'access/r1/',
     });
     expect(Object.keys(unzipSync(await objects.get('access/r1/person.zip')))).not.toContain('person.zip');
+  });
+
+  it('package: the audience destinations that hold the person, by audience (what erasure would send deletes to)', async () => {
+    const state = new FolderObjectStore(join(dir, 'state'));
+    await state.put(
+      'audiences/held/crm.json',
+      JSON.stringify({ audiences: { win_back: ['c_0', 'c_1'], vip: ['c_2'] } }),
+    );
+    await state.put('audiences/held/ads.json', JSON.stringify({ audiences: { best_customers: ['c_1'] } }));
+    const result = (await createSubjectAccessHandler({
+      pseudonymizer: new Pseudonymizer(TEST_PII_KEY),
+      vault: { reveal: async () => [] },
+      objects: new FolderObjectStore(dir),
+      audienceState: state,
+      clock: fixedClock('2026-12-02T10:00:00.000Z'),
+      logger: new LocalLogger('test', 'silent'),
+      metrics: new EmfMetrics('c360', 'test'),
+    })({
+      step: 'package',
+      request: { userId: 'u1' },
+      rows: rows(['user_id', 'u1', 'c_1']),
+      prefix: 'access/r3/',
+    })) as SubjectAccessResult;
+    const files = unzipSync(await new FolderObjectStore(dir).get(result.archive));
+    expect(JSON.parse(strFromU8(files['destinations.json'] as Uint8Array))).toEqual([
+      { destination: 'ads', audience: 'best_customers', customer_id: 'c_1' },
+      { destination: 'crm', audience: 'win_back', customer_id: 'c_1' },
+    ]);
+    expect(JSON.parse(strFromU8(files['manifest.json'] as Uint8Array)).destinations).toBe(2);
   });
 
   it('an unknown step is refused by name', async () => {
