@@ -10,7 +10,7 @@ put back under its own key, so readers see either the old or the new file:
   raw/       gzip NDJSON lines          (the raw archive: sealed, but each line names its subject)
   features/, scores/   CSV lines        (the scoring batches)
   athena-results/      CSV lines        (query results: the feature export, identity lookups)
-  silver/, gold/       Parquet rows     (the row as JSON must not match)
+  silver/, gold/, profiles/  Parquet rows (the row as JSON must not match)
 
 Quarantine is sealed with the vault key (this job cannot open it) and expires in 30 days. The
 embedded twin of this job is rewriteLake() in src/runtime/forget.ts.
@@ -152,7 +152,8 @@ def remove_access_requests():
 # The prefixes a person's rows can be in, for both modes (src/runtime/person-stores.ts lists the
 # embedded stores the same way): text stores line by line, the layers' tables row by row.
 TEXT_STORES = ["bronze", "features", "scores", "athena-results", "raw"]
-PARQUET_LAYERS = ["silver", "gold"]
+# profiles/: the profile sync's snapshot (profiles/sync/: customer ids and row hashes, glue/profiles_sync.py).
+PARQUET_LAYERS = ["silver", "gold", "profiles"]
 
 if mode == "export":
     report = {"lines": 0, "parquet_rows": 0}

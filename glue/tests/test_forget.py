@@ -142,6 +142,9 @@ def lake(mocked_aws):
     put("silver/identity_map/data.parquet", json.dumps({"node": "user_id:ada", "customer_id": "c_ada"}) + "\n"
         + json.dumps({"node": "user_id:bob", "customer_id": "c_bob"}) + "\n")
     put("gold/fact_orders/dt=2026-03-01/part-0.parquet", json.dumps({"order_id": "o1", "customer_id": "c_ada"}) + "\n")
+    # The profile sync's snapshot (glue/profiles_sync.py): customer ids and row hashes.
+    put("profiles/sync/part-0.parquet", json.dumps({"customer_id": "c_ada", "row_hash": "h1"}) + "\n"
+        + json.dumps({"customer_id": "c_bob", "row_hash": "h2"}) + "\n")
     put("access/old-ada/manifest.json", json.dumps({"customerIds": ["c_ada"]}))
     put("access/old-ada/person.zip", b"PK...")
     put("access/old-bob/manifest.json", json.dumps({"customerIds": ["c_bob"]}))
@@ -160,6 +163,7 @@ def test_export_copies_the_persons_rows_from_every_store_and_changes_nothing(mon
         "access/req-1/lake/scores/model=customer/dt=2026-03-01/batch-0.csv": "c_ada,0.2\n",
         "access/req-1/lake/silver/identity_map/rows.jsonl": '{"customer_id":"c_ada","node":"user_id:ada"}\n',
         "access/req-1/lake/gold/fact_orders/rows.jsonl": '{"customer_id":"c_ada","order_id":"o1"}\n',
+        "access/req-1/lake/profiles/sync/rows.jsonl": '{"customer_id":"c_ada","row_hash":"h1"}\n',
     }
     # Nothing else was written, changed or removed.
     assert {k: _text(k) for k in _keys("") if not k.startswith("access/req-1/")} == before
@@ -167,7 +171,7 @@ def test_export_copies_the_persons_rows_from_every_store_and_changes_nothing(mon
 
 def test_erase_rewrites_bronze_without_them_and_deletes_their_access_requests_only(monkeypatch, lake):
     # The fake Spark has no Parquet writer: this run covers the text stores and the access requests.
-    for k in _keys("silver/") + _keys("gold/"):
+    for k in _keys("silver/") + _keys("gold/") + _keys("profiles/"):
         lake.delete_object(Bucket=LAKE, Key=k)
     install_fakes(monkeypatch, ["--pattern", PATTERN, "--lake_bucket", LAKE])
     runpy.run_path(str(SCRIPT), run_name="__main__")
