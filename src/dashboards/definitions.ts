@@ -20,7 +20,22 @@ export interface Visual {
   y?: string[];
   /** The same visual for QuickSight: what the SQL computes, as a view, a dimension and measures. */
   qs: QuickSightVisual;
+  /** What an empty visual says (default: "No <units> in this range."). */
+  empty?: string;
 }
+
+/** What is missing when a visual of these units is empty (units that are not a countable noun). */
+const MISSING: Record<string, string> = {
+  USD: 'revenue',
+  '% of net revenue': 'revenue',
+  PSI: 'scored days',
+  'probability (x) / USD (y)': 'scored customers',
+  'customers / events': 'events',
+};
+
+/** Why a visual shows nothing: its own words, or "No <what its units count> in this range." */
+export const emptyText = (v: Pick<Visual, 'empty' | 'units'>): string =>
+  v.empty ?? `No ${MISSING[v.units] ?? v.units} in this range.`;
 
 export type Aggregation = 'SUM' | 'COUNT' | 'AVERAGE' | 'MAX';
 export interface QuickSightVisual {

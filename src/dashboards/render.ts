@@ -4,7 +4,7 @@ import { EmfMetrics } from '../adapters/local/telemetry';
 import type { RecentEvent } from '../domain/profile';
 import type { Engine } from '../etl/duckdb';
 import type { DashboardCache } from './cache';
-import { DASHBOARDS, type Dashboard, type Visual } from './definitions';
+import { DASHBOARDS, type Dashboard, emptyText, type Visual } from './definitions';
 import { esc } from './html';
 
 /**
@@ -40,10 +40,14 @@ const fmt = (v: unknown) =>
 
 function visualHtml(v: Visual, rows: Record<string, unknown>[], range: string): string {
   const head = `<h2>${esc(v.title)}</h2><p class="meta">${esc(v.units)} · ${esc(range)}</p>`;
+  const empty = `<p class="empty" data-empty="${esc(v.id)}">${esc(emptyText(v))}</p>`;
   if (v.kind === 'kpi') {
     const value = rows[0]?.value ?? null;
-    return `<section class="card kpi">${head}<div class="value" data-kpi="${esc(v.id)}" data-value="${esc(value)}">${fmt(value)}</div></section>`;
+    return `<section class="card kpi">${head}<div class="value" data-kpi="${esc(v.id)}" data-value="${esc(value)}">${fmt(value)}</div>${value === null ? empty : ''}</section>`;
   }
+  // An empty chart or table says why instead of drawing empty axes.
+  if (!rows.length)
+    return `<section class="card${v.kind === 'table' ? ' wide' : ''}">${head}${empty}</section>`;
   if (v.kind === 'table') {
     const cols = Object.keys(rows[0] ?? {});
     const body = rows.map((r) => `<tr>${cols.map((c) => `<td>${fmt(r[c])}</td>`).join('')}</tr>`).join('');
@@ -57,7 +61,7 @@ header p{color:#5b6577}nav a{margin-right:16px}.grid{display:flex;flex-wrap:wrap
 .card{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px #0002;flex:1 1 420px}
 .card.wide{flex-basis:100%}.kpi .value{font-size:36px;font-weight:600}.meta{color:#5b6577;margin:0 0 8px}
 h2{font-size:16px;margin:0 0 4px}.chart{height:320px}table{border-collapse:collapse;width:100%;font-size:13px}
-td,th{border-bottom:1px solid #e3e6eb;padding:4px 8px;text-align:left}`;
+td,th{border-bottom:1px solid #e3e6eb;padding:4px 8px;text-align:left}.empty{color:#5b6577;font-style:italic}`;
 
 /** The browser side: one ECharts instance per chart visual, from the embedded rows. */
 const CHART_SCRIPT = `const data = JSON.parse(document.getElementById('c360-data').textContent);

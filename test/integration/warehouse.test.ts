@@ -3,7 +3,7 @@ import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DashboardCache, dashboardCacheDir } from '../../src/dashboards/cache';
-import { DASHBOARDS } from '../../src/dashboards/definitions';
+import { DASHBOARDS, emptyText } from '../../src/dashboards/definitions';
 import { renderDashboards } from '../../src/dashboards/render';
 import { mergeStatements, WAREHOUSE_TABLES, warehouseDdl } from '../../src/domain/warehouse/model';
 import { REPORTING_VIEWS, renderReportingModule } from '../../src/domain/warehouse/reporting';
@@ -379,6 +379,32 @@ describe('dashboard query cache (flat-cache on disk, TTL per dashboard, cleared 
   const queries = DASHBOARDS.reduce((n, d) => n + 1 + d.visuals.length, 0);
   // Dashboards sharing a query (the order date range) share its cached result within a render too.
   const distinct = new Set(DASHBOARDS.flatMap((d) => [d.rangeSql, ...d.visuals.map((v) => v.sql)])).size;
+
+  it('an empty warehouse: every chart and table says why it is empty instead of drawing empty axes, every KPI too', async () => {
+    // A data folder of its own whose warehouse was set up and never loaded.
+    const wh = await openWarehouse(join(dir, 'empty'));
+    try {
+      await setupWarehouse(wh);
+      await renderDashboards({ warehouse: wh, outDir: join(dir, 'empty-dashboards') });
+    } finally {
+      wh.close();
+    }
+    for (const d of DASHBOARDS) {
+      const html = readFileSync(join(dir, 'empty-dashboards', `${d.id}.html`), 'utf8');
+      for (const v of d.visuals) {
+        // Some KPIs are counts that are 0 on an empty warehouse (a value, not missing).
+        if (v.kind === 'kpi' && !html.includes(`data-kpi="${v.id}" data-value=""`)) continue;
+        expect({ visual: v.id, says: html.includes(`data-empty="${v.id}">${emptyText(v)}</p>`) }).toEqual({
+          visual: v.id,
+          says: true,
+        });
+        expect(html).not.toContain(`id="v-${v.id}"`);
+      }
+    }
+    const trends = readFileSync(join(dir, 'empty-dashboards', 'trends.html'), 'utf8');
+    expect(trends).toContain('No orders in this range.');
+    expect(trends).toContain('No revenue in this range.');
+  });
 
   it('a second render answers every dashboard query from the cache, with the same numbers', async () => {
     const first = await render();
