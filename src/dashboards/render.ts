@@ -140,13 +140,18 @@ function search() {
 }
 list.addEventListener('click', (e) => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) { e.preventDefault(); show(data.customers[Number(i)]); } });
 input.addEventListener('input', search);
+// A link to one customer (customer.html?id=…, the served dashboards' drill-down) opens them.
+const wanted = new URLSearchParams(location.search).get('id');
+if (wanted) input.value = wanted;
 search();
+const exact = wanted && data.customers.find((c) => c.customer_id === wanted);
+if (exact) show(exact);
 document.body.dataset.rendered = 'true';`;
 
 /** Each customer's latest stream events (the profile store's live half), by customer id. */
 export type LiveTimelines = (customerIds: readonly string[]) => Promise<Map<string, RecentEvent[]>>;
 
-async function profilePage(wh: Engine, generatedAt: string, live?: LiveTimelines): Promise<string> {
+export async function profilePage(wh: Engine, generatedAt: string, live?: LiveTimelines): Promise<string> {
   const customers = numeric(
     await wh.rows(`SELECT d.customer_id, d.segment, d.lifecycle_stage, d.country,
         strftime(d.first_seen_at, '%Y-%m-%d %H:%M') AS first_seen_at, strftime(d.last_seen_at, '%Y-%m-%d %H:%M') AS last_seen_at,

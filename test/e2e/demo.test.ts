@@ -23,6 +23,8 @@ import type { profileAnswer } from '../../src/domain/profile';
 import { lit, openDuckDb } from '../../src/etl/duckdb';
 import { registerLakeViews } from '../../src/etl/lake-views';
 import { materializeScores, trainModels } from '../../src/models/train';
+import { exploreRoutes } from '../../src/runtime/explore-routes';
+import { startHttpServer } from '../../src/runtime/http-server';
 import { createLocalEnrichHandler, localPrivacy } from '../../src/runtime/local-enrich';
 import { closeLocalProfileStore, openLocalProfileStore } from '../../src/runtime/profiles';
 import {
@@ -506,6 +508,141 @@ describe('c360 demo (npm start)', () => {
     }
     expect(Number(expected.realtime_orders)).toBeGreaterThan(0);
   }, 120_000);
+
+  it('served dashboards: "last 30 days" and a segment, KPIs equal to SQL, a clicked bar opens the customers behind it (same count), a customer opens their 360 page, the CSV downloaded matches', async () => {
+    const data = join(dir, 'demo');
+    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    // The expected numbers, from the warehouse's own tables (not the served view): the last 30
+    // days up to the latest order day, one segment (the one with most orders in that window).
+    const wh = await openWarehouse(data, { readOnly: true });
+    let latest: string;
+    let first: string;
+    let segment: string;
+    let kpis: { orders: string; net: string; buyers: string };
+    let perDay: { day: string; orders: number }[];
+    const scope = (from: string, to: string) => `FROM gold.fact_orders o
+      LEFT JOIN gold.dim_customer d ON d.customer_id = o.customer_id AND d.is_current
+      WHERE o.is_revenue AND o.order_date BETWEEN DATE '${from}' AND DATE '${to}'`;
+    try {
+      [{ latest }] = (await wh.rows(
+        "SELECT strftime(max(order_date), '%Y-%m-%d') AS latest FROM gold.fact_orders WHERE is_revenue",
+      )) as [{ latest: string }];
+      first = new Date(Date.parse(`${latest}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+      [{ segment }] = (await wh.rows(
+        `SELECT coalesce(d.segment, 'no_segment') AS segment, count(*) AS n ${scope(first, latest)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`,
+      )) as [{ segment: string }];
+      const inSegment = `${scope(first, latest)} AND coalesce(d.segment, 'no_segment') = ${lit(segment)}`;
+      [kpis] = (await wh.rows(
+        `SELECT CAST(count(*) AS VARCHAR) AS orders, CAST(sum(o.net_usd) AS VARCHAR) AS net, CAST(count(DISTINCT o.customer_id) AS VARCHAR) AS buyers ${inSegment}`,
+      )) as [typeof kpis];
+      perDay = (
+        await wh.rows<{ day: string; orders: string }>(
+          `SELECT strftime(o.order_date, '%Y-%m-%d') AS day, CAST(count(*) AS VARCHAR) AS orders ${inSegment} GROUP BY 1 ORDER BY 1`,
+        )
+      ).map((r) => ({ day: r.day, orders: Number(r.orders) }));
+    } finally {
+      wh.close();
+    }
+    expect(Number(kpis.orders)).toBeGreaterThan(0);
+    const server = await startHttpServer({ port: 0, routes: exploreRoutes({ dataDir: data }) });
+    const browser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, acceptDownloads: true });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      // Without a key: refused, saying how to get in.
+      const refused = await page.goto(`${server.url}/explore/trends`);
+      expect(refused?.status()).toBe(401);
+      await page.goto(`${server.url}/explore/trends?key=c360-dev-read-key`);
+      expect(page.url()).toBe(`${server.url}/explore/trends`);
+      await page.waitForSelector('body[data-rendered="true"]');
+      // Picking a preset or a segment applies it: the URL carries the filters.
+      await Promise.all([page.waitForURL(/range=last_30/), page.selectOption('#f-range', 'last_30')]);
+      await page.waitForSelector('body[data-rendered="true"]');
+      await Promise.all([
+        page.waitForURL(new RegExp(`segment=${encodeURIComponent(segment)}`)),
+        page.selectOption('#f-segment', segment),
+      ]);
+      await page.waitForSelector('body[data-rendered="true"]');
+      const shown = Object.fromEntries(
+        await page.$$eval('[data-kpi]', (els) =>
+          els.map((e) => [e.getAttribute('data-kpi'), e.getAttribute('data-value')]),
+        ),
+      );
+      expect({
+        orders: Number(shown.orders),
+        net: Number(shown.net_revenue),
+        buyers: Number(shown.buyers),
+      }).toEqual({
+        orders: Number(kpis.orders),
+        net: Number(kpis.net),
+        buyers: Number(kpis.buyers),
+      });
+      // A shared link opens the same view.
+      const link = page.url();
+      expect(link).toContain('range=last_30');
+      // Click the tallest bar of orders per day: its customers, whose orders add up to the bar.
+      const tallest = perDay.reduce((a, b) => (b.orders > a.orders ? b : a));
+      // The bar's top in page coordinates, from the chart itself (ECharts convertToPixel).
+      const at = (await page.evaluate(`(() => {
+        const chart = window.c360Charts.orders_per_day;
+        const [x, y] = chart.convertToPixel({ seriesIndex: 0 }, [${JSON.stringify(tallest.day)}, ${tallest.orders}]);
+        const box = chart.getDom().getBoundingClientRect();
+        window.scrollTo(0, box.top + window.scrollY - 100);
+        const moved = chart.getDom().getBoundingClientRect();
+        return { x: moved.left + x, y: moved.top + y + 4 };
+      })()`)) as { x: number; y: number };
+      await Promise.all([page.waitForURL(/\/customers\?/), page.mouse.click(at.x, at.y)]);
+      expect(new URL(page.url()).searchParams.get('x')).toBe(tallest.day);
+      const summary = await page.$eval('#drill-summary', (e) => [
+        e.getAttribute('data-customers'),
+        e.getAttribute('data-orders'),
+      ]);
+      expect(Number(summary[1])).toBe(tallest.orders);
+      const listed = await page.$$eval('#customers tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+      expect(listed.length).toBe(Math.min(50, Number(summary[0])));
+      if (listed.length === Number(summary[0]))
+        expect(listed.reduce((n, r) => n + Number(r[1]), 0)).toBe(tallest.orders);
+      // One customer opens their Customer 360 page.
+      const who = listed.find((r) => r[0] !== '(guest orders)')?.[0] as string;
+      await Promise.all([
+        page.waitForURL(/\/explore\/customer\?id=/),
+        page.click(`#customers a >> text=${who}`),
+      ]);
+      await page.waitForSelector('body[data-rendered="true"]');
+      expect(await page.$eval('#profile', (e) => e.getAttribute('data-customer'))).toBe(who);
+      // The CSV of a visual: the filters in its name and header, the rows the chart shows.
+      await page.goto(link);
+      await page.waitForSelector('body[data-rendered="true"]');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('a[data-csv="orders_per_day"]'),
+      ]);
+      expect(download.suggestedFilename()).toBe(
+        `trends-orders_per_day-${first}_${latest}-segment-${segment.replace(/[^A-Za-z0-9_.-]+/g, '_')}.csv`,
+      );
+      const text = readFileSync((await download.path()) as string, 'utf8');
+      const lines = text.trimEnd().split('\n');
+      expect(lines[1]).toBe(`# filters: Last 30 days: ${first} to ${latest} (UTC), segment = ${segment}`);
+      expect(lines[2]).toBe('day,orders,net_usd');
+      expect(lines.slice(3).map((l) => ({ day: l.split(',')[0], orders: Number(l.split(',')[1]) }))).toEqual(
+        perDay,
+      );
+      expect(errors).toEqual([]);
+      // A bad filter is refused by name.
+      const bad = await page.goto(`${server.url}/explore/trends?range=last_31`);
+      expect(bad?.status()).toBe(400);
+      expect(await page.textContent('#problem')).toContain('range: one of all, today, last_7');
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
 
   it('exports any reporting view as Parquet or CSV with c360 query --out', async () => {
     const data = join(dir, 'demo');

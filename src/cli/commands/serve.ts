@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Command } from 'commander';
 import { type MappingSettings, startConsumerMapping } from '../../runtime/consumer';
 import type { EventSourceMapping } from '../../runtime/event-source';
+import { exploreRoutes } from '../../runtime/explore-routes';
 import { type HttpServerHandle, startHttpServer } from '../../runtime/http-server';
 import { ingestRoutes, profileRoutes, webhookRoutes } from '../../runtime/ingest-routes';
 import {
@@ -79,6 +80,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
       ...ingestRoutes(ingest.handler),
       ...webhookRoutes(webhooks),
       ...profileRoutes(createLocalProfileApi({ dataDir: options.dataDir, readKeys: options.readKeys })),
+      ...exploreRoutes({ dataDir: options.dataDir, readKeys: options.readKeys }),
     ],
     unavailable: () => down,
   }).catch(async (err) => {
@@ -148,7 +150,8 @@ export async function run(argv: string[]): Promise<number> {
       'Starts the embedded ingest API: the Segment tracking API (/v1/batch, /v1/import, /v1/track, ...), provider ' +
         'webhooks (/webhooks/{stripe|shopify|zendesk|hubspot}) and ad-network postbacks ' +
         '(/postbacks/{appsflyer|adjust|generic}/{token}) and the profile API (GET /v1/profiles/{id} with a read key: ' +
-        'DIR/state/read-keys.json, "c360 keys add --read"), served by the same handlers as the Lambdas (local dev ' +
+        'DIR/state/read-keys.json, "c360 keys add --read") and the dashboards, live with filters, drill-down and CSV ' +
+        '(/explore/, the same read keys), served by the same handlers as the Lambdas (local dev ' +
         'secrets: docs/webhooks.md). Events land in the local stream (DIR/stream/events) and, as the Kinesis trigger ' +
         'does in AWS, a consumer in a process of its own ("c360 enrich --follow", started and stopped with serve) ' +
         'runs enrich on them continuously (batches of 100, 0.5 s window, 3 retries, then ' +
@@ -185,6 +188,9 @@ export async function run(argv: string[]): Promise<number> {
     consumerProcess: process.argv[1],
   });
   process.stdout.write(`listening on ${server.url}\n`);
+  process.stdout.write(
+    `dashboards, live with filters: ${server.url}/explore/?key=c360-dev-read-key (a read key: c360 keys list --read)\n`,
+  );
   process.stdout.write(
     server.mapping || server.consumer
       ? `events go through enrich into ${server.dataDir}/lake/bronze as they arrive; stop with Ctrl-C\n`

@@ -1,0 +1,163 @@
+import {
+  CATEGORY_FILTERS,
+  type CategoryFilter,
+  DRILL_PAGE,
+  DRILL_SORTS,
+  type DrillSort,
+  describeFilters,
+  type ExploreDashboard,
+  type ExploreVisual,
+  type Filters,
+  filterQuery,
+  RANGE_PRESETS,
+} from './explore';
+import { esc } from './html';
+
+const STYLE = `body{font-family:system-ui,sans-serif;margin:24px;color:#1d2433;background:#f6f7f9}
+header p{color:#5b6577}nav a{margin-right:16px}.grid{display:flex;flex-wrap:wrap;gap:16px}
+.card{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px #0002;flex:1 1 420px}
+.card.wide{flex-basis:100%}.kpi{flex:1 1 200px}.kpi .value{font-size:32px;font-weight:600}.meta{color:#5b6577;margin:0 0 8px}
+h2{font-size:16px;margin:0 0 4px}.chart{height:340px}table{border-collapse:collapse;width:100%;font-size:13px}
+td,th{border-bottom:1px solid #e3e6eb;padding:4px 8px;text-align:left}.empty{color:#5b6577;font-style:italic}
+form#filters{display:flex;flex-wrap:wrap;gap:12px;align-items:end;background:#fff;padding:12px;border-radius:8px;margin-bottom:16px}
+form#filters label{display:flex;flex-direction:column;font-size:12px;color:#5b6577}`;
+
+const fmt = (v: unknown) => {
+  if (v === null || v === undefined || v === '') return '—';
+  const n = Number(v);
+  return Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: 2 }) : esc(v);
+};
+
+/** The filter form: a GET form, so the URL carries the view (a shareable link). */
+function filterForm(f: Filters, choices: Record<CategoryFilter, string[]>, anchorDay: string | null): string {
+  const option = (value: string, label: string, selected: boolean) =>
+    `<option value="${esc(value)}"${selected ? ' selected' : ''}>${esc(label)}</option>`;
+  const range = Object.entries(RANGE_PRESETS)
+    .map(([k, label]) => option(k, label, f.range === k))
+    .join('');
+  const cats = CATEGORY_FILTERS.map(
+    (c) =>
+      `<label>${esc(c.label)}<select name="${c.name}" id="f-${c.name}">${option('', `All ${c.name === 'country' ? 'countries' : `${c.name}s`}`, !f[c.name])}${choices[c.name].map((v) => option(v, v, f[c.name] === v)).join('')}</select></label>`,
+  ).join('');
+  return `<form id="filters" method="get">
+<label>Time range<select name="range" id="f-range">${range}</select></label>
+<label>From<input type="date" name="from" id="f-from" value="${esc(f.range === 'custom' ? (f.from ?? '') : '')}"></label>
+<label>To<input type="date" name="to" id="f-to" value="${esc(f.range === 'custom' ? (f.to ?? '') : '')}"></label>
+${cats}
+<button type="submit" id="f-apply">Apply</button>
+<span class="meta">Presets end on ${esc(anchorDay ?? 'today')}${f.anchor === 'latest' ? ' (the latest day with orders)' : ''}.</span>
+</form>
+<script>for (const el of document.querySelectorAll('#filters select')) el.addEventListener('change', () => { if (el.id !== 'f-range' || el.value !== 'custom') el.form.submit(); });</script>`;
+}
+
+function visualCard(
+  d: ExploreDashboard,
+  v: ExploreVisual,
+  f: Filters,
+  rows: Record<string, unknown>[],
+): string {
+  const csv = `/explore/${d.id}/${v.id}.csv?${esc(filterQuery(f))}`;
+  const head = `<h2>${esc(v.title)}</h2><p class="meta">${esc(v.units)} · ${esc(describeFilters(f))} · <a class="csv" data-csv="${esc(v.id)}" href="${csv}" download>CSV</a></p>`;
+  const empty = `<p class="empty" data-empty="${esc(v.id)}">${esc(v.empty)}</p>`;
+  if (v.kind === 'kpi') {
+    const value = rows[0]?.value ?? null;
+    return `<section class="card kpi">${head}<div class="value" data-kpi="${esc(v.id)}" data-value="${esc(value ?? '')}">${fmt(value)}</div>${value === null ? empty : ''}</section>`;
+  }
+  if (!rows.length) return `<section class="card">${head}${empty}</section>`;
+  // Under the chart: each bar's customers as a link (the same place a click on the bar goes).
+  const links = v.drill
+    ? `<details><summary>Customers behind each bar</summary><ul>${rows
+        .map(
+          (r) =>
+            `<li><a data-drill="${esc(v.id)}" href="/explore/${d.id}/${v.id}/customers?${esc(filterQuery(f, { x: String(r[v.x as string]) }))}">${esc(r[v.x as string])}</a>: ${fmt(r[(v.y as string[])[0] as string])}</li>`,
+        )
+        .join('')}</ul></details>`
+    : '';
+  return `<section class="card${rows.length > 12 ? ' wide' : ''}">${head}<div class="chart" id="v-${esc(v.id)}" data-chart="${esc(v.id)}" data-points="${rows.length}"></div>${links}</section>`;
+}
+
+/** The browser side: ECharts per chart, a click on a bar opens its customers. */
+const SCRIPT = `const data = JSON.parse(document.getElementById('c360-data').textContent);
+window.c360Charts = {};
+for (const v of data.visuals) {
+  const el = document.getElementById('v-' + v.id);
+  if (!el) continue;
+  const chart = echarts.init(el, null, { renderer: 'canvas' });
+  const rows = v.rows, x = v.x, ys = v.y;
+  chart.setOption({ animation: false, tooltip: { trigger: 'axis' }, legend: {},
+    grid: { containLabel: true, bottom: 8 },
+    xAxis: { type: 'category', name: x, data: rows.map(r => String(r[x])), axisLabel: { interval: rows.length <= 24 ? 0 : 'auto', rotate: rows.length > 6 ? 30 : 0 } },
+    yAxis: ys.map((y, i) => ({ type: 'value', name: y === 'net_usd' ? 'USD' : y, position: i ? 'right' : 'left' })),
+    series: ys.map((y, i) => ({ name: y, type: v.kind, yAxisIndex: i, data: rows.map(r => Number(r[y])) })) });
+  if (v.drill) chart.on('click', (p) => { location.href = v.drill + '&x=' + encodeURIComponent(p.name); });
+  window.c360Charts[v.id] = chart;
+}
+document.body.dataset.rendered = 'true';`;
+
+export function explorePage(opts: {
+  dashboard: ExploreDashboard;
+  filters: Filters;
+  rows: Map<string, Record<string, unknown>[]>;
+  choices: Record<CategoryFilter, string[]>;
+  anchorDay: string | null;
+}): string {
+  const { dashboard: d, filters: f, rows } = opts;
+  const data = {
+    visuals: d.visuals
+      .filter((v) => v.kind !== 'kpi' && v.kind !== 'table')
+      .map((v) => ({
+        id: v.id,
+        kind: v.kind,
+        x: v.x,
+        y: v.y,
+        rows: rows.get(v.id) ?? [],
+        drill: v.drill ? `/explore/${d.id}/${v.id}/customers?${filterQuery(f)}` : null,
+      })),
+  };
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(d.title)} · c360</title>
+<style>${STYLE}</style><script src="/explore/echarts.min.js"></script></head><body>
+<header><nav><a href="/explore/">All dashboards</a><a href="/explore/customer">Customer 360</a></nav><h1>${esc(d.title)}</h1><p>${esc(d.description)}</p></header>
+${filterForm(f, opts.choices, opts.anchorDay)}
+<main class="grid">${d.visuals.map((v) => visualCard(d, v, f, rows.get(v.id) ?? [])).join('\n')}</main>
+<script type="application/json" id="c360-data">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
+<script>${SCRIPT}</script></body></html>\n`;
+}
+
+export function drillPage(opts: {
+  dashboard: ExploreDashboard;
+  visual: ExploreVisual;
+  filters: Filters;
+  x: string;
+  sort: DrillSort;
+  page: number;
+  rows: Record<string, unknown>[];
+  total: { customers: number; orders: number };
+}): string {
+  const { dashboard: d, visual: v, filters: f, x, sort, page, rows, total } = opts;
+  const base = `/explore/${d.id}/${v.id}/customers`;
+  const q = (extra: Record<string, string>) => esc(filterQuery(f, { x, sort, ...extra }));
+  const pages = Math.max(1, Math.ceil(total.customers / DRILL_PAGE));
+  const sortLinks = (Object.keys(DRILL_SORTS) as DrillSort[])
+    .map((s) => (s === sort ? `<b>${s}</b>` : `<a href="${base}?${q({ sort: s, page: '1' })}">${s}</a>`))
+    .join(' · ');
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td>${r.customer_id === '(guest)' ? '(guest orders)' : `<a href="/explore/customer?id=${encodeURIComponent(String(r.customer_id))}">${esc(r.customer_id)}</a>`}</td><td>${fmt(r.orders)}</td><td>${fmt(r.net_usd)}</td></tr>`,
+    )
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Customers behind ${esc(x)} · c360</title><style>${STYLE}</style></head><body>
+<header><nav><a href="/explore/${d.id}?${esc(filterQuery(f))}">Back to ${esc(d.title)}</a></nav>
+<h1>Customers behind ${esc(v.title.toLowerCase())}: ${esc(x)}</h1>
+<p id="drill-summary" data-customers="${total.customers}" data-orders="${total.orders}">${fmt(total.customers)} customers, ${fmt(total.orders)} orders · ${esc(describeFilters(f))} · <a class="csv" href="${base}.csv?${q({})}" download>CSV (all ${fmt(total.customers)})</a></p></header>
+<main class="grid"><section class="card wide"><p class="meta">Sort: ${sortLinks} · page ${page} of ${pages}${page > 1 ? ` · <a id="prev" href="${base}?${q({ page: String(page - 1) })}">previous</a>` : ''}${page < pages ? ` · <a id="next" href="${base}?${q({ page: String(page + 1) })}">next</a>` : ''}</p>
+${rows.length ? `<table id="customers"><thead><tr><th>customer</th><th>orders</th><th>net revenue (USD)</th></tr></thead><tbody>${body}</tbody></table>` : `<p class="empty">No customers behind this bar under these filters.</p>`}</section></main></body></html>\n`;
+}
+
+export function exploreIndex(dashboards: readonly ExploreDashboard[]): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>c360 dashboards</title><style>${STYLE}</style></head><body>
+<header><h1>c360 dashboards (live)</h1><p>Served from the warehouse with live queries; filters in the URL.</p></header><main class="grid">
+<section class="card"><h2><a href="/explore/customer">Customer 360 profile</a></h2></section>
+${dashboards.map((d) => `<section class="card"><h2><a href="/explore/${d.id}">${esc(d.title)}</a></h2><p class="meta">${esc(d.description)}</p></section>`).join('\n')}
+</main></body></html>\n`;
+}
