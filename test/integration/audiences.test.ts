@@ -388,6 +388,13 @@ describe('audience destinations', () => {
           { name: 'lake-csv', type: 'file', audiences: '*' },
         ],
       });
+      // Each folder still holds its one batch file, and no file anywhere names the person.
+      for (const name of ['lake-parquet', 'lake-csv']) expect(readdirSync(folder(name))).toHaveLength(1);
+      expect(
+        [
+          ...readdirSync(folder('lake-csv')).map((f) => readFileSync(join(folder('lake-csv'), f), 'utf8')),
+        ].join(''),
+      ).not.toContain('9""');
       expect(erased.map((r) => [r.destination, r.deleted])).toEqual([
         ['lake-parquet', 1],
         ['lake-csv', 1],

@@ -130,6 +130,19 @@ describe('audience delivery', () => {
     expect(JSON.parse(b.calls[0]?.body as string).operations).toEqual([{ op: 'exit', customer_id: 'c_1' }]);
   });
 
+  it('a state store that fails (not a missing object) stops the sync: what a destination holds is never guessed empty', async () => {
+    const broken = Object.assign(Object.create(state), {
+      get: async () => {
+        throw Object.assign(new Error('AccessDenied'), { name: 'AccessDenied' });
+      },
+    }) as FolderObjectStore;
+    const { f, calls } = answering(200);
+    await expect(
+      syncDestinations({ ...deps(f), state: broken }, [hook()], members({ a: ['c_1'] })),
+    ).rejects.toThrow('AccessDenied');
+    expect(calls).toHaveLength(0);
+  });
+
   describe('the function', () => {
     const handlerWith = (f: typeof fetch, destinations: Destination[] = [hook()]) =>
       createAudienceHandler({
