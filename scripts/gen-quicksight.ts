@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DASHBOARDS } from '../src/dashboards/definitions';
+import { exploreForQuickSight } from '../src/dashboards/explore';
 import { quicksightResources, renderQuickSightBlock } from '../src/infra/quicksight';
 import { projectRoot } from '../src/paths';
 import { reportingViewColumns } from '../src/warehouse/embedded';
@@ -15,5 +16,8 @@ const file = join(projectRoot(), 'template.yaml');
 const views = await reportingViewColumns();
 writeFileSync(
   file,
-  renderQuickSightBlock(readFileSync(file, 'utf8'), quicksightResources(DASHBOARDS, views)),
+  renderQuickSightBlock(
+    readFileSync(file, 'utf8'),
+    quicksightResources([...DASHBOARDS, ...exploreForQuickSight()], views),
+  ),
 );

@@ -37,7 +37,7 @@ const MISSING: Record<string, string> = {
 export const emptyText = (v: Pick<Visual, 'empty' | 'units'>): string =>
   v.empty ?? `No ${MISSING[v.units] ?? v.units} in this range.`;
 
-export type Aggregation = 'SUM' | 'COUNT' | 'AVERAGE' | 'MAX';
+export type Aggregation = 'SUM' | 'COUNT' | 'DISTINCT_COUNT' | 'AVERAGE' | 'MAX';
 export interface QuickSightVisual {
   /** The reporting view (one QuickSight dataset each). */
   view: string;
@@ -58,6 +58,11 @@ export interface Dashboard {
   /** The page reloads itself this often (the real-time page, which `c360 demo --live` re-renders each minute). */
   refreshSeconds?: number;
   visuals: Visual[];
+  /**
+   * Filter controls on every visual (QuickSight: filter groups and their controls), over one view:
+   * a relative date range on `date` (default the last `days`) and a drop-down per category column.
+   */
+  filters?: { view: string; date: string; days: number; categories: { column: string; label: string }[] };
 }
 
 const ORDER_RANGE =

@@ -1,5 +1,6 @@
 import { lit } from '../domain/sql';
 import type { Engine } from '../etl/duckdb';
+import type { Dashboard, QuickSightVisual } from './definitions';
 
 /**
  * Dashboards people explore, served live from the warehouse (`c360 serve`, /explore/…): filters
@@ -147,6 +148,8 @@ export interface ExploreVisual {
   /** What a click on a bar opens: the customers whose orders make it, this column equal to the bar's x. */
   drill?: { column: string; measure: 'orders' | 'net_usd' };
   empty: string;
+  /** The same visual in QuickSight, over reporting.orders_explore (QuickSight aggregates and filters). */
+  qs: QuickSightVisual;
 }
 
 export interface ExploreDashboard {
@@ -172,6 +175,7 @@ export const EXPLORE_DASHBOARDS: ExploreDashboard[] = [
         kind: 'kpi',
         sql: `SELECT count(*) AS value ${FROM}`,
         empty: 'No orders in this range.',
+        qs: { view: 'orders_explore', values: [{ column: 'order_id', agg: 'COUNT' }] },
       },
       {
         id: 'net_revenue',
@@ -180,6 +184,7 @@ export const EXPLORE_DASHBOARDS: ExploreDashboard[] = [
         kind: 'kpi',
         sql: `SELECT CAST(sum(net_usd) AS VARCHAR) AS value ${FROM}`,
         empty: 'No revenue in this range.',
+        qs: { view: 'orders_explore', values: [{ column: 'net_usd', agg: 'SUM' }] },
       },
       {
         id: 'buyers',
@@ -188,6 +193,7 @@ export const EXPLORE_DASHBOARDS: ExploreDashboard[] = [
         kind: 'kpi',
         sql: `SELECT count(DISTINCT customer_id) AS value ${FROM}`,
         empty: 'No customers ordered in this range.',
+        qs: { view: 'orders_explore', values: [{ column: 'customer_id', agg: 'DISTINCT_COUNT' }] },
       },
       {
         id: 'orders_by_segment',
@@ -199,6 +205,14 @@ export const EXPLORE_DASHBOARDS: ExploreDashboard[] = [
         y: ['orders', 'net_usd'],
         drill: { column: 'segment', measure: 'orders' },
         empty: 'No orders in this range.',
+        qs: {
+          view: 'orders_explore',
+          x: { column: 'segment', kind: 'category' },
+          values: [
+            { column: 'order_id', agg: 'COUNT' },
+            { column: 'net_usd', agg: 'SUM' },
+          ],
+        },
       },
       {
         id: 'orders_per_day',
@@ -210,6 +224,11 @@ export const EXPLORE_DASHBOARDS: ExploreDashboard[] = [
         y: ['orders'],
         drill: { column: 'order_date', measure: 'orders' },
         empty: 'No orders in this range.',
+        qs: {
+          view: 'orders_explore',
+          x: { column: 'order_date', kind: 'date' },
+          values: [{ column: 'order_id', agg: 'COUNT' }],
+        },
       },
       {
         id: 'orders_by_country',
@@ -221,6 +240,11 @@ export const EXPLORE_DASHBOARDS: ExploreDashboard[] = [
         y: ['orders'],
         drill: { column: 'country', measure: 'orders' },
         empty: 'No orders in this range.',
+        qs: {
+          view: 'orders_explore',
+          x: { column: 'country', kind: 'category' },
+          values: [{ column: 'order_id', agg: 'COUNT' }],
+        },
       },
     ],
   },
@@ -280,4 +304,34 @@ export function csvOf(title: string, f: Filters, rows: Record<string, unknown>[]
   ]
     .join('\n')
     .concat('\n');
+}
+
+/**
+ * The explore dashboards as QuickSight dashboards (scripts/gen-quicksight.ts): the same visuals
+ * over reporting.orders_explore, with the same filters as filter controls (a relative date range,
+ * last 30 days by default, and a drop-down per category filter), on every visual.
+ */
+export function exploreForQuickSight(): Dashboard[] {
+  return EXPLORE_DASHBOARDS.map((d) => ({
+    id: `${d.id}_explore`,
+    title: `${d.title} (explore)`,
+    description: d.description,
+    rangeSql: '',
+    cacheTtlSeconds: 0,
+    visuals: d.visuals.map((v) => ({
+      id: v.id,
+      title: v.title,
+      units: v.units,
+      kind: v.kind,
+      sql: v.sql,
+      ...(v.x ? { x: v.x, y: v.y } : {}),
+      qs: v.qs,
+    })),
+    filters: {
+      view: 'orders_explore',
+      date: 'order_date',
+      days: 30,
+      categories: CATEGORY_FILTERS.map((c) => ({ column: c.column, label: c.label })),
+    },
+  }));
 }

@@ -64,8 +64,8 @@ function column(v: QuickSightVisual, name: string): Json {
 function measure(v: QuickSightVisual, visualId: string, m: QuickSightVisual['values'][number]): Json {
   const field = { FieldId: `${visualId}.${m.column}`, Column: column(v, m.column) };
   // COUNT works on any column (a count of customers is a count of their ids); the rest are numeric.
-  return m.agg === 'COUNT'
-    ? { CategoricalMeasureField: { ...field, AggregationFunction: 'COUNT' } }
+  return m.agg === 'COUNT' || m.agg === 'DISTINCT_COUNT'
+    ? { CategoricalMeasureField: { ...field, AggregationFunction: m.agg } }
     : {
         NumericalMeasureField: {
           ...field,
@@ -147,6 +147,70 @@ export function quicksightVisual(d: Dashboard, visual: Visual): Json {
         },
       };
   }
+}
+
+const filterId = (d: Dashboard, column: string) => `${d.id}-filter-${column}`.replace(/_/g, '-');
+
+/** The dashboard's filters (definitions.ts `filters`), each in a group of its own over every visual. */
+function filterGroups(d: Dashboard): Json[] {
+  const f = d.filters as NonNullable<Dashboard['filters']>;
+  const col = (name: string) => ({ DataSetIdentifier: f.view, ColumnName: name });
+  const scope = {
+    SelectedSheets: { SheetVisualScopingConfigurations: [{ SheetId: d.id, Scope: 'ALL_VISUALS' }] },
+  };
+  const group = (column: string, filter: Json) => ({
+    FilterGroupId: `${filterId(d, column)}-group`,
+    CrossDataset: 'SINGLE_DATASET',
+    Status: 'ENABLED',
+    ScopeConfiguration: scope,
+    Filters: [filter],
+  });
+  return [
+    group(f.date, {
+      RelativeDatesFilter: {
+        FilterId: filterId(d, f.date),
+        Column: col(f.date),
+        AnchorDateConfiguration: { AnchorOption: 'NOW' },
+        TimeGranularity: 'DAY',
+        RelativeDateType: 'LAST',
+        RelativeDateValue: f.days,
+        NullOption: 'NON_NULLS_ONLY',
+      },
+    }),
+    ...f.categories.map((c) =>
+      group(c.column, {
+        CategoryFilter: {
+          FilterId: filterId(d, c.column),
+          Column: col(c.column),
+          Configuration: {
+            FilterListConfiguration: { MatchOperator: 'CONTAINS', SelectAllOptions: 'FILTER_ALL_VALUES' },
+          },
+        },
+      }),
+    ),
+  ];
+}
+
+/** A control per filter, on the sheet: the time range first, then a drop-down per category. */
+function filterControls(d: Dashboard): Json[] {
+  const f = d.filters as NonNullable<Dashboard['filters']>;
+  return [
+    {
+      RelativeDateTime: {
+        FilterControlId: `${filterId(d, f.date)}-control`,
+        SourceFilterId: filterId(d, f.date),
+        Title: 'Time range',
+      },
+    },
+    ...f.categories.map((c) => ({
+      Dropdown: {
+        FilterControlId: `${filterId(d, c.column)}-control`,
+        SourceFilterId: filterId(d, c.column),
+        Title: c.label,
+        Type: 'MULTI_SELECT',
+      },
+    })),
+  ];
 }
 
 /** Every QuickSight resource for the dashboards, keyed by logical id. */
@@ -231,6 +295,8 @@ export function quicksightResources(dashboards: Dashboard[], views: Record<strin
           throw new Error(`${d.id}/${visual.id}: reporting.${visual.qs.view} has no column ${c}`);
       }
     }
+    if (d.filters && !d.visuals.every((v) => v.qs.view === d.filters?.view))
+      throw new Error(`${d.id}: its filters are on reporting.${d.filters.view}; every visual must read it`);
     out[`QuickSightDashboard${pascal(d.id)}`] = {
       Type: 'AWS::QuickSight::Dashboard',
       Condition: 'CreateQuickSight',
@@ -250,8 +316,10 @@ export function quicksightResources(dashboards: Dashboard[], views: Record<strin
               Name: d.title,
               Description: d.description,
               Visuals: d.visuals.map((v) => quicksightVisual(d, v)),
+              ...(d.filters ? { FilterControls: filterControls(d) } : {}),
             },
           ],
+          ...(d.filters ? { FilterGroups: filterGroups(d) } : {}),
         },
         DashboardPublishOptions: {
           AdHocFilteringOption: { AvailabilityStatus: 'ENABLED' },

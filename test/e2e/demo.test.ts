@@ -15,6 +15,7 @@ import { run as report } from '../../src/cli/commands/report';
 import { startServe } from '../../src/cli/commands/serve';
 import { startLiveDemo } from '../../src/cli/live-demo';
 import { DASHBOARDS } from '../../src/dashboards/definitions';
+import { exploreForQuickSight } from '../../src/dashboards/explore';
 import { decodeEnvelope } from '../../src/domain/envelope';
 import { eventKey } from '../../src/domain/event';
 import { ModelRegistry } from '../../src/domain/models/registry';
@@ -790,19 +791,28 @@ describe('c360 demo (npm start)', () => {
   it('every QuickSight visual has data in the warehouse the AWS path loads: the scores from the deployed scoring steps, every figure non-null', async () => {
     const data = join(dir, 'demo');
     const lakeDir = join(data, 'lake');
-    const agg = { SUM: 'sum', COUNT: 'count', AVERAGE: 'avg', MAX: 'max' } as const;
+    const agg = {
+      SUM: 'sum',
+      COUNT: 'count',
+      DISTINCT_COUNT: 'count(DISTINCT',
+      AVERAGE: 'avg',
+      MAX: 'max',
+    } as const;
     // What QuickSight asks of each visual's dataset: the measures aggregated by the dimension (or
     // the columns shown); a visual is empty when no row comes back or a measure is NULL in all.
     const emptyVisuals = async () => {
       const wh = await openWarehouse(data, { readOnly: true });
       const empty: string[] = [];
       try {
-        for (const d of DASHBOARDS)
+        for (const d of [...DASHBOARDS, ...exploreForQuickSight()])
           for (const v of d.visuals) {
             const grouped = v.kind !== 'table' && v.kind !== 'scatter';
-            const measures = v.qs.values.map((m, i) =>
-              grouped ? `${agg[m.agg ?? 'SUM']}(${m.column}) AS m${i}` : `${m.column} AS m${i}`,
-            );
+            const measures = v.qs.values.map((m, i) => {
+              const fn = agg[m.agg ?? 'SUM'];
+              return grouped
+                ? `${fn}${fn.endsWith('DISTINCT') ? ' ' : '('}${m.column}) AS m${i}`
+                : `${m.column} AS m${i}`;
+            });
             const x = v.qs.x && grouped ? v.qs.x.column : undefined;
             const rows = await wh.rows<Record<string, unknown>>(
               `SELECT ${[...(x ? [x] : []), ...measures].join(', ')} FROM reporting.${v.qs.view}${x ? ` GROUP BY ${x}` : ''}`,

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { yamlParse } from 'yaml-cfn';
-import { DASHBOARDS } from '../../../src/dashboards/definitions';
+import { DASHBOARDS as STATIC } from '../../../src/dashboards/definitions';
+import { CATEGORY_FILTERS, EXPLORE_DASHBOARDS, exploreForQuickSight } from '../../../src/dashboards/explore';
 import { quicksightResources, renderQuickSightBlock } from '../../../src/infra/quicksight';
 import { reportingViewColumns } from '../../../src/warehouse/embedded';
 import { checkTemplate } from '../../../tools/template-check/check-template';
 
 const root = join(__dirname, '../../..');
+/** Every QuickSight dashboard: the static ones and the explore ones with their filters. */
+const DASHBOARDS = [...STATIC, ...exploreForQuickSight()];
 const template = readFileSync(join(root, 'template.yaml'), 'utf8');
 type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
 const resources = (yamlParse(template) as { Resources: Record<string, Resource> }).Resources;
@@ -40,6 +43,42 @@ describe('QuickSight dashboards generated from the dashboard definitions', () =>
       expect(def.DataSetIdentifierDeclarations.map((x) => x.Identifier).sort()).toEqual(
         [...new Set(d.visuals.map((v) => v.qs.view))].sort(),
       );
+    }
+  });
+
+  it('the explore dashboards carry the same filters as the served ones: a time range and a drop-down per category, on every visual (drift)', () => {
+    for (const d of EXPLORE_DASHBOARDS) {
+      const board = Object.values(resources).find(
+        (r) => r.Type === 'AWS::QuickSight::Dashboard' && r.Properties.Name === `${d.title} (explore)`,
+      );
+      type Filter = Record<
+        string,
+        { Column: { ColumnName: string }; FilterId: string; RelativeDateValue?: number }
+      >;
+      const def = board?.Properties.Definition as {
+        FilterGroups: { Filters: Filter[]; ScopeConfiguration: unknown }[];
+        Sheets: {
+          SheetId: string;
+          FilterControls: Record<string, { SourceFilterId: string; Title: string }>[];
+        }[];
+      };
+      const filters = def.FilterGroups.flatMap((g) =>
+        g.Filters.map((f) => Object.entries(f)[0] as [string, Filter[string]]),
+      );
+      expect(filters.map(([kind, f]) => [kind, f.Column.ColumnName])).toEqual([
+        ['RelativeDatesFilter', 'order_date'],
+        ...CATEGORY_FILTERS.map((c) => ['CategoryFilter', c.column]),
+      ]);
+      expect(filters[0]?.[1].RelativeDateValue).toBe(30);
+      for (const g of def.FilterGroups)
+        expect(g.ScopeConfiguration).toEqual({
+          SelectedSheets: {
+            SheetVisualScopingConfigurations: [{ SheetId: `${d.id}_explore`, Scope: 'ALL_VISUALS' }],
+          },
+        });
+      const controls = def.Sheets[0]?.FilterControls.map((c) => Object.values(c)[0]) ?? [];
+      expect(controls.map((c) => c?.Title)).toEqual(['Time range', ...CATEGORY_FILTERS.map((c) => c.label)]);
+      expect(controls.map((c) => c?.SourceFilterId)).toEqual(filters.map(([, f]) => f.FilterId));
     }
   });
 
