@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   serve: () => import('./serve'),
   lambda: () => import('./lambda'),
   dashboard: () => import('./dashboard'),
+  dashboard_filtered: () => import('./dashboard-filtered'),
   models: () => import('./models'),
   profile_api: () => import('./profile-api'),
 };

@@ -1,12 +1,15 @@
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { DashboardCache, dashboardCacheDir } from '../../dashboards/cache';
 import { renderDashboards } from '../../dashboards/render';
+import { exploreRoutes } from '../../runtime/explore-routes';
+import { startHttpServer } from '../../runtime/http-server';
 import { DEFAULT_DATA_DIR, localPaths } from '../../runtime/local';
 import { closeLocalProfileStore, localLiveTimelines } from '../../runtime/profiles';
-import { openWarehouse } from '../../warehouse/embedded';
+import { openWarehouse, warehouseFile } from '../../warehouse/embedded';
 import { formatRows } from '../format';
-import { parseWith } from '../parse';
+import { intOption, parseWith } from '../parse';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = new Command('c360 dashboard')
@@ -22,11 +25,46 @@ export async function run(argv: string[]): Promise<number> {
       new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
     )
     .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR)
-    .option('--no-cache', 'query the warehouse for every visual (default: cached results while fresh)');
-  const parsed = parseWith<{ out?: string; format: string; data: string; cache: boolean }>(cmd, argv);
+    .option('--no-cache', 'query the warehouse for every visual (default: cached results while fresh)')
+    .option(
+      '--serve',
+      'serve the dashboards live instead (/explore/: filters in the URL, drill-down to customers, CSV; a read key: c360 keys list --read), until Ctrl-C',
+    )
+    .option(
+      '--port <port>',
+      'with --serve: port to listen on (0 = any free one)',
+      intOption('--port', 0, 65535),
+      8089,
+    );
+  const parsed = parseWith<{
+    out?: string;
+    format: string;
+    data: string;
+    cache: boolean;
+    serve?: boolean;
+    port: number;
+  }>(cmd, argv);
   if ('exit' in parsed) return parsed.exit;
   const o = parsed.opts;
   const paths = localPaths(o.data);
+  if (o.serve) {
+    if (!existsSync(warehouseFile(paths.root))) {
+      process.stderr.write(
+        `c360 dashboard: no warehouse under ${paths.root}: run "npm start" or "c360 warehouse load" first\n`,
+      );
+      return 1;
+    }
+    const server = await startHttpServer({ port: o.port, routes: exploreRoutes({ dataDir: o.data }) });
+    process.stdout.write(
+      `dashboards, live: ${server.url}/explore/?key=c360-dev-read-key (a read key: c360 keys list --read); stop with Ctrl-C\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await server.close();
+    return 0;
+  }
   const outDir = o.out ?? join(paths.root, 'dashboards');
   const wh = await openWarehouse(o.data, { readOnly: true });
   try {

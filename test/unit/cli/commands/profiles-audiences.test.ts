@@ -2,8 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as audiences } from '../../../../src/cli/commands/audiences';
+import { run as dashboard } from '../../../../src/cli/commands/dashboard';
 import { run as keys } from '../../../../src/cli/commands/keys';
 import { run as profiles } from '../../../../src/cli/commands/profiles';
+import { AUDIENCES } from '../../../../src/domain/audiences';
 import { runEtl } from '../../../../src/etl/runner';
 import { canonical } from '../../../helpers/canonical';
 import { writeBronze } from '../../../helpers/lake';
@@ -48,6 +50,12 @@ describe('c360 profiles / audiences / keys --read', () => {
     }
   };
 
+  it('dashboard --serve without a warehouse says what to run first', async () => {
+    const r = await capture(dashboard, ['--serve', '--port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('run "npm start" or "c360 warehouse load" first');
+  });
+
   it('profiles: get before a sync says what to run; sync writes every customer of gold; get answers as the API', async () => {
     const before = await capture(profiles, ['get', 'user_id:ada']);
     expect(before.code).toBe(1);
@@ -70,6 +78,17 @@ describe('c360 profiles / audiences / keys --read', () => {
   it('audiences: list and preview the gold table; sync without destinations says where to add one', async () => {
     const list = await capture(audiences, ['list', '--format', 'json']);
     expect(list.code).toBe(0);
+    // Every defined audience, with its size and last run's moves (none of these customers consented).
+    const listed = list.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { audience: string; members: number; description: string });
+    expect(listed.map((r) => r.audience)).toEqual(AUDIENCES.map((a) => a.name));
+    expect(listed.map((r) => r.description)).toEqual(AUDIENCES.map((a) => a.description));
+    expect(listed.every((r) => r.members === 0)).toBe(true);
+    const empty = await capture(audiences, ['preview', 'win_back', '--format', 'csv']);
+    expect(empty.code).toBe(0);
+    expect(empty.err).toBe('');
     const unknown = await capture(audiences, ['preview', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('no audience "nope"');
