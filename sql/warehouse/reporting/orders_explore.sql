@@ -1,4 +1,5 @@
 -- reporting.orders_explore: every revenue order with its customer's current segment and country (the served dashboards' filters and drill-down).
+-- materialized: refilled after every load in date order (a filtered query scans only the range's blocks and joins nothing).
 -- column order_date: The order date (UTC).
 -- column order_id: The order id as the provider sent it.
 -- column customer_id: The customer (NULL for a guest order).
@@ -17,3 +18,4 @@ SELECT
 FROM gold.fact_orders o
 LEFT JOIN gold.dim_customer d ON d.customer_id = o.customer_id AND d.is_current
 WHERE o.is_revenue
+ORDER BY o.order_date, o.customer_id
