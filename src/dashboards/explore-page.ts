@@ -28,6 +28,15 @@ const fmt = (v: unknown) => {
   return Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: 2 }) : esc(v);
 };
 
+/** "(+12.5 %)" from the previous value to the current one; nothing when either is missing or zero. */
+function change(now: unknown, before: unknown): string {
+  const a = Number(now);
+  const b = Number(before);
+  if (now === null || before === null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '';
+  const pct = ((a - b) / b) * 100;
+  return ` (${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %)`;
+}
+
 /** The filter form: a GET form, so the URL carries the view (a shareable link). */
 function filterForm(f: Filters, choices: Record<CategoryFilter, string[]>, anchorDay: string | null): string {
   const option = (value: string, label: string, selected: boolean) =>
@@ -55,13 +64,18 @@ function visualCard(
   v: ExploreVisual,
   f: Filters,
   rows: Record<string, unknown>[],
+  previous?: { filters: Filters; value: unknown },
 ): string {
   const csv = `/explore/${d.id}/${v.id}.csv?${esc(filterQuery(f))}`;
   const head = `<h2>${esc(v.title)}</h2><p class="meta">${esc(v.units)} · ${esc(describeFilters(f))} · <a class="csv" data-csv="${esc(v.id)}" href="${csv}" download>CSV</a></p>`;
   const empty = `<p class="empty" data-empty="${esc(v.id)}">${esc(v.empty)}</p>`;
   if (v.kind === 'kpi') {
     const value = rows[0]?.value ?? null;
-    return `<section class="card kpi">${head}<div class="value" data-kpi="${esc(v.id)}" data-value="${esc(value ?? '')}">${fmt(value)}</div>${value === null ? empty : ''}</section>`;
+    // Against the period before, of the same length.
+    const before = previous
+      ? `<p class="meta delta" data-previous="${esc(v.id)}" data-value="${esc(previous.value ?? '')}">previous period ${esc(previous.filters.from)} to ${esc(previous.filters.to)}: ${fmt(previous.value)}${change(value, previous.value)}</p>`
+      : '';
+    return `<section class="card kpi">${head}<div class="value" data-kpi="${esc(v.id)}" data-value="${esc(value ?? '')}">${fmt(value)}</div>${before}${value === null ? empty : ''}</section>`;
   }
   if (!rows.length) return `<section class="card">${head}${empty}</section>`;
   // Under the chart: each bar's customers as a link (the same place a click on the bar goes).
@@ -100,6 +114,8 @@ export function explorePage(opts: {
   rows: Map<string, Record<string, unknown>[]>;
   choices: Record<CategoryFilter, string[]>;
   anchorDay: string | null;
+  /** Each KPI's value over the period before (when the range has one). */
+  previous?: { filters: Filters; values: Map<string, unknown> };
 }): string {
   const { dashboard: d, filters: f, rows } = opts;
   const data = {
@@ -118,7 +134,7 @@ export function explorePage(opts: {
 <style>${STYLE}</style><script src="/explore/echarts.min.js"></script></head><body>
 <header><nav><a href="/explore/">All dashboards</a><a href="/explore/customer">Customer 360</a></nav><h1>${esc(d.title)}</h1><p>${esc(d.description)}</p></header>
 ${filterForm(f, opts.choices, opts.anchorDay)}
-<main class="grid">${d.visuals.map((v) => visualCard(d, v, f, rows.get(v.id) ?? [])).join('\n')}</main>
+<main class="grid">${d.visuals.map((v) => visualCard(d, v, f, rows.get(v.id) ?? [], opts.previous && v.kind === 'kpi' ? { filters: opts.previous.filters, value: opts.previous.values.get(v.id) ?? null } : undefined)).join('\n')}</main>
 <script type="application/json" id="c360-data">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
 <script>${SCRIPT}</script></body></html>\n`;
 }

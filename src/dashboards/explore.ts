@@ -96,6 +96,17 @@ export function parseFilters(q: URLSearchParams, latest: string | null, today: s
   return out;
 }
 
+/**
+ * The period before, of the same length and the same other filters (a KPI's comparison): the
+ * days just before `from`. None for all dates.
+ */
+export function previousPeriod(f: Filters): Filters | null {
+  if (!f.from || !f.to) return null;
+  const days =
+    Math.round((Date.parse(`${f.to}T00:00:00Z`) - Date.parse(`${f.from}T00:00:00Z`)) / 86_400_000) + 1;
+  return { ...f, range: 'custom', from: addDays(f.from, -days), to: addDays(f.from, -1) };
+}
+
 /** The filters as URL parameters (shareable links; the same order every time). */
 export function filterQuery(f: Filters, extra: Record<string, string> = {}): string {
   const p = new URLSearchParams();

@@ -13,6 +13,7 @@ import {
   filterChoices,
   filterSlug,
   parseFilters,
+  previousPeriod,
   visualSql,
 } from '../dashboards/explore';
 import { drillPage, exploreIndex, explorePage } from '../dashboards/explore-page';
@@ -161,8 +162,21 @@ export function exploreRoutes(
         const { filters, anchorDay } = await filtersOf(event, wh);
         const rows = new Map<string, Record<string, unknown>[]>();
         for (const v of d.visuals) rows.set(v.id, numeric(await wh.rows(visualSql(v, filters))));
+        // The KPIs over the period before, of the same length (a comparison).
+        const before = previousPeriod(filters);
+        const values = new Map<string, unknown>();
+        if (before)
+          for (const v of d.visuals.filter((x) => x.kind === 'kpi'))
+            values.set(v.id, numeric(await wh.rows(visualSql(v, before)))[0]?.value ?? null);
         return html(
-          explorePage({ dashboard: d, filters, rows, choices: await filterChoices(wh), anchorDay }),
+          explorePage({
+            dashboard: d,
+            filters,
+            rows,
+            choices: await filterChoices(wh),
+            anchorDay,
+            previous: before ? { filters: before, values } : undefined,
+          }),
         );
       }),
     },

@@ -521,6 +521,7 @@ describe('c360 demo (npm start)', () => {
     let segment: string;
     let kpis: { orders: string; net: string; buyers: string };
     let perDay: { day: string; orders: number }[];
+    let previousOrders: number;
     const scope = (from: string, to: string) => `FROM gold.fact_orders o
       LEFT JOIN gold.dim_customer d ON d.customer_id = o.customer_id AND d.is_current
       WHERE o.is_revenue AND o.order_date BETWEEN DATE '${from}' AND DATE '${to}'`;
@@ -536,6 +537,14 @@ describe('c360 demo (npm start)', () => {
       [kpis] = (await wh.rows(
         `SELECT CAST(count(*) AS VARCHAR) AS orders, CAST(sum(o.net_usd) AS VARCHAR) AS net, CAST(count(DISTINCT o.customer_id) AS VARCHAR) AS buyers ${inSegment}`,
       )) as [typeof kpis];
+      const prevTo = new Date(Date.parse(`${first}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const prevFrom = new Date(Date.parse(`${first}T00:00:00Z`) - 30 * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      const [p] = (await wh.rows(
+        `SELECT CAST(count(*) AS VARCHAR) AS n ${scope(prevFrom, prevTo)} AND coalesce(d.segment, 'no_segment') = ${lit(segment)}`,
+      )) as [{ n: string }];
+      previousOrders = Number(p.n);
       perDay = (
         await wh.rows<{ day: string; orders: string }>(
           `SELECT strftime(o.order_date, '%Y-%m-%d') AS day, CAST(count(*) AS VARCHAR) AS orders ${inSegment} GROUP BY 1 ORDER BY 1`,
@@ -582,6 +591,13 @@ describe('c360 demo (npm start)', () => {
         net: Number(kpis.net),
         buyers: Number(kpis.buyers),
       });
+      // Each KPI against the 30 days before, with the same segment.
+      const before = Object.fromEntries(
+        await page.$$eval('[data-previous]', (els) =>
+          els.map((e) => [e.getAttribute('data-previous'), e.getAttribute('data-value')]),
+        ),
+      );
+      expect(Number(before.orders)).toBe(previousOrders);
       // A shared link opens the same view.
       const link = page.url();
       expect(link).toContain('range=last_30');

@@ -7,6 +7,7 @@ import {
   filterQuery,
   filterSlug,
   parseFilters,
+  previousPeriod,
   visualSql,
   whereOf,
 } from '../../../src/dashboards/explore';
@@ -51,6 +52,25 @@ describe('explore filters', () => {
     expect(err).toBeInstanceOf(FilterError);
     expect((err as FilterError).field).toBe(field);
     expect((err as FilterError).message).toContain(`${field}: ${message}`);
+  });
+
+  it.each([
+    ['range=last_30&segment=loyal', '1998-05-02', '1998-05-31'],
+    ['range=today', '1998-06-29', '1998-06-29'],
+    ['range=this_month', '1998-05-02', '1998-05-31'],
+    ['range=custom&from=1998-03-01&to=1998-03-31', '1998-01-29', '1998-02-28'],
+  ])('the period before %s: %s to %s, as long, the other filters kept', (query, from, to) => {
+    const f = parse(query);
+    const before = previousPeriod(f);
+    expect(before).toMatchObject({ from, to });
+    expect(before?.segment).toBe(f.segment);
+    const days = (x: { from: string | null; to: string | null }) =>
+      (Date.parse(`${x.to}T00:00:00Z`) - Date.parse(`${x.from}T00:00:00Z`)) / 86_400_000 + 1;
+    expect(days(before as never)).toBe(days(f));
+  });
+
+  it('all dates have no period before', () => {
+    expect(previousPeriod(parse(''))).toBeNull();
   });
 
   it('the URL carries the filters and reads back to the same filters (a shared link)', () => {
