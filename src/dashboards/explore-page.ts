@@ -11,14 +11,11 @@ import {
   filterQuery,
   RANGE_PRESETS,
 } from './explore';
-import { esc } from './html';
+import { DASHBOARD_STYLE, esc } from './html';
 
-const STYLE = `body{font-family:system-ui,sans-serif;margin:24px;color:#1d2433;background:#f6f7f9}
-header p{color:#5b6577}nav a{margin-right:16px}.grid{display:flex;flex-wrap:wrap;gap:16px}
-.card{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px #0002;flex:1 1 420px}
-.card.wide{flex-basis:100%}.kpi{flex:1 1 200px}.kpi .value{font-size:32px;font-weight:600}.meta{color:#5b6577;margin:0 0 8px}
-h2{font-size:16px;margin:0 0 4px}.chart{height:340px}table{border-collapse:collapse;width:100%;font-size:13px}
-td,th{border-bottom:1px solid #e3e6eb;padding:4px 8px;text-align:left}.empty{color:#5b6577;font-style:italic}
+/** The shared look, with the served page's own: smaller KPI cards, taller charts, the filter form. */
+const STYLE = `${DASHBOARD_STYLE}
+.kpi{flex:1 1 200px}.kpi .value{font-size:32px}.chart{height:340px}
 form#filters{display:flex;flex-wrap:wrap;gap:12px;align-items:end;background:#fff;padding:12px;border-radius:8px;margin-bottom:16px}
 form#filters label{display:flex;flex-direction:column;font-size:12px;color:#5b6577}`;
 

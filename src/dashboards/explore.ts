@@ -1,3 +1,4 @@
+import { stringify } from 'csv-stringify/sync';
 import { lit } from '../domain/sql';
 import type { Engine } from '../etl/duckdb';
 import type { Dashboard, QuickSightVisual } from './definitions';
@@ -300,21 +301,10 @@ export async function filterChoices(wh: Engine): Promise<Record<CategoryFilter, 
   return out;
 }
 
-/** CSV with the filters in its header lines (`# …`), then the rows (RFC 4180 quoting). */
+/** CSV with the filters in its header lines (`# …`), then the rows (csv-stringify, RFC 4180 quoting). */
 export function csvOf(title: string, f: Filters, rows: Record<string, unknown>[]): string {
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
   const cols = Object.keys(rows[0] ?? {});
-  return [
-    `# ${title}`,
-    `# filters: ${describeFilters(f)}`,
-    cols.join(','),
-    ...rows.map((r) => cols.map((c) => cell(r[c])).join(',')),
-  ]
-    .join('\n')
-    .concat('\n');
+  return `# ${title}\n# filters: ${describeFilters(f)}\n${stringify([cols, ...rows.map((r) => cols.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))))], { record_delimiter: 'unix' })}`;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { RecentEvent } from '../domain/profile';
 import type { Engine } from '../etl/duckdb';
 import type { DashboardCache } from './cache';
 import { DASHBOARDS, type Dashboard, emptyText, type Visual } from './definitions';
-import { esc } from './html';
+import { DASHBOARD_STYLE, esc } from './html';
 
 /**
  * Renders the dashboards (src/dashboards/definitions.ts) as static HTML: each visual's SQL runs on
@@ -56,12 +56,7 @@ function visualHtml(v: Visual, rows: Record<string, unknown>[], range: string): 
   return `<section class="card">${head}<div class="chart" id="v-${esc(v.id)}" data-chart="${esc(v.id)}" data-points="${rows.length}"></div></section>`;
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;margin:24px;color:#1d2433;background:#f6f7f9}
-header p{color:#5b6577}nav a{margin-right:16px}.grid{display:flex;flex-wrap:wrap;gap:16px}
-.card{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px #0002;flex:1 1 420px}
-.card.wide{flex-basis:100%}.kpi .value{font-size:36px;font-weight:600}.meta{color:#5b6577;margin:0 0 8px}
-h2{font-size:16px;margin:0 0 4px}.chart{height:320px}table{border-collapse:collapse;width:100%;font-size:13px}
-td,th{border-bottom:1px solid #e3e6eb;padding:4px 8px;text-align:left}.empty{color:#5b6577;font-style:italic}`;
+const STYLE = DASHBOARD_STYLE;
 
 /** The browser side: one ECharts instance per chart visual, from the embedded rows. */
 const CHART_SCRIPT = `const data = JSON.parse(document.getElementById('c360-data').textContent);

@@ -1,3 +1,4 @@
+import { stringify } from 'csv-stringify/sync';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { backoffDelay, defaultSleep } from '../adapters/retry';
@@ -85,10 +86,11 @@ class Refused extends Error {
   }
 }
 
-/** A file destination's batch as CSV (ids kept as sent: one with a comma, quote or line break quoted, RFC 4180). */
+/** A file destination's batch as CSV (csv-stringify: ids kept as sent, quoted where RFC 4180 needs it). */
 function csvOf(ops: readonly Operation[]): string {
-  const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return `${['op,customer_id', ...ops.map((x) => `${x.op},${cell(x.customer_id)}`)].join('\n')}\n`;
+  return stringify([['op', 'customer_id'], ...ops.map((x) => [x.op, x.customer_id])], {
+    record_delimiter: 'unix',
+  });
 }
 
 /** A file destination's batch as Parquet (two string columns). */

@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { FileSecretStore } from '../adapters/local/secrets';
-import { SecretReadKeys } from '../adapters/write-keys';
 import {
   csvOf,
   DRILL_SORTS,
@@ -18,13 +16,12 @@ import {
 } from '../dashboards/explore';
 import { drillPage, exploreIndex, explorePage } from '../dashboards/explore-page';
 import { numeric, profilePage } from '../dashboards/render';
-import { HashedReadKeys, readKeyOf } from '../domain/read-keys';
+import { readKeyOf } from '../domain/read-keys';
 import type { Engine } from '../etl/duckdb';
 import { openWarehouse } from '../warehouse/embedded';
 import type { HttpRoute } from './http-server';
 import { localPaths } from './local';
-import { DEFAULT_READ_KEYS, LOCAL_READ_KEYS_SECRET, localLiveTimelines, localReadKeyFile } from './profiles';
-import { ensureKeyTable } from './write-key-table';
+import { localLiveTimelines, localReadKeyFile, localReadKeys } from './profiles';
 
 /**
  * The served dashboards (`c360 serve`, `c360 dashboard --serve`): /explore/… answered with live
@@ -55,10 +52,7 @@ export function exploreRoutes(
   opts: { dataDir?: string; readKeys?: Record<string, unknown>; now?: () => Date } = {},
 ) {
   const paths = localPaths(opts.dataDir);
-  if (!opts.readKeys) ensureKeyTable(localReadKeyFile(opts.dataDir), DEFAULT_READ_KEYS);
-  const fixed = opts.readKeys ? HashedReadKeys.fromClearKeys(opts.readKeys) : null;
-  const fromFile = new SecretReadKeys(new FileSecretStore(paths.state), LOCAL_READ_KEYS_SECRET, 2000);
-  const resolve = async (key: string) => (fixed ? fixed.resolve(key) : fromFile.resolve(key));
+  const readKeys = localReadKeys(opts);
   const now = opts.now ?? (() => new Date());
 
   /** Runs `answer` for a request holding a read key; a key in the URL becomes a cookie first. */
@@ -72,7 +66,8 @@ export function exploreRoutes(
           401,
           `A read key is needed: open ${event.rawPath}?key=YOUR_READ_KEY once (embedded dev key: c360-dev-read-key in ${localReadKeyFile(opts.dataDir)}; c360 keys add --read makes one).`,
         );
-      if (!(await resolve(key))) return problem(401, 'That is not a read key (c360 keys list --read).');
+      if (!(await readKeys.resolve(key)))
+        return problem(401, 'That is not a read key (c360 keys list --read).');
       if (inUrl) {
         const q = new URLSearchParams(event.rawQueryString ?? '');
         q.delete('key');

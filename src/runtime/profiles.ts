@@ -8,7 +8,7 @@ import { SecretReadKeys, TokenBucketLimiter } from '../adapters/write-keys';
 import type { LiveTimelines } from '../dashboards/render';
 import { Pseudonymizer } from '../domain/enrich/pii';
 import { type ComputedRow, computedFromRow, mergeLive } from '../domain/profile';
-import { HashedReadKeys } from '../domain/read-keys';
+import { HashedReadKeys, type ReadKeyGrant } from '../domain/read-keys';
 import { openDuckDb } from '../etl/duckdb';
 import { registerLakeViews } from '../etl/lake-views';
 import { createProfileApiHandler } from '../handlers/profile-api';
@@ -207,16 +207,31 @@ export const localReadKeyFile = (dataDir?: string) =>
   join(localPaths(dataDir).state, `${LOCAL_READ_KEYS_SECRET}.json`);
 
 /**
+ * The data folder's read keys (`DIR/state/read-keys.json`, created with the dev key, re-read every
+ * 2 s as the write keys are), or a fixed table (tests): the profile API's and the served dashboards'.
+ */
+export function localReadKeys(opts: { dataDir?: string; readKeys?: Record<string, unknown> } = {}): {
+  resolve(key: string): Promise<ReadKeyGrant | null>;
+} {
+  if (opts.readKeys) {
+    const table = HashedReadKeys.fromClearKeys(opts.readKeys);
+    return { resolve: async (k) => table.resolve(k) };
+  }
+  ensureKeyTable(localReadKeyFile(opts.dataDir), DEFAULT_READ_KEYS);
+  return new SecretReadKeys(
+    new FileSecretStore(localPaths(opts.dataDir).state),
+    LOCAL_READ_KEYS_SECRET,
+    2000,
+  );
+}
+
+/**
  * The profile API embedded: the Lambda's handler over the data folder's store and read-key table
  * (`DIR/state/read-keys.json`, re-read every 2 s as the write keys are), or a fixed table (tests).
  */
 export function createLocalProfileApi(opts: { dataDir?: string; readKeys?: Record<string, unknown> } = {}) {
-  const paths = localPaths(opts.dataDir);
-  if (!opts.readKeys) ensureKeyTable(localReadKeyFile(opts.dataDir), DEFAULT_READ_KEYS);
-  const table = opts.readKeys ? HashedReadKeys.fromClearKeys(opts.readKeys) : null;
-  const fromFile = new SecretReadKeys(new FileSecretStore(paths.state), LOCAL_READ_KEYS_SECRET, 2000);
   return createProfileApiHandler({
-    readKeys: table ? { resolve: async (k) => table.resolve(k) } : fromFile,
+    readKeys: localReadKeys(opts),
     limiter: new TokenBucketLimiter(),
     store: openLocalProfileStore(opts.dataDir),
     pseudonymizer: localPseudonymizer(opts.dataDir),
