@@ -60,9 +60,16 @@ export interface Dashboard {
   visuals: Visual[];
   /**
    * Filter controls on every visual (QuickSight: filter groups and their controls), over one view:
-   * a relative date range on `date` (default the last `days`) and a drop-down per category column.
+   * a relative date range on `date` (default the last `days`) and a multi-select parameter with its
+   * drop-down per category column.
    */
-  filters?: { view: string; date: string; days: number; categories: { column: string; label: string }[] };
+  filters?: {
+    view: string;
+    date: string;
+    days: number;
+    /** `name`: the QuickSight parameter that holds the selection (a link sets it: #p.<name>=…). */
+    categories: { name: string; column: string; label: string }[];
+  };
 }
 
 const ORDER_RANGE =

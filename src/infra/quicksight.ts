@@ -182,8 +182,14 @@ function filterGroups(d: Dashboard): Json[] {
         CategoryFilter: {
           FilterId: filterId(d, c.column),
           Column: col(c.column),
+          // Bound to the category's parameter: unset means every value (FILTER_ALL_VALUES).
           Configuration: {
-            FilterListConfiguration: { MatchOperator: 'CONTAINS', SelectAllOptions: 'FILTER_ALL_VALUES' },
+            CustomFilterConfiguration: {
+              MatchOperator: 'EQUALS',
+              ParameterName: parameterName(c.name),
+              NullOption: 'NON_NULLS_ONLY',
+              SelectAllOptions: 'FILTER_ALL_VALUES',
+            },
           },
         },
       }),
@@ -191,7 +197,33 @@ function filterGroups(d: Dashboard): Json[] {
   ];
 }
 
-/** A control per filter, on the sheet: the time range first, then a drop-down per category. */
+/** A QuickSight parameter name (letters and digits): clv_band → clvBand. */
+export const parameterName = (name: string) =>
+  name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** A multi-valued string parameter per category filter: what a link sets (#p.segment=champions). */
+function parameterDeclarations(d: Dashboard): Json[] {
+  const f = d.filters as NonNullable<Dashboard['filters']>;
+  return f.categories.map((c) => ({
+    StringParameterDeclaration: { Name: parameterName(c.name), ParameterValueType: 'MULTI_VALUED' },
+  }));
+}
+
+/** A drop-down per category parameter, its choices the column's values. */
+function parameterControls(d: Dashboard): Json[] {
+  const f = d.filters as NonNullable<Dashboard['filters']>;
+  return f.categories.map((c) => ({
+    Dropdown: {
+      ParameterControlId: `${filterId(d, c.column)}-parameter-control`,
+      SourceParameterName: parameterName(c.name),
+      Title: c.label,
+      Type: 'MULTI_SELECT',
+      SelectableValues: { LinkToDataSetColumn: { DataSetIdentifier: f.view, ColumnName: c.column } },
+    },
+  }));
+}
+
+/** The time range's control on the sheet (the categories are parameter controls). */
 function filterControls(d: Dashboard): Json[] {
   const f = d.filters as NonNullable<Dashboard['filters']>;
   return [
@@ -202,14 +234,6 @@ function filterControls(d: Dashboard): Json[] {
         Title: 'Time range',
       },
     },
-    ...f.categories.map((c) => ({
-      Dropdown: {
-        FilterControlId: `${filterId(d, c.column)}-control`,
-        SourceFilterId: filterId(d, c.column),
-        Title: c.label,
-        Type: 'MULTI_SELECT',
-      },
-    })),
   ];
 }
 
@@ -316,10 +340,14 @@ export function quicksightResources(dashboards: Dashboard[], views: Record<strin
               Name: d.title,
               Description: d.description,
               Visuals: d.visuals.map((v) => quicksightVisual(d, v)),
-              ...(d.filters ? { FilterControls: filterControls(d) } : {}),
+              ...(d.filters
+                ? { FilterControls: filterControls(d), ParameterControls: parameterControls(d) }
+                : {}),
             },
           ],
-          ...(d.filters ? { FilterGroups: filterGroups(d) } : {}),
+          ...(d.filters
+            ? { FilterGroups: filterGroups(d), ParameterDeclarations: parameterDeclarations(d) }
+            : {}),
         },
         DashboardPublishOptions: {
           AdHocFilteringOption: { AvailabilityStatus: 'ENABLED' },

@@ -2,16 +2,18 @@ import { readFile } from 'node:fs/promises';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   csvOf,
-  DRILL_SORTS,
-  type DrillSort,
+  drillOf,
   drillSql,
   EXPLORE_DASHBOARDS,
   type ExploreDashboard,
   FilterError,
   filterChoices,
   filterSlug,
+  isFiltered,
+  latestDay,
   parseFilters,
   previousPeriod,
+  setOf,
   visualSql,
 } from '../dashboards/explore';
 import { drillPage, exploreIndex, explorePage } from '../dashboards/explore-page';
@@ -101,13 +103,29 @@ export function exploreRoutes(
   const dashboardOf = (event: APIGatewayProxyEventV2): ExploreDashboard | undefined =>
     EXPLORE_DASHBOARDS.find((d) => d.id === event.pathParameters?.dashboard);
 
-  const filtersOf = async (event: APIGatewayProxyEventV2, wh: Engine) => {
-    const [latest] = await wh.rows<{ d: string | null }>(
-      "SELECT strftime(max(order_date), '%Y-%m-%d') AS d FROM reporting.orders_explore",
-    );
+  const filtersOf = async (event: APIGatewayProxyEventV2, wh: Engine, d: ExploreDashboard) => {
+    const latest = await latestDay(wh, setOf(d));
     const today = now().toISOString().slice(0, 10);
-    const filters = parseFilters(new URLSearchParams(event.rawQueryString ?? ''), latest?.d ?? null, today);
-    return { filters, anchorDay: filters.anchor === 'today' ? today : (latest?.d ?? null) };
+    const filters = parseFilters(new URLSearchParams(event.rawQueryString ?? ''), setOf(d), latest, today);
+    return { filters, anchorDay: filters.anchor === 'today' ? today : latest };
+  };
+
+  /**
+   * The drop-downs' values, per view, kept until the warehouse's next load (its data version: the
+   * latest gold.load_audit row): a page view then reads one row instead of a scan per filter.
+   */
+  const choices = new Map<string, { version: string; values: Record<string, string[]> }>();
+  const choicesOf = async (wh: Engine, d: ExploreDashboard) => {
+    const set = setOf(d);
+    const [r] = await wh.rows<{ v: string | null }>(
+      'SELECT CAST(max(loaded_at) AS VARCHAR) AS v FROM gold.load_audit',
+    );
+    const version = r?.v ?? 'never loaded';
+    const kept = choices.get(set.view);
+    if (kept?.version === version) return kept.values;
+    const values = await filterChoices(wh, set);
+    choices.set(set.view, { version, values });
+    return values;
   };
 
   const csv = (name: string, body: string): Result => ({
@@ -154,21 +172,22 @@ export function exploreRoutes(
       handler: guarded(async (event, wh) => {
         const d = dashboardOf(event);
         if (!d) return problem(404, `No dashboard ${event.pathParameters?.dashboard}: see /explore/.`);
-        const { filters, anchorDay } = await filtersOf(event, wh);
+        const { filters, anchorDay } = await filtersOf(event, wh, d);
+        const set = setOf(d);
         const rows = new Map<string, Record<string, unknown>[]>();
-        for (const v of d.visuals) rows.set(v.id, numeric(await wh.rows(visualSql(v, filters))));
-        // The KPIs over the period before, of the same length (a comparison).
+        for (const v of d.visuals) rows.set(v.id, numeric(await wh.rows(visualSql(v, filters, set))));
+        // The filtered KPIs over the period before, of the same length (a comparison).
         const before = previousPeriod(filters);
         const values = new Map<string, unknown>();
         if (before)
-          for (const v of d.visuals.filter((x) => x.kind === 'kpi'))
-            values.set(v.id, numeric(await wh.rows(visualSql(v, before)))[0]?.value ?? null);
+          for (const v of d.visuals.filter((x) => x.kind === 'kpi' && isFiltered(x)))
+            values.set(v.id, numeric(await wh.rows(visualSql(v, before, set)))[0]?.value ?? null);
         return html(
           explorePage({
             dashboard: d,
             filters,
             rows,
-            choices: await filterChoices(wh),
+            choices: await choicesOf(wh, d),
             anchorDay,
             previous: before ? { filters: before, values } : undefined,
           }),
@@ -184,10 +203,14 @@ export function exploreRoutes(
         const v = d?.visuals.find((x) => `${x.id}.csv` === name);
         if (!d || !v)
           return problem(404, `No visual ${name} (a visual's CSV is /explore/<dashboard>/<visual>.csv).`);
-        const { filters } = await filtersOf(event, wh);
+        const { filters } = await filtersOf(event, wh, d);
         return csv(
           `${d.id}-${v.id}-${filterSlug(filters)}`,
-          csvOf(`${d.title}: ${v.title} (${v.units})`, filters, await wh.rows(visualSql(v, filters))),
+          csvOf(
+            `${d.title}: ${v.title} (${v.units})`,
+            isFiltered(v) ? filters : { ...filters, range: 'all', from: null, to: null, values: {} },
+            await wh.rows(visualSql(v, filters, setOf(d))),
+          ),
         );
       }),
     },
@@ -203,20 +226,18 @@ export function exploreRoutes(
         const q = new URLSearchParams(event.rawQueryString ?? '');
         const x = q.get('x');
         if (x === null || x === '') throw new FilterError('x', 'the bar to open (its label) is needed');
-        const sort = (q.get('sort') ?? 'orders') as DrillSort;
-        if (!(sort in DRILL_SORTS))
-          throw new FilterError('sort', `one of ${Object.keys(DRILL_SORTS).join(', ')}`);
+        const sort = q.get('sort') ?? (drillOf(d)?.sorts[0] as string);
         const page = Number(q.get('page') ?? '1');
         if (!Number.isInteger(page) || page < 1) throw new FilterError('page', 'a page number from 1');
-        const { filters } = await filtersOf(event, wh);
-        const sql = drillSql(v, filters, x, sort, list === 'customers' ? page : null);
+        const { filters } = await filtersOf(event, wh, d);
+        const sql = drillSql(d, v, filters, x, sort, list === 'customers' ? page : null);
         const rows = await wh.rows(sql.rows);
         if (list === 'customers.csv')
           return csv(
             `${d.id}-${v.id}-${x.replace(/[^A-Za-z0-9_.-]+/g, '_')}-customers-${filterSlug(filters)}`,
             csvOf(`${d.title}: customers behind ${v.title} = ${x}`, filters, rows),
           );
-        const [t] = await wh.rows<{ customers: unknown; orders: unknown }>(sql.total);
+        const [t] = await wh.rows<{ customers: unknown; value: unknown }>(sql.total);
         return html(
           drillPage({
             dashboard: d,
@@ -226,7 +247,7 @@ export function exploreRoutes(
             sort,
             page,
             rows: numeric(rows),
-            total: { customers: Number(t?.customers ?? 0), orders: Number(t?.orders ?? 0) },
+            total: { customers: Number(t?.customers ?? 0), value: Number(t?.value ?? 0) },
           }),
         );
       }),

@@ -15,7 +15,7 @@ import { run as report } from '../../src/cli/commands/report';
 import { startServe } from '../../src/cli/commands/serve';
 import { startLiveDemo } from '../../src/cli/live-demo';
 import { DASHBOARDS } from '../../src/dashboards/definitions';
-import { exploreForQuickSight } from '../../src/dashboards/explore';
+import { EXPLORE_DASHBOARDS, exploreForQuickSight } from '../../src/dashboards/explore';
 import { decodeEnvelope } from '../../src/domain/envelope';
 import { eventKey } from '../../src/domain/event';
 import { ModelRegistry } from '../../src/domain/models/registry';
@@ -616,8 +616,10 @@ describe('c360 demo (npm start)', () => {
       expect(new URL(page.url()).searchParams.get('x')).toBe(tallest.day);
       const summary = await page.$eval('#drill-summary', (e) => [
         e.getAttribute('data-customers'),
-        e.getAttribute('data-orders'),
+        e.getAttribute('data-value'),
+        e.getAttribute('data-measure'),
       ]);
+      expect(summary[2]).toBe('orders');
       expect(Number(summary[1])).toBe(tallest.orders);
       const listed = await page.$$eval('#customers tbody tr', (trs) =>
         trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
@@ -657,6 +659,110 @@ describe('c360 demo (npm start)', () => {
       expect(await page.textContent('#problem')).toContain('range: one of all, today, last_7');
     } finally {
       await browser.close();
+      await server.close();
+    }
+  });
+
+  it('every served dashboard answers under its filters: the customers behind each drillable bar add up to it, the segmentation KPIs equal SQL, a bad filter is refused by name', async () => {
+    const data = join(dir, 'demo');
+    const server = await startHttpServer({ port: 0, routes: exploreRoutes({ dataDir: data }) });
+    const get = async (path: string) => {
+      const r = await fetch(`${server.url}${path}`, {
+        headers: { authorization: 'Bearer c360-dev-read-key' },
+      });
+      return { status: r.status, text: await r.text() };
+    };
+    /** The rows each chart draws, and where a click on it goes (the page's embedded data). */
+    const chartsOf = (html: string) =>
+      (
+        JSON.parse(
+          (
+            html.match(/<script type="application\/json" id="c360-data">([\s\S]*?)<\/script>/) as string[]
+          )[1] as string,
+        ) as {
+          visuals: {
+            id: string;
+            x: string;
+            y: string[];
+            rows: Record<string, unknown>[];
+            drill: string | null;
+          }[];
+        }
+      ).visuals;
+    const csvRows = (text: string) => {
+      const lines = text.trimEnd().split('\n').slice(2);
+      const cols = (lines[0] ?? '').split(',');
+      return lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
+    };
+    try {
+      let drilled = 0;
+      for (const d of EXPLORE_DASHBOARDS) {
+        const page = await get(`/explore/${d.id}`);
+        expect([d.id, page.status]).toEqual([d.id, 200]);
+        for (const v of chartsOf(page.text).filter((x) => x.drill && x.rows.length)) {
+          // The tallest bar, and the customers behind it.
+          const y = v.y[0] as string;
+          const bar = v.rows.reduce((a, b) => (Number(b[y]) > Number(a[y]) ? b : a));
+          const list = await get(
+            `${(v.drill as string).replace('/customers?', '/customers.csv?')}&x=${encodeURIComponent(String(bar[v.x]))}`,
+          );
+          expect([d.id, v.id, list.status]).toEqual([d.id, v.id, 200]);
+          const rows = csvRows(list.text);
+          const total = d.set === 'orders' ? rows.reduce((n, r) => n + Number(r.orders), 0) : rows.length;
+          expect([d.id, v.id, String(bar[v.x]), total]).toEqual([
+            d.id,
+            v.id,
+            String(bar[v.x]),
+            Number(bar[y]),
+          ]);
+          drilled++;
+        }
+      }
+      expect(drilled).toBeGreaterThanOrEqual(6);
+      // Segmentation, last 90 days (by first order) and the largest segment in them: against gold.dim_customer.
+      const wh = await openWarehouse(data, { readOnly: true });
+      let expected: { segment: string; customers: string; net: string; latest: string };
+      try {
+        const [{ latest }] = (await wh.rows(
+          "SELECT strftime(max(CAST(first_order_at AS DATE)), '%Y-%m-%d') AS latest FROM gold.dim_customer WHERE is_current",
+        )) as [{ latest: string }];
+        const from = new Date(Date.parse(`${latest}T00:00:00Z`) - 89 * 86_400_000).toISOString().slice(0, 10);
+        const scope = `FROM gold.dim_customer WHERE is_current AND CAST(first_order_at AS DATE) BETWEEN DATE '${from}' AND DATE '${latest}'`;
+        const [top] = (await wh.rows(
+          `SELECT coalesce(segment, 'no_orders') AS segment ${scope} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
+        )) as [{ segment: string }];
+        [expected] = (await wh.rows(
+          `SELECT ${lit(top.segment)} AS segment, CAST(count(*) AS VARCHAR) AS customers, CAST(sum(net_usd) AS VARCHAR) AS net, ${lit(latest)} AS latest ${scope} AND coalesce(segment, 'no_orders') = ${lit(top.segment)}`,
+        )) as [typeof expected];
+      } finally {
+        wh.close();
+      }
+      const seg = await get(
+        `/explore/segments?range=last_90&segment=${encodeURIComponent(expected.segment)}`,
+      );
+      expect(seg.status).toBe(200);
+      const kpi = (id: string) =>
+        (seg.text.match(new RegExp(`data-kpi="${id}" data-value="([^"]*)"`)) as string[])[1];
+      expect({ customers: Number(kpi('customers')), net: Number(kpi('net_revenue')) }).toEqual({
+        customers: Number(expected.customers),
+        net: Number(expected.net),
+      });
+      expect(Number(expected.customers)).toBeGreaterThan(0);
+      expect(seg.text).toContain(`Presets end on ${expected.latest}`);
+      // Real time has no dates to filter; a filter a dashboard does not know is refused by name.
+      const rt = await get('/explore/realtime?range=last_7');
+      expect([rt.status, rt.text]).toEqual([
+        400,
+        expect.stringContaining('range: reporting.realtime_trends has no dates'),
+      ]);
+      const refresh = await get('/explore/realtime');
+      expect(refresh.text).toContain('<meta http-equiv="refresh" content="30">');
+      const sort = await get('/explore/clv/customers_by_band/customers?x=%2410-50&sort=orders_desc');
+      expect([sort.status, sort.text]).toEqual([
+        400,
+        expect.stringContaining('sort: one of net_usd, clv_12m_usd'),
+      ]);
+    } finally {
       await server.close();
     }
   });

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { yamlParse } from 'yaml-cfn';
 import { DASHBOARDS as STATIC } from '../../../src/dashboards/definitions';
-import { CATEGORY_FILTERS, EXPLORE_DASHBOARDS, exploreForQuickSight } from '../../../src/dashboards/explore';
+import {
+  EXPLORE_DASHBOARDS,
+  exploreForQuickSight,
+  FILTER_SETS,
+  type FilterSet,
+} from '../../../src/dashboards/explore';
 import { quicksightResources, renderQuickSightBlock } from '../../../src/infra/quicksight';
 import { reportingViewColumns } from '../../../src/warehouse/embedded';
 import { checkTemplate } from '../../../tools/template-check/check-template';
@@ -46,28 +51,52 @@ describe('QuickSight dashboards generated from the dashboard definitions', () =>
     }
   });
 
-  it('the explore dashboards carry the same filters as the served ones: a time range and a drop-down per category, on every visual (drift)', () => {
-    for (const d of EXPLORE_DASHBOARDS) {
+  it('the explore dashboards carry the same filters as the served ones: a time range, and a parameter with its drop-down per category, on every visual (drift)', () => {
+    const dated = EXPLORE_DASHBOARDS.filter((d) => FILTER_SETS[d.set].view !== 'realtime_trends');
+    expect(dated.length).toBe(EXPLORE_DASHBOARDS.length - 1);
+    for (const d of dated) {
+      const set: FilterSet = FILTER_SETS[d.set];
       const board = Object.values(resources).find(
         (r) => r.Type === 'AWS::QuickSight::Dashboard' && r.Properties.Name === `${d.title} (explore)`,
       );
       type Filter = Record<
         string,
-        { Column: { ColumnName: string }; FilterId: string; RelativeDateValue?: number }
+        {
+          Column: { ColumnName: string; DataSetIdentifier: string };
+          FilterId: string;
+          RelativeDateValue?: number;
+          Configuration?: { CustomFilterConfiguration: { ParameterName: string; SelectAllOptions: string } };
+        }
       >;
       const def = board?.Properties.Definition as {
         FilterGroups: { Filters: Filter[]; ScopeConfiguration: unknown }[];
+        ParameterDeclarations: { StringParameterDeclaration: { Name: string; ParameterValueType: string } }[];
         Sheets: {
           SheetId: string;
+          Visuals: Record<string, { VisualId: string }>[];
           FilterControls: Record<string, { SourceFilterId: string; Title: string }>[];
+          ParameterControls: {
+            Dropdown: {
+              SourceParameterName: string;
+              Title: string;
+              SelectableValues: { LinkToDataSetColumn: { ColumnName: string } };
+            };
+          }[];
         }[];
       };
+      // Every filtered visual the served page shows that QuickSight can draw, and only those.
+      const visualIds = def.Sheets[0]?.Visuals.map(
+        (v) => (Object.values(v)[0] as { VisualId: string }).VisualId,
+      );
+      expect(visualIds).toEqual(
+        d.visuals.filter((v) => v.sql.includes('{where}') && v.qs).map((v) => `${d.id}_explore-${v.id}`),
+      );
       const filters = def.FilterGroups.flatMap((g) =>
         g.Filters.map((f) => Object.entries(f)[0] as [string, Filter[string]]),
       );
-      expect(filters.map(([kind, f]) => [kind, f.Column.ColumnName])).toEqual([
-        ['RelativeDatesFilter', 'order_date'],
-        ...CATEGORY_FILTERS.map((c) => ['CategoryFilter', c.column]),
+      expect(filters.map(([kind, f]) => [kind, f.Column.DataSetIdentifier, f.Column.ColumnName])).toEqual([
+        ['RelativeDatesFilter', set.view, set.date?.column],
+        ...set.categories.map((c) => ['CategoryFilter', set.view, c.column]),
       ]);
       expect(filters[0]?.[1].RelativeDateValue).toBe(30);
       for (const g of def.FilterGroups)
@@ -77,8 +106,25 @@ describe('QuickSight dashboards generated from the dashboard definitions', () =>
           },
         });
       const controls = def.Sheets[0]?.FilterControls.map((c) => Object.values(c)[0]) ?? [];
-      expect(controls.map((c) => c?.Title)).toEqual(['Time range', ...CATEGORY_FILTERS.map((c) => c.label)]);
-      expect(controls.map((c) => c?.SourceFilterId)).toEqual(filters.map(([, f]) => f.FilterId));
+      expect(controls.map((c) => c?.Title)).toEqual(['Time range']);
+      expect(controls[0]?.SourceFilterId).toBe(filters[0]?.[1].FilterId);
+      // Each category: a multi-valued parameter (a link can set it), its filter bound to it, its drop-down.
+      const names = set.categories.map((c) => c.name.replace(/_(.)/g, (_, x: string) => x.toUpperCase()));
+      expect(def.ParameterDeclarations).toEqual(
+        names.map((Name) => ({ StringParameterDeclaration: { Name, ParameterValueType: 'MULTI_VALUED' } })),
+      );
+      expect(filters.slice(1).map(([, f]) => f.Configuration?.CustomFilterConfiguration)).toEqual(
+        names.map((ParameterName) =>
+          expect.objectContaining({ ParameterName, SelectAllOptions: 'FILTER_ALL_VALUES' }),
+        ),
+      );
+      expect(
+        def.Sheets[0]?.ParameterControls.map((c) => [
+          c.Dropdown.SourceParameterName,
+          c.Dropdown.Title,
+          c.Dropdown.SelectableValues.LinkToDataSetColumn.ColumnName,
+        ]),
+      ).toEqual(set.categories.map((c, i) => [names[i], c.label, c.column]));
     }
   });
 
