@@ -101,7 +101,7 @@ const steps = correlated(
     },
     setupWarehouse,
     // The day's summary and its week's digest, from Redshift, to reports/ in the lake bucket.
-    writeReports: (date) => writeReportsFor(warehouse, lake, date),
+    writeReports: (date, filters) => writeReportsFor(warehouse, lake, date, new Date(), filters),
     // The batches are the Map's input; the versions are the registry's live ones (the training
     // state machine registers and promotes them; `c360 models rollback` moves them back).
     prepareScoring: async (date, featuresUri) => ({

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { C360Error } from '../domain/errors';
 import { addDays } from '../domain/instant';
+import { filtersKey, SUBSCRIPTION_FILTERS } from '../domain/report-subscriptions';
 import { lit } from '../domain/sql';
 import type { Engine } from '../etl/duckdb';
 import type { ObjectStore } from '../ports/object-store';
@@ -23,6 +24,9 @@ export interface ReportLine {
 
 export interface Report {
   kind: ReportKind;
+  /** The orders it counts (a subscription's segment / country / source); empty: all. */
+  filters: Record<string, string>;
+  title: string;
   from: string;
   to: string;
   previousFrom: string;
@@ -30,6 +34,8 @@ export interface Report {
   lines: ReportLine[];
   html: string;
   csv: string;
+  /** The same numbers as JSON (what a webhook subscription receives). */
+  json: string;
 }
 
 /** The period a report covers: the day, or the ISO week (Monday to Sunday) holding it. */
@@ -66,14 +72,38 @@ async function totals(wh: Pick<Engine, 'rows'>, from: string, to: string): Promi
   };
 }
 
+/** The totals of the orders a subscription's filters select (the served dashboards' order view). */
+async function filteredTotals(
+  wh: Pick<Engine, 'rows'>,
+  from: string,
+  to: string,
+  filters: Record<string, string>,
+): Promise<Record<string, number>> {
+  const where = SUBSCRIPTION_FILTERS.filter((f) => filters[f] !== undefined).map(
+    (f) => `${f} = ${lit(filters[f] as string)}`,
+  );
+  const [r] = await wh.rows<Record<string, string | null>>(`SELECT count(*) AS orders,
+      count(DISTINCT customer_id) AS customers, coalesce(sum(net_usd), 0) AS net_usd
+    FROM reporting.orders_explore WHERE order_date BETWEEN ${lit(from)} AND ${lit(to)}${where.map((c) => ` AND ${c}`).join('')}`);
+  return {
+    orders: Number(r?.orders ?? 0),
+    customers: Number(r?.customers ?? 0),
+    net_usd: Number(r?.net_usd ?? 0),
+  };
+}
+
 export async function buildReport(
   wh: Pick<Engine, 'rows'>,
   kind: ReportKind,
   date: string,
   generatedAt = new Date(),
+  filters: Record<string, string> = {},
 ): Promise<Report> {
   const p = reportPeriod(kind, date);
-  const [now, before] = [await totals(wh, p.from, p.to), await totals(wh, p.previousFrom, p.previousTo)];
+  const filtered = SUBSCRIPTION_FILTERS.some((f) => filters[f] !== undefined);
+  const sum = (from: string, to: string) =>
+    filtered ? filteredTotals(wh, from, to, filters) : totals(wh, from, to);
+  const [now, before] = [await sum(p.from, p.to), await sum(p.previousFrom, p.previousTo)];
   const lines: ReportLine[] = Object.keys(now).map((metric) => {
     const value = now[metric] as number;
     const previous = before[metric] as number;
@@ -84,8 +114,10 @@ export async function buildReport(
       change_pct: previous === 0 ? null : Math.round(((value - previous) / previous) * 1000) / 10,
     };
   });
-  const title =
-    kind === 'daily' ? `c360 daily summary, ${p.from}` : `c360 weekly digest, ${p.from} to ${p.to}`;
+  const scope = SUBSCRIPTION_FILTERS.filter((f) => filters[f] !== undefined)
+    .map((f) => `${f} = ${filters[f]}`)
+    .join(', ');
+  const title = `${kind === 'daily' ? `c360 daily summary, ${p.from}` : `c360 weekly digest, ${p.from} to ${p.to}`}${scope ? ` (${scope})` : ''}`;
   const compared =
     kind === 'daily'
       ? `the same weekday a week earlier (${p.previousFrom})`
@@ -93,39 +125,58 @@ export async function buildReport(
   const csv = `metric,value,previous,change_pct\n${lines.map((l) => `${l.metric},${l.value},${l.previous},${l.change_pct ?? ''}`).join('\n')}\n`;
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 12px;text-align:right}td:first-child,th:first-child{text-align:left}</style></head><body>
-<h1>${esc(title)}</h1><p>Revenue orders from the warehouse's reporting views (USD, UTC days), compared with ${esc(compared)}. Generated ${esc(generatedAt.toISOString().slice(0, 16).replace('T', ' '))} UTC.</p>
+<h1>${esc(title)}</h1><p>Revenue orders from the warehouse's reporting views (USD, UTC days)${scope ? `, only orders with ${esc(scope)}` : ''}, compared with ${esc(compared)}. Generated ${esc(generatedAt.toISOString().slice(0, 16).replace('T', ' '))} UTC.</p>
 <table><thead><tr><th>metric</th><th>value</th><th>previous</th><th>change</th></tr></thead><tbody>
 ${lines.map((l) => `<tr data-metric="${esc(l.metric)}"><td>${esc(l.metric)}</td><td>${esc(l.value)}</td><td>${esc(l.previous)}</td><td>${l.change_pct === null ? '—' : `${l.change_pct > 0 ? '+' : ''}${l.change_pct} %`}</td></tr>`).join('\n')}
 </tbody></table></body></html>\n`;
-  return { kind, ...p, lines, html, csv };
+  const json = `${JSON.stringify({ report: kind, title, filters, ...p, lines, generated_at: generatedAt.toISOString() })}\n`;
+  return { kind, filters, title, ...p, lines, html, csv, json };
 }
+
+/** Where a report's files are: reports/<kind>-<first day>[--<filters key>].<ext>. */
+export const reportKey = (
+  kind: ReportKind,
+  from: string,
+  filters: Record<string, string> | undefined,
+  ext: 'html' | 'csv' | 'json',
+) => {
+  const key = filtersKey(filters);
+  return `reports/${kind}-${from}${key ? `--${key}` : ''}.${ext}`;
+};
 
 /**
  * What the daily pipeline's WriteReports step does, in AWS (Redshift through the Data API, S3) and
- * embedded (DuckDB, the data folder): the day's summary and its week's digest under reports/.
+ * embedded (DuckDB, the data folder): the day's summary and its week's digest under reports/, and
+ * the same under each filter set the subscriptions ask for (`filterSets`, from PlanReports).
  */
 export async function writeReportsFor(
   wh: Pick<Engine, 'rows'>,
   objects: ObjectStore,
   date: string,
   generatedAt = new Date(),
+  filterSets: Record<string, string>[] = [],
 ): Promise<string[]> {
   const keys: string[] = [];
-  for (const kind of ['daily', 'weekly'] as const) {
-    const r = await buildReport(wh, kind, date, generatedAt);
-    for (const ext of ['html', 'csv'] as const) {
-      const key = `reports/${r.kind}-${r.from}.${ext}`;
-      await objects.put(key, r[ext]);
-      keys.push(key);
+  const sets = new Map<string, Record<string, string>>([['', {}]]);
+  for (const f of filterSets) sets.set(filtersKey(f), f);
+  for (const filters of sets.values())
+    for (const kind of ['daily', 'weekly'] as const) {
+      const r = await buildReport(wh, kind, date, generatedAt, filters);
+      for (const ext of ['html', 'csv', 'json'] as const) {
+        const key = reportKey(r.kind, r.from, filters, ext);
+        await objects.put(key, r[ext]);
+        keys.push(key);
+      }
     }
-  }
   return keys;
 }
 
 export async function writeReport(r: Report, outDir: string): Promise<{ html: string; csv: string }> {
   await mkdir(outDir, { recursive: true });
-  const base = join(outDir, `${r.kind}-${r.from}`);
+  const key = filtersKey(r.filters);
+  const base = join(outDir, `${r.kind}-${r.from}${key ? `--${key}` : ''}`);
   await writeFile(`${base}.html`, r.html);
   await writeFile(`${base}.csv`, r.csv);
+  await writeFile(`${base}.json`, r.json);
   return { html: `${base}.html`, csv: `${base}.csv` };
 }

@@ -98,6 +98,15 @@ export class DownstreamUnavailableError extends C360Error {
   override readonly retryable = true;
 }
 
+/**
+ * Some report subscriptions were not delivered (each named, with its cause); the rest were. The
+ * daily pipeline retries the step (delivered ones are not sent twice), then alerts.
+ */
+export class ReportDeliveryError extends C360Error {
+  override name = 'ReportDeliveryError';
+  override readonly retryable = true;
+}
+
 /** Bad configuration: fail fast at cold start with what to set. */
 export class ConfigError extends C360Error {
   override name = 'ConfigError';

@@ -55,8 +55,11 @@ export interface PipelineStepsDeps {
     date: string,
     featuresUri: string,
   ) => Promise<{ batches: number[]; modelVersion: string; models: ScoringModels }>;
-  /** Writes the day's summary and its week's digest (writeReportsFor); returns their keys. */
-  writeReports: (date: string) => Promise<string[]>;
+  /**
+   * Writes the day's summary and its week's digest (writeReportsFor), also under each filter set
+   * of the report subscriptions; returns their keys.
+   */
+  writeReports: (date: string, filters: Record<string, string>[]) => Promise<string[]>;
   /**
    * Runs one reconciliation query (domain/warehouse/reconcile.ts) in the warehouse: Redshift reads
    * the lake's gold through its Spectrum schema.
@@ -430,6 +433,8 @@ export interface PipelineStepEvent extends RunInput {
   image?: string;
   /** dashboard-latency: how many minutes back to read (the schedule's rate). */
   windowMinutes?: number;
+  /** write-reports: the filter sets the report subscriptions ask for (PlanReports). */
+  filters?: Record<string, string>[];
 }
 
 export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (event: PipelineStepEvent) => {
@@ -512,7 +517,17 @@ export const createPipelineStepsHandler = (deps: PipelineStepsDeps) => async (ev
     case 'write-reports': {
       if (!event.date || !DATE.test(event.date))
         throw new C360Error('write-reports needs {date: YYYY-MM-DD}');
-      const reports = await deps.writeReports(event.date);
+      if (
+        event.filters !== undefined &&
+        !(
+          Array.isArray(event.filters) &&
+          event.filters.every(
+            (f) => f && typeof f === 'object' && Object.values(f).every((v) => typeof v === 'string'),
+          )
+        )
+      )
+        throw new C360Error('write-reports: filters must be a list of {name: value} objects (PlanReports)');
+      const reports = await deps.writeReports(event.date, event.filters ?? []);
       deps.logger.info('reports written', { date: event.date, reports });
       return { reports };
     }

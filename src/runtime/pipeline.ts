@@ -26,6 +26,7 @@ import {
   resolveRun,
   splitFeatures,
 } from '../handlers/pipeline-steps';
+import { deliverReports, planReports } from '../handlers/report-delivery';
 import { createScoreHandler, readScoringRows, type ScoreInput, scoreBatchKey } from '../handlers/score';
 import { materializeScores, trainModels } from '../models/train';
 import { projectRoot } from '../paths';
@@ -34,6 +35,7 @@ import { reconcileLakeWarehouse } from '../warehouse/reconcile';
 import { createLocalAudienceHandler } from './audiences';
 import { localPaths } from './local';
 import { syncComputedProfiles } from './profiles';
+import { withLocalReportDeps } from './reports';
 
 /**
  * The embedded Step Functions: runs statemachines/*.asl.json themselves with
@@ -61,6 +63,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   PipelineStepsFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-pipeline-steps',
   ScoreFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-score',
   AudiencesFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-audiences',
+  ReportsFunctionArn: 'arn:aws:lambda:local:000000000000:function:c360-reports',
   EtlJobName: 'c360-etl',
   EmrApplicationId: '00local0emr0app',
   EmrJobRoleArn: 'arn:aws:iam::000000000000:role/c360-emr-job',
@@ -431,16 +434,38 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
     },
     AudiencesDeadLetterNotice: alertTask(opts.dataDir, alerts),
     AudiencesFailedNotice: alertTask(opts.dataDir, alerts),
+    // The reports function's role: which filter sets the subscriptions ask for.
+    PlanReports: async () => ({
+      Payload: await withLocalReportDeps(opts.dataDir, (deps) => planReports(deps)),
+    }),
     // The reports for the run's date from the embedded warehouse, into DIR/reports/.
     WriteReports: async (i) => {
-      const { date } = (i as { Payload: { date: string } }).Payload;
+      const { date, filters } = (i as { Payload: { date: string; filters?: Record<string, string>[] } })
+        .Payload;
       const wh = await openWarehouse(opts.dataDir, { readOnly: true });
       try {
-        return { Payload: { reports: await writeReportsFor(wh, new FolderObjectStore(paths.root), date) } };
+        return {
+          Payload: {
+            reports: await writeReportsFor(wh, new FolderObjectStore(paths.root), date, new Date(), filters),
+          },
+        };
       } finally {
         wh.close();
       }
     },
+    // The reports to their subscribers: SMTP (the outbox sink, or C360_SMTP_URL) and webhooks.
+    DeliverReports: async (i) => {
+      const { date } = (i as { Payload: { date: string } }).Payload;
+      try {
+        return { Payload: await withLocalReportDeps(opts.dataDir, (deps) => deliverReports(deps, date)) };
+      } catch (err) {
+        // The same error name the Lambda reports, so the state's Retry and Catch apply alike.
+        const name =
+          err instanceof Error && err.name === 'ReportDeliveryError' ? err.name : 'States.TaskFailed';
+        throw new StepError(name, err instanceof Error ? err.message : String(err));
+      }
+    },
+    ReportsFailedNotice: alertTask(opts.dataDir, alerts),
     ScoreBatch: async (i) => {
       if (!state.scoring)
         throw new StepError('States.TaskFailed', 'no trained model: PrepareScoring did not run');

@@ -29,6 +29,12 @@ import {
   openLocalProfileStore,
 } from '../../runtime/profiles';
 import {
+  addSubscription,
+  localOutbox,
+  localSubscriptionsFile,
+  subscriptionStatus,
+} from '../../runtime/reports';
+import {
   cdnowOrdersWithLines,
   type DemoSample,
   generateDemoSample,
@@ -171,6 +177,7 @@ export async function run(argv: string[]): Promise<number> {
     5,
     'the daily pipeline state machine (statemachines/daily-pipeline.asl.json, embedded ASL interpreter)',
   );
+  await subscribeDemo(dataDir);
   if (!(await runPipeline(dataDir))) return 1;
 
   step(6, 'customer models (trained and scored by the pipeline)');
@@ -354,6 +361,22 @@ async function enrichStream(
 }
 
 /** Stage 5: the daily pipeline state machine, one run per arrival date. False (with the alerts said) when it failed. */
+/**
+ * Report subscribers for the demo (when the folder has none): the daily summary to ops, and the
+ * weekly digest of the champions segment's orders to sales. The pipeline's DeliverReports sends
+ * them through SMTP to the outbox sink (DIR/outbox/*.eml).
+ */
+async function subscribeDemo(dataDir: string): Promise<void> {
+  if (existsSync(localSubscriptionsFile(dataDir))) return;
+  await addSubscription(dataDir, { id: 'ops-daily', report: 'daily', email: 'ops@example.com' });
+  await addSubscription(dataDir, {
+    id: 'champions-weekly',
+    report: 'weekly',
+    filters: { segment: 'champions' },
+    email: 'sales@example.com',
+  });
+}
+
 async function runPipeline(dataDir: string): Promise<boolean> {
   const paths = localPaths(dataDir);
   const dts = new Set<string>();
@@ -555,6 +578,11 @@ async function renderOutputs(dataDir: string): Promise<void> {
         );
       say(`  reports for ${lastDay}: ${written.join(', ')} (and .csv)`);
     }
+    const subs = await subscriptionStatus(dataDir);
+    const outbox = existsSync(localOutbox(dataDir)) ? (await readdir(localOutbox(dataDir))).length : 0;
+    say(
+      `  reports delivered by the pipeline: ${outbox} email(s) in ${localOutbox(dataDir)} for ${subs.length} subscription(s) (${subs.map((x) => `${x.id}: ${x.last_delivered || 'nothing due yet'}`).join(', ')})`,
+    );
   } finally {
     dashWh.close();
   }
@@ -664,6 +692,10 @@ function printNextSteps(dataDir: string, started: number): void {
   );
   say(`  npx c360 export-person${dataFlag} --user-id cdnow-3   # everything held about one person, one zip`);
   say(`  npx c360 warehouse reconcile --all${dataFlag}   # every day of gold, lake against warehouse`);
+  say(`  npx c360 report subscriptions${dataFlag}   # who receives the daily summary and weekly digest`);
+  say(
+    `  npx c360 dashboard --serve${dataFlag}   # the dashboards live, with filters and drill-down: http://127.0.0.1:8089/explore/?key=c360-dev-read-key`,
+  );
   say('  npx c360 serve          # the ingest API on http://127.0.0.1:8088 (see README)');
 }
 

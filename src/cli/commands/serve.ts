@@ -15,6 +15,7 @@ import {
 } from '../../runtime/local';
 import { openLocalConsumer } from '../../runtime/local-enrich';
 import { closeLocalProfileStore, createLocalProfileApi } from '../../runtime/profiles';
+import { reportRoutes } from '../../runtime/reports';
 import { addClearKeyIfAbsent, ensureKeyTable, localKeyTableFile } from '../../runtime/write-key-table';
 import { intOption, parseWith } from '../parse';
 
@@ -81,6 +82,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
       ...webhookRoutes(webhooks),
       ...profileRoutes(createLocalProfileApi({ dataDir: options.dataDir, readKeys: options.readKeys })),
       ...exploreRoutes({ dataDir: options.dataDir, readKeys: options.readKeys }),
+      ...reportRoutes(options.dataDir),
     ],
     unavailable: () => down,
   }).catch(async (err) => {

@@ -17,7 +17,7 @@ const functions = Object.entries(template.Resources).filter(
 );
 
 describe('Lambda bundles', () => {
-  it('the template declares the fifteen functions', () => {
+  it('the template declares the seventeen functions', () => {
     expect(functions.map(([name]) => name).sort()).toEqual([
       'AlertFunction',
       'ArtifactsFunction',
@@ -30,6 +30,8 @@ describe('Lambda bundles', () => {
       'ProfileApiFunction',
       'ProfileStreamFunction',
       'RealtimeFunction',
+      'ReportUnsubscribeFunction',
+      'ReportsFunction',
       'ReprocessFunction',
       'ScoreFunction',
       'SubjectAccessFunction',
