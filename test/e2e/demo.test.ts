@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
+import { simpleParser } from 'mailparser';
 import { chromium } from 'playwright-core';
 import { yamlParse } from 'yaml-cfn';
 import { FileEventStream } from '../../src/adapters/local/file-stream';
@@ -28,6 +29,7 @@ import { exploreRoutes } from '../../src/runtime/explore-routes';
 import { startHttpServer } from '../../src/runtime/http-server';
 import { createLocalEnrichHandler, localPrivacy } from '../../src/runtime/local-enrich';
 import { closeLocalProfileStore, openLocalProfileStore } from '../../src/runtime/profiles';
+import { localOutbox, subscriptionStatus } from '../../src/runtime/reports';
 import {
   birthdayOf,
   emailOf,
@@ -908,6 +910,63 @@ describe('c360 demo (npm start)', () => {
     );
     const weekly = readdirSync(join(data, 'reports')).filter((f) => f.startsWith('weekly-'));
     expect(weekly.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("reports reach subscribers: the demo run mailed the daily summary (MIME over SMTP, its CSV attached); a subscription's segment filter gives the orders, customers and net revenue SQL gives", async () => {
+    const data = join(dir, 'demo');
+    // What the pipeline's DeliverReports sent: ops-daily's summary of the run date.
+    const outbox = readdirSync(localOutbox(data));
+    expect(outbox).toHaveLength(1);
+    const mail = await simpleParser(readFileSync(join(localOutbox(data), outbox[0] as string)));
+    const runDate = /c360 daily summary, (\d{4}-\d{2}-\d{2})$/.exec(mail.subject ?? '')?.[1] as string;
+    expect((mail.to as { text: string }).text).toBe('ops@example.com');
+    expect(mail.attachments.map((a) => a.content.toString('utf8'))).toEqual([
+      readFileSync(join(data, 'reports', `daily-${runDate}.csv`), 'utf8'),
+    ]);
+    const subs = await subscriptionStatus(data);
+    expect(subs.map((x) => [x.id, x.status, x.last_delivered])).toEqual([
+      ['ops-daily', 'active', `daily-${runDate}`],
+      ['champions-weekly', 'active', expect.any(String)],
+    ]);
+    // A filtered report: the busiest order day, its busiest segment; against the warehouse's tables.
+    const wh = await openWarehouse(data, { readOnly: true });
+    let day: string;
+    let segment: string;
+    let expected: Record<string, string>;
+    try {
+      const scope = `FROM gold.fact_orders o LEFT JOIN gold.dim_customer d ON d.customer_id = o.customer_id AND d.is_current WHERE o.is_revenue`;
+      [{ day, segment }] = (await wh.rows(
+        `SELECT strftime(o.order_date, '%Y-%m-%d') AS day, coalesce(d.segment, 'no_segment') AS segment ${scope} GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1`,
+      )) as [{ day: string; segment: string }];
+      [expected] = (await wh.rows(
+        `SELECT CAST(count(*) AS VARCHAR) AS orders, CAST(count(DISTINCT o.customer_id) AS VARCHAR) AS customers, CAST(sum(o.net_usd) AS VARCHAR) AS net ${scope} AND o.order_date = DATE '${day}' AND coalesce(d.segment, 'no_segment') = ${lit(segment)}`,
+      )) as [Record<string, string>];
+    } finally {
+      wh.close();
+    }
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await report(['daily', '--date', day, '--segment', segment, '--data', data])).toBe(0);
+    } finally {
+      out.mockRestore();
+    }
+    const file = readdirSync(join(data, 'reports')).find(
+      (f) => f.startsWith(`daily-${day}--segment-`) && f.endsWith('.json'),
+    ) as string;
+    const json = JSON.parse(readFileSync(join(data, 'reports', file), 'utf8')) as {
+      title: string;
+      filters: Record<string, string>;
+      lines: { metric: string; value: number }[];
+    };
+    expect(json.filters).toEqual({ segment });
+    expect(json.title).toBe(`c360 daily summary, ${day} (segment = ${segment})`);
+    const value = (m: string) => json.lines.find((l) => l.metric === m)?.value;
+    expect([value('orders'), value('customers')]).toEqual([
+      Number(expected.orders),
+      Number(expected.customers),
+    ]);
+    expect(value('net_usd')).toBeCloseTo(Number(expected.net), 2);
+    expect(Number(expected.orders)).toBeGreaterThan(0);
   });
 
   it('every QuickSight visual has data in the warehouse the AWS path loads: the scores from the deployed scoring steps, every figure non-null', async () => {

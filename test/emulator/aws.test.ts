@@ -14,7 +14,8 @@ import {
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -30,6 +31,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { strFromU8, unzipSync } from 'fflate';
+import { simpleParser } from 'mailparser';
+import { reportKey } from '../../src/dashboards/reports';
 import { verifySignature } from '../../src/domain/audience-sync';
 import { parseCsv } from '../../src/domain/batch/csv';
 import { fitCustomerModels, SCORE_COLUMNS, scoreCustomer } from '../../src/domain/models/customer-models';
@@ -220,6 +223,8 @@ beforeAll(async () => {
     'ProfileStreamFunction',
     'ProfileApiFunction',
     'AudiencesFunction',
+    'ReportsFunction',
+    'ReportUnsubscribeFunction',
   ])
     bundles[fn] = await buildFunction(fn);
   // The c360 CLI, as `npm start` builds it (redrive in AWS mode runs from an operator's machine).
@@ -823,6 +828,154 @@ describe('AWS path on the emulator (minified bundles, real SDK over HTTP)', () =
       ['user_id:alan'],
     ]);
     expect((await scan('ProfileIdentitiesTable')).map((i) => i.node?.S)).toEqual(['user_id:alan']);
+  });
+
+  it("reports: the minified bundle plans the subscriptions' filter sets, emails a report through SES v2 (MIME with the CSV and List-Unsubscribe) and posts a signed webhook, keeps receipts; the unsubscribe function honours only a signed link; an unverified sender fails with the subscription named", async () => {
+    await stack.create(['LakeKey', 'LakeBucket', 'ReportSubscriptionsSecret']);
+    const bucket = stack.name('LakeBucket');
+    const secretId = stack.physical.get('ReportSubscriptionsSecret')?.ref as string;
+    const generated = JSON.parse(
+      (await stack.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId })))
+        .SecretString as string,
+    ) as { signingKey: string; subscriptions: unknown[] };
+    // CloudFormation's GenerateSecretString: a signing key, no subscriptions yet.
+    expect([generated.signingKey.length, generated.subscriptions]).toEqual([48, []]);
+    const sender = template.Parameters.ReportSender?.Default as string;
+    const ses = new SESv2Client({
+      endpoint: moto.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: sender }));
+    const hookSecret = 'whsec_emulator_reports_0123';
+    const posts: { ok: boolean; body: Record<string, unknown> }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        posts.push({
+          ok: verifySignature(
+            hookSecret,
+            String(req.headers['c360-signature']),
+            body,
+            Math.floor(Date.now() / 1000),
+          ),
+          body: JSON.parse(body) as Record<string, unknown>,
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    const hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/reports`;
+    try {
+      await stack.clients.secrets.send(
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          SecretString: JSON.stringify({
+            signingKey: generated.signingKey,
+            subscriptions: [
+              { id: 'ops', report: 'daily', email: 'ops@shop.example' },
+              { id: 'gb', report: 'daily', filters: { country: 'GB' }, webhook: hook, secret: hookSecret },
+            ],
+          }),
+        }),
+      );
+      const day = '2026-12-03';
+      const csv = 'metric,value,previous,change_pct\norders,3,2,50\n';
+      const put = (Key: string, Body: string) =>
+        stack.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
+      for (const filters of [undefined, { country: 'GB' }]) {
+        await put(reportKey('daily', day, filters, 'html'), '<html><body><h1>report</h1></body></html>');
+        await put(reportKey('daily', day, filters, 'csv'), csv);
+        await put(
+          reportKey('daily', day, filters, 'json'),
+          JSON.stringify({ title: `summary ${day}`, lines: [] }),
+        );
+      }
+      const run = (fn: string, event: unknown, extra: Record<string, string> = {}) =>
+        invoke(bundles[fn] as string, event, env(fn, extra));
+      const plan = await run('ReportsFunction', { step: 'plan', date: day });
+      expect(plan.ok ? plan.result : plan).toEqual({ filters: [{ country: 'GB' }] });
+      const delivered = await run('ReportsFunction', { step: 'deliver', date: day });
+      expect(delivered.ok ? (delivered.result as { delivered: unknown }).delivered : delivered).toEqual([
+        { id: 'ops', report: `daily-${day}`, to: 'ops@shop.example' },
+        { id: 'gb', report: `daily-${day}`, to: hook },
+      ]);
+      // What SES received (moto keeps the raw message): the MIME nodemailer composed.
+      const sesData = (await (await fetch(`${moto.endpoint}/moto-api/data.json`)).json()) as {
+        ses: { RawMessage: { source: string; destinations: string[]; raw_data: string }[] };
+      };
+      expect(sesData.ses.RawMessage).toHaveLength(1);
+      const raw = sesData.ses.RawMessage[0] as { source: string; raw_data: string };
+      expect(raw.source).toBe(sender);
+      const mail = await simpleParser(raw.raw_data);
+      expect([mail.subject, (mail.to as { text: string }).text]).toEqual([
+        `summary ${day}`,
+        'ops@shop.example',
+      ]);
+      expect(mail.attachments.map((a) => a.content.toString('utf8'))).toEqual([csv]);
+      const line =
+        mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line.replace(/\r?\n\s+/g, ' ') ?? '';
+      const link = new URL(/<([^>]+)>/.exec(line)?.[1] as string);
+      // The API's own URL (no custom domain by default), the template's route.
+      expect(`${link.origin}${link.pathname}`).toBe(
+        `https://${stack.name('HttpApi')}.execute-api.${REGION}.amazonaws.com/reports/unsubscribe`,
+      );
+      expect(posts.map((p) => [p.ok, p.body.subscription, p.body.title])).toEqual([
+        [true, 'gb', `summary ${day}`],
+      ]);
+      // A retried step sends nothing twice.
+      const again = await run('ReportsFunction', { step: 'deliver', date: day });
+      expect(again.ok ? (again.result as { alreadySent: unknown }).alreadySent : again).toEqual([
+        'ops',
+        'gb',
+      ]);
+
+      // The unsubscribe function: a forged token is refused, the link's token unsubscribes.
+      const unsubscribe = (query: string) =>
+        run('ReportUnsubscribeFunction', apiEvent({ method: 'POST', path: '/reports/unsubscribe', query }));
+      const forged = await unsubscribe(`s=ops&t=${'A'.repeat(43)}`);
+      expect(forged.ok ? (forged.result as { statusCode: number }).statusCode : forged).toBe(403);
+      const done = await unsubscribe(link.search.slice(1));
+      expect(done.ok ? (done.result as { statusCode: number }).statusCode : done).toBe(200);
+      const next = '2026-12-04';
+      for (const filters of [undefined, { country: 'GB' }]) {
+        await put(reportKey('daily', next, filters, 'html'), '<html><body></body></html>');
+        await put(reportKey('daily', next, filters, 'csv'), csv);
+        await put(reportKey('daily', next, filters, 'json'), JSON.stringify({ title: `summary ${next}` }));
+      }
+      const after = await run('ReportsFunction', { step: 'deliver', date: next });
+      expect(after.ok ? after.result : after).toMatchObject({
+        unsubscribed: ['ops'],
+        delivered: [{ id: 'gb' }],
+      });
+
+      // SES refuses an unverified sender: the step fails with the subscriber named (retried, then alerted).
+      await stack.clients.secrets.send(
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          SecretString: JSON.stringify({
+            signingKey: generated.signingKey,
+            subscriptions: [{ id: 'finance', report: 'daily', email: 'finance@shop.example' }],
+          }),
+        }),
+      );
+      const refused = await run(
+        'ReportsFunction',
+        { step: 'deliver', date: next },
+        { REPORT_SENDER: 'someone@else.example' },
+      );
+      expect(refused.ok ? refused : [refused.errorType, refused.errorMessage]).toEqual([
+        'ReportDeliveryError',
+        expect.stringMatching(
+          /^1 of 1 report subscription\(s\) not delivered for 2026-12-04: finance \(daily\): .*someone@else\.example/,
+        ),
+      ]);
+    } finally {
+      server.close();
+    }
   });
 
   it("audiences: the minified bundle reads the members Athena exported from S3, signs each batch for a webhook whose secret is in Secrets Manager, keeps what it holds and a dead destination's batches in the lake bucket, redrives them, and sends erasure's deletes", async () => {

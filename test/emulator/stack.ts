@@ -32,6 +32,7 @@ const root = join(__dirname, '../..');
 
 export interface Template {
   Parameters: Record<string, { Default?: unknown }>;
+  Conditions: Record<string, unknown>;
   Globals: { Function: { Environment?: { Variables?: Json } } };
   Resources: Record<string, { Type: string; Properties?: Json; Metadata?: Json }>;
 }
@@ -128,12 +129,36 @@ export class EmulatorStack {
           return this.param(expr);
         });
       }
+      // Conditions over the parameters' defaults (the stack deploys with them).
+      if (k === 'Fn::If') {
+        const [condition, yes, no] = arg as [string, unknown, unknown];
+        return this.resolve(this.condition(condition) ? yes : no);
+      }
       if (k === 'Fn::Join') {
         const [sep, parts] = arg as [string, unknown[]];
         return (this.resolve(parts) as unknown[]).join(sep);
       }
     }
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, this.resolve(x)]));
+  }
+
+  /** A template condition's value (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition). */
+  condition(name: string): boolean {
+    const evaluate = (c: unknown): boolean => {
+      const [[k, arg]] = Object.entries(c as Json) as [[string, unknown]];
+      if (k === 'Fn::Equals') {
+        const [a, b] = this.resolve(arg) as [unknown, unknown];
+        return String(a) === String(b);
+      }
+      if (k === 'Fn::Not') return !evaluate((arg as unknown[])[0]);
+      if (k === 'Fn::And') return (arg as unknown[]).every(evaluate);
+      if (k === 'Fn::Or') return (arg as unknown[]).some(evaluate);
+      if (k === 'Condition') return this.condition(String(arg));
+      throw new Error(`the emulator stack cannot evaluate ${k} in a condition`);
+    };
+    const c = template.Conditions[name];
+    if (c === undefined) throw new Error(`template.yaml has no condition ${name}`);
+    return evaluate(c);
   }
 
   props(id: string): Json {
@@ -216,7 +241,21 @@ export class EmulatorStack {
         return;
       }
       case 'AWS::SecretsManager::Secret': {
-        const value = (p.SecretString as string | undefined) ?? randomBytes(32).toString('hex');
+        // GenerateSecretString with a template: the JSON with its generated key, as CloudFormation makes it.
+        const generate = p.GenerateSecretString as
+          | { SecretStringTemplate?: string; GenerateStringKey?: string; PasswordLength?: number }
+          | undefined;
+        const generated = randomBytes(32)
+          .toString('hex')
+          .slice(0, generate?.PasswordLength ?? 64);
+        const value =
+          (p.SecretString as string | undefined) ??
+          (generate?.SecretStringTemplate && generate.GenerateStringKey
+            ? JSON.stringify({
+                ...(JSON.parse(generate.SecretStringTemplate) as Json),
+                [generate.GenerateStringKey]: generated,
+              })
+            : generated);
         const out = await c.secrets.send(
           new CreateSecretCommand({ Name: n, KmsKeyId: p.KmsKeyId as string, SecretString: value }),
         );

@@ -19,6 +19,7 @@ import { projectRoot } from '../../src/paths';
 import { localPaths } from '../../src/runtime/local';
 import { LOCAL_SUBSTITUTIONS, runBackfill, runDailyPipeline, StepError } from '../../src/runtime/pipeline';
 import { closeLocalProfileStore, openLocalProfileStore } from '../../src/runtime/profiles';
+import { addSubscription, localOutbox } from '../../src/runtime/reports';
 import { runTrainingMachine } from '../../src/runtime/train-machine';
 import { openWarehouse } from '../../src/warehouse/embedded';
 import { lakeEvent, writeBronze } from '../helpers/lake';
@@ -302,7 +303,8 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect((await registry.live('churn'))?.version).toBe(r.job);
   });
 
-  it('happy path: ETL → warehouse → scoring Map → scores → metrics; a rerun leaves the warehouse identical', async () => {
+  it('happy path: ETL → warehouse → scoring Map → scores → metrics → reports delivered; a rerun leaves the warehouse identical, sends no report twice, and a failing subscriber is alerted, not fatal', async () => {
+    await addSubscription(dir, { id: 'ops', report: 'daily', email: 'ops@shop.example' });
     const states: string[] = [];
     const r = await runDailyPipeline(DAY, {
       dataDir: dir,
@@ -341,7 +343,9 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       'LoadScores',
       'ModelHealth',
       'DriftCheck',
+      'PlanReports',
       'WriteReports',
+      'DeliverReports',
       'ProfilesWanted',
       'ProfilesChoice',
       'SyncProfiles',
@@ -387,8 +391,21 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
       wh0.close();
     }
     expect(readdirSync(join(dir, 'reports')).sort()).toEqual(
-      [`daily-${DAY}.csv`, `daily-${DAY}.html`, 'weekly-2026-02-23.csv', 'weekly-2026-02-23.html'].sort(),
+      [
+        `daily-${DAY}.csv`,
+        `daily-${DAY}.html`,
+        `daily-${DAY}.json`,
+        'deliveries',
+        'weekly-2026-02-23.csv',
+        'weekly-2026-02-23.html',
+        'weekly-2026-02-23.json',
+      ].sort(),
     );
+    // The subscriber got the day's summary (the outbox sink kept the message).
+    expect(readdirSync(localOutbox(dir))).toHaveLength(1);
+    expect(
+      readFileSync(join(localOutbox(dir), readdirSync(localOutbox(dir))[0] as string), 'utf8'),
+    ).toContain(`Subject: c360 daily summary, ${DAY}`);
     const first = await warehouse();
     expect(first.orders).toHaveLength(400);
     expect(first.scores.length).toBeGreaterThan(50);
@@ -417,9 +434,24 @@ describe('daily pipeline, embedded (the same ASL file)', () => {
     expect(etl?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
     // Rows written: at least the 400 orders of the day in gold.fact_orders.
     expect(Number(etl?.EtlRowsWritten)).toBeGreaterThanOrEqual(400);
-    await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false });
+    // A subscriber that cannot be reached (nothing listens on port 9): retried, then alerted; the run goes on.
+    await addSubscription(dir, {
+      id: 'unreachable',
+      report: 'daily',
+      webhook: 'http://127.0.0.1:9/reports',
+      secret: 'whsec_pipeline_test_0123',
+    });
+    const rerun = await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false });
+    expect(rerun.status).toBe('SUCCEEDED');
+    expect(rerun.alerts).toEqual([
+      expect.stringMatching(
+        /delivering the reports failed \(ReportDeliveryError: 1 of 2 report subscription\(s\) not delivered for 2026-03-01: unreachable \(daily\): http:\/\/127\.0\.0\.1:9\/reports: /,
+      ),
+    ]);
+    // ops had the day's summary already: not sent twice.
+    expect(readdirSync(localOutbox(dir))).toHaveLength(1);
     expect(await warehouse()).toEqual(first);
-  }, 240_000);
+  }, 300_000);
 
   it('a planted drift raises the drift metric over the alarm threshold, alerts and retrains; the retrained models are stable again', async () => {
     expect((await runDailyPipeline(DAY, { dataDir: dir, benchmarks: false })).status).toBe('SUCCEEDED');

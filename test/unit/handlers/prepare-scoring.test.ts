@@ -174,8 +174,10 @@ describe("write-reports (AWS): the day's summary and its week's digest from Reds
     expect(keys).toEqual([
       'reports/daily-2026-03-04.html',
       'reports/daily-2026-03-04.csv',
+      'reports/daily-2026-03-04.json',
       'reports/weekly-2026-03-02.html',
       'reports/weekly-2026-03-02.csv',
+      'reports/weekly-2026-03-02.json',
     ]);
     const bodies = Object.fromEntries(
       s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, String(c.args[0].input.Body)]),
