@@ -118,8 +118,113 @@ describe('report subscriptions', () => {
       doc([{ id: 'a', report: 'daily', email: 'a@b.c', filters: { segment: '' } }]),
       '/subscriptions/0/filters/segment must be a string of 1-200',
     ],
+    ['null', 'null', 'subs.json: expected {"signingKey"'],
+    [
+      'a key one short',
+      doc([], { signingKey: 'k'.repeat(31) }),
+      '/signingKey must be a string of 32 or more',
+    ],
+    [
+      'a key that is not text',
+      doc([], { signingKey: 12345678901234567890123456789012345 }),
+      '/signingKey must be',
+    ],
+    [
+      'a URL with a scheme before it',
+      doc([], { unsubscribeUrl: 'javascript:https://x.example/u' }),
+      '/unsubscribeUrl must be',
+    ],
+    ['a URL that is not text', doc([], { unsubscribeUrl: 42 }), '/unsubscribeUrl must be'],
+    [
+      'subscriptions that are not a list',
+      doc([], { subscriptions: { id: 'a' } }),
+      '/subscriptions must be a list',
+    ],
+    ['an entry that is not an object', doc(['ops@shop.example']), '/subscriptions/0 must be an object'],
+    ['an entry that is a list', doc([['a']]), '/subscriptions/0 must be an object'],
+    ['an entry that is null', doc([null]), '/subscriptions/0 must be an object'],
+    [
+      'an unknown field in an entry',
+      doc([{ id: 'a', report: 'daily', email: 'a@b.c', to: 'x' }]),
+      '/subscriptions/0/to is not a known field',
+    ],
+    [
+      'filters that are a list',
+      doc([{ id: 'a', report: 'daily', email: 'a@b.c', filters: ['segment'] }]),
+      '/subscriptions/0/filters must be an object',
+    ],
+    [
+      'filters that are text',
+      doc([{ id: 'a', report: 'daily', email: 'a@b.c', filters: 'segment=a' }]),
+      '/subscriptions/0/filters must be an object',
+    ],
+    [
+      'a filter value too long',
+      doc([{ id: 'a', report: 'daily', email: 'a@b.c', filters: { segment: 'x'.repeat(201) } }]),
+      '/subscriptions/0/filters/segment must be a string of 1-200',
+    ],
+    [
+      'a filter value that is a number',
+      doc([{ id: 'a', report: 'daily', email: 'a@b.c', filters: { segment: 7 } }]),
+      '/subscriptions/0/filters/segment must be a string',
+    ],
+    [
+      'a webhook that is not http',
+      doc([{ id: 'a', report: 'daily', webhook: 'ftp://x.example/h', secret: 's'.repeat(16) }]),
+      '/subscriptions/0/webhook must be an http(s) URL',
+    ],
+    [
+      'a webhook with a space',
+      doc([{ id: 'a', report: 'daily', webhook: 'https://x.example/a b', secret: 's'.repeat(16) }]),
+      '/subscriptions/0/webhook must be',
+    ],
+    [
+      'a webhook that is not text',
+      doc([{ id: 'a', report: 'daily', webhook: 5, secret: 's'.repeat(16) }]),
+      '/subscriptions/0/webhook must be',
+    ],
+    [
+      'a webhook after other text',
+      doc([{ id: 'a', report: 'daily', webhook: 'see https://x.example', secret: 's'.repeat(16) }]),
+      '/subscriptions/0/webhook must be',
+    ],
+    [
+      'a webhook secret one short',
+      doc([{ id: 'a', report: 'daily', webhook: 'https://x.example', secret: 's'.repeat(15) }]),
+      '/subscriptions/0/secret a webhook needs',
+    ],
+    [
+      'an id that is a number',
+      doc([{ id: 7, report: 'daily', email: 'a@b.c' }]),
+      '/subscriptions/0/id must be',
+    ],
+    [
+      'an email that is a list',
+      doc([{ id: 'a', report: 'daily', email: ['a@b.c'] }]),
+      '/subscriptions/0/email must be',
+    ],
+    ['a sender that is a list', doc([], { sender: ['a@b.c'] }), '/sender must be'],
   ])('refuses %s, naming where and why', (_what, text, message) => {
     expect(refusal(text)).toContain(message);
+  });
+
+  it('accepts the limits themselves: a 32-character key, a 16-character secret, a 200-character filter, a plain http webhook (a receiver on loopback)', () => {
+    const c = parseSubscriptions(
+      doc(
+        [
+          {
+            id: 'a',
+            report: 'daily',
+            webhook: 'http://127.0.0.1:8080/h',
+            secret: 's'.repeat(16),
+            filters: { country: 'x'.repeat(200) },
+          },
+        ],
+        { signingKey: 'k'.repeat(32) },
+      ),
+      'subs.json',
+    );
+    expect(c.subscriptions[0]?.webhook).toBe('http://127.0.0.1:8080/h');
   });
 
   it('signs unsubscribe links per subscription: only the whole token of that subscription verifies', () => {
@@ -148,6 +253,16 @@ describe('report subscriptions', () => {
       filtersKey({ segment: 'a', source: 'stripe' }),
     );
     expect(filtersKey({ source: 'stripe', segment: 'a' })).toMatch(/^segment-a-source-stripe-/);
+    // Runs of other characters become one "_"; a long value is cut at 40 (the hash tells them apart).
+    expect(filtersKey({ segment: 'needs  attention/now' })).toMatch(
+      /^segment-needs_attention_now-[0-9a-f]{8}$/,
+    );
+    expect(filtersKey({ segment: 'y'.repeat(100) })).toMatch(
+      new RegExp(`^segment-${'y'.repeat(40)}-[0-9a-f]{8}$`),
+    );
+    expect(filtersKey({ segment: `${'y'.repeat(40)}a` })).not.toBe(
+      filtersKey({ segment: `${'y'.repeat(40)}b` }),
+    );
     // Values that read alike in a file name are still two files.
     expect(filtersKey({ segment: 'a b' })).not.toBe(filtersKey({ segment: 'a_b' }));
   });

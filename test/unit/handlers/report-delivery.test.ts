@@ -25,7 +25,7 @@ describe('report delivery', () => {
   let objects: FolderObjectStore;
   let config: SubscriptionConfig;
   let sent: Mail[];
-  let posted: { url: string; headers: Record<string, string>; body: string }[];
+  let posted: { url: string; method: string; headers: Record<string, string>; body: string }[];
   let statuses: number[];
   const deps = () => ({
     objects,
@@ -35,7 +35,12 @@ describe('report delivery', () => {
       return `<${sent.length}@test>`;
     },
     fetch: (async (url: string, init: RequestInit) => {
-      posted.push({ url, headers: init.headers as Record<string, string>, body: String(init.body) });
+      posted.push({
+        url,
+        method: String(init.method),
+        headers: init.headers as Record<string, string>,
+        body: String(init.body),
+      });
       return new Response(null, { status: statuses.shift() ?? 204 });
     }) as unknown as typeof fetch,
     now: () => Date.parse('2026-12-03T06:00:00Z'),
@@ -85,9 +90,21 @@ describe('report delivery', () => {
       filters: { country: 'GB' },
       email: 'x@shop.example',
     });
-    expect((await planReports(deps())).filters).toEqual([{ country: 'GB' }, { segment: 'champions' }]);
+    // The same set written in another order is the same report.
+    config.subscriptions.push(
+      { id: 'both1', report: 'daily', filters: { segment: 'loyal', country: 'DE' }, email: 'y@shop.example' },
+      { id: 'both2', report: 'daily', filters: { country: 'DE', segment: 'loyal' }, email: 'z@shop.example' },
+    );
+    expect((await planReports(deps())).filters).toEqual([
+      { country: 'GB' },
+      { segment: 'champions' },
+      { segment: 'loyal', country: 'DE' },
+    ]);
     await unsubscribe(deps(), 'champions', unsubscribeToken(KEY, 'champions'));
-    expect((await planReports(deps())).filters).toEqual([{ country: 'GB' }]);
+    expect((await planReports(deps())).filters).toEqual([
+      { country: 'GB' },
+      { segment: 'loyal', country: 'DE' },
+    ]);
   });
 
   it('sends each due report once: email with the report, its CSV and an unsubscribe link; a signed webhook; receipts', async () => {
@@ -111,8 +128,10 @@ describe('report delivery', () => {
       'List-Unsubscribe': `<${link}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
-    expect(mail.html).toContain(`<h1>daily ${THURSDAY}</h1>`);
-    expect(mail.html).toContain(link.replace(/&/g, '&amp;'));
+    // The report as written, the unsubscribe footer at the end of its body.
+    expect(mail.html).toBe(
+      `<html><body><h1>daily ${THURSDAY}</h1><p style="color:#5b6577;font-size:12px">You receive this as subscription ops. <a href="${link.replace(/&/g, '&amp;')}">Unsubscribe</a>.</p></body></html>`,
+    );
     expect(mail.text).toContain('orders,7');
     expect(mail.text).toContain(link);
     expect(mail.attachments).toEqual([
@@ -138,6 +157,17 @@ describe('report delivery', () => {
       ),
     ).toBe(false);
     expect(hook.headers['idempotency-key']).toBe(`gb:daily:${THURSDAY}`);
+    expect([hook.method, hook.headers['content-type']]).toEqual(['POST', 'application/json']);
+    // A receipt per subscription and report: who, what, where, when.
+    expect(
+      JSON.parse((await objects.get(`reports/deliveries/daily-${THURSDAY}/ops.json`)).toString()),
+    ).toEqual({
+      id: 'ops',
+      report: 'daily',
+      from: THURSDAY,
+      to: 'ops@shop.example',
+      at: '2026-12-03T06:00:00.000Z',
+    });
     expect(JSON.parse(hook.body)).toMatchObject({
       subscription: 'gb',
       title: `daily ${THURSDAY} {"country":"GB"}`,
@@ -190,6 +220,56 @@ describe('report delivery', () => {
     ]);
   });
 
+  it('two failures are each named; a store that cannot be read is an error, never taken for "not unsubscribed" or "not sent"', async () => {
+    await write('daily', THURSDAY, { country: 'GB' });
+    statuses = [500];
+    await expect(deliverReports(deps(), THURSDAY)).rejects.toThrow(
+      /^2 of 3 report subscription\(s\) not delivered for 2026-12-03: ops \(daily\): .*; gb \(daily\): https:\/\/hooks\.example\/gb answered 500 \(0 delivered/,
+    );
+    // S3 refusing (AccessDenied) is not a missing object: nothing is sent to someone who may have unsubscribed.
+    const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+    const broken = {
+      ...deps(),
+      objects: {
+        ...objects,
+        get: async () => Promise.reject(denied),
+        put: objects.put.bind(objects),
+        list: objects.list.bind(objects),
+        remove: objects.remove.bind(objects),
+      },
+    };
+    await expect(deliverReports(broken, THURSDAY)).rejects.toThrow('Access Denied');
+    await expect(planReports(broken)).rejects.toThrow('Access Denied');
+    expect(sent).toEqual([]);
+  });
+
+  it('a report read that fails otherwise is told as it is, not as "not written"', async () => {
+    await write('daily', THURSDAY);
+    const real = objects.get.bind(objects);
+    const flaky = {
+      ...deps(),
+      objects: {
+        ...objects,
+        list: objects.list.bind(objects),
+        put: objects.put.bind(objects),
+        remove: objects.remove.bind(objects),
+        get: async (key: string) =>
+          key.endsWith('.html') ? Promise.reject(new Error('SlowDown: reduce your request rate')) : real(key),
+      },
+    };
+    config.subscriptions = [config.subscriptions[0] as never];
+    await expect(deliverReports(flaky, THURSDAY)).rejects.toThrow(
+      'ops (daily): SlowDown: reduce your request rate',
+    );
+  });
+
+  it('a filtered report that was not written is named with its filters', async () => {
+    config.subscriptions = [config.subscriptions[1] as never];
+    await expect(deliverReports(deps(), THURSDAY)).rejects.toThrow(
+      `(embedded: c360 report daily --date ${THURSDAY} --country "GB")`,
+    );
+  });
+
   it('a report that was not written is named with the command that writes it', async () => {
     await write('daily', THURSDAY, { country: 'GB' });
     await expect(deliverReports(deps(), THURSDAY)).rejects.toThrow(
@@ -207,7 +287,17 @@ describe('report delivery', () => {
       name: 'ForbiddenError',
     });
     await expect(unsubscribe(deps(), 'ops', '')).rejects.toMatchObject({ name: 'BadRequestError' });
+    await expect(unsubscribe(deps(), 'ops', 'x')).rejects.toThrow(
+      'this unsubscribe link is not valid (copy the whole link from the message)',
+    );
+    await expect(unsubscribe(deps(), '', 'x')).rejects.toThrow(
+      'the link needs s (the subscription) and t (its token)',
+    );
     await unsubscribe(deps(), 'ops', unsubscribeToken(KEY, 'ops'));
+    expect(JSON.parse((await objects.get('reports/unsubscribed/ops.json')).toString())).toEqual({
+      id: 'ops',
+      at: '2026-12-03T06:00:00.000Z',
+    });
     const out = await deliverReports(deps(), THURSDAY);
     expect([out.unsubscribed, out.delivered.map((d) => d.id), sent.length]).toEqual([['ops'], ['gb'], 0]);
   });
@@ -217,11 +307,16 @@ describe('report delivery', () => {
     const q = `s=ops&t=${unsubscribeToken(KEY, 'ops')}`;
     const ask = await route(apiEvent({ method: 'GET', path: '/reports/unsubscribe', query: q }));
     expect([ask.statusCode, ask.body]).toEqual([200, expect.stringContaining('<form method="post"')]);
+    expect(ask.headers).toEqual({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    // The confirmation page has exactly one form, posting the same link back.
+    expect(ask.body?.match(/<form/g)).toHaveLength(1);
+    expect(ask.body).toContain(`action="?${q.replace(/&/g, '&amp;')}"`);
     expect(await objects.list('reports/unsubscribed/')).toEqual([]);
     const bad = await route(
       apiEvent({ method: 'POST', path: '/reports/unsubscribe', query: 's=ops&t=forged' }),
     );
     expect(bad.statusCode).toBe(403);
+    expect(bad.body).not.toContain('<form');
     expect(
       (await route(apiEvent({ method: 'GET', path: '/reports/unsubscribe', query: '' }))).statusCode,
     ).toBe(400);
