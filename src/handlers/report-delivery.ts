@@ -119,8 +119,20 @@ async function sendOne(
     });
     return s.email;
   }
-  const report = JSON.parse(await read('json')) as Record<string, unknown>;
-  const body = JSON.stringify({ subscription: s.id, unsubscribe: link, ...report });
+  const report = JSON.parse(await read('json')) as {
+    title?: string;
+    lines?: { metric: string; value: number; previous?: number; change_pct?: number | null }[];
+  };
+  // `text`: the summary as one message, what chat webhooks (Slack, Teams, Mattermost) post.
+  const text = [
+    report.title ?? `c360 ${s.report} report`,
+    ...(report.lines ?? []).map(
+      (l) =>
+        `${l.metric}: ${l.value}${l.previous === undefined ? '' : ` (previous ${l.previous}${l.change_pct === null || l.change_pct === undefined ? '' : `, ${l.change_pct > 0 ? '+' : ''}${l.change_pct} %`})`}`,
+    ),
+    `Unsubscribe: ${link}`,
+  ].join('\n');
+  const body = JSON.stringify({ subscription: s.id, unsubscribe: link, text, ...report });
   const ts = Math.floor((deps.now ?? Date.now)() / 1000);
   const url = s.webhook as string;
   let res: Response;

@@ -52,7 +52,13 @@ describe('report delivery', () => {
     await objects.put(reportKey(kind, from, filters, 'csv'), 'metric,value\norders,7\n');
     await objects.put(
       reportKey(kind, from, filters, 'json'),
-      JSON.stringify({ title, lines: [{ metric: 'orders', value: 7 }] }),
+      JSON.stringify({
+        title,
+        lines: [
+          { metric: 'orders', value: 7, previous: 5, change_pct: 40 },
+          { metric: 'net_usd', value: 10, previous: 0, change_pct: null },
+        ],
+      }),
     );
   };
 
@@ -171,9 +177,16 @@ describe('report delivery', () => {
     expect(JSON.parse(hook.body)).toMatchObject({
       subscription: 'gb',
       title: `daily ${THURSDAY} {"country":"GB"}`,
-      lines: [{ metric: 'orders', value: 7 }],
+      lines: [
+        { metric: 'orders', value: 7, previous: 5, change_pct: 40 },
+        { metric: 'net_usd', value: 10, previous: 0, change_pct: null },
+      ],
       unsubscribe: expect.stringContaining('s=gb&t='),
     });
+    // One line per metric for chat webhooks (Slack and the like post `text`).
+    expect(JSON.parse(hook.body).text).toBe(
+      `daily ${THURSDAY} {"country":"GB"}\norders: 7 (previous 5, +40 %)\nnet_usd: 10 (previous 0)\nUnsubscribe: https://api.shop.example/reports/unsubscribe?s=gb&t=${unsubscribeToken(KEY, 'gb')}`,
+    );
     // Run again (a retried step, a repeated run): nothing is sent twice.
     const again = await deliverReports(deps(), THURSDAY);
     expect([again.delivered, again.alreadySent, sent.length, posted.length]).toEqual([
