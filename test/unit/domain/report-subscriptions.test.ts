@@ -124,11 +124,7 @@ describe('report subscriptions', () => {
       doc([], { signingKey: 'k'.repeat(31) }),
       '/signingKey must be a string of 32 or more',
     ],
-    [
-      'a key that is not text',
-      doc([], { signingKey: 12345678901234567890123456789012345 }),
-      '/signingKey must be',
-    ],
+    ['a key that is not text', doc([], { signingKey: 4.2e40 }), '/signingKey must be'],
     [
       'a URL with a scheme before it',
       doc([], { unsubscribeUrl: 'javascript:https://x.example/u' }),
