@@ -304,7 +304,7 @@ export const EXPLORE_DASHBOARDS: ExploreDashboard[] = [
         'buyers',
         'Customers who ordered',
         'customers',
-        `SELECT count(DISTINCT customer_id) AS value ${ORDERS}`,
+        `SELECT count(DISTINCT customer_no) AS value ${ORDERS}`,
         'No customers ordered in this range.',
         qsOf('orders_explore', null, { column: 'customer_id', agg: 'DISTINCT_COUNT' }),
       ),
