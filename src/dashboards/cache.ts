@@ -19,6 +19,14 @@ export interface CacheStats {
   misses: number;
 }
 
+/** The warehouse's data version: its latest load (every load writes gold.load_audit). */
+export async function warehouseVersion(warehouse: Pick<Engine, 'rows'>): Promise<string> {
+  const [r] = await warehouse.rows<{ v: string | null }>(
+    'SELECT CAST(max(loaded_at) AS VARCHAR) AS v FROM gold.load_audit',
+  );
+  return r?.v ?? 'never loaded';
+}
+
 export class DashboardCache {
   private readonly cache: FlatCache;
   readonly stats: CacheStats = { hits: 0, misses: 0 };
@@ -31,10 +39,7 @@ export class DashboardCache {
 
   /** Reads the warehouse's data version; a new one (a load happened) clears every entry. */
   async open(warehouse: Engine): Promise<void> {
-    const [r] = await warehouse.rows<{ v: string | null }>(
-      'SELECT CAST(max(loaded_at) AS VARCHAR) AS v FROM gold.load_audit',
-    );
-    this.version = r?.v ?? 'never loaded';
+    this.version = await warehouseVersion(warehouse);
     if (this.cache.getKey<string>('__version') !== this.version) {
       this.cache.clear();
       this.cache.setKey('__version', this.version);

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { fileNamePart } from '../domain/partition';
 import { lit } from '../domain/sql';
 import type { Engine } from '../etl/duckdb';
 import { DASHBOARDS, type Dashboard, emptyText, type QuickSightVisual } from './definitions';
@@ -85,9 +86,6 @@ export const FILTER_SETS = {
   },
   realtime: { view: 'realtime_trends', categories: [] },
 } satisfies Record<string, FilterSet>;
-
-/** Purchase Trends' categorical filters (the first served dashboard's; kept for its callers). */
-export const CATEGORY_FILTERS = FILTER_SETS.orders.categories;
 
 export interface Filters {
   range: RangePreset;
@@ -197,7 +195,7 @@ export function describeFilters(f: Filters): string {
 /** The filters as a file-name part: `2026-01-01_2026-01-30-segment-champions`. */
 export function filterSlug(f: Filters): string {
   const parts = [f.from ? `${f.from}_${f.to}` : 'all-dates'];
-  for (const [k, v] of Object.entries(f.values)) parts.push(`${k}-${v.replace(/[^A-Za-z0-9_.-]+/g, '_')}`);
+  for (const [k, v] of Object.entries(f.values)) parts.push(`${k}-${fileNamePart(v)}`);
   return parts.join('-');
 }
 

@@ -6,6 +6,7 @@ import { filtersKey, SUBSCRIPTION_FILTERS } from '../domain/report-subscriptions
 import { lit } from '../domain/sql';
 import type { Engine } from '../etl/duckdb';
 import type { ObjectStore } from '../ports/object-store';
+import { FILTER_SETS, whereOf } from './explore';
 import { esc } from './html';
 
 /**
@@ -79,12 +80,11 @@ async function filteredTotals(
   to: string,
   filters: Record<string, string>,
 ): Promise<Record<string, number>> {
-  const where = SUBSCRIPTION_FILTERS.filter((f) => filters[f] !== undefined).map(
-    (f) => `${f} = ${lit(filters[f] as string)}`,
-  );
+  // The served dashboards' own WHERE over the same view: one place turns filters into SQL literals.
+  const where = whereOf({ range: 'custom', from, to, anchor: 'latest', values: filters }, FILTER_SETS.orders);
   const [r] = await wh.rows<Record<string, string | null>>(`SELECT count(*) AS orders,
       count(DISTINCT customer_id) AS customers, coalesce(sum(net_usd), 0) AS net_usd
-    FROM reporting.orders_explore WHERE order_date BETWEEN ${lit(from)} AND ${lit(to)}${where.map((c) => ` AND ${c}`).join('')}`);
+    FROM reporting.orders_explore WHERE ${where}`);
   return {
     orders: Number(r?.orders ?? 0),
     customers: Number(r?.customers ?? 0),
@@ -133,16 +133,19 @@ ${lines.map((l) => `<tr data-metric="${esc(l.metric)}"><td>${esc(l.metric)}</td>
   return { kind, filters, title, ...p, lines, html, csv, json };
 }
 
+/** A report's file name without its extension: <kind>-<first day>[--<filters key>]. */
+const reportName = (kind: ReportKind, from: string, filters: Record<string, string> | undefined) => {
+  const key = filtersKey(filters);
+  return `${kind}-${from}${key ? `--${key}` : ''}`;
+};
+
 /** Where a report's files are: reports/<kind>-<first day>[--<filters key>].<ext>. */
 export const reportKey = (
   kind: ReportKind,
   from: string,
   filters: Record<string, string> | undefined,
   ext: 'html' | 'csv' | 'json',
-) => {
-  const key = filtersKey(filters);
-  return `reports/${kind}-${from}${key ? `--${key}` : ''}.${ext}`;
-};
+) => `reports/${reportName(kind, from, filters)}.${ext}`;
 
 /**
  * What the daily pipeline's WriteReports step does, in AWS (Redshift through the Data API, S3) and
@@ -173,8 +176,7 @@ export async function writeReportsFor(
 
 export async function writeReport(r: Report, outDir: string): Promise<{ html: string; csv: string }> {
   await mkdir(outDir, { recursive: true });
-  const key = filtersKey(r.filters);
-  const base = join(outDir, `${r.kind}-${r.from}${key ? `--${key}` : ''}`);
+  const base = join(outDir, reportName(r.kind, r.from, r.filters));
   await writeFile(`${base}.html`, r.html);
   await writeFile(`${base}.csv`, r.csv);
   await writeFile(`${base}.json`, r.json);

@@ -16,6 +16,13 @@ export interface QuarantinePartition {
   dt: string;
 }
 
+/**
+ * A value as part of a file name (exports, reports): each run of characters outside
+ * [A-Za-z0-9_.-] becomes one '_'. Readable, not unique: a caller that needs two values never to
+ * share a name adds a hash (report-subscriptions' filtersKey).
+ */
+export const fileNamePart = (v: string): string => v.replace(/[^A-Za-z0-9_.-]+/g, '_');
+
 /** Partition values must be path-safe: anything else becomes '_'. */
 export function safeSegment(v: string): string {
   const s = v.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);

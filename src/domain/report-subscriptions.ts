@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from './errors';
+import { fileNamePart } from './partition';
 
 /**
  * Who receives the daily summary and the weekly digest, and how. Embedded in
@@ -137,9 +138,7 @@ export function unsubscribeLink(config: SubscriptionConfig, id: string): string 
 export function filtersKey(filters: Record<string, string> = {}): string {
   const set = SUBSCRIPTION_FILTERS.filter((f) => filters[f] !== undefined);
   if (!set.length) return '';
-  const slug = set.map(
-    (f) => `${f}-${(filters[f] as string).replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40)}`,
-  );
+  const slug = set.map((f) => `${f}-${fileNamePart(filters[f] as string).slice(0, 40)}`);
   const exact = createHash('sha256')
     .update(JSON.stringify(set.map((f) => [f, filters[f]])))
     .digest('hex')

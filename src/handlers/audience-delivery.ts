@@ -10,11 +10,11 @@ import {
   batches,
   type Destination,
   type Operation,
-  signature,
 } from '../domain/audience-sync';
 import { parseCsv } from '../domain/batch/csv';
 import { C360Error, isMissingObject } from '../domain/errors';
 import type { ObjectStore } from '../ports/object-store';
+import { postSigned } from './signed-post';
 
 /**
  * Audiences delivered to destinations, the same code embedded (`c360 audiences sync | redrive`,
@@ -115,23 +115,20 @@ async function sendOnce(deps: DeliveryDeps, d: Destination, b: AudienceBatch) {
     else await deps.exports.put(`${key}.csv`, csvOf(b.operations));
     return;
   }
-  const ts = Math.floor((deps.now ?? Date.now)() / 1000);
-  let res: Response;
+  let res: { ok: boolean; status: number };
   try {
-    res = await (deps.fetch ?? fetch)(d.url as string, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'idempotency-key': b.id,
-        'c360-signature': signature(d.secret as string, ts, body),
-      },
+    res = await postSigned({
+      url: d.url as string,
+      secret: d.secret as string,
+      idempotencyKey: b.id,
       body,
-      signal: AbortSignal.timeout(30_000),
+      fetch: deps.fetch,
+      now: deps.now,
     });
   } catch (err) {
-    throw new Refused(`${d.url}: ${err instanceof Error ? err.message : String(err)}`, true);
+    // A network failure (postSigned names the URL): worth retrying.
+    throw new Refused(err instanceof Error ? err.message : String(err), true);
   }
-  await res.arrayBuffer().catch(() => undefined);
   if (res.ok) return;
   throw new Refused(
     `${d.url} answered ${res.status}`,

@@ -1,7 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { esc } from '../dashboards/html';
 import { reportKey, reportPeriod } from '../dashboards/reports';
-import { signature } from '../domain/audience-sync';
 import {
   BadRequestError,
   C360Error,
@@ -18,6 +17,7 @@ import {
 } from '../domain/report-subscriptions';
 import type { Mailer } from '../ports/mailer';
 import type { ObjectStore } from '../ports/object-store';
+import { postSigned } from './signed-post';
 
 /**
  * The reports reach people: after the daily run writes them (WriteReports), each subscription
@@ -69,7 +69,9 @@ async function exists(objects: ObjectStore, key: string): Promise<boolean> {
 const isUnsubscribed = (objects: ObjectStore, id: string) => exists(objects, `${UNSUBSCRIBED}${id}.json`);
 
 /** The filter sets WriteReports renders for the active subscriptions (distinct, none for "all orders"). */
-export async function planReports(deps: ReportDeliveryDeps): Promise<{ filters: Record<string, string>[] }> {
+export async function planReports(
+  deps: Pick<ReportDeliveryDeps, 'objects' | 'config'>,
+): Promise<{ filters: Record<string, string>[] }> {
   const config = await deps.config();
   const seen = new Map<string, Record<string, string>>();
   for (const s of config.subscriptions) {
@@ -104,6 +106,7 @@ async function sendOne(
   const link = unsubscribeLink(config, s.id);
   if (s.email) {
     const html = await read('html');
+    const csv = await read('csv');
     const title = JSON.parse(await read('json')).title as string;
     const footer = `<p style="color:#5b6577;font-size:12px">You receive this as subscription ${s.id}. <a href="${link.replace(/&/g, '&amp;')}">Unsubscribe</a>.</p>`;
     await deps.sendMail({
@@ -111,10 +114,8 @@ async function sendOne(
       to: s.email,
       subject: title,
       html: html.replace('</body>', `${footer}</body>`),
-      text: `${title}\n\n${await read('csv')}\nUnsubscribe: ${link}\n`,
-      attachments: [
-        { filename: `${s.report}-${from}.csv`, content: await read('csv'), contentType: 'text/csv' },
-      ],
+      text: `${title}\n\n${csv}\nUnsubscribe: ${link}\n`,
+      attachments: [{ filename: `${s.report}-${from}.csv`, content: csv, contentType: 'text/csv' }],
       headers: { 'List-Unsubscribe': `<${link}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
     });
     return s.email;
@@ -133,24 +134,15 @@ async function sendOne(
     `Unsubscribe: ${link}`,
   ].join('\n');
   const body = JSON.stringify({ subscription: s.id, unsubscribe: link, text, ...report });
-  const ts = Math.floor((deps.now ?? Date.now)() / 1000);
   const url = s.webhook as string;
-  let res: Response;
-  try {
-    res = await (deps.fetch ?? fetch)(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'idempotency-key': `${s.id}:${s.report}:${from}`,
-        'c360-signature': signature(s.secret as string, ts, body),
-      },
-      body,
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (err) {
-    throw new Error(`${url}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  await res.arrayBuffer().catch(() => undefined);
+  const res = await postSigned({
+    url,
+    secret: s.secret as string,
+    idempotencyKey: `${s.id}:${s.report}:${from}`,
+    body,
+    fetch: deps.fetch,
+    now: deps.now,
+  });
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);
   return url;
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { warehouseVersion } from '../dashboards/cache';
 import {
   csvOf,
   drillOf,
@@ -18,6 +19,7 @@ import {
 } from '../dashboards/explore';
 import { drillPage, exploreIndex, explorePage } from '../dashboards/explore-page';
 import { numeric, profilePage } from '../dashboards/render';
+import { fileNamePart } from '../domain/partition';
 import { readKeyOf } from '../domain/read-keys';
 import type { Engine } from '../etl/duckdb';
 import { openWarehouse } from '../warehouse/embedded';
@@ -117,10 +119,7 @@ export function exploreRoutes(
   const choices = new Map<string, { version: string; values: Record<string, string[]> }>();
   const choicesOf = async (wh: Engine, d: ExploreDashboard) => {
     const set = setOf(d);
-    const [r] = await wh.rows<{ v: string | null }>(
-      'SELECT CAST(max(loaded_at) AS VARCHAR) AS v FROM gold.load_audit',
-    );
-    const version = r?.v ?? 'never loaded';
+    const version = await warehouseVersion(wh);
     const kept = choices.get(set.view);
     if (kept?.version === version) return kept.values;
     const values = await filterChoices(wh, set);
@@ -234,7 +233,7 @@ export function exploreRoutes(
         const rows = await wh.rows(sql.rows);
         if (list === 'customers.csv')
           return csv(
-            `${d.id}-${v.id}-${x.replace(/[^A-Za-z0-9_.-]+/g, '_')}-customers-${filterSlug(filters)}`,
+            `${d.id}-${v.id}-${fileNamePart(x)}-customers-${filterSlug(filters)}`,
             csvOf(`${d.title}: customers behind ${v.title} = ${x}`, filters, rows),
           );
         const [t] = await wh.rows<{ customers: unknown; value: unknown }>(sql.total);

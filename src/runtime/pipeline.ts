@@ -35,7 +35,7 @@ import { reconcileLakeWarehouse } from '../warehouse/reconcile';
 import { createLocalAudienceHandler } from './audiences';
 import { localPaths } from './local';
 import { syncComputedProfiles } from './profiles';
-import { withLocalReportDeps } from './reports';
+import { localSubscriptionDeps, withLocalReportDeps } from './reports';
 
 /**
  * The embedded Step Functions: runs statemachines/*.asl.json themselves with
@@ -435,9 +435,7 @@ function dailyHandlers(opts: PipelineOptions, alerts: string[]) {
     AudiencesDeadLetterNotice: alertTask(opts.dataDir, alerts),
     AudiencesFailedNotice: alertTask(opts.dataDir, alerts),
     // The reports function's role: which filter sets the subscriptions ask for.
-    PlanReports: async () => ({
-      Payload: await withLocalReportDeps(opts.dataDir, (deps) => planReports(deps)),
-    }),
+    PlanReports: async () => ({ Payload: await planReports(localSubscriptionDeps(opts.dataDir)) }),
     // The reports for the run's date from the embedded warehouse, into DIR/reports/.
     WriteReports: async (i) => {
       const { date, filters } = (i as { Payload: { date: string; filters?: Record<string, string>[] } })

@@ -86,8 +86,8 @@ export async function withLocalReportDeps<T>(
   }
 }
 
-/** The unsubscribe route's dependencies (no mail). */
-export const localUnsubscribeDeps = (dataDir?: string) => ({
+/** What planning and unsubscribing need: the stored reports' state and the subscriptions (no mail). */
+export const localSubscriptionDeps = (dataDir?: string) => ({
   objects: new FolderObjectStore(localPaths(dataDir).root),
   config: async () => loadSubscriptions(dataDir),
 });
@@ -138,6 +138,6 @@ export async function subscriptionStatus(dataDir?: string): Promise<Subscription
 
 /** GET/POST /reports/unsubscribe in `c360 serve` (API Gateway's route in AWS): the same handler. */
 export function reportRoutes(dataDir?: string): HttpRoute[] {
-  const handler = unsubscribeRoute(localUnsubscribeDeps(dataDir));
+  const handler = unsubscribeRoute(localSubscriptionDeps(dataDir));
   return [{ method: ['GET', 'POST'], path: '/reports/unsubscribe', handler }];
 }

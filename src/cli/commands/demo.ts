@@ -360,7 +360,6 @@ async function enrichStream(
   return { drained, reconciled };
 }
 
-/** Stage 5: the daily pipeline state machine, one run per arrival date. False (with the alerts said) when it failed. */
 /**
  * Report subscribers for the demo (when the folder has none): the daily summary to ops, and the
  * weekly digest of the champions segment's orders to sales. The pipeline's DeliverReports sends
@@ -377,6 +376,7 @@ async function subscribeDemo(dataDir: string): Promise<void> {
   });
 }
 
+/** Stage 5: the daily pipeline state machine, one run per arrival date. False (with the alerts said) when it failed. */
 async function runPipeline(dataDir: string): Promise<boolean> {
   const paths = localPaths(dataDir);
   const dts = new Set<string>();
